@@ -1,0 +1,33 @@
+// One linter: ESLint with type-checked typescript-eslint. The layering rules keep
+// imports pointing one way: cli -> interp -> core, cli -> replay -> core.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layering = (forbidden) => ({
+  'no-restricted-imports': [
+    'error',
+    { patterns: forbidden.map((group) => ({ group: [group], message: 'breaks the package layering (see DESIGN.md)' })) },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'packages/cli/bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.ts'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['packages/core/src/**'], rules: layering(['@pymemsim/*', 'node:*', 'msgpackr', 'fs', 'path']) },
+  { files: ['packages/interp/src/**'], rules: layering(['@pymemsim/replay', '@pymemsim/cli', '@pymemsim/bench']) },
+  { files: ['packages/replay/src/**'], rules: layering(['@pymemsim/interp', '@pymemsim/cli', '@pymemsim/bench']) },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,399 @@
+/*
+ * The one transition
+ * ==================
+ * `applyEvent(state, event)` is the only code in pymemsim that changes heap state. It is
+ * written as an Immer recipe: it mutates what it is given. So the same function runs
+ * on an Immer draft (immutable snapshots for checkpoints and time travel) and on a
+ * plain object (the runtime's fast working state, and the plain-object fold that the
+ * benchmarks use as the limit).
+ *
+ * It is total: it never throws on an event the runtime could have emitted, and it never
+ * decides anything (events record outcomes; see events.ts). Broken invariants are
+ * found by `checkInvariants` (invariants.ts), not here.
+ */
+import { produce, type Draft } from 'immer';
+import type { Holder, MemEvent, ObjectId } from './events.js';
+import { Defect } from './errors.js';
+import {
+  NO_OBJECT,
+  NOT_TRACKED,
+  UNREACHABLE_LIST,
+  blockSizeOf,
+  sizeClassOf,
+  type GcListIndex,
+  type HeapObject,
+  type HeapState,
+} from './state.js';
+
+/** A state being written: an Immer draft or a plain object owned by the caller. */
+export type Writable<T> = T | Draft<T>;
+type S = HeapState;
+
+export function applyEvent(state: S, event: MemEvent): void {
+  state.seq += 1;
+  switch (event.type) {
+    case 'ObjectAllocated': {
+      const base = event.base ?? 0;
+      state.objects[event.id] = {
+        id: event.id,
+        pyType: event.pyType,
+        kind: event.kind,
+        size: event.size,
+        alloc: event.alloc ?? event.size,
+        addr: event.addr,
+        base,
+        refcount: base + 1,
+        refs: [],
+        gcType: event.gc,
+        gen: NOT_TRACKED,
+        gcPrev: NO_OBJECT,
+        gcNext: NO_OBJECT,
+        finalized: false,
+        dying: false,
+        repr: event.repr,
+      };
+      state.live += 1;
+      if (event.id > state.allocated) state.allocated = event.id;
+      if (!event.fromFreelist) {
+        takeAddress(state, event.addr, event.alloc ?? event.size);
+        if (event.gc) state.gc.counts[0] += 1; // GC-C1
+      }
+      addLiveBytes(state, event.size);
+      addHolder(state, event.id, event.holder);
+      return;
+    }
+    case 'RefIncremented': {
+      const obj = state.objects[event.id];
+      if (obj !== undefined) obj.refcount += 1;
+      addHolder(state, event.id, event.holder);
+      return;
+    }
+    case 'RefDecremented': {
+      const obj = state.objects[event.id];
+      if (obj !== undefined) obj.refcount -= 1;
+      removeHolder(state, event.id, event.holder);
+      return;
+    }
+    case 'RefMoved':
+      removeHolder(state, event.id, event.from);
+      addHolder(state, event.id, event.to);
+      return;
+    case 'DeallocStarted': {
+      const obj = state.objects[event.id];
+      if (obj !== undefined) obj.dying = true;
+      return;
+    }
+    case 'ObjectFreed': {
+      const obj = state.objects[event.id];
+      if (obj === undefined) return;
+      if (obj.gen !== NOT_TRACKED) unlink(state, obj);
+      if (event.to === 'allocator') {
+        releaseAddress(state, obj.addr, obj.alloc);
+        if (obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1); // GC-C2
+      }
+      addLiveBytes(state, -obj.size);
+      delete state.objects[event.id];
+      state.live -= 1;
+      state.freed += 1;
+      return;
+    }
+    case 'ObjectResized': {
+      const obj = state.objects[event.id];
+      if (obj === undefined) return;
+      addLiveBytes(state, event.size - obj.size);
+      obj.size = event.size;
+      return;
+    }
+    case 'ReprChanged': {
+      const obj = state.objects[event.id];
+      if (obj !== undefined) obj.repr = event.repr;
+      return;
+    }
+    case 'ObjectTracked': {
+      const obj = state.objects[event.id];
+      if (obj === undefined) return;
+      if (obj.gen !== NOT_TRACKED) unlink(state, obj);
+      append(state, obj, 0);
+      return;
+    }
+    case 'ObjectUntracked': {
+      const obj = state.objects[event.id];
+      if (obj !== undefined && obj.gen !== NOT_TRACKED) unlink(state, obj);
+      return;
+    }
+    case 'GcStarted': {
+      const g = event.generation;
+      const gc = state.gc;
+      gc.collecting = g;
+      // GC-C5: the next older count goes up, this and the younger counts reset.
+      if (g === 0) gc.counts[1] += 1;
+      else if (g === 1) gc.counts[2] += 1;
+      for (let i = 0; i <= g; i++) gc.counts[i] = 0;
+      // GC-A3: merge the younger generations onto the tail of the one collected.
+      for (let i = 0; i < g; i++) appendList(state, i as GcListIndex, g);
+      return;
+    }
+    case 'GcUnreachableFound': {
+      const g = event.generation;
+      for (const id of event.revived ?? []) moveTo(state, id, g);
+      for (const id of event.ids) moveTo(state, id, UNREACHABLE_LIST);
+      return;
+    }
+    case 'GcFinalizerRun': {
+      const obj = state.objects[event.id];
+      if (obj !== undefined) obj.finalized = true;
+      return;
+    }
+    case 'GcResurrected':
+      for (const id of event.ids) moveTo(state, id, olderGeneration(state));
+      return;
+    case 'GcWeakrefCleared':
+    case 'GcCallbackRun':
+    case 'GcObjectCleared':
+      return;
+    case 'GcSurvivorsPromoted': {
+      const gc = state.gc;
+      if (event.from === 1) gc.longLivedPending += event.count; // GC-C6
+      if (event.from === 2) {
+        gc.longLivedPending = 0;
+        gc.longLivedTotal = event.count;
+      }
+      if (event.from !== event.to) appendList(state, event.from, event.to);
+      return;
+    }
+    case 'GcObjectsMoved':
+      for (const id of event.ids) moveTo(state, id, event.to);
+      return;
+    case 'GcFinished': {
+      const stats = state.gc.stats[event.generation];
+      stats.collections += 1;
+      stats.collected += event.collected;
+      stats.uncollectable += event.uncollectable;
+      state.gc.collecting = -1;
+      return;
+    }
+    case 'GcConfigChanged':
+      if (event.thresholds !== undefined) state.gc.thresholds = [...event.thresholds];
+      if (event.enabled !== undefined) state.gc.enabled = event.enabled;
+      if (event.debug !== undefined) state.gc.debug = event.debug;
+      return;
+    case 'FrameEntered':
+      state.frames[event.frame] = {
+        id: event.frame,
+        name: event.name,
+        parent: event.parent ?? 0,
+        vars: {},
+        varOrder: [],
+        stack: [],
+      };
+      if (event.frame > state.framesEntered) state.framesEntered = event.frame;
+      state.currentFrame = event.frame;
+      return;
+    case 'FrameExited': {
+      const frame = state.frames[event.frame];
+      state.currentFrame = frame?.parent ?? 0;
+      delete state.frames[event.frame];
+      return;
+    }
+    case 'LineExecuted':
+      state.line = event.line;
+      return;
+    case 'OutputWritten':
+      state.outputs += 1;
+      return;
+    default:
+      throw new Defect(`unhandled event ${JSON.stringify(event satisfies never)}`);
+  }
+}
+
+/** One event as a new immutable state (one `produce`). */
+export const evolve = (state: HeapState, event: MemEvent): HeapState =>
+  produce(state, (draft) => {
+    applyEvent(draft as HeapState, event);
+  });
+
+/** A batch of events as a new immutable state, all inside a single `produce`. */
+export const evolveAll = (state: HeapState, events: Iterable<MemEvent>): HeapState =>
+  produce(state, (draft) => {
+    for (const event of events) applyEvent(draft as HeapState, event);
+  });
+
+/** Fold events into a plain (mutable, unfrozen) state: the fastest fold, used by the runtime. */
+export function foldPlain(state: HeapState, events: Iterable<MemEvent>): HeapState {
+  for (const event of events) applyEvent(state, event);
+  return state;
+}
+
+// ---------------------------------------------------------------------------------
+// Holders: the reference graph.
+
+function addHolder(state: S, id: ObjectId, h: Holder): void {
+  switch (h.kind) {
+    case 'object': {
+      const owner = state.objects[h.owner];
+      if (owner === undefined) return;
+      const ref = { slot: h.slot, to: id };
+      if (h.at === undefined || h.at >= owner.refs.length) owner.refs.push(ref);
+      else owner.refs.splice(Math.max(0, h.at), 0, ref);
+      return;
+    }
+    case 'frame': {
+      const frame = state.frames[h.frame];
+      if (frame === undefined) return;
+      if (!(h.name in frame.vars)) frame.varOrder.push(h.name);
+      frame.vars[h.name] = id;
+      return;
+    }
+    case 'stack':
+      state.frames[h.frame]?.stack.push(id);
+      return;
+    case 'root': {
+      const list = Object.hasOwn(state.roots, h.name) ? state.roots[h.name] : undefined;
+      if (list === undefined) state.roots[h.name] = [id];
+      else list.push(id);
+      return;
+    }
+  }
+}
+
+function removeHolder(state: S, id: ObjectId, h: Holder): void {
+  switch (h.kind) {
+    case 'object': {
+      const owner = state.objects[h.owner];
+      if (owner === undefined) return;
+      const refs = owner.refs;
+      if (h.at !== undefined) {
+        const r = refs[h.at];
+        if (r !== undefined && r.to === id) {
+          refs.splice(h.at, 1);
+          return;
+        }
+      }
+      for (let i = refs.length - 1; i >= 0; i--) {
+        const r = refs[i];
+        if (r !== undefined && r.to === id && r.slot === h.slot) {
+          refs.splice(i, 1);
+          return;
+        }
+      }
+      return;
+    }
+    case 'frame': {
+      const frame = state.frames[h.frame];
+      // A slot being rebound already holds the new value (STORE_FAST stores, then drops the old).
+      if (frame === undefined || frame.vars[h.name] !== id) return;
+      delete frame.vars[h.name];
+      const i = frame.varOrder.indexOf(h.name);
+      if (i >= 0) frame.varOrder.splice(i, 1);
+      return;
+    }
+    case 'stack': {
+      const stack = state.frames[h.frame]?.stack;
+      if (stack === undefined) return;
+      const i = stack.lastIndexOf(id);
+      if (i >= 0) stack.splice(i, 1);
+      return;
+    }
+    case 'root': {
+      const list = Object.hasOwn(state.roots, h.name) ? state.roots[h.name] : undefined;
+      if (list === undefined) return;
+      const i = list.lastIndexOf(id);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) delete state.roots[h.name];
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Generation lists (PyGC_Head links).
+
+function unlink(state: S, obj: HeapObject): void {
+  const list = state.gc.lists[obj.gen as GcListIndex];
+  const prev = obj.gcPrev === NO_OBJECT ? undefined : state.objects[obj.gcPrev];
+  const next = obj.gcNext === NO_OBJECT ? undefined : state.objects[obj.gcNext];
+  if (prev === undefined) list.head = obj.gcNext;
+  else prev.gcNext = obj.gcNext;
+  if (next === undefined) list.tail = obj.gcPrev;
+  else next.gcPrev = obj.gcPrev;
+  list.length -= 1;
+  obj.gen = NOT_TRACKED;
+  obj.gcPrev = NO_OBJECT;
+  obj.gcNext = NO_OBJECT;
+}
+
+function append(state: S, obj: HeapObject, to: number): void {
+  const list = state.gc.lists[to as GcListIndex];
+  obj.gen = to;
+  obj.gcNext = NO_OBJECT;
+  obj.gcPrev = list.tail;
+  const tail = list.tail === NO_OBJECT ? undefined : state.objects[list.tail];
+  if (tail === undefined) list.head = obj.id;
+  else tail.gcNext = obj.id;
+  list.tail = obj.id;
+  list.length += 1;
+}
+
+function moveTo(state: S, id: ObjectId, to: number): void {
+  const obj = state.objects[id];
+  if (obj === undefined) return;
+  if (obj.gen !== NOT_TRACKED) unlink(state, obj);
+  append(state, obj, to);
+}
+
+/** `gc_list_merge(from, to)`: the whole of `from` goes to the tail of `to`, in order. */
+export function appendList(state: S, from: GcListIndex, to: GcListIndex): void {
+  const src = state.gc.lists[from];
+  if (src.length === 0 || from === to) return;
+  const dst = state.gc.lists[to];
+  for (let cur = src.head; cur !== NO_OBJECT; ) {
+    const obj = state.objects[cur];
+    if (obj === undefined) break;
+    obj.gen = to;
+    cur = obj.gcNext;
+  }
+  const first = state.objects[src.head];
+  const last = dst.tail === NO_OBJECT ? undefined : state.objects[dst.tail];
+  if (last === undefined) dst.head = src.head;
+  else last.gcNext = src.head;
+  if (first !== undefined) first.gcPrev = dst.tail;
+  dst.tail = src.tail;
+  dst.length += src.length;
+  src.head = NO_OBJECT;
+  src.tail = NO_OBJECT;
+  src.length = 0;
+}
+
+const olderGeneration = (state: S): GcListIndex => {
+  const g = state.gc.collecting;
+  return (g < 0 ? 2 : Math.min(g + 1, 2)) as GcListIndex;
+};
+
+// ---------------------------------------------------------------------------------
+// The simple block allocator (addresses reused last-in first-out per size class).
+
+function takeAddress(state: S, addr: number, size: number): void {
+  const mem = state.memory;
+  const cls = sizeClassOf(size);
+  const free = Object.hasOwn(mem.free, cls) ? mem.free[cls] : undefined;
+  if (free !== undefined && free.length > 0 && free[free.length - 1] === addr) {
+    free.pop();
+    return;
+  }
+  const end = addr + blockSizeOf(size);
+  if (end > mem.nextAddr) mem.nextAddr = end;
+}
+
+function releaseAddress(state: S, addr: number, size: number): void {
+  const mem = state.memory;
+  const cls = sizeClassOf(size);
+  const free = Object.hasOwn(mem.free, cls) ? mem.free[cls] : undefined;
+  if (free === undefined) mem.free[cls] = [addr];
+  else free.push(addr);
+}
+
+function addLiveBytes(state: S, delta: number): void {
+  const mem = state.memory;
+  mem.liveBytes += delta;
+  if (mem.liveBytes > mem.peakBytes) mem.peakBytes = mem.liveBytes;
+}

@@ -1,0 +1,14 @@
+export * from './events.js';
+export * from './state.js';
+export * from './evolve.js';
+export * from './errors.js';
+export * from './invariants.js';
+export * from './stream.js';
+export * from './hash.js';
+export * from './runtime/sizes.js';
+export * from './runtime/kinds.js';
+export * from './runtime/runtime.js';
+export * from './runtime/gc.js';
+export * from './runtime/statics.js';
+export const CPYTHON_VERSION = '3.11';
+export const ENGINE_VERSION = '0.1.0';

@@ -1,0 +1,70 @@
+/*
+ * Object kinds
+ * ============
+ * What the runtime needs to know about each simulated type: whether it is a GC type
+ * (carries a GC header, §1.2), whether it is tracked from creation (GC-T2), the order
+ * in which its dealloc releases what it holds (RC-13), and whether its dealloc goes
+ * through the trashcan (RC-15).
+ *
+ * Source: Objects/listobject.c list_dealloc, tupleobject.c tupledealloc, dictobject.c
+ * dict_dealloc, setobject.c set_dealloc, typeobject.c subtype_dealloc, funcobject.c.
+ *
+ *   kind       gc   tracked at creation   release order                    trashcan
+ *   int        no   -                     -                                no
+ *   str        no   -                     -                                no
+ *   tuple      yes  yes (not `()`)        items last to first              yes
+ *   list       yes  yes                   items last to first              yes
+ *   dict       yes  no (GC-T4, lazily)    entries in order, key then value yes
+ *   set        yes  yes                   table-slot order                 yes
+ *   instance   yes  yes                   slots, values, then the class    yes
+ *   function   yes  yes                   in order                         no
+ *   ...        (the table below is the source of truth; kinds.test.ts checks this one)
+ */
+
+export type ReleaseOrder = 'forward' | 'reverse' | 'classLast';
+
+export interface KindInfo {
+  readonly gc: boolean;
+  readonly trackedAtCreation: boolean;
+  readonly release: ReleaseOrder;
+  readonly trashcan: boolean;
+}
+
+const atom: KindInfo = { gc: false, trackedAtCreation: false, release: 'forward', trashcan: false };
+const container = (release: ReleaseOrder, trashcan: boolean, tracked = true): KindInfo => ({
+  gc: true,
+  trackedAtCreation: tracked,
+  release,
+  trashcan,
+});
+
+export const KINDS = {
+  none: atom,
+  bool: atom,
+  int: atom,
+  float: atom,
+  str: atom,
+  bytes: atom,
+  code: atom,
+  object: atom,
+  range: atom,
+  builtin: atom,
+  tuple: container('reverse', true),
+  list: container('reverse', true),
+  dict: container('forward', true, false),
+  set: container('forward', true),
+  frozenset: container('forward', true),
+  instance: container('classLast', true),
+  slotted: container('classLast', true),
+  function: container('forward', false),
+  class: container('forward', false),
+  cell: container('forward', false),
+  method: container('forward', false),
+  weakref: container('forward', false),
+  module: container('forward', false),
+  exception: container('classLast', true),
+} as const satisfies Record<string, KindInfo>;
+
+export type Kind = keyof typeof KINDS;
+
+export const kindInfo = (kind: string): KindInfo => (Object.hasOwn(KINDS, kind) ? KINDS[kind as Kind] : atom);

@@ -1,0 +1,369 @@
+/*
+ * The runtime: reference counting
+ * ===============================
+ * The decider. It reads the current heap state, applies CPython 3.11's rules and emits
+ * events; every emitted event is applied at once to the runtime's working state by
+ * `applyEvent` (the only writer) and pushed on `events$`. The runtime never writes
+ * state any other way, so folding its events from `emptyHeap()` gives its state exactly.
+ *
+ * Source: Include/object.h (Py_INCREF/Py_DECREF), Objects/object.c (_Py_Dealloc,
+ * _PyTrash_begin/_PyTrash_end/_PyTrash_thread_destroy_chain), Objects/listobject.c
+ * list_dealloc, tupleobject.c tupledealloc, dictobject.c dict_dealloc, typeobject.c
+ * subtype_dealloc, Python/sysmodule.c sys_getrefcount_impl.
+ *
+ * Read first: `decref`, then `dealloc` and `deallocBody`.
+ *
+ * Vocabulary:
+ *   holder   who owns a reference (events.ts `Holder`); every incref and decref names one.
+ *   base     references not held by anyone we model (3.11 static objects, RC-8).
+ *   trashcan container deallocs nested deeper than TRASH_UNWIND_LEVEL are deferred to a
+ *            LIFO list and run when the outermost dealloc unwinds (RC-15), which bounds
+ *            the recursion and gives CPython's order for deep structures.
+ *
+ * Invariants (checked by checkInvariants after every event in tests):
+ *   - refcount(x) == base(x) + number of holders of x;
+ *   - no holder refers to a freed object;
+ *   - an object is freed exactly when its count reaches zero (and not resurrected).
+ *
+ * Worked example (RC-13): `del l` where l = [D(1), D(2)] and nothing else holds them:
+ *   RefDecremented l (frame var l) -> 0 -> DeallocStarted l, ObjectUntracked l,
+ *   RefDecremented D(2) (l.item@1) -> 0 -> ... D(2) freed, then D(1), then ObjectFreed l.
+ *
+ * Simplifications: memory placement is a simple LIFO block allocator per 16-byte size
+ * class (pymalloc's pools and arenas are modelled separately); free lists are not
+ * modelled here.
+ */
+import { Subject } from 'rxjs';
+import { Defect } from '../errors.js';
+import { applyEvent } from '../evolve.js';
+import {
+  frameId,
+  objectId,
+  type FrameId,
+  type FreeTarget,
+  type Holder,
+  type MemEvent,
+  type ObjectAllocated,
+  type ObjectId,
+} from '../events.js';
+import { emptyHeap, NOT_TRACKED, sizeClassOf, type HeapObject, type HeapState } from '../state.js';
+import { collectGeneration, collectGenerations, type GcHooks } from './gc.js';
+import { kindInfo } from './kinds.js';
+
+/** `_PyTrash_UNWIND_LEVEL` (Include/cpython/object.h, 3.11). */
+export const TRASH_UNWIND_LEVEL = 50;
+
+/** What the interpreter supplies: Python-level behaviour the memory model calls back into. */
+export interface RuntimeHooks extends GcHooks {
+  /** The object's type defines `__del__` (tp_finalize). */
+  hasFinalizer(id: ObjectId): boolean;
+  /** Run the object's `__del__`. Resurrection is seen in the refcount afterwards. */
+  runFinalizer(id: ObjectId): void;
+  /** Clear the weak references to an object being deallocated and call their callbacks (RC-14 step 3). */
+  clearWeakrefs(id: ObjectId): void;
+  /** The object's memory was released; the interpreter forgets its value. */
+  freed(id: ObjectId): void;
+}
+
+const noHooks: RuntimeHooks = {
+  hasFinalizer: () => false,
+  runFinalizer: () => undefined,
+  clearWeakrefs: () => undefined,
+  freed: () => undefined,
+};
+
+export interface RuntimeOptions {
+  readonly hooks?: Partial<RuntimeHooks>;
+  /** Keep every emitted event in `log` (tests, small programs). */
+  readonly record?: boolean;
+  /** Start from this state instead of an empty heap (it becomes the runtime's working state). */
+  readonly state?: HeapState;
+}
+
+/** What a new object looks like; the runtime picks its id and address. */
+export interface ObjectSpec {
+  readonly pyType: string;
+  readonly kind: string;
+  readonly size: number;
+  readonly alloc?: number;
+  readonly repr: string;
+  readonly base?: number;
+  readonly fromFreelist?: boolean;
+  /** Track at creation even when the kind is not (or not track when it is). */
+  readonly track?: boolean;
+}
+
+export class Runtime {
+  readonly state: HeapState;
+  readonly events$ = new Subject<MemEvent>();
+  readonly log: MemEvent[] | undefined;
+  hooks: RuntimeHooks;
+  private trashNesting = 0;
+  private readonly trashLater: ObjectId[] = [];
+
+  constructor(options: RuntimeOptions = {}) {
+    this.state = options.state ?? emptyHeap();
+    this.log = options.record === true ? [] : undefined;
+    this.hooks = { ...noHooks, ...options.hooks };
+  }
+
+  /** Apply one decided event to the working state and publish it. */
+  emit(event: MemEvent): void {
+    applyEvent(this.state, event);
+    this.log?.push(event);
+    this.events$.next(event);
+  }
+
+  object(id: ObjectId): HeapObject {
+    const obj = this.state.objects[id];
+    if (obj === undefined) throw new Defect(`object #${id} is not alive`);
+    return obj;
+  }
+
+  isAlive(id: ObjectId): boolean {
+    return this.state.objects[id] !== undefined;
+  }
+
+  // -------------------------------------------------------------------------------
+  // Allocation.
+
+  /** The address for a new block: the last freed block of its size class, else fresh memory. */
+  decideAddress(bytes: number): number {
+    const mem = this.state.memory;
+    const free = mem.free[sizeClassOf(bytes)];
+    const last = free?.[free.length - 1];
+    return last ?? mem.nextAddr;
+  }
+
+  /**
+   * A new object with one reference owned by `holder` (RC-1). A GC object counts towards
+   * `count[0]` (GC-C1) and may trigger an automatic collection inside the allocation,
+   * before it is tracked (GC-C3).
+   */
+  allocate(spec: ObjectSpec, holder: Holder): ObjectId {
+    const id = objectId(this.state.allocated + 1);
+    const info = kindInfo(spec.kind);
+    const event: ObjectAllocated = {
+      type: 'ObjectAllocated',
+      id,
+      pyType: spec.pyType,
+      kind: spec.kind,
+      size: spec.size,
+      ...(spec.alloc !== undefined && spec.alloc !== spec.size ? { alloc: spec.alloc } : {}),
+      addr: this.decideAddress(spec.alloc ?? spec.size),
+      gc: info.gc,
+      ...(spec.fromFreelist === true ? { fromFreelist: true } : {}),
+      ...(spec.base !== undefined ? { base: spec.base } : {}),
+      repr: spec.repr,
+      holder,
+    };
+    this.emit(event);
+    if (info.gc && spec.fromFreelist !== true) this.maybeCollect();
+    if (spec.track ?? info.trackedAtCreation) this.emit({ type: 'ObjectTracked', id });
+    return id;
+  }
+
+  // -------------------------------------------------------------------------------
+  // Reference counting.
+
+  incref(id: ObjectId, holder: Holder): void {
+    this.emit({ type: 'RefIncremented', id, holder });
+  }
+
+  /** Py_DECREF: at zero the object is destroyed at once, before this returns (RC-2). */
+  decref(id: ObjectId, holder: Holder): void {
+    this.emit({ type: 'RefDecremented', id, holder });
+    const obj = this.state.objects[id];
+    if (obj === undefined) throw new Defect(`decref of freed object #${id}`);
+    if (obj.refcount < 0) throw new Defect(`negative refcount on #${id} (${obj.pyType})`);
+    if (obj.refcount === 0) this.dealloc(id);
+  }
+
+  /** A reference changes owner without a count change (STORE_FAST, argument passing, BUILD_LIST). */
+  move(id: ObjectId, from: Holder, to: Holder): void {
+    this.emit({ type: 'RefMoved', id, from, to });
+  }
+
+  /** `sys.getrefcount(x)`: the count while the call's own argument also holds x (RC-7). */
+  refcount(id: ObjectId): number {
+    return this.object(id).refcount;
+  }
+
+  track(id: ObjectId): void {
+    if (this.object(id).gen === NOT_TRACKED) this.emit({ type: 'ObjectTracked', id });
+  }
+
+  untrack(id: ObjectId): void {
+    if (this.object(id).gen !== NOT_TRACKED) this.emit({ type: 'ObjectUntracked', id });
+  }
+
+  resize(id: ObjectId, size: number): void {
+    if (this.object(id).size !== size) this.emit({ type: 'ObjectResized', id, size });
+  }
+
+  // -------------------------------------------------------------------------------
+  // Deallocation.
+
+  /** `_Py_Dealloc` through the trashcan of container types (RC-15). */
+  private dealloc(id: ObjectId): void {
+    const info = kindInfo(this.object(id).kind);
+    if (!info.trashcan) {
+      this.deallocBody(id);
+      return;
+    }
+    // Py_TRASHCAN_BEGIN: too deep, so deposit the object for later.
+    if (this.trashNesting >= TRASH_UNWIND_LEVEL) {
+      this.trashLater.push(id);
+      return;
+    }
+    this.trashNesting += 1;
+    this.deallocBody(id);
+    // Py_TRASHCAN_END
+    this.trashNesting -= 1;
+    if (this.trashLater.length > 0 && this.trashNesting <= 0) this.destroyTrashChain();
+  }
+
+  /** `_PyTrash_thread_destroy_chain`: deposited objects, last deposited first. */
+  private destroyTrashChain(): void {
+    for (let op = this.trashLater.pop(); op !== undefined; op = this.trashLater.pop()) {
+      this.trashNesting += 1;
+      this.dealloc(op);
+      this.trashNesting -= 1;
+    }
+  }
+
+  private deallocBody(id: ObjectId): void {
+    const obj = this.object(id);
+    const info = kindInfo(obj.kind);
+    this.emit({ type: 'DeallocStarted', id });
+    // Step 1: untrack (GC-T6).
+    if (obj.gen !== NOT_TRACKED) this.emit({ type: 'ObjectUntracked', id });
+    // Step 2 (subtype_dealloc): __del__ runs once, with the object re-tracked and a
+    // temporary reference; if it is still referenced afterwards it was resurrected.
+    if (info.release === 'classLast' && !obj.finalized && this.hooks.hasFinalizer(id)) {
+      if (this.finalizeFromDealloc(id)) return;
+    }
+    // Step 3: weak references cleared, their callbacks called.
+    if (info.gc) this.hooks.clearWeakrefs(id);
+    // Step 4: what the object holds, in its type's order (RC-13).
+    this.releaseAll(id, info.release);
+    // Step 5: the memory goes back.
+    this.emit({ type: 'ObjectFreed', id, to: this.decideFreeTarget(obj) });
+    this.hooks.freed(id);
+  }
+
+  /** PyObject_CallFinalizerFromDealloc. Returns true when the object was resurrected. */
+  private finalizeFromDealloc(id: ObjectId): boolean {
+    const temp: Holder = { kind: 'root', name: 'finalizer' };
+    this.emit({ type: 'ObjectTracked', id });
+    this.emit({ type: 'RefIncremented', id, holder: temp });
+    this.emit({ type: 'GcFinalizerRun', id });
+    this.hooks.runFinalizer(id);
+    this.emit({ type: 'RefDecremented', id, holder: temp });
+    if (this.object(id).refcount > 0) return true;
+    this.emit({ type: 'ObjectUntracked', id });
+    return false;
+  }
+
+  /** Drop every reference the object holds, in `order`. */
+  releaseAll(id: ObjectId, order: 'forward' | 'reverse' | 'classLast', keep?: (slot: string) => boolean): void {
+    const obj = this.object(id);
+    for (;;) {
+      const refs = obj.refs;
+      let at = -1;
+      if (order === 'reverse') {
+        for (let i = refs.length - 1; i >= 0; i--) {
+          if (keep === undefined || !keep(refs[i]?.slot ?? '')) {
+            at = i;
+            break;
+          }
+        }
+      } else {
+        for (let i = 0; i < refs.length; i++) {
+          const slot = refs[i]?.slot ?? '';
+          if ((order !== 'classLast' || slot !== '__class__') && (keep === undefined || !keep(slot))) {
+            at = i;
+            break;
+          }
+        }
+        if (at < 0 && order === 'classLast' && keep === undefined && refs.length > 0) at = 0;
+      }
+      const ref = refs[at];
+      if (ref === undefined) return;
+      this.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at });
+    }
+  }
+
+  /** Where a dead object's memory goes. Free lists are decided by the pymalloc model. */
+  decideFreeTarget(_obj: HeapObject): FreeTarget {
+    return 'allocator';
+  }
+
+  // -------------------------------------------------------------------------------
+  // Frames.
+
+  enterFrame(name: string): FrameId {
+    const id = frameId(this.state.framesEntered + 1);
+    const parent = this.state.currentFrame;
+    this.emit({ type: 'FrameEntered', frame: id, name, ...(parent !== 0 ? { parent: frameId(parent) } : {}) });
+    return id;
+  }
+
+  /**
+   * `_PyFrame_Clear`: the local slots in slot order (`order`, co_varnames: parameters
+   * first; slots not named there follow in binding order), then what is left on the
+   * evaluation stack, bottom first, then the frame's references to its function and
+   * code (slots named `(function)` and `(code)`).
+   */
+  exitFrame(frame: FrameId, order: readonly string[] = []): void {
+    const f = this.state.frames[frame];
+    if (f === undefined) throw new Defect(`frame ${frame} is not running`);
+    const special = (name: string): boolean => name.startsWith('(');
+    const names = [...order.filter((n) => n in f.vars), ...f.varOrder.filter((n) => !order.includes(n) && !special(n))];
+    for (const name of names) {
+      const id = f.vars[name];
+      if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
+    }
+    for (let bottom = f.stack[0]; bottom !== undefined; bottom = f.stack[0]) {
+      this.decref(bottom, { kind: 'stack', frame });
+    }
+    for (const name of ['(function)', '(code)', ...f.varOrder.filter(special)]) {
+      const id = f.vars[name];
+      if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
+    }
+    this.emit({ type: 'FrameExited', frame });
+  }
+
+  line(n: number): void {
+    if (this.state.line !== n) this.emit({ type: 'LineExecuted', line: n });
+  }
+
+  output(text: string): void {
+    this.emit({ type: 'OutputWritten', text });
+  }
+
+  // -------------------------------------------------------------------------------
+  // The cyclic collector (gc.ts does the work).
+
+  /** GC-C3: the automatic trigger, run inside a GC allocation. */
+  private maybeCollect(): void {
+    const gc = this.state.gc;
+    if (gc.enabled && gc.thresholds[0] !== 0 && gc.collecting < 0 && gc.counts[0] > gc.thresholds[0]) {
+      collectGenerations(this);
+    }
+  }
+
+  /** `gc.collect(generation)`: returns the number of unreachable objects found (GC-R1). */
+  collect(generation: 0 | 1 | 2 = 2): number {
+    if (this.state.gc.collecting >= 0) return 0; // GC-R2: already collecting
+    return collectGeneration(this, generation, 'manual');
+  }
+
+  setThresholds(thresholds: readonly [number, number, number]): void {
+    this.emit({ type: 'GcConfigChanged', thresholds });
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.emit({ type: 'GcConfigChanged', enabled });
+  }
+}

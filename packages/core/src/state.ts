@@ -1,0 +1,195 @@
+/*
+ * Heap state
+ * ==========
+ * The whole simulated heap as one normalised, serialisable value: objects in a table
+ * keyed by their dense integer id, references as ids, frames and roots as tables of
+ * ids. No JavaScript object appears twice (Immer needs a tree; Python object graphs
+ * have cycles), so a state can be frozen, snapshotted, hashed and sent over a wire.
+ *
+ * Only `applyEvent` (evolve.ts) writes a state. The runtime reads it to decide.
+ *
+ * Generation lists keep CPython's order (GC-S3): they are intrusive doubly linked lists
+ * threaded through the objects (`gcPrev`/`gcNext`), like `PyGC_Head`, so tracking,
+ * untracking and merging are O(1) whatever the heap size.
+ */
+import { EVENT_SCHEMA_VERSION, type FrameId, type ObjectId } from './events.js';
+
+/** Id 0 is never an object: it ends a generation list. */
+export const NO_OBJECT = 0;
+
+/** The lists an object can be linked into. 0..2 generations, 3 permanent (gc.freeze), 4 unreachable. */
+export const PERMANENT_GENERATION = 3;
+export const UNREACHABLE_LIST = 4;
+export const NOT_TRACKED = -1;
+export type GcListIndex = 0 | 1 | 2 | 3 | 4;
+
+/** One outgoing strong reference held by an object. */
+export type Ref = { readonly slot: string; readonly to: ObjectId };
+
+export interface HeapObject {
+  readonly id: ObjectId;
+  readonly pyType: string;
+  readonly kind: string;
+  size: number;
+  /** Bytes of the object's own block (fixed at allocation; `size` may grow with separate buffers). */
+  readonly alloc: number;
+  readonly addr: number;
+  /** References not represented by holders (static objects, RC-8). */
+  readonly base: number;
+  refcount: number;
+  /** References this object holds, in the order its type releases or visits them. */
+  refs: Ref[];
+  readonly gcType: boolean;
+  /** The list this object is linked into, or NOT_TRACKED. */
+  gen: number;
+  gcPrev: number;
+  gcNext: number;
+  /** PEP 442 FINALIZED bit: `__del__` already ran. */
+  finalized: boolean;
+  /** Dealloc has started (count reached zero); the object is being torn down. */
+  dying: boolean;
+  repr: string;
+}
+
+export interface Frame {
+  readonly id: FrameId;
+  readonly name: string;
+  readonly parent: number;
+  /** Variable slots in the order they were first bound (3.11 releases them in slot order). */
+  vars: Record<string, ObjectId>;
+  varOrder: string[];
+  /** Evaluation-stack temporaries, bottom first. */
+  stack: ObjectId[];
+}
+
+export interface GcList {
+  head: number;
+  tail: number;
+  length: number;
+}
+
+export interface GcGenerationStats {
+  collections: number;
+  collected: number;
+  uncollectable: number;
+}
+
+export interface GcState {
+  /** 0..2 generations, 3 permanent generation, 4 the unreachable set of a running collection. */
+  lists: [GcList, GcList, GcList, GcList, GcList];
+  counts: [number, number, number];
+  thresholds: [number, number, number];
+  enabled: boolean;
+  debug: number;
+  /** The generation being collected, or -1. */
+  collecting: number;
+  stats: [GcGenerationStats, GcGenerationStats, GcGenerationStats];
+  longLivedTotal: number;
+  longLivedPending: number;
+}
+
+export interface MemoryState {
+  /** Next never-used address of the simple block allocator. */
+  nextAddr: number;
+  /** Freed addresses per 16-byte size class, reused last-in first-out. */
+  free: Record<number, number[]>;
+  liveBytes: number;
+  peakBytes: number;
+}
+
+export interface HeapState {
+  readonly schema: number;
+  /** Events applied so far. */
+  seq: number;
+  objects: Record<number, HeapObject>;
+  /** Count of live objects (the table's size, kept to avoid counting keys). */
+  live: number;
+  /** Objects ever allocated (ids are dense: the next id is `allocated + 1`). */
+  allocated: number;
+  freed: number;
+  frames: Record<number, Frame>;
+  /** Frames ever entered (the next frame id is `framesEntered + 1`). */
+  framesEntered: number;
+  /** The innermost running frame, or 0. */
+  currentFrame: number;
+  /** References held by the interpreter itself, as a multiset: root name -> ids. */
+  roots: Record<string, ObjectId[]>;
+  gc: GcState;
+  memory: MemoryState;
+  /** The source line being executed, 0 before the first. */
+  line: number;
+  outputs: number;
+}
+
+const emptyList = (): GcList => ({ head: NO_OBJECT, tail: NO_OBJECT, length: 0 });
+
+export const DEFAULT_THRESHOLDS: readonly [number, number, number] = [700, 10, 10];
+
+/** Addresses start here; 16-aligned like every pymalloc block. */
+export const HEAP_BASE_ADDRESS = 0x7f0000000000;
+
+export function emptyHeap(): HeapState {
+  return {
+    schema: EVENT_SCHEMA_VERSION,
+    seq: 0,
+    objects: {},
+    live: 0,
+    allocated: 0,
+    freed: 0,
+    frames: {},
+    framesEntered: 0,
+    currentFrame: 0,
+    roots: {},
+    gc: {
+      lists: [emptyList(), emptyList(), emptyList(), emptyList(), emptyList()],
+      counts: [0, 0, 0],
+      thresholds: [...DEFAULT_THRESHOLDS],
+      enabled: true,
+      debug: 0,
+      collecting: -1,
+      stats: [
+        { collections: 0, collected: 0, uncollectable: 0 },
+        { collections: 0, collected: 0, uncollectable: 0 },
+        { collections: 0, collected: 0, uncollectable: 0 },
+      ],
+      longLivedTotal: 0,
+      longLivedPending: 0,
+    },
+    memory: { nextAddr: HEAP_BASE_ADDRESS, free: {}, liveBytes: 0, peakBytes: 0 },
+    line: 0,
+    outputs: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// Readers. Everything below only reads.
+
+export function getObject(state: HeapState, id: number): HeapObject | undefined {
+  return state.objects[id];
+}
+
+export function isAlive(state: HeapState, id: number): boolean {
+  return state.objects[id] !== undefined;
+}
+
+/** The ids of one generation list, head to tail (GC-S3 order). */
+export function listMembers(state: HeapState, list: GcListIndex): ObjectId[] {
+  const out: ObjectId[] = [];
+  let cur = state.gc.lists[list].head;
+  while (cur !== NO_OBJECT) {
+    out.push(cur as ObjectId);
+    const obj = state.objects[cur];
+    if (obj === undefined) break;
+    cur = obj.gcNext;
+  }
+  return out;
+}
+
+/** The ids of the live objects, in allocation order. */
+export function liveIds(state: HeapState): ObjectId[] {
+  return Object.keys(state.objects).map((k) => Number(k) as ObjectId);
+}
+
+/** The size class of a request (PM-1): 16-byte steps. */
+export const sizeClassOf = (bytes: number): number => (Math.max(1, bytes) - 1) >> 4;
+export const blockSizeOf = (bytes: number): number => (sizeClassOf(bytes) + 1) << 4;

@@ -1,0 +1,6 @@
+export * from './ast.js';
+export * from './parse.js';
+export * from './source.js';
+export * from './interpreter.js';
+export * from './run.js';
+export * from './demo.js';

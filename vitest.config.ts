@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// One root config; each package and the cross-package suites in test/ are projects.
+// The `source` condition resolves workspace packages to their TypeScript sources,
+// so tests need no build.
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'core', include: ['packages/core/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'interp', include: ['packages/interp/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'replay', include: ['packages/replay/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['packages/cli/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'bench', include: ['packages/bench/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'test', include: ['test/**/*.test.ts'], testTimeout: 120_000 },
+      },
+    ],
+  },
+});
