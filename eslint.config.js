@@ -29,5 +29,6 @@ export default tseslint.config(
   { files: ['packages/core/src/**'], rules: layering(['@pymemsim/*', 'node:*', 'msgpackr', 'fs', 'path']) },
   { files: ['packages/interp/src/**'], rules: layering(['@pymemsim/replay', '@pymemsim/cli', '@pymemsim/bench']) },
   { files: ['packages/replay/src/**'], rules: layering(['@pymemsim/interp', '@pymemsim/cli', '@pymemsim/bench']) },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // Tests sit outside the package tsconfigs, so they are linted without type information.
+  { files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
 );

@@ -182,9 +182,10 @@ export function applyEvent(state: S, event: MemEvent): void {
         id: event.frame,
         name: event.name,
         parent: event.parent ?? 0,
-        vars: {},
+        vars: Object.create(null) as Record<string, ObjectId>, // Python names may be `__proto__`
         varOrder: [],
         stack: [],
+        displaced: [],
       };
       if (event.frame > state.framesEntered) state.framesEntered = event.frame;
       state.currentFrame = event.frame;
@@ -209,13 +210,13 @@ export function applyEvent(state: S, event: MemEvent): void {
 /** One event as a new immutable state (one `produce`). */
 export const evolve = (state: HeapState, event: MemEvent): HeapState =>
   produce(state, (draft) => {
-    applyEvent(draft as HeapState, event);
+    applyEvent(draft, event);
   });
 
 /** A batch of events as a new immutable state, all inside a single `produce`. */
 export const evolveAll = (state: HeapState, events: Iterable<MemEvent>): HeapState =>
   produce(state, (draft) => {
-    for (const event of events) applyEvent(draft as HeapState, event);
+    for (const event of events) applyEvent(draft, event);
   });
 
 /** Fold events into a plain (mutable, unfrozen) state: the fastest fold, used by the runtime. */
@@ -240,7 +241,10 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
     case 'frame': {
       const frame = state.frames[h.frame];
       if (frame === undefined) return;
-      if (!(h.name in frame.vars)) frame.varOrder.push(h.name);
+      // Own properties only: `constructor`, `toString` ... are Python names too.
+      const old = Object.hasOwn(frame.vars, h.name) ? frame.vars[h.name] : undefined;
+      if (old === undefined) frame.varOrder.push(h.name);
+      else frame.displaced.push({ name: h.name, id: old }); // dropped by the RefDecremented that follows
       frame.vars[h.name] = id;
       return;
     }
@@ -280,8 +284,16 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
     }
     case 'frame': {
       const frame = state.frames[h.frame];
+      if (frame === undefined) return;
       // A slot being rebound already holds the new value (STORE_FAST stores, then drops the old).
-      if (frame === undefined || frame.vars[h.name] !== id) return;
+      for (let i = frame.displaced.length - 1; i >= 0; i--) {
+        const d = frame.displaced[i];
+        if (d !== undefined && d.name === h.name && d.id === id) {
+          frame.displaced.splice(i, 1);
+          return;
+        }
+      }
+      if (!Object.hasOwn(frame.vars, h.name) || frame.vars[h.name] !== id) return;
       delete frame.vars[h.name];
       const i = frame.varOrder.indexOf(h.name);
       if (i >= 0) frame.varOrder.splice(i, 1);

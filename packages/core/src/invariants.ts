@@ -1,7 +1,7 @@
 /*
  * Invariants of a heap state, checked after every event in tests and debug runs.
  *   - refcount(x) == base(x) + number of holders of x (objects' refs, frame slots,
- *     stack temporaries, roots);
+ *     stack temporaries, slot values a store has just displaced, roots);
  *   - no holder refers to a freed object;
  *   - generation lists are well linked: each member's `gen` names its list, prev/next
  *     agree, lengths match.
@@ -20,6 +20,7 @@ export function countHolders(state: HeapState): Map<number, number> {
   for (const frame of Object.values(state.frames)) {
     for (const [name, id] of Object.entries(frame.vars)) hold(id, `frame ${frame.id} var ${name}`);
     for (const id of frame.stack) hold(id, `frame ${frame.id} stack`);
+    for (const d of frame.displaced) hold(d.id, `frame ${frame.id} displaced ${d.name}`);
   }
   for (const [name, ids] of Object.entries(state.roots)) for (const id of ids) hold(id, `root ${name}`);
   return held;

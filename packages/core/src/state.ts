@@ -60,6 +60,13 @@ export interface Frame {
   varOrder: string[];
   /** Evaluation-stack temporaries, bottom first. */
   stack: ObjectId[];
+  /**
+   * References a store has just pushed out of a slot, until they are dropped. STORE_FAST
+   * puts the new value in the slot, then releases the old one (SETLOCAL's `tmp`); in
+   * between, the old reference is held here, so the refcount invariant holds after every
+   * event and `x = x` does not unbind `x`.
+   */
+  displaced: { readonly name: string; readonly id: ObjectId }[];
 }
 
 export interface GcList {
@@ -139,7 +146,7 @@ export function emptyHeap(): HeapState {
     frames: {},
     framesEntered: 0,
     currentFrame: 0,
-    roots: {},
+    roots: Object.create(null) as Record<string, ObjectId[]>,
     gc: {
       lists: [emptyList(), emptyList(), emptyList(), emptyList(), emptyList()],
       counts: [0, 0, 0],

@@ -4,3 +4,4 @@ export * from './source.js';
 export * from './interpreter.js';
 export * from './run.js';
 export * from './demo.js';
+export * from './session.js';

@@ -245,8 +245,17 @@ export class Interpreter {
   // -------------------------------------------------------------------------------
   // Running a module.
 
+  private main: { scope: Scope; globals: ObjectId } | undefined;
+
   /** Run a module; uncaught Python exceptions propagate as PyException. */
   runModule(module: Module): void {
+    this.beginModule(module);
+    this.execInModule(module);
+    this.endModule();
+  }
+
+  /** Create `__main__`, its globals and code object, and enter the module frame. */
+  beginModule(module: Module): void {
     const root: Holder = { kind: 'root', name: 'sys.modules' };
     const main = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name: '__main__', dict: 0 as ObjectId }, root);
     const globals = this.newDict({ kind: 'object', owner: main, slot: '__dict__' });
@@ -255,14 +264,39 @@ export class Interpreter {
     const code = this.makeCode('<module>', module.body, { kind: 'root', name: 'main code' });
     const frame = this.rt.enterFrame('<module>');
     this.rt.incref(code, { kind: 'frame', frame, name: '(code)' });
-    const scope: Scope = { frame, kind: 'module' };
+    this.main = { scope: { frame, kind: 'module' }, globals };
+  }
+
+  /** Execute statements in the running module frame (a whole program, or one more line of a session). */
+  execInModule(module: Module, code?: ObjectId): void {
+    const main = this.main;
+    if (main === undefined) throw new Error('no module is running');
+    if (code !== undefined) this.releaseCompilerRefs();
     try {
-      this.execBlock(module.body, scope, globals);
+      this.execBlock(module.body, main.scope, main.globals);
     } catch (e) {
       if (e instanceof PyException) e.traceback.unshift({ line: this.rt.state.line, name: '<module>' });
       throw e;
     }
-    this.rt.exitFrame(frame);
+  }
+
+  /** Compile more statements for the running module: their constants are held by a new code object. */
+  compileMore(module: Module): ObjectId {
+    return this.makeCode('<module>', module.body, { kind: 'root', name: 'session code' });
+  }
+
+  /** Leave the module frame (the module and its globals stay, held by `sys.modules`). */
+  endModule(): void {
+    if (this.main === undefined) return;
+    this.rt.exitFrame(this.main.scope.frame);
+    this.main = undefined;
+  }
+
+  /** The object a module-level name is bound to, if any. */
+  global(name: string): ObjectId | undefined {
+    const g = this.main?.globals;
+    if (g === undefined) return undefined;
+    return (this.value(g) as PyValue & { t: 'dict' }).keys.get(name)?.value;
   }
 
   /** A code object holding the constants of its body (ID-3: equal constants merged across the module). */

@@ -172,9 +172,9 @@ export class Runtime {
 
   /** Py_DECREF: at zero the object is destroyed at once, before this returns (RC-2). */
   decref(id: ObjectId, holder: Holder): void {
+    if (this.state.objects[id] === undefined) throw new Defect(`decref of freed object #${id}`);
     this.emit({ type: 'RefDecremented', id, holder });
-    const obj = this.state.objects[id];
-    if (obj === undefined) throw new Defect(`decref of freed object #${id}`);
+    const obj = this.object(id);
     if (obj.refcount < 0) throw new Defect(`negative refcount on #${id} (${obj.pyType})`);
     if (obj.refcount === 0) this.dealloc(id);
   }
@@ -245,11 +245,18 @@ export class Runtime {
     }
     // Step 3: weak references cleared, their callbacks called.
     if (info.gc) this.hooks.clearWeakrefs(id);
-    // Step 4: what the object holds, in its type's order (RC-13).
-    this.releaseAll(id, info.release);
+    // Step 4: what the object holds, in its type's order (RC-13). An instance keeps
+    // its class reference until after its memory is freed (subtype_dealloc's `type`).
+    const classLast = info.release === 'classLast';
+    this.releaseAll(id, info.release, classLast ? (slot) => slot === '__class__' : undefined);
+    const cls = classLast ? obj.refs.find((r) => r.slot === '__class__') : undefined;
+    const typeRef: Holder = { kind: 'root', name: 'dealloc' };
+    if (cls !== undefined) this.move(cls.to, { kind: 'object', owner: id, slot: '__class__' }, typeRef);
     // Step 5: the memory goes back.
     this.emit({ type: 'ObjectFreed', id, to: this.decideFreeTarget(obj) });
     this.hooks.freed(id);
+    // Step 6: the class reference.
+    if (cls !== undefined) this.decref(cls.to, typeRef);
   }
 
   /** PyObject_CallFinalizerFromDealloc. Returns true when the object was resurrected. */
@@ -319,9 +326,12 @@ export class Runtime {
     const f = this.state.frames[frame];
     if (f === undefined) throw new Defect(`frame ${frame} is not running`);
     const special = (name: string): boolean => name.startsWith('(');
-    const names = [...order.filter((n) => n in f.vars), ...f.varOrder.filter((n) => !order.includes(n) && !special(n))];
+    const names = [
+      ...order.filter((n) => Object.hasOwn(f.vars, n)),
+      ...f.varOrder.filter((n) => !order.includes(n) && !special(n)),
+    ];
     for (const name of names) {
-      const id = f.vars[name];
+      const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
       if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
     }
     for (let bottom = f.stack[0]; bottom !== undefined; bottom = f.stack[0]) {

@@ -1,0 +1,43 @@
+import { checkInvariants, hashState } from '@pymemsim/core';
+import { describe, expect, it } from 'vitest';
+import { foldBenchmark } from './benchmarks/fold.js';
+import { BENCHMARKS, selectBenchmarks } from './registry.js';
+import { runSyntheticProgram } from './syntheticProgram.js';
+
+describe('benchmark registry', () => {
+  it('registers benchmarks under unique names, fold among them', () => {
+    const names = BENCHMARKS.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('fold');
+    expect(selectBenchmarks('fol').map((b) => b.name)).toEqual(['fold']);
+    expect(selectBenchmarks('no such benchmark')).toEqual([]);
+  });
+
+  it('fold reports complete measurements with positive figures (small stream)', async () => {
+    const measurements = await foldBenchmark({ events: 4_000, perEventPrefix: 500, batch: 100, runs: 1 }).run();
+    expect(measurements.map((m) => m.name)).toEqual(['fold/plain', 'fold/immer-batched', 'fold/immer-per-event']);
+    for (const m of measurements) {
+      expect(m.unit).toBe('events/s');
+      expect(m.referenceKind).toBe('plain-object limit');
+      for (const v of [m.value, m.reference, m.ratio]) {
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThan(0);
+      }
+      expect(m.ratio).toBeCloseTo(m.value / m.reference, 12);
+      expect(typeof m.note).toBe('string');
+    }
+  });
+
+  it('the synthetic program is deterministic and keeps the heap invariants', () => {
+    const a = runSyntheticProgram({ events: 5_000, seed: 7 });
+    const b = runSyntheticProgram({ events: 5_000, seed: 7 });
+    expect(a.events.length).toBeGreaterThanOrEqual(5_000);
+    expect(b.events).toEqual(a.events);
+    expect(hashState(b.state)).toBe(hashState(a.state));
+    checkInvariants(a.state);
+    const types = new Set(a.events.map((e) => e.type));
+    for (const t of ['ObjectAllocated', 'RefMoved', 'ObjectFreed', 'FrameExited', 'GcFinished'] as const) {
+      expect(types).toContain(t);
+    }
+  });
+});

@@ -1,0 +1,12 @@
+/*
+ * Every benchmark `pnpm bench` runs, in order. A benchmark is a module in benchmarks/
+ * exporting a `Benchmark` (benchmark.ts); add it here to have it run.
+ */
+import type { Benchmark } from './benchmark.js';
+import { fold } from './benchmarks/fold.js';
+
+export const BENCHMARKS: readonly Benchmark[] = [fold];
+
+/** The benchmarks whose name contains `filter` (all of them without one). */
+export const selectBenchmarks = (filter?: string): Benchmark[] =>
+  BENCHMARKS.filter((b) => filter === undefined || b.name.includes(filter));
