@@ -6,7 +6,9 @@ import tseslint from 'typescript-eslint';
 const layering = (forbidden) => ({
   'no-restricted-imports': [
     'error',
-    { patterns: forbidden.map((group) => ({ group: [group], message: 'breaks the package layering (see DESIGN.md)' })) },
+    {
+      patterns: forbidden.map((group) => ({ group: [group], message: 'breaks the package layering (see DESIGN.md)' })),
+    },
   ],
 });
 
@@ -16,7 +18,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.ts'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/switch-exhaustiveness-check': 'error',

@@ -66,7 +66,7 @@ const reachable = (m: Model): Set<number> => {
 
 /** Refcounting frees what has count zero, cascading; cycles stay. */
 const dropUnheld = (m: Model): void => {
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const token of [...m.holds.keys()]) {
       if (expectedCount(m, token) === 0) {

@@ -358,7 +358,7 @@ export function appendList(state: S, from: GcListIndex, to: GcListIndex): void {
   const src = state.gc.lists[from];
   if (src.length === 0 || from === to) return;
   const dst = state.gc.lists[to];
-  for (let cur = src.head; cur !== NO_OBJECT; ) {
+  for (let cur = src.head; cur !== NO_OBJECT;) {
     const obj = state.objects[cur];
     if (obj === undefined) break;
     obj.gen = to;

@@ -39,7 +39,7 @@ export function checkInvariants(state: HeapState): void {
     const l = state.gc.lists[list as GcListIndex];
     let prev = NO_OBJECT;
     let n = 0;
-    for (let cur = l.head; cur !== NO_OBJECT; ) {
+    for (let cur = l.head; cur !== NO_OBJECT;) {
       const obj = state.objects[cur];
       if (obj === undefined) throw new Defect(`gc list ${list} links freed object #${cur}`);
       if (obj.gen !== list) throw new Defect(`#${cur} is linked in list ${list} but says ${obj.gen}`);

@@ -13,7 +13,13 @@ export type Expr =
   | { readonly k: 'Tuple'; readonly elts: readonly Expr[]; readonly span: Span }
   | { readonly k: 'Call'; readonly func: Expr; readonly args: readonly Expr[]; readonly span: Span }
   | { readonly k: 'Attr'; readonly obj: Expr; readonly name: string; readonly span: Span }
-  | { readonly k: 'BinOp'; readonly op: '+' | '-' | '*'; readonly left: Expr; readonly right: Expr; readonly span: Span };
+  | {
+      readonly k: 'BinOp';
+      readonly op: '+' | '-' | '*';
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly span: Span;
+    };
 
 export type Stmt =
   | { readonly k: 'Assign'; readonly target: string; readonly value: Expr; readonly span: Span }

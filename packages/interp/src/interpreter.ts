@@ -25,6 +25,7 @@
  * objects `print` makes internally, and interpreter start-up objects are not modelled.
  */
 import {
+  EventBudgetExceeded,
   Runtime,
   bootstrapStatics,
   dictSize,
@@ -44,7 +45,9 @@ import {
   type Statics,
 } from '@pymemsim/core';
 import type { Expr, Module, Stmt } from './ast.js';
-import { SourceFile } from './source.js';
+import type { SourceFile } from './source.js';
+
+export { EventBudgetExceeded };
 
 /** A Python exception raised by the simulated program (simulated behaviour, not a TypeScript error). */
 export class PyException extends Error {
@@ -57,9 +60,6 @@ export class PyException extends Error {
     super(`${pyType}: ${pyMessage}`);
   }
 }
-
-/** Thrown by the event budget (`--max-events`): stops a runaway program. */
-export class EventBudgetExceeded extends Error {}
 
 type PyValue =
   | { t: 'int'; v: bigint }
@@ -77,8 +77,8 @@ type PyValue =
 type Scope = { frame: FrameId; kind: 'module' } | { frame: FrameId; kind: 'function'; fn: ObjectId };
 
 export interface InterpreterOptions extends RuntimeOptions {
-  /** Stop with EventBudgetExceeded after this many events. */
-  readonly maxEvents?: number;
+  /** Called with the new runtime before its first event (to record every event from the empty heap). */
+  readonly attach?: (rt: Runtime) => void;
 }
 
 /** Python's maximum recursion depth (sys.getrecursionlimit()). */
@@ -101,15 +101,10 @@ export class Interpreter {
     options: InterpreterOptions = {},
   ) {
     this.rt = new Runtime(options);
+    options.attach?.(this.rt);
     this.rt.hooks.freed = (id) => {
       this.values.delete(id);
     };
-    const max = options.maxEvents;
-    if (max !== undefined) {
-      this.rt.events$.subscribe(() => {
-        if (this.rt.state.seq > max) throw new EventBudgetExceeded(`stopped after ${max} events (--max-events)`);
-      });
-    }
     this.statics = bootstrapStatics(this.rt);
     this.values.set(this.statics.none, { t: 'none' });
     this.values.set(this.statics.true, { t: 'bool', v: true });
@@ -138,10 +133,16 @@ export class Interpreter {
       const dict = this.newDict({ kind: 'object', owner: mod, slot: '__dict__' });
       (this.value(mod) as { dict: ObjectId }).dict = dict;
       for (const fn of fns) {
-        const f = this.alloc('builtin_function_or_method', 'builtin', FIXED_SIZES.builtinMethod, { t: 'builtin', name: `${name}.${fn}` }, {
-          kind: 'root',
-          name: 'c-temp',
-        });
+        const f = this.alloc(
+          'builtin_function_or_method',
+          'builtin',
+          FIXED_SIZES.builtinMethod,
+          { t: 'builtin', name: `${name}.${fn}` },
+          {
+            kind: 'root',
+            name: 'c-temp',
+          },
+        );
         this.dictSet(dict, fn, f, { kind: 'root', name: 'c-temp' }, 'move');
       }
       this.modules.set(name, mod);
@@ -257,7 +258,13 @@ export class Interpreter {
   /** Create `__main__`, its globals and code object, and enter the module frame. */
   beginModule(module: Module): void {
     const root: Holder = { kind: 'root', name: 'sys.modules' };
-    const main = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name: '__main__', dict: 0 as ObjectId }, root);
+    const main = this.alloc(
+      'module',
+      'module',
+      FIXED_SIZES.module,
+      { t: 'module', name: '__main__', dict: 0 as ObjectId },
+      root,
+    );
     const globals = this.newDict({ kind: 'object', owner: main, slot: '__dict__' });
     (this.value(main) as { dict: ObjectId }).dict = globals;
     this.modules.set('__main__', main);
@@ -387,7 +394,8 @@ export class Interpreter {
   }
 
   private constId(e: Expr): ObjectId {
-    if (e.k === 'Const') return e.value === 'None' ? this.statics.none : e.value === 'True' ? this.statics.true : this.statics.false;
+    if (e.k === 'Const')
+      return e.value === 'None' ? this.statics.none : e.value === 'True' ? this.statics.true : this.statics.false;
     throw new Error('not a constant');
   }
 
@@ -428,11 +436,16 @@ export class Interpreter {
       case 'Del':
         for (const n of s.names) {
           if (scope.kind === 'module') {
-            if (!this.dictDel(globals, n.id)) throw new PyException('NameError', `name '${n.id}' is not defined`, n.span);
+            if (!this.dictDel(globals, n.id))
+              throw new PyException('NameError', `name '${n.id}' is not defined`, n.span);
           } else {
             const id = this.rt.state.frames[scope.frame]?.vars[n.id];
             if (id === undefined) {
-              throw new PyException('UnboundLocalError', `cannot access local variable '${n.id}' where it is not associated with a value`, n.span);
+              throw new PyException(
+                'UnboundLocalError',
+                `cannot access local variable '${n.id}' where it is not associated with a value`,
+                n.span,
+              );
             }
             this.rt.decref(id, { kind: 'frame', frame: scope.frame, name: n.id });
           }
@@ -506,7 +519,11 @@ export class Interpreter {
       const local = this.rt.state.frames[scope.frame]?.vars[name];
       if (local !== undefined) return this.ret(local, stack);
       if (fn.params.includes(name) || assignsLocally(fn.body, name)) {
-        throw new PyException('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`, span);
+        throw new PyException(
+          'UnboundLocalError',
+          `cannot access local variable '${name}' where it is not associated with a value`,
+          span,
+        );
       }
     }
     for (const ns of [globals, (this.value(this.builtins) as { dict: ObjectId }).dict]) {
@@ -586,12 +603,26 @@ export class Interpreter {
     if (elts.length >= 3 && elts.every(isConstant)) {
       const items = elts.map((x) => (x.k === 'Int' || x.k === 'Str' ? this.constant(x) : this.constId(x)));
       const allocated = listPreallocateExact(items.length);
-      const l = this.alloc('list', 'list', listSize(allocated), { t: 'list', items: [...items], allocated }, stack, LIST_OBJECT_SIZE);
+      const l = this.alloc(
+        'list',
+        'list',
+        listSize(allocated),
+        { t: 'list', items: [...items], allocated },
+        stack,
+        LIST_OBJECT_SIZE,
+      );
       for (const item of items) this.rt.incref(item, { kind: 'object', owner: l, slot: 'item' });
       return l;
     }
     const items = elts.map((x) => this.evalExpr(x, scope, globals));
-    const l = this.alloc('list', 'list', listSize(items.length), { t: 'list', items: [...items], allocated: items.length }, stack, LIST_OBJECT_SIZE);
+    const l = this.alloc(
+      'list',
+      'list',
+      listSize(items.length),
+      { t: 'list', items: [...items], allocated: items.length },
+      stack,
+      LIST_OBJECT_SIZE,
+    );
     for (const item of items) this.rt.move(item, stack, { kind: 'object', owner: l, slot: 'item' });
     return l;
   }
@@ -627,7 +658,14 @@ export class Interpreter {
     throw new PyException('TypeError', `'${tn}' object is not callable`, e.span);
   }
 
-  private listMethod(self: ObjectId, list: PyValue & { t: 'list' }, name: string, args: ObjectId[], span: Span, stack: Holder): ObjectId {
+  private listMethod(
+    self: ObjectId,
+    list: PyValue & { t: 'list' },
+    name: string,
+    args: ObjectId[],
+    span: Span,
+    stack: Holder,
+  ): ObjectId {
     if (name === 'append' && args.length === 1) {
       const v = args[0] as ObjectId;
       const n = list.items.length + 1;
@@ -641,13 +679,23 @@ export class Interpreter {
   }
 
   /** A Python-to-Python call (RC-4): the function and the arguments move into the callee's frame. */
-  private callFunction(fn: ObjectId, fv: PyValue & { t: 'function' }, args: ObjectId[], span: Span, caller: Scope): ObjectId {
+  private callFunction(
+    fn: ObjectId,
+    fv: PyValue & { t: 'function' },
+    args: ObjectId[],
+    span: Span,
+    caller: Scope,
+  ): ObjectId {
     const stack: Holder = { kind: 'stack', frame: caller.frame };
     if (args.length !== fv.params.length) {
       for (const a of args) this.rt.decref(a, stack);
       this.rt.decref(fn, stack);
       const n = fv.params.length;
-      throw new PyException('TypeError', `${fv.name}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${args.length} ${args.length === 1 ? 'was' : 'were'} given`, span);
+      throw new PyException(
+        'TypeError',
+        `${fv.name}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${args.length} ${args.length === 1 ? 'was' : 'were'} given`,
+        span,
+      );
     }
     if (this.depth >= RECURSION_LIMIT - 1) {
       for (const a of args) this.rt.decref(a, stack);
@@ -680,7 +728,11 @@ export class Interpreter {
     const arity = (n: number): void => {
       if (args.length !== n) {
         const short = name.replace(/^builtins\./, '');
-        throw new PyException('TypeError', `${short}() takes exactly ${n === 1 ? 'one argument' : `${n} arguments`} (${args.length} given)`, span);
+        throw new PyException(
+          'TypeError',
+          `${short}() takes exactly ${n === 1 ? 'one argument' : `${n} arguments`} (${args.length} given)`,
+          span,
+        );
       }
     };
     switch (name) {
@@ -786,7 +838,8 @@ export function pyStrRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
     else if (ch === '\r') out += '\\r';
-    else if (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127) out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    else if (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127)
+      out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
     else out += ch;
   }
   return out + q;

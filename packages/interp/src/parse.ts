@@ -278,7 +278,8 @@ export class Lowering {
 /** A plain Python string literal (no prefix) with the common escapes; undefined otherwise. */
 export function parseStringLiteral(lit: string): string | undefined {
   const q = lit.startsWith('"""') || lit.startsWith("'''") ? lit.slice(0, 3) : lit[0];
-  if (q === undefined || (q[0] !== '"' && q[0] !== "'") || !lit.endsWith(q) || lit.length < 2 * q.length) return undefined;
+  if (q === undefined || (q[0] !== '"' && q[0] !== "'") || !lit.endsWith(q) || lit.length < 2 * q.length)
+    return undefined;
   const body = lit.slice(q.length, lit.length - q.length);
   let out = '';
   for (let i = 0; i < body.length; i++) {

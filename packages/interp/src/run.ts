@@ -21,7 +21,10 @@ export interface RunResult {
 }
 
 /** Parse and check a program without running it. */
-export function checkProgram(text: string, path: string): { source: SourceFile; diagnostics: Diagnostic[]; message: string } {
+export function checkProgram(
+  text: string,
+  path: string,
+): { source: SourceFile; diagnostics: Diagnostic[]; message: string } {
   const source = new SourceFile(path, text);
   const { diagnostics } = parseModule(text);
   const syntax = diagnostics.find((d) => d.code === 'PY_SYNTAX');
@@ -33,15 +36,10 @@ export function checkProgram(text: string, path: string): { source: SourceFile; 
 }
 
 /**
- * Run `text` as the program at `path`. `prepare` is called with the interpreter before
- * the program starts (to subscribe a trace writer to `interpreter.rt.events$`).
+ * Run `text` as the program at `path`. To record every event from the empty heap,
+ * subscribe to the runtime in `options.attach`, which runs before the first event.
  */
-export function runProgram(
-  text: string,
-  path: string,
-  options: InterpreterOptions = {},
-  prepare?: (interpreter: Interpreter) => void,
-): RunResult {
+export function runProgram(text: string, path: string, options: InterpreterOptions = {}): RunResult {
   const source = new SourceFile(path, text);
   const { module, diagnostics } = parseModule(text);
   if (diagnostics.length > 0) {
@@ -49,7 +47,6 @@ export function runProgram(
     return { stdout: '', stderr: message + '\n', exitCode: 1, diagnostics };
   }
   const interpreter = new Interpreter(source, options);
-  prepare?.(interpreter);
   try {
     interpreter.runModule(module);
     return { stdout: interpreter.stdout, stderr: '', exitCode: 0, diagnostics, interpreter };

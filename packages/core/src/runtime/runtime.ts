@@ -72,7 +72,14 @@ const noHooks: RuntimeHooks = {
   freed: () => undefined,
 };
 
+/** The event budget (`maxEvents`) ran out: the run stops here; everything emitted so far stands. */
+export class EventBudgetExceeded extends Error {
+  override readonly name = 'EventBudgetExceeded';
+}
+
 export interface RuntimeOptions {
+  /** Stop the run (throw EventBudgetExceeded) once this many events have been emitted. */
+  readonly maxEvents?: number;
   readonly hooks?: Partial<RuntimeHooks>;
   /** Keep every emitted event in `log` (tests, small programs). */
   readonly record?: boolean;
@@ -100,11 +107,13 @@ export class Runtime {
   hooks: RuntimeHooks;
   private trashNesting = 0;
   private readonly trashLater: ObjectId[] = [];
+  private readonly maxEvents: number;
 
   constructor(options: RuntimeOptions = {}) {
     this.state = options.state ?? emptyHeap();
     this.log = options.record === true ? [] : undefined;
     this.hooks = { ...noHooks, ...options.hooks };
+    this.maxEvents = options.maxEvents ?? Infinity;
   }
 
   /** Apply one decided event to the working state and publish it. */
@@ -112,6 +121,8 @@ export class Runtime {
     applyEvent(this.state, event);
     this.log?.push(event);
     this.events$.next(event);
+    if (this.state.seq >= this.maxEvents)
+      throw new EventBudgetExceeded(`stopped after ${this.maxEvents} events (--max-events)`);
   }
 
   object(id: ObjectId): HeapObject {

@@ -93,7 +93,13 @@ export const dictUsable = (tableSize: number): number => Math.floor((2 * tableSi
 /** Bytes of a keys block: 32 header + index bytes + entries. */
 export function dictKeysSize(tableSize: number, unicode: boolean): number {
   const indexBytes =
-    tableSize <= 0x80 ? tableSize : tableSize <= 0x8000 ? 2 * tableSize : tableSize <= 0x80000000 ? 4 * tableSize : 8 * tableSize;
+    tableSize <= 0x80
+      ? tableSize
+      : tableSize <= 0x8000
+        ? 2 * tableSize
+        : tableSize <= 0x80000000
+          ? 4 * tableSize
+          : 8 * tableSize;
   return 32 + indexBytes + dictUsable(tableSize) * (unicode ? 16 : 24);
 }
 

@@ -1,0 +1,66 @@
+/*
+ * `pymemsim run prog.py`: the program's stdout on stdout and nothing else; its trace
+ * written as it runs (every complete chunk on disk at once, so a crash keeps it); on
+ * stderr at the end, where the trace went and a one-line summary.
+ */
+import { basename, extname } from 'node:path';
+import pc from 'picocolors';
+import { type HeapState } from '@pymemsim/core';
+import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
+import { TraceWriter, recordTo, traceHeader } from '@pymemsim/replay';
+import type { Io } from '../io.js';
+
+export interface RunOptions {
+  readonly output?: string;
+  readonly trace: boolean;
+  readonly maxEvents?: number;
+}
+
+export function defaultTracePath(program: string): string {
+  return `${basename(program, extname(program))}.pmt`;
+}
+
+/** Simulate `text` (the program at `path`) and record it. Returns the exit code. */
+export function simulate(text: string, path: string, options: RunOptions, io: Io): number {
+  const check = checkProgram(text, path);
+  if (check.diagnostics.length > 0) {
+    io.err(check.message + '\n');
+    return 1;
+  }
+  const tracePath = options.trace ? (options.output ?? defaultTracePath(path)) : undefined;
+  let writer: TraceWriter | undefined;
+  let result: RunResult;
+  try {
+    result = runProgram(text, path, {
+      ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+      attach: (rt) => {
+        if (tracePath === undefined) return;
+        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }));
+        rt.events$.subscribe(recordTo(writer));
+      },
+    });
+  } catch (error) {
+    writer?.abort(); // keep every complete chunk; a defect still shows its stack
+    throw error;
+  }
+  io.out(result.stdout);
+  if (result.stderr !== '') io.err(result.stderr);
+  const state = result.interpreter?.rt.state;
+  if (writer !== undefined) {
+    if (state !== undefined) writer.finish(state);
+    else writer.abort();
+    if (writer.failure !== undefined) throw writer.failure;
+  }
+  if (result.stopped !== undefined)
+    io.err(`${pc.yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
+  if (state !== undefined) io.err(summary(tracePath, state) + '\n');
+  return result.exitCode;
+}
+
+function summary(tracePath: string | undefined, state: HeapState): string {
+  const passes = state.gc.stats.reduce((n, s) => n + s.collections, 0);
+  const where = tracePath === undefined ? 'no trace written' : `trace written to ${tracePath}`;
+  const peak = (state.memory.peakBytes / 1024).toFixed(1);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+  return `${pc.dim('pymemsim:')} ${where}: ${plural(state.seq, 'event')}, ${plural(state.allocated, 'object')} allocated, ${plural(passes, 'GC pass')}, peak ${peak} KiB live`;
+}

@@ -1,0 +1,122 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PROGRAM } from '@pymemsim/interp';
+import { readTrace, replayTrace } from '@pymemsim/replay';
+import { runCli } from './main.js';
+import type { Io } from './io.js';
+import { processIo } from './io.js';
+
+function memoryIo(): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+    readText: processIo.readText,
+    errIsTty: false,
+  };
+  return io;
+}
+
+const workdir = (): string => mkdtempSync(join(tmpdir(), 'pymemsim-cli-'));
+
+const python311 = (): boolean => {
+  const r = spawnSync('python3', ['-c', 'import sys; print(sys.version_info[:2] == (3, 11))'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() === 'True';
+};
+
+describe('pymemsim demo', () => {
+  it('prints what the demo prints and records a trace that replays to its recorded state', async () => {
+    const dir = workdir();
+    const io = memoryIo();
+    const trace = join(dir, 'demo.pmt');
+    expect(await runCli(['demo', '-o', trace], io)).toBe(0);
+    expect(io.stdout).toContain('gc.collect(): 2');
+    expect(io.stderr).toMatch(/trace written to .*demo\.pmt: \d+ events/);
+    const contents = readTrace(readFileSync(trace), trace);
+    expect(contents.recovered).toBeUndefined();
+    expect(replayTrace(contents).ok).toBe(true);
+  });
+
+  it.runIf(python311())('prints exactly what CPython 3.11 prints for the demo program', async () => {
+    const dir = workdir();
+    const path = join(dir, 'demo.py');
+    writeFileSync(path, DEMO_PROGRAM);
+    const expected = execFileSync('python3', ['-I', path], { encoding: 'utf8' });
+    const io = memoryIo();
+    expect(await runCli(['run', '--no-trace', path], io)).toBe(0);
+    expect(io.stdout).toBe(expected);
+  });
+});
+
+describe('pymemsim run', () => {
+  const run = async (source: string, ...flags: string[]) => {
+    const dir = workdir();
+    const path = join(dir, 'prog.py');
+    writeFileSync(path, source);
+    const io = memoryIo();
+    const code = await runCli(['run', ...flags, path, '-o', join(dir, 'prog.pmt')], io);
+    return { code, io, dir };
+  };
+
+  it('reports a construct outside the subset with file:line:col before running', async () => {
+    const { code, io } = await run('x = 1\nwhile x:\n    x = 0\n');
+    expect(code).toBe(1);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toMatch(/prog\.py:2:1: error\[PY_UNSUPPORTED\]: `while` statement/);
+  });
+
+  it('reports a syntax error as CPython does, exit 1', async () => {
+    const { code, io } = await run('a = 1 +\n');
+    expect(code).toBe(1);
+    expect(io.stderr).toMatch(/File ".*prog\.py", line 1\n.*\n.*\^\nSyntaxError: invalid syntax/);
+  });
+
+  it('ends an uncaught exception with CPython’s last line and exit 1, keeping the output so far', async () => {
+    const { code, io } = await run('print(1)\nprint(y)\n');
+    expect(code).toBe(1);
+    expect(io.stdout).toBe('1\n');
+    expect(io.stderr.trim().split('\n').at(-2)).toBe("NameError: name 'y' is not defined");
+  });
+
+  it('stops a runaway program with --max-events and keeps its trace', async () => {
+    const { code, io, dir } = await run('def f(x):\n    return f(x)\n\nf(1)\n', '--max-events', '500');
+    expect(code).toBe(1);
+    expect(io.stderr).toMatch(/stopped after 500 events/);
+    const contents = readTrace(readFileSync(join(dir, 'prog.pmt')), 'prog.pmt');
+    expect(contents.events.length).toBeGreaterThan(400);
+  });
+
+  it('names a missing program and exits 66', async () => {
+    const io = memoryIo();
+    expect(await runCli(['run', join(workdir(), 'missing.py')], io)).toBe(66);
+    expect(io.stderr).toMatch(/error\[FILE_NOT_FOUND\]: .*missing\.py: no such file/);
+  });
+
+  it('rejects a bad flag value with exit 2', async () => {
+    const io = memoryIo();
+    expect(await runCli(['run', '--max-events', 'lots', 'x.py'], io)).toBe(2);
+    expect(io.stderr).toMatch(/positive integer/);
+  });
+});
+
+describe('pymemsim replay', () => {
+  it('says what was lost from a trace cut short, and names the byte offset of a damaged header', async () => {
+    const dir = workdir();
+    const trace = join(dir, 'demo.pmt');
+    await runCli(['demo', '-o', trace], memoryIo());
+    const bytes = readFileSync(trace);
+    const cut = join(dir, 'cut.pmt');
+    writeFileSync(cut, bytes.subarray(0, 60));
+    const io = memoryIo();
+    expect(await runCli(['replay', cut], io)).toBe(65);
+    expect(io.stderr).toMatch(/error\[TRACE_FORMAT\]: .*byte \d+/);
+  });
+});

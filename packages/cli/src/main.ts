@@ -1,0 +1,84 @@
+/*
+ * The pymemsim command line. Thin handlers: a user error becomes one line and an exit
+ * code; a defect keeps its stack and asks to be reported (exit 70).
+ * Exit codes: 0 ok, 1 diagnostics or an uncaught Python exception, 2 usage,
+ * 65 bad input data, 66 missing input, 70 internal error, 73 cannot write output.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import pc from 'picocolors';
+import { ENGINE_VERSION, UserError } from '@pymemsim/core';
+import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
+import { processIo, type Io } from './io.js';
+import { simulate } from './commands/run.js';
+import { replayCommand } from './commands/replay.js';
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('pymemsim')
+    .description('Simulate CPython 3.11 memory management: run, record and replay memory traces')
+    .version(ENGINE_VERSION)
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run a Python program on the simulated runtime and record its trace')
+    .argument('<program>', 'the Python program (.py)')
+    .option('-o, --output <file>', 'where to write the trace (default: <program>.pmt in the current directory)')
+    .option('--no-trace', 'do not write a trace')
+    .option('--max-events <n>', 'stop a runaway program after N events, keeping its trace', positiveInt)
+    .action((path: string, opts: { output?: string; trace: boolean; maxEvents?: number }) => {
+      setExit(simulate(io.readText(path), path, opts, io));
+    });
+
+  program
+    .command('demo')
+    .description('simulate and record the embedded demo program (the classic refcount and cycle cases)')
+    .option('-o, --output <file>', 'where to write the trace', 'demo.pmt')
+    .option('--show', 'print the demo program before running it')
+    .action((opts: { output: string; show?: boolean }) => {
+      if (opts.show === true) io.out(DEMO_PROGRAM.replace(/^/gm, '  ') + '\n');
+      setExit(simulate(DEMO_PROGRAM, DEMO_PATH, { output: opts.output, trace: true }, io));
+    });
+
+  program
+    .command('replay')
+    .description('refold a trace and compare the result with its recorded final state')
+    .argument('<trace>', 'a .pmt trace file')
+    .option('--json', 'machine-readable output')
+    .action((path: string, opts: { json?: boolean }) => {
+      setExit(replayCommand(path, opts.json === true, io));
+    });
+
+  return program;
+}
+
+export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UserError) {
+      io.err(`${pc.red(`error[${error.code}]`)}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.err(
+      `${pc.red('internal error')} in pymemsim ${ENGINE_VERSION}: ${detail}\nPlease report this, with the program that caused it.\n`,
+    );
+    return 70;
+  }
+}

@@ -1,0 +1,174 @@
+/*
+ * Trace encoding
+ * ==============
+ * `TraceEncoder` turns a stream of events into the bytes of a trace (format.ts), piece
+ * by piece, without doing any I/O: each call returns the bytes to append. The file
+ * writer (writer.ts) appends them to a file; `encodeTrace` collects them in memory.
+ *
+ * Read first: push(), then flush() and finish().
+ *
+ * Vocabulary:
+ * - pending: events pushed but not yet in a chunk. A chunk is cut when `chunkSize`
+ *   events are pending, when a checkpoint is due, and by flush() and finish().
+ * - fold: the encoder folds every event into its own plain state with `applyEvent`
+ *   (cheap: no Immer), so a checkpoint has a state to store and finish() can hash the
+ *   final state without being given it.
+ *
+ * Invariants: `offset` is the number of bytes returned so far; `written + pending.length`
+ * is the number of events pushed; the index lists every chunk and checkpoint returned.
+ */
+import { Defect, UserError, applyEvent, emptyHeap, hashState, type HeapState, type MemEvent } from '@pymemsim/core';
+import {
+  MAX_U32,
+  TAG_CHECKPOINT,
+  TAG_EVENTS,
+  TAG_FOOTER,
+  encodeHeader,
+  encodeRecord,
+  encodeTrailer,
+  type CheckpointIndexEntry,
+  type ChunkIndexEntry,
+  type Footer,
+  type TraceHeader,
+} from './format.js';
+
+export const DEFAULT_CHUNK_SIZE = 4096;
+
+export interface EncoderOptions {
+  /** Events per chunk (default 4096). A crash loses at most the events of one chunk. */
+  readonly chunkSize?: number;
+  /** Write a checkpoint (the folded state) every this many events; 0 (the default) for none. */
+  readonly checkpointEvery?: number;
+  /**
+   * Fold the events into a state as they are pushed (default true). Without it,
+   * finish() needs the final state and checkpoints are unavailable.
+   */
+  readonly fold?: boolean;
+}
+
+export class TraceEncoder {
+  readonly chunkSize: number;
+  readonly checkpointEvery: number;
+  /** The fold of the events pushed so far (when folding). */
+  readonly state: HeapState | undefined;
+  private pending: MemEvent[] = [];
+  private written = 0;
+  private offset = 0;
+  private readonly chunks: ChunkIndexEntry[] = [];
+  private readonly checkpoints: CheckpointIndexEntry[] = [];
+  private finished = false;
+
+  constructor(options: EncoderOptions = {}) {
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.checkpointEvery = options.checkpointEvery ?? 0;
+    if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 1) {
+      throw new Defect(`chunkSize must be a positive integer, got ${this.chunkSize}`);
+    }
+    if (!Number.isSafeInteger(this.checkpointEvery) || this.checkpointEvery < 0) {
+      throw new Defect(`checkpointEvery must be a non-negative integer, got ${this.checkpointEvery}`);
+    }
+    const fold = options.fold ?? true;
+    if (!fold && this.checkpointEvery > 0) throw new Defect('checkpoints need the encoder to fold events');
+    this.state = fold ? emptyHeap() : undefined;
+  }
+
+  /** Events pushed so far. */
+  get events(): number {
+    return this.written + this.pending.length;
+  }
+
+  /** The bytes that open the trace; call once, first. */
+  start(header: TraceHeader): Uint8Array {
+    if (this.offset !== 0) throw new Defect('TraceEncoder.start called twice');
+    return this.emit(encodeHeader(header));
+  }
+
+  /** Add one event; returns the records it completes (usually none). */
+  push(event: MemEvent): Uint8Array[] {
+    this.checkOpen();
+    if (this.state !== undefined) applyEvent(this.state, event);
+    this.pending.push(event);
+    const out: Uint8Array[] = [];
+    if (this.pending.length >= this.chunkSize) out.push(...this.flush());
+    if (this.checkpointEvery > 0 && this.events % this.checkpointEvery === 0) {
+      out.push(...this.flush(), this.checkpoint());
+    }
+    return out;
+  }
+
+  /** The pending events as one chunk record (nothing when none are pending). */
+  flush(): Uint8Array[] {
+    this.checkOpen();
+    if (this.pending.length === 0) return [];
+    const chunk = { first: this.written, count: this.pending.length, events: this.pending };
+    const record = encodeRecord(TAG_EVENTS, chunk);
+    this.chunks.push({ offset: this.offset, first: chunk.first, count: chunk.count });
+    this.written += this.pending.length;
+    this.pending = [];
+    return [this.emit(record)];
+  }
+
+  /**
+   * The last chunk, the footer and the end marker. The final hash is that of `finalState`
+   * when given, else of the encoder's own fold.
+   */
+  finish(finalState?: HeapState): Uint8Array[] {
+    const out = this.flush();
+    const state = finalState ?? this.state;
+    if (state === undefined) throw new Defect('finish() needs the final state when the encoder does not fold');
+    const footerOffset = this.offset;
+    if (footerOffset > MAX_U32) {
+      throw new UserError('FILE_WRITE', `the trace reached ${footerOffset} bytes; the format holds at most 4 GiB`);
+    }
+    const footer: Footer = {
+      events: this.written,
+      chunks: this.chunks,
+      checkpoints: this.checkpoints,
+      finalHash: hashState(state),
+    };
+    out.push(this.emit(encodeRecord(TAG_FOOTER, footer)), this.emit(encodeTrailer(footerOffset)));
+    this.finished = true;
+    return out;
+  }
+
+  private checkpoint(): Uint8Array {
+    const state = this.state;
+    if (state === undefined) throw new Defect('checkpoint without a folded state');
+    this.checkpoints.push({ offset: this.offset, seq: this.written });
+    return this.emit(encodeRecord(TAG_CHECKPOINT, { seq: this.written, state }));
+  }
+
+  private emit(bytes: Uint8Array): Uint8Array {
+    this.offset += bytes.length;
+    return bytes;
+  }
+
+  private checkOpen(): void {
+    if (this.finished) throw new Defect('the trace is already finished');
+  }
+}
+
+/** A whole trace in memory (tests, golden trace.bin files, small programs). */
+export function encodeTrace(
+  header: TraceHeader,
+  events: Iterable<MemEvent>,
+  options: EncoderOptions & { readonly finalState?: HeapState } = {},
+): Uint8Array {
+  const encoder = new TraceEncoder(options);
+  const parts: Uint8Array[] = [encoder.start(header)];
+  for (const event of events) parts.push(...encoder.push(event));
+  parts.push(...encoder.finish(options.finalState));
+  return concatBytes(parts);
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

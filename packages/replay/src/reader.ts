@@ -1,0 +1,319 @@
+/*
+ * Reading a trace
+ * ===============
+ * `readTrace` opens the bytes of a .pmt file (format.ts): the header, every event chunk,
+ * the checkpoints and the footer. Traces are untrusted input: every length is checked
+ * against the bytes that remain, every record against its CRC32, every value against
+ * the format, and every event against the event schema before anything uses it.
+ *
+ * Read first: scanRecords(), the loop over the records that decides what is kept.
+ *
+ * What can go wrong, and what the reader does:
+ *
+ *   Case                                        Result
+ *   not "PMT1", header cut short or unreadable  UserError TRACE_FORMAT naming the byte offset
+ *   format or event schema newer than ours      UserError TRACE_VERSION
+ *   program source does not match its hash      UserError TRACE_CORRUPT (the header has no CRC)
+ *   file ends after a record, without footer    events of all complete chunks + `recovered`
+ *   a record cut short (tag, length, payload)   events of the chunks before it + `recovered`
+ *   a record failing its CRC, an unknown tag,
+ *     a malformed payload, a gap in the events  events of the chunks before it + `recovered`
+ *   footer disagreeing with the records         all events, no footer + `recovered`
+ *   end marker cut short or damaged, or bytes
+ *     after it                                  all events and the footer + `recovered`
+ *
+ * Reading stops at the first damaged record: events after a gap cannot be folded (each
+ * state depends on every event before it), so a "recovered" trace is always a prefix of
+ * the original one, ending at a chunk boundary. `recovered.lostFromOffset` is the first
+ * byte not used. With `{ recover: false }` any of the recovered cases throws
+ * UserError TRACE_CORRUPT with the same message instead.
+ */
+import { UserError, type MemEvent } from '@pymemsim/core';
+import { Observable } from 'rxjs';
+import { Malformed } from './eventSchema.js';
+import {
+  END_MAGIC,
+  TAG_CHECKPOINT,
+  TAG_EVENTS,
+  TAG_FOOTER,
+  TRAILER_SIZE,
+  dataView,
+  decodePayload,
+  readHeader,
+  readRecord,
+  startsWith,
+  tagName,
+  toCheckpoint,
+  toEventChunk,
+  toFooter,
+  type CheckpointIndexEntry,
+  type CheckpointRecord,
+  type ChunkIndexEntry,
+  type EventChunk,
+  type Footer,
+  type TraceHeader,
+} from './format.js';
+
+/** What was lost from a trace that did not open cleanly. */
+export interface Recovery {
+  /** What was wrong, where, and what was kept. Starts with the trace's name. */
+  readonly message: string;
+  /** The first byte of the file that was not used. */
+  readonly lostFromOffset: number;
+}
+
+export interface TraceContents {
+  readonly header: TraceHeader;
+  /** Every event of every complete, valid chunk, in order (upcast to the current schema). */
+  readonly events: readonly MemEvent[];
+  readonly checkpoints: readonly CheckpointRecord[];
+  /** Present when the footer was read and agrees with the records. */
+  readonly footer?: Footer;
+  /** Present when something was lost or ignored. */
+  readonly recovered?: Recovery;
+}
+
+export interface ReadOptions {
+  /** Open a damaged or unfinished trace with what can be saved (default true); false throws TRACE_CORRUPT. */
+  readonly recover?: boolean;
+}
+
+/** Open a trace. `name` (usually the file path) prefixes every message. */
+export function readTrace(bytes: Uint8Array, name: string, options: ReadOptions = {}): TraceContents {
+  const { header, end } = readHeader(bytes, name);
+  const events: MemEvent[] = [];
+  const checkpoints: CheckpointRecord[] = [];
+  let footer: Footer | undefined;
+  const scan = scanRecords(bytes, name, header, end);
+  let step = scan.next();
+  for (; !step.done; step = scan.next()) {
+    const part = step.value;
+    switch (part.kind) {
+      case 'chunk':
+        for (const event of part.chunk.events) events.push(event);
+        break;
+      case 'checkpoint':
+        checkpoints.push(part.checkpoint);
+        break;
+      case 'footer':
+        footer = part.footer;
+        break;
+    }
+  }
+  const recovered = step.value;
+  if (recovered !== undefined && options.recover === false) throw new UserError('TRACE_CORRUPT', recovered.message);
+  return {
+    header,
+    events,
+    checkpoints,
+    ...(footer !== undefined ? { footer } : {}),
+    ...(recovered !== undefined ? { recovered } : {}),
+  };
+}
+
+/**
+ * The events of a trace as they are decoded, one chunk at a time. A bad header is an
+ * error before any event; a damaged or unfinished trace emits every recoverable event,
+ * then errors with UserError TRACE_CORRUPT carrying the recovery message.
+ */
+export function events$(bytes: Uint8Array, name: string): Observable<MemEvent> {
+  return new Observable<MemEvent>((subscriber) => {
+    const { header, end } = readHeader(bytes, name);
+    const scan = scanRecords(bytes, name, header, end);
+    let step = scan.next();
+    for (; !step.done; step = scan.next()) {
+      if (step.value.kind !== 'chunk') continue;
+      for (const event of step.value.chunk.events) {
+        if (subscriber.closed) return;
+        subscriber.next(event);
+      }
+    }
+    if (step.value === undefined) subscriber.complete();
+    else subscriber.error(new UserError('TRACE_CORRUPT', step.value.message));
+  });
+}
+
+/**
+ * The footer found through the end marker without reading the chunks (for seeking in a
+ * long trace), or undefined when the trace has no intact end marker and footer; then
+ * `readTrace` tells what is wrong. The header is checked as by readTrace.
+ */
+export function readFooter(bytes: Uint8Array, name: string): Footer | undefined {
+  const { end } = readHeader(bytes, name);
+  const trailer = bytes.length - TRAILER_SIZE;
+  if (trailer < end || !startsWith(bytes, END_MAGIC, trailer + 4)) return undefined;
+  const offset = dataView(bytes).getUint32(trailer, true);
+  if (offset < end || offset >= trailer) return undefined;
+  const record = readRecord(bytes.subarray(0, trailer), offset);
+  if (!record.ok || record.tag !== TAG_FOOTER || record.end !== trailer) return undefined;
+  try {
+    return toFooter(decodePayload(record.payload));
+  } catch (error) {
+    if (error instanceof Malformed) return undefined;
+    throw error;
+  }
+}
+
+type Part =
+  | { readonly kind: 'chunk'; readonly offset: number; readonly chunk: EventChunk }
+  | { readonly kind: 'checkpoint'; readonly offset: number; readonly checkpoint: CheckpointRecord }
+  | { readonly kind: 'footer'; readonly offset: number; readonly footer: Footer };
+
+/**
+ * The records after the header, in file order, each checked; returns undefined when the
+ * trace ended cleanly after its end marker, else what was lost.
+ */
+function* scanRecords(
+  bytes: Uint8Array,
+  name: string,
+  header: TraceHeader,
+  start: number,
+): Generator<Part, Recovery | undefined> {
+  // Loop invariant: `seq` events in `chunks.length` complete chunks were yielded, and
+  // `offset` is the first byte after the last record yielded.
+  let offset = start;
+  let seq = 0;
+  const chunks: ChunkIndexEntry[] = [];
+  const checkpoints: CheckpointIndexEntry[] = [];
+  const kept = (): string =>
+    `recovered ${seq} event${seq === 1 ? '' : 's'} in ${chunks.length} complete chunk${chunks.length === 1 ? '' : 's'}`;
+  const lost = (at: number, problem: string): Recovery => ({
+    message:
+      at === bytes.length
+        ? `${name}: ${problem}; ${kept()}; any later events were never written`
+        : `${name}: ${problem}; ${kept()}; bytes ${at} to ${bytes.length - 1} are ignored, with any events in them`,
+    lostFromOffset: at,
+  });
+
+  for (;;) {
+    if (offset === bytes.length) {
+      return lost(
+        offset,
+        `the trace ends at byte ${offset} without its footer: the run that wrote it did not finish ` +
+          '(it crashed, was interrupted or ran out of disk space)',
+      );
+    }
+    const record = readRecord(bytes, offset);
+    if (!record.ok) return lost(offset, record.problem);
+    const what = `the ${tagName(record.tag)} record at byte ${offset}`;
+    let part: Part;
+    try {
+      const value = decodePayload(record.payload);
+      switch (record.tag) {
+        case TAG_EVENTS:
+          part = { kind: 'chunk', offset, chunk: toEventChunk(value, header.schema) };
+          break;
+        case TAG_CHECKPOINT:
+          part = { kind: 'checkpoint', offset, checkpoint: toCheckpoint(value) };
+          break;
+        case TAG_FOOTER:
+          part = { kind: 'footer', offset, footer: toFooter(value) };
+          break;
+      }
+    } catch (error) {
+      if (!(error instanceof Malformed)) throw error;
+      return lost(offset, `${what} is malformed: ${error.message}`);
+    }
+
+    switch (part.kind) {
+      case 'chunk': {
+        const { first, count } = part.chunk;
+        if (first !== seq) {
+          return lost(offset, `${what} starts at event ${first}, but ${seq} events come before it`);
+        }
+        if (count === 0) return lost(offset, `${what} holds no events (a writer never writes an empty chunk)`);
+        yield part;
+        chunks.push({ offset, first, count });
+        seq += count;
+        break;
+      }
+      case 'checkpoint': {
+        if (part.checkpoint.seq !== seq) {
+          return lost(offset, `${what} is for event ${part.checkpoint.seq}, but ${seq} events come before it`);
+        }
+        yield part;
+        checkpoints.push({ offset, seq });
+        break;
+      }
+      case 'footer': {
+        const disagreement = compareFooter(part.footer, seq, chunks, checkpoints);
+        if (disagreement !== undefined) {
+          return {
+            message:
+              `${name}: ${what} disagrees with the records before it (${disagreement}); ` +
+              `it is ignored, so the final state cannot be checked; ${kept()}`,
+            lostFromOffset: offset,
+          };
+        }
+        yield part;
+        return checkEnd(bytes, name, offset, record.end, kept);
+      }
+    }
+    offset = record.end;
+  }
+}
+
+/** After a good footer: the end marker must hold the footer's offset and end the file. */
+function checkEnd(
+  bytes: Uint8Array,
+  name: string,
+  footerOffset: number,
+  at: number,
+  kept: () => string,
+): Recovery | undefined {
+  const remaining = bytes.length - at;
+  const all = `${kept()} (all of them) and the footer`;
+  if (remaining < TRAILER_SIZE) {
+    return {
+      message: `${name}: the end marker at byte ${at} is cut short (${remaining} of ${TRAILER_SIZE} bytes); ${all}`,
+      lostFromOffset: at,
+    };
+  }
+  const pointer = dataView(bytes).getUint32(at, true);
+  if (pointer !== footerOffset || !startsWith(bytes, END_MAGIC, at + 4)) {
+    return {
+      message:
+        `${name}: the end marker at byte ${at} is damaged (expected the footer offset ${footerOffset} and "PMTE"); ` +
+        all,
+      lostFromOffset: at,
+    };
+  }
+  const after = at + TRAILER_SIZE;
+  if (after < bytes.length) {
+    return {
+      message:
+        `${name}: ${bytes.length - after} unexpected byte(s) after the end marker, from byte ${after}, ` +
+        `are ignored; ${all}`,
+      lostFromOffset: after,
+    };
+  }
+  return undefined;
+}
+
+function compareFooter(
+  footer: Footer,
+  events: number,
+  chunks: readonly ChunkIndexEntry[],
+  checkpoints: readonly CheckpointIndexEntry[],
+): string | undefined {
+  if (footer.events !== events) return `it counts ${footer.events} events, the chunks hold ${events}`;
+  if (footer.chunks.length !== chunks.length) {
+    return `it lists ${footer.chunks.length} chunks, the file holds ${chunks.length}`;
+  }
+  for (const [i, c] of chunks.entries()) {
+    const f = footer.chunks[i];
+    if (f === undefined || f.offset !== c.offset || f.first !== c.first || f.count !== c.count) {
+      return `its chunk ${i} is not the chunk at byte ${c.offset} (events ${c.first} to ${c.first + c.count - 1})`;
+    }
+  }
+  if (footer.checkpoints.length !== checkpoints.length) {
+    return `it lists ${footer.checkpoints.length} checkpoints, the file holds ${checkpoints.length}`;
+  }
+  for (const [i, c] of checkpoints.entries()) {
+    const f = footer.checkpoints[i];
+    if (f === undefined || f.offset !== c.offset || f.seq !== c.seq) {
+      return `its checkpoint ${i} is not the checkpoint at byte ${c.offset} (event ${c.seq})`;
+    }
+  }
+  return undefined;
+}
