@@ -3,6 +3,7 @@
  * so tests can run them in memory.
  */
 import { readFileSync } from 'node:fs';
+import pc from 'picocolors';
 import { UserError } from '@pymemsim/core';
 
 export interface Io {
@@ -28,3 +29,7 @@ export const processIo: Io = {
   },
   errIsTty: process.stderr.isTTY,
 };
+
+/** Colours for stderr: only on a terminal, and never with NO_COLOR set. */
+export const paint = (io: Io): ReturnType<typeof pc.createColors> =>
+  pc.createColors(io.errIsTty && process.env['NO_COLOR'] === undefined);

@@ -5,10 +5,9 @@
  * 65 bad input data, 66 missing input, 70 internal error, 73 cannot write output.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import pc from 'picocolors';
 import { ENGINE_VERSION, UserError } from '@pymemsim/core';
 import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
-import { processIo, type Io } from './io.js';
+import { paint, processIo, type Io } from './io.js';
 import { simulate } from './commands/run.js';
 import { replayCommand } from './commands/replay.js';
 
@@ -72,12 +71,12 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UserError) {
-      io.err(`${pc.red(`error[${error.code}]`)}: ${error.message}\n`);
+      io.err(`${paint(io).red(`error[${error.code}]`)}: ${error.message}\n`);
       return error.exitCode;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.err(
-      `${pc.red('internal error')} in pymemsim ${ENGINE_VERSION}: ${detail}\nPlease report this, with the program that caused it.\n`,
+      `${paint(io).red('internal error')} in pymemsim ${ENGINE_VERSION}: ${detail}\nPlease report this, with the program that caused it.\n`,
     );
     return 70;
   }

@@ -3,10 +3,9 @@
  * the one recorded in its footer. Exit 0 when equal, 1 when not.
  */
 import { readFileSync } from 'node:fs';
-import pc from 'picocolors';
 import { UserError } from '@pymemsim/core';
 import { readTrace, replayTrace } from '@pymemsim/replay';
-import type { Io } from '../io.js';
+import { paint, type Io } from '../io.js';
 
 export function readTraceFile(path: string): Uint8Array {
   try {
@@ -26,7 +25,7 @@ export function replayCommand(path: string, json: boolean, io: Io): number {
     io.out(JSON.stringify({ trace: path, ...result, recovered: contents.recovered ?? null }) + '\n');
     return result.ok ? 0 : 1;
   }
-  if (contents.recovered !== undefined) io.err(`${pc.yellow('warning')}: ${contents.recovered.message}\n`);
+  if (contents.recovered !== undefined) io.err(`${paint(io).yellow('warning')}: ${contents.recovered.message}\n`);
   if (result.ok) {
     io.out(`${path}: ${result.events} events replayed; final state ${result.actual} matches the recording\n`);
     return 0;

@@ -4,11 +4,10 @@
  * stderr at the end, where the trace went and a one-line summary.
  */
 import { basename, extname } from 'node:path';
-import pc from 'picocolors';
 import { type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
 import { TraceWriter, recordTo, traceHeader } from '@pymemsim/replay';
-import type { Io } from '../io.js';
+import { paint, type Io } from '../io.js';
 
 export interface RunOptions {
   readonly output?: string;
@@ -52,15 +51,15 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     if (writer.failure !== undefined) throw writer.failure;
   }
   if (result.stopped !== undefined)
-    io.err(`${pc.yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
-  if (state !== undefined) io.err(summary(tracePath, state) + '\n');
+    io.err(`${paint(io).yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
+  if (state !== undefined) io.err(summary(tracePath, state, io) + '\n');
   return result.exitCode;
 }
 
-function summary(tracePath: string | undefined, state: HeapState): string {
+function summary(tracePath: string | undefined, state: HeapState, io: Io): string {
   const passes = state.gc.stats.reduce((n, s) => n + s.collections, 0);
   const where = tracePath === undefined ? 'no trace written' : `trace written to ${tracePath}`;
   const peak = (state.memory.peakBytes / 1024).toFixed(1);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
-  return `${pc.dim('pymemsim:')} ${where}: ${plural(state.seq, 'event')}, ${plural(state.allocated, 'object')} allocated, ${plural(passes, 'GC pass')}, peak ${peak} KiB live`;
+  return `${paint(io).dim('pymemsim:')} ${where}: ${plural(state.seq, 'event')}, ${plural(state.allocated, 'object')} allocated, ${plural(passes, 'GC pass')}, peak ${peak} KiB live`;
 }
