@@ -10,6 +10,7 @@ import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
 import { paint, processIo, type Io } from './io.js';
 import { simulate } from './commands/run.js';
 import { replayCommand } from './commands/replay.js';
+import { registerTraceCommands } from './commands/traceCommands.js';
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -53,6 +54,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((path: string, opts: { json?: boolean }) => {
       setExit(replayCommand(path, opts.json === true, io));
     });
+
+  registerTraceCommands(program, io, setExit);
 
   return program;
 }

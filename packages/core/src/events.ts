@@ -60,7 +60,7 @@ export type ObjectAllocated = {
   readonly size: number;
   /** Bytes of the object's own memory block when it differs from `size` (a list's struct without its item array). */
   readonly alloc?: number;
-  /** Simulated address; `id(x)` reports it. */
+  /** Simulated address; `id(x)` reports it: the object's block plus its GC / managed-dict pre-header. */
   readonly addr: number;
   /** The type has Py_TPFLAGS_HAVE_GC (carries a GC header; may be tracked). */
   readonly gc: boolean;
@@ -97,6 +97,30 @@ export type ObjectTracked = { readonly type: 'ObjectTracked'; readonly id: Objec
 /** Unlinked from its generation list in place (GC-T3..T6). */
 export type ObjectUntracked = { readonly type: 'ObjectUntracked'; readonly id: ObjectId };
 
+/**
+ * `weakref.ref(referent[, callback])` made a new weak reference object (weakref.ts):
+ * `weakref` now refers to `referent` without owning a reference, and is inserted at
+ * index `at` of the referent's weakref list (CPython's `wr_list` order).
+ */
+export type WeakrefCreated = {
+  readonly type: 'WeakrefCreated';
+  readonly weakref: ObjectId;
+  readonly referent: ObjectId;
+  readonly at: number;
+};
+/**
+ * A weak reference was cleared outside the collector: its referent is being deallocated
+ * (RC-14 step 3, PyObject_ClearWeakRefs) or the weakref itself is (weakref_dealloc).
+ * It now reads as None; it has left the referent's weakref list.
+ */
+export type WeakrefCleared = { readonly type: 'WeakrefCleared'; readonly weakref: ObjectId; readonly referent: ObjectId };
+/** A weak reference's callback is about to be called with the (already cleared) weakref. */
+export type WeakrefCallbackRun = {
+  readonly type: 'WeakrefCallbackRun';
+  readonly weakref: ObjectId;
+  readonly callback: ObjectId;
+};
+
 export type GcStarted = {
   readonly type: 'GcStarted';
   readonly generation: 0 | 1 | 2;
@@ -115,7 +139,11 @@ export type GcUnreachableFound = {
 export type GcFinalizerRun = { readonly type: 'GcFinalizerRun'; readonly id: ObjectId };
 /** GC-A12: objects a finalizer made reachable again; they survive this collection. */
 export type GcResurrected = { readonly type: 'GcResurrected'; readonly ids: readonly ObjectId[] };
-/** GC-A10: a weak reference to garbage was cleared (its referent now reads as None). */
+/**
+ * GC-A10: a weak reference to garbage (or a weakref that is garbage itself) was cleared
+ * by the collector (its referent now reads as None). `callback`: its callback will be
+ * called, because it has one and the weakref itself is not garbage.
+ */
 export type GcWeakrefCleared = {
   readonly type: 'GcWeakrefCleared';
   readonly weakref: ObjectId;
@@ -156,6 +184,10 @@ export type GcConfigChanged = {
   readonly enabled?: boolean;
   readonly debug?: number;
 };
+/** `gc.freeze()`: generations 0, 1, 2 appended, in that order, to the permanent generation; all counts reset (GC-M9). `count`: objects moved. */
+export type GcFrozen = { readonly type: 'GcFrozen'; readonly count: number };
+/** `gc.unfreeze()`: the permanent generation appended to generation 2 (GC-M9). `count`: objects moved. */
+export type GcUnfrozen = { readonly type: 'GcUnfrozen'; readonly count: number };
 
 export type FrameEntered = {
   readonly type: 'FrameEntered';
@@ -171,6 +203,63 @@ export type LineExecuted = { readonly type: 'LineExecuted'; readonly line: numbe
 /** The program wrote to stdout. */
 export type OutputWritten = { readonly type: 'OutputWritten'; readonly text: string };
 
+// Memory (memory.ts, runtime/pymalloc.ts, runtime/freelists.ts). Addresses are block
+// addresses: an object's own block starts at its GC (and managed-dict) pre-header, so
+// `ObjectAllocated.addr` (what id() reports) is the block address plus that pre-header.
+
+/** new_arena: arena object `arena` (head of the unused list) is mapped at `addr` and is the only usable arena. */
+export type ArenaAllocated = { readonly type: 'ArenaAllocated'; readonly arena: number; readonly addr: number };
+/** PM-8 case 1: the arena's pools are all empty and it is not the last usable arena: unmapped. */
+export type ArenaFreed = { readonly type: 'ArenaFreed'; readonly arena: number };
+/** allocate_from_new_pool: pool `pool` (arena * 64 + position) of the head usable arena now heads usedpools[sizeClass]. */
+export type PoolInitialized = { readonly type: 'PoolInitialized'; readonly pool: number; readonly sizeClass: number };
+/**
+ * A block for a request of `size` bytes: pymalloc's (the head of its pool's free list,
+ * PM-4) or the system allocator's (0 or > 512 bytes, PM-9). `owner` is the object it is
+ * for; `buffer` names the owner's separate buffer (`items`, `keys`, `table`, `values`).
+ */
+export type BlockAllocated = {
+  readonly type: 'BlockAllocated';
+  readonly addr: number;
+  readonly size: number;
+  readonly owner?: ObjectId;
+  readonly buffer?: string;
+};
+/** PM-10: a buffer was resized in place; its block now holds `size` bytes. */
+export type BlockReallocated = {
+  readonly type: 'BlockReallocated';
+  readonly addr: number;
+  readonly size: number;
+  readonly owner: ObjectId;
+  readonly buffer: string;
+};
+/** The block (of `size` requested bytes) went back to its pool's free list (PM-6) or to the system allocator. */
+export type BlockFreed = {
+  readonly type: 'BlockFreed';
+  readonly addr: number;
+  readonly size: number;
+  readonly owner?: ObjectId;
+  readonly buffer?: string;
+};
+/** A dead object's block (or a dict keys table) was parked on free list `list` instead of being freed (§5). */
+export type FreelistPushed = {
+  readonly type: 'FreelistPushed';
+  readonly list: string;
+  readonly addr: number;
+  readonly owner?: ObjectId;
+  readonly buffer?: string;
+};
+/** The block on top of free list `list` was taken for a new object (or keys table) (FL-2). */
+export type FreelistPopped = {
+  readonly type: 'FreelistPopped';
+  readonly list: string;
+  readonly addr: number;
+  readonly owner?: ObjectId;
+  readonly buffer?: string;
+};
+/** A full collection emptied free list `list` (GC-A16, FL-3); BlockFreed events for its blocks follow, top first. */
+export type FreelistCleared = { readonly type: 'FreelistCleared'; readonly list: string };
+
 export type MemEvent =
   | ObjectAllocated
   | RefIncremented
@@ -182,6 +271,9 @@ export type MemEvent =
   | ReprChanged
   | ObjectTracked
   | ObjectUntracked
+  | WeakrefCreated
+  | WeakrefCleared
+  | WeakrefCallbackRun
   | GcStarted
   | GcUnreachableFound
   | GcFinalizerRun
@@ -193,10 +285,21 @@ export type MemEvent =
   | GcObjectsMoved
   | GcFinished
   | GcConfigChanged
+  | GcFrozen
+  | GcUnfrozen
   | FrameEntered
   | FrameExited
   | LineExecuted
-  | OutputWritten;
+  | OutputWritten
+  | ArenaAllocated
+  | ArenaFreed
+  | PoolInitialized
+  | BlockAllocated
+  | BlockReallocated
+  | BlockFreed
+  | FreelistPushed
+  | FreelistPopped
+  | FreelistCleared;
 
 export type MemEventType = MemEvent['type'];
 
@@ -212,6 +315,9 @@ export const EVENT_TYPES = [
   'ReprChanged',
   'ObjectTracked',
   'ObjectUntracked',
+  'WeakrefCreated',
+  'WeakrefCleared',
+  'WeakrefCallbackRun',
   'GcStarted',
   'GcUnreachableFound',
   'GcFinalizerRun',
@@ -223,10 +329,21 @@ export const EVENT_TYPES = [
   'GcObjectsMoved',
   'GcFinished',
   'GcConfigChanged',
+  'GcFrozen',
+  'GcUnfrozen',
   'FrameEntered',
   'FrameExited',
   'LineExecuted',
   'OutputWritten',
+  'ArenaAllocated',
+  'ArenaFreed',
+  'PoolInitialized',
+  'BlockAllocated',
+  'BlockReallocated',
+  'BlockFreed',
+  'FreelistPushed',
+  'FreelistPopped',
+  'FreelistCleared',
 ] as const satisfies readonly MemEventType[];
 
 /** A readable one-line form of a holder: `frame 1 var x`, `#12.item`, `root interned`. */

@@ -15,11 +15,22 @@ import { produce, type Draft } from 'immer';
 import type { Holder, MemEvent, ObjectId } from './events.js';
 import { Defect } from './errors.js';
 import {
+  FREELISTS,
+  applyArenaAllocated,
+  applyArenaFreed,
+  applyBlockAllocated,
+  applyBlockFreed,
+  applyBlockReallocated,
+  applyFreelistCleared,
+  applyFreelistPopped,
+  applyFreelistPushed,
+  applyPoolInitialized,
+} from './memory.js';
+import {
   NO_OBJECT,
   NOT_TRACKED,
+  PERMANENT_GENERATION,
   UNREACHABLE_LIST,
-  blockSizeOf,
-  sizeClassOf,
   type GcListIndex,
   type HeapObject,
   type HeapState,
@@ -54,10 +65,8 @@ export function applyEvent(state: S, event: MemEvent): void {
       };
       state.live += 1;
       if (event.id > state.allocated) state.allocated = event.id;
-      if (!event.fromFreelist) {
-        takeAddress(state, event.addr, event.alloc ?? event.size);
-        if (event.gc) state.gc.counts[0] += 1; // GC-C1
-      }
+      // GC-C1 (its block was recorded by the BlockAllocated or FreelistPopped before it).
+      if (!event.fromFreelist && event.gc) state.gc.counts[0] += 1;
       addLiveBytes(state, event.size);
       addHolder(state, event.id, event.holder);
       return;
@@ -87,12 +96,11 @@ export function applyEvent(state: S, event: MemEvent): void {
       const obj = state.objects[event.id];
       if (obj === undefined) return;
       if (obj.gen !== NOT_TRACKED) unlink(state, obj);
-      if (event.to === 'allocator') {
-        releaseAddress(state, obj.addr, obj.alloc);
-        if (obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1); // GC-C2
-      }
+      // GC-C2 (its block is released by the BlockFreed or FreelistPushed after it).
+      if (event.to === 'allocator' && obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1);
       addLiveBytes(state, -obj.size);
       delete state.objects[event.id];
+      if (state.weakrefs !== undefined) delete state.weakrefs.referent[event.id]; // a freed weakref object
       state.live -= 1;
       state.freed += 1;
       return;
@@ -121,6 +129,19 @@ export function applyEvent(state: S, event: MemEvent): void {
       if (obj !== undefined && obj.gen !== NOT_TRACKED) unlink(state, obj);
       return;
     }
+    case 'WeakrefCreated': {
+      const table = (state.weakrefs ??= { referent: {}, list: {} });
+      table.referent[event.weakref] = event.referent;
+      const list = (table.list[event.referent] ??= []);
+      list.splice(Math.max(0, Math.min(event.at, list.length)), 0, event.weakref);
+      return;
+    }
+    case 'WeakrefCleared':
+    case 'GcWeakrefCleared':
+      clearWeakref(state, event.weakref, event.referent);
+      return;
+    case 'WeakrefCallbackRun':
+      return;
     case 'GcStarted': {
       const g = event.generation;
       const gc = state.gc;
@@ -147,7 +168,6 @@ export function applyEvent(state: S, event: MemEvent): void {
     case 'GcResurrected':
       for (const id of event.ids) moveTo(state, id, olderGeneration(state));
       return;
-    case 'GcWeakrefCleared':
     case 'GcCallbackRun':
     case 'GcObjectCleared':
       return;
@@ -177,6 +197,14 @@ export function applyEvent(state: S, event: MemEvent): void {
       if (event.enabled !== undefined) state.gc.enabled = event.enabled;
       if (event.debug !== undefined) state.gc.debug = event.debug;
       return;
+    case 'GcFrozen':
+      // GC-M9: gc_freeze_impl merges 0, 1, 2 in that order and zeroes every count.
+      for (let i = 0; i < 3; i++) appendList(state, i as GcListIndex, PERMANENT_GENERATION);
+      state.gc.counts = [0, 0, 0];
+      return;
+    case 'GcUnfrozen':
+      appendList(state, PERMANENT_GENERATION, 2);
+      return;
     case 'FrameEntered':
       state.frames[event.frame] = {
         id: event.frame,
@@ -202,6 +230,37 @@ export function applyEvent(state: S, event: MemEvent): void {
     case 'OutputWritten':
       state.outputs += 1;
       return;
+    // Memory (memory.ts writes pymalloc's lists exactly as obmalloc.c does).
+    case 'ArenaAllocated':
+      applyArenaAllocated(state.memory, event.arena, event.addr);
+      return;
+    case 'ArenaFreed':
+      applyArenaFreed(state.memory, event.arena);
+      return;
+    case 'PoolInitialized':
+      applyPoolInitialized(state.memory, event.pool, event.sizeClass);
+      return;
+    case 'BlockAllocated':
+      applyBlockAllocated(state.memory, event.addr, event.size, event.owner, event.buffer);
+      return;
+    case 'BlockReallocated':
+      applyBlockReallocated(state.memory, event.addr, event.size, event.owner, event.buffer);
+      return;
+    case 'BlockFreed':
+      applyBlockFreed(state.memory, event.addr, event.size, event.owner, event.buffer);
+      return;
+    case 'FreelistPushed':
+      applyFreelistPushed(state.memory, event.list, event.addr, event.owner, event.buffer);
+      return;
+    case 'FreelistPopped':
+      applyFreelistPopped(state.memory, event.list, event.addr, event.owner, event.buffer);
+      return;
+    case 'FreelistCleared': {
+      const n = applyFreelistCleared(state.memory, event.list);
+      // GC-C2: parked GC objects are released with PyObject_GC_Del.
+      if (FREELISTS[event.list]?.gc === true) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - n);
+      return;
+    }
     default:
       throw new Defect(`unhandled event ${JSON.stringify(event satisfies never)}`);
   }
@@ -376,33 +435,25 @@ export function appendList(state: S, from: GcListIndex, to: GcListIndex): void {
   src.length = 0;
 }
 
+/** The weakref no longer refers to `referent`: it leaves the referent's list and reads as None. */
+function clearWeakref(state: S, weakref: ObjectId, referent: ObjectId): void {
+  const table = state.weakrefs;
+  if (table === undefined) return;
+  if (Object.hasOwn(table.referent, weakref)) table.referent[weakref] = NO_OBJECT;
+  const list = Object.hasOwn(table.list, referent) ? table.list[referent] : undefined;
+  if (list === undefined) return;
+  const i = list.indexOf(weakref);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) delete table.list[referent];
+}
+
 const olderGeneration = (state: S): GcListIndex => {
   const g = state.gc.collecting;
   return (g < 0 ? 2 : Math.min(g + 1, 2)) as GcListIndex;
 };
 
 // ---------------------------------------------------------------------------------
-// The simple block allocator (addresses reused last-in first-out per size class).
-
-function takeAddress(state: S, addr: number, size: number): void {
-  const mem = state.memory;
-  const cls = sizeClassOf(size);
-  const free = Object.hasOwn(mem.free, cls) ? mem.free[cls] : undefined;
-  if (free !== undefined && free.length > 0 && free[free.length - 1] === addr) {
-    free.pop();
-    return;
-  }
-  const end = addr + blockSizeOf(size);
-  if (end > mem.nextAddr) mem.nextAddr = end;
-}
-
-function releaseAddress(state: S, addr: number, size: number): void {
-  const mem = state.memory;
-  const cls = sizeClassOf(size);
-  const free = Object.hasOwn(mem.free, cls) ? mem.free[cls] : undefined;
-  if (free === undefined) mem.free[cls] = [addr];
-  else free.push(addr);
-}
+// Sizes.
 
 function addLiveBytes(state: S, delta: number): void {
   const mem = state.memory;

@@ -4,10 +4,15 @@
  *     stack temporaries, slot values a store has just displaced, roots);
  *   - no holder refers to a freed object;
  *   - generation lists are well linked: each member's `gen` names its list, prev/next
- *     agree, lengths match.
+ *     agree, lengths match; the unreachable list is empty outside a collection;
+ *   - weak references (runtime/weakref.ts): a weakref refers to a live referent and is
+ *     in its list exactly once, or is cleared and in no list; lists hold live weakrefs
+ *     only and are never empty;
+ *   - memory (memoryInvariants.ts): pymalloc's lists and counts, free lists, buffers.
  */
 import { Defect } from './errors.js';
-import { NOT_TRACKED, NO_OBJECT, type GcListIndex, type HeapState } from './state.js';
+import { checkMemoryInvariants } from './memoryInvariants.js';
+import { NOT_TRACKED, NO_OBJECT, UNREACHABLE_LIST, type GcListIndex, type HeapState } from './state.js';
 
 /** Number of holders of each live object, counted from the whole state. */
 export function countHolders(state: HeapState): Map<number, number> {
@@ -55,4 +60,34 @@ export function checkInvariants(state: HeapState): void {
   const claimed = Object.values(state.objects).filter((o) => o.gen !== NOT_TRACKED).length;
   if (claimed !== tracked) throw new Defect(`${claimed} objects claim a generation but ${tracked} are linked`);
   if (Object.keys(state.objects).length !== state.live) throw new Defect(`live count ${state.live} is wrong`);
+  if (state.gc.collecting < 0 && state.gc.lists[UNREACHABLE_LIST].length !== 0) {
+    throw new Defect(`the unreachable list holds ${state.gc.lists[UNREACHABLE_LIST].length} objects outside a collection`);
+  }
+  checkWeakrefs(state);
+  checkMemoryInvariants(state);
+}
+
+/** The weakref table agrees with itself and with the live objects (runtime/weakref.ts). */
+export function checkWeakrefs(state: HeapState): void {
+  const table = state.weakrefs;
+  if (table === undefined) return;
+  for (const [key, referent] of Object.entries(table.referent)) {
+    const wr = Number(key);
+    if (state.objects[wr] === undefined) throw new Defect(`weakref #${wr} is freed but still in the weakref table`);
+    if (referent === NO_OBJECT) continue;
+    if (state.objects[referent] === undefined) throw new Defect(`weakref #${wr} refers to freed object #${referent}`);
+    const list = Object.hasOwn(table.list, referent) ? table.list[referent] : undefined;
+    const n = list?.filter((id) => id === wr).length ?? 0;
+    if (n !== 1) throw new Defect(`weakref #${wr} appears ${n} times in the weakref list of #${referent}`);
+  }
+  for (const [key, list] of Object.entries(table.list)) {
+    const referent = Number(key);
+    if (state.objects[referent] === undefined) throw new Defect(`freed object #${referent} still has a weakref list`);
+    if (list.length === 0) throw new Defect(`#${referent} has an empty weakref list`);
+    for (const wr of list) {
+      if (!Object.hasOwn(table.referent, wr) || table.referent[wr] !== referent) {
+        throw new Defect(`#${referent}'s weakref list holds #${wr}, which does not refer to it`);
+      }
+    }
+  }
 }

@@ -13,6 +13,7 @@
  * untracking and merging are O(1) whatever the heap size.
  */
 import { EVENT_SCHEMA_VERSION, type FrameId, type ObjectId } from './events.js';
+import { emptyMemory, type MemoryState } from './memory.js';
 
 /** Id 0 is never an object: it ends a generation list. */
 export const NO_OBJECT = 0;
@@ -95,13 +96,18 @@ export interface GcState {
   longLivedPending: number;
 }
 
-export interface MemoryState {
-  /** Next never-used address of the simple block allocator. */
-  nextAddr: number;
-  /** Freed addresses per 16-byte size class, reused last-in first-out. */
-  free: Record<number, number[]>;
-  liveBytes: number;
-  peakBytes: number;
+/**
+ * Weak references (weakref.ts). Present only once a program has made one, so the
+ * states of programs without weak references are unchanged (and so are their hashes).
+ */
+export interface WeakrefTable {
+  /** Weakref object id -> the id of its referent, or NO_OBJECT once cleared (it reads as None). */
+  referent: Record<number, number>;
+  /**
+   * Referent id -> the weakrefs to it that are not cleared, in CPython's `wr_list`
+   * order: the basic (callback-less) ref first, then those with a callback, newest first.
+   */
+  list: Record<number, ObjectId[]>;
 }
 
 export interface HeapState {
@@ -122,6 +128,9 @@ export interface HeapState {
   /** References held by the interpreter itself, as a multiset: root name -> ids. */
   roots: Record<string, ObjectId[]>;
   gc: GcState;
+  /** Weak references, once there has been one. */
+  weakrefs?: WeakrefTable;
+  /** pymalloc's arenas and pools, the system allocator, free lists, buffers (memory.ts). */
   memory: MemoryState;
   /** The source line being executed, 0 before the first. */
   line: number;
@@ -131,9 +140,6 @@ export interface HeapState {
 const emptyList = (): GcList => ({ head: NO_OBJECT, tail: NO_OBJECT, length: 0 });
 
 export const DEFAULT_THRESHOLDS: readonly [number, number, number] = [700, 10, 10];
-
-/** Addresses start here; 16-aligned like every pymalloc block. */
-export const HEAP_BASE_ADDRESS = 0x7f0000000000;
 
 export function emptyHeap(): HeapState {
   return {
@@ -162,7 +168,7 @@ export function emptyHeap(): HeapState {
       longLivedTotal: 0,
       longLivedPending: 0,
     },
-    memory: { nextAddr: HEAP_BASE_ADDRESS, free: {}, liveBytes: 0, peakBytes: 0 },
+    memory: emptyMemory(),
     line: 0,
     outputs: 0,
   };

@@ -1,7 +1,12 @@
 export * from './ast.js';
 export * from './parse.js';
+export * from './resolve.js';
 export * from './source.js';
+export * from './values.js';
+export * from './format.js';
 export * from './interpreter.js';
+import './builtins.js';
+import './weakrefs.js';
 export * from './run.js';
-export * from './demo.js';
 export * from './session.js';
+export * from './demo.js';

@@ -2,41 +2,54 @@
  * The evaluator
  * =============
  * Runs the typed AST on the simulated runtime, holding every reference CPython 3.11's
- * bytecode holds, so `sys.getrefcount` prints the numbers CPython prints. Each
- * expression leaves its result as a temporary on the current frame's evaluation stack
- * (a `stack` holder); consumers move it (STORE_FAST, BUILD_LIST, arguments into a
- * callee) or release it (POP_TOP, operands after an operation).
+ * bytecode holds, so `sys.getrefcount` prints the numbers CPython prints and objects die
+ * when they die in CPython. Each expression leaves its result as a temporary on the
+ * current frame's evaluation stack (a `stack` holder); consumers move it (STORE_FAST,
+ * BUILD_LIST, arguments into a Python callee) or release it (POP_TOP, the operands of
+ * an operation, the arguments of a C function after the call).
  *
- * Source: Python/ceval.c (3.11): LOAD_NAME/LOAD_FAST/LOAD_GLOBAL/LOAD_CONST,
- * STORE_NAME/STORE_FAST, DELETE_NAME/DELETE_FAST, BUILD_LIST, LIST_EXTEND,
- * LOAD_METHOD, PRECALL/CALL, RETURN_VALUE; Python/frame.c _PyFrame_Clear;
- * Objects/dictobject.c insertdict, delitem_common; Python/compile.c constant merging.
+ * Source: Python/ceval.c (3.11): the LOAD_, STORE_, DELETE_ and BUILD_ families, LIST_EXTEND,
+ * LOAD_METHOD, PRECALL/CALL, RETURN_VALUE, MAKE_FUNCTION, MAKE_CELL, COPY_FREE_VARS,
+ * FOR_ITER, the exception table; Python/frame.c _PyFrame_Clear; Objects/typeobject.c
+ * type_new, type_call, slot_tp_init, subtype_dealloc; Objects/dictobject.c insertdict,
+ * delitem_common; Python/compile.c (constant merging, comprehension functions);
+ * Python/pylifecycle.c finalize_modules (what happens at exit).
  *
- * Read first: `execStmt` and `evalExpr`.
+ * Read first: `runModule`, `execStmt`, `evalExpr`, `callObject`.
  *
- * Worked example (module level, RC-7): `a = []` then `print(sys.getrefcount(a))`:
- *   BUILD_LIST 0          list allocated, held by the module frame's stack
- *   STORE_NAME a          +1 globals['a'], -1 stack                    -> count 1
- *   LOAD_NAME sys, LOAD_METHOD getrefcount, LOAD_NAME a   +1 stack      -> count 2
- *   CALL 1                getrefcount reads 2; the argument is released after the call.
+ * Vocabulary:
+ *   Scope     a running code object: its frame, its ScopeInfo (resolve.ts), its
+ *             globals dict, and for class bodies the namespace dict.
+ *   C call    a call into a builtin: its arguments stay on the caller's stack during the
+ *             call and are released after it (RC-4); a Python function called from C
+ *             (an `__init__`, a `__del__`, a callback) gets new references to them.
+ *   raise     a Python exception is a JavaScript `PyRaise` carrying the exception object,
+ *             held by the `raised` root while it propagates.
  *
- * Simplifications (this subset): module globals, builtins and the `gc`/`sys` modules are
- * modelled as dicts of the objects a program can reach; method descriptors, the str
- * objects `print` makes internally, and interpreter start-up objects are not modelled.
+ * Simplifications: method descriptors of built-in types and the str objects `print`
+ * builds internally are not modelled; the adaptive specialisation of 3.11 (which does
+ * not change counts) is not modelled.
  */
 import {
   EventBudgetExceeded,
+  FIXED_SIZES,
+  LIST_OBJECT_SIZE,
   Runtime,
   bootstrapStatics,
+  listMembers,
   dictSize,
+  dictTableSize,
+  dictUsable,
   intSize,
   listPreallocateExact,
   listResize,
   listSize,
-  LIST_OBJECT_SIZE,
+  setGrow,
+  setSize,
   strSize,
   tupleSize,
-  FIXED_SIZES,
+  FLOAT_SIZE,
+  bytesSize,
   type FrameId,
   type Holder,
   type ObjectId,
@@ -44,57 +57,159 @@ import {
   type Span,
   type Statics,
 } from '@pymemsim/core';
-import type { Expr, Module, Stmt } from './ast.js';
-import type { SourceFile } from './source.js';
+import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './ast.js';
+import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
+import { SourceFile } from './source.js';
+import type { ClassValue, DictStore, FunctionValue, InstanceValue, IteratorValue, PyValue, SetStore } from './values.js';
+import { formatFloat, pyStrRepr } from './format.js';
 
 export { EventBudgetExceeded };
 
-/** A Python exception raised by the simulated program (simulated behaviour, not a TypeScript error). */
-export class PyException extends Error {
+/** A Python exception propagating through the simulated program. */
+export class PyRaise extends Error {
   constructor(
-    readonly pyType: string,
-    readonly pyMessage: string,
-    readonly span: Span,
+    readonly exc: ObjectId,
     readonly traceback: { line: number; name: string }[] = [],
   ) {
-    super(`${pyType}: ${pyMessage}`);
+    super('python exception');
   }
 }
 
-type PyValue =
-  | { t: 'int'; v: bigint }
-  | { t: 'str'; v: string }
-  | { t: 'none' }
-  | { t: 'bool'; v: boolean }
-  | { t: 'list'; items: ObjectId[]; allocated: number }
-  | { t: 'tuple'; items: ObjectId[] }
-  | { t: 'dict'; keys: Map<string, { key: ObjectId; value: ObjectId }>; table: number }
-  | { t: 'function'; name: string; params: readonly string[]; body: readonly Stmt[]; code: ObjectId; globals: ObjectId }
-  | { t: 'code'; name: string; consts: ObjectId[] }
-  | { t: 'module'; name: string; dict: ObjectId }
-  | { t: 'builtin'; name: string };
-
-type Scope = { frame: FrameId; kind: 'module' } | { frame: FrameId; kind: 'function'; fn: ObjectId };
+/** Control flow of loops and returns inside the evaluator. */
+class BreakSignal {}
+class ContinueSignal {}
 
 export interface InterpreterOptions extends RuntimeOptions {
   /** Called with the new runtime before its first event (to record every event from the empty heap). */
   readonly attach?: (rt: Runtime) => void;
+  /** Written to as the program prints (stdout) and as CPython would write to stderr. */
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
 }
 
-/** Python's maximum recursion depth (sys.getrecursionlimit()). */
+/** sys.getrecursionlimit(): a call nested deeper raises RecursionError. */
 export const RECURSION_LIMIT = 1000;
+
+type Scope = {
+  frame: FrameId;
+  info: ScopeInfo;
+  globals: ObjectId;
+  /** Class bodies (and the module): the namespace dict STORE_NAME writes to. */
+  locals: ObjectId | undefined;
+  fn: ObjectId | undefined;
+};
+
+const STACK = (frame: FrameId): Holder => ({ kind: 'stack', frame });
+const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
+const RAISED: Holder = { kind: 'root', name: 'raised' };
+
+export const BUILTIN_EXCEPTIONS: readonly (readonly [string, string])[] = [
+  ['BaseException', 'object'],
+  ['Exception', 'BaseException'],
+  ['KeyboardInterrupt', 'BaseException'],
+  ['SystemExit', 'BaseException'],
+  ['ArithmeticError', 'Exception'],
+  ['ZeroDivisionError', 'ArithmeticError'],
+  ['OverflowError', 'ArithmeticError'],
+  ['AssertionError', 'Exception'],
+  ['AttributeError', 'Exception'],
+  ['LookupError', 'Exception'],
+  ['IndexError', 'LookupError'],
+  ['KeyError', 'LookupError'],
+  ['NameError', 'Exception'],
+  ['UnboundLocalError', 'NameError'],
+  ['RuntimeError', 'Exception'],
+  ['RecursionError', 'RuntimeError'],
+  ['NotImplementedError', 'RuntimeError'],
+  ['StopIteration', 'Exception'],
+  ['TypeError', 'Exception'],
+  ['ValueError', 'Exception'],
+  ['ImportError', 'Exception'],
+  ['ModuleNotFoundError', 'ImportError'],
+  ['MemoryError', 'Exception'],
+  ['OSError', 'Exception'],
+];
+
+const BUILTIN_TYPES = [
+  'object',
+  'int',
+  'float',
+  'str',
+  'bytes',
+  'bool',
+  'list',
+  'tuple',
+  'dict',
+  'set',
+  'frozenset',
+  'range',
+  'type',
+  'NoneType',
+  'function',
+  'slice',
+] as const;
+
+const BUILTIN_FUNCTIONS = [
+  'print',
+  'len',
+  'id',
+  'repr',
+  'isinstance',
+  'issubclass',
+  'sorted',
+  'reversed',
+  'sum',
+  'min',
+  'max',
+  'abs',
+  'enumerate',
+  'zip',
+  'hasattr',
+  'getattr',
+  'setattr',
+  'delattr',
+  'iter',
+  'next',
+  'any',
+  'all',
+  'map',
+  'hash',
+  'callable',
+  'chr',
+  'ord',
+  'divmod',
+  'round',
+  'vars',
+  'super',
+  'property',
+  'staticmethod',
+  'classmethod',
+] as const;
 
 export class Interpreter {
   readonly rt: Runtime;
   readonly statics: Statics;
   readonly values = new Map<ObjectId, PyValue>();
   stdout = '';
+  stderr = '';
   private readonly modules = new Map<string, ObjectId>();
-  private builtins!: ObjectId;
+  /** Built-in types and exception classes by name (static objects). */
+  readonly types = new Map<string, ObjectId>();
+  private builtinsDict!: ObjectId;
   private readonly constCache = new Map<string, ObjectId>();
-  private depth = 0;
-  /** Constants the compiler still holds until the code objects own them. */
+  /** Interned strings (mortal in 3.11: the table does not own them, ID-7). */
+  private readonly interned = new Map<string, ObjectId>();
   private readonly pendingCompilerRefs: ObjectId[] = [];
+  private depth = 0;
+  private resolution: Resolution | undefined;
+  private readonly writeOut: (text: string) => void;
+  private readonly writeErr: (text: string) => void;
+  /** The exception being handled (sys.exc_info), innermost last. */
+  private readonly handling: ObjectId[] = [];
+  private main: Scope | undefined;
+  private mainModule: ObjectId | undefined;
+  readonly gcCallbacks: ObjectId | undefined;
+  readonly gcGarbage: ObjectId | undefined;
 
   constructor(
     readonly source: SourceFile,
@@ -102,9 +217,15 @@ export class Interpreter {
   ) {
     this.rt = new Runtime(options);
     options.attach?.(this.rt);
+    this.writeOut = options.stdout ?? (() => undefined);
+    this.writeErr = options.stderr ?? (() => undefined);
     this.rt.hooks.freed = (id) => {
+      const v = this.values.get(id);
+      if (v?.t === 'str' && this.interned.get(v.v) === id) this.interned.delete(v.v);
       this.values.delete(id);
     };
+    this.rt.hooks.hasFinalizer = (id) => this.findDel(id) !== undefined;
+    this.rt.hooks.runFinalizer = (id) => this.runDel(id);
     this.statics = bootstrapStatics(this.rt);
     this.values.set(this.statics.none, { t: 'none' });
     this.values.set(this.statics.true, { t: 'bool', v: true });
@@ -115,43 +236,114 @@ export class Interpreter {
       const id = this.statics.smallInt(v);
       if (id !== undefined) this.values.set(id, { t: 'int', v: BigInt(v) });
     }
-    this.setUpModules();
+    this.setUpBuiltins();
+    this.installGcHooks();
   }
 
-  // -------------------------------------------------------------------------------
-  // Start-up: builtins, sys and gc as modules held by `sys.modules`.
+  // ===============================================================================
+  // Start-up.
 
-  private setUpModules(): void {
-    const root: Holder = { kind: 'root', name: 'sys.modules' };
-    const functions: Record<string, string[]> = {
-      builtins: ['print'],
-      sys: ['getrefcount', 'getsizeof'],
-      gc: ['collect', 'get_count', 'get_threshold', 'isenabled', 'enable', 'disable', 'is_tracked'],
+  private staticObject(name: string, pyType: string, kind: string, value: PyValue, root: string): ObjectId {
+    const id = this.rt.allocate(
+      { pyType, kind, size: 0, repr: name, base: 999_999_999 - 1, track: false },
+      { kind: 'root', name: root },
+    );
+    this.values.set(id, value);
+    return id;
+  }
+
+  private setUpBuiltins(): void {
+    const typeValue = (name: string, bases: ObjectId[], isException: boolean): ClassValue => ({
+      t: 'class',
+      name,
+      qualname: name,
+      bases,
+      mro: [],
+      dict: this.statics.none,
+      builtin: name,
+      isException,
+      slots: undefined,
+    });
+    for (const name of BUILTIN_TYPES) {
+      const base = name === 'object' ? [] : [this.types.get(name === 'bool' ? 'int' : 'object') as ObjectId];
+      const id = this.staticObject(name, 'type', 'builtin', typeValue(name, base, false), 'static types');
+      this.types.set(name, id);
+    }
+    for (const [name, baseName] of BUILTIN_EXCEPTIONS) {
+      const id = this.staticObject(name, 'type', 'builtin', typeValue(name, [this.types.get(baseName) as ObjectId], true), 'static types');
+      this.types.set(name, id);
+    }
+    for (const id of this.types.values()) {
+      const cls = this.value(id) as ClassValue;
+      cls.mro = this.computeMro(id);
+    }
+    const modules: Record<string, readonly string[]> = {
+      builtins: [...BUILTIN_FUNCTIONS],
+      sys: ['getrefcount', 'getsizeof', 'intern', '_debugmallocstats', 'getrecursionlimit'],
+      gc: [
+        'collect',
+        'get_count',
+        'get_threshold',
+        'set_threshold',
+        'isenabled',
+        'enable',
+        'disable',
+        'is_tracked',
+        'is_finalized',
+        'get_referrers',
+        'get_referents',
+        'get_objects',
+        'get_stats',
+        'freeze',
+        'unfreeze',
+        'get_freeze_count',
+        'set_debug',
+        'get_debug',
+      ],
+      weakref: ['ref'],
     };
-    for (const [name, fns] of Object.entries(functions)) {
-      const mod = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name, dict: 0 as ObjectId }, root);
+    const root: Holder = { kind: 'root', name: 'sys.modules' };
+    for (const [name, fns] of Object.entries(modules)) {
+      const mod = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name, dict: this.statics.none }, root);
       const dict = this.newDict({ kind: 'object', owner: mod, slot: '__dict__' });
       (this.value(mod) as { dict: ObjectId }).dict = dict;
-      for (const fn of fns) {
-        const f = this.alloc(
-          'builtin_function_or_method',
-          'builtin',
-          FIXED_SIZES.builtinMethod,
-          { t: 'builtin', name: `${name}.${fn}` },
-          {
-            kind: 'root',
-            name: 'c-temp',
-          },
-        );
-        this.dictSet(dict, fn, f, { kind: 'root', name: 'c-temp' }, 'move');
-      }
       this.modules.set(name, mod);
-      if (name === 'builtins') this.builtins = mod;
+      for (const fn of fns) {
+        const f = this.staticObject(fn, 'builtin_function_or_method', 'builtin', { t: 'builtin', name: `${name}.${fn}`, self: undefined }, 'static functions');
+        this.rt.incref(f, C_TEMP);
+        this.dictSetStr(dict, fn, f, C_TEMP, 'move');
+      }
+      if (name === 'builtins') {
+        this.builtinsDict = dict;
+        for (const [tname, id] of this.types) {
+          if (tname === 'NoneType' || tname === 'function') continue;
+          this.rt.incref(id, C_TEMP);
+          this.dictSetStr(dict, tname, id, C_TEMP, 'move');
+        }
+      }
     }
+    // Module-level constants of gc.
+    const gcDict = (this.value(this.modules.get('gc') as ObjectId) as { dict: ObjectId }).dict;
+    for (const [k, v] of [
+      ['DEBUG_STATS', 1n],
+      ['DEBUG_COLLECTABLE', 2n],
+      ['DEBUG_UNCOLLECTABLE', 4n],
+      ['DEBUG_SAVEALL', 32n],
+      ['DEBUG_LEAK', 38n],
+    ] as const) {
+      const i = this.newInt(v, C_TEMP);
+      this.dictSetStr(gcDict, k, i, C_TEMP, 'move');
+    }
+    for (const listName of ['garbage', 'callbacks']) {
+      const l = this.newList([], C_TEMP);
+      this.dictSetStr(gcDict, listName, l, C_TEMP, 'move');
+    }
+    (this as { gcCallbacks: ObjectId | undefined }).gcCallbacks = this.dictGetStr(gcDict, 'callbacks');
+    (this as { gcGarbage: ObjectId | undefined }).gcGarbage = this.dictGetStr(gcDict, 'garbage');
   }
 
-  // -------------------------------------------------------------------------------
-  // Values.
+  // ===============================================================================
+  // Values and allocation.
 
   value(id: ObjectId): PyValue {
     const v = this.values.get(id);
@@ -159,14 +351,58 @@ export class Interpreter {
     return v;
   }
 
-  private alloc(pyType: string, kind: string, size: number, value: PyValue, holder: Holder, alloc?: number): ObjectId {
-    const repr = value.t === 'int' || value.t === 'str' ? this.repr(value) : '';
-    const id = this.rt.allocate({ pyType, kind, size, repr, ...(alloc !== undefined ? { alloc } : {}) }, holder);
+  typeOf(id: ObjectId): ObjectId {
+    const v = this.value(id);
+    switch (v.t) {
+      case 'instance':
+        return v.cls;
+      case 'none':
+        return this.types.get('NoneType') as ObjectId;
+      case 'class':
+        return this.types.get('type') as ObjectId;
+      case 'method':
+      case 'code':
+      case 'cell':
+      case 'module':
+      case 'iterator':
+      case 'weakref':
+      case 'property':
+      case 'staticmethod':
+      case 'classmethod':
+      case 'getset':
+      case 'frame':
+      case 'traceback':
+      case 'ellipsis':
+      case 'notimplemented':
+      case 'builtin':
+      case 'function':
+        return this.types.get(v.t === 'function' ? 'function' : 'object') as ObjectId;
+      default:
+        return this.types.get(v.t === 'set' && v.frozen ? 'frozenset' : v.t) as ObjectId;
+    }
+  }
+
+  typeName(id: ObjectId): string {
+    return this.rt.object(id).pyType;
+  }
+
+  private alloc(pyType: string, kind: string, size: number, value: PyValue, holder: Holder, alloc?: number, track?: boolean): ObjectId {
+    const repr = value.t === 'int' || value.t === 'str' || value.t === 'float' ? this.reprAtom(value) : '';
+    const id = this.rt.allocate(
+      { pyType, kind, size, repr, ...(alloc !== undefined ? { alloc } : {}), ...(track !== undefined ? { track } : {}) },
+      holder,
+    );
     this.values.set(id, value);
     return id;
   }
 
-  /** An int result: the cached small int (ID-1) or a new object. */
+  private reprAtom(v: PyValue): string {
+    if (v.t === 'int') return v.v.toString();
+    if (v.t === 'float') return formatFloat(v.v);
+    if (v.t === 'str') return pyStrRepr(v.v.length > 40 ? `${v.v.slice(0, 40)}…` : v.v);
+    return '';
+  }
+
   newInt(v: bigint, holder: Holder): ObjectId {
     const cached = this.statics.smallInt(v);
     if (cached !== undefined) {
@@ -176,137 +412,449 @@ export class Interpreter {
     return this.alloc('int', 'int', intSize(v), { t: 'int', v }, holder);
   }
 
+  newFloat(v: number, holder: Holder): ObjectId {
+    return this.alloc('float', 'float', FLOAT_SIZE, { t: 'float', v }, holder);
+  }
+
   newStr(s: string, holder: Holder): ObjectId {
-    if (s === '') {
-      this.rt.incref(this.statics.emptyStr, holder);
-      return this.statics.emptyStr;
-    }
+    if (s === '') return this.ret(this.statics.emptyStr, holder);
     return this.alloc('str', 'str', strSize(s), { t: 'str', v: s }, holder);
   }
 
-  private newDict(holder: Holder): ObjectId {
-    return this.alloc('dict', 'dict', dictSize(0, true), { t: 'dict', keys: new Map(), table: 0 }, holder);
+  /** An interned str (ID-4..ID-6): the existing one, or a new one entered in the table. */
+  internStr(s: string, holder: Holder): ObjectId {
+    const existing = this.interned.get(s);
+    if (existing !== undefined) return this.ret(existing, holder);
+    const id = this.newStr(s, holder);
+    if (s !== '') this.interned.set(s, id);
+    return id;
   }
 
-  private ret(id: ObjectId, holder: Holder): ObjectId {
-    this.rt.incref(id, holder);
-    return id;
+  bool(b: boolean, holder: Holder): ObjectId {
+    return this.ret(b ? this.statics.true : this.statics.false, holder);
   }
 
   none(holder: Holder): ObjectId {
     return this.ret(this.statics.none, holder);
   }
 
-  // -------------------------------------------------------------------------------
-  // Dicts (module namespaces): insertdict and delitem_common.
+  ret(id: ObjectId, holder: Holder): ObjectId {
+    this.rt.incref(id, holder);
+    return id;
+  }
 
-  /** Store `value` under `name`; `how` says whether the caller's reference moves in or is copied. */
-  private dictSet(dict: ObjectId, name: string, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
+  /** A new list taking over `items` (references moved from `from`, or new ones when undefined). */
+  newList(items: ObjectId[], holder: Holder, from?: Holder, allocated = items.length): ObjectId {
+    const l = this.alloc('list', 'list', listSize(allocated), { t: 'list', items: [...items], allocated }, holder, LIST_OBJECT_SIZE);
+    for (const item of items) this.adopt(item, { kind: 'object', owner: l, slot: 'item' }, from);
+    return l;
+  }
+
+  newTuple(items: ObjectId[], holder: Holder, from?: Holder): ObjectId {
+    if (items.length === 0) return this.ret(this.statics.emptyTuple, holder);
+    const t = this.alloc('tuple', 'tuple', tupleSize(items.length), { t: 'tuple', items: [...items] }, holder);
+    for (const item of items) this.adopt(item, { kind: 'object', owner: t, slot: 'item' }, from);
+    return t;
+  }
+
+  private adopt(id: ObjectId, to: Holder, from: Holder | undefined): void {
+    if (from === undefined) this.rt.incref(id, to);
+    else this.rt.move(id, from, to);
+  }
+
+  // ===============================================================================
+  // Dicts (OBJ-11, GC-T4) and sets (OBJ-12).
+
+  newDict(holder: Holder, presize = 0): ObjectId {
+    const table = presize > 5 ? dictTableSize(Math.floor((3 * presize + 1) / 2)) : 0;
+    const store: DictStore = { entries: new Map(), table, nentries: 0, unicode: true };
+    return this.alloc('dict', 'dict', dictSize(table, true), { t: 'dict', store }, holder);
+  }
+
+  private dictStore(dict: ObjectId): DictStore {
     const d = this.value(dict);
     if (d.t !== 'dict') throw new Error('not a dict');
-    const slot: Holder = { kind: 'object', owner: dict, slot: `[${JSON.stringify(name)}]` };
-    const entry = d.keys.get(name);
+    return d.store;
+  }
+
+  dictGetStr(dict: ObjectId, name: string): ObjectId | undefined {
+    // A namespace torn down by the collector (type_clear, module teardown) reads as empty.
+    const d = this.values.get(dict);
+    return d?.t === 'dict' ? d.store.entries.get(`s:${name}`)?.value : undefined;
+  }
+
+  private valueSlot(dict: ObjectId, key: ObjectId): Holder {
+    const kv = this.values.get(key);
+    const label = kv?.t === 'str' ? JSON.stringify(kv.v) : kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`;
+    return { kind: 'object', owner: dict, slot: `[${label}]` };
+  }
+
+  /** insertdict with a str key given as text (namespaces): the key string is interned. */
+  dictSetStr(dict: ObjectId, name: string, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
+    const store = this.dictStore(dict);
+    const entry = store.entries.get(`s:${name}`);
     if (entry !== undefined) {
-      // insertdict on an existing key: the new value in, then the old value out.
-      const old = entry.value;
-      entry.value = value;
-      this.rt.incref(value, slot);
-      if (how === 'move') this.rt.decref(value, from);
-      this.rt.decref(old, slot);
+      this.replaceDictValue(dict, entry, value, from, how);
       return;
     }
-    const key = this.newStr(name, { kind: 'object', owner: dict, slot: 'key' });
-    d.keys.set(name, { key, value });
+    const key = this.internStr(name, C_TEMP);
+    this.dictInsertNew(dict, store, `s:${name}`, key, C_TEMP, 'move', value, from, how);
+  }
+
+  /** `d[key] = value` (PyDict_SetItem): key and value references are new (copied) or moved from `from`. */
+  dictSet(dict: ObjectId, key: ObjectId, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
+    const store = this.dictStore(dict);
+    const hk = this.hashKey(key);
+    const entry = store.entries.get(hk);
+    if (entry !== undefined) {
+      // An existing key object stays; the passed key is not kept (spec §2.2).
+      if (how === 'move') this.rt.decref(key, from);
+      this.replaceDictValue(dict, entry, value, from, how);
+      return;
+    }
+    this.dictInsertNew(dict, store, hk, key, from, how, value, from, how);
+  }
+
+  private replaceDictValue(dict: ObjectId, entry: { key: ObjectId; value: ObjectId }, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
+    const old = entry.value;
+    const slot = this.valueSlot(dict, entry.key);
+    entry.value = value;
     this.rt.incref(value, slot);
-    this.growDict(dict, d);
+    this.rt.decref(old, slot);
     if (how === 'move') this.rt.decref(value, from);
   }
 
-  private growDict(dict: ObjectId, d: PyValue & { t: 'dict' }): void {
-    const used = d.keys.size;
-    if (d.table === 0 || used > Math.floor((2 * d.table) / 3)) {
-      let size = 8;
-      while (Math.floor((2 * size) / 3) < used) size *= 2;
-      d.table = size;
-      this.rt.resize(dict, dictSize(size, true));
+  private dictInsertNew(
+    dict: ObjectId,
+    store: DictStore,
+    hk: string,
+    key: ObjectId,
+    keyFrom: Holder,
+    keyHow: 'move' | 'copy',
+    value: ObjectId,
+    from: Holder,
+    how: 'move' | 'copy',
+  ): void {
+    const isStr = this.values.get(key)?.t === 'str';
+    // Growth (OBJ-11): a table with no usable entry left, or a non-str key into a str-keys table.
+    if (store.table === 0) store.table = 8;
+    else if (store.nentries >= dictUsable(store.table) || (store.unicode && !isStr)) {
+      store.table = dictTableSize(3 * store.entries.size);
+      store.nentries = store.entries.size;
     }
+    if (!isStr) store.unicode = false;
+    store.entries.set(hk, { key, value });
+    store.nentries += 1;
+    this.adopt(key, { kind: 'object', owner: dict, slot: 'key' }, keyHow === 'move' ? keyFrom : undefined);
+    if (keyHow === 'move') {
+      /* moved */
+    }
+    this.rt.incref(value, this.valueSlot(dict, key));
+    this.rt.resize(dict, dictSize(store.table, store.unicode));
+    // GC-T4: an untracked dict becomes tracked when it gains something that may be tracked.
+    if (this.rt.object(dict).gen < 0 && (this.mayBeTracked(key) || this.mayBeTracked(value))) this.rt.track(dict);
+    if (how === 'move') this.rt.decref(value, from);
   }
 
-  private dictDel(dict: ObjectId, name: string): boolean {
-    const d = this.value(dict);
-    if (d.t !== 'dict') throw new Error('not a dict');
-    const entry = d.keys.get(name);
+  private mayBeTracked(id: ObjectId): boolean {
+    const o = this.rt.object(id);
+    if (!o.gcType) return false;
+    if (o.kind === 'tuple' && o.pyType === 'tuple') return o.gen >= 0;
+    return o.kind !== 'builtin';
+  }
+
+  /** delitem_common: the key, then the value. Returns false when the key is absent. */
+  dictDel(dict: ObjectId, hk: string): boolean {
+    const store = this.dictStore(dict);
+    const entry = store.entries.get(hk);
     if (entry === undefined) return false;
-    d.keys.delete(name);
+    store.entries.delete(hk);
+    const slot = this.valueSlot(dict, entry.key);
     this.rt.decref(entry.key, { kind: 'object', owner: dict, slot: 'key' });
-    this.rt.decref(entry.value, { kind: 'object', owner: dict, slot: `[${JSON.stringify(name)}]` });
+    this.rt.decref(entry.value, slot);
     return true;
   }
 
-  // -------------------------------------------------------------------------------
+  /** dict.clear(): back to the shared empty keys; entries released in order. */
+  dictClear(dict: ObjectId): void {
+    const store = this.dictStore(dict);
+    const entries = [...store.entries.values()];
+    store.entries.clear();
+    store.table = 0;
+    store.nentries = 0;
+    store.unicode = true;
+    this.rt.resize(dict, dictSize(0, true));
+    for (const e of entries) {
+      const slot = this.valueSlot(dict, e.key);
+      this.rt.decref(e.key, { kind: 'object', owner: dict, slot: 'key' });
+      this.rt.decref(e.value, slot);
+    }
+  }
+
+  newSet(holder: Holder, frozen: boolean): ObjectId {
+    const store: SetStore = { entries: new Map(), table: 8, fill: 0 };
+    return this.alloc(frozen ? 'frozenset' : 'set', frozen ? 'frozenset' : 'set', setSize(8), { t: 'set', store, frozen }, holder);
+  }
+
+  /** set.add: returns false when the element was there already (the passed reference is not kept). */
+  setAdd(set: ObjectId, item: ObjectId, from: Holder | undefined): boolean {
+    const v = this.value(set) as { store: SetStore };
+    const hk = this.hashKey(item);
+    if (v.store.entries.has(hk)) {
+      if (from !== undefined) this.rt.decref(item, from);
+      return false;
+    }
+    v.store.entries.set(hk, item);
+    v.store.fill += 1;
+    this.adopt(item, { kind: 'object', owner: set, slot: 'item' }, from);
+    const grown = setGrow(v.store.table, v.store.fill, v.store.entries.size);
+    if (grown !== v.store.table) {
+      v.store.table = grown;
+      v.store.fill = v.store.entries.size;
+      this.rt.resize(set, setSize(grown));
+    }
+    return true;
+  }
+
+  setDiscard(set: ObjectId, item: ObjectId): boolean {
+    const v = this.value(set) as { store: SetStore };
+    const hk = this.hashKey(item);
+    const held = v.store.entries.get(hk);
+    if (held === undefined) return false;
+    v.store.entries.delete(hk);
+    this.rt.decref(held, { kind: 'object', owner: set, slot: 'item' });
+    return true;
+  }
+
+  /** The key a dict or set files an object under: equal values (1 == 1.0 == True) share a key. */
+  hashKey(id: ObjectId): string {
+    const v = this.value(id);
+    switch (v.t) {
+      case 'int':
+        return `i:${v.v}`;
+      case 'bool':
+        return `i:${v.v ? 1 : 0}`;
+      case 'float':
+        return Number.isInteger(v.v) && Math.abs(v.v) < 2 ** 63 ? `i:${BigInt(v.v)}` : `f:${v.v}`;
+      case 'str':
+        return `s:${v.v}`;
+      case 'none':
+        return 'n';
+      case 'bytes':
+        return `b:${[...v.v].join(',')}`;
+      case 'tuple':
+        return `t:(${v.items.map((i) => this.hashKey(i)).join(',')})`;
+      case 'set':
+        if (v.frozen) return `fs:{${[...v.store.entries.keys()].sort().join(',')}}`;
+        throw this.typeError(`unhashable type: 'set'`);
+      case 'list':
+      case 'dict':
+        throw this.typeError(`unhashable type: '${v.t}'`);
+      case 'instance': {
+        const eq = this.lookupClassAttr(v.cls, '__eq__');
+        const hash = this.lookupClassAttr(v.cls, '__hash__');
+        if (eq !== undefined && hash === undefined) throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
+        if (hash !== undefined) {
+          const h = this.callMethod(id, '__hash__', []);
+          const hv = this.value(h);
+          this.rt.decref(h, C_TEMP);
+          if (hv.t === 'int') return `h:${hv.v}`;
+        }
+        return `o:${id}`;
+      }
+      default:
+        return `o:${id}`;
+    }
+  }
+
+  // ===============================================================================
+  // Exceptions.
+
+  /** Allocate an exception instance of a built-in class and wrap it for throwing. */
+  pyErr(type: string, message: string | undefined): PyRaise {
+    const cls = this.types.get(type) ?? (this.types.get('RuntimeError') as ObjectId);
+    const args = message === undefined ? [] : [this.newStr(message, C_TEMP)];
+    const exc = this.instantiateException(cls, args, C_TEMP);
+    this.rt.move(exc, C_TEMP, RAISED);
+    return new PyRaise(exc);
+  }
+
+  typeError(message: string): PyRaise {
+    return this.pyErr('TypeError', message);
+  }
+
+  /** BaseException.__new__: an instance with `args` (a tuple taking over `args`, moved from `from`). */
+  private instantiateException(cls: ObjectId, args: ObjectId[], from: Holder): ObjectId {
+    const exc = this.newInstance(cls, C_TEMP);
+    const t = this.newTuple(args, C_TEMP, from);
+    this.setAttrRaw(exc, 'args', t, C_TEMP, 'move');
+    this.rt.move(exc, C_TEMP, from);
+    return exc;
+  }
+
+  private excArgs(exc: ObjectId): ObjectId[] {
+    const v = this.value(exc);
+    if (v.t !== 'instance') return [];
+    const args = v.attrs.get('args');
+    const av = args === undefined ? undefined : this.values.get(args);
+    return av?.t === 'tuple' ? av.items : [];
+  }
+
+  /** `str(exc)`: the single argument, or the args tuple; KeyError shows the repr. */
+  excMessage(exc: ObjectId): string {
+    const args = this.excArgs(exc);
+    const name = this.classOf(exc).name;
+    if (args.length === 0) return '';
+    if (args.length === 1) {
+      const a = args[0] as ObjectId;
+      return name === 'KeyError' || this.isSubclassName(exc, 'KeyError') ? this.repr(a) : this.str(a);
+    }
+    return this.repr(this.excArgsTuple(exc));
+  }
+
+  private excArgsTuple(exc: ObjectId): ObjectId {
+    return (this.value(exc) as InstanceValue).attrs.get('args') as ObjectId;
+  }
+
+  private isSubclassName(id: ObjectId, name: string): boolean {
+    const cls = this.values.get(id)?.t === 'instance' ? (this.value(id) as InstanceValue).cls : id;
+    return (this.value(cls) as ClassValue).mro.some((c) => (this.value(c) as ClassValue).name === name);
+  }
+
+  classOf(id: ObjectId): ClassValue {
+    return this.value(this.typeOf(id)) as ClassValue;
+  }
+
+  /** `type(exc).__name__: message`, as a traceback's last line. */
+  formatException(exc: ObjectId): string {
+    const cls = this.classOf(exc);
+    const qual = cls.builtin !== undefined ? cls.name : cls.qualname;
+    const name = cls.builtin !== undefined ? qual : `__main__.${qual}`.replace(/^__main__\./, '');
+    const msg = this.safeStr(() => this.excMessage(exc));
+    return msg === '' ? name : `${name}: ${msg}`;
+  }
+
+  private safeStr(f: () => string): string {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof PyRaise) {
+        this.rt.decref(e.exc, RAISED);
+        return '<exception str() failed>';
+      }
+      throw e;
+    }
+  }
+
+  /** Report an exception raised where nobody can catch it (`__del__`, callbacks): "Exception ignored in". */
+  reportUnraisable(e: PyRaise, where: string): void {
+    this.internals.writeErr(`Exception ignored in: ${where}\nTraceback (most recent call last):\n${this.formatException(e.exc)}\n`);
+    this.rt.decref(e.exc, RAISED);
+  }
+
+  // ===============================================================================
   // Running a module.
 
-  private main: { scope: Scope; globals: ObjectId } | undefined;
-
-  /** Run a module; uncaught Python exceptions propagate as PyException. */
+  /** Run a module; an uncaught exception propagates as PyRaise after the module frame is cleared. */
   runModule(module: Module): void {
     this.beginModule(module);
     this.execInModule(module);
     this.endModule();
   }
 
-  /** Create `__main__`, its globals and code object, and enter the module frame. */
+  /**
+   * Create `__main__` as CPython's start-up leaves it: the globals dict, then the module
+   * object holding it, both already promoted to generation 2 by the start-up
+   * collections (so a full collection meets the dict before the module that makes it
+   * reachable, and revives what the dict holds in breadth-first order, as measured).
+   */
   beginModule(module: Module): void {
     const root: Holder = { kind: 'root', name: 'sys.modules' };
-    const main = this.alloc(
-      'module',
-      'module',
-      FIXED_SIZES.module,
-      { t: 'module', name: '__main__', dict: 0 as ObjectId },
-      root,
-    );
-    const globals = this.newDict({ kind: 'object', owner: main, slot: '__dict__' });
-    (this.value(main) as { dict: ObjectId }).dict = globals;
+    const globals = this.newDict(C_TEMP);
+    this.rt.track(globals);
+    const main = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name: '__main__', dict: globals }, root);
+    this.rt.move(globals, C_TEMP, { kind: 'object', owner: main, slot: '__dict__' });
     this.modules.set('__main__', main);
+    this.mainModule = main;
+    const name = this.internStr('__main__', C_TEMP);
+    this.dictSetStr(globals, '__name__', name, C_TEMP, 'move');
+    const builtinsModule = this.modules.get('builtins');
+    if (builtinsModule !== undefined) this.dictSetStr(globals, '__builtins__', this.ret(builtinsModule, C_TEMP), C_TEMP, 'move');
+    const startup = listMembers(this.rt.state, 0);
+    if (startup.length > 0) this.rt.emit({ type: 'GcObjectsMoved', ids: startup, to: 2 });
+    this.resolution = resolveModule(module);
     const code = this.makeCode('<module>', module.body, { kind: 'root', name: 'main code' });
     const frame = this.rt.enterFrame('<module>');
-    this.rt.incref(code, { kind: 'frame', frame, name: '(code)' });
-    this.main = { scope: { frame, kind: 'module' }, globals };
+    this.rt.move(code, { kind: 'root', name: 'main code' }, { kind: 'frame', frame, name: '(code)' });
+    this.main = { frame, info: this.resolution.scopeOf(module), globals, locals: globals, fn: undefined };
   }
 
-  /** Execute statements in the running module frame (a whole program, or one more line of a session). */
-  execInModule(module: Module, code?: ObjectId): void {
+  execInModule(module: Module, resolution?: Resolution): void {
     const main = this.main;
     if (main === undefined) throw new Error('no module is running');
-    if (code !== undefined) this.releaseCompilerRefs();
+    if (resolution !== undefined) this.resolution = resolution;
+    this.releaseCompilerRefs();
     try {
-      this.execBlock(module.body, main.scope, main.globals);
+      this.execBlock(module.body, main);
     } catch (e) {
-      if (e instanceof PyException) e.traceback.unshift({ line: this.rt.state.line, name: '<module>' });
+      if (e instanceof PyRaise) e.traceback.unshift({ line: this.rt.state.line, name: '<module>' });
       throw e;
     }
   }
 
-  /** Compile more statements for the running module: their constants are held by a new code object. */
-  compileMore(module: Module): ObjectId {
-    return this.makeCode('<module>', module.body, { kind: 'root', name: 'session code' });
+  /** Compile more statements for the running module (a session line). */
+  compileMore(module: Module): Resolution {
+    const resolution = resolveModule(module);
+    this.resolution = resolution;
+    const code = this.makeCode('<module>', module.body, { kind: 'root', name: 'session code' });
+    void code;
+    return resolution;
   }
 
-  /** Leave the module frame (the module and its globals stay, held by `sys.modules`). */
   endModule(): void {
     if (this.main === undefined) return;
-    this.rt.exitFrame(this.main.scope.frame);
+    this.rt.exitFrame(this.main.frame);
     this.main = undefined;
   }
 
-  /** The object a module-level name is bound to, if any. */
-  global(name: string): ObjectId | undefined {
-    const g = this.main?.globals;
-    if (g === undefined) return undefined;
-    return (this.value(g) as PyValue & { t: 'dict' }).keys.get(name)?.value;
+  /**
+   * Interpreter shutdown (Py_FinalizeEx, finalize_modules): a full collection while
+   * `__main__` is still alive, then `sys.modules` lets go of it (its globals dict dies
+   * with it, or — held in a cycle by the functions and classes it defines — becomes
+   * garbage), then a full collection finalizes and clears what is left. `gc.callbacks`
+   * are not called for these collections.
+   */
+  shutdown(): void {
+    const main = this.mainModule;
+    if (main === undefined) return;
+    this.shuttingDown = true;
+    this.guarded(() => this.rt.collect(2));
+    if (this.rt.isAlive(main)) this.guarded(() => this.rt.decref(main, { kind: 'root', name: 'sys.modules' }));
+    this.mainModule = undefined;
+    this.guarded(() => this.rt.collect(2));
   }
 
-  /** A code object holding the constants of its body (ID-3: equal constants merged across the module). */
+  /** Set during shutdown: gc.callbacks are no longer called. */
+  shuttingDown = false;
+
+  /** Run `f`; a Python exception escaping it is reported as unraisable. */
+  private guarded(f: () => void, where = 'shutdown'): void {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof PyRaise) this.reportUnraisable(e, where);
+      else throw e;
+    }
+  }
+
+  global(name: string): ObjectId | undefined {
+    const g = this.main?.globals;
+    return g === undefined ? undefined : this.dictGetStr(g, name);
+  }
+
+  // ===============================================================================
+  // Code objects and constants (ID-3: equal constants merged within a compilation unit).
+
   private makeCode(name: string, body: readonly Stmt[], holder: Holder): ObjectId {
     const code = this.alloc('code', 'code', FIXED_SIZES.code, { t: 'code', name, consts: [] }, holder);
     const consts = (this.value(code) as { consts: ObjectId[] }).consts;
@@ -317,27 +865,79 @@ export class Interpreter {
       consts.push(id);
       this.rt.incref(id, { kind: 'object', owner: code, slot: 'co_consts' });
     };
-    const visitExpr = (e: Expr): void => {
+    const visitExpr = (e: Expr | undefined): void => {
+      if (e === undefined) return;
       switch (e.k) {
         case 'Int':
         case 'Str':
+        case 'Float':
+        case 'Bytes':
           add(this.constant(e));
           return;
         case 'List':
+        case 'Set':
         case 'Tuple':
           e.elts.forEach(visitExpr);
-          if (e.k === 'List' && e.elts.length >= 3 && e.elts.every(isConstant)) add(this.constTuple(e.elts));
+          if (e.k !== 'Tuple' && e.elts.length >= 3 && e.elts.every(isConstant)) add(this.constTuple(e.elts));
+          if (e.k === 'Tuple' && e.elts.length > 0 && e.elts.every(isConstant)) add(this.constTuple(e.elts));
+          return;
+        case 'Dict':
+          e.keys.forEach(visitExpr);
+          e.values.forEach(visitExpr);
+          return;
+        case 'FString':
+          for (const p of e.parts) if (p.k === 'expr') visitExpr(p.value);
+          return;
+        case 'ListComp':
+        case 'SetComp':
+        case 'GeneratorExp':
+          visitExpr(e.gens[0]?.iter);
+          return;
+        case 'DictComp':
+          visitExpr(e.gens[0]?.iter);
           return;
         case 'Call':
           visitExpr(e.func);
-          e.args.forEach(visitExpr);
+          for (const a of e.args) visitExpr(a.value);
           return;
-        case 'Attr':
-          visitExpr(e.obj);
+        case 'Attribute':
+          visitExpr(e.value);
+          return;
+        case 'Subscript':
+          visitExpr(e.value);
+          visitExpr(e.index);
+          return;
+        case 'Slice':
+          visitExpr(e.lower);
+          visitExpr(e.upper);
+          visitExpr(e.step);
           return;
         case 'BinOp':
           visitExpr(e.left);
           visitExpr(e.right);
+          return;
+        case 'UnaryOp':
+          if (e.op === '-' && (e.operand.k === 'Int' || e.operand.k === 'Float')) {
+            add(this.constant(e.operand.k === 'Int' ? { ...e.operand, value: -e.operand.value } : { ...e.operand, value: -e.operand.value }));
+          } else visitExpr(e.operand);
+          return;
+        case 'BoolOp':
+          e.values.forEach(visitExpr);
+          return;
+        case 'Compare':
+          visitExpr(e.left);
+          e.comparators.forEach(visitExpr);
+          return;
+        case 'IfExp':
+          visitExpr(e.test);
+          visitExpr(e.body);
+          visitExpr(e.orelse);
+          return;
+        case 'Lambda':
+          e.params.defaults.forEach(visitExpr);
+          return;
+        case 'Starred':
+          visitExpr(e.value);
           return;
         case 'Name':
         case 'Const':
@@ -346,23 +946,61 @@ export class Interpreter {
     };
     const visit = (s: Stmt): void => {
       switch (s.k) {
-        case 'Assign':
+        case 'Expr':
           visitExpr(s.value);
           return;
-        case 'Expr':
-          visitExpr(s.expr);
+        case 'Assign':
+          visitExpr(s.value);
+          s.targets.forEach(visitExpr);
+          return;
+        case 'AugAssign':
+          visitExpr(s.target);
+          visitExpr(s.value);
+          return;
+        case 'AnnAssign':
+          visitExpr(s.value);
           return;
         case 'Return':
-          if (s.value !== undefined) visitExpr(s.value);
+          visitExpr(s.value);
           return;
-        case 'Def':
-          // The function's own code object is a constant of the enclosing code.
-          add(this.makeCode(s.name, s.body, { kind: 'root', name: 'c-temp' }));
-          this.rt.decref(consts.at(-1) as ObjectId, { kind: 'root', name: 'c-temp' });
+        case 'Raise':
+          visitExpr(s.exc);
+          visitExpr(s.cause);
           return;
-        case 'Del':
-        case 'Import':
-        case 'Pass':
+        case 'Assert':
+          visitExpr(s.test);
+          visitExpr(s.msg);
+          return;
+        case 'If':
+        case 'While':
+          visitExpr(s.test);
+          s.body.forEach(visit);
+          s.orelse.forEach(visit);
+          return;
+        case 'For':
+          visitExpr(s.iter);
+          s.body.forEach(visit);
+          s.orelse.forEach(visit);
+          return;
+        case 'Try':
+          s.body.forEach(visit);
+          for (const h of s.handlers) {
+            visitExpr(h.type);
+            h.body.forEach(visit);
+          }
+          s.orelse.forEach(visit);
+          s.finalbody.forEach(visit);
+          return;
+        case 'FunctionDef':
+          s.params.defaults.forEach(visitExpr);
+          return;
+        case 'ClassDef':
+          s.bases.forEach(visitExpr);
+          return;
+        case 'Delete':
+          s.targets.forEach(visitExpr);
+          return;
+        default:
           return;
       }
     };
@@ -370,42 +1008,62 @@ export class Interpreter {
     return code;
   }
 
-  /** The shared constant object for a literal (created once per run, held by the code objects). */
-  private constant(e: Expr & { k: 'Int' | 'Str' }): ObjectId {
-    const key = `${e.k}:${String(e.value)}`;
+  private constant(e: Expr & { k: 'Int' | 'Str' | 'Float' | 'Bytes' }): ObjectId {
+    const key = e.k === 'Bytes' ? `Bytes:${[...e.value].join(',')}` : `${e.k}:${String(e.value)}`;
     const cached = this.constCache.get(key);
     if (cached !== undefined && this.rt.isAlive(cached)) return cached;
     const temp: Holder = { kind: 'root', name: 'compiler' };
-    const id = e.k === 'Int' ? this.newInt(e.value, temp) : this.newStr(e.value, temp);
+    let id: ObjectId;
+    switch (e.k) {
+      case 'Int':
+        id = this.newInt(e.value, temp);
+        break;
+      case 'Float':
+        id = this.newFloat(e.value, temp);
+        break;
+      case 'Bytes':
+        id = this.alloc('bytes', 'bytes', bytesSize(e.value.length), { t: 'bytes', v: e.value }, temp);
+        break;
+      case 'Str':
+        // ID-4: constants made of identifier characters are interned.
+        id = /^[A-Za-z0-9_]*$/.test(e.value) ? this.internStr(e.value, temp) : this.newStr(e.value, temp);
+        break;
+    }
     this.constCache.set(key, id);
-    // The compiler's reference goes away once a code object holds the constant.
     this.pendingCompilerRefs.push(id);
     return id;
   }
 
-  private constTuple(elts: readonly Expr[]): ObjectId {
-    const items = elts.map((e) => (e.k === 'Int' || e.k === 'Str' ? this.constant(e) : this.constId(e)));
-    const temp: Holder = { kind: 'root', name: 'compiler' };
-    const t = this.alloc('tuple', 'tuple', tupleSize(items.length), { t: 'tuple', items }, temp);
-    for (const item of items) this.rt.incref(item, { kind: 'object', owner: t, slot: 'item' });
-    this.pendingCompilerRefs.push(t);
-    this.constCache.set(`tuple:${items.join(',')}`, t);
-    return t;
-  }
-
   private constId(e: Expr): ObjectId {
-    if (e.k === 'Const')
-      return e.value === 'None' ? this.statics.none : e.value === 'True' ? this.statics.true : this.statics.false;
-    throw new Error('not a constant');
+    switch (e.k) {
+      case 'Const':
+        return e.value === 'None' ? this.statics.none : e.value === 'True' ? this.statics.true : e.value === 'False' ? this.statics.false : this.statics.none;
+      case 'Int':
+      case 'Str':
+      case 'Float':
+      case 'Bytes':
+        return this.constant(e);
+      case 'Tuple':
+        return this.constTuple(e.elts);
+      case 'UnaryOp':
+        if (e.operand.k === 'Int') return this.constant({ ...e.operand, value: -e.operand.value });
+        if (e.operand.k === 'Float') return this.constant({ ...e.operand, value: -e.operand.value });
+        throw new Error('not a constant');
+      default:
+        throw new Error('not a constant');
+    }
   }
 
-  private execBlock(body: readonly Stmt[], scope: Scope, globals: ObjectId): ObjectId | undefined {
-    this.releaseCompilerRefs();
-    for (const s of body) {
-      const r = this.execStmt(s, scope, globals);
-      if (r !== undefined) return r;
-    }
-    return undefined;
+  private constTuple(elts: readonly Expr[]): ObjectId {
+    const items = elts.map((e) => this.constId(e));
+    const key = `tuple:${items.join(',')}`;
+    const cached = this.constCache.get(key);
+    if (cached !== undefined && this.rt.isAlive(cached)) return cached;
+    const temp: Holder = { kind: 'root', name: 'compiler' };
+    const t = this.newTuple(items, temp);
+    this.pendingCompilerRefs.push(t);
+    this.constCache.set(key, t);
+    return t;
   }
 
   private releaseCompilerRefs(): void {
@@ -414,433 +1072,1675 @@ export class Interpreter {
     }
   }
 
+  // ===============================================================================
+  // Statements.
+
   private line(span: Span): void {
     this.rt.line(this.source.lineCol(span.start).line);
   }
 
-  /** Executes one statement; returns the value being returned (a stack temporary) for `return`. */
-  private execStmt(s: Stmt, scope: Scope, globals: ObjectId): ObjectId | undefined {
+  /** Executes statements; a `return` inside yields the returned value (a stack temporary). */
+  private execBlock(body: readonly Stmt[], scope: Scope): ObjectId | undefined {
+    for (const s of body) {
+      const r = this.execStmt(s, scope);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+
+  private execStmt(s: Stmt, scope: Scope): ObjectId | undefined {
     this.line(s.span);
-    const stack: Holder = { kind: 'stack', frame: scope.frame };
+    const stack = STACK(scope.frame);
     switch (s.k) {
-      case 'Assign': {
-        const v = this.evalExpr(s.value, scope, globals);
-        this.store(s.target, v, scope, globals);
-        return undefined;
-      }
       case 'Expr': {
-        const v = this.evalExpr(s.expr, scope, globals);
+        const v = this.evalExpr(s.value, scope);
         this.rt.decref(v, stack); // POP_TOP
         return undefined;
       }
-      case 'Del':
-        for (const n of s.names) {
-          if (scope.kind === 'module') {
-            if (!this.dictDel(globals, n.id))
-              throw new PyException('NameError', `name '${n.id}' is not defined`, n.span);
-          } else {
-            const id = this.rt.state.frames[scope.frame]?.vars[n.id];
-            if (id === undefined) {
-              throw new PyException(
-                'UnboundLocalError',
-                `cannot access local variable '${n.id}' where it is not associated with a value`,
-                n.span,
-              );
-            }
-            this.rt.decref(id, { kind: 'frame', frame: scope.frame, name: n.id });
-          }
+      case 'Assign': {
+        const v = this.evalExpr(s.value, scope);
+        const targets = s.targets;
+        for (let i = 0; i < targets.length; i++) {
+          // a = b = v: COPY the value for every target but the last.
+          if (i < targets.length - 1) this.rt.incref(v, stack);
+          this.assign(targets[i] as Target, v, scope);
         }
         return undefined;
-      case 'Def': {
-        const code = this.findCode(s.name, scope);
-        const fn = this.alloc(
-          'function',
-          'function',
-          FIXED_SIZES.function,
-          { t: 'function', name: s.name, params: s.params, body: s.body, code, globals },
-          stack,
-        );
-        const own = (id: ObjectId, slot: string): void => this.rt.incref(id, { kind: 'object', owner: fn, slot });
-        own(code, '__code__');
-        own(globals, '__globals__');
-        const name = this.newStr(s.name, { kind: 'object', owner: fn, slot: '__name__' });
-        own(name, '__qualname__');
-        this.store(s.name, fn, scope, globals);
+      }
+      case 'AnnAssign':
+        if (s.value !== undefined) this.assign(s.target, this.evalExpr(s.value, scope), scope);
         return undefined;
-      }
-      case 'Return': {
-        if (s.value === undefined) return this.none(stack);
-        return this.evalExpr(s.value, scope, globals);
-      }
-      case 'Import':
-        for (const name of s.names) {
-          const mod = this.modules.get(name);
-          if (mod === undefined) throw new PyException('ModuleNotFoundError', `No module named '${name}'`, s.span);
-          this.rt.incref(mod, stack); // IMPORT_NAME
-          this.store(name, mod, scope, globals);
-        }
+      case 'AugAssign':
+        this.augAssign(s, scope);
+        return undefined;
+      case 'Delete':
+        for (const t of s.targets) this.deleteTarget(t, scope);
         return undefined;
       case 'Pass':
+      case 'Global':
+      case 'Nonlocal':
         return undefined;
-    }
-  }
-
-  private findCode(name: string, scope: Scope): ObjectId {
-    const owner =
-      scope.kind === 'module'
-        ? this.rt.state.frames[scope.frame]?.vars['(code)']
-        : (this.value(scope.fn) as { code: ObjectId }).code;
-    const consts = owner === undefined ? [] : (this.value(owner) as { consts: ObjectId[] }).consts;
-    for (const c of consts) {
-      const v = this.values.get(c);
-      if (v?.t === 'code' && v.name === name) return c;
-    }
-    throw new Error(`no code object for ${name}`);
-  }
-
-  /** STORE_NAME (module: a dict insert) or STORE_FAST (function: the reference moves into the slot). */
-  private store(name: string, v: ObjectId, scope: Scope, globals: ObjectId): void {
-    const stack: Holder = { kind: 'stack', frame: scope.frame };
-    if (scope.kind === 'module') {
-      this.dictSet(globals, name, v, stack, 'move');
-      return;
-    }
-    const slot: Holder = { kind: 'frame', frame: scope.frame, name };
-    const old = this.rt.state.frames[scope.frame]?.vars[name];
-    this.rt.move(v, stack, slot);
-    if (old !== undefined) this.rt.decref(old, slot);
-  }
-
-  /** LOAD_NAME / LOAD_FAST / LOAD_GLOBAL: look the name up and push a new reference. */
-  private load(name: string, span: Span, scope: Scope, globals: ObjectId): ObjectId {
-    const stack: Holder = { kind: 'stack', frame: scope.frame };
-    if (scope.kind === 'function') {
-      const fn = this.value(scope.fn) as { params: readonly string[]; body: readonly Stmt[] };
-      const local = this.rt.state.frames[scope.frame]?.vars[name];
-      if (local !== undefined) return this.ret(local, stack);
-      if (fn.params.includes(name) || assignsLocally(fn.body, name)) {
-        throw new PyException(
-          'UnboundLocalError',
-          `cannot access local variable '${name}' where it is not associated with a value`,
-          span,
-        );
+      case 'Break':
+        throw new BreakSignal();
+      case 'Continue':
+        throw new ContinueSignal();
+      case 'Return':
+        return s.value === undefined ? this.none(stack) : this.evalExpr(s.value, scope);
+      case 'Raise':
+        this.raiseStmt(s, scope);
+        return undefined;
+      case 'Assert': {
+        if (this.truthyConsume(this.evalExpr(s.test, scope), scope)) return undefined;
+        if (s.msg === undefined) throw this.pyErr('AssertionError', undefined);
+        const m = this.evalExpr(s.msg, scope);
+        const exc = this.instantiateException(this.types.get('AssertionError') as ObjectId, [m], stack);
+        this.rt.move(exc, stack, RAISED);
+        throw new PyRaise(exc);
       }
-    }
-    for (const ns of [globals, (this.value(this.builtins) as { dict: ObjectId }).dict]) {
-      const entry = (this.value(ns) as PyValue & { t: 'dict' }).keys.get(name);
-      if (entry !== undefined) return this.ret(entry.value, stack);
-    }
-    throw new PyException('NameError', `name '${name}' is not defined`, span);
-  }
-
-  evalExpr(e: Expr, scope: Scope, globals: ObjectId): ObjectId {
-    const stack: Holder = { kind: 'stack', frame: scope.frame };
-    switch (e.k) {
-      case 'Name':
-        return this.load(e.id, e.span, scope, globals);
-      case 'Int':
-      case 'Str':
-        return this.ret(this.constant(e), stack); // LOAD_CONST
-      case 'Const':
-        return this.ret(this.constId(e), stack);
-      case 'List':
-        return this.buildList(e.elts, scope, globals);
-      case 'Tuple': {
-        if (e.elts.length === 0) return this.ret(this.statics.emptyTuple, stack);
-        const items = e.elts.map((x) => this.evalExpr(x, scope, globals));
-        const t = this.alloc('tuple', 'tuple', tupleSize(items.length), { t: 'tuple', items }, stack);
-        for (const item of items) this.rt.move(item, stack, { kind: 'object', owner: t, slot: 'item' });
-        return t;
-      }
-      case 'Attr': {
-        const obj = this.evalExpr(e.obj, scope, globals);
-        const v = this.value(obj);
-        if (v.t === 'module') {
-          const entry = (this.value(v.dict) as PyValue & { t: 'dict' }).keys.get(e.name);
-          if (entry === undefined) {
-            throw new PyException('AttributeError', `module '${v.name}' has no attribute '${e.name}'`, e.span);
+      case 'Import':
+        for (const { name, asname } of s.names) {
+          const mod = this.modules.get(name);
+          if (mod === undefined || name === 'builtins' || name === '__main__') {
+            throw this.pyErr('ModuleNotFoundError', `No module named '${name}'`);
           }
-          this.rt.incref(entry.value, stack);
-          this.rt.decref(obj, stack);
-          return entry.value;
+          this.rt.incref(mod, stack); // IMPORT_NAME
+          this.storeName(asname ?? name, mod, scope);
         }
-        throw new PyException('AttributeError', `'${this.typeName(obj)}' object has no attribute '${e.name}'`, e.span);
+        return undefined;
+      case 'ImportFrom': {
+        const mod = this.modules.get(s.module);
+        if (mod === undefined) throw this.pyErr('ModuleNotFoundError', `No module named '${s.module}'`);
+        const dict = (this.value(mod) as { dict: ObjectId }).dict;
+        for (const { name, asname } of s.names) {
+          const v = this.dictGetStr(dict, name);
+          if (v === undefined) throw this.pyErr('ImportError', `cannot import name '${name}' from '${s.module}' (unknown location)`);
+          this.rt.incref(v, stack);
+          this.storeName(asname ?? name, v, scope);
+        }
+        return undefined;
       }
-      case 'Call':
-        return this.call(e, scope, globals);
-      case 'BinOp': {
-        // BINARY_OP: the result is pushed, then the operands are released, left first.
-        const left = this.evalExpr(e.left, scope, globals);
-        const right = this.evalExpr(e.right, scope, globals);
-        const result = this.binaryOp(e, left, right, stack);
-        this.rt.decref(left, stack);
-        this.rt.decref(right, stack);
-        return result;
+      case 'If': {
+        const branch = this.truthyConsume(this.evalExpr(s.test, scope), scope) ? s.body : s.orelse;
+        return this.execBlock(branch, scope);
+      }
+      case 'While': {
+        for (;;) {
+          if (!this.truthyConsume(this.evalExpr(s.test, scope), scope)) return this.execBlock(s.orelse, scope);
+          try {
+            const r = this.execBlock(s.body, scope);
+            if (r !== undefined) return r;
+          } catch (e) {
+            if (e instanceof BreakSignal) return undefined;
+            if (!(e instanceof ContinueSignal)) throw e;
+          }
+        }
+      }
+      case 'For':
+        return this.forStmt(s, scope);
+      case 'Try':
+        return this.tryStmt(s, scope);
+      case 'FunctionDef': {
+        const fn = this.makeFunction(s.name, s.params, s.body, s, scope);
+        const decorated = this.applyDecorators(s.decorators, fn, scope);
+        this.storeName(s.name, decorated, scope);
+        return undefined;
+      }
+      case 'ClassDef': {
+        const cls = this.makeClass(s, scope);
+        const decorated = this.applyDecorators(s.decorators, cls, scope);
+        this.storeName(s.name, decorated, scope);
+        return undefined;
       }
     }
   }
 
-  private binaryOp(e: Expr & { k: 'BinOp' }, left: ObjectId, right: ObjectId, stack: Holder): ObjectId {
-    const l = this.value(left);
-    const r = this.value(right);
-    if (l.t === 'int' && r.t === 'int') {
-      const v = e.op === '+' ? l.v + r.v : e.op === '-' ? l.v - r.v : l.v * r.v;
-      return this.newInt(v, stack);
+  private applyDecorators(decorators: readonly Expr[], obj: ObjectId, scope: Scope): ObjectId {
+    let cur = obj;
+    for (let i = decorators.length - 1; i >= 0; i--) {
+      const d = this.evalExpr(decorators[i] as Expr, scope);
+      const r = this.callObject(d, [cur], [], STACK(scope.frame), scope);
+      this.rt.decref(cur, STACK(scope.frame));
+      this.rt.decref(d, STACK(scope.frame));
+      cur = r;
     }
-    if (e.op === '+' && l.t === 'str' && r.t === 'str') return this.newStr(l.v + r.v, stack);
-    this.rt.decref(left, stack);
-    this.rt.decref(right, stack);
-    throw new PyException(
-      'TypeError',
-      `unsupported operand type(s) for ${e.op}: '${this.typeName(left)}' and '${this.typeName(right)}'`,
-      e.span,
-    );
+    return cur;
   }
 
-  /** BUILD_LIST n (exact size, OBJ-8b), or BUILD_LIST 0 + LIST_EXTEND of a constant tuple (OBJ-8c). */
-  private buildList(elts: readonly Expr[], scope: Scope, globals: ObjectId): ObjectId {
-    const stack: Holder = { kind: 'stack', frame: scope.frame };
-    if (elts.length >= 3 && elts.every(isConstant)) {
-      const items = elts.map((x) => (x.k === 'Int' || x.k === 'Str' ? this.constant(x) : this.constId(x)));
-      const allocated = listPreallocateExact(items.length);
-      const l = this.alloc(
-        'list',
-        'list',
-        listSize(allocated),
-        { t: 'list', items: [...items], allocated },
-        stack,
-        LIST_OBJECT_SIZE,
-      );
-      for (const item of items) this.rt.incref(item, { kind: 'object', owner: l, slot: 'item' });
-      return l;
+  private raiseStmt(s: Stmt & { k: 'Raise' }, scope: Scope): never {
+    const stack = STACK(scope.frame);
+    if (s.exc === undefined) {
+      const cur = this.handling.at(-1);
+      if (cur === undefined) throw this.pyErr('RuntimeError', 'No active exception to reraise');
+      this.rt.incref(cur, RAISED);
+      throw new PyRaise(cur);
     }
-    const items = elts.map((x) => this.evalExpr(x, scope, globals));
-    const l = this.alloc(
-      'list',
-      'list',
-      listSize(items.length),
-      { t: 'list', items: [...items], allocated: items.length },
-      stack,
-      LIST_OBJECT_SIZE,
-    );
-    for (const item of items) this.rt.move(item, stack, { kind: 'object', owner: l, slot: 'item' });
-    return l;
-  }
-
-  private call(e: Expr & { k: 'Call' }, scope: Scope, globals: ObjectId): ObjectId {
-    const stack: Holder = { kind: 'stack', frame: scope.frame };
-    // LOAD_METHOD on a list: no bound method object; self stays on the stack.
-    if (e.func.k === 'Attr') {
-      const self = this.evalExpr(e.func.obj, scope, globals);
-      const sv = this.value(self);
-      if (sv.t === 'list') {
-        const args = e.args.map((a) => this.evalExpr(a, scope, globals));
-        const result = this.listMethod(self, sv, e.func.name, args, e.span, stack);
-        for (const a of args) this.rt.decref(a, stack);
-        this.rt.decref(self, stack);
-        return result;
+    let exc = this.evalExpr(s.exc, scope);
+    const v = this.value(exc);
+    if (v.t === 'class') {
+      if (!v.isException) {
+        this.rt.decref(exc, stack);
+        throw this.typeError('exceptions must derive from BaseException');
       }
-      this.rt.decref(self, stack);
+      const inst = this.instantiate(exc, [], [], stack, scope);
+      this.rt.decref(exc, stack);
+      exc = inst;
+    } else if (v.t !== 'instance' || !this.classOf(exc).isException) {
+      this.rt.decref(exc, stack);
+      throw this.typeError('exceptions must derive from BaseException');
     }
-    const fn = this.evalExpr(e.func, scope, globals);
-    const args = e.args.map((a) => this.evalExpr(a, scope, globals));
-    const fv = this.value(fn);
-    if (fv.t === 'function') return this.callFunction(fn, fv, args, e.span, scope);
-    if (fv.t === 'builtin') {
-      const result = this.callBuiltin(fv.name, args, e.span, stack);
-      for (const a of args) this.rt.decref(a, stack);
-      this.rt.decref(fn, stack);
-      return result;
+    if (s.cause !== undefined) {
+      const cause = this.evalExpr(s.cause, scope);
+      this.setAttrRaw(exc, '__cause__', cause, stack, 'move');
     }
-    for (const a of args) this.rt.decref(a, stack);
-    const tn = this.typeName(fn);
-    this.rt.decref(fn, stack);
-    throw new PyException('TypeError', `'${tn}' object is not callable`, e.span);
+    this.rt.move(exc, stack, RAISED);
+    throw new PyRaise(exc);
   }
 
-  private listMethod(
-    self: ObjectId,
-    list: PyValue & { t: 'list' },
-    name: string,
-    args: ObjectId[],
-    span: Span,
-    stack: Holder,
-  ): ObjectId {
-    if (name === 'append' && args.length === 1) {
-      const v = args[0] as ObjectId;
-      const n = list.items.length + 1;
-      list.allocated = listResize(list.allocated, list.items.length, n);
-      list.items.push(v);
-      this.rt.incref(v, { kind: 'object', owner: self, slot: 'item' });
-      this.rt.resize(self, listSize(list.allocated));
-      return this.none(stack);
-    }
-    throw new PyException('AttributeError', `'list' object has no attribute '${name}'`, span);
-  }
-
-  /** A Python-to-Python call (RC-4): the function and the arguments move into the callee's frame. */
-  private callFunction(
-    fn: ObjectId,
-    fv: PyValue & { t: 'function' },
-    args: ObjectId[],
-    span: Span,
-    caller: Scope,
-  ): ObjectId {
-    const stack: Holder = { kind: 'stack', frame: caller.frame };
-    if (args.length !== fv.params.length) {
-      for (const a of args) this.rt.decref(a, stack);
-      this.rt.decref(fn, stack);
-      const n = fv.params.length;
-      throw new PyException(
-        'TypeError',
-        `${fv.name}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${args.length} ${args.length === 1 ? 'was' : 'were'} given`,
-        span,
-      );
-    }
-    if (this.depth >= RECURSION_LIMIT - 1) {
-      for (const a of args) this.rt.decref(a, stack);
-      this.rt.decref(fn, stack);
-      throw new PyException('RecursionError', 'maximum recursion depth exceeded', span);
-    }
-    const frame = this.rt.enterFrame(fv.name);
-    const scope: Scope = { frame, kind: 'function', fn };
-    this.rt.move(fn, stack, { kind: 'frame', frame, name: '(function)' });
-    this.rt.incref(fv.code, { kind: 'frame', frame, name: '(code)' });
-    fv.params.forEach((p, i) => this.rt.move(args[i] as ObjectId, stack, { kind: 'frame', frame, name: p }));
-    this.depth += 1;
-    let result: ObjectId;
+  private forStmt(s: Stmt & { k: 'For' }, scope: Scope): ObjectId | undefined {
+    const stack = STACK(scope.frame);
+    const seq = this.evalExpr(s.iter, scope);
+    const it = this.getIter(seq, stack); // GET_ITER: the iterable is released, the iterator stays on the stack
+    this.rt.decref(seq, stack);
     try {
-      result = this.execBlock(fv.body, scope, fv.globals) ?? this.none({ kind: 'stack', frame });
+      for (;;) {
+        const item = this.iterNext(it, stack);
+        if (item === undefined) break;
+        this.assign(s.target, item, scope);
+        try {
+          const r = this.execBlock(s.body, scope);
+          if (r !== undefined) {
+            this.rt.decref(it, stack);
+            return r;
+          }
+        } catch (e) {
+          if (e instanceof BreakSignal) {
+            this.rt.decref(it, stack);
+            return undefined;
+          }
+          if (!(e instanceof ContinueSignal)) throw e;
+        }
+      }
     } catch (e) {
-      if (e instanceof PyException) e.traceback.unshift({ line: this.rt.state.line, name: fv.name });
-      this.depth -= 1;
-      this.rt.exitFrame(frame, frameSlotOrder(fv));
+      if (this.rt.isAlive(it) && this.rt.state.frames[scope.frame]?.stack.includes(it)) this.rt.decref(it, stack);
       throw e;
     }
-    this.depth -= 1;
-    // RETURN_VALUE: the value goes to the caller's stack, then the frame is cleared.
-    this.rt.move(result, { kind: 'stack', frame }, stack);
-    this.rt.exitFrame(frame, frameSlotOrder(fv));
+    this.rt.decref(it, stack);
+    return this.execBlock(s.orelse, scope);
+  }
+
+  private tryStmt(s: Stmt & { k: 'Try' }, scope: Scope): ObjectId | undefined {
+    const runFinally = (): void => {
+      if (s.finalbody.length > 0) {
+        const r = this.execBlock(s.finalbody, scope);
+        if (r !== undefined) throw new ReturnFromFinally(r);
+      }
+    };
+    let result: ObjectId | undefined;
+    try {
+      try {
+        result = this.execBlock(s.body, scope);
+      } catch (e) {
+        if (!(e instanceof PyRaise)) throw e;
+        const handler = this.matchHandler(s.handlers, e.exc, scope);
+        if (handler === undefined) throw e;
+        result = this.runHandler(handler, e, scope);
+        runFinally();
+        return result;
+      }
+      if (result === undefined) result = this.execBlock(s.orelse, scope);
+    } catch (e) {
+      if (e instanceof ReturnFromFinally) throw e;
+      // finally runs on the way out of a raise, break, continue or return.
+      if (result !== undefined) this.rt.decref(result, STACK(scope.frame));
+      if (e instanceof PyRaise) {
+        this.handling.push(e.exc);
+        try {
+          runFinally();
+        } finally {
+          this.handling.pop();
+        }
+      } else runFinally();
+      throw e;
+    }
+    if (s.finalbody.length > 0) {
+      const r = this.execBlock(s.finalbody, scope);
+      if (r !== undefined) {
+        if (result !== undefined) this.rt.decref(result, STACK(scope.frame));
+        return r;
+      }
+    }
     return result;
   }
 
-  private callBuiltin(name: string, args: ObjectId[], span: Span, stack: Holder): ObjectId {
-    const arity = (n: number): void => {
-      if (args.length !== n) {
-        const short = name.replace(/^builtins\./, '');
-        throw new PyException(
-          'TypeError',
-          `${short}() takes exactly ${n === 1 ? 'one argument' : `${n} arguments`} (${args.length} given)`,
-          span,
-        );
+  private matchHandler(handlers: readonly { type: Expr | undefined; name: string | undefined; body: readonly Stmt[]; span: Span }[], exc: ObjectId, scope: Scope) {
+    const stack = STACK(scope.frame);
+    for (const h of handlers) {
+      if (h.type === undefined) return h;
+      const t = this.evalExpr(h.type, scope);
+      const tv = this.value(t);
+      const classes = tv.t === 'tuple' ? tv.items : [t];
+      const matched = classes.some((c) => this.isInstance(exc, c));
+      this.rt.decref(t, stack);
+      if (matched) return h;
+    }
+    return undefined;
+  }
+
+  private runHandler(h: { name: string | undefined; body: readonly Stmt[] }, e: PyRaise, scope: Scope): ObjectId | undefined {
+    const stack = STACK(scope.frame);
+    this.rt.move(e.exc, RAISED, stack); // PUSH_EXC_INFO
+    this.handling.push(e.exc);
+    try {
+      if (h.name !== undefined) {
+        this.rt.incref(e.exc, stack);
+        this.storeName(h.name, e.exc, scope);
       }
-    };
-    switch (name) {
-      case 'builtins.print': {
-        const text = args.map((a) => this.str(a)).join(' ') + '\n';
-        this.stdout += text;
-        this.rt.output(text);
-        return this.none(stack);
+      return this.execBlock(h.body, scope);
+    } finally {
+      // `except E as e:` ends with `e = None; del e`.
+      if (h.name !== undefined) {
+        const bound = this.lookupLocalBinding(h.name, scope);
+        if (bound !== undefined) {
+          this.rt.incref(this.statics.none, stack);
+          this.storeName(h.name, this.statics.none, scope);
+          this.deleteName(h.name, scope, undefined);
+        }
       }
-      case 'sys.getrefcount':
-        arity(1);
-        return this.newInt(BigInt(this.rt.refcount(args[0] as ObjectId)), stack);
-      case 'sys.getsizeof':
-        arity(1);
-        return this.newInt(BigInt(this.rt.object(args[0] as ObjectId).size), stack);
-      case 'gc.collect':
-        return this.newInt(BigInt(this.rt.collect(2)), stack);
-      case 'gc.isenabled':
-        return this.ret(this.rt.state.gc.enabled ? this.statics.true : this.statics.false, stack);
-      case 'gc.enable':
-      case 'gc.disable':
-        this.rt.setEnabled(name === 'gc.enable');
-        return this.none(stack);
-      case 'gc.is_tracked': {
-        arity(1);
-        return this.ret(this.rt.object(args[0] as ObjectId).gen >= 0 ? this.statics.true : this.statics.false, stack);
+      this.handling.pop();
+      this.rt.decref(e.exc, stack); // POP_EXCEPT
+    }
+  }
+
+  private lookupLocalBinding(name: string, scope: Scope): ObjectId | undefined {
+    const access = scope.info.access(name);
+    if (access === 'fast') return this.rt.state.frames[scope.frame]?.vars[name];
+    if (access === 'deref') {
+      const cell = this.cellFor(name, scope);
+      return cell === undefined ? undefined : (this.value(cell) as { content: ObjectId | undefined }).content;
+    }
+    const ns = access === 'global' ? scope.globals : (scope.locals ?? scope.globals);
+    return this.dictGetStr(ns, name);
+  }
+
+  // ===============================================================================
+  // Assignment targets.
+
+  /** Store `v` (a stack temporary of this scope) into `target`; the stack reference is consumed. */
+  private assign(target: Target, v: ObjectId, scope: Scope): void {
+    const stack = STACK(scope.frame);
+    switch (target.k) {
+      case 'Name':
+        this.storeName(target.id, v, scope);
+        return;
+      case 'Attribute': {
+        const obj = this.evalExpr(target.value, scope);
+        try {
+          this.setAttr(obj, target.attr, v, stack, 'copy', scope);
+        } finally {
+          this.rt.decref(v, stack);
+          this.rt.decref(obj, stack);
+        }
+        return;
+      }
+      case 'Subscript': {
+        const obj = this.evalExpr(target.value, scope);
+        const key = this.evalExpr(target.index, scope);
+        try {
+          this.setItem(obj, key, v, stack, scope);
+        } finally {
+          this.rt.decref(v, stack);
+          this.rt.decref(obj, stack);
+          this.rt.decref(key, stack);
+        }
+        return;
+      }
+      case 'Tuple':
+      case 'List': {
+        // UNPACK_SEQUENCE: the items are pushed, the sequence released, then stored in order.
+        const items = this.unpack(v, target.elts, stack);
+        this.rt.decref(v, stack);
+        target.elts.forEach((t, i) => this.assign(t.k === 'Starred' ? t.value : t, items[i] as ObjectId, scope));
+        return;
       }
       default:
-        throw new PyException('NotImplementedError', `${name} is not simulated yet`, span);
+        this.rt.decref(v, stack);
+        throw this.pyErr('SyntaxError', 'cannot assign to expression');
     }
   }
 
-  // -------------------------------------------------------------------------------
-  // str() and repr().
-
-  typeName(id: ObjectId): string {
-    return this.rt.object(id).pyType;
+  private unpack(v: ObjectId, targets: readonly Expr[], stack: Holder): ObjectId[] {
+    const items = this.iterateToArray(v, stack);
+    const star = targets.findIndex((t) => t.k === 'Starred');
+    if (star < 0) {
+      if (items.length !== targets.length) {
+        for (const i of items) this.rt.decref(i, stack);
+        if (items.length > targets.length) throw this.pyErr('ValueError', `too many values to unpack (expected ${targets.length})`);
+        throw this.pyErr('ValueError', `not enough values to unpack (expected ${targets.length}, got ${items.length})`);
+      }
+      return items;
+    }
+    const after = targets.length - star - 1;
+    if (items.length < targets.length - 1) {
+      for (const i of items) this.rt.decref(i, stack);
+      throw this.pyErr('ValueError', `not enough values to unpack (expected at least ${targets.length - 1}, got ${items.length})`);
+    }
+    const middle = items.slice(star, items.length - after);
+    const l = this.newList(middle, stack, stack);
+    return [...items.slice(0, star), l, ...items.slice(items.length - after)];
   }
 
-  str(id: ObjectId): string {
-    const v = this.value(id);
-    return v.t === 'str' ? v.v : this.repr(v, id);
+  /** STORE_FAST / STORE_DEREF / STORE_GLOBAL / STORE_NAME. */
+  private storeName(name: string, v: ObjectId, scope: Scope): void {
+    const stack = STACK(scope.frame);
+    const access = scope.info.access(name);
+    if (access === 'fast') {
+      const slot: Holder = { kind: 'frame', frame: scope.frame, name };
+      const old = this.rt.state.frames[scope.frame]?.vars[name];
+      this.rt.move(v, stack, slot);
+      if (old !== undefined) this.rt.decref(old, slot);
+      return;
+    }
+    if (access === 'deref') {
+      const cell = this.cellFor(name, scope);
+      if (cell === undefined) throw new Error(`no cell for ${name}`);
+      const cv = this.value(cell) as { content: ObjectId | undefined };
+      const old = cv.content;
+      cv.content = v;
+      this.rt.move(v, stack, { kind: 'object', owner: cell, slot: 'cell_contents' });
+      if (old !== undefined) this.rt.decref(old, { kind: 'object', owner: cell, slot: 'cell_contents' });
+      return;
+    }
+    const ns = access === 'global' ? scope.globals : (scope.locals ?? scope.globals);
+    this.dictSetStr(ns, name, v, stack, 'move');
   }
 
-  repr(v: PyValue, id?: ObjectId): string {
-    switch (v.t) {
-      case 'int':
-        return v.v.toString();
-      case 'str':
-        return pyStrRepr(v.v);
-      case 'none':
-        return 'None';
-      case 'bool':
-        return v.v ? 'True' : 'False';
-      case 'list':
-        return `[${v.items.map((i) => this.repr(this.value(i), i)).join(', ')}]`;
-      case 'tuple':
-        return v.items.length === 1
-          ? `(${this.repr(this.value(v.items[0] as ObjectId))},)`
-          : `(${v.items.map((i) => this.repr(this.value(i), i)).join(', ')})`;
-      case 'dict':
-        return `{${[...v.keys].map(([k, e]) => `${pyStrRepr(k)}: ${this.repr(this.value(e.value), e.value)}`).join(', ')}}`;
+  private cellFor(name: string, scope: Scope): ObjectId | undefined {
+    return this.rt.state.frames[scope.frame]?.vars[`(cell ${name})`];
+  }
+
+  private deleteTarget(t: Target, scope: Scope): void {
+    const stack = STACK(scope.frame);
+    switch (t.k) {
+      case 'Name':
+        this.deleteName(t.id, scope, t.span);
+        return;
+      case 'Attribute': {
+        const obj = this.evalExpr(t.value, scope);
+        try {
+          this.delAttr(obj, t.attr, scope);
+        } finally {
+          this.rt.decref(obj, stack);
+        }
+        return;
+      }
+      case 'Subscript': {
+        const obj = this.evalExpr(t.value, scope);
+        const key = this.evalExpr(t.index, scope);
+        try {
+          this.delItem(obj, key, scope);
+        } finally {
+          this.rt.decref(obj, stack);
+          this.rt.decref(key, stack);
+        }
+        return;
+      }
+      case 'Tuple':
+      case 'List':
+        for (const e of t.elts) this.deleteTarget(e, scope);
+        return;
+      default:
+        throw this.pyErr('SyntaxError', 'cannot delete expression');
+    }
+  }
+
+  private deleteName(name: string, scope: Scope, _span: Span | undefined): void {
+    const access = scope.info.access(name);
+    if (access === 'fast') {
+      const id = this.rt.state.frames[scope.frame]?.vars[name];
+      if (id === undefined) {
+        throw this.pyErr('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`);
+      }
+      this.rt.decref(id, { kind: 'frame', frame: scope.frame, name });
+      return;
+    }
+    if (access === 'deref') {
+      const cell = this.cellFor(name, scope);
+      const cv = cell === undefined ? undefined : (this.value(cell) as { content: ObjectId | undefined });
+      if (cell === undefined || cv?.content === undefined) {
+        throw this.pyErr('NameError', `cannot access free variable '${name}' where it is not associated with a value in enclosing scope`);
+      }
+      const old = cv.content;
+      cv.content = undefined;
+      this.rt.decref(old, { kind: 'object', owner: cell, slot: 'cell_contents' });
+      return;
+    }
+    const ns = access === 'global' ? scope.globals : (scope.locals ?? scope.globals);
+    if (!this.dictDel(ns, `s:${name}`)) throw this.pyErr('NameError', `name '${name}' is not defined`);
+  }
+
+  private augAssign(s: Stmt & { k: 'AugAssign' }, scope: Scope): void {
+    const stack = STACK(scope.frame);
+    const t = s.target;
+    if (t.k === 'Name') {
+      const cur = this.evalExpr(t, scope);
+      const rhs = this.evalExpr(s.value, scope);
+      const r = this.binaryOp(s.op, cur, rhs, stack, true, scope);
+      this.rt.decref(cur, stack);
+      this.rt.decref(rhs, stack);
+      this.storeName(t.id, r, scope);
+      return;
+    }
+    if (t.k === 'Attribute') {
+      const obj = this.evalExpr(t.value, scope);
+      const cur = this.getAttr(obj, t.attr, stack, scope);
+      const rhs = this.evalExpr(s.value, scope);
+      const r = this.binaryOp(s.op, cur, rhs, stack, true, scope);
+      this.rt.decref(cur, stack);
+      this.rt.decref(rhs, stack);
+      this.setAttr(obj, t.attr, r, stack, 'copy', scope);
+      this.rt.decref(r, stack);
+      this.rt.decref(obj, stack);
+      return;
+    }
+    if (t.k === 'Subscript') {
+      const obj = this.evalExpr(t.value, scope);
+      const key = this.evalExpr(t.index, scope);
+      const cur = this.getItem(obj, key, stack, scope);
+      const rhs = this.evalExpr(s.value, scope);
+      const r = this.binaryOp(s.op, cur, rhs, stack, true, scope);
+      this.rt.decref(cur, stack);
+      this.rt.decref(rhs, stack);
+      this.setItem(obj, key, r, stack, scope);
+      this.rt.decref(r, stack);
+      this.rt.decref(obj, stack);
+      this.rt.decref(key, stack);
+      return;
+    }
+    throw this.pyErr('SyntaxError', "'expression' is an illegal expression for augmented assignment");
+  }
+
+  // ===============================================================================
+  // Expressions. Each returns a new reference held by the scope's stack.
+
+  evalExpr(e: Expr, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    switch (e.k) {
+      case 'Name':
+        return this.loadName(e.id, scope);
+      case 'Int':
+      case 'Str':
+      case 'Float':
+      case 'Bytes':
+        return this.ret(this.constant(e), stack);
+      case 'Const':
+        if (e.value === 'Ellipsis') throw this.pyErr('NotImplementedError', 'Ellipsis is not simulated');
+        return this.ret(this.constId(e), stack);
+      case 'FString':
+        return this.fstring(e, scope);
+      case 'List':
+        return this.buildList(e.elts, scope);
+      case 'Tuple': {
+        if (e.elts.length > 0 && e.elts.every(isConstant)) return this.ret(this.constTuple(e.elts), stack);
+        const items = this.evalStarredItems(e.elts, scope);
+        return this.newTuple(items, stack, stack);
+      }
+      case 'Set': {
+        const items = this.evalStarredItems(e.elts, scope);
+        const set = this.newSet(stack, false);
+        for (const i of items) this.setAdd(set, i, stack);
+        return set;
+      }
+      case 'Dict': {
+        const known = e.keys.every((k) => k !== undefined) ? e.keys.length : 0;
+        const pairs: [ObjectId, ObjectId][] = [];
+        const dict = (): ObjectId => {
+          const d = this.newDict(stack, known);
+          return d;
+        };
+        // BUILD_MAP: keys and values are evaluated first, then the dict is built.
+        for (let i = 0; i < e.values.length; i++) {
+          const k = e.keys[i];
+          if (k === undefined) {
+            const d = dict();
+            for (const [kk, vv] of pairs) this.dictSet(d, kk, vv, stack, 'move');
+            pairs.length = 0;
+            const other = this.evalExpr(e.values[i] as Expr, scope);
+            this.dictUpdate(d, other);
+            this.rt.decref(other, stack);
+            for (let j = i + 1; j < e.values.length; j++) {
+              const kj = e.keys[j];
+              if (kj === undefined) {
+                const o = this.evalExpr(e.values[j] as Expr, scope);
+                this.dictUpdate(d, o);
+                this.rt.decref(o, stack);
+              } else {
+                const kk = this.evalExpr(kj, scope);
+                const vv = this.evalExpr(e.values[j] as Expr, scope);
+                this.dictSet(d, kk, vv, stack, 'move');
+                this.rt.decref(kk, stack);
+              }
+            }
+            return d;
+          }
+          pairs.push([this.evalExpr(k, scope), this.evalExpr(e.values[i] as Expr, scope)]);
+        }
+        const d = dict();
+        for (const [k, v] of pairs) {
+          this.dictSet(d, k, v, stack, 'copy');
+          this.rt.decref(k, stack);
+          this.rt.decref(v, stack);
+        }
+        return d;
+      }
+      case 'ListComp':
+      case 'SetComp':
+      case 'DictComp':
+      case 'GeneratorExp':
+        return this.comprehension(e, scope);
+      case 'Call':
+        return this.call(e, scope);
+      case 'Attribute': {
+        const obj = this.evalExpr(e.value, scope);
+        try {
+          return this.getAttr(obj, e.attr, stack, scope);
+        } finally {
+          this.rt.decref(obj, stack);
+        }
+      }
+      case 'Subscript': {
+        const obj = this.evalExpr(e.value, scope);
+        const key = this.evalExpr(e.index, scope);
+        try {
+          return this.getItem(obj, key, stack, scope);
+        } finally {
+          this.rt.decref(obj, stack);
+          this.rt.decref(key, stack);
+        }
+      }
+      case 'Slice': {
+        const part = (x: Expr | undefined): ObjectId => (x === undefined ? this.none(stack) : this.evalExpr(x, scope));
+        const a = part(e.lower);
+        const b = part(e.upper);
+        const c = part(e.step);
+        const sl = this.alloc('slice', 'object', 40, { t: 'slice', start: a, stop: b, step: c }, stack);
+        for (const [x, slot] of [
+          [a, 'start'],
+          [b, 'stop'],
+          [c, 'step'],
+        ] as const) {
+          this.rt.move(x, stack, { kind: 'object', owner: sl, slot });
+        }
+        return sl;
+      }
+      case 'BinOp': {
+        const left = this.evalExpr(e.left, scope);
+        const right = this.evalExpr(e.right, scope);
+        try {
+          return this.binaryOp(e.op, left, right, stack, false, scope);
+        } finally {
+          this.rt.decref(left, stack);
+          this.rt.decref(right, stack);
+        }
+      }
+      case 'UnaryOp': {
+        if (e.op === '-' && (e.operand.k === 'Int' || e.operand.k === 'Float')) return this.ret(this.constId(e), stack);
+        const v = this.evalExpr(e.operand, scope);
+        try {
+          return this.unaryOp(e.op, v, stack, scope);
+        } finally {
+          this.rt.decref(v, stack);
+        }
+      }
+      case 'BoolOp': {
+        let cur = this.evalExpr(e.values[0] as Expr, scope);
+        for (let i = 1; i < e.values.length; i++) {
+          const t = this.truthy(cur, scope);
+          if ((e.op === 'and' && !t) || (e.op === 'or' && t)) return cur;
+          this.rt.decref(cur, stack);
+          cur = this.evalExpr(e.values[i] as Expr, scope);
+        }
+        return cur;
+      }
+      case 'Compare': {
+        let left = this.evalExpr(e.left, scope);
+        for (let i = 0; i < e.ops.length; i++) {
+          const right = this.evalExpr(e.comparators[i] as Expr, scope);
+          let r: ObjectId;
+          try {
+            r = this.compare(e.ops[i] as NonNullable<(typeof e.ops)[number]>, left, right, stack, scope);
+          } finally {
+            this.rt.decref(left, stack);
+          }
+          if (i === e.ops.length - 1) {
+            this.rt.decref(right, stack);
+            return r;
+          }
+          if (!this.truthy(r, scope)) {
+            this.rt.decref(right, stack);
+            return r;
+          }
+          this.rt.decref(r, stack);
+          left = right;
+        }
+        return left;
+      }
+      case 'IfExp':
+        return this.truthyConsume(this.evalExpr(e.test, scope), scope) ? this.evalExpr(e.body, scope) : this.evalExpr(e.orelse, scope);
+      case 'Lambda':
+        return this.makeFunction('<lambda>', e.params, [{ k: 'Return', value: e.body, span: e.span }], e, scope);
+      case 'Starred':
+        throw this.pyErr('SyntaxError', "can't use starred expression here");
+    }
+  }
+
+  /** Items of a display, `*x` expanded; each a stack reference. */
+  private evalStarredItems(elts: readonly Expr[], scope: Scope): ObjectId[] {
+    const stack = STACK(scope.frame);
+    const out: ObjectId[] = [];
+    for (const x of elts) {
+      if (x.k === 'Starred') {
+        const v = this.evalExpr(x.value, scope);
+        out.push(...this.iterateToArray(v, stack));
+        this.rt.decref(v, stack);
+      } else out.push(this.evalExpr(x, scope));
+    }
+    return out;
+  }
+
+  /** BUILD_LIST n (exact size, OBJ-8b), or BUILD_LIST 0 + LIST_EXTEND of a constant tuple (OBJ-8c). */
+  private buildList(elts: readonly Expr[], scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    if (elts.length >= 3 && elts.every(isConstant)) {
+      const t = this.constTuple(elts);
+      const items = (this.value(t) as { items: ObjectId[] }).items;
+      return this.newList(items, stack, undefined, listPreallocateExact(items.length));
+    }
+    if (elts.some((x) => x.k === 'Starred')) {
+      const l = this.newList([], stack);
+      for (const x of elts) {
+        if (x.k === 'Starred') {
+          const v = this.evalExpr(x.value, scope);
+          this.listExtend(l, v, stack);
+          this.rt.decref(v, stack);
+        } else this.listAppend(l, this.evalExpr(x, scope), stack, 'move');
+      }
+      return l;
+    }
+    const items = elts.map((x) => this.evalExpr(x, scope));
+    return this.newList(items, stack, stack);
+  }
+
+  private fstring(e: Expr & { k: 'FString' }, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    let out = '';
+    const pieces: ObjectId[] = [];
+    for (const p of e.parts) {
+      if (p.k === 'text') {
+        out += p.text;
+        continue;
+      }
+      const v = this.evalExpr(p.value, scope);
+      let text: string;
+      try {
+        if (p.conv === 'r') text = this.repr(v);
+        else if (p.spec !== undefined && p.spec !== '') text = this.formatSpec(v, p.spec);
+        else text = this.str(v);
+      } finally {
+        this.rt.decref(v, stack);
+      }
+      // FORMAT_VALUE makes a str object (unless the value was a str already).
+      const piece = this.newStr(text, stack);
+      pieces.push(piece);
+      out += text;
+    }
+    const result = this.newStr(out, stack);
+    for (const p of pieces) this.rt.decref(p, stack);
+    return result;
+  }
+
+  // ===============================================================================
+  // Names.
+
+  private loadName(name: string, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    const access = scope.info.access(name);
+    if (access === 'fast') {
+      const id = this.rt.state.frames[scope.frame]?.vars[name];
+      if (id === undefined) {
+        throw this.pyErr('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`);
+      }
+      return this.ret(id, stack);
+    }
+    if (access === 'deref') {
+      const cell = this.cellFor(name, scope);
+      const content = cell === undefined ? undefined : (this.value(cell) as { content: ObjectId | undefined }).content;
+      if (content === undefined) {
+        throw this.pyErr('NameError', `cannot access free variable '${name}' where it is not associated with a value in enclosing scope`);
+      }
+      return this.ret(content, stack);
+    }
+    const spaces = access === 'global' ? [scope.globals, this.builtinsDict] : [scope.locals ?? scope.globals, scope.globals, this.builtinsDict];
+    for (const ns of spaces) {
+      const v = this.dictGetStr(ns, name);
+      if (v !== undefined) return this.ret(v, stack);
+    }
+    throw this.pyErr('NameError', `name '${name}' is not defined`);
+  }
+
+  // ===============================================================================
+  // Functions, closures, classes.
+
+  private makeFunction(name: string, params: Params, body: readonly Stmt[], node: object, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    const info = this.scopeInfo(node);
+    // Defaults are evaluated first (into a tuple), then the closure tuple, then MAKE_FUNCTION.
+    let defaults: ObjectId | undefined;
+    if (params.defaults.length > 0) {
+      const items = params.defaults.map((d) => this.evalExpr(d, scope));
+      defaults = this.newTuple(items, stack, stack);
+    }
+    let kwdefaults: ObjectId | undefined;
+    if (params.kwDefaults.some((d) => d !== undefined)) {
+      kwdefaults = this.newDict(stack);
+      params.kwonly.forEach((k, i) => {
+        const d = params.kwDefaults[i];
+        if (d === undefined) return;
+        const v = this.evalExpr(d, scope);
+        this.dictSetStr(kwdefaults as ObjectId, k, v, stack, 'move');
+      });
+    }
+    let closure: ObjectId | undefined;
+    if (info.freevars.length > 0) {
+      const cells = info.freevars.map((fv) => {
+        const cell = this.cellFor(fv, scope);
+        if (cell === undefined) throw new Error(`no cell ${fv} for closure of ${name}`);
+        return this.ret(cell, stack);
+      });
+      closure = this.newTuple(cells, stack, stack);
+    }
+    const code = this.ret(this.codeFor(node, name, body), stack);
+    const qualname = scope.info.kind === 'function' ? `${scope.info.name}.<locals>.${name}` : scope.info.kind === 'class' ? `${scope.info.name}.${name}` : name;
+    const fv: FunctionValue = {
+      t: 'function',
+      name,
+      qualname,
+      params,
+      body,
+      scope: info,
+      code,
+      globals: scope.globals,
+      defaults,
+      kwdefaults,
+      closure,
+    };
+    const fn = this.alloc('function', 'function', FIXED_SIZES.function, fv, stack);
+    const own = (id: ObjectId, slot: string, from?: Holder): void => this.adopt(id, { kind: 'object', owner: fn, slot }, from);
+    own(code, '__code__', stack);
+    own(scope.globals, '__globals__');
+    own(this.internStr(name, C_TEMP), '__name__', C_TEMP);
+    own(this.internStr(qualname, C_TEMP), '__qualname__', C_TEMP);
+    if (defaults !== undefined) own(defaults, '__defaults__', stack);
+    if (kwdefaults !== undefined) own(kwdefaults, '__kwdefaults__', stack);
+    if (closure !== undefined) own(closure, '__closure__', stack);
+    const modName = this.dictGetStr(scope.globals, '__name__');
+    if (modName !== undefined) own(modName, '__module__');
+    return fn;
+  }
+
+  private scopeInfo(node: object): ScopeInfo {
+    if (this.resolution === undefined) throw new Error('no resolution');
+    return this.resolution.scopeOf(node);
+  }
+
+  private readonly codeObjects = new WeakMap<object, ObjectId>();
+
+  /** The code object of a def/lambda/comprehension: created once, kept by the enclosing code's constants. */
+  private codeFor(node: object, name: string, body: readonly Stmt[]): ObjectId {
+    const existing = this.codeObjects.get(node);
+    if (existing !== undefined && this.rt.isAlive(existing)) return existing;
+    const code = this.makeCode(name, body, { kind: 'root', name: 'code objects' });
+    this.codeObjects.set(node, code);
+    return code;
+  }
+
+  private makeClass(s: Stmt & { k: 'ClassDef' }, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    // LOAD_BUILD_CLASS; the body runs as a function whose locals are the namespace dict.
+    const bases = s.bases.map((b) => this.evalExpr(b, scope));
+    const info = this.scopeInfo(s);
+    const ns = this.newDict(stack);
+    const modName = this.dictGetStr(scope.globals, '__name__');
+    if (modName !== undefined) this.dictSetStr(ns, '__module__', this.ret(modName, stack), stack, 'move');
+    const qualname = scope.info.kind === 'function' ? `${scope.info.name}.<locals>.${s.name}` : s.name;
+    this.dictSetStr(ns, '__qualname__', this.internStr(qualname, stack), stack, 'move');
+    const frame = this.rt.enterFrame(s.name);
+    const body: Scope = { frame, info, globals: scope.globals, locals: ns, fn: undefined };
+    this.setUpCells(body, info, undefined);
+    this.depth += 1;
+    try {
+      const r = this.execBlock(s.body, body);
+      if (r !== undefined) this.rt.decref(r, STACK(frame));
+    } catch (e) {
+      this.depth -= 1;
+      this.rt.exitFrame(frame);
+      for (const b of bases) this.rt.decref(b, stack);
+      this.rt.decref(ns, stack);
+      throw e;
+    }
+    this.depth -= 1;
+    const classCell = this.cellFor('__class__', body);
+    if (classCell !== undefined) this.rt.incref(classCell, stack);
+    this.rt.exitFrame(frame);
+    const cls = this.createClass(s.name, qualname, bases, ns, stack);
+    if (classCell !== undefined) {
+      const cv = this.value(classCell) as { content: ObjectId | undefined };
+      cv.content = cls;
+      this.rt.incref(cls, { kind: 'object', owner: classCell, slot: 'cell_contents' });
+      this.rt.decref(classCell, stack);
+    }
+    for (const b of bases) this.rt.decref(b, stack);
+    this.rt.decref(ns, stack);
+    return cls;
+  }
+
+  /**
+   * type_new: the class object (a heap type, system-allocated), its `__dict__` (a copy of
+   * the namespace), `__bases__` and `__mro__` tuples, and — when no base provides them —
+   * the `__dict__` and `__weakref__` getset descriptors, each holding the class (RC-6).
+   */
+  createClass(name: string, qualname: string, baseIds: ObjectId[], ns: ObjectId, holder: Holder): ObjectId {
+    const bases = baseIds.length > 0 ? baseIds : [this.types.get('object') as ObjectId];
+    for (const b of bases) {
+      if (this.values.get(b)?.t !== 'class') throw this.typeError('bases must be types');
+    }
+    const isException = bases.some((b) => (this.value(b) as ClassValue).isException);
+    const slotsObj = this.dictGetStr(ns, '__slots__');
+    const slots = slotsObj === undefined ? undefined : this.iterateToArray(this.ret(slotsObj, C_TEMP), C_TEMP).map((x) => {
+      const sv = this.str(x);
+      this.rt.decref(x, C_TEMP);
+      return sv;
+    });
+    if (slotsObj !== undefined) this.rt.decref(slotsObj, C_TEMP);
+    const value: ClassValue = { t: 'class', name, qualname, bases, mro: [], dict: this.statics.none, builtin: undefined, isException, slots };
+    const cls = this.alloc('type', 'class', FIXED_SIZES.class, value, holder);
+    const own = (id: ObjectId, slot: string, from?: Holder): void => this.adopt(id, { kind: 'object', owner: cls, slot }, from);
+    const dict = this.newDict(C_TEMP);
+    for (const e of this.dictStore(ns).entries.values()) this.dictSet(dict, e.key, e.value, C_TEMP, 'copy');
+    value.dict = dict;
+    own(dict, '__dict__', C_TEMP);
+    const basesTuple = this.newTuple(bases, C_TEMP);
+    own(basesTuple, '__bases__', C_TEMP);
+    own(bases[0] as ObjectId, '__base__');
+    value.mro = this.computeMro(cls);
+    const mroTuple = this.newTuple(value.mro, C_TEMP);
+    own(mroTuple, '__mro__', C_TEMP);
+    const needsDictDescr = slots === undefined && !bases.some((b) => (this.value(b) as ClassValue).builtin === undefined && (this.value(b) as ClassValue).slots === undefined);
+    if (needsDictDescr && !isException) {
+      for (const d of ['__dict__', '__weakref__']) {
+        const g = this.alloc('getset_descriptor', 'method', 72, { t: 'getset', name: d, owner: cls }, C_TEMP);
+        this.rt.incref(cls, { kind: 'object', owner: g, slot: '__objclass__' });
+        this.dictSetStr(dict, d, g, C_TEMP, 'move');
+      }
+    }
+    if (this.dictGetStr(dict, '__doc__') === undefined) this.dictSetStr(dict, '__doc__', this.none(C_TEMP), C_TEMP, 'move');
+    return cls;
+  }
+
+  /** C3 linearisation (single inheritance makes it the chain of bases). */
+  private computeMro(cls: ObjectId): ObjectId[] {
+    const v = this.value(cls) as ClassValue;
+    if (v.bases.length === 0) return [cls];
+    const seqs = v.bases.map((b) => [...(this.value(b) as ClassValue).mro]);
+    seqs.push([...v.bases]);
+    const out: ObjectId[] = [cls];
+    while (seqs.some((s) => s.length > 0)) {
+      const cand = seqs.find((s) => s.length > 0 && !seqs.some((o) => o.indexOf(s[0] as ObjectId) > 0))?.[0];
+      if (cand === undefined) throw this.typeError('Cannot create a consistent method resolution order (MRO)');
+      out.push(cand);
+      for (const s of seqs) if (s[0] === cand) s.shift();
+    }
+    return out;
+  }
+
+  /** Cells for the scope's cellvars (MAKE_CELL) and the closure's free variables (COPY_FREE_VARS). */
+  private setUpCells(scope: Scope, info: ScopeInfo, fn: FunctionValue | undefined): void {
+    const frame = scope.frame;
+    for (const name of info.cellvars) {
+      const slot: Holder = { kind: 'frame', frame, name: `(cell ${name})` };
+      const cell = this.alloc('cell', 'cell', FIXED_SIZES.cell, { t: 'cell', content: undefined }, slot);
+      // A parameter captured by a closure moves into its cell.
+      const arg = this.rt.state.frames[frame]?.vars[name];
+      if (arg !== undefined) {
+        (this.value(cell) as { content: ObjectId | undefined }).content = arg;
+        this.rt.move(arg, { kind: 'frame', frame, name }, { kind: 'object', owner: cell, slot: 'cell_contents' });
+      }
+    }
+    if (fn?.closure !== undefined) {
+      const cells = (this.value(fn.closure) as { items: ObjectId[] }).items;
+      info.freevars.forEach((name, i) => this.rt.incref(cells[i] as ObjectId, { kind: 'frame', frame, name: `(cell ${name})` }));
+    }
+  }
+
+  // ===============================================================================
+  // Calls.
+
+  private call(e: Expr & { k: 'Call' }, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    // LOAD_METHOD: `obj.name(...)` on a method found on the type pushes the function and
+    // `self` instead of creating a bound method object.
+    if (e.func.k === 'Attribute' && !e.args.some((a) => a.k === 'star' || a.k === 'starstar')) {
+      const self = this.evalExpr(e.func.value, scope);
+      const method = this.lookupMethod(self, e.func.attr);
+      if (method !== undefined) {
+        const { args, kwargs } = this.evalArgs(e.args, scope);
+        if (method.kind === 'python') {
+          this.rt.incref(method.func, stack);
+          return this.callFunction(method.func, [self, ...args], kwargs, stack, 'move', scope);
+        }
+        try {
+          return this.callBuiltinMethod(self, e.func.attr, args, kwargs, stack, scope);
+        } finally {
+          for (const a of args) this.rt.decref(a, stack);
+          for (const [, v] of kwargs) this.rt.decref(v, stack);
+          this.rt.decref(self, stack);
+        }
+      }
+      let fn: ObjectId;
+      try {
+        fn = this.getAttr(self, e.func.attr, stack, scope);
+      } finally {
+        this.rt.decref(self, stack);
+      }
+      const { args, kwargs } = this.evalArgs(e.args, scope);
+      return this.callWith(fn, args, kwargs, stack, scope);
+    }
+    const fn = this.evalExpr(e.func, scope);
+    let evaluated: { args: ObjectId[]; kwargs: [string, ObjectId][] };
+    try {
+      evaluated = this.evalArgs(e.args, scope);
+    } catch (err) {
+      this.rt.decref(fn, stack);
+      throw err;
+    }
+    return this.callWith(fn, evaluated.args, evaluated.kwargs, stack, scope);
+  }
+
+  /** CALL with the callable and the arguments on the stack: a Python callee takes them over; a C callee releases them after. */
+  private callWith(fn: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], stack: Holder, scope: Scope): ObjectId {
+    const fv = this.value(fn);
+    if (fv.t === 'function') return this.callFunction(fn, args, kwargs, stack, 'move', scope);
+    if (fv.t === 'method') {
+      this.rt.incref(fv.func, stack);
+      this.rt.incref(fv.self, stack);
+      this.rt.decref(fn, stack);
+      return this.callFunction(fv.func, [fv.self, ...args], kwargs, stack, 'move', scope);
+    }
+    try {
+      return this.callObject(fn, args, kwargs, stack, scope);
+    } finally {
+      for (const a of args) this.rt.decref(a, stack);
+      for (const [, v] of kwargs) this.rt.decref(v, stack);
+      this.rt.decref(fn, stack);
+    }
+  }
+
+  private evalArgs(args: readonly Arg[], scope: Scope): { args: ObjectId[]; kwargs: [string, ObjectId][] } {
+    const stack = STACK(scope.frame);
+    const pos: ObjectId[] = [];
+    const kw: [string, ObjectId][] = [];
+    try {
+      for (const a of args) {
+        switch (a.k) {
+          case 'pos':
+            pos.push(this.evalExpr(a.value, scope));
+            break;
+          case 'kw':
+            kw.push([a.name, this.evalExpr(a.value, scope)]);
+            break;
+          case 'star': {
+            const v = this.evalExpr(a.value, scope);
+            pos.push(...this.iterateToArray(v, stack));
+            this.rt.decref(v, stack);
+            break;
+          }
+          case 'starstar': {
+            const v = this.evalExpr(a.value, scope);
+            const dv = this.value(v);
+            if (dv.t !== 'dict') {
+              this.rt.decref(v, stack);
+              throw this.typeError('argument after ** must be a mapping');
+            }
+            for (const en of dv.store.entries.values()) kw.push([this.str(en.key), this.ret(en.value, stack)]);
+            this.rt.decref(v, stack);
+            break;
+          }
+        }
+      }
+    } catch (e) {
+      for (const p of pos) this.rt.decref(p, stack);
+      for (const [, v] of kw) this.rt.decref(v, stack);
+      throw e;
+    }
+    return { args: pos, kwargs: kw };
+  }
+
+  /**
+   * Call any callable from C (or from a C-like caller): the arguments stay owned by the
+   * caller (`from` holder); the result is a new reference owned by `from`.
+   */
+  callObject(fn: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, scope: Scope | undefined): ObjectId {
+    const fv = this.value(fn);
+    switch (fv.t) {
       case 'function':
-        return `<function ${v.name} at ${this.addr(id)}>`;
-      case 'code':
-        return `<code object ${v.name} at ${this.addr(id)}>`;
-      case 'module':
-        return v.name === '__main__' ? "<module '__main__'>" : `<module '${v.name}' (built-in)>`;
+        this.rt.incref(fn, from);
+        for (const a of args) this.rt.incref(a, from);
+        for (const [, v] of kwargs) this.rt.incref(v, from);
+        return this.callFunction(fn, args, kwargs, from, 'move', scope);
+      case 'method':
+        this.rt.incref(fv.func, from);
+        this.rt.incref(fv.self, from);
+        for (const a of args) this.rt.incref(a, from);
+        for (const [, v] of kwargs) this.rt.incref(v, from);
+        return this.callFunction(fv.func, [fv.self, ...args], kwargs, from, 'move', scope);
+      case 'class':
+        return this.instantiate(fn, args, kwargs, from, scope);
       case 'builtin':
-        return `<built-in function ${v.name.replace(/^.*\./, '')}>`;
+        return this.callBuiltin(fv.name, fv.self, args, kwargs, from, scope);
+      case 'staticmethod':
+        return this.callObject(fv.func, args, kwargs, from, scope);
+      case 'weakref': {
+        const target = this.weakrefTarget(fn);
+        return target === undefined ? this.none(from) : this.ret(target, from);
+      }
+      case 'instance': {
+        const call = this.lookupClassAttr(fv.cls, '__call__');
+        if (call !== undefined) return this.callObject(call, [fn, ...args], kwargs, from, scope);
+        break;
+      }
+      default:
+        break;
+    }
+    throw this.typeError(`'${this.typeName(fn)}' object is not callable`);
+  }
+
+  /**
+   * A Python function call. The callable and the arguments are references owned by
+   * `from`; they move into the callee's frame (RC-4). Returns the result, owned by `from`.
+   */
+  private callFunction(fn: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, _how: 'move', caller: Scope | undefined): ObjectId {
+    const fv = this.value(fn) as FunctionValue;
+    if (this.depth >= RECURSION_LIMIT - 1) {
+      for (const a of args) this.rt.decref(a, from);
+      for (const [, v] of kwargs) this.rt.decref(v, from);
+      this.rt.decref(fn, from);
+      throw this.pyErr('RecursionError', 'maximum recursion depth exceeded');
+    }
+    const frame = this.rt.enterFrame(fv.name);
+    const scope: Scope = { frame, info: fv.scope, globals: fv.globals, locals: undefined, fn };
+    this.rt.move(fn, from, { kind: 'frame', frame, name: '(function)' });
+    this.rt.incref(fv.code, { kind: 'frame', frame, name: '(code)' });
+    try {
+      this.bindArguments(fv, args, kwargs, from, frame);
+    } catch (e) {
+      this.rt.exitFrame(frame, fv.scope.varnames);
+      throw e;
+    }
+    this.setUpCells(scope, fv.scope, fv);
+    this.depth += 1;
+    let result: ObjectId;
+    try {
+      if (fv.comprehension !== undefined) result = this.runComprehension(fv.comprehension, scope);
+      else result = this.execBlock(fv.body, scope) ?? this.none(STACK(frame));
+    } catch (e) {
+      this.depth -= 1;
+      if (e instanceof PyRaise) e.traceback.unshift({ line: this.rt.state.line, name: fv.name });
+      this.unwindFrame(frame, fv.scope, e);
+      throw e;
+    }
+    this.depth -= 1;
+    void caller;
+    // RETURN_VALUE: the value goes to the caller, then the frame is cleared.
+    this.rt.move(result, STACK(frame), from);
+    this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
+    return result;
+  }
+
+  /**
+   * A frame left by an exception: its traceback keeps the frame (a frame object) and so
+   * its locals alive until the exception is gone.
+   */
+  private unwindFrame(frame: FrameId, info: ScopeInfo, e: unknown): void {
+    if (!(e instanceof PyRaise) || !this.rt.isAlive(e.exc)) {
+      this.rt.exitFrame(frame, frameSlotOrder(info));
+      return;
+    }
+    const f = this.rt.state.frames[frame];
+    if (f === undefined) return;
+    const fo = this.alloc('frame', 'function', FIXED_SIZES.frame, { t: 'frame', name: info.name }, C_TEMP, undefined, false);
+    for (const name of [...frameSlotOrder(info).filter((n) => f.vars[n] !== undefined), ...f.varOrder.filter((n) => !frameSlotOrder(info).includes(n))]) {
+      const id = f.vars[name];
+      if (id !== undefined) this.rt.move(id, { kind: 'frame', frame, name }, { kind: 'object', owner: fo, slot: name });
+    }
+    this.rt.exitFrame(frame, frameSlotOrder(info));
+    // tb_dealloc releases tb_next before tb_frame: the innermost frame's locals go first.
+    const tb = this.alloc('traceback', 'method', 64, { t: 'traceback' }, C_TEMP);
+    const ev = this.value(e.exc) as InstanceValue;
+    const prev = ev.attrs.get('__traceback__');
+    if (prev !== undefined) {
+      ev.attrs.delete('__traceback__');
+      this.rt.move(prev, { kind: 'object', owner: e.exc, slot: '.__traceback__' }, { kind: 'object', owner: tb, slot: 'tb_next' });
+    }
+    this.rt.move(fo, C_TEMP, { kind: 'object', owner: tb, slot: 'tb_frame' });
+    ev.attrs.set('__traceback__', tb);
+    this.rt.move(tb, C_TEMP, { kind: 'object', owner: e.exc, slot: '.__traceback__' });
+  }
+
+  private bindArguments(fv: FunctionValue, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, frame: FrameId): void {
+    const p = fv.params;
+    const slot = (name: string): Holder => ({ kind: 'frame', frame, name });
+    const bound = new Set<string>();
+    const n = p.args.length;
+    const release = (): void => {
+      args.forEach((a, i) => {
+        if (i >= n && p.vararg === undefined) this.rt.decref(a, from);
+      });
+    };
+    if (args.length > n && p.vararg === undefined) {
+      const given = args.length;
+      for (const a of args) this.rt.decref(a, from);
+      for (const [, v] of kwargs) this.rt.decref(v, from);
+      throw this.typeError(`${fv.qualname}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${given} ${given === 1 ? 'was' : 'were'} given`);
+    }
+    void release;
+    args.slice(0, n).forEach((a, i) => {
+      const name = p.args[i] as string;
+      this.rt.move(a, from, slot(name));
+      bound.add(name);
+    });
+    if (p.vararg !== undefined) {
+      const extra = args.slice(n);
+      const t = this.newTuple(extra, slot(p.vararg), from);
+      void t;
+      bound.add(p.vararg);
+    }
+    let kwdict: ObjectId | undefined;
+    if (p.kwarg !== undefined) kwdict = this.newDict(slot(p.kwarg));
+    for (const [k, v] of kwargs) {
+      if ((p.args.includes(k) || p.kwonly.includes(k)) && !bound.has(k)) {
+        this.rt.move(v, from, slot(k));
+        bound.add(k);
+      } else if (bound.has(k) && (p.args.includes(k) || p.kwonly.includes(k))) {
+        for (const [, vv] of kwargs) if (this.rt.isAlive(vv) && !bound.has(k)) this.rt.decref(vv, from);
+        throw this.typeError(`${fv.qualname}() got multiple values for argument '${k}'`);
+      } else if (kwdict !== undefined) {
+        this.dictSetStr(kwdict, k, v, from, 'move');
+      } else {
+        this.rt.decref(v, from);
+        throw this.typeError(`${fv.qualname}() got an unexpected keyword argument '${k}'`);
+      }
+    }
+    // Defaults for the rest.
+    const defaults = fv.defaults === undefined ? [] : (this.value(fv.defaults) as { items: ObjectId[] }).items;
+    const missing: string[] = [];
+    p.args.forEach((name, i) => {
+      if (bound.has(name)) return;
+      const d = defaults[i - (n - defaults.length)];
+      if (d === undefined) missing.push(name);
+      else this.rt.incref(d, slot(name));
+    });
+    const kwd = fv.kwdefaults;
+    for (const name of p.kwonly) {
+      if (bound.has(name)) continue;
+      const d = kwd === undefined ? undefined : this.dictGetStr(kwd, name);
+      if (d === undefined) missing.push(name);
+      else this.rt.incref(d, slot(name));
+    }
+    if (missing.length > 0) {
+      const names = missing.map((m) => `'${m}'`);
+      const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+      const kind = p.kwonly.includes(missing[0] as string) ? 'keyword-only' : 'positional';
+      throw this.typeError(`${fv.qualname}() missing ${missing.length} required ${kind} argument${missing.length === 1 ? '' : 's'}: ${list}`);
     }
   }
 
-  private addr(id: ObjectId | undefined): string {
-    return id === undefined ? '0x0' : `0x${this.rt.object(id).addr.toString(16).padStart(12, '0')}`;
+  /** Call a Python function found on the type with `self` from C code; result owned by C_TEMP. */
+  callMethod(self: ObjectId, name: string, args: ObjectId[]): ObjectId {
+    const cls = (this.value(self) as InstanceValue).cls;
+    const fn = this.lookupClassAttr(cls, name);
+    if (fn === undefined) throw this.pyErr('AttributeError', `'${this.typeName(self)}' object has no attribute '${name}'`);
+    return this.callObject(fn, [self, ...args], [], C_TEMP, undefined);
   }
-}
 
-const isConstant = (e: Expr): boolean => e.k === 'Int' || e.k === 'Str' || e.k === 'Const';
-
-/** co_varnames order: parameters, then other locals in order of first assignment in the body. */
-function frameSlotOrder(fv: { params: readonly string[]; body: readonly Stmt[] }): string[] {
-  const order = [...fv.params];
-  const visit = (s: Stmt): void => {
-    if ((s.k === 'Assign' && !order.includes(s.target)) || (s.k === 'Def' && !order.includes(s.name))) {
-      order.push(s.k === 'Assign' ? s.target : s.name);
+  /** type_call: `cls(*args)`: object_new, then `__init__` (slot_tp_init) with new references. */
+  instantiate(cls: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, scope: Scope | undefined): ObjectId {
+    const cv = this.value(cls) as ClassValue;
+    if (cv.builtin !== undefined && !cv.isException) return this.callBuiltin(`type.${cv.builtin}`, undefined, args, kwargs, from, scope);
+    if (cv.isException && this.lookupClassAttr(cls, '__init__') === undefined) {
+      for (const a of args) this.rt.incref(a, from);
+      return this.instantiateException(cls, args, from);
     }
-  };
-  fv.body.forEach(visit);
-  return order;
-}
-
-function assignsLocally(body: readonly Stmt[], name: string): boolean {
-  return body.some((s) => (s.k === 'Assign' && s.target === name) || (s.k === 'Def' && s.name === name));
-}
-
-/** Python's repr of a str: single quotes unless the text has a single quote and no double quote. */
-export function pyStrRepr(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    if (ch === q || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127)
-      out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-    else out += ch;
+    const obj = cv.isException ? this.instantiateException(cls, args.map((a) => this.ret(a, C_TEMP)), C_TEMP) : this.newInstance(cls, C_TEMP);
+    const init = this.lookupClassAttr(cls, '__init__');
+    if (init !== undefined) {
+      try {
+        const r = this.callObject(init, [obj, ...args], kwargs, C_TEMP, scope);
+        const isNone = r === this.statics.none;
+        this.rt.decref(r, C_TEMP);
+        if (!isNone) throw this.typeError(`__init__() should return None, not '${this.typeName(r)}'`);
+      } catch (e) {
+        this.rt.decref(obj, C_TEMP);
+        throw e;
+      }
+    } else if (args.length > 0 || kwargs.length > 0) {
+      this.rt.decref(obj, C_TEMP);
+      throw this.typeError(`${cv.name}() takes no arguments`);
+    }
+    this.rt.move(obj, C_TEMP, from);
+    return obj;
   }
-  return out + q;
+
+  /** object_new: an instance holding its class (RC-6); 56 bytes for an ordinary 3.11 class (OBJ-13). */
+  newInstance(cls: ObjectId, holder: Holder): ObjectId {
+    const cv = this.value(cls) as ClassValue;
+    const size = cv.slots !== undefined ? 32 + 8 * cv.slots.length : FIXED_SIZES.instance;
+    const kind = cv.isException ? 'exception' : cv.slots !== undefined ? 'slotted' : 'instance';
+    const id = this.alloc(cv.name, kind, size, { t: 'instance', cls, attrs: new Map(), dict: undefined }, holder);
+    this.rt.incref(cls, { kind: 'object', owner: id, slot: '__class__' });
+    return id;
+  }
+
+  // ===============================================================================
+  // Attributes.
+
+  lookupClassAttr(cls: ObjectId, name: string): ObjectId | undefined {
+    for (const c of (this.value(cls) as ClassValue).mro) {
+      const cv = this.value(c) as ClassValue;
+      if (cv.builtin !== undefined) continue;
+      const v = this.dictGetStr(cv.dict, name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** What LOAD_METHOD finds: a Python function on an instance's type, or a method of a built-in type. */
+  private lookupMethod(self: ObjectId, name: string): { kind: 'python'; func: ObjectId } | { kind: 'builtin' } | undefined {
+    const v = this.value(self);
+    if (v.t === 'instance') {
+      if (v.attrs.has(name)) return undefined;
+      const f = this.lookupClassAttr(v.cls, name);
+      if (f !== undefined && this.values.get(f)?.t === 'function') return { kind: 'python', func: f };
+      if (f === undefined && builtinMethodExists(this.classOf(self).isException ? 'exception' : 'object', name)) return { kind: 'builtin' };
+      return undefined;
+    }
+    if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return { kind: 'builtin' };
+    return undefined;
+  }
+
+  getAttr(obj: ObjectId, name: string, holder: Holder, scope: Scope | undefined): ObjectId {
+    const v = this.value(obj);
+    switch (v.t) {
+      case 'instance': {
+        if (name === '__class__') return this.ret(v.cls, holder);
+        if (name === '__dict__' && v.dict === undefined && this.classOf(obj).slots === undefined) return this.ret(this.materializeDict(obj), holder);
+        if (name === '__dict__' && v.dict !== undefined) return this.ret(v.dict, holder);
+        const clsAttr = this.lookupClassAttr(v.cls, name);
+        if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property') {
+          const fget = (this.value(clsAttr) as { fget: ObjectId | undefined }).fget;
+          if (fget === undefined) throw this.pyErr('AttributeError', 'unreadable attribute');
+          return this.callObject(fget, [obj], [], holder, scope);
+        }
+        const own = v.attrs.get(name);
+        if (own !== undefined) return this.ret(own, holder);
+        if (clsAttr !== undefined) return this.bindAttr(clsAttr, obj, v.cls, holder);
+        if (name === 'args' && this.classOf(obj).isException) return this.ret(this.excArgsTuple(obj), holder);
+        const getattr = this.lookupClassAttr(v.cls, '__getattr__');
+        if (getattr !== undefined) {
+          const n = this.newStr(name, C_TEMP);
+          try {
+            return this.callObject(getattr, [obj, n], [], holder, scope);
+          } finally {
+            this.rt.decref(n, C_TEMP);
+          }
+        }
+        throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+      }
+      case 'class': {
+        if (name === '__name__') return this.newStr(v.name, holder);
+        if (name === '__qualname__') return this.newStr(v.qualname, holder);
+        if (name === '__mro__') return this.newTuple(v.mro, holder);
+        if (name === '__dict__' && v.builtin === undefined) return this.ret(v.dict, holder);
+        if (name === '__bases__') return this.newTuple(v.bases, holder);
+        const a = this.lookupClassAttr(obj, name);
+        if (a !== undefined) {
+          const av = this.value(a);
+          if (av.t === 'staticmethod') return this.ret(av.func, holder);
+          if (av.t === 'classmethod') return this.newBoundMethod(av.func, obj, holder);
+          return this.ret(a, holder);
+        }
+        throw this.pyErr('AttributeError', `type object '${v.name}' has no attribute '${name}'`);
+      }
+      case 'module': {
+        const a = this.dictGetStr(v.dict, name);
+        if (a !== undefined) return this.ret(a, holder);
+        if (name === '__dict__') return this.ret(v.dict, holder);
+        throw this.pyErr('AttributeError', `module '${v.name}' has no attribute '${name}'`);
+      }
+      case 'function': {
+        if (name === '__name__') return this.internStr(v.name, holder);
+        if (name === '__qualname__') return this.internStr(v.qualname, holder);
+        if (name === '__code__') return this.ret(v.code, holder);
+        if (name === '__defaults__') return v.defaults === undefined ? this.none(holder) : this.ret(v.defaults, holder);
+        if (name === '__closure__') return v.closure === undefined ? this.none(holder) : this.ret(v.closure, holder);
+        if (name === '__globals__') return this.ret(v.globals, holder);
+        const d = this.funcDict(obj, false);
+        const a = d === undefined ? undefined : this.dictGetStr(d, name);
+        if (a !== undefined) return this.ret(a, holder);
+        if (name === '__dict__') return this.ret(this.funcDict(obj, true) as ObjectId, holder);
+        throw this.pyErr('AttributeError', `'function' object has no attribute '${name}'`);
+      }
+      case 'method':
+        if (name === '__func__') return this.ret(v.func, holder);
+        if (name === '__self__') return this.ret(v.self, holder);
+        return this.getAttr(v.func, name, holder, scope);
+      case 'super': {
+        const objType = this.values.get(v.obj)?.t === 'class' ? v.obj : this.typeOf(v.obj);
+        const mro = (this.value(objType) as ClassValue).mro;
+        for (const c of mro.slice(mro.indexOf(v.cls) + 1)) {
+          const cv = this.value(c) as ClassValue;
+          if (cv.builtin !== undefined) {
+            if (name === '__init__') return this.newBuiltinMethod(cv.isException ? 'exception.__init__' : 'object.__init__', v.obj, holder);
+            continue;
+          }
+          const a = this.dictGetStr(cv.dict, name);
+          if (a !== undefined) return this.bindAttr(a, v.obj, objType, holder);
+        }
+        throw this.pyErr('AttributeError', `'super' object has no attribute '${name}'`);
+      }
+      case 'cell':
+        if (name === 'cell_contents') {
+          if (v.content === undefined) throw this.pyErr('ValueError', 'Cell is empty');
+          return this.ret(v.content, holder);
+        }
+        break;
+      case 'set':
+        if (name === 'add' || name === 'discard' || name === 'remove') return this.newBuiltinMethod(`set.${name}`, obj, holder);
+        break;
+      default:
+        break;
+    }
+    if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return this.newBuiltinMethod(`${v.t}.${name}`, obj, holder);
+    throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  /** A function found on the class, looked up on an instance: a new bound method (64 bytes). */
+  private bindAttr(attr: ObjectId, obj: ObjectId, cls: ObjectId, holder: Holder): ObjectId {
+    const av = this.value(attr);
+    if (av.t === 'function') return this.newBoundMethod(attr, obj, holder);
+    if (av.t === 'staticmethod') return this.ret(av.func, holder);
+    if (av.t === 'classmethod') return this.newBoundMethod(av.func, cls, holder);
+    return this.ret(attr, holder);
+  }
+
+  newBoundMethod(func: ObjectId, self: ObjectId, holder: Holder): ObjectId {
+    const m = this.alloc('method', 'method', FIXED_SIZES.method, { t: 'method', func, self }, holder);
+    this.rt.incref(func, { kind: 'object', owner: m, slot: '__func__' });
+    this.rt.incref(self, { kind: 'object', owner: m, slot: '__self__' });
+    return m;
+  }
+
+  private newBuiltinMethod(name: string, self: ObjectId, holder: Holder): ObjectId {
+    const m = this.alloc('builtin_function_or_method', 'method', FIXED_SIZES.builtinMethod, { t: 'builtin', name, self }, holder);
+    this.rt.incref(self, { kind: 'object', owner: m, slot: '__self__' });
+    return m;
+  }
+
+  private funcDict(fn: ObjectId, create: boolean): ObjectId | undefined {
+    const held = this.rt.object(fn).refs.find((r) => r.slot === '__dict__');
+    if (held !== undefined) return held.to;
+    if (!create) return undefined;
+    const d = this.newDict({ kind: 'object', owner: fn, slot: '__dict__' });
+    this.rt.track(d);
+    return d;
+  }
+
+  /** `obj.__dict__` on a 3.11 instance: the managed values move into a new dict object (OBJ-13). */
+  private materializeDict(obj: ObjectId): ObjectId {
+    const v = this.value(obj) as InstanceValue;
+    const d = this.newDict({ kind: 'object', owner: obj, slot: '__dict__' });
+    for (const [k, val] of v.attrs) {
+      this.rt.incref(val, C_TEMP);
+      this.dictSetStr(d, k, val, C_TEMP, 'move');
+    }
+    for (const [k, val] of [...v.attrs]) {
+      v.attrs.delete(k);
+      this.rt.decref(val, { kind: 'object', owner: obj, slot: `.${k}` });
+    }
+    v.dict = d;
+    return d;
+  }
+
+  /** `o.name = v`: a new reference to v (copied from `from`), the old value released after. */
+  setAttr(obj: ObjectId, name: string, v: ObjectId, from: Holder, _how: 'copy', scope: Scope | undefined): void {
+    const ov = this.value(obj);
+    if (ov.t === 'instance') {
+      const clsAttr = this.lookupClassAttr(ov.cls, name);
+      if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property') throw this.pyErr('AttributeError', "can't set attribute");
+      const slots = this.classOf(obj).slots;
+      if (slots !== undefined && !slots.includes(name)) {
+        throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+      }
+      const setattr = this.lookupClassAttr(ov.cls, '__setattr__');
+      if (setattr !== undefined) {
+        const n = this.newStr(name, C_TEMP);
+        try {
+          const r = this.callObject(setattr, [obj, n, v], [], C_TEMP, scope);
+          this.rt.decref(r, C_TEMP);
+        } finally {
+          this.rt.decref(n, C_TEMP);
+        }
+        return;
+      }
+      this.rt.incref(v, from);
+      this.setAttrRaw(obj, name, v, from, 'move');
+      return;
+    }
+    if (ov.t === 'class') {
+      this.rt.incref(v, from);
+      this.dictSetStr(ov.dict, name, v, from, 'move');
+      return;
+    }
+    if (ov.t === 'function') {
+      this.rt.incref(v, from);
+      this.dictSetStr(this.funcDict(obj, true) as ObjectId, name, v, from, 'move');
+      return;
+    }
+    if (ov.t === 'module') {
+      this.rt.incref(v, from);
+      this.dictSetStr(ov.dict, name, v, from, 'move');
+      return;
+    }
+    throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  /** Store an attribute reference moved from `from` (managed values, or the materialised dict). */
+  setAttrRaw(obj: ObjectId, name: string, v: ObjectId, from: Holder, _how: 'move'): void {
+    const ov = this.value(obj) as InstanceValue;
+    if (ov.dict !== undefined) {
+      this.dictSetStr(ov.dict, name, v, from, 'move');
+      return;
+    }
+    const slot: Holder = { kind: 'object', owner: obj, slot: `.${name}` };
+    const old = ov.attrs.get(name);
+    ov.attrs.set(name, v);
+    this.rt.move(v, from, slot);
+    if (old !== undefined) this.rt.decref(old, slot);
+  }
+
+  delAttr(obj: ObjectId, name: string, scope: Scope | undefined): void {
+    const ov = this.value(obj);
+    if (ov.t === 'instance') {
+      const delattr = this.lookupClassAttr(ov.cls, '__delattr__');
+      if (delattr !== undefined) {
+        const n = this.newStr(name, C_TEMP);
+        try {
+          this.rt.decref(this.callObject(delattr, [obj, n], [], C_TEMP, scope), C_TEMP);
+        } finally {
+          this.rt.decref(n, C_TEMP);
+        }
+        return;
+      }
+      if (ov.dict !== undefined) {
+        if (!this.dictDel(ov.dict, `s:${name}`)) throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+        return;
+      }
+      const old = ov.attrs.get(name);
+      if (old === undefined) throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+      ov.attrs.delete(name);
+      this.rt.decref(old, { kind: 'object', owner: obj, slot: `.${name}` });
+      return;
+    }
+    if (ov.t === 'class' || ov.t === 'module') {
+      if (!this.dictDel(ov.dict, `s:${name}`)) throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+      return;
+    }
+    if (ov.t === 'function') {
+      const d = this.funcDict(obj, false);
+      if (d === undefined || !this.dictDel(d, `s:${name}`)) throw this.pyErr('AttributeError', `'function' object has no attribute '${name}'`);
+      return;
+    }
+    throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  // ===============================================================================
+  // Finalizers (`__del__`), called by the runtime.
+
+  private findDel(id: ObjectId): ObjectId | undefined {
+    const v = this.values.get(id);
+    if (v?.t !== 'instance') return undefined;
+    return this.lookupClassAttr(v.cls, '__del__');
+  }
+
+  private runDel(id: ObjectId): void {
+    const del = this.findDel(id);
+    if (del === undefined) return;
+    const saved = this.rt.state.line;
+    try {
+      const r = this.callObject(del, [id], [], C_TEMP, undefined);
+      this.rt.decref(r, C_TEMP);
+    } catch (e) {
+      if (e instanceof PyRaise) this.reportUnraisable(e, `<function ${(this.value(del) as FunctionValue).qualname} at 0x${this.rt.object(del).addr.toString(16)}>`);
+      else throw e;
+    }
+    if (saved !== 0) this.rt.line(saved);
+  }
+
+  // ===============================================================================
+  // Placeholders filled by builtins.ts (declared here so the class type-checks).
+
+  declare getIter: (obj: ObjectId, holder: Holder) => ObjectId;
+  declare iterNext: (it: ObjectId, holder: Holder) => ObjectId | undefined;
+  declare iterateToArray: (obj: ObjectId, holder: Holder) => ObjectId[];
+  declare getItem: (obj: ObjectId, key: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
+  declare setItem: (obj: ObjectId, key: ObjectId, v: ObjectId, from: Holder, scope: Scope | undefined) => void;
+  declare delItem: (obj: ObjectId, key: ObjectId, scope: Scope | undefined) => void;
+  declare binaryOp: (op: string, a: ObjectId, b: ObjectId, holder: Holder, inplace: boolean, scope: Scope | undefined) => ObjectId;
+  declare unaryOp: (op: string, a: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
+  declare compare: (op: string, a: ObjectId, b: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
+  declare truthy: (id: ObjectId, scope: Scope | undefined) => boolean;
+  declare str: (id: ObjectId) => string;
+  declare repr: (id: ObjectId) => string;
+  declare formatSpec: (id: ObjectId, spec: string) => string;
+  declare isInstance: (obj: ObjectId, cls: ObjectId) => boolean;
+  declare callBuiltin: (name: string, self: ObjectId | undefined, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined) => ObjectId;
+  declare callBuiltinMethod: (self: ObjectId, name: string, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined) => ObjectId;
+  declare listAppend: (list: ObjectId, v: ObjectId, from: Holder, how: 'move' | 'copy') => void;
+  declare listExtend: (list: ObjectId, iterable: ObjectId, holder: Holder) => void;
+  declare dictUpdate: (dict: ObjectId, other: ObjectId) => void;
+  declare comprehension: (e: Expr & { k: 'ListComp' | 'SetComp' | 'DictComp' | 'GeneratorExp' }, scope: Scope) => ObjectId;
+  declare runComprehension: (e: Expr, scope: Scope) => ObjectId;
+
+  /** `bool(x)` of a stack temporary, which is released. */
+  truthyConsume(id: ObjectId, scope: Scope): boolean {
+    try {
+      return this.truthy(id, scope);
+    } finally {
+      this.rt.decref(id, STACK(scope.frame));
+    }
+  }
+
+  /** The bits of the evaluator that builtins.ts needs. */
+  get internals() {
+    return {
+      STACK,
+      C_TEMP,
+      makeFunctionForComprehension: (e: Expr & { gens: readonly Comprehension[] }, scope: Scope): ObjectId => this.makeComprehensionFunction(e, scope),
+      callFunctionMove: (fn: ObjectId, args: ObjectId[], from: Holder, scope: Scope): ObjectId => this.callFunction(fn, args, [], from, 'move', scope),
+      assign: (t: Target, v: ObjectId, scope: Scope): void => this.assign(t, v, scope),
+      evalExpr: (e: Expr, scope: Scope): ObjectId => this.evalExpr(e, scope),
+      handling: this.handling,
+      writeOut: (t: string): void => {
+        this.stdout += t;
+        this.writeOut(t);
+        this.rt.output(t);
+      },
+      writeErr: (t: string): void => {
+        this.stderr += t;
+        this.writeErr(t);
+      },
+      modules: this.modules,
+      interned: this.interned,
+      builtinsDict: () => this.builtinsDict,
+      dictStore: (d: ObjectId): DictStore => this.dictStore(d),
+      alloc: (pyType: string, kind: string, size: number, value: PyValue, holder: Holder, alloc?: number, track?: boolean): ObjectId =>
+        this.alloc(pyType, kind, size, value, holder, alloc, track),
+      computeMro: (c: ObjectId): ObjectId[] => this.computeMro(c),
+      excMessage: (e: ObjectId): string => this.excMessage(e),
+      listResize,
+      listSize,
+      LIST_OBJECT_SIZE,
+    };
+  }
+
+  /** A comprehension's function (RC-5): MAKE_FUNCTION with the code of `<listcomp>` … */
+  private makeComprehensionFunction(e: Expr & { gens: readonly Comprehension[] }, scope: Scope): ObjectId {
+    const info = this.scopeInfo(e);
+    const fn = this.makeFunction(info.name, { args: ['.0'], defaults: [], vararg: undefined, kwonly: [], kwDefaults: [], kwarg: undefined }, [], e, scope);
+    (this.value(fn) as FunctionValue).comprehension = e;
+    return fn;
+  }
 }
+
+/** Thrown through a `finally` that returns. */
+class ReturnFromFinally {
+  constructor(readonly value: ObjectId) {}
+}
+
+const isConstant = (e: Expr): boolean =>
+  e.k === 'Int' ||
+  e.k === 'Str' ||
+  e.k === 'Float' ||
+  e.k === 'Bytes' ||
+  (e.k === 'Const' && e.value !== 'Ellipsis') ||
+  (e.k === 'UnaryOp' && e.op === '-' && (e.operand.k === 'Int' || e.operand.k === 'Float'));
+
+/** co_varnames, then the cells (3.11 localsplus order). */
+function frameSlotOrder(info: ScopeInfo): string[] {
+  return [...info.varnames, ...info.cellvars.map((c) => `(cell ${c})`), ...info.freevars.map((c) => `(cell ${c})`)];
+}
+
+/** Built-in methods known per value kind (the implementations are in builtins.ts). */
+export const BUILTIN_METHODS: Record<string, readonly string[]> = {
+  list: ['append', 'extend', 'pop', 'insert', 'remove', 'clear', 'index', 'count', 'sort', 'reverse', 'copy'],
+  dict: ['get', 'keys', 'values', 'items', 'pop', 'popitem', 'setdefault', 'update', 'clear', 'copy'],
+  set: ['add', 'discard', 'remove', 'pop', 'clear', 'update', 'union', 'intersection', 'difference', 'issubset', 'issuperset', 'copy'],
+  frozenset: ['union', 'intersection', 'difference', 'issubset', 'issuperset', 'copy'],
+  str: ['join', 'split', 'strip', 'lstrip', 'rstrip', 'upper', 'lower', 'startswith', 'endswith', 'replace', 'format', 'find', 'count', 'isdigit', 'isalpha', 'title', 'capitalize', 'center', 'ljust', 'rjust', 'zfill', 'index', 'splitlines', 'encode', 'partition', 'rpartition'],
+  tuple: ['index', 'count'],
+  int: ['bit_length'],
+  float: ['is_integer'],
+  bytes: ['decode'],
+  object: [],
+  exception: ['with_traceback'],
+};
+
+const builtinMethodExists = (kind: string, name: string): boolean => BUILTIN_METHODS[kind]?.includes(name) ?? false;

@@ -1,16 +1,20 @@
 /*
- * Running a program: parse, refuse what is outside the subset, evaluate, and report
- * what happened as data (stdout, exit code, the uncaught exception, diagnostics).
- * Nothing here prints or touches files: the cli does.
+ * Running a program: parse, refuse what is outside the subset, evaluate, finalize as
+ * CPython does at exit, and report what happened as data (stdout, what CPython would
+ * write on stderr, the exit code). Nothing here prints or touches files: the cli does.
  */
 import type { Diagnostic } from '@pymemsim/core';
-import { EventBudgetExceeded, Interpreter, PyException, type InterpreterOptions } from './interpreter.js';
+import { EventBudgetExceeded, Interpreter, PyRaise, type InterpreterOptions } from './interpreter.js';
+import './builtins.js';
+import './weakrefs.js';
 import { parseModule } from './parse.js';
+import { resolveModule } from './resolve.js';
 import { SourceFile, formatDiagnostic, formatSyntaxError } from './source.js';
+import type { Module } from './ast.js';
 
 export interface RunResult {
   readonly stdout: string;
-  /** What CPython would write on stderr (traceback, syntax error), or pymemsim's diagnostics. */
+  /** What CPython would write on stderr (traceback, syntax error, unraisable reports), or pymemsim's diagnostics. */
   readonly stderr: string;
   readonly exitCode: number;
   readonly diagnostics: readonly Diagnostic[];
@@ -20,19 +24,19 @@ export interface RunResult {
   readonly stopped?: string;
 }
 
-/** Parse and check a program without running it. */
+/** Parse, resolve and check a program without running it. */
 export function checkProgram(
   text: string,
   path: string,
-): { source: SourceFile; diagnostics: Diagnostic[]; message: string } {
+): { source: SourceFile; module: Module; diagnostics: Diagnostic[]; message: string } {
   const source = new SourceFile(path, text);
-  const { diagnostics } = parseModule(text);
+  const parsed = parseModule(text);
+  const diagnostics = [...parsed.diagnostics];
+  if (diagnostics.length === 0) diagnostics.push(...resolveModule(parsed.module).diagnostics);
   const syntax = diagnostics.find((d) => d.code === 'PY_SYNTAX');
   const message =
-    syntax !== undefined
-      ? formatSyntaxError(syntax, source)
-      : diagnostics.map((d) => formatDiagnostic(d, source)).join('\n');
-  return { source, diagnostics, message };
+    syntax !== undefined ? formatSyntaxError(syntax, source) : diagnostics.map((d) => formatDiagnostic(d, source)).join('\n');
+  return { source, module: parsed.module, diagnostics, message };
 }
 
 /**
@@ -40,29 +44,44 @@ export function checkProgram(
  * subscribe to the runtime in `options.attach`, which runs before the first event.
  */
 export function runProgram(text: string, path: string, options: InterpreterOptions = {}): RunResult {
-  const source = new SourceFile(path, text);
-  const { module, diagnostics } = parseModule(text);
-  if (diagnostics.length > 0) {
-    const { message } = checkProgram(text, path);
-    return { stdout: '', stderr: message + '\n', exitCode: 1, diagnostics };
+  const check = checkProgram(text, path);
+  if (check.diagnostics.length > 0) {
+    return { stdout: '', stderr: check.message + '\n', exitCode: 1, diagnostics: check.diagnostics };
   }
-  const interpreter = new Interpreter(source, options);
+  const source = check.source;
+  let interpreter: Interpreter;
   try {
-    interpreter.runModule(module);
-    return { stdout: interpreter.stdout, stderr: '', exitCode: 0, diagnostics, interpreter };
+    interpreter = new Interpreter(source, options);
   } catch (e) {
-    if (e instanceof PyException) {
+    if (e instanceof EventBudgetExceeded) return { stdout: '', stderr: '', exitCode: 1, diagnostics: [], stopped: e.message };
+    throw e;
+  }
+  const internals = interpreter.internals;
+  let exitCode = 0;
+  try {
+    try {
+      interpreter.runModule(check.module);
+    } catch (e) {
+      if (!(e instanceof PyRaise)) throw e;
+      // Uncaught: the traceback is printed, then the exception (and the frames its
+      // traceback keeps alive) goes, then the interpreter shuts down.
+      exitCode = 1;
       const lines = ['Traceback (most recent call last):'];
       for (const t of e.traceback) {
         lines.push(`  File "${path}", line ${t.line}, in ${t.name}`);
         lines.push(`    ${source.lineText(t.line).trim()}`);
       }
-      lines.push(`${e.pyType}: ${e.pyMessage}`);
-      return { stdout: interpreter.stdout, stderr: lines.join('\n') + '\n', exitCode: 1, diagnostics, interpreter };
+      lines.push(interpreter.formatException(e.exc));
+      internals.writeErr(lines.join('\n') + '\n');
+      interpreter.endModule();
+      interpreter.rt.decref(e.exc, { kind: 'root', name: 'raised' });
     }
+    interpreter.shutdown();
+  } catch (e) {
     if (e instanceof EventBudgetExceeded) {
-      return { stdout: interpreter.stdout, stderr: '', exitCode: 1, diagnostics, interpreter, stopped: e.message };
+      return { stdout: interpreter.stdout, stderr: interpreter.stderr, exitCode: 1, diagnostics: [], interpreter, stopped: e.message };
     }
     throw e;
   }
+  return { stdout: interpreter.stdout, stderr: interpreter.stderr, exitCode, diagnostics: [], interpreter };
 }

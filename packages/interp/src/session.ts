@@ -4,13 +4,14 @@
  * does). Each `exec` compiles its text as a code object of its own (as `exec` would),
  * so its constants live as long as that code object, which the session keeps.
  */
-import { Interpreter, PyException, type InterpreterOptions } from './interpreter.js';
+import { Interpreter, PyRaise, type InterpreterOptions } from './interpreter.js';
+import './builtins.js';
+import './weakrefs.js';
 import { parseModule } from './parse.js';
 import { SourceFile, formatDiagnostic } from './source.js';
 
 export class Session {
   readonly interpreter: Interpreter;
-  private text = '';
 
   constructor(options: InterpreterOptions = {}) {
     this.interpreter = new Interpreter(new SourceFile('<session>', ''), options);
@@ -21,17 +22,16 @@ export class Session {
     return this.interpreter.rt;
   }
 
-  /** Run more source in the session's module; returns what it printed. A Python exception propagates. */
+  /** Run more source in the session's module; returns what it printed. A Python exception propagates as PyRaise. */
   exec(source: string): string {
     const { module, diagnostics } = parseModule(source);
     if (diagnostics.length > 0) {
       const src = new SourceFile('<session>', source);
       throw new Error(diagnostics.map((d) => formatDiagnostic(d, src)).join('\n'));
     }
-    this.text += source.endsWith('\n') ? source : `${source}\n`;
     const before = this.interpreter.stdout.length;
-    const code = this.interpreter.compileMore(module);
-    this.interpreter.execInModule(module, code);
+    const resolution = this.interpreter.compileMore(module);
+    this.interpreter.execInModule(module, resolution);
     return this.interpreter.stdout.slice(before);
   }
 
@@ -41,4 +41,4 @@ export class Session {
   }
 }
 
-export { PyException };
+export { PyRaise };

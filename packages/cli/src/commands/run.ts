@@ -6,7 +6,7 @@
 import { basename, extname } from 'node:path';
 import { type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
-import { TraceWriter, recordTo, traceHeader } from '@pymemsim/replay';
+import { DEFAULT_CHECKPOINT_EVERY, TraceWriter, recordTo, traceHeader, type WriterOptions } from '@pymemsim/replay';
 import { paint, type Io } from '../io.js';
 
 export interface RunOptions {
@@ -14,6 +14,9 @@ export interface RunOptions {
   readonly trace: boolean;
   readonly maxEvents?: number;
 }
+
+/** How `run` writes traces: a checkpoint every DEFAULT_CHECKPOINT_EVERY events (within the budget). */
+export const RUN_TRACE_OPTIONS: WriterOptions = { checkpointEvery: DEFAULT_CHECKPOINT_EVERY };
 
 export function defaultTracePath(program: string): string {
   return `${basename(program, extname(program))}.pmt`;
@@ -32,9 +35,11 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   try {
     result = runProgram(text, path, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+      stdout: (t) => io.out(t),
+      stderr: (t) => io.err(t),
       attach: (rt) => {
         if (tracePath === undefined) return;
-        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }));
+        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }), RUN_TRACE_OPTIONS);
         rt.events$.subscribe(recordTo(writer));
       },
     });
@@ -42,8 +47,8 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     writer?.abort(); // keep every complete chunk; a defect still shows its stack
     throw error;
   }
-  io.out(result.stdout);
-  if (result.stderr !== '') io.err(result.stderr);
+  // The program's stdout and stderr were written as it ran; diagnostics come back here.
+  if (result.interpreter === undefined && result.stderr !== '') io.err(result.stderr);
   const state = result.interpreter?.rt.state;
   if (writer !== undefined) {
     if (state !== undefined) writer.finish(state);
@@ -52,13 +57,14 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   }
   if (result.stopped !== undefined)
     io.err(`${paint(io).yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
-  if (state !== undefined) io.err(summary(tracePath, state, io) + '\n');
+  // With --no-trace nothing follows the program's own stderr (its last line is CPython's).
+  if (state !== undefined && tracePath !== undefined) io.err(summary(tracePath, state, io) + '\n');
   return result.exitCode;
 }
 
-function summary(tracePath: string | undefined, state: HeapState, io: Io): string {
+function summary(tracePath: string, state: HeapState, io: Io): string {
   const passes = state.gc.stats.reduce((n, s) => n + s.collections, 0);
-  const where = tracePath === undefined ? 'no trace written' : `trace written to ${tracePath}`;
+  const where = `trace written to ${tracePath}`;
   const peak = (state.memory.peakBytes / 1024).toFixed(1);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
   return `${paint(io).dim('pymemsim:')} ${where}: ${plural(state.seq, 'event')}, ${plural(state.allocated, 'object')} allocated, ${plural(passes, 'GC pass')}, peak ${peak} KiB live`;

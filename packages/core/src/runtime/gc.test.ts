@@ -1,10 +1,11 @@
 // The cyclic collector (spec §3: GC-C*, GC-A*, GC-T*, GC-R1), driven through `Runtime`.
 import { describe, expect, it } from 'vitest';
+import { foldPlain } from '../evolve.js';
 import type { FrameId, GcStarted, Holder, MemEvent, ObjectId } from '../events.js';
 import { checkInvariants } from '../invariants.js';
-import { listMembers, NOT_TRACKED } from '../state.js';
-import { traverse } from './gc.js';
-import { Runtime, type ObjectSpec } from './runtime.js';
+import { emptyHeap, listMembers, NOT_TRACKED, PERMANENT_GENERATION } from '../state.js';
+import { DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, traverse } from './gc.js';
+import { Runtime, type ObjectSpec, type RuntimeHooks } from './runtime.js';
 import { LIST_OBJECT_SIZE, intSize, strSize, tupleSize } from './sizes.js';
 
 const intSpec = (v: number): ObjectSpec => ({ pyType: 'int', kind: 'int', size: intSize(BigInt(v)), repr: String(v) });
@@ -123,7 +124,7 @@ describe('counts and thresholds', () => {
     const { rt, frame } = setup();
     rt.allocate(intSpec(1000), varOf(frame, 'n'));
     rt.allocate(dictSpec, varOf(frame, 'd')); // an untracked dict counts
-    const l = rt.allocate(listSpec, varOf(frame, 'l'));
+    const l = rt.allocate(tupleSpec(25), varOf(frame, 'l')); // no free list parks a 25-tuple (FL-1)
     expect(rt.state.gc.counts[0]).toBe(2);
     rt.decref(l, varOf(frame, 'l'));
     expect(rt.state.gc.counts[0]).toBe(1);
@@ -291,5 +292,542 @@ describe('untracking (GC-T3, GC-T5)', () => {
     rt.track(d);
     rt.collect();
     expect(isTracked(rt, d)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// A small Python world for the rules that run Python code: instances whose class
+// defines `__del__`, weakref callbacks and gc.callbacks as closures. Every event is
+// followed by checkInvariants, and the state must be the fold of the log.
+
+class World {
+  readonly rt: Runtime;
+  readonly frame: FrameId;
+  /** What the Python code of the scenario "printed", in order. */
+  readonly log: string[] = [];
+  readonly failures: string[] = [];
+  private readonly dels = new Map<ObjectId, (self: ObjectId) => void>();
+  private readonly calls = new Map<ObjectId, (weakref: ObjectId) => void>();
+
+  constructor(hooks: Partial<RuntimeHooks> = {}) {
+    this.rt = new Runtime({
+      record: true,
+      hooks: {
+        hasFinalizer: (id) => this.dels.has(id),
+        runFinalizer: (id) => this.dels.get(id)?.(id),
+        runWeakrefCallback: (callback, weakref) => this.calls.get(callback)?.(weakref),
+        ...hooks,
+      },
+    });
+    this.rt.events$.subscribe((event) => {
+      try {
+        checkInvariants(this.rt.state);
+      } catch (error) {
+        this.failures.push(`after ${JSON.stringify(event)}: ${String(error)}`);
+      }
+    });
+    this.frame = this.rt.enterFrame('<module>');
+  }
+
+  v(name: string): Holder {
+    return varOf(this.frame, name);
+  }
+
+  list(holder: Holder): ObjectId {
+    return this.rt.allocate(listSpec, holder);
+  }
+
+  /** An instance of a class named `D`; with `del`, the class defines `__del__`. */
+  obj(holder: Holder, del?: (self: ObjectId) => void): ObjectId {
+    const id = this.rt.allocate(instanceSpec, holder);
+    if (del !== undefined) this.dels.set(id, del);
+    return id;
+  }
+
+  /** A function object (a lambda); `body` runs when it is called as a weakref callback. */
+  func(holder: Holder, body: (weakref: ObjectId) => void): ObjectId {
+    const id = this.rt.allocate(functionSpec, holder);
+    this.calls.set(id, body);
+    return id;
+  }
+
+  set(owner: ObjectId, attr: string, value: ObjectId): void {
+    this.rt.incref(value, slotOf(owner, `.${attr}`));
+  }
+
+  /** `a.o = b; b.o = a` */
+  pair(a: ObjectId, b: ObjectId): void {
+    this.set(a, 'o', b);
+    this.set(b, 'o', a);
+  }
+
+  del(name: string): void {
+    const id = this.rt.state.frames[this.frame]?.vars[name];
+    if (id === undefined) throw new Error(`${name} is not bound`);
+    this.rt.decref(id, this.v(name));
+  }
+
+  events(): MemEvent[] {
+    return eventsOf(this.rt);
+  }
+
+  /** No invariant broke after any event, and the state is the fold of the log. */
+  expectSound(): void {
+    expect(this.failures).toEqual([]);
+    expect(foldPlain(emptyHeap(), this.events())).toStrictEqual(this.rt.state);
+  }
+}
+
+const instanceSpec: ObjectSpec = { pyType: 'D', kind: 'instance', size: 56, repr: '<D object>' };
+const functionSpec: ObjectSpec = { pyType: 'function', kind: 'function', size: 152, repr: '<lambda>' };
+
+describe('finalizers (GC-A11, GC-A12, PEP 442)', () => {
+  it('collects a `__del__` 2-cycle: 2, after running both finalizers in list order', () => {
+    const w = new World();
+    const a = w.obj(w.v('a'), () => w.log.push('del a'));
+    const b = w.obj(w.v('b'), () => w.log.push('del b'));
+    w.pair(a, b);
+    w.del('a');
+    w.del('b');
+    expect(w.rt.collect()).toBe(2);
+    expect(w.log).toEqual(['del a', 'del b']);
+    expect(w.rt.isAlive(a) || w.rt.isAlive(b)).toBe(false);
+    expect(w.rt.state.gc.stats[2]).toEqual({ collections: 1, collected: 2, uncollectable: 0 });
+    w.expectSound();
+  });
+
+  it('resurrects the R(a) cycle and collects the R(c) one: 2, then 2 without running `__del__` again (§3.5)', () => {
+    const w = new World();
+    const saved = w.list(w.v('saved'));
+    const R = (name: string): ObjectId =>
+      w.obj(w.v(name), (self) => {
+        w.log.push(`del ${name}`);
+        if (name === 'a') w.rt.incref(self, itemOf(saved)); // saved.append(self)
+      });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(R) as [ObjectId, ObjectId, ObjectId, ObjectId];
+    w.pair(a, b);
+    w.pair(c, d);
+    for (const name of ['a', 'b', 'c', 'd']) w.del(name);
+
+    expect(w.rt.collect()).toBe(2);
+    expect(w.log).toEqual(['del a', 'del b', 'del c', 'del d']);
+    expect(w.events().find((e) => e.type === 'GcResurrected')).toEqual({ type: 'GcResurrected', ids: [a, b] });
+    expect([a, b].map((id) => w.rt.isAlive(id))).toEqual([true, true]); // everything a reaches survives
+    expect([c, d].map((id) => w.rt.isAlive(id))).toEqual([false, false]);
+    expect(listMembers(w.rt.state, 2)).toEqual([saved, a, b]);
+    expect([a, b].map((id) => w.rt.object(id).finalized)).toEqual([true, true]);
+
+    w.rt.decref(a, itemOf(saved)); // saved.clear()
+    expect(w.rt.collect()).toBe(2);
+    expect(w.log).toHaveLength(4); // at most once per object
+    expect(w.rt.isAlive(a) || w.rt.isAlive(b)).toBe(false);
+    w.expectSound();
+  });
+
+  it('keeps a resurrecting self-cycle (0), then frees it once released, without a second `__del__`', () => {
+    const w = new World();
+    let runs = 0;
+    const a = w.obj(w.v('a'), (self) => {
+      runs += 1;
+      w.rt.incref(self, { kind: 'root', name: 'saved' });
+    });
+    w.set(a, 'self', a);
+    w.del('a');
+    expect(w.rt.collect(0)).toBe(0);
+    expect(w.rt.object(a).gen).toBe(1); // resurrected objects join the older generation
+    w.rt.decref(a, { kind: 'root', name: 'saved' });
+    expect(w.rt.collect()).toBe(1);
+    expect(runs).toBe(1);
+    w.expectSound();
+  });
+
+  it('lets a finalizer break its own cycle: the cascade frees both, and nothing is left to count (0)', () => {
+    const w = new World();
+    const b = w.obj(w.v('b'), () => w.log.push('del b'));
+    const a = w.obj(w.v('a'), (self) => {
+      w.log.push('del a');
+      w.rt.decref(b, slotOf(self, '.o')); // del self.o
+    });
+    w.pair(a, b);
+    w.del('a');
+    w.del('b');
+    expect(listMembers(w.rt.state, 0)).toEqual([b, a]);
+    // b is first in the list, so its __del__ runs first and a's then frees b by refcount.
+    expect(w.rt.collect()).toBe(0);
+    expect(w.log).toEqual(['del b', 'del a']);
+    expect(w.rt.isAlive(a) || w.rt.isAlive(b)).toBe(false);
+    w.expectSound();
+  });
+
+  it('runs `__del__` from the dealloc of an object a finalizer frees, if it has not run', () => {
+    const w = new World();
+    const a = w.obj(w.v('a'), (self) => {
+      w.log.push('del a');
+      w.rt.decref(b, slotOf(self, '.o'));
+    });
+    const b = w.obj(w.v('b'), () => w.log.push('del b'));
+    w.pair(a, b);
+    w.del('a');
+    w.del('b');
+    expect(w.rt.collect()).toBe(0);
+    expect(w.log).toEqual(['del a', 'del b']);
+    expect(w.events().filter((e) => e.type === 'GcFinalizerRun')).toHaveLength(2);
+    w.expectSound();
+  });
+});
+
+describe('weak references in a collection (GC-A10)', () => {
+  it('clears a weakref to garbage and calls its callback before any `__del__`: 2', () => {
+    const w = new World();
+    const a = w.obj(w.v('a'), () => w.log.push('del'));
+    const b = w.obj(w.v('b'), () => w.log.push('del'));
+    w.pair(a, b);
+    const cb = w.func({ kind: 'stack', frame: w.frame }, () => w.log.push('cb'));
+    const r = w.rt.newWeakref(a, cb, w.v('r'));
+    w.rt.decref(cb, { kind: 'stack', frame: w.frame });
+    w.del('a');
+    w.del('b');
+    expect(w.rt.collect()).toBe(2);
+    expect(w.log).toEqual(['cb', 'del', 'del']);
+    expect(w.rt.weakrefReferent(r)).toBeUndefined();
+    expect(w.rt.isAlive(r) && w.rt.isAlive(cb)).toBe(true);
+    const types = w.events().map((e) => e.type);
+    expect(types.indexOf('GcWeakrefCleared')).toBeLessThan(types.indexOf('WeakrefCallbackRun'));
+    expect(types.indexOf('WeakrefCallbackRun')).toBeLessThan(types.indexOf('GcFinalizerRun'));
+    w.expectSound();
+  });
+
+  it('has every weakref to garbage cleared when `__del__` runs', () => {
+    const w = new World();
+    const seen: (ObjectId | undefined)[] = [];
+    const a = w.obj(w.v('a'), () => seen.push(w.rt.weakrefReferent(r)));
+    const b = w.obj(w.v('b'));
+    w.pair(a, b);
+    const r = w.rt.newWeakref(b, undefined, w.v('r'));
+    w.del('a');
+    w.del('b');
+    expect(w.rt.collect()).toBe(2);
+    expect(seen).toEqual([undefined]);
+    w.expectSound();
+  });
+
+  it('does not call the callback of a weakref inside the cycle: 4 (a, b, the weakref, the lambda)', () => {
+    const w = new World();
+    const a = w.obj(w.v('a'));
+    const b = w.obj(w.v('b'));
+    w.pair(a, b);
+    const cb = w.func({ kind: 'stack', frame: w.frame }, () => w.log.push('cb'));
+    const r = w.rt.newWeakref(b, cb, slotOf(a, '.w')); // a.w = weakref.ref(b, lambda r: ...)
+    w.rt.decref(cb, { kind: 'stack', frame: w.frame });
+    w.del('a');
+    w.del('b');
+    expect(w.rt.collect()).toBe(4);
+    expect(w.log).toEqual([]);
+    expect(w.events().filter((e) => e.type === 'GcWeakrefCleared')).toEqual([
+      { type: 'GcWeakrefCleared', weakref: r, referent: b, callback: false },
+    ]);
+    expect(w.rt.state.live).toBe(0);
+    w.expectSound();
+  });
+
+  it('counts a weakref that dies right after its callback: 3', () => {
+    const w = new World();
+    const holder = w.list(w.v('holder'));
+    const a = w.obj(w.v('a'));
+    const b = w.obj(w.v('b'));
+    w.pair(a, b);
+    const cb = w.func({ kind: 'stack', frame: w.frame }, (wr) => {
+      w.log.push('cb');
+      w.rt.decref(wr, itemOf(holder)); // holder.clear()
+    });
+    const r = w.rt.newWeakref(a, cb, itemOf(holder));
+    w.rt.decref(cb, { kind: 'stack', frame: w.frame });
+    w.del('a');
+    w.del('b');
+    expect(w.rt.collect()).toBe(3);
+    expect(w.log).toEqual(['cb']);
+    expect(w.rt.isAlive(r) || w.rt.isAlive(cb)).toBe(false);
+    w.expectSound();
+  });
+
+  it('moves a weakref whose callback ran to the generation after the one collected', () => {
+    const w = new World();
+    const cb = w.func(w.v('cb'), () => w.log.push('cb'));
+    let first = true;
+    const keep: Holder = { kind: 'root', name: 'keep' };
+    const y = w.obj(w.v('y'), (self) => {
+      if (first) w.rt.incref(self, keep); // keep.append(self), the first time only
+      first = false;
+    });
+    const r = w.rt.newWeakref(y, cb, w.v('r'));
+    w.rt.collect(); // y, r, cb in generation 2
+    w.del('y'); // __del__ resurrects y: re-tracked at the tail of generation 0, its weakref kept
+    expect([w.rt.object(y).gen, w.rt.object(r).gen]).toEqual([0, 2]);
+    expect(w.rt.weakrefReferent(r)).toBe(y);
+    w.set(y, 'self', y);
+    w.rt.decref(y, keep); // keep.clear(): y is a self-cycle in generation 0
+    expect(w.rt.collect(0)).toBe(1);
+    expect(w.log).toEqual(['cb']);
+    expect(w.rt.object(r).gen).toBe(1); // gc_list_move(wr, old) after the callback
+    expect(w.rt.weakrefReferent(r)).toBeUndefined();
+    w.expectSound();
+  });
+});
+
+describe('DEBUG_SAVEALL (GC-A13)', () => {
+  it('appends every unreachable object to gc.garbage and counts them: list self-cycle + instance 2-cycle -> 3', () => {
+    const saved: ObjectId[] = [];
+    let garbage = 0 as ObjectId;
+    const w = new World({
+      saveGarbage: (id) => {
+        w.rt.incref(id, itemOf(garbage)); // gc.garbage.append(op)
+        saved.push(id);
+      },
+    });
+    garbage = w.list({ kind: 'root', name: 'gc.garbage' });
+    w.rt.setDebug(DEBUG_SAVEALL);
+    const l = w.list(w.v('l'));
+    w.rt.incref(l, itemOf(l));
+    const a = w.obj(w.v('a'));
+    const b = w.obj(w.v('b'));
+    w.pair(a, b);
+    for (const name of ['l', 'a', 'b']) w.del(name);
+    expect(w.rt.collect()).toBe(3);
+    expect(saved).toEqual([l, a, b]);
+    expect(w.rt.state.gc.stats[2].collected).toBe(3);
+    expect(listMembers(w.rt.state, 2)).toEqual([garbage, l, a, b]);
+    expect(w.rt.collect()).toBe(0); // gc.garbage holds them now
+    w.expectSound();
+  });
+
+  it('holds saved garbage from the root gc.garbage when the interpreter has no saveGarbage hook', () => {
+    const w = new World();
+    w.rt.setDebug(DEBUG_LEAK);
+    const l = w.list(w.v('l'));
+    w.rt.incref(l, itemOf(l));
+    w.del('l');
+    expect(w.rt.collect()).toBe(1);
+    expect(w.rt.state.roots['gc.garbage']).toEqual([l]);
+    w.expectSound();
+  });
+});
+
+describe('gc.callbacks (GC-M3) and the re-entrancy guard (GC-R2)', () => {
+  it('calls each callback with start, then stop and what was found', () => {
+    const calls: string[] = [];
+    let callbacks: ObjectId[] = [];
+    const w: World = new World({
+      gcCallbacks: () => callbacks,
+      runGcCallback: (cb, phase, info) => {
+        calls.push(`${cb} ${phase} ${JSON.stringify(info)}`);
+        if (phase === 'start') expect(w.rt.collect()).toBe(0); // gc.collect() inside: already collecting
+      },
+    });
+    callbacks = [w.func(w.v('f'), () => undefined), w.func(w.v('g'), () => undefined)];
+    const [f, g] = callbacks as [ObjectId, ObjectId];
+    const a = w.list(w.v('a'));
+    w.rt.incref(a, itemOf(a));
+    w.del('a');
+    expect(w.rt.collect(1)).toBe(1);
+    expect(calls).toEqual([
+      `${f} start {"generation":1,"collected":0,"uncollectable":0}`,
+      `${g} start {"generation":1,"collected":0,"uncollectable":0}`,
+      `${f} stop {"generation":1,"collected":1,"uncollectable":0}`,
+      `${g} stop {"generation":1,"collected":1,"uncollectable":0}`,
+    ]);
+    const runs = w.events().filter((e) => e.type === 'GcCallbackRun');
+    expect(runs.map((e) => `${e.callback} ${e.phase}`)).toEqual([`${f} start`, `${g} start`, `${f} stop`, `${g} stop`]);
+    expect(w.rt.state.gc.stats[1].collections).toBe(1); // the nested gc.collect() did nothing
+    w.expectSound();
+  });
+
+  it('runs the callbacks around automatic collections, and allocations in them trigger nothing', () => {
+    const phases: string[] = [];
+    let callbacks: ObjectId[] = [];
+    const w: World = new World({
+      gcCallbacks: () => callbacks,
+      runGcCallback: (_cb, phase, info) => {
+        phases.push(`${phase} ${info.generation}`);
+        for (let i = 0; i < 20; i++) w.rt.allocate(listSpec, keep); // over threshold 0 meanwhile
+      },
+    });
+    callbacks = [w.func(w.v('f'), () => undefined)];
+    w.rt.setThresholds([10, 10, 10]);
+    expect(w.rt.state.gc.counts[0]).toBe(1); // the function
+    for (let i = 0; i < 10; i++) w.rt.allocate(listSpec, keep); // the 10th triggers (11 > 10)
+    expect(phases).toEqual(['start 0', 'stop 0']);
+    expect(w.events().filter((e) => e.type === 'GcStarted')).toHaveLength(1);
+    expect(w.rt.state.gc.counts[0]).toBe(20); // the stop callback's lists, counted but not collected
+    expect(w.rt.collecting).toBe(false);
+    w.expectSound();
+  });
+});
+
+describe('debug output (GC-D1, GC-D2)', () => {
+  it('prints the DEBUG_STATS lines around a collection and each collectable object', () => {
+    const lines: string[] = [];
+    const w = new World({ debugOutput: (line) => lines.push(line) });
+    w.list(w.v('kept'));
+    w.rt.collect(0);
+    const a = w.list(w.v('a'));
+    const d = w.obj(w.v('d'));
+    w.rt.incref(d, itemOf(a));
+    w.set(d, 'l', a);
+    w.del('a');
+    w.del('d');
+    w.rt.setDebug(DEBUG_STATS | DEBUG_COLLECTABLE);
+    const [ha, hd] = [a, d].map((id) => `0x${w.rt.object(id).addr.toString(16)}`);
+    expect(w.rt.collect()).toBe(2);
+    expect(lines).toEqual([
+      'gc: collecting generation 2...',
+      'gc: objects in each generation: 2 1 0',
+      'gc: objects in permanent generation: 0',
+      `gc: collectable <list ${ha}>`,
+      `gc: collectable <D ${hd}>`,
+      'gc: done, 2 unreachable, 0 uncollectable, 0.0000s elapsed',
+    ]);
+    expect(ha).toMatch(/^0x7f[0-9a-f]+$/);
+    w.expectSound();
+  });
+
+  it('prints nothing without debug flags', () => {
+    const lines: string[] = [];
+    const w = new World({ debugOutput: (line) => lines.push(line) });
+    const a = w.list(w.v('a'));
+    w.rt.incref(a, itemOf(a));
+    w.del('a');
+    w.rt.collect();
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('freeze and unfreeze (GC-M9)', () => {
+  it('moves everything tracked to the permanent generation, zeroes the counts, and back to generation 2', () => {
+    const w = new World();
+    const x = w.list(w.v('x'));
+    w.rt.collect(0); // x in generation 1
+    const y = w.list(w.v('y'));
+    w.rt.collect(); // y, x in generation 2
+    const z = w.list(w.v('z'));
+    w.rt.collect(0); // z in generation 1
+    const u = w.list(w.v('u'));
+    expect(w.rt.state.gc.counts).toEqual([1, 1, 0]);
+    w.rt.freeze();
+    expect(listMembers(w.rt.state, PERMANENT_GENERATION)).toEqual([u, z, y, x]); // 0, 1, 2 in that order
+    expect(w.rt.state.gc.counts).toEqual([0, 0, 0]);
+    expect(w.rt.state.gc.lists.slice(0, 3).map((l) => l.length)).toEqual([0, 0, 0]);
+    expect(w.events().at(-1)).toEqual({ type: 'GcFrozen', count: 4 });
+    // A frozen cycle is never collected.
+    w.rt.incref(u, itemOf(u));
+    w.del('u');
+    expect(w.rt.collect()).toBe(0);
+    expect(w.rt.isAlive(u)).toBe(true);
+    const v = w.list(w.v('v'));
+    w.rt.unfreeze();
+    expect(listMembers(w.rt.state, 2)).toEqual([u, z, y, x]); // v is still in generation 0
+    expect(listMembers(w.rt.state, 0)).toEqual([v]);
+    expect(w.rt.state.gc.counts).toEqual([1, 0, 0]); // unfreeze leaves the counts alone
+    expect(w.rt.collect()).toBe(1);
+    expect(w.rt.isAlive(u)).toBe(false);
+    w.expectSound();
+  });
+});
+
+describe('the 25 % rule and the collection rhythm (GC-C4..C7)', () => {
+  /** GC-C1..C6 written down again as a plain model, for a program that keeps everything it allocates. */
+  function expectedRhythm(
+    thresholds: readonly [number, number, number],
+    start: { readonly tracked: number },
+    allocations: number,
+  ): { generations: number[]; skipped: number } {
+    const counts = [0, 0, 0];
+    const sizes = [0, 0, start.tracked];
+    let pending = 0;
+    let total = start.tracked;
+    let skipped = 0;
+    const generations: number[] = [];
+    for (let i = 0; i < allocations; i++) {
+      counts[0] = (counts[0] ?? 0) + 1;
+      if ((counts[0] ?? 0) > thresholds[0]) {
+        for (const g of [2, 1, 0] as const) {
+          if ((counts[g] ?? 0) <= thresholds[g]) continue;
+          if (g === 2 && pending < Math.floor(total / 4)) {
+            skipped += 1;
+            continue;
+          }
+          generations.push(g);
+          if (g < 2) counts[g + 1] = (counts[g + 1] ?? 0) + 1;
+          for (let j = 0; j <= g; j++) counts[j] = 0;
+          let young = 0;
+          for (let j = 0; j <= g; j++) {
+            young += sizes[j] ?? 0;
+            sizes[j] = 0;
+          }
+          if (g === 1) pending += young;
+          if (g === 2) {
+            pending = 0;
+            total = young;
+          }
+          const older = Math.min(g + 1, 2);
+          sizes[older] = (sizes[older] ?? 0) + young;
+          break;
+        }
+      }
+      sizes[0] = (sizes[0] ?? 0) + 1; // tracked after the collection it triggered
+    }
+    return { generations, skipped };
+  }
+
+  it('skips full collections until long_lived_pending reaches a quarter of long_lived_total', () => {
+    const rt = new Runtime();
+    rt.setEnabled(false);
+    for (let i = 0; i < 5000; i++) rt.allocate(listSpec, keep);
+    rt.collect(); // long_lived_total = 5000
+    expect([rt.state.gc.longLivedTotal, rt.state.gc.longLivedPending]).toEqual([5000, 0]);
+    rt.setEnabled(true);
+    rt.setThresholds([50, 3, 2]);
+    const generations: number[] = [];
+    const sub = rt.events$.subscribe((e) => {
+      if (e.type === 'GcStarted') generations.push(e.generation);
+    });
+    for (let i = 0; i < 6000; i++) rt.allocate(listSpec, keep);
+    sub.unsubscribe();
+    const expected = expectedRhythm([50, 3, 2], { tracked: 5000 }, 6000);
+    expect(expected.skipped).toBeGreaterThan(0); // the rule did hold full collections back
+    expect(generations).toEqual(expected.generations);
+    expect(generations.filter((g) => g === 2).length).toBeGreaterThan(0);
+    const firstFull = generations.indexOf(2);
+    // count[2] passed its threshold after the 3rd generation-1 collection, yet the first full
+    // collection waited until 5000 / 4 objects had survived generation-1 collections.
+    expect(generations.slice(0, firstFull).filter((g) => g === 1).length).toBeGreaterThan(3);
+  });
+
+  it('repeats 11 generation-0 collections, then one of generation 1 (GC-C7)', () => {
+    const rt = new Runtime();
+    const generations: number[] = [];
+    rt.events$.subscribe((e) => {
+      if (e.type === 'GcStarted') generations.push(e.generation);
+    });
+    for (let i = 0; i < 24 * 701; i++) rt.allocate(listSpec, keep);
+    const rhythm = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    expect(generations).toEqual([...rhythm, ...rhythm]);
+    expect(generations).toEqual(expectedRhythm([700, 10, 10], { tracked: 0 }, 24 * 701).generations);
+  });
+});
+
+describe('untracking in the same collection (GC-T3 before GC-T5)', () => {
+  it('untracks a dict whose only value is a tuple untracked just before', () => {
+    const { rt, frame } = setup();
+    const d = rt.allocate(dictSpec, varOf(frame, 'd'));
+    rt.allocate(strSpec('k'), slotOf(d, 'key'));
+    const t = rt.allocate(tupleSpec(2), slotOf(d, 'value'));
+    rt.allocate(intSpec(1000), itemOf(t));
+    rt.allocate(intSpec(1001), itemOf(t));
+    rt.track(d); // {'k': (x, y)}: a tracked tuple may be tracked
+    rt.collect(1);
+    expect([isTracked(rt, t), isTracked(rt, d)]).toEqual([false, true]); // dicts only in full collections
+    rt.collect();
+    expect(isTracked(rt, d)).toBe(false);
+    checkInvariants(rt.state);
   });
 });

@@ -4,190 +4,424 @@
  * Reference cycles never reach a count of zero. CPython's generational collector finds
  * them by subtracting the references the objects of one generation hold to each other:
  * what is left is the number of references from outside; whatever is not reachable
- * from an object with outside references is cyclic garbage.
+ * from an object with outside references is cyclic garbage. Finalizers (`__del__`, PEP
+ * 442) run once per object and may resurrect; weak references to garbage are cleared
+ * and their callbacks run first; then `tp_clear` breaks the cycles and reference
+ * counting frees them. Survivors move to the next generation.
  *
- * Source: Modules/gcmodule.c (3.11): gc_collect_main, update_refs, subtract_refs,
- * move_unreachable, visit_reachable, untrack_tuples, untrack_dicts, finalize_garbage,
- * handle_resurrected_objects, delete_garbage, gc_collect_generations.
+ * Source: Modules/gcmodule.c (3.11): gc_collect_main, deduce_unreachable, update_refs,
+ * subtract_refs, move_unreachable, visit_reachable, untrack_tuples, untrack_dicts,
+ * handle_weakrefs, finalize_garbage, handle_resurrected_objects, delete_garbage,
+ * gc_collect_generations, gc_collect_with_callback, invoke_gc_callback, gc_collect_impl,
+ * gc_freeze_impl, gc_unfreeze_impl, debug_cycle, show_stats_each_generations;
+ * Objects/tupleobject.c _PyTuple_MaybeUntrack; Objects/dictobject.c _PyDict_MaybeUntrack.
  *
- * Read first: `collectGeneration`, whose body is the algorithm as numbered steps
- * (GC-A1..GC-A17 of the spec).
+ * Read first: `collectMain`, whose body is the algorithm as numbered steps (GC-A1..A17);
+ * then `deduceUnreachable`.
  *
  * Vocabulary:
- *   young        the list of the generation collected, with the younger ones merged in (GC-A3).
- *   gcRefs       per-object scratch count: refcount minus references from inside `young`.
- *   unreachable  tentatively unreachable objects; moved back to young's tail when a
- *                reachable object is found to refer to them (GC-A6).
+ *   young        the list of the generation collected, the younger ones merged in (GC-A3).
+ *   old          the next older generation (young itself for generation 2): where
+ *                survivors, resurrected objects and weakrefs whose callbacks ran go.
+ *   gc_refs      per-object scratch count: refcount minus references from inside the set
+ *                examined (`Scratch.refs`, CPython keeps it in `_gc_prev`).
+ *   COLLECTING   scratch flag: in the set examined and not yet scanned by move_unreachable.
+ *   tentatively unreachable
+ *                scratch flag: gc_refs was 0 when scanned; moved back to young's tail if a
+ *                reachable object turns out to refer to it (GC-A6).
+ *   unreachable  state list UNREACHABLE_LIST (4): the garbage of the running collection.
+ *   collecting   `rt.collecting`, the re-entrancy guard (gcstate->collecting): set from
+ *                the first `gc.callbacks` call to the last; no automatic collection starts
+ *                and `gc.collect()` returns 0 meanwhile (GC-R2).
  *
- * Every step is an event (GcStarted, GcUnreachableFound, GcFinalizerRun, GcResurrected,
- * GcObjectCleared, GcSurvivorsPromoted, GcObjectsMoved, GcFinished), so a trace shows a
- * pass step by step; the fold replays the list moves without re-running the algorithm.
+ * Picture: one collection of generation 1 (thresholds and counts are GC-C1..C7):
  *
- * Simplifications: no legacy (tp_del) finalizers; weak references are handled through
- * the `handleWeakrefs` hook supplied by the interpreter.
+ *   gen0 ─┐ merge (GcStarted)                      survivors ──────────────> gen2 (old)
+ *   gen1 ─┴─> young ── update/subtract/move ──┬──> (GcSurvivorsPromoted)
+ *                                             └──> unreachable (list 4) ── weakrefs cleared,
+ *                     callbacks, __del__ ── resurrected ──> gen2; the rest: tp_clear, freed
+ *
+ * Every step is an event (GcStarted, GcUnreachableFound, ObjectUntracked,
+ * GcSurvivorsPromoted, GcWeakrefCleared, WeakrefCallbackRun, GcFinalizerRun,
+ * GcResurrected, GcObjectCleared, GcObjectsMoved, GcFinished, GcCallbackRun), so a
+ * trace shows a pass step by step; the fold replays the list moves without re-running
+ * the algorithm.
+ *
+ * Invariants: outside a collection the unreachable list is empty and
+ * `state.gc.collecting` is -1; an object is in at most one list; the scratch flags are
+ * all clear between collections.
+ *
+ * Worked example (§3.5, two `R` cycles, R('a').__del__ saves itself):
+ *   unreachable = [a, b, c, d]; `__del__` runs on a, b, c, d (a is saved: resurrected);
+ *   handle_resurrected: a has an outside reference, b is reached from a -> both move to
+ *   old (GcResurrected [a, b]); c, d are cleared and freed: gc.collect() returns 2.
+ *   After `saved.clear()` the next collection finds a, b again, runs no `__del__` (both
+ *   FINALIZED) and returns 2.
+ *
+ * Simplifications: no legacy (tp_del) finalizers, so nothing is uncollectable (n = 0)
+ * and GC-A9/A15 are empty; `tp_clear` does not shrink the `getsizeof` of a cleared list or dict (it dies
+ * right after); the elapsed time of DEBUG_STATS is always 0.0000s (deterministic);
+ * a weakref whose callback is pending stays in its generation list instead of moving to
+ * a temporary list (only `gc.get_objects()` called from such a callback could tell).
  */
+import { Defect } from '../errors.js';
 import type { Holder, ObjectId } from '../events.js';
-import { NOT_TRACKED, UNREACHABLE_LIST, listMembers, type HeapObject, type HeapState } from '../state.js';
+import { NO_OBJECT, NOT_TRACKED, UNREACHABLE_LIST, type GcListIndex, type HeapObject, type HeapState } from '../state.js';
 import { kindInfo } from './kinds.js';
 import type { Runtime } from './runtime.js';
+import { runWeakrefCallback, weakrefCallback, type WeakrefHooks } from './weakref.js';
 
-export interface GcHooks {
-  /** GC-A10: clear weak references to the unreachable objects, run callbacks; returns `num_freed`. */
-  handleWeakrefs?(unreachable: readonly ObjectId[]): number;
-  /** GC-M3: call every `gc.callbacks` entry with the phase and info. */
-  runCallbacks?(phase: 'start' | 'stop', info: { generation: number; collected: number; uncollectable: number }): void;
-  /** GC-A13 with DEBUG_SAVEALL: append the object to `gc.garbage`. */
-  saveGarbage?(id: ObjectId): void;
+/** `gc.DEBUG_*` flags (GC-M4). */
+export const DEBUG_STATS = 1;
+export const DEBUG_COLLECTABLE = 2;
+export const DEBUG_UNCOLLECTABLE = 4;
+export const DEBUG_SAVEALL = 32;
+export const DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+
+export type Generation = 0 | 1 | 2;
+
+/** The `info` dict passed to `gc.callbacks` entries (GC-M3). */
+export interface GcCallbackInfo {
+  readonly generation: Generation;
+  readonly collected: number;
+  readonly uncollectable: number;
 }
 
-export const DEBUG_SAVEALL = 32;
+/** What the interpreter supplies to the collector (all optional). */
+export interface GcHooks extends WeakrefHooks {
+  /** GC-M3: the callables in `gc.callbacks` now, in order (asked again before each call). */
+  gcCallbacks?(): readonly ObjectId[];
+  /**
+   * GC-M3: call `callback(phase, info)`. CPython builds one info dict per phase, shared by
+   * the callbacks; exceptions are reported as unraisable. The runtime holds `callback`.
+   */
+  runGcCallback?(callback: ObjectId, phase: 'start' | 'stop', info: GcCallbackInfo): void;
+  /**
+   * GC-A13 with DEBUG_SAVEALL: `gc.garbage.append(id)`. Without this hook the object is
+   * held by the interpreter root `gc.garbage`.
+   */
+  saveGarbage?(id: ObjectId): void;
+  /** GC-D1, GC-D2: one line for stderr, without its newline. */
+  debugOutput?(line: string): void;
+}
 
-/** GC-C4 `gc_collect_generations`: the oldest generation over its threshold, with the 25 % rule for gen 2. */
+/** The collector's temporary references (Py_INCREF in finalize_garbage, delete_garbage ...). */
+const GC_TEMP: Holder = { kind: 'root', name: 'gc' };
+/** Where DEBUG_SAVEALL puts garbage when the interpreter has no `saveGarbage` hook. */
+export const GC_GARBAGE_ROOT: Holder = { kind: 'root', name: 'gc.garbage' };
+
+// ---------------------------------------------------------------------------------
+// The gc module's operations.
+
+/** `gc.collect(generation)` (gc_collect_impl): m + n (GC-R1), or 0 when already collecting (GC-R2). */
+export function gcCollect(rt: Runtime, generation: Generation = 2): number {
+  if (rt.collecting) return 0;
+  return withCollecting(rt, () => collectWithCallback(rt, generation, 'manual'));
+}
+
+/**
+ * GC-C4 `gc_collect_generations`, run by the allocation that pushed count[0] over its
+ * threshold (GC-C3): the oldest generation over its threshold, except that generation 2
+ * also needs long_lived_pending >= long_lived_total / 4.
+ */
 export function collectGenerations(rt: Runtime): number {
   const gc = rt.state.gc;
   for (const g of [2, 1, 0] as const) {
     if (gc.counts[g] > gc.thresholds[g]) {
       if (g === 2 && gc.longLivedPending < Math.floor(gc.longLivedTotal / 4)) continue;
-      return collectGeneration(rt, g, 'automatic');
+      return withCollecting(rt, () => collectWithCallback(rt, g, 'automatic'));
     }
   }
   return 0;
 }
 
-/** The referents `tp_traverse` visits, in its order (GC-M7). */
-export function traverse(obj: HeapObject): ObjectId[] {
-  const refs = obj.refs;
-  switch (kindInfo(obj.kind).release) {
-    case 'reverse': {
-      const out: ObjectId[] = [];
-      for (let i = refs.length - 1; i >= 0; i--) {
-        const r = refs[i];
-        if (r !== undefined) out.push(r.to);
-      }
-      return out;
-    }
-    case 'classLast': {
-      const out: ObjectId[] = [];
-      let cls: ObjectId | undefined;
-      for (const r of refs) {
-        if (r.slot === '__class__') cls = r.to;
-        else out.push(r.to);
-      }
-      if (cls !== undefined) out.push(cls);
-      return out;
-    }
-    case 'forward': {
-      if (obj.kind !== 'dict') return refs.map((r) => r.to);
-      // dict_traverse: per entry the value, then the key.
-      const out: ObjectId[] = [];
-      let key: ObjectId | undefined;
-      for (const r of refs) {
-        if (r.slot === 'key') key = r.to;
-        else {
-          out.push(r.to);
-          if (key !== undefined) out.push(key);
-          key = undefined;
-        }
-      }
-      if (key !== undefined) out.push(key);
-      return out;
-    }
+/** `gc.freeze()` (GC-M9). */
+export function freeze(rt: Runtime): void {
+  const lists = rt.state.gc.lists;
+  rt.emit({ type: 'GcFrozen', count: lists[0].length + lists[1].length + lists[2].length });
+}
+
+/** `gc.unfreeze()` (GC-M9). */
+export function unfreeze(rt: Runtime): void {
+  rt.emit({ type: 'GcUnfrozen', count: rt.state.gc.lists[3].length });
+}
+
+function withCollecting(rt: Runtime, run: () => number): number {
+  rt.collecting = true;
+  try {
+    return run();
+  } finally {
+    rt.collecting = false;
   }
 }
 
-/** `_PyObject_GC_MAY_BE_TRACKED`: a GC object that is not an exact tuple, or a tracked tuple. */
-function mayBeTracked(state: HeapState, id: ObjectId): boolean {
-  const obj = state.objects[id];
-  if (obj === undefined || !obj.gcType) return false;
-  if (obj.kind === 'tuple' && obj.pyType === 'tuple') return obj.gen !== NOT_TRACKED;
+/** gc_collect_with_callback: `start` callbacks, the collection, `stop` callbacks. */
+function collectWithCallback(rt: Runtime, g: Generation, reason: 'automatic' | 'manual'): number {
+  invokeGcCallbacks(rt, 'start', { generation: g, collected: 0, uncollectable: 0 });
+  const { collected, uncollectable } = collectMain(rt, g, reason);
+  invokeGcCallbacks(rt, 'stop', { generation: g, collected, uncollectable });
+  return collected + uncollectable;
+}
+
+/** invoke_gc_callback: each entry of `gc.callbacks`, held while it runs. */
+function invokeGcCallbacks(rt: Runtime, phase: 'start' | 'stop', info: GcCallbackInfo): void {
+  if (rt.hooks.gcCallbacks === undefined) return;
+  for (let i = 0; ; i++) {
+    const callback = rt.hooks.gcCallbacks()[i];
+    if (callback === undefined) return;
+    rt.incref(callback, GC_TEMP);
+    rt.emit({ type: 'GcCallbackRun', phase, callback });
+    rt.hooks.runGcCallback?.(callback, phase, info);
+    rt.decref(callback, GC_TEMP);
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// One collection.
+
+/** `gc_collect_main(generation)`: returns m (collected) and n (uncollectable). */
+function collectMain(
+  rt: Runtime,
+  g: Generation,
+  reason: 'automatic' | 'manual',
+): { collected: number; uncollectable: number } {
+  const state = rt.state;
+  const gc = state.gc;
+  const old: Generation = g < 2 ? ((g + 1) as Generation) : 2;
+  const debug = gc.debug;
+  const print = (line: string): void => rt.hooks.debugOutput?.(line);
+
+  // GC-A1: DEBUG_STATS start lines, before the counts change and the lists merge.
+  if ((debug & DEBUG_STATS) !== 0) {
+    print(`gc: collecting generation ${g}...`);
+    print(`gc: objects in each generation: ${gc.lists[0].length} ${gc.lists[1].length} ${gc.lists[2].length}`);
+    print(`gc: objects in permanent generation: ${gc.lists[3].length}`);
+  }
+
+  // GC-A2, GC-A3: counts (GC-C5), then the younger generations merged onto young's tail.
+  rt.emit({ type: 'GcStarted', generation: g, reason });
+
+  // GC-A4..A6: update_refs, subtract_refs, move_unreachable.
+  const found = deduceUnreachable(state, g, scratchOf(rt));
+  const { unreachable, revived, survivors } = found;
+  rt.emit({
+    type: 'GcUnreachableFound',
+    generation: g,
+    ids: found.unreachableIds,
+    ...(revived.length > 0 ? { revived } : {}),
+  });
+
+  // GC-A7: untrack_tuples over the survivors, head to tail (GC-T3).
+  for (const obj of survivors) {
+    if (isExact(obj, 'tuple') && obj.gen !== NOT_TRACKED && holdsNothingTrackable(state, obj)) {
+      rt.emit({ type: 'ObjectUntracked', id: obj.id });
+    }
+  }
+  // GC-A8: promotion. A full collection first untracks the dicts holding nothing
+  // trackable (GC-T5) and keeps its survivors; GC-C6 is applied by the event.
+  if (g === 2) {
+    for (const obj of survivors) {
+      if (isExact(obj, 'dict') && obj.gen !== NOT_TRACKED && holdsNothingTrackable(state, obj)) {
+        rt.emit({ type: 'ObjectUntracked', id: obj.id });
+      }
+    }
+  }
+  rt.emit({ type: 'GcSurvivorsPromoted', from: g, to: old, count: gc.lists[g].length });
+
+  // GC-A9: legacy (tp_del) finalizers are not modelled: nothing is uncollectable.
+  const n = 0;
+
+  // GC-D1: DEBUG_COLLECTABLE, in list order, before weakref handling.
+  if ((debug & DEBUG_COLLECTABLE) !== 0) {
+    for (const obj of unreachable) print(`gc: collectable ${describe(obj)}`);
+  }
+
+  // GC-A10: weak references to garbage cleared, then the callbacks that are due.
+  const weakrefs = handleWeakrefs(rt, unreachable, old);
+
+  // GC-A11: finalize_garbage, in list order, each object at most once (PEP 442).
+  const finalized = found.mayFinalize && finalizeGarbage(rt, unreachable);
+
+  // GC-A12: handle_resurrected_objects. Without Python code having run since
+  // move_unreachable, nothing can have changed, so the second pass is skipped.
+  if (finalized || weakrefs.called) {
+    const { survivors } = deduceUnreachable(state, UNREACHABLE_LIST, scratchOf(rt));
+    if (survivors.length > 0) rt.emit({ type: 'GcResurrected', ids: survivors.map((obj) => obj.id) });
+  }
+
+  // GC-A13: delete_garbage. m counts final_unreachable before clearing, plus the
+  // weakrefs that died right after their callback.
+  const m = gc.lists[UNREACHABLE_LIST].length + weakrefs.numFreed;
+  deleteGarbage(rt, old);
+
+  // GC-A14: DEBUG_UNCOLLECTABLE would list the uncollectable objects (none); the done line.
+  if ((debug & DEBUG_STATS) !== 0) print(`gc: done, ${m + n} unreachable, ${n} uncollectable, 0.0000s elapsed`);
+
+  // GC-A15: nothing to do (no legacy finalizers). GC-A16: a full collection empties the
+  // free lists (freelists.ts). GC-A17: statistics.
+  if (g === 2) rt.clearFreeLists(); // GC-A16, FL-3 (freelists.ts)
+  rt.emit({ type: 'GcFinished', generation: g, collected: m, uncollectable: n });
+  return { collected: m, uncollectable: n };
+}
+
+/** `<TYPENAME 0xADDRESS>` as debug_cycle prints it (`%p`). */
+const describe = (obj: HeapObject): string => `<${obj.pyType} 0x${obj.addr.toString(16)}>`;
+
+const isExact = (obj: HeapObject, type: 'tuple' | 'dict'): boolean => obj.kind === type && obj.pyType === type;
+
+/** No item (tuple) or key/value (dict) may be tracked: _PyTuple_MaybeUntrack, _PyDict_MaybeUntrack. */
+function holdsNothingTrackable(state: HeapState, obj: HeapObject): boolean {
+  for (const r of obj.refs) if (mayBeTracked(state, r.to)) return false;
   return true;
 }
 
-/** GC-A4..A6: split `young` into what is reachable from outside and the unreachable rest. */
-function deduceUnreachable(
-  state: HeapState,
-  young: readonly ObjectId[],
-): { unreachable: ObjectId[]; revived: ObjectId[]; survivors: ObjectId[] } {
-  // update_refs: gc_refs = refcount; every member is COLLECTING.
-  const gcRefs = new Map<ObjectId, number>();
-  for (const id of young) gcRefs.set(id, state.objects[id]?.refcount ?? 0);
-  // subtract_refs: references from inside young do not count.
-  for (const id of young) {
-    const obj = state.objects[id];
-    if (obj === undefined) continue;
-    for (const to of traverse(obj)) {
-      const n = gcRefs.get(to);
-      if (n !== undefined) gcRefs.set(to, n - 1);
+/** `_PyObject_GC_MAY_BE_TRACKED`: a GC object that is not an exact tuple, or a tracked tuple. */
+export function mayBeTracked(state: HeapState, id: ObjectId): boolean {
+  const obj = state.objects[id];
+  if (obj === undefined || !obj.gcType) return false;
+  if (isExact(obj, 'tuple')) return obj.gen !== NOT_TRACKED;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------
+// GC-A10: handle_weakrefs.
+
+/**
+ * Clear every weakref to an unreachable object (and every unreachable weakref) before
+ * any Python code runs; then call the callbacks of the cleared weakrefs that are not
+ * garbage themselves, each held by a temporary reference: if it is still alive after
+ * its callback it moves to `old`, else it counts in num_freed.
+ */
+function handleWeakrefs(
+  rt: Runtime,
+  unreachable: readonly HeapObject[],
+  old: Generation,
+): { numFreed: number; called: boolean } {
+  const state = rt.state;
+  const table = state.weakrefs;
+  if (table === undefined) return { numFreed: 0, called: false };
+  const toCall: ObjectId[] = [];
+  for (const { id: op } of unreachable) {
+    // A weakref that is garbage is cleared: its callback must never run.
+    const own = Object.hasOwn(table.referent, op) ? table.referent[op] : undefined;
+    if (own !== undefined && own !== NO_OBJECT) {
+      rt.emit({ type: 'GcWeakrefCleared', weakref: op, referent: own as ObjectId, callback: false });
     }
-  }
-  // move_unreachable: one cursor over young; revived objects go to its tail.
-  const order = [...young];
-  const collecting = new Set(young);
-  const tentative = new Set<ObjectId>();
-  const revived: ObjectId[] = [];
-  for (let i = 0; i < order.length; i++) {
-    const id = order[i] as ObjectId;
-    if ((gcRefs.get(id) ?? 0) > 0) {
-      const obj = state.objects[id];
-      if (obj !== undefined) {
-        for (const to of traverse(obj)) {
-          if (!collecting.has(to)) continue;
-          if (tentative.has(to)) {
-            tentative.delete(to);
-            order.push(to);
-            revived.push(to);
-            gcRefs.set(to, 1);
-          } else if (gcRefs.get(to) === 0) gcRefs.set(to, 1);
-        }
+    const list = Object.hasOwn(table.list, op) ? table.list[op] : undefined;
+    if (list === undefined) continue;
+    for (const wr of [...list]) {
+      const due = weakrefCallback(state, wr) !== undefined && rt.object(wr).gen !== UNREACHABLE_LIST;
+      rt.emit({ type: 'GcWeakrefCleared', weakref: wr, referent: op, callback: due });
+      if (due) {
+        rt.incref(wr, GC_TEMP);
+        toCall.push(wr);
       }
-      collecting.delete(id);
+    }
+  }
+  let numFreed = 0;
+  for (const wr of toCall) {
+    const callback = weakrefCallback(state, wr);
+    if (callback !== undefined) runWeakrefCallback(rt, wr, callback);
+    rt.decref(wr, GC_TEMP);
+    if (rt.isAlive(wr)) rt.emit({ type: 'GcObjectsMoved', ids: [wr], to: old });
+    else numFreed += 1;
+  }
+  return { numFreed, called: toCall.length > 0 };
+}
+
+// ---------------------------------------------------------------------------------
+// GC-A11: finalize_garbage.
+
+/**
+ * `__del__` of every unreachable object that has one and has not run it, in list order.
+ * An object that left the unreachable list meanwhile (freed by a finalizer breaking its
+ * cycle, or resurrected by its own dealloc) is skipped. Returns whether any ran.
+ */
+function finalizeGarbage(rt: Runtime, unreachable: readonly HeapObject[]): boolean {
+  let ran = false;
+  for (const obj of unreachable) {
+    // Freed objects are untracked: `gen` also says the object is alive.
+    if (obj.gen !== UNREACHABLE_LIST || obj.finalized || !mayHaveFinalizer(obj.kind)) continue;
+    const id = obj.id;
+    if (!rt.hooks.hasFinalizer(id)) continue;
+    ran = true;
+    rt.incref(id, GC_TEMP);
+    rt.emit({ type: 'GcFinalizerRun', id });
+    rt.hooks.runFinalizer(id);
+    rt.decref(id, GC_TEMP);
+  }
+  return ran;
+}
+
+/** Instances (the kinds whose dealloc is subtype_dealloc) are the ones whose type may define `__del__`. */
+let lastKind = '';
+let lastMayHaveFinalizer = false;
+function mayHaveFinalizer(kind: string): boolean {
+  if (kind !== lastKind) {
+    lastKind = kind;
+    lastMayHaveFinalizer = kindInfo(kind).release === 'classLast';
+  }
+  return lastMayHaveFinalizer;
+}
+
+// ---------------------------------------------------------------------------------
+// GC-A13: delete_garbage.
+
+/**
+ * Repeatedly take the head of the unreachable list: with DEBUG_SAVEALL append it to
+ * `gc.garbage`, else `tp_clear` it under a temporary reference (the refcount cascade
+ * frees the cycle). If it is still the head afterwards, it lives on in `old`.
+ */
+function deleteGarbage(rt: Runtime, old: Generation): void {
+  const state = rt.state;
+  const list = state.gc.lists[UNREACHABLE_LIST];
+  const saveAll = (state.gc.debug & DEBUG_SAVEALL) !== 0;
+  for (let head = list.head; head !== NO_OBJECT; head = list.head) {
+    const id = head as ObjectId;
+    const obj = rt.object(id);
+    if (saveAll) {
+      if (rt.hooks.saveGarbage !== undefined) rt.hooks.saveGarbage(id);
+      else rt.incref(id, GC_GARBAGE_ROOT);
     } else {
-      tentative.add(id);
+      const keeps = clearKeeps(obj);
+      if (keeps !== 'none') {
+        rt.emit({ type: 'GcObjectCleared', id });
+        rt.incref(id, GC_TEMP);
+        const reverse = kindInfo(obj.kind).release === 'reverse';
+        if (keeps === keepNothing) clearAll(rt, obj, reverse);
+        else rt.releaseAll(id, reverse ? 'reverse' : 'forward', keeps);
+        rt.decref(id, GC_TEMP);
+      }
+    }
+    if (list.head === id) rt.emit({ type: 'GcObjectsMoved', ids: [id], to: old });
+  }
+}
+
+/** tp_clear that drops everything, in the type's release order (what releaseAll does, without a filter). */
+function clearAll(rt: Runtime, obj: HeapObject, reverse: boolean): void {
+  const refs = obj.refs;
+  const id = obj.id;
+  if (reverse) {
+    for (let at = refs.length - 1; at >= 0; at = refs.length - 1) {
+      const ref = refs[at] as { slot: string; to: ObjectId };
+      rt.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at });
+    }
+  } else {
+    for (let ref = refs[0]; ref !== undefined; ref = refs[0]) {
+      rt.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at: 0 });
     }
   }
-  // Objects enter `unreachable` only in the first pass over young, so in young's order.
-  const unreachable = young.filter((id) => tentative.has(id));
-  return { unreachable, revived, survivors: survivorsInListOrder(young, revived, tentative) };
 }
 
-/** Survivors after move_unreachable: never-tentative objects in order, then the revived ones. */
-function survivorsInListOrder(
-  young: readonly ObjectId[],
-  revived: readonly ObjectId[],
-  tentative: ReadonlySet<ObjectId>,
-): ObjectId[] {
-  const revivedSet = new Set(revived);
-  const out = young.filter((id) => !tentative.has(id) && !revivedSet.has(id));
-  for (const id of revived) out.push(id);
-  return out;
-}
+const keepClass = (slot: string): boolean => slot === '__class__';
+const keepFunctionCode = (slot: string): boolean => slot === '__code__' || slot === '__name__' || slot === '__qualname__';
+const keepNothing = (): boolean => false;
 
-/** Objects of `set` still referenced from outside it, and everything they reach inside it (GC-A12). */
-function externallyReachable(state: HeapState, set: readonly ObjectId[]): ObjectId[] {
-  const members = new Set(set);
-  const gcRefs = new Map<ObjectId, number>();
-  for (const id of set) gcRefs.set(id, state.objects[id]?.refcount ?? 0);
-  for (const id of set) {
-    const obj = state.objects[id];
-    if (obj === undefined) continue;
-    for (const to of traverse(obj)) {
-      const n = gcRefs.get(to);
-      if (n !== undefined) gcRefs.set(to, n - 1);
-    }
-  }
-  const alive = new Set<ObjectId>();
-  const work = set.filter((id) => (gcRefs.get(id) ?? 0) > 0);
-  for (let id = work.pop(); id !== undefined; id = work.pop()) {
-    if (alive.has(id)) continue;
-    alive.add(id);
-    const obj = state.objects[id];
-    if (obj === undefined) continue;
-    for (const to of traverse(obj)) if (members.has(to) && !alive.has(to)) work.push(to);
-  }
-  return set.filter((id) => alive.has(id));
-}
-
-/** Which references `tp_clear` drops (GC-A13); tuples and bound methods have no tp_clear. */
+/**
+ * Which references `tp_clear` keeps: tuples and bound methods have no tp_clear;
+ * subtype_clear keeps the class; func_clear keeps code, name and qualname; list_clear,
+ * dict_tp_clear, set_clear, cell_clear, gc_clear (weakref: its callback) drop all.
+ */
 function clearKeeps(obj: HeapObject): ((slot: string) => boolean) | 'none' {
   switch (obj.kind) {
     case 'tuple':
@@ -196,91 +430,204 @@ function clearKeeps(obj: HeapObject): ((slot: string) => boolean) | 'none' {
     case 'instance':
     case 'slotted':
     case 'exception':
-      return (slot) => slot === '__class__';
+      return keepClass;
     case 'function':
-      return (slot) => slot === '__code__' || slot === '__name__' || slot === '__qualname__';
+      return keepFunctionCode;
     default:
-      return () => false;
+      return keepNothing;
   }
 }
 
-/** `gc_collect_main(generation)`; returns m + n (GC-R1). */
-export function collectGeneration(rt: Runtime, generation: 0 | 1 | 2, reason: 'automatic' | 'manual'): number {
-  const state = rt.state;
-  const g = generation;
-  const older = Math.min(g + 1, 2) as 0 | 1 | 2;
-  rt.hooks.runCallbacks?.('start', { generation: g, collected: 0, uncollectable: 0 });
+// ---------------------------------------------------------------------------------
+// GC-A4..A6: deduce_unreachable.
 
-  // GC-A2, GC-A3: counts, then the younger generations merged onto the tail of young.
-  rt.emit({ type: 'GcStarted', generation: g, reason });
-  const young = listMembers(state, g);
+const COLLECTING = 1;
+const TENTATIVELY_UNREACHABLE = 2;
 
-  // GC-A4..A6: update_refs, subtract_refs, move_unreachable.
-  const { unreachable, revived, survivors } = deduceUnreachable(state, young);
-  rt.emit({ type: 'GcUnreachableFound', generation: g, ids: unreachable, ...(revived.length > 0 ? { revived } : {}) });
+/**
+ * Scratch of a collection, by object id: gc_refs and the COLLECTING / tentatively
+ * unreachable flags (what CPython keeps in `_gc_prev` and the low bit of `_gc_next`).
+ * Not heap state: it is empty (all flags clear) between collections. One per runtime,
+ * grown as ids grow, so a collection costs time in proportion to what it examines.
+ */
+class Scratch {
+  refs = new Int32Array(0);
+  flags = new Uint8Array(0);
 
-  // GC-A7: untrack_tuples over the survivors, head to tail (GC-T3).
-  for (const id of survivors) {
-    const obj = state.objects[id];
-    if (obj === undefined || obj.kind !== 'tuple' || obj.pyType !== 'tuple') continue;
-    if (obj.refs.every((r) => !mayBeTracked(state, r.to))) rt.emit({ type: 'ObjectUntracked', id });
+  fit(maxId: number): void {
+    if (maxId < this.flags.length) return;
+    const size = Math.max(maxId + 1, 2 * this.flags.length, 1024);
+    this.refs = new Int32Array(size);
+    this.flags = new Uint8Array(size);
   }
-  // GC-A8: promotion; a full collection first untracks dicts holding nothing trackable (GC-T5).
-  if (g === 2) {
-    for (const id of survivors) {
-      const obj = state.objects[id];
-      if (obj === undefined || obj.kind !== 'dict' || obj.pyType !== 'dict' || obj.gen === NOT_TRACKED) continue;
-      if (obj.refs.every((r) => !mayBeTracked(state, r.to))) rt.emit({ type: 'ObjectUntracked', id });
+}
+
+const scratches = new WeakMap<Runtime, Scratch>();
+
+function scratchOf(rt: Runtime): Scratch {
+  let s = scratches.get(rt);
+  if (s === undefined) {
+    s = new Scratch();
+    scratches.set(rt, s);
+  }
+  return s;
+}
+
+interface Deduced {
+  /** The garbage, in list order (objects enter it only during the first pass over `base`). */
+  readonly unreachable: HeapObject[];
+  /** Their ids, in the same order. */
+  readonly unreachableIds: ObjectId[];
+  /** Objects first found tentatively unreachable, then moved back to the tail, in that order. */
+  readonly revived: ObjectId[];
+  /** `base` after move_unreachable: never-tentative objects in order, then the revived ones. */
+  readonly survivors: HeapObject[];
+  /** Some member is an instance, whose class may define `__del__`. */
+  readonly mayFinalize: boolean;
+}
+
+/**
+ * deduce_unreachable(base): which objects of the list `list` (head to tail) are
+ * reachable from outside it. Also used by handle_resurrected_objects with the
+ * unreachable list. Reads the state only; the caller emits what it found.
+ */
+function deduceUnreachable(state: HeapState, list: GcListIndex, scratch: Scratch): Deduced {
+  const objects = state.objects;
+  scratch.fit(state.allocated);
+  const { refs, flags } = scratch;
+  const size = state.gc.lists[list].length;
+  // The members, and their ids in a typed array: the later passes read ids, not objects.
+  const base: HeapObject[] = new Array<HeapObject>(size);
+  const baseIds = new Int32Array(size);
+
+  // update_refs, while walking the list: gc_refs = refcount; every member is COLLECTING.
+  let n = 0;
+  for (let cur = state.gc.lists[list].head; cur !== NO_OBJECT; ) {
+    const obj = objects[cur];
+    if (obj === undefined || n >= size) throw new Defect(`gc list ${list} is broken at #${cur}`);
+    base[n] = obj;
+    baseIds[n++] = cur;
+    refs[cur] = obj.refcount;
+    flags[cur] = COLLECTING;
+    cur = obj.gcNext;
+  }
+  if (n !== size) throw new Defect(`gc list ${list} has ${n} members, not ${size}`);
+
+  // subtract_refs: references from inside the set do not count. Visiting every held
+  // reference is tp_traverse as far as GC objects go (only keys that are strs are skipped
+  // by a str-keyed dict's traverse, and strs are never members).
+  let mayFinalize = false;
+  for (let i = 0; i < size; i++) {
+    const obj = base[i] as HeapObject;
+    const out = obj.refs;
+    for (let j = 0; j < out.length; j++) {
+      const to = (out[j] as { to: ObjectId }).to;
+      if ((flags[to] as number) & COLLECTING) refs[to] = (refs[to] as number) - 1;
     }
-  }
-  rt.emit({ type: 'GcSurvivorsPromoted', from: g, to: older, count: state.gc.lists[g].length });
-
-  // GC-A10: weak references to the garbage are cleared and callbacks run before any finalizer.
-  const numFreed = rt.hooks.handleWeakrefs?.(unreachable) ?? 0;
-
-  // GC-A11: finalize_garbage, in list order, each object at most once (PEP 442).
-  let finalized = false;
-  for (const id of listMembers(state, UNREACHABLE_LIST)) {
-    const obj = state.objects[id];
-    if (obj === undefined || obj.finalized || !rt.hooks.hasFinalizer(id)) continue;
-    finalized = true;
-    const temp: Holder = { kind: 'root', name: 'gc' };
-    rt.emit({ type: 'RefIncremented', id, holder: temp });
-    rt.emit({ type: 'GcFinalizerRun', id });
-    rt.hooks.runFinalizer(id);
-    rt.decref(id, temp);
+    if (!mayFinalize && mayHaveFinalizer(obj.kind)) mayFinalize = true;
   }
 
-  // GC-A12: handle_resurrected_objects: what a finalizer made reachable survives.
-  if (finalized) {
-    const resurrected = externallyReachable(state, listMembers(state, UNREACHABLE_LIST));
-    if (resurrected.length > 0) rt.emit({ type: 'GcResurrected', ids: resurrected });
-  }
-
-  // GC-A13: delete_garbage, head first; tp_clear breaks the cycles and refcounting frees them.
-  const finalUnreachable = listMembers(state, UNREACHABLE_LIST);
-  const m = finalUnreachable.length + numFreed;
-  const saveAll = (state.gc.debug & DEBUG_SAVEALL) !== 0;
-  for (let head = state.gc.lists[UNREACHABLE_LIST].head; head !== 0; head = state.gc.lists[UNREACHABLE_LIST].head) {
-    const id = head as ObjectId;
-    const obj = rt.object(id);
-    if (saveAll) {
-      rt.hooks.saveGarbage?.(id);
+  // move_unreachable: one cursor over base; revived objects are appended to its tail.
+  // Invariant: everything left of the cursor is reachable and no longer COLLECTING.
+  const survivors: HeapObject[] = [];
+  const revived: ObjectId[] = [];
+  const visitReachable = (to: ObjectId): void => {
+    const f = flags[to] as number;
+    if ((f & COLLECTING) === 0) return; // outside the set, or already scanned
+    if ((f & TENTATIVELY_UNREACHABLE) !== 0) {
+      flags[to] = COLLECTING;
+      refs[to] = 1;
+      revived.push(to);
+    } else if (refs[to] === 0) {
+      refs[to] = 1;
+    }
+  };
+  let tentative = 0;
+  for (let i = 0; i < size; i++) {
+    const id = baseIds[i] as number;
+    if ((refs[id] as number) > 0) {
+      const obj = base[i] as HeapObject;
+      survivors.push(obj);
+      if (obj.refs.length > 0) visitReferents(obj, visitReachable);
+      flags[id] = 0;
     } else {
-      const keeps = clearKeeps(obj);
-      if (keeps !== 'none') {
-        const temp: Holder = { kind: 'root', name: 'gc' };
-        rt.emit({ type: 'GcObjectCleared', id });
-        rt.incref(id, temp);
-        rt.releaseAll(id, kindInfo(obj.kind).release === 'reverse' ? 'reverse' : 'forward', keeps);
-        rt.decref(id, temp);
-      }
+      flags[id] = COLLECTING | TENTATIVELY_UNREACHABLE;
+      tentative += 1;
     }
-    if (state.gc.lists[UNREACHABLE_LIST].head === id) rt.emit({ type: 'GcObjectsMoved', ids: [id], to: older });
+  }
+  for (let i = 0; i < revived.length; i++) {
+    const obj = objects[revived[i] as ObjectId] as HeapObject;
+    survivors.push(obj);
+    visitReferents(obj, visitReachable);
+    flags[obj.id] = 0;
   }
 
-  // GC-A17: statistics, and the value returned.
-  rt.emit({ type: 'GcFinished', generation: g, collected: m, uncollectable: 0 });
-  rt.hooks.runCallbacks?.('stop', { generation: g, collected: m, uncollectable: 0 });
-  return m;
+  // Objects entered `unreachable` in base order and the revived ones left it.
+  const count = tentative - revived.length;
+  const unreachable = new Array<HeapObject>(count);
+  const unreachableIds = new Array<ObjectId>(count);
+  let k = 0;
+  for (let i = 0; i < size; i++) {
+    const id = baseIds[i] as number;
+    if ((flags[id] as number) & TENTATIVELY_UNREACHABLE) {
+      unreachable[k] = base[i] as HeapObject;
+      unreachableIds[k++] = id as ObjectId;
+    }
+    flags[id] = 0;
+  }
+  return { unreachable, unreachableIds, revived, survivors, mayFinalize };
+}
+
+// ---------------------------------------------------------------------------------
+// tp_traverse.
+
+/**
+ * Call `visit` on each object `tp_traverse` visits, in its order (GC-M7): list and tuple
+ * items last to first; dict entries value then key (values only when `skipKeys`, a table
+ * of str keys); an instance's attributes then its class; everything else in the order
+ * held (a weakref: its callback, never its referent).
+ */
+export function visitReferents(obj: HeapObject, visit: (to: ObjectId) => void, skipKeys = false): void {
+  const refs = obj.refs;
+  switch (kindInfo(obj.kind).release) {
+    case 'reverse':
+      for (let i = refs.length - 1; i >= 0; i--) visit((refs[i] as { to: ObjectId }).to);
+      return;
+    case 'classLast': {
+      let cls: ObjectId | undefined;
+      for (const r of refs) {
+        if (r.slot === '__class__') cls = r.to;
+        else visit(r.to);
+      }
+      if (cls !== undefined) visit(cls);
+      return;
+    }
+    case 'forward': {
+      if (obj.kind !== 'dict') {
+        for (const r of refs) visit(r.to);
+        return;
+      }
+      // dict_traverse: per entry the value, then the key.
+      let key: ObjectId | undefined;
+      for (const r of refs) {
+        if (r.slot === 'key') {
+          if (key !== undefined && !skipKeys) visit(key);
+          key = r.to;
+        } else {
+          visit(r.to);
+          if (key !== undefined && !skipKeys) visit(key);
+          key = undefined;
+        }
+      }
+      if (key !== undefined && !skipKeys) visit(key);
+      return;
+    }
+  }
+}
+
+/** The referents `tp_traverse` visits, in its order (GC-M7; gcApi.ts has the str-key rule). */
+export function traverse(obj: HeapObject): ObjectId[] {
+  const out: ObjectId[] = [];
+  visitReferents(obj, (to) => out.push(to));
+  return out;
 }

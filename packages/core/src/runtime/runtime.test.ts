@@ -86,6 +86,7 @@ describe('reference counts (RC-1, RC-2)', () => {
   it('frees an object exactly when its count reaches zero', () => {
     const { rt, frame } = setup();
     const x = rt.allocate(intSpec(1000), varOf(frame, 'x'));
+    const addr = rt.object(x).addr;
     rt.incref(x, stackOf(frame));
     rt.incref(x, varOf(frame, 'y'));
     expect(rt.refcount(x)).toBe(3);
@@ -99,10 +100,11 @@ describe('reference counts (RC-1, RC-2)', () => {
 
     rt.decref(x, varOf(frame, 'y'));
     expect(rt.isAlive(x)).toBe(false);
-    expect(logOf(rt).slice(-3)).toEqual([
+    expect(logOf(rt).slice(-4)).toEqual([
       { type: 'RefDecremented', id: x, holder: varOf(frame, 'y') },
       { type: 'DeallocStarted', id: x },
       { type: 'ObjectFreed', id: x, to: 'allocator' },
+      { type: 'BlockFreed', addr, size: 28, owner: x }, // an int has no pre-header: its block is at id(x)
     ]);
     expect(rt.state.live).toBe(0);
   });
@@ -141,9 +143,12 @@ describe('reference counts (RC-1, RC-2)', () => {
   it('throws a Defect on a decref below zero', () => {
     const bogus: Holder = { kind: 'root', name: 'bogus' };
     // During its dealloc the object is still in the heap with a count of zero.
-    const rt: Runtime = new Runtime({ hooks: { clearWeakrefs: (id) => rt.decref(id, bogus) } });
+    // A weakref callback runs inside the list's dealloc (RC-14 step 3) and drops it once more.
+    const rt: Runtime = new Runtime({ hooks: { runWeakrefCallback: () => rt.decref(l, bogus) } });
     const frame = rt.enterFrame('<module>');
     const l = rt.allocate(listSpec, varOf(frame, 'l'));
+    const callback = rt.allocate(listSpec, varOf(frame, 'callback'));
+    rt.newWeakref(l, callback, varOf(frame, 'r'));
     const error = thrownBy(() => rt.decref(l, varOf(frame, 'l')));
     expect(error).toBeInstanceOf(Defect);
     expect(String(error)).toMatch(/negative refcount on #\d+ \(list\)/);

@@ -29,9 +29,9 @@
  *   RefDecremented l (frame var l) -> 0 -> DeallocStarted l, ObjectUntracked l,
  *   RefDecremented D(2) (l.item@1) -> 0 -> ... D(2) freed, then D(1), then ObjectFreed l.
  *
- * Simplifications: memory placement is a simple LIFO block allocator per 16-byte size
- * class (pymalloc's pools and arenas are modelled separately); free lists are not
- * modelled here.
+ * Memory: where each object and buffer lives (free lists, pymalloc, the system
+ * allocator) is decided in objectMemory.ts, pymalloc.ts and freelists.ts; the runtime
+ * calls them from `allocate`, `setBuffer` and the end of a dealloc.
  */
 import { Subject } from 'rxjs';
 import { Defect } from '../errors.js';
@@ -40,15 +40,18 @@ import {
   frameId,
   objectId,
   type FrameId,
-  type FreeTarget,
   type Holder,
   type MemEvent,
   type ObjectAllocated,
   type ObjectId,
 } from '../events.js';
-import { emptyHeap, NOT_TRACKED, sizeClassOf, type HeapObject, type HeapState } from '../state.js';
-import { collectGeneration, collectGenerations, type GcHooks } from './gc.js';
+import { emptyHeap, NOT_TRACKED, type HeapObject, type HeapState } from '../state.js';
+import { formatMallocStats } from '../views/mallocStats.js';
+import { clearFreeLists } from './freelists.js';
+import { placeObject, releaseObjectMemory, setBuffer } from './objectMemory.js';
+import { collectGenerations, freeze, gcCollect, unfreeze, type GcHooks, type Generation } from './gc.js';
 import { kindInfo } from './kinds.js';
+import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent } from './weakref.js';
 
 /** `_PyTrash_UNWIND_LEVEL` (Include/cpython/object.h, 3.11). */
 export const TRASH_UNWIND_LEVEL = 50;
@@ -59,8 +62,6 @@ export interface RuntimeHooks extends GcHooks {
   hasFinalizer(id: ObjectId): boolean;
   /** Run the object's `__del__`. Resurrection is seen in the refcount afterwards. */
   runFinalizer(id: ObjectId): void;
-  /** Clear the weak references to an object being deallocated and call their callbacks (RC-14 step 3). */
-  clearWeakrefs(id: ObjectId): void;
   /** The object's memory was released; the interpreter forgets its value. */
   freed(id: ObjectId): void;
 }
@@ -68,7 +69,6 @@ export interface RuntimeHooks extends GcHooks {
 const noHooks: RuntimeHooks = {
   hasFinalizer: () => false,
   runFinalizer: () => undefined,
-  clearWeakrefs: () => undefined,
   freed: () => undefined,
 };
 
@@ -95,7 +95,15 @@ export interface ObjectSpec {
   readonly alloc?: number;
   readonly repr: string;
   readonly base?: number;
+  /**
+   * `false`: allocated by tp_alloc, never from a free list (`list()`, `dict()` calls).
+   * Otherwise the runtime takes an exact float, list, dict or 1..19-tuple from its free list when it can.
+   */
   readonly fromFreelist?: boolean;
+  /** A tuple's length (the tuple free lists are per length); derived from `size` when absent. */
+  readonly items?: number;
+  /** Statically allocated (no memory is taken or freed); default: the spec has a `base` (RC-8, RC-9). */
+  readonly static?: boolean;
   /** Track at creation even when the kind is not (or not track when it is). */
   readonly track?: boolean;
 }
@@ -108,6 +116,8 @@ export class Runtime {
   private trashNesting = 0;
   private readonly trashLater: ObjectId[] = [];
   private readonly maxEvents: number;
+  /** `gcstate->collecting`: a collection (with its gc.callbacks) is running (gc.ts). */
+  collecting = false;
 
   constructor(options: RuntimeOptions = {}) {
     this.state = options.state ?? emptyHeap();
@@ -120,7 +130,7 @@ export class Runtime {
   emit(event: MemEvent): void {
     applyEvent(this.state, event);
     this.log?.push(event);
-    this.events$.next(event);
+    if (this.events$.observed) this.events$.next(event); // Subject.next costs even with no subscriber
     if (this.state.seq >= this.maxEvents)
       throw new EventBudgetExceeded(`stopped after ${this.maxEvents} events (--max-events)`);
   }
@@ -138,22 +148,16 @@ export class Runtime {
   // -------------------------------------------------------------------------------
   // Allocation.
 
-  /** The address for a new block: the last freed block of its size class, else fresh memory. */
-  decideAddress(bytes: number): number {
-    const mem = this.state.memory;
-    const free = mem.free[sizeClassOf(bytes)];
-    const last = free?.[free.length - 1];
-    return last ?? mem.nextAddr;
-  }
-
   /**
-   * A new object with one reference owned by `holder` (RC-1). A GC object counts towards
-   * `count[0]` (GC-C1) and may trigger an automatic collection inside the allocation,
-   * before it is tracked (GC-C3).
+   * A new object with one reference owned by `holder` (RC-1). Its memory comes first (a
+   * free list, pymalloc or the system allocator: objectMemory.ts). A GC object not taken
+   * from a free list counts towards `count[0]` (GC-C1) and may trigger an automatic
+   * collection inside the allocation, before it is tracked (GC-C3).
    */
   allocate(spec: ObjectSpec, holder: Holder): ObjectId {
     const id = objectId(this.state.allocated + 1);
     const info = kindInfo(spec.kind);
+    const { addr, fromFreelist } = placeObject(this, spec, id, info.gc);
     const event: ObjectAllocated = {
       type: 'ObjectAllocated',
       id,
@@ -161,15 +165,15 @@ export class Runtime {
       kind: spec.kind,
       size: spec.size,
       ...(spec.alloc !== undefined && spec.alloc !== spec.size ? { alloc: spec.alloc } : {}),
-      addr: this.decideAddress(spec.alloc ?? spec.size),
+      addr,
       gc: info.gc,
-      ...(spec.fromFreelist === true ? { fromFreelist: true } : {}),
+      ...(fromFreelist ? { fromFreelist: true } : {}),
       ...(spec.base !== undefined ? { base: spec.base } : {}),
       repr: spec.repr,
       holder,
     };
     this.emit(event);
-    if (info.gc && spec.fromFreelist !== true) this.maybeCollect();
+    if (info.gc && !fromFreelist) this.maybeCollect();
     if (spec.track ?? info.trackedAtCreation) this.emit({ type: 'ObjectTracked', id });
     return id;
   }
@@ -254,8 +258,8 @@ export class Runtime {
     if (info.release === 'classLast' && !obj.finalized && this.hooks.hasFinalizer(id)) {
       if (this.finalizeFromDealloc(id)) return;
     }
-    // Step 3: weak references cleared, their callbacks called.
-    if (info.gc) this.hooks.clearWeakrefs(id);
+    // Step 3: weak references cleared, their callbacks called (weakref.ts).
+    clearWeakrefsAtDealloc(this, id);
     // Step 4: what the object holds, in its type's order (RC-13). An instance keeps
     // its class reference until after its memory is freed (subtype_dealloc's `type`).
     const classLast = info.release === 'classLast';
@@ -264,7 +268,7 @@ export class Runtime {
     const typeRef: Holder = { kind: 'root', name: 'dealloc' };
     if (cls !== undefined) this.move(cls.to, { kind: 'object', owner: id, slot: '__class__' }, typeRef);
     // Step 5: the memory goes back.
-    this.emit({ type: 'ObjectFreed', id, to: this.decideFreeTarget(obj) });
+    releaseObjectMemory(this, obj); // buffers, then ObjectFreed, then the block (free list or allocator)
     this.hooks.freed(id);
     // Step 6: the class reference.
     if (cls !== undefined) this.decref(cls.to, typeRef);
@@ -312,9 +316,29 @@ export class Runtime {
     }
   }
 
-  /** Where a dead object's memory goes. Free lists are decided by the pymalloc model. */
-  decideFreeTarget(_obj: HeapObject): FreeTarget {
-    return 'allocator';
+  // -------------------------------------------------------------------------------
+  // Memory (objectMemory.ts, freelists.ts, pymalloc.ts do the work).
+
+  /**
+   * Allocate (first call), resize (new size) or free (0 bytes) the separate buffer `name`
+   * of a live object: `items` (a list's item array, resized by realloc, PM-10), `keys` (a
+   * dict's keys table), `table` (a set's table beyond 8 slots), `values` (an instance's
+   * values array). A dealloc releases the buffers still held. `sys.getsizeof` is set
+   * separately with `resize`.
+   */
+  setBuffer(owner: ObjectId, name: string, bytes: number): void {
+    this.object(owner);
+    setBuffer(this, owner, name, bytes);
+  }
+
+  /** GC-A16, FL-3: a full collection empties the free lists (gc.ts calls this). */
+  clearFreeLists(): void {
+    clearFreeLists(this);
+  }
+
+  /** The text `sys._debugmallocstats()` writes to stderr (PM-14), from the current state. */
+  debugMallocStats(): string {
+    return formatMallocStats(this.state);
   }
 
   // -------------------------------------------------------------------------------
@@ -369,22 +393,57 @@ export class Runtime {
   /** GC-C3: the automatic trigger, run inside a GC allocation. */
   private maybeCollect(): void {
     const gc = this.state.gc;
-    if (gc.enabled && gc.thresholds[0] !== 0 && gc.collecting < 0 && gc.counts[0] > gc.thresholds[0]) {
+    if (gc.enabled && gc.thresholds[0] !== 0 && !this.collecting && gc.counts[0] > gc.thresholds[0]) {
       collectGenerations(this);
     }
   }
 
-  /** `gc.collect(generation)`: returns the number of unreachable objects found (GC-R1). */
-  collect(generation: 0 | 1 | 2 = 2): number {
-    if (this.state.gc.collecting >= 0) return 0; // GC-R2: already collecting
-    return collectGeneration(this, generation, 'manual');
+  /**
+   * `gc.collect(generation)`: the number of unreachable objects found (GC-R1), 0 when a
+   * collection is already running (GC-R2). The caller checks 0 <= generation <= 2.
+   */
+  collect(generation: Generation = 2): number {
+    return gcCollect(this, generation);
   }
 
+  /** `gc.set_threshold`: the caller fills omitted arguments from `state.gc.thresholds` (GC-M1). */
   setThresholds(thresholds: readonly [number, number, number]): void {
     this.emit({ type: 'GcConfigChanged', thresholds });
   }
 
+  /** `gc.enable()` / `gc.disable()` (GC-M10). */
   setEnabled(enabled: boolean): void {
     this.emit({ type: 'GcConfigChanged', enabled });
+  }
+
+  /** `gc.set_debug(flags)` (GC-M4). */
+  setDebug(flags: number): void {
+    this.emit({ type: 'GcConfigChanged', debug: flags });
+  }
+
+  /** `gc.freeze()`: every tracked object moves to the permanent generation (GC-M9). */
+  freeze(): void {
+    freeze(this);
+  }
+
+  /** `gc.unfreeze()`: the permanent generation goes back to generation 2 (GC-M9). */
+  unfreeze(): void {
+    unfreeze(this);
+  }
+
+  // -------------------------------------------------------------------------------
+  // Weak references (weakref.ts does the work).
+
+  /**
+   * `weakref.ref(referent, callback)`: a new weakref owned by `holder`, or, without a
+   * callback, the existing callback-less one with a new reference. Pass `undefined` for None.
+   */
+  newWeakref(referent: ObjectId, callback: ObjectId | undefined, holder: Holder): ObjectId {
+    return newWeakref(this, referent, callback, holder);
+  }
+
+  /** `wr()`: the referent, or undefined once the weakref has been cleared. */
+  weakrefReferent(weakref: ObjectId): ObjectId | undefined {
+    return weakrefReferent(this.state, weakref);
   }
 }

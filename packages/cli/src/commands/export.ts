@@ -1,0 +1,323 @@
+/*
+ * `pymemsim export T --format jsonl|chrome|dot [--at N] [-o FILE]`
+ *
+ *   jsonl   one event per line, as JSON with its seq first: {"seq":0,"type":...}
+ *           (events 0 to N with --at N)
+ *   chrome  the Chrome trace event format (JSON), which Perfetto and chrome://tracing
+ *           open: each GC pass a duration (GcStarted .. GcFinished) on a "gc" track,
+ *           each frame a duration (FrameEntered .. FrameExited) on a "frames" track,
+ *           program output as instant events, and counters for the live objects and
+ *           the generation counts. The timestamp of everything is the event's seq
+ *           (shown as microseconds: read "µs" as "events").
+ *   dot     the heap after event N (default: the last) as a Graphviz digraph: frames,
+ *           their variables and stack temporaries, the objects the program can reach
+ *           and the garbage no root reaches (red), each reference labelled with its
+ *           slot. Objects only the interpreter's roots hold are left out (--all keeps
+ *           them).
+ *
+ * Output goes to FILE with -o, else to stdout; it is written in pieces, so a long
+ * trace never has to fit in one string.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
+import {
+  framesOf,
+  linksOf,
+  liveObjectIds,
+  programObjects,
+  referrers,
+  shortRepr,
+  generationOf,
+  type Timeline,
+} from '@pymemsim/replay';
+import type { Io } from '../io.js';
+import { openTimeline, resolveAt, withProgress } from './common.js';
+import { stateWithProgress } from './inspect.js';
+
+export const EXPORT_FORMATS = ['jsonl', 'chrome', 'dot'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const formatArg = (value: string): ExportFormat => {
+  if ((EXPORT_FORMATS as readonly string[]).includes(value)) return value as ExportFormat;
+  throw new InvalidArgumentError(`expected one of ${EXPORT_FORMATS.join(', ')}`);
+};
+
+export interface ExportOptions {
+  readonly format: ExportFormat;
+  readonly at?: number;
+  readonly output?: string;
+  readonly all?: boolean;
+}
+
+/** Text written in pieces to a file or to stdout. */
+interface Sink {
+  write(text: string): void;
+  close(): void;
+}
+
+function openSink(io: Io, output: string | undefined): Sink {
+  let buffer = '';
+  if (output === undefined) {
+    return {
+      write(text) {
+        buffer += text;
+        if (buffer.length > 1 << 20) {
+          io.out(buffer);
+          buffer = '';
+        }
+      },
+      close() {
+        if (buffer !== '') io.out(buffer);
+        buffer = '';
+      },
+    };
+  }
+  let fd: number;
+  try {
+    fd = openSync(output, 'w');
+  } catch (cause) {
+    throw new UserError('FILE_WRITE', `cannot create ${output}: ${(cause as Error).message}`, { cause });
+  }
+  const flush = (): void => {
+    try {
+      writeSync(fd, buffer);
+    } catch (cause) {
+      throw new UserError('FILE_WRITE', `cannot write ${output}: ${(cause as Error).message}`, { cause });
+    }
+    buffer = '';
+  };
+  return {
+    write(text) {
+      buffer += text;
+      if (buffer.length > 1 << 20) flush();
+    },
+    close() {
+      try {
+        flush();
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+export function exportCommand(path: string, options: ExportOptions, io: Io): number {
+  const timeline = openTimeline(path, io);
+  const at = resolveAt(timeline, options.at);
+  if (options.format === 'dot') {
+    const state = stateWithProgress(timeline, at, io);
+    const sink = openSink(io, options.output);
+    try {
+      sink.write(heapDot(timeline, at, state, options.all === true));
+    } finally {
+      sink.close();
+    }
+    return 0;
+  }
+  const sink = openSink(io, options.output);
+  try {
+    withProgress(io, 'exporting', at + 1, (progress) => {
+      if (options.format === 'jsonl') exportJsonLines(timeline, at, sink, progress);
+      else exportChrome(timeline, at, sink, progress);
+    });
+  } finally {
+    sink.close();
+  }
+  if (options.output !== undefined) io.err(`${path}: events 0 to ${at} exported to ${options.output}\n`);
+  return 0;
+}
+
+function exportJsonLines(
+  timeline: Timeline,
+  at: number,
+  sink: Sink,
+  progress?: (done: number, total: number) => void,
+): void {
+  for (const [seq, event] of timeline.events(0, at)) {
+    sink.write(`${JSON.stringify({ seq, ...event })}\n`);
+    if (progress !== undefined && seq % 65536 === 0) progress(seq, at + 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Chrome trace events
+
+const PID = 1;
+const TID_GC = 1;
+const TID_FRAMES = 2;
+const TID_OUTPUT = 3;
+
+function exportChrome(
+  timeline: Timeline,
+  at: number,
+  sink: Sink,
+  progress?: (done: number, total: number) => void,
+): void {
+  let first = true;
+  const emit = (e: Record<string, unknown>): void => {
+    sink.write(`${first ? '' : ',\n'}${JSON.stringify(e)}`);
+    first = false;
+  };
+  sink.write('{"traceEvents":[\n');
+  emit({ name: 'process_name', ph: 'M', pid: PID, tid: 0, args: { name: `pymemsim ${timeline.header.program.path}` } });
+  for (const [tid, name] of [
+    [TID_GC, 'gc'],
+    [TID_FRAMES, 'frames'],
+    [TID_OUTPUT, 'output'],
+  ] as const) {
+    emit({ name: 'thread_name', ph: 'M', pid: PID, tid, args: { name } });
+  }
+  // Counters are sampled: at most about 50,000 samples, and at every GC step.
+  const stride = Math.max(1, Math.ceil((at + 1) / 50_000));
+  let lastLive = -1;
+  let lastCounts = '';
+  const openFrames: { name: string; tid: number }[] = [];
+  let gcOpen: string | undefined;
+  const counters = (state: HeapState, seq: number, force: boolean): void => {
+    if (!force && seq % stride !== 0) return;
+    if (state.live !== lastLive) {
+      emit({ name: 'live objects', ph: 'C', ts: seq, pid: PID, args: { live: state.live } });
+      lastLive = state.live;
+    }
+    const [g0, g1, g2] = state.gc.counts;
+    const counts = `${g0},${g1},${g2}`;
+    if (counts !== lastCounts) {
+      emit({ name: 'gc counts', ph: 'C', ts: seq, pid: PID, args: { gen0: g0, gen1: g1, gen2: g2 } });
+      lastCounts = counts;
+    }
+  };
+  const visit = (state: HeapState, seq: number, event: MemEvent): boolean => {
+    // The events drawn; every other one only moves the counters.
+    if (event.type === 'GcStarted') {
+      gcOpen = `gc generation ${event.generation}`;
+      emit({ name: gcOpen, cat: 'gc', ph: 'B', ts: seq, pid: PID, tid: TID_GC, args: { reason: event.reason, seq } });
+      counters(state, seq, true);
+    } else if (event.type === 'GcFinished') {
+      emit({
+        name: gcOpen ?? `gc generation ${event.generation}`,
+        cat: 'gc',
+        ph: 'E',
+        ts: seq,
+        pid: PID,
+        tid: TID_GC,
+        args: { collected: event.collected, uncollectable: event.uncollectable, seq },
+      });
+      gcOpen = undefined;
+      counters(state, seq, true);
+    } else if (event.type === 'FrameEntered') {
+      openFrames.push({ name: event.name, tid: TID_FRAMES });
+      emit({
+        name: event.name,
+        cat: 'frame',
+        ph: 'B',
+        ts: seq,
+        pid: PID,
+        tid: TID_FRAMES,
+        args: { frame: event.frame },
+      });
+    } else if (event.type === 'FrameExited') {
+      const f = openFrames.pop();
+      emit({
+        name: f?.name ?? 'frame',
+        cat: 'frame',
+        ph: 'E',
+        ts: seq,
+        pid: PID,
+        tid: TID_FRAMES,
+        args: { frame: event.frame },
+      });
+    } else if (event.type === 'OutputWritten') {
+      emit({
+        name: 'print',
+        cat: 'output',
+        ph: 'i',
+        s: 't',
+        ts: seq,
+        pid: PID,
+        tid: TID_OUTPUT,
+        args: { text: event.text },
+      });
+    }
+    counters(state, seq, false);
+    if (progress !== undefined && seq % 65536 === 0) progress(seq, at + 1);
+    return false;
+  };
+  timeline.scan(-1, at, visit);
+  // Close what the trace left open (a run stopped mid-call, or exported up to --at).
+  const end = at + 1;
+  if (gcOpen !== undefined) emit({ name: gcOpen, cat: 'gc', ph: 'E', ts: end, pid: PID, tid: TID_GC });
+  for (let f = openFrames.pop(); f !== undefined; f = openFrames.pop()) {
+    emit({ name: f.name, cat: 'frame', ph: 'E', ts: end, pid: PID, tid: f.tid });
+  }
+  sink.write(
+    `\n],"displayTimeUnit":"ns","otherData":${JSON.stringify({
+      trace: timeline.name,
+      program: timeline.header.program.path,
+      engine: timeline.header.engine,
+      cpython: timeline.header.cpython,
+      clock: 'event seq (1 unit = 1 event)',
+    })}}\n`,
+  );
+}
+
+// ---------------------------------------------------------------------------------
+// Graphviz
+
+const dotString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+
+export function heapDot(timeline: Timeline, at: number, state: HeapState, all: boolean): string {
+  const refs = referrers(state);
+  const shown = all ? new Set(liveObjectIds(state)) : programObjects(state, refs);
+  // Garbage: objects no root reaches (programObjects' second part), drawn in red.
+  const reachable = new Set<number>();
+  const stack = [...refs.roots.keys()];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+  }
+  const lines: string[] = [];
+  lines.push(`digraph heap {`);
+  lines.push(`  label=${dotString(`${timeline.name}: the heap after event ${at}`)};`);
+  lines.push('  rankdir=LR;');
+  lines.push('  node [shape=box, fontname="monospace", fontsize=10];');
+  lines.push('  edge [fontname="monospace", fontsize=9];');
+  for (const f of framesOf(state)) {
+    lines.push(
+      `  f${f.id} [shape=folder, style=filled, fillcolor="#e8eefc", label=${dotString(`frame ${f.id}\n${f.name}`)}];`,
+    );
+    if (f.parent !== 0 && state.frames[f.parent] !== undefined)
+      lines.push(`  f${f.id} -> f${f.parent} [style=dotted, label="called from"];`);
+    for (const name of f.varOrder) {
+      const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
+      if (id !== undefined && shown.has(id)) lines.push(`  f${f.id} -> o${id} [label=${dotString(name)}];`);
+    }
+    for (const id of [...f.stack, ...f.displaced.map((d) => d.id)]) {
+      if (shown.has(id)) lines.push(`  f${f.id} -> o${id} [style=dashed, label="stack"];`);
+    }
+  }
+  for (const id of liveObjectIds(state)) {
+    if (!shown.has(id)) continue;
+    const obj = state.objects[id];
+    if (obj === undefined) continue;
+    const garbage = !reachable.has(id);
+    const label = `#${id} ${obj.pyType}\n${shortRepr(state, id)}\nrefcount ${obj.refcount}, ${generationOf(obj)}`;
+    lines.push(`  o${id} [label=${dotString(label)}${garbage ? ', color=red, fontcolor=red' : ''}];`);
+    for (const link of linksOf(state, id)) {
+      if (shown.has(link.to)) lines.push(`  o${id} -> o${link.to} [label=${dotString(link.label)}];`);
+    }
+  }
+  const rootEdges: string[] = [];
+  for (const [id, holders] of refs.roots) {
+    if (!shown.has(id)) continue;
+    for (const h of holders) if (h.kind === 'root') rootEdges.push(`  roots -> o${id} [label=${dotString(h.name)}];`);
+  }
+  if (rootEdges.length > 0) {
+    lines.push('  roots [shape=cylinder, label="interpreter roots"];');
+    lines.push(...rootEdges);
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,104 @@
+/*
+ * The trace commands (inspect, history, why, diff, stats, export, debug), registered on
+ * the program by main.ts. Each handler lives in its own module; this one only declares
+ * the arguments and flags.
+ */
+import { Option, type Command } from 'commander';
+import type { Io } from '../io.js';
+import { collectList, eventArg, objectArg } from './common.js';
+import { debugCommand } from './debug.js';
+import { diffCommand } from './diff.js';
+import { EXPORT_FORMATS, exportCommand, type ExportFormat } from './export.js';
+import { historyCommand } from './history.js';
+import { inspectCommand } from './inspect.js';
+import { statsCommand } from './stats.js';
+import { whyCommand } from './why.js';
+
+const AT = 'the event after which to look (default: the last event; "end" for the last)';
+
+export function registerTraceCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('inspect')
+    .description('print the heap after one event of a trace: frames, variables, objects, GC and memory')
+    .argument('<trace>', 'a .pmt trace file')
+    .option('--at <n>', AT, eventArg)
+    .option('--all', 'also list the objects only the interpreter holds (static ints and strings, ...)')
+    .option('--json', 'machine-readable output')
+    .action((path: string, opts: { at?: number; all?: boolean; json?: boolean }) => {
+      setExit(inspectCommand(path, opts, io));
+    });
+
+  program
+    .command('history')
+    .description('every event that touched one object, with the source line it came from')
+    .argument('<trace>', 'a .pmt trace file')
+    .requiredOption('--obj <id>', 'the object id (as in #12)', objectArg)
+    .option('--json', 'machine-readable output')
+    .action((path: string, opts: { obj: number; json?: boolean }) => {
+      setExit(historyCommand(path, opts, io));
+    });
+
+  program
+    .command('why')
+    .description('why an object is alive (chains of references from the roots), or what freed it')
+    .argument('<trace>', 'a .pmt trace file')
+    .requiredOption('--obj <id>', 'the object id (as in #12)', objectArg)
+    .option('--at <n>', AT, eventArg)
+    .option('--json', 'machine-readable output')
+    .action((path: string, opts: { obj: number; at?: number; json?: boolean }) => {
+      setExit(whyCommand(path, opts, io));
+    });
+
+  program
+    .command('diff')
+    .description(
+      'the first event where two traces diverge, and how their heaps differ there (exit 0 same, 1 different, 2 error)',
+    )
+    .argument('<a>', 'a .pmt trace file')
+    .argument('<b>', 'another .pmt trace file')
+    .option(
+      '--ignore <fields>',
+      'field names to leave out of the comparison, comma-separated or repeated (e.g. addr)',
+      collectList,
+    )
+    .option('--json', 'machine-readable output')
+    .action((a: string, b: string, opts: { ignore?: string[]; json?: boolean }) => {
+      setExit(diffCommand(a, b, opts, io));
+    });
+
+  program
+    .command('stats')
+    .description('gc.get_stats() and sys._debugmallocstats() as CPython prints them, after any event')
+    .argument('<trace>', 'a .pmt trace file')
+    .option('--at <n>', AT, eventArg)
+    .option('--json', 'machine-readable output')
+    .action((path: string, opts: { at?: number; json?: boolean }) => {
+      setExit(statsCommand(path, opts, io));
+    });
+
+  program
+    .command('export')
+    .description('events as JSON lines, GC passes and counters for Perfetto (chrome), or the heap as Graphviz (dot)')
+    .argument('<trace>', 'a .pmt trace file')
+    .addOption(new Option('--format <format>', 'what to write').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .option(
+      '--at <n>',
+      'jsonl, chrome: the last event exported; dot: the event after which the heap is drawn',
+      eventArg,
+    )
+    .option('--all', 'dot: also draw the objects only the interpreter holds')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((path: string, opts: { format: ExportFormat; at?: number; all?: boolean; output?: string }) => {
+      setExit(exportCommand(path, opts, io));
+    });
+
+  program
+    .command('debug')
+    .description(
+      'a time-travel debugger: step, back, goto, watch, continue and reverse-continue (reads commands from stdin)',
+    )
+    .argument('<trace>', 'a .pmt trace file')
+    .action(async (path: string) => {
+      setExit(await debugCommand(path, io));
+    });
+}

@@ -1,0 +1,132 @@
+/*
+ * Python values
+ * =============
+ * The interpreter's view of each simulated object: what a Python program can observe
+ * of it (an int's value, a list's items, a class's namespace). The memory model (core)
+ * knows objects only as ids, sizes and references; this table gives them meaning.
+ * An entry lives exactly as long as its object: the runtime's `freed` hook drops it.
+ *
+ * Containers list their items by ObjectId; each item reference is also held, in the
+ * heap state, by the container (`item`, `key`, `["k"]`, `.attr` slots), so the two
+ * views always agree (tests check that every reference here is a held reference).
+ */
+import type { ObjectId } from '@pymemsim/core';
+import type { Expr, Params, Stmt } from './ast.js';
+import type { ScopeInfo } from './resolve.js';
+
+/** A dict entry: the key object and the value object. */
+export type DictEntry = { key: ObjectId; value: ObjectId };
+
+/** Dict storage: entries by hash key (see `hashKey`) in insertion order, plus the table geometry of OBJ-11. */
+export interface DictStore {
+  entries: Map<string, DictEntry>;
+  /** Table size S (0: the shared empty keys of `{}`). */
+  table: number;
+  /** Entries used in the table, deleted ones included, until the next resize. */
+  nentries: number;
+  /** Only str keys so far ("unicode" table, 16-byte entries). */
+  unicode: boolean;
+}
+
+export interface SetStore {
+  entries: Map<string, ObjectId>;
+  table: number;
+  fill: number;
+}
+
+export type FunctionValue = {
+  t: 'function';
+  name: string;
+  qualname: string;
+  params: Params;
+  /** Body statements (a lambda's body is one Return). */
+  body: readonly Stmt[];
+  scope: ScopeInfo;
+  code: ObjectId;
+  globals: ObjectId;
+  defaults: ObjectId | undefined;
+  kwdefaults: ObjectId | undefined;
+  /** Cells of the free variables, in `scope.freevars` order. */
+  closure: ObjectId | undefined;
+  /** A comprehension's function: evaluates `node` instead of a body. */
+  comprehension?: Expr;
+};
+
+export type ClassValue = {
+  t: 'class';
+  name: string;
+  qualname: string;
+  /** Direct bases (ObjectIds of classes). */
+  bases: ObjectId[];
+  /** Method resolution order, the class first. */
+  mro: ObjectId[];
+  /** The class namespace (a dict object). */
+  dict: ObjectId;
+  /** Built-in type name when this is a static type (`int`, `ValueError` ...). */
+  builtin: string | undefined;
+  /** Instances are exceptions. */
+  isException: boolean;
+  /** Has `__slots__`: the slot names; undefined for ordinary classes. */
+  slots: string[] | undefined;
+};
+
+export type InstanceValue = {
+  t: 'instance';
+  cls: ObjectId;
+  /** Attribute values in insertion order (3.11 managed values; or the materialised `__dict__`). */
+  attrs: Map<string, ObjectId>;
+  /** The materialised `__dict__` object, once a program asked for it. */
+  dict: ObjectId | undefined;
+};
+
+export type IteratorValue = {
+  t: 'iterator';
+  /** What it iterates: the container (held in slot `it_seq`), or a snapshot of ids for views. */
+  seq: ObjectId | undefined;
+  kind: 'list' | 'tuple' | 'str' | 'range' | 'dict' | 'set' | 'snapshot' | 'enumerate' | 'zip' | 'reversed' | 'map';
+  index: number;
+  /** range iterators: the next value, the step, the count left. */
+  next?: bigint;
+  step?: bigint;
+  left?: bigint;
+  /** snapshot iterators (dict views, sorted results ...): the ids to yield (not held). */
+  items?: readonly string[];
+  /** enumerate/zip/map: the inner iterators (held in slots). */
+  inner?: ObjectId[];
+  count?: bigint;
+  fn?: ObjectId;
+};
+
+export type PyValue =
+  | { t: 'none' }
+  | { t: 'ellipsis' }
+  | { t: 'notimplemented' }
+  | { t: 'bool'; v: boolean }
+  | { t: 'int'; v: bigint }
+  | { t: 'float'; v: number }
+  | { t: 'str'; v: string }
+  | { t: 'bytes'; v: Uint8Array }
+  | { t: 'list'; items: ObjectId[]; allocated: number }
+  | { t: 'tuple'; items: ObjectId[] }
+  | { t: 'dict'; store: DictStore }
+  | { t: 'set'; store: SetStore; frozen: boolean }
+  | { t: 'range'; start: bigint; stop: bigint; step: bigint }
+  | { t: 'slice'; start: ObjectId; stop: ObjectId; step: ObjectId }
+  | FunctionValue
+  | { t: 'code'; name: string; consts: ObjectId[] }
+  | { t: 'cell'; content: ObjectId | undefined }
+  | ClassValue
+  | InstanceValue
+  | { t: 'method'; func: ObjectId; self: ObjectId }
+  | { t: 'builtin'; name: string; self: ObjectId | undefined }
+  | { t: 'module'; name: string; dict: ObjectId }
+  | IteratorValue
+  | { t: 'weakref'; callback: ObjectId | undefined }
+  | { t: 'property'; fget: ObjectId | undefined }
+  | { t: 'staticmethod' | 'classmethod'; func: ObjectId }
+  | { t: 'getset'; name: string; owner: ObjectId }
+  | { t: 'super'; cls: ObjectId; obj: ObjectId }
+  | { t: 'frame'; name: string }
+  | { t: 'traceback' };
+
+export type ValueOf<T extends PyValue['t']> = Extract<PyValue, { t: T }>;
