@@ -4,8 +4,11 @@
  */
 import type { Benchmark } from './benchmark.js';
 import { fold } from './benchmarks/fold.js';
+import { gcCollect } from './benchmarks/gcCollect.js';
+import { programs } from './benchmarks/programs.js';
+import { replay } from './benchmarks/replay.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [fold];
+export const BENCHMARKS: readonly Benchmark[] = [fold, replay, gcCollect, programs];
 
 /** The benchmarks whose name contains `filter` (all of them without one). */
 export const selectBenchmarks = (filter?: string): Benchmark[] =>

@@ -67,6 +67,7 @@
  *     parse.test.ts); elsewhere the message is `invalid syntax`.
  */
 import { parser } from '@lezer/python';
+import { Tree } from '@lezer/common';
 import { resolveModule } from './resolve.js';
 /**
  * Parse a module. The diagnostics include the symbol-table errors of resolve.ts
@@ -107,6 +108,8 @@ export function parseModule(text) {
 const RANK_TOKENIZER = 0;
 const RANK_PARSER = 1;
 const RANK_COMPILER = 2;
+/** Keywords that continue a compound statement rather than start one. */
+const CLAUSE_KEYWORDS = new Set(['else', 'elif', 'except', 'finally']);
 const STRING_PREFIXES = new Set(['r', 'u', 'b', 'f', 'br', 'rb', 'fr', 'rf']);
 const OPEN_CLOSE = { ')': '(', ']': '[', '}': '{' };
 /** Words after which a Python 2 `print` statement cannot be meant (they continue an expression). */
@@ -160,6 +163,8 @@ class Scanner {
     errors = [];
     strings = new Map();
     decorators = new Set();
+    chunks = [0];
+    afterDecorator = false;
     edits = [];
     brackets = [];
     indents = [{ col: 0, alt: 0 }];
@@ -259,7 +264,7 @@ class Scanner {
             parts.push(text.slice(last));
             lezerText = parts.join('');
         }
-        return { lezerText, strings: this.strings, decorators: this.decorators, errors: this.errors };
+        return { lezerText, strings: this.strings, decorators: this.decorators, chunks: this.chunks, errors: this.errors };
     }
     edit(at, text) {
         this.edits.push({ at, text });
@@ -284,6 +289,7 @@ class Scanner {
     endLogicalLine() {
         if (this.lineTokens.length === 0)
             return;
+        this.afterDecorator = this.lineTokens[0] === '@';
         const desc = this.lastToken === ':' ? headerDescription(this.lineTokens[0] ?? '', this.lineTokens[1]) : undefined;
         this.pending = desc === undefined ? undefined : { desc, line: this.lineFirstLine, colon: this.lastTokenAt };
         this.lineTokens = [];
@@ -318,6 +324,10 @@ class Scanner {
         // Blank and comment-only lines do not count; the end of the file is handled by finish().
         if (!this.indentation || c === undefined || c === '#' || isNewline(c))
             return;
+        const word = /^[A-Za-z_]\w*/.exec(text.slice(j, j + 12))?.[0];
+        if (j === lineStart && lineStart > 0 && !this.afterDecorator && !CLAUSE_KEYWORDS.has(word ?? '')) {
+            this.chunks.push(lineStart);
+        }
         const end = this.lineEnd(j);
         const top = this.indents[this.indents.length - 1] ?? { col: 0, alt: 0 };
         const pending = this.pending;
@@ -1064,24 +1074,25 @@ class Lowering {
     // Entry points.
     /** Lower a module. */
     run() {
-        const top = this.parse();
-        return this.block(this.kids(top));
+        return this.block(this.parse());
     }
     /** Lower `(expression)` of an f-string replacement field. */
     runFStringExpression() {
-        const top = this.parse();
-        const stmts = this.kids(top);
+        const stmts = this.parse();
         const stmt = stmts[0];
         const inner = stmt?.name === 'ExpressionStatement' ? this.kids(stmt) : [];
         const node = inner[0];
         if (stmts.length !== 1 || inner.length !== 1 || node === undefined) {
-            return this.bad(stmt ?? top);
+            return stmt === undefined ? this.bad({ start: 0, end: this.text.length }) : this.bad(stmt);
         }
         return this.expr(node);
     }
-    /** Passes 1 and 2: tokenizer errors, lezer's tree and its error nodes. */
+    /**
+     * Passes 1 and 2: tokenizer errors, lezer's trees (one per top-level statement) and
+     * their error nodes. Returns the top-level statement nodes.
+     */
     parse() {
-        const top = parser.parse(this.scan.lezerText).topNode;
+        const statements = [];
         const errors = [];
         const visit = (n) => {
             // Strings were checked by the scanner; f-string fields are parsed on their own.
@@ -1094,9 +1105,19 @@ class Lowering {
             for (let c = n.firstChild; c !== null; c = c.nextSibling)
                 visit(c);
         };
-        visit(top);
-        // "'(' was never closed" stands unless the parser fails on the bracket's own line
-        // before its end (then CPython reports that parser error instead).
+        const chunks = this.scan.chunks;
+        for (const [k, from] of chunks.entries()) {
+            const to = chunks[k + 1] ?? this.text.length;
+            if (to <= from)
+                continue;
+            // A tree of the chunk alone, placed at its offset so its nodes carry file positions.
+            const tree = parser.parse(this.scan.lezerText.slice(from, to));
+            const top = new Tree(tree.type, [tree], [from], to).topNode.firstChild;
+            if (top === null)
+                continue;
+            visit(top);
+            statements.push(...this.kids(top));
+        }
         this.scanErrors = this.scan.errors.filter((se) => {
             if (se.message === 'unexpected indent') {
                 // After a broken header (`if x` without its colon) the indented block is no news.
@@ -1114,6 +1135,8 @@ class Lowering {
             }
             if (se.unclosed === undefined)
                 return true;
+            // "'(' was never closed" stands unless the parser fails on the bracket's own line
+            // before its end (then CPython reports that parser error instead).
             const line = this.lineOf(se.span.start);
             return !errors.some((e) => e.from >= se.span.start && this.lineOf(e.from) === line && this.realTokenAt(e.from));
         });
@@ -1122,7 +1145,7 @@ class Lowering {
         }
         for (const e of errors)
             this.reportErrorNode(e);
-        return top;
+        return statements;
     }
     /** The offset where the line holding `pos` starts. */
     lineStartOf(pos) {

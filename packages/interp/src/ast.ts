@@ -21,7 +21,12 @@ export type Arg =
 /** A part of an f-string: literal text, or `{expr}` / `{expr!r}` / `{expr!s}` / `{expr:spec}`. */
 export type FPart =
   | { readonly k: 'text'; readonly text: string }
-  | { readonly k: 'expr'; readonly value: Expr; readonly conv: 'r' | 's' | 'a' | undefined; readonly spec: string | undefined };
+  | {
+      readonly k: 'expr';
+      readonly value: Expr;
+      readonly conv: 'r' | 's' | 'a' | undefined;
+      readonly spec: string | undefined;
+    };
 
 /** One `for ... in ... if ...` clause of a comprehension. */
 export type Comprehension = { readonly target: Target; readonly iter: Expr; readonly ifs: readonly Expr[] };
@@ -38,7 +43,12 @@ export type Expr =
   | { readonly k: 'Tuple'; readonly elts: readonly Expr[]; readonly span: Span }
   | { readonly k: 'Set'; readonly elts: readonly Expr[]; readonly span: Span }
   /** `keys[i]` undefined means `**values[i]`. */
-  | { readonly k: 'Dict'; readonly keys: readonly (Expr | undefined)[]; readonly values: readonly Expr[]; readonly span: Span }
+  | {
+      readonly k: 'Dict';
+      readonly keys: readonly (Expr | undefined)[];
+      readonly values: readonly Expr[];
+      readonly span: Span;
+    }
   | { readonly k: 'ListComp'; readonly elt: Expr; readonly gens: readonly Comprehension[]; readonly span: Span }
   | { readonly k: 'SetComp'; readonly elt: Expr; readonly gens: readonly Comprehension[]; readonly span: Span }
   | {
@@ -102,7 +112,13 @@ export type Stmt =
   | { readonly k: 'Expr'; readonly value: Expr; readonly span: Span }
   /** `a = b = value`: targets in source order. */
   | { readonly k: 'Assign'; readonly targets: readonly Target[]; readonly value: Expr; readonly span: Span }
-  | { readonly k: 'AugAssign'; readonly target: Target; readonly op: BinOpName; readonly value: Expr; readonly span: Span }
+  | {
+      readonly k: 'AugAssign';
+      readonly target: Target;
+      readonly op: BinOpName;
+      readonly value: Expr;
+      readonly span: Span;
+    }
   /** `x: int = 1` (annotation ignored); value may be absent. */
   | { readonly k: 'AnnAssign'; readonly target: Target; readonly value: Expr | undefined; readonly span: Span }
   | { readonly k: 'Delete'; readonly targets: readonly Target[]; readonly span: Span }
@@ -115,15 +131,31 @@ export type Stmt =
   | { readonly k: 'Global'; readonly names: readonly string[]; readonly span: Span }
   | { readonly k: 'Nonlocal'; readonly names: readonly string[]; readonly span: Span }
   /** `import a, b as c`: each module name with its binding name. */
-  | { readonly k: 'Import'; readonly names: readonly { name: string; asname: string | undefined }[]; readonly span: Span }
+  | {
+      readonly k: 'Import';
+      readonly names: readonly { name: string; asname: string | undefined }[];
+      readonly span: Span;
+    }
   | {
       readonly k: 'ImportFrom';
       readonly module: string;
       readonly names: readonly { name: string; asname: string | undefined }[];
       readonly span: Span;
     }
-  | { readonly k: 'If'; readonly test: Expr; readonly body: readonly Stmt[]; readonly orelse: readonly Stmt[]; readonly span: Span }
-  | { readonly k: 'While'; readonly test: Expr; readonly body: readonly Stmt[]; readonly orelse: readonly Stmt[]; readonly span: Span }
+  | {
+      readonly k: 'If';
+      readonly test: Expr;
+      readonly body: readonly Stmt[];
+      readonly orelse: readonly Stmt[];
+      readonly span: Span;
+    }
+  | {
+      readonly k: 'While';
+      readonly test: Expr;
+      readonly body: readonly Stmt[];
+      readonly orelse: readonly Stmt[];
+      readonly span: Span;
+    }
   | {
       readonly k: 'For';
       readonly target: Target;

@@ -20,6 +20,7 @@ import {
   listSize,
   listResize,
   listPreallocateExact,
+  setSize,
   getReferents,
   getReferrers,
   getObjects,
@@ -62,7 +63,13 @@ P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectI
       return seqIter('set', 'set_iterator', true);
     case 'range': {
       const left = rangeLen(v.start, v.stop, v.step);
-      return alloc('range_iterator', 'object', 48, { t: 'iterator', seq: undefined, kind: 'range', index: 0, next: v.start, step: v.step, left }, holder);
+      return alloc(
+        'range_iterator',
+        'object',
+        48,
+        { t: 'iterator', seq: undefined, kind: 'range', index: 0, next: v.start, step: v.step, left },
+        holder,
+      );
     }
     case 'iterator':
       return this.ret(obj, holder);
@@ -118,7 +125,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       const ch = chars[v.index];
       if (ch === undefined) return exhaust();
       v.index += 1;
-      return this.newStr(ch, holder);
+      return this.charStr(ch, holder);
     }
     case 'dict': {
       if (v.seq === undefined) return undefined;
@@ -223,7 +230,8 @@ const rangeLen = (start: bigint, stop: bigint, step: bigint): bigint => {
 
 function indexOf(interp: Interpreter, key: ObjectId, len: number, what: string): number {
   const kv = interp.value(key);
-  if (kv.t !== 'int' && kv.t !== 'bool') throw interp.typeError(`${what} indices must be integers or slices, not ${interp.typeName(key)}`);
+  if (kv.t !== 'int' && kv.t !== 'bool')
+    throw interp.typeError(`${what} indices must be integers or slices, not ${interp.typeName(key)}`);
   let i = Number(kv.t === 'bool' ? (kv.v ? 1 : 0) : kv.v);
   if (i < 0) i += len;
   return i;
@@ -252,14 +260,23 @@ function sliceBounds(interp: Interpreter, sl: ObjectId, len: number): number[] {
   return out;
 }
 
-P.getItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, holder: Holder, scope: Scope | undefined): ObjectId {
+P.getItem = function (
+  this: Interpreter,
+  obj: ObjectId,
+  key: ObjectId,
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
   const v = this.value(obj);
   const isSlice = this.values.get(key)?.t === 'slice';
   switch (v.t) {
     case 'list':
     case 'tuple': {
       if (isSlice) {
-        const picked = sliceBounds(this, key, v.items.length).map((i) => v.items[i] as ObjectId);
+        const idx = sliceBounds(this, key, v.items.length);
+        if (v.t === 'tuple' && idx.length === v.items.length && idx.every((x, k) => x === k))
+          return this.ret(obj, holder);
+        const picked = idx.map((i) => v.items[i] as ObjectId);
         return v.t === 'list' ? this.newList(picked, holder) : this.newTuple(picked, holder);
       }
       const i = indexOf(this, key, v.items.length, v.t);
@@ -269,11 +286,16 @@ P.getItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, holder: H
     }
     case 'str': {
       const chars = [...v.v];
-      if (isSlice) return this.newStr(sliceBounds(this, key, chars.length).map((i) => chars[i]).join(''), holder);
+      if (isSlice) {
+        const idx = sliceBounds(this, key, chars.length);
+        if (idx.length === chars.length && idx.every((x, k) => x === k)) return this.ret(obj, holder);
+        const text = idx.map((i) => chars[i]).join('');
+        return [...text].length === 1 ? this.charStr(text, holder) : this.newStr(text, holder);
+      }
       const i = indexOf(this, key, chars.length, 'string');
       const ch = chars[i];
       if (ch === undefined || i < 0) throw this.pyErr('IndexError', 'string index out of range');
-      return this.newStr(ch, holder);
+      return this.charStr(ch, holder);
     }
     case 'dict': {
       const e = this.internals.dictStore(obj).entries.get(this.hashKey(key));
@@ -313,21 +335,42 @@ function raiseWithArgs(interp: Interpreter, type: string, args: ObjectId[]): PyR
   return new PyRaise(exc);
 }
 
-P.setItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, val: ObjectId, from: Holder, scope: Scope | undefined): void {
+P.setItem = function (
+  this: Interpreter,
+  obj: ObjectId,
+  key: ObjectId,
+  val: ObjectId,
+  from: Holder,
+  scope: Scope | undefined,
+): void {
   const v = this.value(obj);
   if (v.t === 'list') {
     if (this.values.get(key)?.t === 'slice') {
+      // list_ass_slice (step 1): the new items in, the old ones out, the array resized once.
       const idx = sliceBounds(this, key, v.items.length);
       const repl = this.iterateToArray(val, C_TEMP);
-      const step = ((this.value(key) as { step: ObjectId }).step, 1);
-      void step;
-      const start = idx[0] ?? Math.min(v.items.length, Math.max(0, Number((this.value((this.value(key) as { start: ObjectId }).start) as { v?: bigint }).v ?? 0)));
-      const removed = v.items.splice(start, idx.length, ...repl);
-      // The list's item references: new ones in, old ones out.
-      for (const r of repl) this.rt.move(r, C_TEMP, { kind: 'object', owner: obj, slot: 'item', at: 0 });
-      for (const r of removed) this.rt.decref(r, { kind: 'object', owner: obj, slot: 'item' });
-      v.allocated = Math.max(v.allocated, v.items.length);
+      const sv = this.value(key) as { start: ObjectId };
+      const startValue = this.value(sv.start);
+      const lo =
+        idx[0] ??
+        Math.min(
+          v.items.length,
+          Math.max(
+            0,
+            startValue.t === 'int'
+              ? Number(startValue.v < 0n ? BigInt(v.items.length) + startValue.v : startValue.v)
+              : 0,
+          ),
+        );
+      const oldLen = v.items.length;
+      const removed = v.items.splice(lo, idx.length, ...repl);
+      const n = v.items.length;
+      if (n === 0) v.allocated = 0;
+      else if (n !== oldLen) v.allocated = listResize(v.allocated, oldLen, n);
       this.rt.resize(obj, listSize(v.allocated));
+      repl.forEach((r, k) => this.rt.move(r, C_TEMP, { kind: 'object', owner: obj, slot: 'item', at: lo + k }));
+      for (let k = removed.length - 1; k >= 0; k--)
+        this.rt.decref(removed[k] as ObjectId, { kind: 'object', owner: obj, slot: 'item', at: lo + repl.length + k });
       return;
     }
     const i = indexOf(this, key, v.items.length, 'list');
@@ -360,7 +403,16 @@ P.setItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, val: Obje
 P.delItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, scope: Scope | undefined): void {
   const v = this.value(obj);
   if (v.t === 'list') {
-    const idxs = this.values.get(key)?.t === 'slice' ? sliceBounds(this, key, v.items.length) : [indexOf(this, key, v.items.length, 'list')];
+    const idxs =
+      this.values.get(key)?.t === 'slice'
+        ? sliceBounds(this, key, v.items.length)
+        : [indexOf(this, key, v.items.length, 'list')];
+    if (idxs.length > 0 && idxs.length === v.items.length && this.values.get(key)?.t === 'slice') {
+      // Deleting every item is _list_clear: the item array goes.
+      this.callBuiltinMethod(obj, 'clear', [], [], C_TEMP, scope);
+      this.rt.decref(this.statics.none, C_TEMP);
+      return;
+    }
     for (const i of [...idxs].sort((a, b) => b - a)) {
       const old = v.items[i];
       if (old === undefined || i < 0) throw this.pyErr('IndexError', 'list assignment index out of range');
@@ -414,7 +466,13 @@ P.listExtend = function (this: Interpreter, list: ObjectId, iterable: ObjectId, 
   const src = this.value(iterable);
   const items = this.iterateToArray(iterable, C_TEMP);
   if (items.length === 0) return;
-  const sized = src.t === 'list' || src.t === 'tuple' || src.t === 'range' || src.t === 'dict' || src.t === 'set' || src.t === 'str';
+  const sized =
+    src.t === 'list' ||
+    src.t === 'tuple' ||
+    src.t === 'range' ||
+    src.t === 'dict' ||
+    src.t === 'set' ||
+    src.t === 'str';
   if (v.allocated === 0 && v.items.length === 0 && sized) {
     v.allocated = listPreallocateExact(items.length);
   } else {
@@ -441,7 +499,8 @@ P.dictUpdate = function (this: Interpreter, dict: ObjectId, other: ObjectId): vo
   }
   for (const pair of this.iterateToArray(other, C_TEMP)) {
     const [k, v] = this.iterateToArray(pair, C_TEMP);
-    if (k === undefined || v === undefined) throw this.pyErr('ValueError', 'dictionary update sequence element has wrong length');
+    if (k === undefined || v === undefined)
+      throw this.pyErr('ValueError', 'dictionary update sequence element has wrong length');
     this.dictSet(dict, k, v, C_TEMP, 'move');
     this.rt.decref(pair, C_TEMP);
   }
@@ -470,7 +529,8 @@ P.comprehension = function (this: Interpreter, e, scope): ObjectId {
 P.runComprehension = function (this: Interpreter, e: Expr, scope: Scope): ObjectId {
   const stack = this.internals.STACK(scope.frame);
   if (e.k !== 'ListComp' && e.k !== 'SetComp' && e.k !== 'DictComp') throw new Error('not a comprehension');
-  const result = e.k === 'ListComp' ? this.newList([], stack) : e.k === 'SetComp' ? this.newSet(stack, false) : this.newDict(stack);
+  const result =
+    e.k === 'ListComp' ? this.newList([], stack) : e.k === 'SetComp' ? this.newSet(stack, false) : this.newDict(stack);
   const loop = (level: number, it: ObjectId): void => {
     const gen = e.gens[level] as Comprehension;
     for (;;) {
@@ -673,7 +733,8 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
 P.formatSpec = function (this: Interpreter, id: ObjectId, spec: string): string {
   const v = this.value(id);
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?(,)?(?:\.(\d+))?([sdfegx%])?$/.exec(spec);
-  if (m === null) throw this.pyErr('ValueError', `Invalid format specifier '${spec}' for object of type '${this.typeName(id)}'`);
+  if (m === null)
+    throw this.pyErr('ValueError', `Invalid format specifier '${spec}' for object of type '${this.typeName(id)}'`);
   const [, fill = ' ', align, , , zero, width, comma, precision, type] = m;
   let text: string;
   if (v.t === 'float' || type === 'f' || type === '%' || type === 'e') {
@@ -730,7 +791,9 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
   const nb = num(bv);
   if (na !== undefined && nb !== undefined) return numericOp(this, op, na, nb, holder);
   const unsupported = (): PyRaise =>
-    this.typeError(`unsupported operand type(s) for ${op}${inplace ? '=' : ''}: '${this.typeName(a)}' and '${this.typeName(b)}'`);
+    this.typeError(
+      `unsupported operand type(s) for ${op}${inplace ? '=' : ''}: '${this.typeName(a)}' and '${this.typeName(b)}'`,
+    );
   // User classes first (__add__, then the reflected __radd__).
   for (const [self, other, idx] of [
     [a, b, 0],
@@ -790,7 +853,11 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
         if (op === '|') pick.push(...ka.values(), ...[...kb].filter(([k]) => !ka.has(k)).map(([, x]) => x));
         if (op === '&') pick.push(...[...ka].filter(([k]) => kb.has(k)).map(([, x]) => x));
         if (op === '-') pick.push(...[...ka].filter(([k]) => !kb.has(k)).map(([, x]) => x));
-        if (op === '^') pick.push(...[...ka].filter(([k]) => !kb.has(k)).map(([, x]) => x), ...[...kb].filter(([k]) => !ka.has(k)).map(([, x]) => x));
+        if (op === '^')
+          pick.push(
+            ...[...ka].filter(([k]) => !kb.has(k)).map(([, x]) => x),
+            ...[...kb].filter(([k]) => !ka.has(k)).map(([, x]) => x),
+          );
         const s = this.newSet(holder, av.frozen);
         for (const x of pick) this.setAdd(s, x, undefined);
         return s;
@@ -873,7 +940,7 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
 
 const floorDiv = (x: bigint, y: bigint): bigint => {
   const q = x / y;
-  return (x % y !== 0n && (x < 0n) !== (y < 0n)) ? q - 1n : q;
+  return x % y !== 0n && x < 0n !== y < 0n ? q - 1n : q;
 };
 
 function percentFormat(interp: Interpreter, fmt: string, arg: ObjectId): string {
@@ -923,6 +990,13 @@ export function pyEquals(interp: Interpreter, a: ObjectId, b: ObjectId, scope?: 
   const na = num(av);
   const nb = num(bv);
   if (na !== undefined && nb !== undefined) return typeof na === typeof nb ? na === nb : Number(na) === Number(nb);
+  if (av.t === 'weakref' || bv.t === 'weakref') {
+    // weakref.__eq__: referents compared while both are alive, else identity.
+    if (av.t !== 'weakref' || bv.t !== 'weakref') return false;
+    const ra = interp.weakrefTarget(a);
+    const rb = interp.weakrefTarget(b);
+    return ra !== undefined && rb !== undefined ? pyEquals(interp, ra, rb, scope) : false;
+  }
   for (const [x, xv, y] of [
     [a, av, b],
     [b, bv, a],
@@ -973,7 +1047,8 @@ function pyLess(interp: Interpreter, a: ObjectId, b: ObjectId, op: string, scope
   const bv = interp.value(b);
   const na = num(av);
   const nb = num(bv);
-  if (na !== undefined && nb !== undefined) return Number(na) < Number(nb) || (typeof na === 'bigint' && typeof nb === 'bigint' && na < nb);
+  if (na !== undefined && nb !== undefined)
+    return Number(na) < Number(nb) || (typeof na === 'bigint' && typeof nb === 'bigint' && na < nb);
   if (av.t === 'str' && bv.t === 'str') return av.v < bv.v;
   if ((av.t === 'list' && bv.t === 'list') || (av.t === 'tuple' && bv.t === 'tuple')) {
     const bi = (bv as { items: ObjectId[] }).items;
@@ -993,7 +1068,9 @@ function pyLess(interp: Interpreter, a: ObjectId, b: ObjectId, op: string, scope
       return t;
     }
   }
-  throw interp.typeError(`'${op}' not supported between instances of '${interp.typeName(a)}' and '${interp.typeName(b)}'`);
+  throw interp.typeError(
+    `'${op}' not supported between instances of '${interp.typeName(a)}' and '${interp.typeName(b)}'`,
+  );
 }
 
 function contains(interp: Interpreter, container: ObjectId, item: ObjectId, scope?: Scope): boolean {
@@ -1008,7 +1085,8 @@ function contains(interp: Interpreter, container: ObjectId, item: ObjectId, scop
       return cv.store.entries.has(interp.hashKey(item));
     case 'str': {
       const iv = interp.value(item);
-      if (iv.t !== 'str') throw interp.typeError(`'in <string>' requires string as left operand, not ${interp.typeName(item)}`);
+      if (iv.t !== 'str')
+        throw interp.typeError(`'in <string>' requires string as left operand, not ${interp.typeName(item)}`);
       return cv.v.includes(iv.v);
     }
     case 'range': {
@@ -1147,10 +1225,14 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
     }
     case 'builtins.callable': {
       const v = this.value(arg(0));
-      return this.bool(['function', 'method', 'builtin', 'class'].includes(v.t) || (v.t === 'instance' && this.lookupClassAttr(v.cls, '__call__') !== undefined), holder);
+      return this.bool(
+        ['function', 'method', 'builtin', 'class'].includes(v.t) ||
+          (v.t === 'instance' && this.lookupClassAttr(v.cls, '__call__') !== undefined),
+        holder,
+      );
     }
     case 'builtins.chr':
-      return this.newStr(String.fromCodePoint(Number(num(this.value(arg(0))) ?? 0)), holder);
+      return this.charStr(String.fromCodePoint(Number(num(this.value(arg(0))) ?? 0)), holder);
     case 'builtins.ord':
       return this.newInt(BigInt(this.str(arg(0)).codePointAt(0) ?? 0), holder);
     case 'builtins.abs': {
@@ -1194,7 +1276,8 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
         if (dflt !== undefined) return this.ret(dflt, holder);
         throw this.pyErr('ValueError', `${short}() arg is an empty sequence`);
       }
-      const keyOf = (x: ObjectId): ObjectId => (key === undefined ? this.ret(x, C_TEMP) : this.callObject(key, [x], [], C_TEMP, scope));
+      const keyOf = (x: ObjectId): ObjectId =>
+        key === undefined ? this.ret(x, C_TEMP) : this.callObject(key, [x], [], C_TEMP, scope);
       let best = items[0] as ObjectId;
       let bestKey = keyOf(best);
       for (const x of items.slice(1)) {
@@ -1222,11 +1305,23 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
       if (v.t !== 'list' && v.t !== 'tuple') {
         const items = this.iterateToArray(arg(0), C_TEMP);
         const t = this.newTuple(items.reverse(), C_TEMP, C_TEMP);
-        const it = this.internals.alloc('list_reverseiterator', 'method', ITER_SIZE, { t: 'iterator', seq: t, kind: 'snapshot', index: 0 }, holder);
+        const it = this.internals.alloc(
+          'list_reverseiterator',
+          'method',
+          ITER_SIZE,
+          { t: 'iterator', seq: t, kind: 'snapshot', index: 0 },
+          holder,
+        );
         this.rt.move(t, C_TEMP, { kind: 'object', owner: it, slot: 'it_seq' });
         return it;
       }
-      const it = this.internals.alloc(v.t === 'list' ? 'list_reverseiterator' : 'reversed', 'method', ITER_SIZE, { t: 'iterator', seq: arg(0), kind: 'reversed', index: 0 }, holder);
+      const it = this.internals.alloc(
+        v.t === 'list' ? 'list_reverseiterator' : 'reversed',
+        'method',
+        ITER_SIZE,
+        { t: 'iterator', seq: arg(0), kind: 'reversed', index: 0 },
+        holder,
+      );
       this.rt.incref(arg(0), { kind: 'object', owner: it, slot: 'it_seq' });
       return it;
     }
@@ -1237,7 +1332,15 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
       const sources = kind === 'map' ? args.slice(1) : kind === 'enumerate' ? args.slice(0, 1) : args;
       const inner = sources.map((s) => this.getIter(s, C_TEMP));
       const start = kind === 'enumerate' && args[1] !== undefined ? (num(this.value(arg(1))) as bigint) : 0n;
-      const v: IteratorValue = { t: 'iterator', seq: undefined, kind, index: 0, inner, count: start, ...(kind === 'map' ? { fn: arg(0) } : {}) };
+      const v: IteratorValue = {
+        t: 'iterator',
+        seq: undefined,
+        kind,
+        index: 0,
+        inner,
+        count: start,
+        ...(kind === 'map' ? { fn: arg(0) } : {}),
+      };
       const it = this.internals.alloc(kind, 'method', 56, v, holder);
       for (const i of inner) this.rt.move(i, C_TEMP, { kind: 'object', owner: it, slot: 'iterator' });
       if (kind === 'map') this.rt.incref(arg(0), { kind: 'object', owner: it, slot: 'func' });
@@ -1303,7 +1406,13 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
     case 'builtins.super':
       return superObject(this, args, holder, scope);
     case 'builtins.property': {
-      const p = this.internals.alloc('property', 'method', FIXED_SIZES.property, { t: 'property', fget: args[0] }, holder);
+      const p = this.internals.alloc(
+        'property',
+        'method',
+        FIXED_SIZES.property,
+        { t: 'property', fget: args[0] },
+        holder,
+      );
       if (args[0] !== undefined) this.rt.incref(arg(0), { kind: 'object', owner: p, slot: 'fget' });
       return p;
     }
@@ -1332,7 +1441,8 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
     }
     case 'sys._debugmallocstats': {
       const stats = (this.rt as unknown as { debugMallocStats?: () => string }).debugMallocStats;
-      if (stats === undefined) throw this.pyErr('NotImplementedError', 'sys._debugmallocstats is not simulated in this build');
+      if (stats === undefined)
+        throw this.pyErr('NotImplementedError', 'sys._debugmallocstats is not simulated in this build');
       this.internals.writeErr(stats.call(this.rt));
       return this.none(holder);
     }
@@ -1369,27 +1479,50 @@ function superObject(interp: Interpreter, args: ObjectId[], holder: Holder, scop
   return sup;
 }
 
-function sortList(interp: Interpreter, list: ObjectId, key: ObjectId | undefined, reverse: ObjectId | undefined, scope: Scope | undefined): void {
+function sortList(
+  interp: Interpreter,
+  list: ObjectId,
+  key: ObjectId | undefined,
+  reverse: ObjectId | undefined,
+  scope: Scope | undefined,
+): void {
   const v = interp.value(list) as { items: ObjectId[] };
   const keys = new Map<ObjectId, ObjectId>();
-  if (key !== undefined && interp.value(key).t !== 'none') for (const x of v.items) keys.set(x, interp.callObject(key, [x], [], C_TEMP, scope));
+  if (key !== undefined && interp.value(key).t !== 'none')
+    for (const x of v.items) keys.set(x, interp.callObject(key, [x], [], C_TEMP, scope));
   const k = (x: ObjectId): ObjectId => keys.get(x) ?? x;
-  const sorted = [...v.items].sort((a, b) => (pyLess(interp, k(a), k(b), '<', scope) ? -1 : pyLess(interp, k(b), k(a), '<', scope) ? 1 : 0));
+  const sorted = [...v.items].sort((a, b) =>
+    pyLess(interp, k(a), k(b), '<', scope) ? -1 : pyLess(interp, k(b), k(a), '<', scope) ? 1 : 0,
+  );
   if (reverse !== undefined && interp.truthy(reverse, scope)) sorted.reverse();
   for (const kk of keys.values()) interp.rt.decref(kk, C_TEMP);
   // The list's item references are the same objects in a new order: re-file them.
   const items = v.items;
-  for (let i = items.length - 1; i >= 0; i--) interp.rt.move(items[i] as ObjectId, { kind: 'object', owner: list, slot: 'item', at: i }, C_TEMP);
+  for (let i = items.length - 1; i >= 0; i--)
+    interp.rt.move(items[i] as ObjectId, { kind: 'object', owner: list, slot: 'item', at: i }, C_TEMP);
   v.items = sorted;
   for (const x of sorted) interp.rt.move(x, C_TEMP, { kind: 'object', owner: list, slot: 'item' });
 }
 
 /** Calling a built-in type: int(), str(), list(), dict(), set(), tuple(), object() ... */
-function construct(interp: Interpreter, type: string, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined): ObjectId {
+function construct(
+  interp: Interpreter,
+  type: string,
+  args: ObjectId[],
+  kwargs: [string, ObjectId][],
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
   const a0 = args[0];
   switch (type) {
     case 'object':
-      return interp.internals.alloc('object', 'object', FIXED_SIZES.object, { t: 'instance', cls: interp.types.get('object') as ObjectId, attrs: new Map(), dict: undefined }, holder);
+      return interp.internals.alloc(
+        'object',
+        'object',
+        FIXED_SIZES.object,
+        { t: 'instance', cls: interp.types.get('object') as ObjectId, attrs: new Map(), dict: undefined },
+        holder,
+      );
     case 'int': {
       if (a0 === undefined) return interp.newInt(0n, holder);
       const v = interp.value(a0);
@@ -1398,10 +1531,13 @@ function construct(interp: Interpreter, type: string, args: ObjectId[], kwargs: 
       if (v.t === 'float') return interp.newInt(BigInt(Math.trunc(v.v)), holder);
       if (v.t === 'str') {
         const t = v.v.trim().replaceAll('_', '');
-        if (!/^[+-]?\d+$/.test(t)) throw interp.pyErr('ValueError', `invalid literal for int() with base 10: ${pyStrRepr(v.v)}`);
+        if (!/^[+-]?\d+$/.test(t))
+          throw interp.pyErr('ValueError', `invalid literal for int() with base 10: ${pyStrRepr(v.v)}`);
         return interp.newInt(BigInt(t), holder);
       }
-      throw interp.typeError(`int() argument must be a string, a bytes-like object or a real number, not '${interp.typeName(a0)}'`);
+      throw interp.typeError(
+        `int() argument must be a string, a bytes-like object or a real number, not '${interp.typeName(a0)}'`,
+      );
     }
     case 'float': {
       if (a0 === undefined) return interp.newFloat(0, holder);
@@ -1411,13 +1547,18 @@ function construct(interp: Interpreter, type: string, args: ObjectId[], kwargs: 
       if (v.t === 'str') {
         const t = v.v.trim().toLowerCase();
         const x = t === 'inf' || t === '+inf' ? Infinity : t === '-inf' ? -Infinity : t === 'nan' ? NaN : Number(t);
-        if (Number.isNaN(x) && t !== 'nan') throw interp.pyErr('ValueError', `could not convert string to float: ${pyStrRepr(v.v)}`);
+        if (Number.isNaN(x) && t !== 'nan')
+          throw interp.pyErr('ValueError', `could not convert string to float: ${pyStrRepr(v.v)}`);
         return interp.newFloat(x, holder);
       }
       throw interp.typeError(`float() argument must be a string or a real number, not '${interp.typeName(a0)}'`);
     }
     case 'str':
-      return a0 === undefined ? interp.newStr('', holder) : interp.value(a0).t === 'str' ? interp.ret(a0, holder) : interp.newStr(interp.str(a0), holder);
+      return a0 === undefined
+        ? interp.newStr('', holder)
+        : interp.value(a0).t === 'str'
+          ? interp.ret(a0, holder)
+          : interp.newStr(interp.str(a0), holder);
     case 'bool':
       return interp.bool(a0 !== undefined && interp.truthy(a0, scope), holder);
     case 'list': {
@@ -1445,10 +1586,12 @@ function construct(interp: Interpreter, type: string, args: ObjectId[], kwargs: 
     case 'range': {
       const ns = args.map((x) => {
         const n = num(interp.value(x));
-        if (typeof n !== 'bigint') throw interp.typeError(`'${interp.typeName(x)}' object cannot be interpreted as an integer`);
+        if (typeof n !== 'bigint')
+          throw interp.typeError(`'${interp.typeName(x)}' object cannot be interpreted as an integer`);
         return n;
       });
-      const [start, stop, step] = ns.length === 1 ? [0n, ns[0] as bigint, 1n] : [ns[0] as bigint, ns[1] as bigint, ns[2] ?? 1n];
+      const [start, stop, step] =
+        ns.length === 1 ? [0n, ns[0] as bigint, 1n] : [ns[0] as bigint, ns[1] as bigint, ns[2] ?? 1n];
       if (step === 0n) throw interp.pyErr('ValueError', 'range() arg 3 must not be zero');
       return interp.internals.alloc('range', 'range', FIXED_SIZES.range, { t: 'range', start, stop, step }, holder);
     }
@@ -1463,11 +1606,22 @@ function construct(interp: Interpreter, type: string, args: ObjectId[], kwargs: 
 
 // ---- gc module (GC-M*)
 
-function gcFunction(interp: Interpreter, name: string, args: ObjectId[], _kwargs: [string, ObjectId][], holder: Holder): ObjectId {
+function gcFunction(
+  interp: Interpreter,
+  name: string,
+  args: ObjectId[],
+  _kwargs: [string, ObjectId][],
+  holder: Holder,
+): ObjectId {
   const rt = interp.rt;
   const state = rt.state;
   const intArg = (i: number): number => Number(num(interp.value(args[i] as ObjectId)) ?? 0);
-  const tuple = (xs: readonly number[]): ObjectId => interp.newTuple(xs.map((x) => interp.newInt(BigInt(x), C_TEMP)), holder, C_TEMP);
+  const tuple = (xs: readonly number[]): ObjectId =>
+    interp.newTuple(
+      xs.map((x) => interp.newInt(BigInt(x), C_TEMP)),
+      holder,
+      C_TEMP,
+    );
   switch (name) {
     case 'collect': {
       const g = args.length > 0 ? intArg(0) : 2;
@@ -1520,7 +1674,11 @@ function gcFunction(interp: Interpreter, name: string, args: ObjectId[], _kwargs
       return interp.newList(getReferrers(state, args), holder);
     case 'get_objects': {
       const g = args.length > 0 && interp.value(args[0] as ObjectId).t !== 'none' ? intArg(0) : undefined;
-      if (g !== undefined && (g < 0 || g > 2)) throw interp.pyErr('ValueError', `generation parameter must be less than the number of available generations (3)`);
+      if (g !== undefined && (g < 0 || g > 2))
+        throw interp.pyErr(
+          'ValueError',
+          `generation parameter must be less than the number of available generations (3)`,
+        );
       return interp.newList(getObjects(state, g as 0 | 1 | 2 | undefined), holder);
     }
     case 'freeze':
@@ -1532,7 +1690,9 @@ function gcFunction(interp: Interpreter, name: string, args: ObjectId[], _kwargs
     case 'get_freeze_count':
       return interp.newInt(BigInt(getFreezeCount(state)), holder);
     default: {
-      const fn = (rt as unknown as Record<string, unknown>)[name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
+      const fn = (rt as unknown as Record<string, unknown>)[
+        name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
+      ];
       if (typeof fn === 'function') {
         const r = (fn as (this: unknown) => unknown).call(rt);
         return typeof r === 'number' ? interp.newInt(BigInt(r), holder) : interp.none(holder);
@@ -1555,7 +1715,8 @@ declare module './interpreter.js' {
 P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, holder, scope): ObjectId {
   const v = this.value(self);
   const arg = (i: number): ObjectId => args[i] as ObjectId;
-  const fail = (): PyRaise => this.pyErr('AttributeError', `'${this.typeName(self)}' object has no attribute '${name}'`);
+  const fail = (): PyRaise =>
+    this.pyErr('AttributeError', `'${this.typeName(self)}' object has no attribute '${name}'`);
   switch (v.t) {
     case 'list':
       return listMethod(this, self, v, name, args, kwargs, holder, scope);
@@ -1569,7 +1730,8 @@ P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, hol
     case 'str':
       return strMethod(this, v.v, name, args, holder);
     case 'int':
-      if (name === 'bit_length') return this.newInt(BigInt((v.v < 0n ? -v.v : v.v).toString(2).replace(/^0$/, '').length), holder);
+      if (name === 'bit_length')
+        return this.newInt(BigInt((v.v < 0n ? -v.v : v.v).toString(2).replace(/^0$/, '').length), holder);
       throw fail();
     case 'float':
       if (name === 'is_integer') return this.bool(Number.isInteger(v.v), holder);
@@ -1593,7 +1755,14 @@ P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, hol
   }
 };
 
-function seqIndexCount(interp: Interpreter, items: ObjectId[], name: string, x: ObjectId, holder: Holder, what: string): ObjectId {
+function seqIndexCount(
+  interp: Interpreter,
+  items: ObjectId[],
+  name: string,
+  x: ObjectId,
+  holder: Holder,
+  what: string,
+): ObjectId {
   if (name === 'count') return interp.newInt(BigInt(items.filter((i) => pyEquals(interp, i, x)).length), holder);
   const i = items.findIndex((it) => pyEquals(interp, it, x));
   if (i < 0) throw interp.pyErr('ValueError', `${what}.index(x): x not in ${what}`);
@@ -1683,14 +1852,28 @@ function listMethod(
   }
 }
 
-function dictMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: Map<string, { key: ObjectId; value: ObjectId }> } }, name: string, args: ObjectId[], holder: Holder, scope: Scope | undefined): ObjectId {
+function dictMethod(
+  interp: Interpreter,
+  self: ObjectId,
+  v: { store: { entries: Map<string, { key: ObjectId; value: ObjectId }> } },
+  name: string,
+  args: ObjectId[],
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
   const arg = (i: number): ObjectId => args[i] as ObjectId;
   const entries = v.store.entries;
   const view = (pick: (e: { key: ObjectId; value: ObjectId }) => ObjectId, pyType: string): ObjectId => {
     // A view is modelled as a snapshot tuple (what iterating it yields), held by a view object.
     const items = [...entries.values()].map((e) => pick(e));
     const t = interp.newTuple(items, C_TEMP);
-    const it = interp.internals.alloc(pyType, 'method', 40, { t: 'iterator', seq: t, kind: 'snapshot', index: 0 }, holder);
+    const it = interp.internals.alloc(
+      pyType,
+      'method',
+      40,
+      { t: 'iterator', seq: t, kind: 'snapshot', index: 0 },
+      holder,
+    );
     interp.rt.move(t, C_TEMP, { kind: 'object', owner: it, slot: 'it_seq' });
     interp.rt.incref(self, { kind: 'object', owner: it, slot: 'mapping' });
     return it;
@@ -1708,7 +1891,13 @@ function dictMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: 
     case 'items': {
       const pairs = [...entries.values()].map((e) => interp.newTuple([e.key, e.value], C_TEMP));
       const t = interp.newTuple(pairs, C_TEMP, C_TEMP);
-      const it = interp.internals.alloc('dict_items', 'method', 40, { t: 'iterator', seq: t, kind: 'snapshot', index: 0 }, holder);
+      const it = interp.internals.alloc(
+        'dict_items',
+        'method',
+        40,
+        { t: 'iterator', seq: t, kind: 'snapshot', index: 0 },
+        holder,
+      );
       interp.rt.move(t, C_TEMP, { kind: 'object', owner: it, slot: 'it_seq' });
       interp.rt.incref(self, { kind: 'object', owner: it, slot: 'mapping' });
       return it;
@@ -1728,7 +1917,8 @@ function dictMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: 
     }
     case 'popitem': {
       const last = [...entries.entries()].at(-1);
-      if (last === undefined) throw raiseWithArgs(interp, 'KeyError', [interp.newStr('popitem(): dictionary is empty', C_TEMP)]);
+      if (last === undefined)
+        throw raiseWithArgs(interp, 'KeyError', [interp.newStr('popitem(): dictionary is empty', C_TEMP)]);
       const [hk, e] = last;
       const t = interp.newTuple([e.key, e.value], holder);
       interp.dictDel(self, hk);
@@ -1758,7 +1948,14 @@ function dictMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: 
   }
 }
 
-function setMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: Map<string, ObjectId> }; frozen: boolean }, name: string, args: ObjectId[], holder: Holder): ObjectId {
+function setMethod(
+  interp: Interpreter,
+  self: ObjectId,
+  v: { store: { entries: Map<string, ObjectId> }; frozen: boolean },
+  name: string,
+  args: ObjectId[],
+  holder: Holder,
+): ObjectId {
   const arg = (i: number): ObjectId => args[i] as ObjectId;
   switch (name) {
     case 'add':
@@ -1778,7 +1975,13 @@ function setMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: M
       return r;
     }
     case 'clear': {
-      for (const x of [...v.store.entries.values()]) interp.setDiscard(self, x);
+      // set_clear_internal: back to the 8-slot table inside the object, items released in table order.
+      const items = [...v.store.entries.values()];
+      v.store.entries.clear();
+      (v.store as unknown as { table: number; fill: number }).table = 8;
+      (v.store as unknown as { table: number; fill: number }).fill = 0;
+      interp.rt.resize(self, setSize(8));
+      for (const x of items) interp.rt.decref(x, { kind: 'object', owner: self, slot: 'item' });
       return interp.none(holder);
     }
     case 'update':
@@ -1793,8 +1996,12 @@ function setMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: M
     case 'issubset':
     case 'issuperset': {
       const other = interp.value(arg(0)) as { store: { entries: Map<string, ObjectId> } };
-      const [a, b] = name === 'issubset' ? [v.store.entries, other.store.entries] : [other.store.entries, v.store.entries];
-      return interp.bool([...a.keys()].every((k) => b.has(k)), holder);
+      const [a, b] =
+        name === 'issubset' ? [v.store.entries, other.store.entries] : [other.store.entries, v.store.entries];
+      return interp.bool(
+        [...a.keys()].every((k) => b.has(k)),
+        holder,
+      );
     }
     case 'copy': {
       const s = interp.newSet(holder, v.frozen);
@@ -1808,20 +2015,27 @@ function setMethod(interp: Interpreter, self: ObjectId, v: { store: { entries: M
 
 function strMethod(interp: Interpreter, s: string, name: string, args: ObjectId[], holder: Holder): ObjectId {
   const sArg = (i: number): string => interp.str(args[i] as ObjectId);
-  const strs = (xs: string[]): ObjectId => interp.newList(xs.map((x) => interp.newStr(x, C_TEMP)), holder, C_TEMP);
+  const strs = (xs: string[]): ObjectId =>
+    interp.newList(
+      xs.map((x) => interp.newStr(x, C_TEMP)),
+      holder,
+      C_TEMP,
+    );
   switch (name) {
     case 'join': {
       const items = interp.iterateToArray(args[0] as ObjectId, C_TEMP);
       const parts = items.map((i) => {
         const iv = interp.value(i);
-        if (iv.t !== 'str') throw interp.typeError(`sequence item 0: expected str instance, ${interp.typeName(i)} found`);
+        if (iv.t !== 'str')
+          throw interp.typeError(`sequence item 0: expected str instance, ${interp.typeName(i)} found`);
         return iv.v;
       });
       for (const i of items) interp.rt.decref(i, C_TEMP);
       return interp.newStr(parts.join(s), holder);
     }
     case 'split':
-      if (args.length === 0 || interp.value(args[0] as ObjectId).t === 'none') return strs(s.split(/\s+/).filter((x) => x !== ''));
+      if (args.length === 0 || interp.value(args[0] as ObjectId).t === 'none')
+        return strs(s.split(/\s+/).filter((x) => x !== ''));
       return strs(s.split(sArg(0)));
     case 'splitlines':
       return strs(s.split(/\r?\n/).filter((x, i, a) => i < a.length - 1 || x !== ''));
@@ -1836,7 +2050,10 @@ function strMethod(interp: Interpreter, s: string, name: string, args: ObjectId[
     case 'lower':
       return interp.newStr(s.toLowerCase(), holder);
     case 'title':
-      return interp.newStr(s.replace(/\w\S*/g, (w) => w[0]?.toUpperCase() + w.slice(1).toLowerCase()), holder);
+      return interp.newStr(
+        s.replace(/\w\S*/g, (w) => w[0]?.toUpperCase() + w.slice(1).toLowerCase()),
+        holder,
+      );
     case 'capitalize':
       return interp.newStr(s.slice(0, 1).toUpperCase() + s.slice(1).toLowerCase(), holder);
     case 'startswith':
@@ -1877,25 +2094,40 @@ function strMethod(interp: Interpreter, s: string, name: string, args: ObjectId[
     }
     case 'format': {
       let auto = 0;
-      const out = s.replace(/\{\{|\}\}|\{([^{}!:]*)(?:!([rs]))?(?::([^{}]*))?\}/g, (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
-        if (m === '{{') return '{';
-        if (m === '}}') return '}';
-        const idx = field === undefined || field === '' ? auto++ : Number(field);
-        const a = args[idx];
-        if (a === undefined) throw interp.pyErr('IndexError', `Replacement index ${idx} out of range for positional args tuple`);
-        if (conv === 'r') return interp.repr(a);
-        return spec ? interp.formatSpec(a, spec) : interp.str(a);
-      });
+      const out = s.replace(
+        /\{\{|\}\}|\{([^{}!:]*)(?:!([rs]))?(?::([^{}]*))?\}/g,
+        (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
+          if (m === '{{') return '{';
+          if (m === '}}') return '}';
+          const idx = field === undefined || field === '' ? auto++ : Number(field);
+          const a = args[idx];
+          if (a === undefined)
+            throw interp.pyErr('IndexError', `Replacement index ${idx} out of range for positional args tuple`);
+          if (conv === 'r') return interp.repr(a);
+          return spec ? interp.formatSpec(a, spec) : interp.str(a);
+        },
+      );
       return interp.newStr(out, holder);
     }
     case 'encode':
-      return interp.internals.alloc('bytes', 'bytes', 33 + new TextEncoder().encode(s).length, { t: 'bytes', v: new TextEncoder().encode(s) }, holder);
+      return interp.internals.alloc(
+        'bytes',
+        'bytes',
+        33 + new TextEncoder().encode(s).length,
+        { t: 'bytes', v: new TextEncoder().encode(s) },
+        holder,
+      );
     case 'partition':
     case 'rpartition': {
       const sep = sArg(0);
       const i = name === 'partition' ? s.indexOf(sep) : s.lastIndexOf(sep);
-      const parts = i < 0 ? (name === 'partition' ? [s, '', ''] : ['', '', s]) : [s.slice(0, i), sep, s.slice(i + sep.length)];
-      return interp.newTuple(parts.map((p) => interp.newStr(p, C_TEMP)), holder, C_TEMP);
+      const parts =
+        i < 0 ? (name === 'partition' ? [s, '', ''] : ['', '', s]) : [s.slice(0, i), sep, s.slice(i + sep.length)];
+      return interp.newTuple(
+        parts.map((p) => interp.newStr(p, C_TEMP)),
+        holder,
+        C_TEMP,
+      );
     }
     default:
       throw interp.pyErr('AttributeError', `'str' object has no attribute '${name}'`);

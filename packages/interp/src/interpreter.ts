@@ -60,7 +60,15 @@ import {
 import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './ast.js';
 import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
 import { SourceFile } from './source.js';
-import type { ClassValue, DictStore, FunctionValue, InstanceValue, IteratorValue, PyValue, SetStore } from './values.js';
+import type {
+  ClassValue,
+  DictStore,
+  FunctionValue,
+  InstanceValue,
+  IteratorValue,
+  PyValue,
+  SetStore,
+} from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
 
 export { EventBudgetExceeded };
@@ -270,7 +278,13 @@ export class Interpreter {
       this.types.set(name, id);
     }
     for (const [name, baseName] of BUILTIN_EXCEPTIONS) {
-      const id = this.staticObject(name, 'type', 'builtin', typeValue(name, [this.types.get(baseName) as ObjectId], true), 'static types');
+      const id = this.staticObject(
+        name,
+        'type',
+        'builtin',
+        typeValue(name, [this.types.get(baseName) as ObjectId], true),
+        'static types',
+      );
       this.types.set(name, id);
     }
     for (const id of this.types.values()) {
@@ -304,12 +318,24 @@ export class Interpreter {
     };
     const root: Holder = { kind: 'root', name: 'sys.modules' };
     for (const [name, fns] of Object.entries(modules)) {
-      const mod = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name, dict: this.statics.none }, root);
+      const mod = this.alloc(
+        'module',
+        'module',
+        FIXED_SIZES.module,
+        { t: 'module', name, dict: this.statics.none },
+        root,
+      );
       const dict = this.newDict({ kind: 'object', owner: mod, slot: '__dict__' });
       (this.value(mod) as { dict: ObjectId }).dict = dict;
       this.modules.set(name, mod);
       for (const fn of fns) {
-        const f = this.staticObject(fn, 'builtin_function_or_method', 'builtin', { t: 'builtin', name: `${name}.${fn}`, self: undefined }, 'static functions');
+        const f = this.staticObject(
+          fn,
+          'builtin_function_or_method',
+          'builtin',
+          { t: 'builtin', name: `${name}.${fn}`, self: undefined },
+          'static functions',
+        );
         this.rt.incref(f, C_TEMP);
         this.dictSetStr(dict, fn, f, C_TEMP, 'move');
       }
@@ -356,40 +382,93 @@ export class Interpreter {
     switch (v.t) {
       case 'instance':
         return v.cls;
-      case 'none':
-        return this.types.get('NoneType') as ObjectId;
       case 'class':
         return this.types.get('type') as ObjectId;
-      case 'method':
-      case 'code':
-      case 'cell':
-      case 'module':
-      case 'iterator':
-      case 'weakref':
-      case 'property':
-      case 'staticmethod':
-      case 'classmethod':
-      case 'getset':
-      case 'frame':
-      case 'traceback':
-      case 'ellipsis':
-      case 'notimplemented':
-      case 'builtin':
+      case 'none':
+        return this.types.get('NoneType') as ObjectId;
+      case 'set':
+        return this.types.get(v.frozen ? 'frozenset' : 'set') as ObjectId;
+      case 'int':
+      case 'float':
+      case 'str':
+      case 'bytes':
+      case 'bool':
+      case 'list':
+      case 'tuple':
+      case 'dict':
+      case 'range':
+      case 'slice':
       case 'function':
-        return this.types.get(v.t === 'function' ? 'function' : 'object') as ObjectId;
+        return this.types.get(v.t) as ObjectId;
       default:
-        return this.types.get(v.t === 'set' && v.frozen ? 'frozenset' : v.t) as ObjectId;
+        return this.staticType(this.rt.object(id).pyType);
     }
   }
+
+  /** The static type object of a built-in type met at run time (method, cell, list_iterator ...). */
+  staticType(pyType: string): ObjectId {
+    const existing = this.types.get(pyType);
+    if (existing !== undefined) return existing;
+    const name = pyType.replace(/^.*\./, '');
+    const object = this.types.get('object') as ObjectId;
+    const cls: ClassValue = {
+      t: 'class',
+      name,
+      qualname: name,
+      bases: [object],
+      mro: [],
+      dict: this.statics.none,
+      builtin: name,
+      isException: false,
+      slots: undefined,
+    };
+    const id = this.staticObject(pyType, 'type', 'builtin', cls, 'static types');
+    cls.mro = [id, object];
+    this.types.set(pyType, id);
+    return id;
+  }
+
+  /** A one-character latin-1 str made at run time: CPython's cached singletons (ID-2). */
+  charStr(ch: string, holder: Holder): ObjectId {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch.length !== 1 || code >= 256) return this.newStr(ch, holder);
+    let id = this.latin1.get(code);
+    if (id === undefined) {
+      id = this.rt.allocate(
+        { pyType: 'str', kind: 'str', size: strSize(ch), repr: pyStrRepr(ch), base: 999_999_999 - 1 },
+        { kind: 'root', name: 'latin1 chars' },
+      );
+      this.values.set(id, { t: 'str', v: ch });
+      this.latin1.set(code, id);
+    }
+    return this.ret(id, holder);
+  }
+
+  private readonly latin1 = new Map<number, ObjectId>();
 
   typeName(id: ObjectId): string {
     return this.rt.object(id).pyType;
   }
 
-  private alloc(pyType: string, kind: string, size: number, value: PyValue, holder: Holder, alloc?: number, track?: boolean): ObjectId {
+  private alloc(
+    pyType: string,
+    kind: string,
+    size: number,
+    value: PyValue,
+    holder: Holder,
+    alloc?: number,
+    track?: boolean,
+  ): ObjectId {
     const repr = value.t === 'int' || value.t === 'str' || value.t === 'float' ? this.reprAtom(value) : '';
     const id = this.rt.allocate(
-      { pyType, kind, size, repr, ...(alloc !== undefined ? { alloc } : {}), ...(track !== undefined ? { track } : {}) },
+      {
+        pyType,
+        kind,
+        size,
+        repr,
+        ...(alloc !== undefined ? { alloc } : {}),
+        ...(track !== undefined ? { track } : {}),
+      },
       holder,
     );
     this.values.set(id, value);
@@ -445,7 +524,14 @@ export class Interpreter {
 
   /** A new list taking over `items` (references moved from `from`, or new ones when undefined). */
   newList(items: ObjectId[], holder: Holder, from?: Holder, allocated = items.length): ObjectId {
-    const l = this.alloc('list', 'list', listSize(allocated), { t: 'list', items: [...items], allocated }, holder, LIST_OBJECT_SIZE);
+    const l = this.alloc(
+      'list',
+      'list',
+      listSize(allocated),
+      { t: 'list', items: [...items], allocated },
+      holder,
+      LIST_OBJECT_SIZE,
+    );
     for (const item of items) this.adopt(item, { kind: 'object', owner: l, slot: 'item' }, from);
     return l;
   }
@@ -485,7 +571,8 @@ export class Interpreter {
 
   private valueSlot(dict: ObjectId, key: ObjectId): Holder {
     const kv = this.values.get(key);
-    const label = kv?.t === 'str' ? JSON.stringify(kv.v) : kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`;
+    const label =
+      kv?.t === 'str' ? JSON.stringify(kv.v) : kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`;
     return { kind: 'object', owner: dict, slot: `[${label}]` };
   }
 
@@ -515,7 +602,13 @@ export class Interpreter {
     this.dictInsertNew(dict, store, hk, key, from, how, value, from, how);
   }
 
-  private replaceDictValue(dict: ObjectId, entry: { key: ObjectId; value: ObjectId }, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
+  private replaceDictValue(
+    dict: ObjectId,
+    entry: { key: ObjectId; value: ObjectId },
+    value: ObjectId,
+    from: Holder,
+    how: 'move' | 'copy',
+  ): void {
     const old = entry.value;
     const slot = this.valueSlot(dict, entry.key);
     entry.value = value;
@@ -593,7 +686,13 @@ export class Interpreter {
 
   newSet(holder: Holder, frozen: boolean): ObjectId {
     const store: SetStore = { entries: new Map(), table: 8, fill: 0 };
-    return this.alloc(frozen ? 'frozenset' : 'set', frozen ? 'frozenset' : 'set', setSize(8), { t: 'set', store, frozen }, holder);
+    return this.alloc(
+      frozen ? 'frozenset' : 'set',
+      frozen ? 'frozenset' : 'set',
+      setSize(8),
+      { t: 'set', store, frozen },
+      holder,
+    );
   }
 
   /** set.add: returns false when the element was there already (the passed reference is not kept). */
@@ -748,7 +847,9 @@ export class Interpreter {
 
   /** Report an exception raised where nobody can catch it (`__del__`, callbacks): "Exception ignored in". */
   reportUnraisable(e: PyRaise, where: string): void {
-    this.internals.writeErr(`Exception ignored in: ${where}\nTraceback (most recent call last):\n${this.formatException(e.exc)}\n`);
+    this.internals.writeErr(
+      `Exception ignored in: ${where}\nTraceback (most recent call last):\n${this.formatException(e.exc)}\n`,
+    );
     this.rt.decref(e.exc, RAISED);
   }
 
@@ -772,14 +873,21 @@ export class Interpreter {
     const root: Holder = { kind: 'root', name: 'sys.modules' };
     const globals = this.newDict(C_TEMP);
     this.rt.track(globals);
-    const main = this.alloc('module', 'module', FIXED_SIZES.module, { t: 'module', name: '__main__', dict: globals }, root);
+    const main = this.alloc(
+      'module',
+      'module',
+      FIXED_SIZES.module,
+      { t: 'module', name: '__main__', dict: globals },
+      root,
+    );
     this.rt.move(globals, C_TEMP, { kind: 'object', owner: main, slot: '__dict__' });
     this.modules.set('__main__', main);
     this.mainModule = main;
     const name = this.internStr('__main__', C_TEMP);
     this.dictSetStr(globals, '__name__', name, C_TEMP, 'move');
     const builtinsModule = this.modules.get('builtins');
-    if (builtinsModule !== undefined) this.dictSetStr(globals, '__builtins__', this.ret(builtinsModule, C_TEMP), C_TEMP, 'move');
+    if (builtinsModule !== undefined)
+      this.dictSetStr(globals, '__builtins__', this.ret(builtinsModule, C_TEMP), C_TEMP, 'move');
     const startup = listMembers(this.rt.state, 0);
     if (startup.length > 0) this.rt.emit({ type: 'GcObjectsMoved', ids: startup, to: 2 });
     this.resolution = resolveModule(module);
@@ -797,7 +905,7 @@ export class Interpreter {
     try {
       this.execBlock(module.body, main);
     } catch (e) {
-      if (e instanceof PyRaise) e.traceback.unshift({ line: this.rt.state.line, name: '<module>' });
+      if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(main.frame), name: '<module>' });
       throw e;
     }
   }
@@ -918,7 +1026,13 @@ export class Interpreter {
           return;
         case 'UnaryOp':
           if (e.op === '-' && (e.operand.k === 'Int' || e.operand.k === 'Float')) {
-            add(this.constant(e.operand.k === 'Int' ? { ...e.operand, value: -e.operand.value } : { ...e.operand, value: -e.operand.value }));
+            add(
+              this.constant(
+                e.operand.k === 'Int'
+                  ? { ...e.operand, value: -e.operand.value }
+                  : { ...e.operand, value: -e.operand.value },
+              ),
+            );
           } else visitExpr(e.operand);
           return;
         case 'BoolOp':
@@ -1037,7 +1151,13 @@ export class Interpreter {
   private constId(e: Expr): ObjectId {
     switch (e.k) {
       case 'Const':
-        return e.value === 'None' ? this.statics.none : e.value === 'True' ? this.statics.true : e.value === 'False' ? this.statics.false : this.statics.none;
+        return e.value === 'None'
+          ? this.statics.none
+          : e.value === 'True'
+            ? this.statics.true
+            : e.value === 'False'
+              ? this.statics.false
+              : this.statics.none;
       case 'Int':
       case 'Str':
       case 'Float':
@@ -1075,8 +1195,17 @@ export class Interpreter {
   // ===============================================================================
   // Statements.
 
-  private line(span: Span): void {
-    this.rt.line(this.source.lineCol(span.start).line);
+  /** The line each running frame is executing (a traceback names each frame's own line). */
+  private readonly frameLines = new Map<FrameId, number>();
+
+  private line(span: Span, frame?: FrameId): void {
+    const n = this.source.lineCol(span.start).line;
+    if (frame !== undefined) this.frameLines.set(frame, n);
+    this.rt.line(n);
+  }
+
+  private frameLine(frame: FrameId): number {
+    return this.frameLines.get(frame) ?? this.rt.state.line;
   }
 
   /** Executes statements; a `return` inside yields the returned value (a stack temporary). */
@@ -1089,7 +1218,7 @@ export class Interpreter {
   }
 
   private execStmt(s: Stmt, scope: Scope): ObjectId | undefined {
-    this.line(s.span);
+    this.line(s.span, scope.frame);
     const stack = STACK(scope.frame);
     switch (s.k) {
       case 'Expr': {
@@ -1153,7 +1282,8 @@ export class Interpreter {
         const dict = (this.value(mod) as { dict: ObjectId }).dict;
         for (const { name, asname } of s.names) {
           const v = this.dictGetStr(dict, name);
-          if (v === undefined) throw this.pyErr('ImportError', `cannot import name '${name}' from '${s.module}' (unknown location)`);
+          if (v === undefined)
+            throw this.pyErr('ImportError', `cannot import name '${name}' from '${s.module}' (unknown location)`);
           this.rt.incref(v, stack);
           this.storeName(asname ?? name, v, scope);
         }
@@ -1312,7 +1442,11 @@ export class Interpreter {
     return result;
   }
 
-  private matchHandler(handlers: readonly { type: Expr | undefined; name: string | undefined; body: readonly Stmt[]; span: Span }[], exc: ObjectId, scope: Scope) {
+  private matchHandler(
+    handlers: readonly { type: Expr | undefined; name: string | undefined; body: readonly Stmt[]; span: Span }[],
+    exc: ObjectId,
+    scope: Scope,
+  ) {
     const stack = STACK(scope.frame);
     for (const h of handlers) {
       if (h.type === undefined) return h;
@@ -1326,7 +1460,11 @@ export class Interpreter {
     return undefined;
   }
 
-  private runHandler(h: { name: string | undefined; body: readonly Stmt[] }, e: PyRaise, scope: Scope): ObjectId | undefined {
+  private runHandler(
+    h: { name: string | undefined; body: readonly Stmt[] },
+    e: PyRaise,
+    scope: Scope,
+  ): ObjectId | undefined {
     const stack = STACK(scope.frame);
     this.rt.move(e.exc, RAISED, stack); // PUSH_EXC_INFO
     this.handling.push(e.exc);
@@ -1414,7 +1552,8 @@ export class Interpreter {
     if (star < 0) {
       if (items.length !== targets.length) {
         for (const i of items) this.rt.decref(i, stack);
-        if (items.length > targets.length) throw this.pyErr('ValueError', `too many values to unpack (expected ${targets.length})`);
+        if (items.length > targets.length)
+          throw this.pyErr('ValueError', `too many values to unpack (expected ${targets.length})`);
         throw this.pyErr('ValueError', `not enough values to unpack (expected ${targets.length}, got ${items.length})`);
       }
       return items;
@@ -1422,7 +1561,10 @@ export class Interpreter {
     const after = targets.length - star - 1;
     if (items.length < targets.length - 1) {
       for (const i of items) this.rt.decref(i, stack);
-      throw this.pyErr('ValueError', `not enough values to unpack (expected at least ${targets.length - 1}, got ${items.length})`);
+      throw this.pyErr(
+        'ValueError',
+        `not enough values to unpack (expected at least ${targets.length - 1}, got ${items.length})`,
+      );
     }
     const middle = items.slice(star, items.length - after);
     const l = this.newList(middle, stack, stack);
@@ -1498,7 +1640,10 @@ export class Interpreter {
     if (access === 'fast') {
       const id = this.rt.state.frames[scope.frame]?.vars[name];
       if (id === undefined) {
-        throw this.pyErr('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`);
+        throw this.pyErr(
+          'UnboundLocalError',
+          `cannot access local variable '${name}' where it is not associated with a value`,
+        );
       }
       this.rt.decref(id, { kind: 'frame', frame: scope.frame, name });
       return;
@@ -1507,7 +1652,10 @@ export class Interpreter {
       const cell = this.cellFor(name, scope);
       const cv = cell === undefined ? undefined : (this.value(cell) as { content: ObjectId | undefined });
       if (cell === undefined || cv?.content === undefined) {
-        throw this.pyErr('NameError', `cannot access free variable '${name}' where it is not associated with a value in enclosing scope`);
+        throw this.pyErr(
+          'NameError',
+          `cannot access free variable '${name}' where it is not associated with a value in enclosing scope`,
+        );
       }
       const old = cv.content;
       cv.content = undefined;
@@ -1725,7 +1873,9 @@ export class Interpreter {
         return left;
       }
       case 'IfExp':
-        return this.truthyConsume(this.evalExpr(e.test, scope), scope) ? this.evalExpr(e.body, scope) : this.evalExpr(e.orelse, scope);
+        return this.truthyConsume(this.evalExpr(e.test, scope), scope)
+          ? this.evalExpr(e.body, scope)
+          : this.evalExpr(e.orelse, scope);
       case 'Lambda':
         return this.makeFunction('<lambda>', e.params, [{ k: 'Return', value: e.body, span: e.span }], e, scope);
       case 'Starred':
@@ -1807,7 +1957,10 @@ export class Interpreter {
     if (access === 'fast') {
       const id = this.rt.state.frames[scope.frame]?.vars[name];
       if (id === undefined) {
-        throw this.pyErr('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`);
+        throw this.pyErr(
+          'UnboundLocalError',
+          `cannot access local variable '${name}' where it is not associated with a value`,
+        );
       }
       return this.ret(id, stack);
     }
@@ -1815,11 +1968,17 @@ export class Interpreter {
       const cell = this.cellFor(name, scope);
       const content = cell === undefined ? undefined : (this.value(cell) as { content: ObjectId | undefined }).content;
       if (content === undefined) {
-        throw this.pyErr('NameError', `cannot access free variable '${name}' where it is not associated with a value in enclosing scope`);
+        throw this.pyErr(
+          'NameError',
+          `cannot access free variable '${name}' where it is not associated with a value in enclosing scope`,
+        );
       }
       return this.ret(content, stack);
     }
-    const spaces = access === 'global' ? [scope.globals, this.builtinsDict] : [scope.locals ?? scope.globals, scope.globals, this.builtinsDict];
+    const spaces =
+      access === 'global'
+        ? [scope.globals, this.builtinsDict]
+        : [scope.locals ?? scope.globals, scope.globals, this.builtinsDict];
     for (const ns of spaces) {
       const v = this.dictGetStr(ns, name);
       if (v !== undefined) return this.ret(v, stack);
@@ -1859,7 +2018,12 @@ export class Interpreter {
       closure = this.newTuple(cells, stack, stack);
     }
     const code = this.ret(this.codeFor(node, name, body), stack);
-    const qualname = scope.info.kind === 'function' ? `${scope.info.name}.<locals>.${name}` : scope.info.kind === 'class' ? `${scope.info.name}.${name}` : name;
+    const qualname =
+      scope.info.kind === 'function'
+        ? `${scope.info.name}.<locals>.${name}`
+        : scope.info.kind === 'class'
+          ? `${scope.info.name}.${name}`
+          : name;
     const fv: FunctionValue = {
       t: 'function',
       name,
@@ -1874,7 +2038,8 @@ export class Interpreter {
       closure,
     };
     const fn = this.alloc('function', 'function', FIXED_SIZES.function, fv, stack);
-    const own = (id: ObjectId, slot: string, from?: Holder): void => this.adopt(id, { kind: 'object', owner: fn, slot }, from);
+    const own = (id: ObjectId, slot: string, from?: Holder): void =>
+      this.adopt(id, { kind: 'object', owner: fn, slot }, from);
     own(code, '__code__', stack);
     own(scope.globals, '__globals__');
     own(this.internStr(name, C_TEMP), '__name__', C_TEMP);
@@ -1955,15 +2120,29 @@ export class Interpreter {
     }
     const isException = bases.some((b) => (this.value(b) as ClassValue).isException);
     const slotsObj = this.dictGetStr(ns, '__slots__');
-    const slots = slotsObj === undefined ? undefined : this.iterateToArray(this.ret(slotsObj, C_TEMP), C_TEMP).map((x) => {
-      const sv = this.str(x);
-      this.rt.decref(x, C_TEMP);
-      return sv;
-    });
+    const slots =
+      slotsObj === undefined
+        ? undefined
+        : this.iterateToArray(this.ret(slotsObj, C_TEMP), C_TEMP).map((x) => {
+            const sv = this.str(x);
+            this.rt.decref(x, C_TEMP);
+            return sv;
+          });
     if (slotsObj !== undefined) this.rt.decref(slotsObj, C_TEMP);
-    const value: ClassValue = { t: 'class', name, qualname, bases, mro: [], dict: this.statics.none, builtin: undefined, isException, slots };
+    const value: ClassValue = {
+      t: 'class',
+      name,
+      qualname,
+      bases,
+      mro: [],
+      dict: this.statics.none,
+      builtin: undefined,
+      isException,
+      slots,
+    };
     const cls = this.alloc('type', 'class', FIXED_SIZES.class, value, holder);
-    const own = (id: ObjectId, slot: string, from?: Holder): void => this.adopt(id, { kind: 'object', owner: cls, slot }, from);
+    const own = (id: ObjectId, slot: string, from?: Holder): void =>
+      this.adopt(id, { kind: 'object', owner: cls, slot }, from);
     const dict = this.newDict(C_TEMP);
     for (const e of this.dictStore(ns).entries.values()) this.dictSet(dict, e.key, e.value, C_TEMP, 'copy');
     value.dict = dict;
@@ -1974,7 +2153,11 @@ export class Interpreter {
     value.mro = this.computeMro(cls);
     const mroTuple = this.newTuple(value.mro, C_TEMP);
     own(mroTuple, '__mro__', C_TEMP);
-    const needsDictDescr = slots === undefined && !bases.some((b) => (this.value(b) as ClassValue).builtin === undefined && (this.value(b) as ClassValue).slots === undefined);
+    const needsDictDescr =
+      slots === undefined &&
+      !bases.some(
+        (b) => (this.value(b) as ClassValue).builtin === undefined && (this.value(b) as ClassValue).slots === undefined,
+      );
     if (needsDictDescr && !isException) {
       for (const d of ['__dict__', '__weakref__']) {
         const g = this.alloc('getset_descriptor', 'method', 72, { t: 'getset', name: d, owner: cls }, C_TEMP);
@@ -1982,7 +2165,8 @@ export class Interpreter {
         this.dictSetStr(dict, d, g, C_TEMP, 'move');
       }
     }
-    if (this.dictGetStr(dict, '__doc__') === undefined) this.dictSetStr(dict, '__doc__', this.none(C_TEMP), C_TEMP, 'move');
+    if (this.dictGetStr(dict, '__doc__') === undefined)
+      this.dictSetStr(dict, '__doc__', this.none(C_TEMP), C_TEMP, 'move');
     return cls;
   }
 
@@ -2017,7 +2201,9 @@ export class Interpreter {
     }
     if (fn?.closure !== undefined) {
       const cells = (this.value(fn.closure) as { items: ObjectId[] }).items;
-      info.freevars.forEach((name, i) => this.rt.incref(cells[i] as ObjectId, { kind: 'frame', frame, name: `(cell ${name})` }));
+      info.freevars.forEach((name, i) =>
+        this.rt.incref(cells[i] as ObjectId, { kind: 'frame', frame, name: `(cell ${name})` }),
+      );
     }
   }
 
@@ -2066,7 +2252,13 @@ export class Interpreter {
   }
 
   /** CALL with the callable and the arguments on the stack: a Python callee takes them over; a C callee releases them after. */
-  private callWith(fn: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], stack: Holder, scope: Scope): ObjectId {
+  private callWith(
+    fn: ObjectId,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    stack: Holder,
+    scope: Scope,
+  ): ObjectId {
     const fv = this.value(fn);
     if (fv.t === 'function') return this.callFunction(fn, args, kwargs, stack, 'move', scope);
     if (fv.t === 'method') {
@@ -2128,7 +2320,13 @@ export class Interpreter {
    * Call any callable from C (or from a C-like caller): the arguments stay owned by the
    * caller (`from` holder); the result is a new reference owned by `from`.
    */
-  callObject(fn: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, scope: Scope | undefined): ObjectId {
+  callObject(
+    fn: ObjectId,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    from: Holder,
+    scope: Scope | undefined,
+  ): ObjectId {
     const fv = this.value(fn);
     switch (fv.t) {
       case 'function':
@@ -2167,7 +2365,14 @@ export class Interpreter {
    * A Python function call. The callable and the arguments are references owned by
    * `from`; they move into the callee's frame (RC-4). Returns the result, owned by `from`.
    */
-  private callFunction(fn: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, _how: 'move', caller: Scope | undefined): ObjectId {
+  private callFunction(
+    fn: ObjectId,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    from: Holder,
+    _how: 'move',
+    caller: Scope | undefined,
+  ): ObjectId {
     const fv = this.value(fn) as FunctionValue;
     if (this.depth >= RECURSION_LIMIT - 1) {
       for (const a of args) this.rt.decref(a, from);
@@ -2193,7 +2398,8 @@ export class Interpreter {
       else result = this.execBlock(fv.body, scope) ?? this.none(STACK(frame));
     } catch (e) {
       this.depth -= 1;
-      if (e instanceof PyRaise) e.traceback.unshift({ line: this.rt.state.line, name: fv.name });
+      if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(frame), name: fv.name });
+      this.frameLines.delete(frame);
       this.unwindFrame(frame, fv.scope, e);
       throw e;
     }
@@ -2201,7 +2407,10 @@ export class Interpreter {
     void caller;
     // RETURN_VALUE: the value goes to the caller, then the frame is cleared.
     this.rt.move(result, STACK(frame), from);
+    this.frameLines.delete(frame);
     this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
+    const callerLine = caller === undefined ? undefined : this.frameLines.get(caller.frame);
+    if (callerLine !== undefined) this.rt.line(callerLine);
     return result;
   }
 
@@ -2216,8 +2425,19 @@ export class Interpreter {
     }
     const f = this.rt.state.frames[frame];
     if (f === undefined) return;
-    const fo = this.alloc('frame', 'function', FIXED_SIZES.frame, { t: 'frame', name: info.name }, C_TEMP, undefined, false);
-    for (const name of [...frameSlotOrder(info).filter((n) => f.vars[n] !== undefined), ...f.varOrder.filter((n) => !frameSlotOrder(info).includes(n))]) {
+    const fo = this.alloc(
+      'frame',
+      'function',
+      FIXED_SIZES.frame,
+      { t: 'frame', name: info.name },
+      C_TEMP,
+      undefined,
+      false,
+    );
+    for (const name of [
+      ...frameSlotOrder(info).filter((n) => f.vars[n] !== undefined),
+      ...f.varOrder.filter((n) => !frameSlotOrder(info).includes(n)),
+    ]) {
       const id = f.vars[name];
       if (id !== undefined) this.rt.move(id, { kind: 'frame', frame, name }, { kind: 'object', owner: fo, slot: name });
     }
@@ -2228,14 +2448,24 @@ export class Interpreter {
     const prev = ev.attrs.get('__traceback__');
     if (prev !== undefined) {
       ev.attrs.delete('__traceback__');
-      this.rt.move(prev, { kind: 'object', owner: e.exc, slot: '.__traceback__' }, { kind: 'object', owner: tb, slot: 'tb_next' });
+      this.rt.move(
+        prev,
+        { kind: 'object', owner: e.exc, slot: '.__traceback__' },
+        { kind: 'object', owner: tb, slot: 'tb_next' },
+      );
     }
     this.rt.move(fo, C_TEMP, { kind: 'object', owner: tb, slot: 'tb_frame' });
     ev.attrs.set('__traceback__', tb);
     this.rt.move(tb, C_TEMP, { kind: 'object', owner: e.exc, slot: '.__traceback__' });
   }
 
-  private bindArguments(fv: FunctionValue, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, frame: FrameId): void {
+  private bindArguments(
+    fv: FunctionValue,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    from: Holder,
+    frame: FrameId,
+  ): void {
     const p = fv.params;
     const slot = (name: string): Holder => ({ kind: 'frame', frame, name });
     const bound = new Set<string>();
@@ -2249,7 +2479,9 @@ export class Interpreter {
       const given = args.length;
       for (const a of args) this.rt.decref(a, from);
       for (const [, v] of kwargs) this.rt.decref(v, from);
-      throw this.typeError(`${fv.qualname}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${given} ${given === 1 ? 'was' : 'were'} given`);
+      throw this.typeError(
+        `${fv.qualname}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${given} ${given === 1 ? 'was' : 'were'} given`,
+      );
     }
     void release;
     args.slice(0, n).forEach((a, i) => {
@@ -2299,7 +2531,9 @@ export class Interpreter {
       const names = missing.map((m) => `'${m}'`);
       const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
       const kind = p.kwonly.includes(missing[0] as string) ? 'keyword-only' : 'positional';
-      throw this.typeError(`${fv.qualname}() missing ${missing.length} required ${kind} argument${missing.length === 1 ? '' : 's'}: ${list}`);
+      throw this.typeError(
+        `${fv.qualname}() missing ${missing.length} required ${kind} argument${missing.length === 1 ? '' : 's'}: ${list}`,
+      );
     }
   }
 
@@ -2307,19 +2541,33 @@ export class Interpreter {
   callMethod(self: ObjectId, name: string, args: ObjectId[]): ObjectId {
     const cls = (this.value(self) as InstanceValue).cls;
     const fn = this.lookupClassAttr(cls, name);
-    if (fn === undefined) throw this.pyErr('AttributeError', `'${this.typeName(self)}' object has no attribute '${name}'`);
+    if (fn === undefined)
+      throw this.pyErr('AttributeError', `'${this.typeName(self)}' object has no attribute '${name}'`);
     return this.callObject(fn, [self, ...args], [], C_TEMP, undefined);
   }
 
   /** type_call: `cls(*args)`: object_new, then `__init__` (slot_tp_init) with new references. */
-  instantiate(cls: ObjectId, args: ObjectId[], kwargs: [string, ObjectId][], from: Holder, scope: Scope | undefined): ObjectId {
+  instantiate(
+    cls: ObjectId,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    from: Holder,
+    scope: Scope | undefined,
+  ): ObjectId {
     const cv = this.value(cls) as ClassValue;
-    if (cv.builtin !== undefined && !cv.isException) return this.callBuiltin(`type.${cv.builtin}`, undefined, args, kwargs, from, scope);
+    if (cv.builtin !== undefined && !cv.isException)
+      return this.callBuiltin(`type.${cv.builtin}`, undefined, args, kwargs, from, scope);
     if (cv.isException && this.lookupClassAttr(cls, '__init__') === undefined) {
       for (const a of args) this.rt.incref(a, from);
       return this.instantiateException(cls, args, from);
     }
-    const obj = cv.isException ? this.instantiateException(cls, args.map((a) => this.ret(a, C_TEMP)), C_TEMP) : this.newInstance(cls, C_TEMP);
+    const obj = cv.isException
+      ? this.instantiateException(
+          cls,
+          args.map((a) => this.ret(a, C_TEMP)),
+          C_TEMP,
+        )
+      : this.newInstance(cls, C_TEMP);
     const init = this.lookupClassAttr(cls, '__init__');
     if (init !== undefined) {
       try {
@@ -2363,13 +2611,17 @@ export class Interpreter {
   }
 
   /** What LOAD_METHOD finds: a Python function on an instance's type, or a method of a built-in type. */
-  private lookupMethod(self: ObjectId, name: string): { kind: 'python'; func: ObjectId } | { kind: 'builtin' } | undefined {
+  private lookupMethod(
+    self: ObjectId,
+    name: string,
+  ): { kind: 'python'; func: ObjectId } | { kind: 'builtin' } | undefined {
     const v = this.value(self);
     if (v.t === 'instance') {
       if (v.attrs.has(name)) return undefined;
       const f = this.lookupClassAttr(v.cls, name);
       if (f !== undefined && this.values.get(f)?.t === 'function') return { kind: 'python', func: f };
-      if (f === undefined && builtinMethodExists(this.classOf(self).isException ? 'exception' : 'object', name)) return { kind: 'builtin' };
+      if (f === undefined && builtinMethodExists(this.classOf(self).isException ? 'exception' : 'object', name))
+        return { kind: 'builtin' };
       return undefined;
     }
     if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return { kind: 'builtin' };
@@ -2381,7 +2633,8 @@ export class Interpreter {
     switch (v.t) {
       case 'instance': {
         if (name === '__class__') return this.ret(v.cls, holder);
-        if (name === '__dict__' && v.dict === undefined && this.classOf(obj).slots === undefined) return this.ret(this.materializeDict(obj), holder);
+        if (name === '__dict__' && v.dict === undefined && this.classOf(obj).slots === undefined)
+          return this.ret(this.materializeDict(obj), holder);
         if (name === '__dict__' && v.dict !== undefined) return this.ret(v.dict, holder);
         const clsAttr = this.lookupClassAttr(v.cls, name);
         if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property') {
@@ -2448,7 +2701,8 @@ export class Interpreter {
         for (const c of mro.slice(mro.indexOf(v.cls) + 1)) {
           const cv = this.value(c) as ClassValue;
           if (cv.builtin !== undefined) {
-            if (name === '__init__') return this.newBuiltinMethod(cv.isException ? 'exception.__init__' : 'object.__init__', v.obj, holder);
+            if (name === '__init__')
+              return this.newBuiltinMethod(cv.isException ? 'exception.__init__' : 'object.__init__', v.obj, holder);
             continue;
           }
           const a = this.dictGetStr(cv.dict, name);
@@ -2463,12 +2717,14 @@ export class Interpreter {
         }
         break;
       case 'set':
-        if (name === 'add' || name === 'discard' || name === 'remove') return this.newBuiltinMethod(`set.${name}`, obj, holder);
+        if (name === 'add' || name === 'discard' || name === 'remove')
+          return this.newBuiltinMethod(`set.${name}`, obj, holder);
         break;
       default:
         break;
     }
-    if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return this.newBuiltinMethod(`${v.t}.${name}`, obj, holder);
+    if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name))
+      return this.newBuiltinMethod(`${v.t}.${name}`, obj, holder);
     throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
   }
 
@@ -2489,7 +2745,13 @@ export class Interpreter {
   }
 
   private newBuiltinMethod(name: string, self: ObjectId, holder: Holder): ObjectId {
-    const m = this.alloc('builtin_function_or_method', 'method', FIXED_SIZES.builtinMethod, { t: 'builtin', name, self }, holder);
+    const m = this.alloc(
+      'builtin_function_or_method',
+      'method',
+      FIXED_SIZES.builtinMethod,
+      { t: 'builtin', name, self },
+      holder,
+    );
     this.rt.incref(self, { kind: 'object', owner: m, slot: '__self__' });
     return m;
   }
@@ -2524,7 +2786,8 @@ export class Interpreter {
     const ov = this.value(obj);
     if (ov.t === 'instance') {
       const clsAttr = this.lookupClassAttr(ov.cls, name);
-      if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property') throw this.pyErr('AttributeError', "can't set attribute");
+      if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property')
+        throw this.pyErr('AttributeError', "can't set attribute");
       const slots = this.classOf(obj).slots;
       if (slots !== undefined && !slots.includes(name)) {
         throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
@@ -2590,22 +2853,26 @@ export class Interpreter {
         return;
       }
       if (ov.dict !== undefined) {
-        if (!this.dictDel(ov.dict, `s:${name}`)) throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+        if (!this.dictDel(ov.dict, `s:${name}`))
+          throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
         return;
       }
       const old = ov.attrs.get(name);
-      if (old === undefined) throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+      if (old === undefined)
+        throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
       ov.attrs.delete(name);
       this.rt.decref(old, { kind: 'object', owner: obj, slot: `.${name}` });
       return;
     }
     if (ov.t === 'class' || ov.t === 'module') {
-      if (!this.dictDel(ov.dict, `s:${name}`)) throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+      if (!this.dictDel(ov.dict, `s:${name}`))
+        throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
       return;
     }
     if (ov.t === 'function') {
       const d = this.funcDict(obj, false);
-      if (d === undefined || !this.dictDel(d, `s:${name}`)) throw this.pyErr('AttributeError', `'function' object has no attribute '${name}'`);
+      if (d === undefined || !this.dictDel(d, `s:${name}`))
+        throw this.pyErr('AttributeError', `'function' object has no attribute '${name}'`);
       return;
     }
     throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
@@ -2628,7 +2895,11 @@ export class Interpreter {
       const r = this.callObject(del, [id], [], C_TEMP, undefined);
       this.rt.decref(r, C_TEMP);
     } catch (e) {
-      if (e instanceof PyRaise) this.reportUnraisable(e, `<function ${(this.value(del) as FunctionValue).qualname} at 0x${this.rt.object(del).addr.toString(16)}>`);
+      if (e instanceof PyRaise)
+        this.reportUnraisable(
+          e,
+          `<function ${(this.value(del) as FunctionValue).qualname} at 0x${this.rt.object(del).addr.toString(16)}>`,
+        );
       else throw e;
     }
     if (saved !== 0) this.rt.line(saved);
@@ -2643,7 +2914,14 @@ export class Interpreter {
   declare getItem: (obj: ObjectId, key: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
   declare setItem: (obj: ObjectId, key: ObjectId, v: ObjectId, from: Holder, scope: Scope | undefined) => void;
   declare delItem: (obj: ObjectId, key: ObjectId, scope: Scope | undefined) => void;
-  declare binaryOp: (op: string, a: ObjectId, b: ObjectId, holder: Holder, inplace: boolean, scope: Scope | undefined) => ObjectId;
+  declare binaryOp: (
+    op: string,
+    a: ObjectId,
+    b: ObjectId,
+    holder: Holder,
+    inplace: boolean,
+    scope: Scope | undefined,
+  ) => ObjectId;
   declare unaryOp: (op: string, a: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
   declare compare: (op: string, a: ObjectId, b: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
   declare truthy: (id: ObjectId, scope: Scope | undefined) => boolean;
@@ -2651,12 +2929,29 @@ export class Interpreter {
   declare repr: (id: ObjectId) => string;
   declare formatSpec: (id: ObjectId, spec: string) => string;
   declare isInstance: (obj: ObjectId, cls: ObjectId) => boolean;
-  declare callBuiltin: (name: string, self: ObjectId | undefined, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined) => ObjectId;
-  declare callBuiltinMethod: (self: ObjectId, name: string, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined) => ObjectId;
+  declare callBuiltin: (
+    name: string,
+    self: ObjectId | undefined,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    holder: Holder,
+    scope: Scope | undefined,
+  ) => ObjectId;
+  declare callBuiltinMethod: (
+    self: ObjectId,
+    name: string,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    holder: Holder,
+    scope: Scope | undefined,
+  ) => ObjectId;
   declare listAppend: (list: ObjectId, v: ObjectId, from: Holder, how: 'move' | 'copy') => void;
   declare listExtend: (list: ObjectId, iterable: ObjectId, holder: Holder) => void;
   declare dictUpdate: (dict: ObjectId, other: ObjectId) => void;
-  declare comprehension: (e: Expr & { k: 'ListComp' | 'SetComp' | 'DictComp' | 'GeneratorExp' }, scope: Scope) => ObjectId;
+  declare comprehension: (
+    e: Expr & { k: 'ListComp' | 'SetComp' | 'DictComp' | 'GeneratorExp' },
+    scope: Scope,
+  ) => ObjectId;
   declare runComprehension: (e: Expr, scope: Scope) => ObjectId;
 
   /** `bool(x)` of a stack temporary, which is released. */
@@ -2673,8 +2968,10 @@ export class Interpreter {
     return {
       STACK,
       C_TEMP,
-      makeFunctionForComprehension: (e: Expr & { gens: readonly Comprehension[] }, scope: Scope): ObjectId => this.makeComprehensionFunction(e, scope),
-      callFunctionMove: (fn: ObjectId, args: ObjectId[], from: Holder, scope: Scope): ObjectId => this.callFunction(fn, args, [], from, 'move', scope),
+      makeFunctionForComprehension: (e: Expr & { gens: readonly Comprehension[] }, scope: Scope): ObjectId =>
+        this.makeComprehensionFunction(e, scope),
+      callFunctionMove: (fn: ObjectId, args: ObjectId[], from: Holder, scope: Scope): ObjectId =>
+        this.callFunction(fn, args, [], from, 'move', scope),
       assign: (t: Target, v: ObjectId, scope: Scope): void => this.assign(t, v, scope),
       evalExpr: (e: Expr, scope: Scope): ObjectId => this.evalExpr(e, scope),
       handling: this.handling,
@@ -2691,8 +2988,15 @@ export class Interpreter {
       interned: this.interned,
       builtinsDict: () => this.builtinsDict,
       dictStore: (d: ObjectId): DictStore => this.dictStore(d),
-      alloc: (pyType: string, kind: string, size: number, value: PyValue, holder: Holder, alloc?: number, track?: boolean): ObjectId =>
-        this.alloc(pyType, kind, size, value, holder, alloc, track),
+      alloc: (
+        pyType: string,
+        kind: string,
+        size: number,
+        value: PyValue,
+        holder: Holder,
+        alloc?: number,
+        track?: boolean,
+      ): ObjectId => this.alloc(pyType, kind, size, value, holder, alloc, track),
       computeMro: (c: ObjectId): ObjectId[] => this.computeMro(c),
       excMessage: (e: ObjectId): string => this.excMessage(e),
       listResize,
@@ -2704,7 +3008,13 @@ export class Interpreter {
   /** A comprehension's function (RC-5): MAKE_FUNCTION with the code of `<listcomp>` … */
   private makeComprehensionFunction(e: Expr & { gens: readonly Comprehension[] }, scope: Scope): ObjectId {
     const info = this.scopeInfo(e);
-    const fn = this.makeFunction(info.name, { args: ['.0'], defaults: [], vararg: undefined, kwonly: [], kwDefaults: [], kwarg: undefined }, [], e, scope);
+    const fn = this.makeFunction(
+      info.name,
+      { args: ['.0'], defaults: [], vararg: undefined, kwonly: [], kwDefaults: [], kwarg: undefined },
+      [],
+      e,
+      scope,
+    );
     (this.value(fn) as FunctionValue).comprehension = e;
     return fn;
   }
@@ -2732,9 +3042,49 @@ function frameSlotOrder(info: ScopeInfo): string[] {
 export const BUILTIN_METHODS: Record<string, readonly string[]> = {
   list: ['append', 'extend', 'pop', 'insert', 'remove', 'clear', 'index', 'count', 'sort', 'reverse', 'copy'],
   dict: ['get', 'keys', 'values', 'items', 'pop', 'popitem', 'setdefault', 'update', 'clear', 'copy'],
-  set: ['add', 'discard', 'remove', 'pop', 'clear', 'update', 'union', 'intersection', 'difference', 'issubset', 'issuperset', 'copy'],
+  set: [
+    'add',
+    'discard',
+    'remove',
+    'pop',
+    'clear',
+    'update',
+    'union',
+    'intersection',
+    'difference',
+    'issubset',
+    'issuperset',
+    'copy',
+  ],
   frozenset: ['union', 'intersection', 'difference', 'issubset', 'issuperset', 'copy'],
-  str: ['join', 'split', 'strip', 'lstrip', 'rstrip', 'upper', 'lower', 'startswith', 'endswith', 'replace', 'format', 'find', 'count', 'isdigit', 'isalpha', 'title', 'capitalize', 'center', 'ljust', 'rjust', 'zfill', 'index', 'splitlines', 'encode', 'partition', 'rpartition'],
+  str: [
+    'join',
+    'split',
+    'strip',
+    'lstrip',
+    'rstrip',
+    'upper',
+    'lower',
+    'startswith',
+    'endswith',
+    'replace',
+    'format',
+    'find',
+    'count',
+    'isdigit',
+    'isalpha',
+    'title',
+    'capitalize',
+    'center',
+    'ljust',
+    'rjust',
+    'zfill',
+    'index',
+    'splitlines',
+    'encode',
+    'partition',
+    'rpartition',
+  ],
   tuple: ['index', 'count'],
   int: ['bit_length'],
   float: ['is_integer'],

@@ -93,6 +93,16 @@ describe('the conformance corpus', () => {
   });
 });
 
+describe('long programs', () => {
+  it.skipIf(corpusFiles.length === 0)('the whole corpus, concatenated ten times, parses with no diagnostic', () => {
+    // lezer alone reports a spurious error deep into this text; parse.ts parses each
+    // top-level statement on its own.
+    const all = corpusFiles.map((f) => readFileSync(`${CORPUS}/${f}`, 'utf8')).join('\n');
+    const r = parseModule(Array<string>(10).fill(all).join('\n'));
+    expect(r.diagnostics).toEqual([]);
+  });
+});
+
 describe('statements', () => {
   it('expression statements and docstrings', () => {
     expect(stmt('f(x)')).toEqual({
@@ -328,6 +338,8 @@ describe('expressions', () => {
     expect(expr('True')).toEqual({ k: 'Const', value: 'True' });
     expect(expr('False')).toEqual({ k: 'Const', value: 'False' });
     expect(expr('...')).toEqual({ k: 'Const', value: 'Ellipsis' });
+    expect(expr('café')).toEqual(N('café'));
+    expect(stmt('ﬁ = 1')).toEqual({ k: 'Assign', targets: [N('fi')], value: I(1) }); // NFKC, as CPython
   });
 
   it('numbers: underscores, bases, floats', () => {

@@ -67,7 +67,7 @@
  *     parse.test.ts); elsewhere the message is `invalid syntax`.
  */
 import { parser } from '@lezer/python';
-import type { SyntaxNode } from '@lezer/common';
+import { Tree, type SyntaxNode } from '@lezer/common';
 import type { Diagnostic, Span } from '@pymemsim/core';
 import type {
   Arg,
@@ -160,9 +160,17 @@ type ScanResult = {
   readonly strings: ReadonlyMap<number, StringToken>;
   /** Offsets of `@` characters that start a decorator line (rewritten to `+`). */
   readonly decorators: ReadonlySet<number>;
+  /**
+   * Offsets where top-level statements start (0 first). Each is parsed by lezer on its
+   * own: its parser has been seen to report spurious errors deep into long files, and
+   * separate parses also keep one broken statement from derailing the next.
+   */
+  readonly chunks: readonly number[];
   readonly errors: readonly ScanError[];
 };
 
+/** Keywords that continue a compound statement rather than start one. */
+const CLAUSE_KEYWORDS = new Set(['else', 'elif', 'except', 'finally']);
 const STRING_PREFIXES = new Set(['r', 'u', 'b', 'f', 'br', 'rb', 'fr', 'rf']);
 const OPEN_CLOSE: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 /** Words after which a Python 2 `print` statement cannot be meant (they continue an expression). */
@@ -217,6 +225,8 @@ class Scanner {
   private readonly errors: ScanError[] = [];
   private readonly strings = new Map<number, StringToken>();
   private readonly decorators = new Set<number>();
+  private readonly chunks: number[] = [0];
+  private afterDecorator = false;
   private readonly edits: { at: number; text: string }[] = [];
   private readonly brackets: { ch: string; pos: number; line: number }[] = [];
   private readonly indents: { col: number; alt: number }[] = [{ col: 0, alt: 0 }];
@@ -306,7 +316,7 @@ class Scanner {
       parts.push(text.slice(last));
       lezerText = parts.join('');
     }
-    return { lezerText, strings: this.strings, decorators: this.decorators, errors: this.errors };
+    return { lezerText, strings: this.strings, decorators: this.decorators, chunks: this.chunks, errors: this.errors };
   }
 
   private edit(at: number, text: string): void {
@@ -339,6 +349,7 @@ class Scanner {
 
   private endLogicalLine(): void {
     if (this.lineTokens.length === 0) return;
+    this.afterDecorator = this.lineTokens[0] === '@';
     const desc = this.lastToken === ':' ? headerDescription(this.lineTokens[0] ?? '', this.lineTokens[1]) : undefined;
     this.pending = desc === undefined ? undefined : { desc, line: this.lineFirstLine, colon: this.lastTokenAt };
     this.lineTokens = [];
@@ -369,6 +380,10 @@ class Scanner {
     const c = text[j];
     // Blank and comment-only lines do not count; the end of the file is handled by finish().
     if (!this.indentation || c === undefined || c === '#' || isNewline(c)) return;
+    const word = /^[A-Za-z_]\w*/.exec(text.slice(j, j + 12))?.[0];
+    if (j === lineStart && lineStart > 0 && !this.afterDecorator && !CLAUSE_KEYWORDS.has(word ?? '')) {
+      this.chunks.push(lineStart);
+    }
     const end = this.lineEnd(j);
     const top = this.indents[this.indents.length - 1] ?? { col: 0, alt: 0 };
     const pending = this.pending;
@@ -1113,26 +1128,27 @@ class Lowering {
 
   /** Lower a module. */
   run(): Stmt[] {
-    const top = this.parse();
-    return this.block(this.kids(top));
+    return this.block(this.parse());
   }
 
   /** Lower `(expression)` of an f-string replacement field. */
   runFStringExpression(): Expr {
-    const top = this.parse();
-    const stmts = this.kids(top);
+    const stmts = this.parse();
     const stmt = stmts[0];
     const inner = stmt?.name === 'ExpressionStatement' ? this.kids(stmt) : [];
     const node = inner[0];
     if (stmts.length !== 1 || inner.length !== 1 || node === undefined) {
-      return this.bad(stmt ?? top);
+      return stmt === undefined ? this.bad({ start: 0, end: this.text.length }) : this.bad(stmt);
     }
     return this.expr(node);
   }
 
-  /** Passes 1 and 2: tokenizer errors, lezer's tree and its error nodes. */
-  private parse(): SyntaxNode {
-    const top = parser.parse(this.scan.lezerText).topNode;
+  /**
+   * Passes 1 and 2: tokenizer errors, lezer's trees (one per top-level statement) and
+   * their error nodes. Returns the top-level statement nodes.
+   */
+  private parse(): SyntaxNode[] {
+    const statements: SyntaxNode[] = [];
     const errors: SyntaxNode[] = [];
     const visit = (n: SyntaxNode): void => {
       // Strings were checked by the scanner; f-string fields are parsed on their own.
@@ -1143,9 +1159,17 @@ class Lowering {
       }
       for (let c = n.firstChild; c !== null; c = c.nextSibling) visit(c);
     };
-    visit(top);
-    // "'(' was never closed" stands unless the parser fails on the bracket's own line
-    // before its end (then CPython reports that parser error instead).
+    const chunks = this.scan.chunks;
+    for (const [k, from] of chunks.entries()) {
+      const to = chunks[k + 1] ?? this.text.length;
+      if (to <= from) continue;
+      // A tree of the chunk alone, placed at its offset so its nodes carry file positions.
+      const tree = parser.parse(this.scan.lezerText.slice(from, to));
+      const top = new Tree(tree.type, [tree], [from], to).topNode.firstChild;
+      if (top === null) continue;
+      visit(top);
+      statements.push(...this.kids(top));
+    }
     this.scanErrors = this.scan.errors.filter((se) => {
       if (se.message === 'unexpected indent') {
         // After a broken header (`if x` without its colon) the indented block is no news.
@@ -1162,6 +1186,8 @@ class Lowering {
         return !errors.some((e) => e.from >= from && e.from < lineStart);
       }
       if (se.unclosed === undefined) return true;
+      // "'(' was never closed" stands unless the parser fails on the bracket's own line
+      // before its end (then CPython reports that parser error instead).
       const line = this.lineOf(se.span.start);
       return !errors.some((e) => e.from >= se.span.start && this.lineOf(e.from) === line && this.realTokenAt(e.from));
     });
@@ -1174,7 +1200,7 @@ class Lowering {
       );
     }
     for (const e of errors) this.reportErrorNode(e);
-    return top;
+    return statements;
   }
 
   /** The offset where the line holding `pos` starts. */
@@ -1202,6 +1228,12 @@ class Lowering {
 
   private src(n: SyntaxNode): string {
     return this.text.slice(n.from, n.to);
+  }
+
+  /** An identifier: CPython normalizes non-ASCII ones to NFKC (pegen.c, _PyPegen_new_identifier). */
+  private ident(n: SyntaxNode): string {
+    const id = this.src(n);
+    return /^[\x20-\x7e]*$/.test(id) ? id : id.normalize('NFKC');
   }
 
   private kids(n: SyntaxNode): SyntaxNode[] {
@@ -1561,7 +1593,7 @@ class Lowering {
             this.bad(g[0] ?? n);
             continue;
           }
-          names.push(this.src(v));
+          names.push(this.ident(v));
         }
         return kids[0]?.name === 'nonlocal' ? { k: 'Nonlocal', names, span } : { k: 'Global', names, span };
       }
@@ -1805,7 +1837,7 @@ class Lowering {
         this.bad(c);
         return undefined;
       }
-      name += this.src(c);
+      name += this.ident(c);
     }
     if (name === '') this.bad(n);
     return name === '' ? undefined : name;
@@ -1826,7 +1858,7 @@ class Lowering {
         this.bad(asNode ?? n);
         return;
       }
-      if (name !== undefined) names.push({ name, asname: asNode === undefined ? undefined : this.src(asNode) });
+      if (name !== undefined) names.push({ name, asname: asNode === undefined ? undefined : this.ident(asNode) });
     };
     if (kids[0]?.name === 'import') {
       const rest = kids.slice(1);
@@ -2023,7 +2055,7 @@ class Lowering {
         });
       } else if (sep.name !== 'as' || nameNode?.name !== 'VariableName' || rest.length !== 3) {
         this.bad(sep);
-      } else name = this.src(nameNode);
+      } else name = this.ident(nameNode);
     }
     return { type, name, body: this.bodyOf(bodyNode), span };
   }
@@ -2057,7 +2089,7 @@ class Lowering {
     this.inLoop = false;
     const body = this.bodyOf(bodyNode);
     [this.inFunction, this.inLoop] = saved;
-    return { k: 'FunctionDef', name: this.src(nameNode), params, body, decorators, span };
+    return { k: 'FunctionDef', name: this.ident(nameNode), params, body, decorators, span };
   }
 
   private classDef(n: SyntaxNode, kids: SyntaxNode[], decorators: readonly Expr[], span: Span): Stmt | undefined {
@@ -2088,7 +2120,7 @@ class Lowering {
     this.inLoop = false;
     const body = this.bodyOf(bodyNode);
     [this.inFunction, this.inLoop] = saved;
-    return { k: 'ClassDef', name: this.src(nameNode), bases, keywords, body, decorators, span };
+    return { k: 'ClassDef', name: this.ident(nameNode), bases, keywords, body, decorators, span };
   }
 
   /** Parameters of a def (`ParamList` without its parentheses) or a lambda. */
@@ -2144,7 +2176,7 @@ class Lowering {
           const next = groups[gi + 1];
           if (next === undefined || next[0]?.name === '**') this.syntax('named arguments must follow bare *', first);
         } else if (nameNode.name === 'VariableName') {
-          vararg = this.src(nameNode);
+          vararg = this.ident(nameNode);
           seen.push({ name: vararg, node: nameNode });
           if (g[2] !== undefined && g[2].name === 'TypeDef') this.annotation(g[2]);
         } else this.bad(nameNode);
@@ -2156,7 +2188,7 @@ class Lowering {
           this.bad(nameNode ?? first);
           continue;
         }
-        kwarg = this.src(nameNode);
+        kwarg = this.ident(nameNode);
         seen.push({ name: kwarg, node: nameNode });
         if (g[2] !== undefined && g[2].name === 'TypeDef') this.annotation(g[2]);
         afterKwarg = true;
@@ -2166,7 +2198,7 @@ class Lowering {
         this.bad(first);
         continue;
       }
-      const name = this.src(first);
+      const name = this.ident(first);
       seen.push({ name, node: first });
       let k = 1;
       if (g[k]?.name === 'TypeDef') this.annotation(g[k++] as SyntaxNode);
@@ -2236,7 +2268,7 @@ class Lowering {
     const span = this.span(n);
     switch (n.name) {
       case 'VariableName':
-        return { k: 'Name', id: this.src(n), span };
+        return { k: 'Name', id: this.ident(n), span };
       case 'Number':
         return this.number(n);
       case 'String':
@@ -2531,7 +2563,7 @@ class Lowering {
           else this.bad(first);
           continue;
         }
-        const name = this.src(first);
+        const name = this.ident(first);
         if (kwNames.has(name)) this.compileError(`keyword argument repeated: ${name}`, spanOf(g, argList));
         kwNames.add(name);
         sawKw = true;
@@ -2560,7 +2592,7 @@ class Lowering {
     if (second.name === '.') {
       const prop = kids[2];
       if (prop?.name !== 'PropertyName' || kids.length !== 3) return this.bad(prop ?? n);
-      const attr = this.src(prop);
+      const attr = this.ident(prop);
       if (KEYWORDS.has(attr)) return this.bad(prop);
       return { k: 'Attribute', value, attr, span };
     }

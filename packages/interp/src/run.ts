@@ -35,7 +35,9 @@ export function checkProgram(
   if (diagnostics.length === 0) diagnostics.push(...resolveModule(parsed.module).diagnostics);
   const syntax = diagnostics.find((d) => d.code === 'PY_SYNTAX');
   const message =
-    syntax !== undefined ? formatSyntaxError(syntax, source) : diagnostics.map((d) => formatDiagnostic(d, source)).join('\n');
+    syntax !== undefined
+      ? formatSyntaxError(syntax, source)
+      : diagnostics.map((d) => formatDiagnostic(d, source)).join('\n');
   return { source, module: parsed.module, diagnostics, message };
 }
 
@@ -53,7 +55,8 @@ export function runProgram(text: string, path: string, options: InterpreterOptio
   try {
     interpreter = new Interpreter(source, options);
   } catch (e) {
-    if (e instanceof EventBudgetExceeded) return { stdout: '', stderr: '', exitCode: 1, diagnostics: [], stopped: e.message };
+    if (e instanceof EventBudgetExceeded)
+      return { stdout: '', stderr: '', exitCode: 1, diagnostics: [], stopped: e.message };
     throw e;
   }
   const internals = interpreter.internals;
@@ -66,11 +69,7 @@ export function runProgram(text: string, path: string, options: InterpreterOptio
       // Uncaught: the traceback is printed, then the exception (and the frames its
       // traceback keeps alive) goes, then the interpreter shuts down.
       exitCode = 1;
-      const lines = ['Traceback (most recent call last):'];
-      for (const t of e.traceback) {
-        lines.push(`  File "${path}", line ${t.line}, in ${t.name}`);
-        lines.push(`    ${source.lineText(t.line).trim()}`);
-      }
+      const lines = ['Traceback (most recent call last):', ...formatTraceback(e.traceback, path, source)];
       lines.push(interpreter.formatException(e.exc));
       internals.writeErr(lines.join('\n') + '\n');
       interpreter.endModule();
@@ -79,9 +78,40 @@ export function runProgram(text: string, path: string, options: InterpreterOptio
     interpreter.shutdown();
   } catch (e) {
     if (e instanceof EventBudgetExceeded) {
-      return { stdout: interpreter.stdout, stderr: interpreter.stderr, exitCode: 1, diagnostics: [], interpreter, stopped: e.message };
+      return {
+        stdout: interpreter.stdout,
+        stderr: interpreter.stderr,
+        exitCode: 1,
+        diagnostics: [],
+        interpreter,
+        stopped: e.message,
+      };
     }
     throw e;
   }
   return { stdout: interpreter.stdout, stderr: interpreter.stderr, exitCode, diagnostics: [], interpreter };
+}
+
+/** Traceback entries as CPython prints them: a run of more than 3 identical entries is cut short. */
+export function formatTraceback(
+  entries: readonly { line: number; name: string }[],
+  path: string,
+  source: SourceFile,
+): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < entries.length) {
+    const e = entries[i] as { line: number; name: string };
+    let j = i;
+    while (j < entries.length && entries[j]?.line === e.line && entries[j]?.name === e.name) j++;
+    const run = j - i;
+    for (let k = 0; k < Math.min(run, 3); k++) {
+      out.push(`  File "${path}", line ${e.line}, in ${e.name}`);
+      const text = source.lineText(e.line).trim();
+      if (text !== '') out.push(`    ${text}`);
+    }
+    if (run > 3) out.push(`  [Previous line repeated ${run - 3} more time${run - 3 === 1 ? '' : 's'}]`);
+    i = j;
+  }
+  return out;
 }

@@ -51,7 +51,9 @@ P.installGcHooks = function (this: Interpreter): void {
   const internals = this.internals;
   const describe = (fn: ObjectId): string => {
     const v = this.values.get(fn);
-    return v?.t === 'function' ? `<function ${(v as FunctionValue).qualname} at 0x${this.rt.object(fn).addr.toString(16)}>` : this.repr(fn);
+    return v?.t === 'function'
+      ? `<function ${(v as FunctionValue).qualname} at 0x${this.rt.object(fn).addr.toString(16)}>`
+      : this.repr(fn);
   };
   hooks.runWeakrefCallback = (callback, wr) => {
     try {

@@ -1,0 +1,78 @@
+/*
+ * Conformance with CPython 3.11: every case is a Python program with the exact stdout
+ * of real CPython 3.11 (NAME.out) and, when it exits non-zero, its exit status
+ * (NAME.exit) and last stderr line (NAME.err). A case passes when pymemsim prints the
+ * same bytes, exits the same way and ends stderr with the same line — the rules of the
+ * public corpus's runner.
+ *
+ * Two corpora: this project's own cases (test/conformance/cases, expected outputs made
+ * by test/conformance/regenerate from real CPython), and the public corpus in
+ * ../shared/conformance when it is present beside the checkout.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runProgram } from '@pymemsim/interp';
+
+const here = import.meta.dirname;
+const ownCases = join(here, 'cases');
+const publicCorpus = join(here, '..', '..', '..', 'shared', 'conformance');
+
+/**
+ * Public cases where pymemsim is known to differ from CPython, with why. They run as
+ * expected failures: if one starts passing, the test fails until it leaves this list.
+ */
+const KNOWN_DIVERGENCES: Record<string, string> = {
+  '024-automatic-gen0-collections':
+    'CPython makes one more GC allocation than pymemsim between gc.collect() and the first automatic collection when gc.callbacks is set; not yet located',
+  '078-callback-on-automatic-collection': 'same one-allocation difference in the automatic-collection rhythm as 024',
+};
+
+interface Case {
+  readonly name: string;
+  readonly dir: string;
+}
+
+function cases(dir: string): Case[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}-[A-Za-z0-9_.-]+\.py$/.test(f))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.py$/, ''), dir }));
+}
+
+function check(c: Case): void {
+  const file = (ext: string): string | undefined => {
+    const p = join(c.dir, `${c.name}.${ext}`);
+    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+  };
+  const source = file('py') ?? '';
+  const result = runProgram(source, `${c.name}.py`);
+  expect(result.stdout).toBe(file('out') ?? '');
+  const exit = Number((file('exit') ?? '0').trim());
+  expect(result.exitCode).toBe(exit);
+  if (exit !== 0) {
+    const last = result.stderr
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .at(-1);
+    expect(last).toBe((file('err') ?? '').trim());
+  }
+}
+
+describe('conformance: this project’s cases', () => {
+  it.each(cases(ownCases))('$name', (c) => check(c));
+});
+
+const publicCases = cases(publicCorpus);
+describe.runIf(publicCases.length > 0)('conformance: the public corpus (../shared/conformance)', () => {
+  for (const c of publicCases) {
+    const reason = KNOWN_DIVERGENCES[c.name];
+    if (reason !== undefined) it.fails(`${c.name} (known divergence: ${reason})`, () => check(c));
+    else it(c.name, () => check(c));
+  }
+});
+
+it.runIf(publicCases.length === 0)('the public corpus is not beside the checkout (skipped)', () => {
+  expect(existsSync(publicCorpus)).toBe(false);
+});
