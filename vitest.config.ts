@@ -5,7 +5,11 @@ import { defineConfig } from 'vitest/config';
 // so tests need no build.
 export default defineConfig({
   resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
+    // Workspace packages are transformed by vite (not loaded by Node from dist/), so the
+    // `source` condition applies to them too: every suite tests the sources.
+    server: { deps: { inline: [/@pymemsim\//] } },
     projects: [
       {
         extends: true,

@@ -87,7 +87,7 @@ describe('pymemsim run', () => {
   });
 
   it('stops a runaway program with --max-events and keeps its trace', async () => {
-    const { code, io, dir } = await run('def f(x):\n    return f(x)\n\nf(1)\n', '--max-events', '20000');
+    const { code, io, dir } = await run('x = 0\nwhile True:\n    x = [x]\n', '--max-events', '20000');
     expect(code).toBe(1);
     expect(io.stderr).toMatch(/stopped after 20000 events/);
     const contents = readTrace(readFileSync(join(dir, 'prog.pmt')), 'prog.pmt');
@@ -104,6 +104,19 @@ describe('pymemsim run', () => {
     const io = memoryIo();
     expect(await runCli(['run', '--max-events', 'lots', 'x.py'], io)).toBe(2);
     expect(io.stderr).toMatch(/positive integer/);
+  });
+});
+
+describe('the pymemsim command (bin, in a worker thread)', () => {
+  it('raises RecursionError at CPython’s default depth and prints CPython’s traceback', () => {
+    const dir = workdir();
+    const path = join(dir, 'deep.py');
+    writeFileSync(path, 'def f(n):\n    return f(n + 1)\n\nf(0)\n');
+    const bin = join(import.meta.dirname, '..', 'bin', 'pymemsim.js');
+    const r = spawnSync(process.execPath, [bin, 'run', '--no-trace', path], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('[Previous line repeated 996 more times]');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('RecursionError: maximum recursion depth exceeded');
   });
 });
 

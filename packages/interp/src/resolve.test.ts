@@ -132,8 +132,6 @@ describe('scopes', () => {
     expect(outer.access('inner')).toBe('fast');
     expect(inner.access('a')).toBe('deref');
     expect(inner.access('c')).toBe('global');
-    const ret = (inner as unknown as { k?: string }).k;
-    void ret;
     const innerDef = (module.body[0] as Stmt & { k: 'FunctionDef' }).body[0] as Stmt & { k: 'FunctionDef' };
     const retStmt = innerDef.body[0];
     if (retStmt?.k !== 'Return' || retStmt.value?.k !== 'ListComp') throw new Error('no list comprehension');
