@@ -22,11 +22,7 @@ const publicCorpus = join(here, '..', '..', '..', 'shared', 'conformance');
  * Public cases where pymemsim is known to differ from CPython, with why. They run as
  * expected failures: if one starts passing, the test fails until it leaves this list.
  */
-const KNOWN_DIVERGENCES: Record<string, string> = {
-  '024-automatic-gen0-collections':
-    'CPython makes one more GC allocation than pymemsim between gc.collect() and the first automatic collection when gc.callbacks is set; not yet located',
-  '078-callback-on-automatic-collection': 'same one-allocation difference in the automatic-collection rhythm as 024',
-};
+const KNOWN_DIVERGENCES: Record<string, string> = {};
 
 interface Case {
   readonly name: string;

@@ -332,10 +332,18 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
           return;
         }
       }
-      for (let i = refs.length - 1; i >= 0; i--) {
-        const r = refs[i];
-        if (r !== undefined && r.to === id && r.slot === h.slot) {
-          refs.splice(i, 1);
+      // Search from both ends: containers mostly drop their newest or their oldest
+      // references (a stack, a queue, an LRU eviction). References with the same slot
+      // and target are indistinguishable, so which one of them goes does not matter.
+      for (let lo = 0, hi = refs.length - 1; lo <= hi; lo++, hi--) {
+        const rh = refs[hi];
+        if (rh !== undefined && rh.to === id && rh.slot === h.slot) {
+          refs.splice(hi, 1);
+          return;
+        }
+        const rl = refs[lo];
+        if (rl !== undefined && rl.to === id && rl.slot === h.slot) {
+          refs.splice(lo, 1);
           return;
         }
       }

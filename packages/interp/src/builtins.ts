@@ -1164,7 +1164,31 @@ function argN(interp: Interpreter, name: string, args: ObjectId[], min: number, 
   throw interp.typeError(`${name} expected at most ${max} arguments, got ${args.length}`);
 }
 
+/**
+ * C functions declared METH_VARARGS in 3.11 (not converted to vectorcall): the call
+ * packs the arguments into a tuple (a GC allocation, or a tuple from the free list),
+ * which dies after the call.
+ */
+const METH_VARARGS = new Set(['gc.set_threshold', 'gc.get_referrers', 'gc.get_referents']);
+/** The argument tuple of the METH_VARARGS call running now (gc.get_referrers skips it, as gc_referrers_for does). */
+let packedArgs: ObjectId | undefined;
+
 P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, scope): ObjectId {
+  if (self === undefined && METH_VARARGS.has(name) && args.length > 0) {
+    const packed = this.newTuple(args, C_TEMP);
+    const outer = packedArgs;
+    packedArgs = packed;
+    try {
+      return callBuiltinImpl.call(this, name, self, args, kwargs, holder, scope);
+    } finally {
+      packedArgs = outer;
+      this.rt.decref(packed, C_TEMP);
+    }
+  }
+  return callBuiltinImpl.call(this, name, self, args, kwargs, holder, scope);
+};
+
+const callBuiltinImpl = function (this: Interpreter, name: string, self: ObjectId | undefined, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined): ObjectId {
   if (self !== undefined) {
     const [kind, method] = name.split('.') as [string, string];
     void kind;
@@ -1671,7 +1695,7 @@ function gcFunction(
     case 'get_referents':
       return interp.newList(getReferents(state, args), holder);
     case 'get_referrers':
-      return interp.newList(getReferrers(state, args), holder);
+      return interp.newList(getReferrers(state, args, packedArgs === undefined ? [] : [packedArgs]), holder);
     case 'get_objects': {
       const g = args.length > 0 && interp.value(args[0] as ObjectId).t !== 'none' ? intArg(0) : undefined;
       if (g !== undefined && (g < 0 || g > 2))

@@ -107,7 +107,19 @@ type Scope = {
   fn: ObjectId | undefined;
 };
 
-const STACK = (frame: FrameId): Holder => ({ kind: 'stack', frame });
+/** One holder object per running frame's stack (not one per operation: this is the hottest path). */
+const stackHolders = new Map<FrameId, Holder>();
+const STACK = (frame: FrameId): Holder => {
+  let h = stackHolders.get(frame);
+  if (h === undefined) {
+    h = { kind: 'stack', frame };
+    stackHolders.set(frame, h);
+  }
+  return h;
+};
+const forgetStack = (frame: FrameId): void => {
+  stackHolders.delete(frame);
+};
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
 const RAISED: Holder = { kind: 'root', name: 'raised' };
 
@@ -2401,6 +2413,7 @@ export class Interpreter {
       if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(frame), name: fv.name });
       this.frameLines.delete(frame);
       this.unwindFrame(frame, fv.scope, e);
+      forgetStack(frame);
       throw e;
     }
     this.depth -= 1;
@@ -2409,6 +2422,7 @@ export class Interpreter {
     this.rt.move(result, STACK(frame), from);
     this.frameLines.delete(frame);
     this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
+    forgetStack(frame);
     const callerLine = caller === undefined ? undefined : this.frameLines.get(caller.frame);
     if (callerLine !== undefined) this.rt.line(callerLine);
     return result;
