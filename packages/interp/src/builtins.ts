@@ -365,9 +365,8 @@ P.setItem = function (
       const oldLen = v.items.length;
       const removed = v.items.splice(lo, idx.length, ...repl);
       const n = v.items.length;
-      if (n === 0) v.allocated = 0;
-      else if (n !== oldLen) v.allocated = listResize(v.allocated, oldLen, n);
-      this.rt.resize(obj, listSize(v.allocated));
+      if (n === 0) this.setListCapacity(obj, 0);
+      else if (n !== oldLen) this.setListCapacity(obj, listResize(v.allocated, oldLen, n));
       repl.forEach((r, k) => this.rt.move(r, C_TEMP, { kind: 'object', owner: obj, slot: 'item', at: lo + k }));
       for (let k = removed.length - 1; k >= 0; k--)
         this.rt.decref(removed[k] as ObjectId, { kind: 'object', owner: obj, slot: 'item', at: lo + repl.length + k });
@@ -439,10 +438,7 @@ P.delItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, scope: Sc
 function shrinkList(interp: Interpreter, obj: ObjectId, v: { items: ObjectId[]; allocated: number }): void {
   const n = v.items.length;
   const next = listResize(v.allocated, n + 1, n);
-  if (next !== v.allocated) {
-    v.allocated = next;
-    interp.rt.resize(obj, listSize(next));
-  }
+  if (next !== v.allocated) interp.setListCapacity(obj, next);
 }
 
 // =================================================================================
@@ -452,10 +448,7 @@ P.listAppend = function (this: Interpreter, list: ObjectId, val: ObjectId, from:
   const v = this.value(list) as { items: ObjectId[]; allocated: number };
   const n = v.items.length + 1;
   const next = listResize(v.allocated, v.items.length, n);
-  if (next !== v.allocated) {
-    v.allocated = next;
-    this.rt.resize(list, listSize(next));
-  }
+  if (next !== v.allocated) this.setListCapacity(list, next);
   v.items.push(val);
   if (how === 'move') this.rt.move(val, from, { kind: 'object', owner: list, slot: 'item' });
   else this.rt.incref(val, { kind: 'object', owner: list, slot: 'item' });
@@ -484,7 +477,7 @@ P.listExtend = function (this: Interpreter, list: ObjectId, iterable: ObjectId, 
       for (let k = v.items.length + 1; k <= n; k++) v.allocated = listResize(v.allocated, k - 1, k);
     }
   }
-  this.rt.resize(list, listSize(v.allocated));
+  this.setListCapacity(list, v.allocated);
   for (const i of items) {
     v.items.push(i);
     this.rt.move(i, C_TEMP, { kind: 'object', owner: list, slot: 'item' });
@@ -1188,7 +1181,15 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
   return callBuiltinImpl.call(this, name, self, args, kwargs, holder, scope);
 };
 
-const callBuiltinImpl = function (this: Interpreter, name: string, self: ObjectId | undefined, args: ObjectId[], kwargs: [string, ObjectId][], holder: Holder, scope: Scope | undefined): ObjectId {
+const callBuiltinImpl = function (
+  this: Interpreter,
+  name: string,
+  self: ObjectId | undefined,
+  args: ObjectId[],
+  kwargs: [string, ObjectId][],
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
   if (self !== undefined) {
     const [kind, method] = name.split('.') as [string, string];
     void kind;
@@ -1586,7 +1587,7 @@ function construct(
     case 'bool':
       return interp.bool(a0 !== undefined && interp.truthy(a0, scope), holder);
     case 'list': {
-      const l = interp.newList([], holder);
+      const l = interp.newList([], holder, undefined, 0, true);
       if (a0 !== undefined) interp.listExtend(l, a0, holder);
       return l;
     }
@@ -1596,7 +1597,7 @@ function construct(
       return interp.newTuple(interp.iterateToArray(a0, C_TEMP), holder, C_TEMP);
     }
     case 'dict': {
-      const d = interp.newDict(holder, a0 === undefined ? kwargs.length : 0);
+      const d = interp.newDict(holder, a0 === undefined ? kwargs.length : 0, true);
       if (a0 !== undefined) interp.dictUpdate(d, a0);
       for (const [k, v] of kwargs) interp.dictSetStr(d, k, v, C_TEMP, 'copy');
       return d;
@@ -1819,10 +1820,7 @@ function listMethod(
       if (i < 0) i = Math.max(0, i + n);
       i = Math.min(i, n);
       const next = listResize(v.allocated, n, n + 1);
-      if (next !== v.allocated) {
-        v.allocated = next;
-        interp.rt.resize(self, listSize(next));
-      }
+      if (next !== v.allocated) interp.setListCapacity(self, next);
       v.items.splice(i, 0, arg(1));
       interp.rt.incref(arg(1), item(i));
       return interp.none(holder);
@@ -1851,8 +1849,7 @@ function listMethod(
     case 'clear': {
       const items = v.items;
       v.items = [];
-      v.allocated = 0;
-      interp.rt.resize(self, listSize(0));
+      interp.setListCapacity(self, 0);
       for (let i = items.length - 1; i >= 0; i--) interp.rt.decref(items[i] as ObjectId, item(i));
       return interp.none(holder);
     }
@@ -2004,7 +2001,7 @@ function setMethod(
       v.store.entries.clear();
       (v.store as unknown as { table: number; fill: number }).table = 8;
       (v.store as unknown as { table: number; fill: number }).fill = 0;
-      interp.rt.resize(self, setSize(8));
+      interp.setSetTable(self, 8);
       for (const x of items) interp.rt.decref(x, { kind: 'object', owner: self, slot: 'item' });
       return interp.none(holder);
     }

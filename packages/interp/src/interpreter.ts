@@ -38,7 +38,10 @@ import {
   bootstrapStatics,
   listMembers,
   dictSize,
+  dictKeysSize,
   dictTableSize,
+  DICT_OBJECT_SIZE,
+  SET_OBJECT_SIZE,
   dictUsable,
   intSize,
   listPreallocateExact,
@@ -470,6 +473,7 @@ export class Interpreter {
     holder: Holder,
     alloc?: number,
     track?: boolean,
+    viaTpAlloc = false,
   ): ObjectId {
     const repr = value.t === 'int' || value.t === 'str' || value.t === 'float' ? this.reprAtom(value) : '';
     const id = this.rt.allocate(
@@ -478,6 +482,8 @@ export class Interpreter {
         kind,
         size,
         repr,
+        // list() and dict() go through tp_alloc, which never takes from the free lists.
+        ...(viaTpAlloc ? { fromFreelist: false } : {}),
         ...(alloc !== undefined ? { alloc } : {}),
         ...(track !== undefined ? { track } : {}),
       },
@@ -535,7 +541,7 @@ export class Interpreter {
   }
 
   /** A new list taking over `items` (references moved from `from`, or new ones when undefined). */
-  newList(items: ObjectId[], holder: Holder, from?: Holder, allocated = items.length): ObjectId {
+  newList(items: ObjectId[], holder: Holder, from?: Holder, allocated = items.length, viaTpAlloc = false): ObjectId {
     const l = this.alloc(
       'list',
       'list',
@@ -543,9 +549,33 @@ export class Interpreter {
       { t: 'list', items: [...items], allocated },
       holder,
       LIST_OBJECT_SIZE,
+      undefined,
+      viaTpAlloc,
     );
+    // PyList_New: the object, then its item array (PyMem_Malloc).
+    if (allocated > 0) this.rt.setBuffer(l, 'items', 8 * allocated);
     for (const item of items) this.adopt(item, { kind: 'object', owner: l, slot: 'item' }, from);
     return l;
+  }
+
+  /** list_resize: a new capacity means a new getsizeof and a reallocated item array. */
+  setListCapacity(list: ObjectId, allocated: number): void {
+    const v = this.value(list) as { allocated: number };
+    v.allocated = allocated;
+    this.rt.resize(list, listSize(allocated));
+    this.rt.setBuffer(list, 'items', 8 * allocated);
+  }
+
+  /** A dict's keys table changed size or kind: getsizeof and the keys block follow. */
+  private setDictTable(dict: ObjectId, store: DictStore): void {
+    this.rt.resize(dict, dictSize(store.table, store.unicode));
+    this.rt.setBuffer(dict, 'keys', store.table === 0 ? 0 : dictKeysSize(store.table, store.unicode));
+  }
+
+  /** A set's table grew or went back to the 8 slots inside the object. */
+  setSetTable(set: ObjectId, table: number): void {
+    this.rt.resize(set, setSize(table));
+    this.rt.setBuffer(set, 'table', table > 8 ? 16 * table : 0);
   }
 
   newTuple(items: ObjectId[], holder: Holder, from?: Holder): ObjectId {
@@ -563,10 +593,21 @@ export class Interpreter {
   // ===============================================================================
   // Dicts (OBJ-11, GC-T4) and sets (OBJ-12).
 
-  newDict(holder: Holder, presize = 0): ObjectId {
+  newDict(holder: Holder, presize = 0, viaTpAlloc = false): ObjectId {
     const table = presize > 5 ? dictTableSize(Math.floor((3 * presize + 1) / 2)) : 0;
     const store: DictStore = { entries: new Map(), table, nentries: 0, unicode: true };
-    return this.alloc('dict', 'dict', dictSize(table, true), { t: 'dict', store }, holder);
+    const d = this.alloc(
+      'dict',
+      'dict',
+      dictSize(table, true),
+      { t: 'dict', store },
+      holder,
+      DICT_OBJECT_SIZE,
+      undefined,
+      viaTpAlloc,
+    );
+    if (table > 0) this.rt.setBuffer(d, 'keys', dictKeysSize(table, true));
+    return d;
   }
 
   private dictStore(dict: ObjectId): DictStore {
@@ -641,6 +682,8 @@ export class Interpreter {
     how: 'move' | 'copy',
   ): void {
     const isStr = this.values.get(key)?.t === 'str';
+    const tableBefore = store.table;
+    const unicodeBefore = store.unicode;
     // Growth (OBJ-11): a table with no usable entry left, or a non-str key into a str-keys table.
     if (store.table === 0) store.table = 8;
     else if (store.nentries >= dictUsable(store.table) || (store.unicode && !isStr)) {
@@ -655,7 +698,7 @@ export class Interpreter {
       /* moved */
     }
     this.rt.incref(value, this.valueSlot(dict, key));
-    this.rt.resize(dict, dictSize(store.table, store.unicode));
+    if (store.table !== tableBefore || store.unicode !== unicodeBefore) this.setDictTable(dict, store);
     // GC-T4: an untracked dict becomes tracked when it gains something that may be tracked.
     if (this.rt.object(dict).gen < 0 && (this.mayBeTracked(key) || this.mayBeTracked(value))) this.rt.track(dict);
     if (how === 'move') this.rt.decref(value, from);
@@ -688,7 +731,7 @@ export class Interpreter {
     store.table = 0;
     store.nentries = 0;
     store.unicode = true;
-    this.rt.resize(dict, dictSize(0, true));
+    this.setDictTable(dict, store);
     for (const e of entries) {
       const slot = this.valueSlot(dict, e.key);
       this.rt.decref(e.key, { kind: 'object', owner: dict, slot: 'key' });
@@ -704,6 +747,7 @@ export class Interpreter {
       setSize(8),
       { t: 'set', store, frozen },
       holder,
+      SET_OBJECT_SIZE,
     );
   }
 
@@ -722,7 +766,7 @@ export class Interpreter {
     if (grown !== v.store.table) {
       v.store.table = grown;
       v.store.fill = v.store.entries.size;
-      this.rt.resize(set, setSize(grown));
+      this.setSetTable(set, grown);
     }
     return true;
   }
@@ -2601,12 +2645,32 @@ export class Interpreter {
     return obj;
   }
 
+  /** The shared-keys geometry of a class (3.11 starts with 30 usable entries). */
+  private readonly classKeys = new Map<ObjectId, { names: Set<string>; usable: number }>();
+
+  sharedKeys(cls: ObjectId): { names: Set<string>; usable: number } {
+    let keys = this.classKeys.get(cls);
+    if (keys === undefined) {
+      keys = { names: new Set(), usable: 30 };
+      this.classKeys.set(cls, keys);
+    }
+    return keys;
+  }
+
   /** object_new: an instance holding its class (RC-6); 56 bytes for an ordinary 3.11 class (OBJ-13). */
   newInstance(cls: ObjectId, holder: Holder): ObjectId {
     const cv = this.value(cls) as ClassValue;
     const size = cv.slots !== undefined ? 32 + 8 * cv.slots.length : FIXED_SIZES.instance;
     const kind = cv.isException ? 'exception' : cv.slots !== undefined ? 'slotted' : 'instance';
     const id = this.alloc(cv.name, kind, size, { t: 'instance', cls, attrs: new Map(), dict: undefined }, holder);
+    if (kind === 'instance') {
+      // OBJ-13 init_inline_values: the class's shared keys lose one spare slot per new
+      // instance (while more than one is left); the values array holds the usable size.
+      const keys = this.sharedKeys(cls);
+      if (keys.usable > 1) keys.usable -= 1;
+      const k = keys.names.size + keys.usable;
+      this.rt.setBuffer(id, 'values', (((k + 2 + 7) >> 3) << 3) + 8 * k);
+    }
     this.rt.incref(cls, { kind: 'object', owner: id, slot: '__class__' });
     return id;
   }
@@ -2848,6 +2912,11 @@ export class Interpreter {
     }
     const slot: Holder = { kind: 'object', owner: obj, slot: `.${name}` };
     const old = ov.attrs.get(name);
+    const keys = this.sharedKeys(ov.cls);
+    if (!keys.names.has(name) && keys.usable > 0) {
+      keys.names.add(name);
+      keys.usable -= 1;
+    }
     ov.attrs.set(name, v);
     this.rt.move(v, from, slot);
     if (old !== undefined) this.rt.decref(old, slot);
