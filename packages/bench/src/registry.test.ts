@@ -1,14 +1,16 @@
 import { checkInvariants, hashState } from '@pymemsim/core';
 import { describe, expect, it } from 'vitest';
 import { foldBenchmark } from './benchmarks/fold.js';
+import { replayBenchmark } from './benchmarks/replay.js';
 import { BENCHMARKS, selectBenchmarks } from './registry.js';
-import { runSyntheticProgram } from './syntheticProgram.js';
+import { runSyntheticProgram, streamSyntheticProgram } from './syntheticProgram.js';
 
 describe('benchmark registry', () => {
   it('registers benchmarks under unique names, fold among them', () => {
     const names = BENCHMARKS.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toContain('fold');
+    expect(names).toContain('replay');
     expect(selectBenchmarks('fol').map((b) => b.name)).toEqual(['fold']);
     expect(selectBenchmarks('no such benchmark')).toEqual([]);
   });
@@ -26,6 +28,33 @@ describe('benchmark registry', () => {
       expect(m.ratio).toBeCloseTo(m.value / m.reference, 12);
       expect(typeof m.note).toBe('string');
     }
+  });
+
+  it('replay reports complete measurements with positive figures (small trace)', async () => {
+    const measurements = await replayBenchmark({ events: 30_000, runs: 1, seeks: 20 }).run();
+    expect(measurements.map((m) => m.name)).toEqual([
+      'replay/from-file',
+      'replay/seek-median',
+      'replay/seek-p99',
+      'replay/bytes-per-event',
+      'replay/checkpoints-held',
+    ]);
+    for (const m of measurements) {
+      for (const v of [m.value, m.reference, m.ratio]) {
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThan(0);
+      }
+      expect(m.ratio).toBeCloseTo(m.value / m.reference, 12);
+    }
+  });
+
+  it('the synthetic program streams the same events it returns', () => {
+    const whole = runSyntheticProgram({ events: 3_000, seed: 3 });
+    const streamed: unknown[] = [];
+    const run = streamSyntheticProgram({ events: 3_000, seed: 3 }, (events) => streamed.push(...events), 500);
+    expect(streamed).toEqual(whole.events);
+    expect(run.events).toBe(whole.events.length);
+    expect(hashState(run.state)).toBe(hashState(whole.state));
   });
 
   it('the synthetic program is deterministic and keeps the heap invariants', () => {

@@ -85,6 +85,38 @@ export function runSyntheticProgram(options: SyntheticProgramOptions): Synthetic
   return { events: program.events, state: program.rt.state, statements };
 }
 
+/**
+ * The same program, streamed: every `batch` events (and at the end) the events so far
+ * are handed to `sink` and dropped, so a run of any length holds at most one batch. The
+ * sink must use the events before it returns (the array is reused).
+ */
+export function streamSyntheticProgram(
+  options: SyntheticProgramOptions,
+  sink: (events: readonly MemEvent[]) => void,
+  batch = 65_536,
+): { readonly events: number; readonly state: HeapState; readonly statements: number } {
+  const program = new SyntheticProgram(
+    options.seed ?? DEFAULT_SEED,
+    options.variables ?? 32,
+    options.tableRows ?? 2_000,
+  );
+  let total = 0;
+  let statements = 0;
+  const drain = (): void => {
+    if (program.events.length === 0) return;
+    sink(program.events);
+    total += program.events.length;
+    program.events.length = 0;
+  };
+  while (total + program.events.length < options.events) {
+    program.statement();
+    statements += 1;
+    if (program.events.length >= batch) drain();
+  }
+  drain();
+  return { events: total, state: program.rt.state, statements };
+}
+
 const stackOf = (frame: FrameId): Holder => ({ kind: 'stack', frame });
 const slotOf = (frame: FrameId, name: string): Holder => ({ kind: 'frame', frame, name });
 const itemOf = (owner: ObjectId, at?: number): Holder =>

@@ -17,10 +17,8 @@
 import {
   FIXED_SIZES,
   dictSize,
-  listSize,
   listResize,
   listPreallocateExact,
-  setSize,
   getReferents,
   getReferrers,
   getObjects,

@@ -62,13 +62,12 @@ import {
 } from '@pymemsim/core';
 import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './ast.js';
 import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
-import { SourceFile } from './source.js';
+import type { SourceFile } from './source.js';
 import type {
   ClassValue,
   DictStore,
   FunctionValue,
   InstanceValue,
-  IteratorValue,
   PyValue,
   SetStore,
 } from './values.js';
@@ -86,9 +85,11 @@ export class PyRaise extends Error {
   }
 }
 
-/** Control flow of loops and returns inside the evaluator. */
-class BreakSignal {}
-class ContinueSignal {}
+/** Control flow of loops inside the evaluator: one preallocated signal each (no stack capture per loop). */
+class BreakSignal extends Error {}
+class ContinueSignal extends Error {}
+const BREAK = new BreakSignal('break');
+const CONTINUE = new ContinueSignal('continue');
 
 export interface InterpreterOptions extends RuntimeOptions {
   /** Called with the new runtime before its first event (to record every event from the empty heap). */
@@ -827,7 +828,7 @@ export class Interpreter {
 
   /** Allocate an exception instance of a built-in class and wrap it for throwing. */
   pyErr(type: string, message: string | undefined): PyRaise {
-    const cls = this.types.get(type) ?? (this.types.get('RuntimeError') as ObjectId);
+    const cls = this.types.get(type) ?? this.staticType('RuntimeError');
     const args = message === undefined ? [] : [this.newStr(message, C_TEMP)];
     const exc = this.instantiateException(cls, args, C_TEMP);
     this.rt.move(exc, C_TEMP, RAISED);
@@ -1306,9 +1307,9 @@ export class Interpreter {
       case 'Nonlocal':
         return undefined;
       case 'Break':
-        throw new BreakSignal();
+        throw BREAK;
       case 'Continue':
-        throw new ContinueSignal();
+        throw CONTINUE;
       case 'Return':
         return s.value === undefined ? this.none(stack) : this.evalExpr(s.value, scope);
       case 'Raise':
@@ -3104,8 +3105,10 @@ export class Interpreter {
 }
 
 /** Thrown through a `finally` that returns. */
-class ReturnFromFinally {
-  constructor(readonly value: ObjectId) {}
+class ReturnFromFinally extends Error {
+  constructor(readonly value: ObjectId) {
+    super('return from finally');
+  }
 }
 
 const isConstant = (e: Expr): boolean =>

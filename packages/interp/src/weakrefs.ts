@@ -6,7 +6,6 @@
  */
 import { weakrefReferent, type Holder, type ObjectId } from '@pymemsim/core';
 import { Interpreter, PyRaise } from './interpreter.js';
-import type { FunctionValue } from './values.js';
 
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
 const P = Interpreter.prototype;
@@ -52,7 +51,7 @@ P.installGcHooks = function (this: Interpreter): void {
   const describe = (fn: ObjectId): string => {
     const v = this.values.get(fn);
     return v?.t === 'function'
-      ? `<function ${(v as FunctionValue).qualname} at 0x${this.rt.object(fn).addr.toString(16)}>`
+      ? `<function ${(v).qualname} at 0x${this.rt.object(fn).addr.toString(16)}>`
       : this.repr(fn);
   };
   hooks.runWeakrefCallback = (callback, wr) => {

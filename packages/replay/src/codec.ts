@@ -27,7 +27,9 @@
  *   0xFFFFFFFF); the check value of "123456789" is 0xCBF43926.
  *
  * Simplifications: an own property whose value is `undefined` is written by msgpackr as
- * its "undefined" extension and dropped when read back, as JSON.stringify would drop it.
+ * its "undefined" extension and dropped when read back, as JSON.stringify would drop it;
+ * -0 is written as the integer 0. Neither occurs in a header or a footer, the only
+ * msgpack values of format 2 (its chunks and checkpoints are packed: packed.ts).
  */
 import { Packr, type Options } from 'msgpackr';
 import * as zlib from 'node:zlib';

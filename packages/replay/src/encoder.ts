@@ -13,17 +13,26 @@
  * - fold: the encoder folds every event into its own plain state with `applyEvent`
  *   (cheap: no Immer), so a checkpoint has a state to store and finish() can hash the
  *   final state without being given it.
+ * - checkpoint budget: a checkpoint is due every `checkpointEvery` events, but it is
+ *   written only if the checkpoints written so far, with this one, take at most
+ *   `checkpointBudget` times the bytes of the event chunks so far (its size estimated
+ *   from the last checkpoint, scaled by the live objects). A small heap gets a
+ *   checkpoint every `checkpointEvery` events; a heap so large that its checkpoints
+ *   would outweigh the events gets fewer, so a trace stays within about
+ *   (1 + checkpointBudget) times the size of its events.
  *
  * Invariants: `offset` is the number of bytes returned so far; `written + pending.length`
  * is the number of events pushed; the index lists every chunk and checkpoint returned.
  */
 import { Defect, UserError, applyEvent, emptyHeap, hashState, type HeapState, type MemEvent } from '@pymemsim/core';
+import { encodeCheckpointPayload, encodeChunkPayload } from './chunkCodec.js';
 import {
   MAX_U32,
   TAG_CHECKPOINT,
   TAG_EVENTS,
   TAG_FOOTER,
   encodeHeader,
+  encodeRawRecord,
   encodeRecord,
   encodeTrailer,
   type CheckpointIndexEntry,
@@ -33,12 +42,21 @@ import {
 } from './format.js';
 
 export const DEFAULT_CHUNK_SIZE = 4096;
+/** The checkpoint interval of `pymemsim run` traces, and of the timeline's own checkpoints. */
+export const DEFAULT_CHECKPOINT_EVERY = 8192;
+/** Checkpoints may take up to this many times the bytes of the events (see the header). */
+export const DEFAULT_CHECKPOINT_BUDGET = 1;
 
 export interface EncoderOptions {
   /** Events per chunk (default 4096). A crash loses at most the events of one chunk. */
   readonly chunkSize?: number;
   /** Write a checkpoint (the folded state) every this many events; 0 (the default) for none. */
   readonly checkpointEvery?: number;
+  /**
+   * Skip a due checkpoint when checkpoints would take more than this many times the bytes
+   * of the events (default 1; Infinity writes every checkpoint that is due).
+   */
+  readonly checkpointBudget?: number;
   /**
    * Fold the events into a state as they are pushed (default true). Without it,
    * finish() needs the final state and checkpoints are unavailable.
@@ -49,6 +67,7 @@ export interface EncoderOptions {
 export class TraceEncoder {
   readonly chunkSize: number;
   readonly checkpointEvery: number;
+  readonly checkpointBudget: number;
   /** The fold of the events pushed so far (when folding). */
   readonly state: HeapState | undefined;
   private pending: MemEvent[] = [];
@@ -57,10 +76,16 @@ export class TraceEncoder {
   private readonly chunks: ChunkIndexEntry[] = [];
   private readonly checkpoints: CheckpointIndexEntry[] = [];
   private finished = false;
+  private eventBytes = 0;
+  private checkpointBytes = 0;
+  /** Bytes and live objects of the last checkpoint written (its size estimates the next). */
+  private lastCheckpoint: { readonly bytes: number; readonly live: number } | undefined;
 
   constructor(options: EncoderOptions = {}) {
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.checkpointEvery = options.checkpointEvery ?? 0;
+    this.checkpointBudget = options.checkpointBudget ?? DEFAULT_CHECKPOINT_BUDGET;
+    if (!(this.checkpointBudget >= 0)) throw new Defect(`checkpointBudget must be >= 0, got ${this.checkpointBudget}`);
     if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 1) {
       throw new Defect(`chunkSize must be a positive integer, got ${this.chunkSize}`);
     }
@@ -90,7 +115,7 @@ export class TraceEncoder {
     this.pending.push(event);
     const out: Uint8Array[] = [];
     if (this.pending.length >= this.chunkSize) out.push(...this.flush());
-    if (this.checkpointEvery > 0 && this.events % this.checkpointEvery === 0) {
+    if (this.checkpointEvery > 0 && this.events % this.checkpointEvery === 0 && this.checkpointFits()) {
       out.push(...this.flush(), this.checkpoint());
     }
     return out;
@@ -100,8 +125,9 @@ export class TraceEncoder {
   flush(): Uint8Array[] {
     this.checkOpen();
     if (this.pending.length === 0) return [];
-    const chunk = { first: this.written, count: this.pending.length, events: this.pending };
-    const record = encodeRecord(TAG_EVENTS, chunk);
+    const chunk = { first: this.written, count: this.pending.length };
+    const record = encodeRawRecord(TAG_EVENTS, encodeChunkPayload(chunk.first, this.pending));
+    this.eventBytes += record.length;
     this.chunks.push({ offset: this.offset, first: chunk.first, count: chunk.count });
     this.written += this.pending.length;
     this.pending = [];
@@ -131,11 +157,25 @@ export class TraceEncoder {
     return out;
   }
 
+  /** A due checkpoint fits the budget (the first one always does). */
+  private checkpointFits(): boolean {
+    const last = this.lastCheckpoint;
+    if (last === undefined || this.checkpointBudget === Infinity) return true;
+    const live = Math.max(1, this.state?.live ?? 0);
+    const estimate = (last.bytes * live) / Math.max(1, last.live);
+    // The events of the pending chunk count too: it is flushed with the checkpoint.
+    const events = this.eventBytes + this.pending.length * 3;
+    return this.checkpointBytes + estimate <= this.checkpointBudget * events;
+  }
+
   private checkpoint(): Uint8Array {
     const state = this.state;
     if (state === undefined) throw new Defect('checkpoint without a folded state');
     this.checkpoints.push({ offset: this.offset, seq: this.written });
-    return this.emit(encodeRecord(TAG_CHECKPOINT, { seq: this.written, state }));
+    const record = encodeRawRecord(TAG_CHECKPOINT, encodeCheckpointPayload(this.written, state));
+    this.checkpointBytes += record.length;
+    this.lastCheckpoint = { bytes: record.length, live: Math.max(1, state.live) };
+    return this.emit(record);
   }
 
   private emit(bytes: Uint8Array): Uint8Array {

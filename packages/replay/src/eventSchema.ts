@@ -8,10 +8,13 @@
  *
  * Read first: EVENT_FIELDS, then toMemEvent().
  *
- * The table is tied to the types by the compiler: it must name every field of every
- * event type, optional fields with a `?`, and nothing else. A change to an event in core
- * therefore fails to compile here until the table (and, when the change is not
- * backwards compatible, EVENT_SCHEMA_VERSION and upcast.ts) follows it.
+ * The table is tied to the types by the compiler: an entry must name every field of
+ * its event type, optional fields with a `?`, and nothing else, so a change to a
+ * described event in core fails to compile here until the table (and, when the change
+ * is not backwards compatible, EVENT_SCHEMA_VERSION and upcast.ts) follows it. An event
+ * type core has added but the table does not describe yet is still read: it is checked
+ * generically (GENERIC_KINDS: fields named like ids must be ids, holders must be
+ * holders, every value plain data), and eventSchema.test.ts lists what to describe.
  *
  * Field kinds:
  *   id      a non-negative safe integer (object and frame ids)
@@ -24,6 +27,8 @@
  *   holder  a Holder (events.ts): object {owner, slot, at?}, frame {frame, name},
  *           stack {frame}, root {name}
  *   thresholds  an array of three nats
+ *   plain   anything (event types not described yet, see above)
+ *   maybeHolder a holder if it is a map (event types not described yet)
  *   [..]    one of the listed strings
  *
  * Simplifications: fields an event does not declare are ignored and dropped (a newer
@@ -31,8 +36,22 @@
  */
 import { EVENT_SCHEMA_VERSION, EVENT_TYPES, type MemEvent, type MemEventType } from '@pymemsim/core';
 import type { Plain, PlainObject } from './codec.js';
+import { Malformed } from './malformed.js';
+import { L_CONST, L_FALSE, L_OBJECT, L_STRING, L_TRUE, L_UINT, type Shape } from './packed.js';
 
-type Kind = 'id' | 'nat' | 'int' | 'str' | 'bool' | 'gen' | 'ids' | 'holder' | 'thresholds' | readonly string[];
+export type Kind =
+  | 'id'
+  | 'nat'
+  | 'int'
+  | 'str'
+  | 'bool'
+  | 'gen'
+  | 'ids'
+  | 'holder'
+  | 'thresholds'
+  | 'plain'
+  | 'maybeHolder'
+  | readonly string[];
 type Spec = Kind | { readonly optional: Kind };
 
 type EventOf<T extends MemEventType> = Extract<MemEvent, { readonly type: T }>;
@@ -43,8 +62,8 @@ type FieldsOf<E> = {
 const opt = (kind: Kind): { readonly optional: Kind } => ({ optional: kind });
 const GEN = 'gen';
 
-/** The fields of every event type (events.ts). */
-export const EVENT_FIELDS: { readonly [T in MemEventType]: FieldsOf<EventOf<T>> } = {
+/** The fields of every event type described so far (events.ts). */
+export const EVENT_FIELDS: { readonly [T in MemEventType]?: FieldsOf<EventOf<T>> } = {
   ObjectAllocated: {
     id: 'id',
     pyType: 'str',
@@ -67,6 +86,9 @@ export const EVENT_FIELDS: { readonly [T in MemEventType]: FieldsOf<EventOf<T>> 
   ReprChanged: { id: 'id', repr: 'str' },
   ObjectTracked: { id: 'id' },
   ObjectUntracked: { id: 'id' },
+  WeakrefCreated: { weakref: 'id', referent: 'id', at: 'nat' },
+  WeakrefCleared: { weakref: 'id', referent: 'id' },
+  WeakrefCallbackRun: { weakref: 'id', callback: 'id' },
   GcStarted: { generation: GEN, reason: ['automatic', 'manual'] },
   GcUnreachableFound: { generation: GEN, ids: 'ids', revived: opt('ids') },
   GcFinalizerRun: { id: 'id' },
@@ -78,18 +100,77 @@ export const EVENT_FIELDS: { readonly [T in MemEventType]: FieldsOf<EventOf<T>> 
   GcObjectsMoved: { ids: 'ids', to: GEN },
   GcFinished: { generation: GEN, collected: 'nat', uncollectable: 'nat' },
   GcConfigChanged: { thresholds: opt('thresholds'), enabled: opt('bool'), debug: opt('int') },
+  GcFrozen: { count: 'nat' },
+  GcUnfrozen: { count: 'nat' },
   FrameEntered: { frame: 'id', name: 'str', parent: opt('id') },
   FrameExited: { frame: 'id' },
   LineExecuted: { line: 'nat' },
   OutputWritten: { text: 'str' },
+  ArenaAllocated: { arena: 'nat', addr: 'nat' },
+  ArenaFreed: { arena: 'nat' },
+  PoolInitialized: { pool: 'nat', sizeClass: 'nat' },
+  BlockAllocated: { addr: 'nat', size: 'nat', owner: opt('id'), buffer: opt('str') },
+  BlockReallocated: { addr: 'nat', size: 'nat', owner: 'id', buffer: 'str' },
+  BlockFreed: { addr: 'nat', size: 'nat', owner: opt('id'), buffer: opt('str') },
+  FreelistPushed: { list: 'str', addr: 'nat', owner: opt('id'), buffer: opt('str') },
+  FreelistPopped: { list: 'str', addr: 'nat', owner: opt('id'), buffer: opt('str') },
+  FreelistCleared: { list: 'str' },
 };
 
-/** A value that does not have the shape the format requires; `message` says where and what. */
-export class Malformed extends Error {
-  override readonly name = 'Malformed';
+/** Every field name of the described events and of holders (the names a compiled reader may write, packed.ts). */
+export const EVENT_FIELD_NAMES: ReadonlySet<string> = new Set([
+  'type',
+  'kind',
+  'owner',
+  'slot',
+  'at',
+  'frame',
+  'name',
+  ...Object.values(EVENT_FIELDS).flatMap((fields) => Object.keys(fields)),
+]);
+
+/**
+ * How an event type the table does not describe yet is checked: by the names of its
+ * fields (the conventions of events.ts). Other fields only need to be plain data.
+ */
+export const GENERIC_KINDS: Readonly<Record<string, Kind>> = {
+  id: 'id',
+  owner: 'id',
+  weakref: 'id',
+  referent: 'id',
+  callback: 'id',
+  frame: 'id',
+  parent: 'id',
+  ids: 'ids',
+  revived: 'ids',
+  generation: 'gen',
+  holder: 'maybeHolder',
+  from: 'maybeHolder',
+  to: 'maybeHolder',
+  addr: 'nat',
+  size: 'nat',
+  line: 'nat',
+  count: 'nat',
+};
+
+/** The fields to check of an event of `type`: the table's entry, or the generic one made of its keys. */
+function fieldsOf(type: MemEventType, keys: readonly string[]): Readonly<Record<string, Spec>> {
+  const described = EVENT_FIELDS[type];
+  if (described !== undefined) return described;
+  const fields: Record<string, Spec> = {};
+  for (const key of keys) {
+    if (key === 'type') continue;
+    const kind = Object.hasOwn(GENERIC_KINDS, key) ? GENERIC_KINDS[key] : undefined;
+    // A holder-named field that is not a map (ObjectFreed.to is a string) is left alone.
+    fields[key] = opt(kind ?? 'plain');
+  }
+  return fields;
 }
 
-const isEventType = (t: string): t is MemEventType => Object.hasOwn(EVENT_FIELDS, t);
+export { Malformed };
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(EVENT_TYPES);
+const isEventType = (t: string): t is MemEventType => KNOWN_TYPES.has(t);
 
 /** Check one decoded event (already upcast to the current schema). Throws `Malformed`. */
 export function toMemEvent(raw: Plain, where: string): MemEvent {
@@ -100,7 +181,7 @@ export function toMemEvent(raw: Plain, where: string): MemEvent {
       `${where}: unknown event type ${show(type)} (schema ${EVENT_SCHEMA_VERSION} has ${EVENT_TYPES.length}: ${EVENT_TYPES[0]} ...)`,
     );
   }
-  const fields: Readonly<Record<string, Spec>> = EVENT_FIELDS[type];
+  const fields = fieldsOf(type, Object.keys(obj));
   const event: Record<string, Plain> = { type };
   for (const name of Object.keys(fields)) {
     const spec = fields[name];
@@ -119,7 +200,7 @@ export function toMemEvent(raw: Plain, where: string): MemEvent {
   return event as unknown as MemEvent;
 }
 
-function checkKind(kind: Kind, value: Plain, where: string): void {
+export function checkKind(kind: Kind, value: Plain, where: string): void {
   if (typeof kind !== 'string') {
     if (typeof value !== 'string' || !kind.includes(value)) {
       throw new Malformed(`${where} should be one of ${kind.map((k) => `"${k}"`).join(', ')}, found ${show(value)}`);
@@ -157,6 +238,11 @@ function checkKind(kind: Kind, value: Plain, where: string): void {
       return;
     case 'holder':
       checkHolder(value, where);
+      return;
+    case 'plain':
+      return; // decoded values are plain data already (codec.ts, packed.ts)
+    case 'maybeHolder':
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) checkHolder(value, where);
       return;
   }
 }
@@ -209,4 +295,132 @@ export function show(value: Plain | undefined): string {
   if (value !== null && typeof value === 'object') return 'a map';
   const text = JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+// ---------------------------------------------------------------------------------
+// Checking packed events once per shape (format 2)
+
+/**
+ * What checking an event of one packed shape (packed.ts) takes. The leaves of a shape
+ * prove most field kinds for every event of the shape (a uint leaf is a non-negative
+ * integer, a constant is the same string every time), so most events need no check at
+ * all; `checks` lists the fields whose leaves do not prove their kind (a generation, an
+ * array of ids, a value of a one-of list), checked on every event.
+ */
+export interface ShapeRule {
+  readonly type: MemEventType;
+  readonly checks: readonly (readonly [string, Kind])[];
+  /** Keys the event type does not declare; such events are copied without them. */
+  readonly extra: boolean;
+  readonly fields: readonly string[];
+}
+
+/** The rule for events of `shape`, or Malformed when no event of that shape can be valid. */
+export function shapeRule(shape: Shape, where: string): ShapeRule {
+  const at = shape.keys.indexOf('type');
+  const type = at >= 0 && shape.leaves[at] === L_CONST ? (shape.consts[at] as string) : undefined;
+  if (type === undefined || !isEventType(type)) {
+    throw new Malformed(
+      `${where}: unknown event type ${type === undefined ? 'nothing' : show(type)} ` +
+        `(schema ${EVENT_SCHEMA_VERSION} has ${EVENT_TYPES.length}: ${EVENT_TYPES[0]} ...)`,
+    );
+  }
+  const fields = fieldsOf(type, shape.keys);
+  const checks: (readonly [string, Kind])[] = [];
+  for (const name of Object.keys(fields)) {
+    const spec = fields[name];
+    if (spec === undefined) continue;
+    const optional = typeof spec === 'object' && !Array.isArray(spec);
+    const kind = optional ? (spec as { readonly optional: Kind }).optional : (spec as Kind);
+    const k = shape.keys.indexOf(name);
+    if (k < 0) {
+      if (!optional) throw new Malformed(`${where}: ${type} lacks its field "${name}"`);
+      continue;
+    }
+    if (!leafProves(kind, shape, k)) checks.push([name, kind]);
+  }
+  const extra = shape.keys.some((key) => key !== 'type' && !Object.hasOwn(fields, key));
+  return { type, checks, extra, fields: Object.keys(fields) };
+}
+
+/** True when every value of leaf `k` of `shape` has the field kind `kind`. */
+function leafProves(kind: Kind, shape: Shape, k: number): boolean {
+  const leaf = shape.leaves[k];
+  if (typeof kind !== 'string') return leaf === L_CONST && kind.includes(shape.consts[k] as string);
+  switch (kind) {
+    case 'id':
+    case 'nat':
+    case 'int':
+      return leaf === L_UINT;
+    case 'str':
+      return leaf === L_STRING || leaf === L_CONST;
+    case 'bool':
+      return leaf === L_TRUE || leaf === L_FALSE;
+    case 'holder': {
+      const h = shape.nested[k];
+      return leaf === L_OBJECT && h !== undefined && holderProven(h);
+    }
+    case 'gen':
+    case 'ids':
+    case 'thresholds':
+    case 'maybeHolder':
+      return false;
+    case 'plain':
+      return true;
+  }
+}
+
+function holderProven(h: Shape): boolean {
+  const leafOf = (name: string): number | undefined => {
+    const i = h.keys.indexOf(name);
+    return i < 0 ? undefined : h.leaves[i];
+  };
+  const k = h.keys.indexOf('kind');
+  if (k < 0 || h.leaves[k] !== L_CONST) return false;
+  switch (h.consts[k]) {
+    case 'object': {
+      const at = leafOf('at');
+      return leafOf('owner') === L_UINT && leafOf('slot') === L_STRING && (at === undefined || at === L_UINT);
+    }
+    case 'frame':
+      return leafOf('frame') === L_UINT && leafOf('name') === L_STRING;
+    case 'stack':
+      return leafOf('frame') === L_UINT;
+    case 'root':
+      return leafOf('name') === L_STRING;
+    default:
+      return false;
+  }
+}
+
+/** Check the fields of one decoded event that its shape does not prove. Throws `Malformed`. */
+export function checkByRule(rule: ShapeRule, event: PlainObject, where: () => string): void {
+  for (const [name, kind] of rule.checks) {
+    const value = event[name];
+    if (value !== undefined && !isKind(kind, value)) checkKind(kind, value, `${where()}.${name}`);
+  }
+}
+
+/** The event without the keys its type does not declare (what toMemEvent keeps). */
+export function withoutExtra(rule: ShapeRule, event: PlainObject): MemEvent {
+  const out: Record<string, Plain> = { type: rule.type };
+  for (const name of rule.fields) {
+    const value = event[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out as unknown as MemEvent;
+}
+
+/** checkKind as a predicate (no message built). */
+function isKind(kind: Kind, value: Plain): boolean {
+  if (typeof kind !== 'string') return typeof value === 'string' && kind.includes(value);
+  if (kind === 'gen') return value === 0 || value === 1 || value === 2;
+  if (kind === 'ids') return Array.isArray(value) && value.every(isNat);
+  try {
+    checkKind(kind, value, '');
+    return true;
+  } catch (error) {
+    if (error instanceof Malformed) return false;
+    throw error;
+  }
 }

@@ -1,8 +1,10 @@
 /*
- * The .pmt trace format, version 1
- * ================================
+ * The .pmt trace format, version 2 (and reading version 1)
+ * ========================================================
  * A trace is a header, then records (event chunks, checkpoints, one footer), then an
- * 8-byte end marker. All integers are little-endian; every value is msgpack (codec.ts).
+ * 8-byte end marker. All integers are little-endian; the header and the footer are
+ * msgpack (codec.ts); event chunks and checkpoints are packed and compressed
+ * (chunkCodec.ts, packed.ts; in format 1 they were msgpack too).
  * packages/replay/README.md describes the format byte by byte; this module is its code.
  *
  * Read first: readHeader(), then readRecord().
@@ -11,9 +13,9 @@
  *          4   u32 header length H
  *          8   msgpack header (H bytes)    TraceHeader
  *        8+H   record*                     tag u8 | payload length u32 | CRC32 u32 | payload
- *              'E' 0x45  event chunk       { first, count, events }
- *              'C' 0x43  checkpoint        { seq, state }
- *              'F' 0x46  footer            { events, chunks, checkpoints, finalHash }
+ *              'E' 0x45  event chunk       first, count, packed events (format 1: msgpack map)
+ *              'C' 0x43  checkpoint        seq, packed state (format 1: msgpack map)
+ *              'F' 0x46  footer            msgpack { events, chunks, checkpoints, finalHash }
  *          F+n u32 offset F of the footer record, then "PMTE" (50 4D 54 45)
  *
  * Vocabulary:
@@ -39,6 +41,7 @@ import { createHash } from 'node:crypto';
 import {
   CPYTHON_VERSION,
   DEFAULT_THRESHOLDS,
+  emptyHeap,
   ENGINE_VERSION,
   EVENT_SCHEMA_VERSION,
   UserError,
@@ -49,7 +52,9 @@ import { crc32, decodeValue, encodeValue, type Plain, type PlainObject } from '.
 import { Malformed, expectObject, show, toMemEvent } from './eventSchema.js';
 import { FIRST_SCHEMA, isReadableSchema, upcast } from './upcast.js';
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Formats this reader opens: 1 (msgpack chunks) and 2 (packed, compressed chunks). */
+export const READABLE_FORMATS: readonly number[] = [1, 2];
 /** "PMT1": the first four bytes of every trace. */
 export const MAGIC = Uint8Array.of(0x50, 0x4d, 0x54, 0x31);
 /** "PMTE": the last four bytes of a finished trace. */
@@ -167,8 +172,13 @@ export function encodeHeader(header: TraceHeader): Uint8Array {
   return out;
 }
 
+/** A record whose payload is one msgpack value (the footer; every record of format 1). */
 export function encodeRecord(tag: RecordTag, value: unknown): Uint8Array {
-  const payload = encodeValue(value);
+  return encodeRawRecord(tag, encodeValue(value));
+}
+
+/** A record around a payload already encoded. */
+export function encodeRawRecord(tag: RecordTag, payload: Uint8Array): Uint8Array {
   if (payload.length > MAX_U32) {
     throw new UserError(
       'FILE_WRITE',
@@ -253,11 +263,11 @@ function toHeader(value: Plain, name: string): TraceHeader {
   // Versions first: a newer format may have a different header.
   const format = field(h, 'format');
   if (!Number.isSafeInteger(format)) throw new Malformed(`"format" should be an integer, found ${show(format)}`);
-  if (format !== FORMAT_VERSION) {
+  if (!READABLE_FORMATS.includes(format as number)) {
     throw new UserError(
       'TRACE_VERSION',
       `${name}: trace format ${format as number} is not readable by this pymemsim (engine ${ENGINE_VERSION} reads ` +
-        `format ${FORMAT_VERSION})${(format as number) > FORMAT_VERSION ? '; upgrade pymemsim to open it' : ''}`,
+        `formats ${READABLE_FORMATS.join(' and ')})${(format as number) > FORMAT_VERSION ? '; upgrade pymemsim to open it' : ''}`,
     );
   }
   const engine = str(h, 'engine', 'the header');
@@ -283,7 +293,7 @@ function toHeader(value: Plain, name: string): TraceHeader {
   }
   const [t0, t1, t2] = thresholds as readonly number[];
   return {
-    format,
+    format: format as number,
     schema: schema as number,
     engine,
     cpython: str(h, 'cpython', 'the header'),
@@ -365,16 +375,74 @@ export function toEventChunk(value: Plain, schema: number): EventChunk {
   return { first, count, events };
 }
 
-/** The payload of a 'C' record. The state is checked shallowly: replay checks it by its hash. */
+/**
+ * The payload of a 'C' record of format 1. Format 1 (msgpack) did not record which maps
+ * have no prototype; the fold keys two kinds of map by Python names (`roots`, and each
+ * frame's `vars`) and relies on them having none (a name may be `__proto__`), so those
+ * come back without one. Format 2 records prototypes (packed.ts).
+ */
 export function toCheckpoint(value: Plain): CheckpointRecord {
   const c = expectObject(value, 'the checkpoint');
   const seq = nat(c, 'seq', 'the checkpoint');
-  const state = expectObject(field(c, 'state'), 'the checkpoint.state');
+  const state = toCheckpointState(seq, field(c, 'state')) as unknown as Record<string, unknown>;
+  const bare = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(v)) {
+      Object.defineProperty(out, key, {
+        value: (v as Record<string, unknown>)[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  const roots = bare(state['roots']);
+  const frames = state['frames'];
+  const fixedFrames: Record<string, unknown> = {};
+  if (typeof frames === 'object' && frames !== null) {
+    for (const key of Object.keys(frames)) {
+      const frame = (frames as Record<string, unknown>)[key];
+      fixedFrames[key] =
+        typeof frame === 'object' && frame !== null && !Array.isArray(frame)
+          ? { ...frame, vars: bare((frame as Record<string, unknown>)['vars']) }
+          : frame;
+    }
+  }
+  return { seq, state: { ...state, roots, frames: fixedFrames } as unknown as HeapState };
+}
+
+/**
+ * A checkpoint's state, checked shallowly: a map holding every field of an empty heap
+ * with a value of the same kind (map, array, number ...), and `seq` equal to the
+ * checkpoint's. Replay checks a state by its hash; the timeline folds from it, turning
+ * any failure into TRACE_CORRUPT.
+ */
+export function toCheckpointState(seq: number, value: Plain | undefined): HeapState {
+  const state = expectObject(value, 'the checkpoint.state');
   if (field(state, 'seq') !== seq) {
     throw new Malformed(`the checkpoint is for event ${seq} but its state is at ${show(field(state, 'seq'))}`);
   }
-  return { seq, state: state as unknown as HeapState };
+  const empty = emptyHeap() as unknown as Record<string, unknown>;
+  for (const key of Object.keys(empty)) {
+    const want = kindOf(empty[key]);
+    const found = kindOf(field(state, key));
+    if (want !== found) throw new Malformed(`the checkpoint.state's "${key}" should be ${want}, found ${found}`);
+  }
+  return state as unknown as HeapState;
 }
+
+const kindOf = (v: unknown): string =>
+  v === undefined
+    ? 'nothing'
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v === 'object'
+          ? 'a map'
+          : `a ${typeof v}`;
 
 /** The payload of an 'F' record. */
 export function toFooter(value: Plain): Footer {

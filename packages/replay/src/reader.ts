@@ -8,6 +8,12 @@
  *
  * Read first: scanRecords(), the loop over the records that decides what is kept.
  *
+ * Two ways in: `readTrace` decodes every event and checkpoint (small traces, tests,
+ * replay); `indexTrace` checks every record's framing and CRC and the chunk numbering
+ * but leaves chunk and checkpoint bodies of format 2 to be decoded when used (the
+ * timeline, timeline.ts). A body that passes its CRC but is malformed (only a crafted
+ * file has one) is then reported when it is decoded, as TRACE_CORRUPT naming its offset.
+ *
  * What can go wrong, and what the reader does:
  *
  *   Case                                        Result
@@ -28,8 +34,9 @@
  * byte not used. With `{ recover: false }` any of the recovered cases throws
  * UserError TRACE_CORRUPT with the same message instead.
  */
-import { UserError, type MemEvent } from '@pymemsim/core';
+import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
 import { Observable } from 'rxjs';
+import { chunkPrefix, checkpointPrefix, decodeCheckpointState, decodeChunk } from './chunkCodec.js';
 import { Malformed } from './eventSchema.js';
 import {
   END_MAGIC,
@@ -44,6 +51,7 @@ import {
   startsWith,
   tagName,
   toCheckpoint,
+  toCheckpointState,
   toEventChunk,
   toFooter,
   type CheckpointIndexEntry,
@@ -84,16 +92,17 @@ export function readTrace(bytes: Uint8Array, name: string, options: ReadOptions 
   const events: MemEvent[] = [];
   const checkpoints: CheckpointRecord[] = [];
   let footer: Footer | undefined;
-  const scan = scanRecords(bytes, name, header, end);
+  const scan = scanRecords(bytes, name, header, end, true);
   let step = scan.next();
   for (; !step.done; step = scan.next()) {
     const part = step.value;
     switch (part.kind) {
       case 'chunk':
-        for (const event of part.chunk.events) events.push(event);
+        for (const event of part.chunk.events ?? []) events.push(event);
         break;
       case 'checkpoint':
-        checkpoints.push(part.checkpoint);
+        if (part.checkpoint.state !== undefined)
+          checkpoints.push({ seq: part.checkpoint.seq, state: part.checkpoint.state });
         break;
       case 'footer':
         footer = part.footer;
@@ -119,11 +128,11 @@ export function readTrace(bytes: Uint8Array, name: string, options: ReadOptions 
 export function events$(bytes: Uint8Array, name: string): Observable<MemEvent> {
   return new Observable<MemEvent>((subscriber) => {
     const { header, end } = readHeader(bytes, name);
-    const scan = scanRecords(bytes, name, header, end);
+    const scan = scanRecords(bytes, name, header, end, true);
     let step = scan.next();
     for (; !step.done; step = scan.next()) {
       if (step.value.kind !== 'chunk') continue;
-      for (const event of step.value.chunk.events) {
+      for (const event of step.value.chunk.events ?? []) {
         if (subscriber.closed) return;
         subscriber.next(event);
       }
@@ -154,20 +163,142 @@ export function readFooter(bytes: Uint8Array, name: string): Footer | undefined 
   }
 }
 
+/** An event chunk found in a trace: where, which events, and (once decoded) the events. */
+export interface ChunkRef {
+  /** Byte offset of the record. */
+  readonly offset: number;
+  readonly first: number;
+  readonly count: number;
+  /** The record's payload (a view of the trace's bytes). */
+  readonly payload: Uint8Array;
+  /** The checked events, when the chunk was decoded while scanning (format 1 always). */
+  readonly events?: readonly MemEvent[];
+}
+
+/** A checkpoint found in a trace. */
+export interface CheckpointRef {
+  readonly offset: number;
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  /** The state, when it was decoded while scanning (format 1 always). */
+  readonly state?: HeapState;
+}
+
+/** A trace's records, checked but not necessarily decoded (indexTrace). */
+export interface TraceIndex {
+  readonly name: string;
+  readonly header: TraceHeader;
+  readonly chunks: readonly ChunkRef[];
+  readonly checkpoints: readonly CheckpointRef[];
+  /** Events in the complete, valid chunks. */
+  readonly events: number;
+  readonly footer?: Footer;
+  readonly recovered?: Recovery;
+}
+
+/**
+ * Index a trace: the header, and every record checked for its framing, CRC and
+ * numbering, without decoding the bodies of format 2 (see the header comment). Throws
+ * as readTrace does for a bad header; `{ recover: false }` makes any loss TRACE_CORRUPT.
+ */
+export function indexTrace(bytes: Uint8Array, name: string, options: ReadOptions = {}): TraceIndex {
+  const { header, end } = readHeader(bytes, name);
+  const chunks: ChunkRef[] = [];
+  const checkpoints: CheckpointRef[] = [];
+  let footer: Footer | undefined;
+  const scan = scanRecords(bytes, name, header, end, false);
+  let step = scan.next();
+  for (; !step.done; step = scan.next()) {
+    const part = step.value;
+    if (part.kind === 'chunk') chunks.push(part.chunk);
+    else if (part.kind === 'checkpoint') checkpoints.push(part.checkpoint);
+    else footer = part.footer;
+  }
+  const recovered = step.value;
+  if (recovered !== undefined && options.recover === false) throw new UserError('TRACE_CORRUPT', recovered.message);
+  const last = chunks[chunks.length - 1];
+  return {
+    name,
+    header,
+    chunks,
+    checkpoints,
+    events: last === undefined ? 0 : last.first + last.count,
+    ...(footer !== undefined ? { footer } : {}),
+    ...(recovered !== undefined ? { recovered } : {}),
+  };
+}
+
+/** The checked events of a chunk (decoding it if the scan did not). Throws UserError TRACE_CORRUPT. */
+export function chunkEvents(index: Pick<TraceIndex, 'name' | 'header'>, chunk: ChunkRef): readonly MemEvent[] {
+  if (chunk.events !== undefined) return chunk.events;
+  try {
+    return decodeChunk(chunk.payload, index.header.schema).events;
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    throw corruptRecord(index.name, chunk.offset, 'event chunk', error);
+  }
+}
+
+/** The state of a checkpoint (decoding it if the scan did not). Throws UserError TRACE_CORRUPT. */
+export function checkpointState(index: Pick<TraceIndex, 'name'>, checkpoint: CheckpointRef): HeapState {
+  if (checkpoint.state !== undefined) return checkpoint.state;
+  try {
+    const { seq, state } = decodeCheckpointState(checkpoint.payload);
+    return toCheckpointState(seq, state);
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    throw corruptRecord(index.name, checkpoint.offset, 'checkpoint', error);
+  }
+}
+
+/** A record that passed its CRC but does not decode: TRACE_CORRUPT naming its offset. */
+export function corruptRecord(name: string, offset: number, what: string, error: Error): UserError {
+  return new UserError(
+    'TRACE_CORRUPT',
+    `${name}: the ${what} record at byte ${offset} is malformed: ${error.message}`,
+    {
+      cause: error,
+    },
+  );
+}
+
 type Part =
-  | { readonly kind: 'chunk'; readonly offset: number; readonly chunk: EventChunk }
-  | { readonly kind: 'checkpoint'; readonly offset: number; readonly checkpoint: CheckpointRecord }
+  | { readonly kind: 'chunk'; readonly offset: number; readonly chunk: ChunkRef }
+  | { readonly kind: 'checkpoint'; readonly offset: number; readonly checkpoint: CheckpointRef }
   | { readonly kind: 'footer'; readonly offset: number; readonly footer: Footer };
+
+/** An 'E' record as a chunk reference; `decode` decodes the events of format 2 too. Throws Malformed. */
+function toChunkRef(offset: number, payload: Uint8Array, header: TraceHeader, decode: boolean): ChunkRef {
+  if (header.format === 1) {
+    const chunk: EventChunk = toEventChunk(decodePayload(payload), header.schema);
+    return { offset, first: chunk.first, count: chunk.count, payload, events: chunk.events };
+  }
+  if (!decode) return { offset, ...chunkPrefix(payload), payload };
+  const { first, count, events } = decodeChunk(payload, header.schema);
+  return { offset, first, count, payload, events };
+}
+
+function toCheckpointRef(offset: number, payload: Uint8Array, header: TraceHeader, decode: boolean): CheckpointRef {
+  if (header.format === 1) {
+    const { seq, state } = toCheckpoint(decodePayload(payload));
+    return { offset, seq, payload, state };
+  }
+  if (!decode) return { offset, seq: checkpointPrefix(payload), payload };
+  const { seq, state } = decodeCheckpointState(payload);
+  return { offset, seq, payload, state: toCheckpointState(seq, state) };
+}
 
 /**
  * The records after the header, in file order, each checked; returns undefined when the
- * trace ended cleanly after its end marker, else what was lost.
+ * trace ended cleanly after its end marker, else what was lost. With `decode`, the
+ * events and states of format 2 are decoded and checked too.
  */
 function* scanRecords(
   bytes: Uint8Array,
   name: string,
   header: TraceHeader,
   start: number,
+  decode: boolean,
 ): Generator<Part, Recovery | undefined> {
   // Loop invariant: `seq` events in `chunks.length` complete chunks were yielded, and
   // `offset` is the first byte after the last record yielded.
@@ -198,16 +329,15 @@ function* scanRecords(
     const what = `the ${tagName(record.tag)} record at byte ${offset}`;
     let part: Part;
     try {
-      const value = decodePayload(record.payload);
       switch (record.tag) {
         case TAG_EVENTS:
-          part = { kind: 'chunk', offset, chunk: toEventChunk(value, header.schema) };
+          part = { kind: 'chunk', offset, chunk: toChunkRef(offset, record.payload, header, decode) };
           break;
         case TAG_CHECKPOINT:
-          part = { kind: 'checkpoint', offset, checkpoint: toCheckpoint(value) };
+          part = { kind: 'checkpoint', offset, checkpoint: toCheckpointRef(offset, record.payload, header, decode) };
           break;
         case TAG_FOOTER:
-          part = { kind: 'footer', offset, footer: toFooter(value) };
+          part = { kind: 'footer', offset, footer: toFooter(decodePayload(record.payload)) };
           break;
       }
     } catch (error) {

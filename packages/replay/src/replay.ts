@@ -6,13 +6,16 @@
  * hash of the result is compared with the footer's `finalHash`, the hash of the state
  * the recording run ended with: equal hashes mean the trace reproduces that run.
  *
- * Read first: replayTrace().
+ * Read first: replayTrace(), and replayIndex() for a trace too long to hold its events
+ * in memory (it decodes one chunk at a time, into scratch events: chunkCodec.ts).
  *
  * A trace without a footer (an unfinished run) replays, but has nothing to compare
  * with: `ok` is false and `expected` undefined.
  */
-import { UserError, applyEvent, emptyHeap, hashState, type HeapState } from '@pymemsim/core';
-import type { TraceContents } from './reader.js';
+import { UserError, applyEvent, emptyHeap, hashState, type HeapState, type MemEvent } from '@pymemsim/core';
+import { forEachScratchEvent } from './chunkCodec.js';
+import { Malformed } from './malformed.js';
+import { corruptRecord, type TraceContents, type TraceIndex } from './reader.js';
 
 export interface ReplayResult {
   /** The replayed state hashes to the footer's finalHash. */
@@ -31,20 +34,52 @@ export function replayTrace(contents: Pick<TraceContents, 'events' | 'footer'>):
   const state = emptyHeap();
   let seq = 0;
   for (const event of contents.events) {
-    // Events passed the schema check, so applyEvent accepts their shapes; an exception
-    // here means events that no run could have produced: the trace's fault, not ours.
-    try {
-      applyEvent(state, event);
-    } catch (error) {
-      throw new UserError(
-        'TRACE_CORRUPT',
-        `event ${seq} (${event.type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
+    applyOrReport(state, event, seq);
     seq += 1;
   }
+  return result(state, seq, contents.footer?.finalHash);
+}
+
+/**
+ * replayTrace over an index (indexTrace): one chunk decoded at a time, so a trace of any
+ * length replays in the memory of its bytes and one state. `progress` sees the events
+ * done after each chunk.
+ */
+export function replayIndex(index: TraceIndex, progress?: (done: number, total: number) => void): ReplayResult {
+  const state = emptyHeap();
+  for (const chunk of index.chunks) {
+    if (chunk.events !== undefined) {
+      chunk.events.forEach((event, k) => applyOrReport(state, event, chunk.first + k));
+    } else {
+      try {
+        forEachScratchEvent(chunk.payload, index.header.schema, 0, chunk.count, (event, seq) =>
+          applyOrReport(state, event, seq),
+        );
+      } catch (error) {
+        if (error instanceof Malformed) throw corruptRecord(index.name, chunk.offset, 'event chunk', error);
+        throw error;
+      }
+    }
+    progress?.(chunk.first + chunk.count, index.events);
+  }
+  return result(state, index.events, index.footer?.finalHash);
+}
+
+function applyOrReport(state: HeapState, event: MemEvent, seq: number): void {
+  // Events passed the schema check, so applyEvent accepts their shapes; an exception
+  // here means events that no run could have produced: the trace's fault, not ours.
+  try {
+    applyEvent(state, event);
+  } catch (error) {
+    throw new UserError(
+      'TRACE_CORRUPT',
+      `event ${seq} (${event.type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function result(state: HeapState, events: number, expected: string | undefined): ReplayResult {
   const actual = hashState(state);
-  const expected = contents.footer?.finalHash;
-  return { ok: expected === actual, events: seq, expected, actual, state };
+  return { ok: expected === actual, events, expected, actual, state };
 }

@@ -6,6 +6,7 @@ import {
   foldPlain,
   hashState,
   type FrameId,
+  type HeapState,
   type Holder,
   type MemEvent,
   type ObjectId,
@@ -13,10 +14,12 @@ import {
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { encodeCheckpointPayload, encodeChunkPayload } from './chunkCodec.js';
 import { encodeValue } from './codec.js';
 import { concatBytes, encodeTrace } from './encoder.js';
 import { EVENT_FIELDS } from './eventSchema.js';
 import {
+  FORMAT_VERSION,
   HEADER_PREFIX_SIZE,
   MAGIC,
   END_MAGIC,
@@ -25,17 +28,52 @@ import {
   TAG_EVENTS,
   TAG_FOOTER,
   encodeHeader,
+  encodeRawRecord,
   encodeRecord,
   encodeTrailer,
   readRecord,
   traceHeader,
   type TraceHeader,
 } from './format.js';
-import { events$, readFooter, readTrace, type TraceContents } from './reader.js';
-import { replayTrace } from './replay.js';
+import { events$, indexTrace, readFooter, readTrace, type TraceContents } from './reader.js';
+import { replayIndex, replayTrace } from './replay.js';
+import { Timeline } from './timeline.js';
+import { stateDifferences } from './diff.js';
 import { upcast } from './upcast.js';
 
 const program = { path: 'prog.py', source: 'a = []\ndel a\nprint("hé")\n' };
+
+/** The events of the worked example of README.md: `a = []`, then `del a`. */
+const WORKED_EXAMPLE = [
+  { type: 'FrameEntered', frame: 1, name: '<module>' },
+  { type: 'LineExecuted', line: 1 },
+  {
+    type: 'ObjectAllocated',
+    id: 1,
+    pyType: 'list',
+    kind: 'list',
+    size: 56,
+    addr: 0x7f0000001040,
+    gc: true,
+    repr: '[]',
+    holder: { kind: 'frame', frame: 1, name: 'a' },
+  },
+  { type: 'ObjectTracked', id: 1 },
+  { type: 'LineExecuted', line: 2 },
+  { type: 'RefDecremented', id: 1, holder: { kind: 'frame', frame: 1, name: 'a' } },
+  { type: 'DeallocStarted', id: 1 },
+  { type: 'ObjectUntracked', id: 1 },
+  { type: 'ObjectFreed', id: 1, to: 'allocator' },
+] as unknown as MemEvent[];
+
+const WORKED_EXAMPLE_LAYOUT = {
+  length: 671,
+  headerLength: 200,
+  chunks: [208, 405],
+  footerOffset: 542,
+  firstChunk: '45bc000000972c08560005d60125ce3d',
+  secondChunk: '458000000029b0017c05049d01258c41',
+};
 const header = traceHeader(program);
 
 /** A small run of the real runtime: frames, containers, a cycle collected by the GC, output. */
@@ -75,6 +113,47 @@ const expectUserError = (fn: () => unknown, code: string): UserError => {
   }
   throw new Error('expected a UserError');
 };
+
+/** An 'E' record of format 2 holding `events` (any objects: crafted ones too) from `first`. */
+const chunkRecord = (first: number, events: readonly unknown[]): Uint8Array =>
+  encodeRawRecord(TAG_EVENTS, encodeChunkPayload(first, events as readonly MemEvent[]));
+
+/**
+ * A trace of format 1 (msgpack chunks and checkpoints), as pymemsim 0.1.0 wrote them:
+ * the reader keeps opening them.
+ */
+function encodeTraceV1(
+  head: TraceHeader,
+  events: readonly MemEvent[],
+  chunkSize: number,
+  checkpointEvery = 0,
+): Uint8Array {
+  const parts: Uint8Array[] = [encodeHeader({ ...head, format: 1 })];
+  let offset = parts[0]?.length ?? 0;
+  const chunks: { offset: number; first: number; count: number }[] = [];
+  const checkpoints: { offset: number; seq: number }[] = [];
+  const state = emptyHeap();
+  let first = 0;
+  const push = (bytes: Uint8Array): void => {
+    parts.push(bytes);
+    offset += bytes.length;
+  };
+  for (let i = 0; i < events.length; i += chunkSize) {
+    const part = events.slice(i, i + chunkSize);
+    chunks.push({ offset, first, count: part.length });
+    push(encodeRecord(TAG_EVENTS, { first, count: part.length, events: part }));
+    foldPlain(state, part);
+    first += part.length;
+    if (checkpointEvery > 0 && first % checkpointEvery === 0 && first < events.length) {
+      checkpoints.push({ offset, seq: first });
+      push(encodeRecord(TAG_CHECKPOINT, { seq: first, state }));
+    }
+  }
+  const footerOffset = offset;
+  push(encodeRecord(TAG_FOOTER, { events: events.length, chunks, checkpoints, finalHash: hashState(state) }));
+  push(encodeTrailer(footerOffset));
+  return concatBytes(parts);
+}
 
 // ---------------------------------------------------------------------------------
 // Arbitrary events, derived from the schema table (so every type and field is covered).
@@ -117,7 +196,7 @@ const kindArb = (kind: Kind): fc.Arbitrary<unknown> => {
   }
 };
 
-const anyEvent: fc.Arbitrary<MemEvent> = fc.oneof(
+export const anyEvent: fc.Arbitrary<MemEvent> = fc.oneof(
   ...Object.entries(EVENT_FIELDS).map(([type, fields]) => {
     const model: Record<string, fc.Arbitrary<unknown>> = { type: fc.constant(type) };
     const required = ['type'];
@@ -169,7 +248,7 @@ describe('write then read', () => {
 
   it('stores checkpoints equal to the fold of the events before them', () => {
     const { events, final } = sampleRun();
-    const bytes = encodeTrace(header, events, { chunkSize: 4, checkpointEvery: 6 });
+    const bytes = encodeTrace(header, events, { chunkSize: 4, checkpointEvery: 6, checkpointBudget: Infinity });
     const contents = readTrace(bytes, 'cp.pmt', { recover: false });
     expect(contents.checkpoints.map((c) => c.seq)).toEqual(
       Array.from({ length: Math.floor(events.length / 6) }, (_, i) => (i + 1) * 6),
@@ -195,20 +274,24 @@ describe('write then read', () => {
   });
 
   it('matches the worked example of README.md (update the README when this changes)', () => {
-    const rt = new Runtime({ record: true });
-    const f = rt.enterFrame('<module>');
-    rt.line(1);
-    const a = rt.allocate(
-      { pyType: 'list', kind: 'list', size: 56, repr: '[]' },
-      { kind: 'frame', frame: f, name: 'a' },
-    );
-    rt.decref(a, { kind: 'frame', frame: f, name: 'a' });
-    const bytes = encodeTrace(traceHeader({ path: 'a.py', source: 'a = []\ndel a\n' }), rt.log ?? [], { chunkSize: 4 });
+    const bytes = encodeTrace(traceHeader({ path: 'a.py', source: 'a = []\ndel a\n' }), WORKED_EXAMPLE, {
+      chunkSize: 5,
+      finalState: emptyHeap(),
+    });
     const contents = readTrace(bytes, 'a.pmt', { recover: false });
-    expect(bytes.length).toBe(771);
-    expect(contents.footer?.chunks.map((c) => c.offset)).toEqual([208, 454]);
-    expect(new DataView(bytes.buffer).getUint32(bytes.length - 8, true)).toBe(642);
-    expect(contents.footer?.finalHash).toBe('43ff062db4130268');
+    expect(contents.events).toEqual(WORKED_EXAMPLE);
+    const hex = (from: number, to: number): string => Buffer.from(bytes.subarray(from, to)).toString('hex');
+    const footerOffset = new DataView(bytes.buffer).getUint32(bytes.length - 8, true);
+    const [c0, c1] = contents.footer?.chunks ?? [];
+    const layout = {
+      length: bytes.length,
+      headerLength: new DataView(bytes.buffer).getUint32(4, true),
+      chunks: contents.footer?.chunks.map((c) => c.offset),
+      footerOffset,
+      firstChunk: hex(c0?.offset ?? 0, (c0?.offset ?? 0) + 16),
+      secondChunk: hex(c1?.offset ?? 0, (c1?.offset ?? 0) + 16),
+    };
+    expect(layout).toEqual(WORKED_EXAMPLE_LAYOUT);
   });
 
   it('lays out the bytes as README.md says', () => {
@@ -245,7 +328,7 @@ describe('damaged traces', () => {
   const full = encodeTrace(header, events, { chunkSize: 4, checkpointEvery: 10 });
   const complete = readTrace(full, 'full.pmt', { recover: false });
 
-  it('cut at every byte either recovers whole chunks or names the byte offset', async () => {
+  it('cut at every byte either recovers whole chunks or names the byte offset', { timeout: 60_000 }, async () => {
     const headerEnd = complete.footer?.chunks[0]?.offset ?? 0;
     for (let cut = 0; cut <= full.length; cut++) {
       const bytes = full.slice(0, cut);
@@ -328,6 +411,41 @@ describe('damaged traces', () => {
     );
   });
 
+  it('random bytes, alone or after a valid header, are refused or recovered: never a crash', () => {
+    const head = encodeHeader(header);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (junk, afterHeader) => {
+        const bytes = afterHeader ? concatBytes([head, junk]) : junk;
+        for (const open of [
+          () => readTrace(bytes, 'junk.pmt').events.length,
+          () => Timeline.open(bytes, 'junk.pmt').length,
+        ]) {
+          try {
+            expect(open()).toBeGreaterThanOrEqual(0);
+          } catch (error) {
+            expect(error).toBeInstanceOf(UserError);
+            expect((error as UserError).message).toMatch(/byte \d+/);
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('records whose lengths are absurd are refused by the bytes that remain, not allocated', () => {
+    const head = encodeHeader(header);
+    for (const length of [0xffff_ffff, 0x8000_0000, 2 ** 24]) {
+      const record = new Uint8Array(RECORD_HEADER_SIZE + 4);
+      record[0] = TAG_EVENTS;
+      new DataView(record.buffer).setUint32(1, length, true);
+      const contents = readTrace(concatBytes([head, record]), 'absurd.pmt');
+      expect(contents.events).toEqual([]);
+      expect(contents.recovered?.message).toContain(`declares ${length} payload bytes but only 4 remain`);
+    }
+    const hugeHeader = concatBytes([MAGIC, Uint8Array.of(0xff, 0xff, 0xff, 0xff), Uint8Array.of(1, 2, 3)]);
+    expect(() => readTrace(hugeHeader, 'absurd.pmt')).toThrow(/declares 4294967295 bytes but only 3 remain/);
+  });
+
   it('a trace without footer opens with its chunks and says so', () => {
     const footerOffset = complete.footer === undefined ? 0 : new DataView(full.buffer).getUint32(full.length - 8, true);
     const contents = readTrace(full.subarray(0, footerOffset), 'nofooter.pmt');
@@ -338,7 +456,7 @@ describe('damaged traces', () => {
   });
 
   it('a footer that disagrees with the records is ignored', () => {
-    const chunk = encodeRecord(TAG_EVENTS, { first: 0, count: 2, events: events.slice(0, 2) });
+    const chunk = chunkRecord(0, events.slice(0, 2));
     const head = encodeHeader(header);
     const footer = encodeRecord(TAG_FOOTER, {
       events: 3,
@@ -355,11 +473,7 @@ describe('damaged traces', () => {
 
   it('a gap between chunks stops the reading', () => {
     const head = encodeHeader(header);
-    const bytes = concatBytes([
-      head,
-      encodeRecord(TAG_EVENTS, { first: 0, count: 1, events: events.slice(0, 1) }),
-      encodeRecord(TAG_EVENTS, { first: 2, count: 1, events: events.slice(2, 3) }),
-    ]);
+    const bytes = concatBytes([head, chunkRecord(0, events.slice(0, 1)), chunkRecord(2, events.slice(2, 3))]);
     const contents = readTrace(bytes, 'gap.pmt');
     expect(contents.events).toEqual(events.slice(0, 1));
     expect(contents.recovered?.message).toContain('starts at event 2, but 1 events come before it');
@@ -384,12 +498,69 @@ describe('damaged traces', () => {
       { type: 'RefIncremented', id: 1, holder: { kind: 'frame', frame: 1 } },
       { type: 'RefIncremented', id: -1, holder: { kind: 'root', name: 'x' } },
       { type: 'LineExecuted' },
+      { type: 'LineExecuted', line: -3 },
+      { type: 'LineExecuted', line: 1.5 },
+      { type: 'GcUnreachableFound', generation: 0, ids: [1, -2] },
+      { type: 'GcConfigChanged', thresholds: [1, 2] },
+      {
+        type: 'ObjectAllocated',
+        id: 3,
+        pyType: 'list',
+        kind: 'list',
+        size: 1,
+        addr: 2,
+        gc: 'yes',
+        repr: '',
+        holder: { kind: 'root', name: 'x' },
+      },
+      { type: 'RefMoved', id: 1, from: { kind: 'stack', frame: 1 }, to: { kind: 'object', owner: 2 } },
+      { type: 'RefIncremented', id: 1, holder: { kind: 'object', owner: 2, slot: 'item', at: 'end' } },
+      { type: '__proto__', id: 1 },
+      { notype: true },
       'LineExecuted',
     ]) {
-      const bytes = concatBytes([head, encodeRecord(TAG_EVENTS, { first: 0, count: 2, events: [events[0], bad] })]);
-      const contents = readTrace(bytes, 'bad.pmt');
+      for (const [bytes, offset] of [
+        [concatBytes([head, chunkRecord(0, [events[0], bad])]), head.length],
+        [encodeTraceV1ish(bad), head.length],
+      ] as const) {
+        const contents = readTrace(bytes, 'bad.pmt');
+        expect(contents.events).toEqual([]);
+        expect(contents.recovered?.message).toMatch(new RegExp(`record at byte ${offset} is malformed: event 1`));
+        // The timeline finds it when it decodes the chunk, and names the record's offset.
+        const index = indexTrace(bytes, 'bad.pmt');
+        if (index.chunks.length > 0) {
+          const t = Timeline.open(bytes, 'bad.pmt');
+          const error = expectUserError(() => t.stateAt(1), 'TRACE_CORRUPT');
+          expect(error.message).toMatch(new RegExp(`record at byte ${offset} is malformed: event 1`));
+        }
+      }
+    }
+
+    /** The same crafted chunk in format 1 (msgpack). */
+    function encodeTraceV1ish(bad: unknown): Uint8Array {
+      return concatBytes([
+        encodeHeader({ ...header, format: 1 }),
+        encodeRecord(TAG_EVENTS, { first: 0, count: 2, events: [events[0], bad] }),
+      ]);
+    }
+  });
+
+  it('a chunk whose prefix, body length or DEFLATE data lies is reported with its offset', () => {
+    const head = encodeHeader(header);
+    const good = encodeChunkPayload(0, events.slice(0, 3));
+    const variants: Uint8Array[] = [
+      Uint8Array.of(0x00), // first, then nothing
+      Uint8Array.of(0x00, 0x03, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00), // a body of 4 GiB from 1 byte
+      Uint8Array.of(0x00, 0x03, 0x05, 0xff, 0xff, 0xff), // not DEFLATE
+      concatBytes([Uint8Array.of(0x00, 0x03, 0x7f), good.subarray(3)]), // wrong body length
+      concatBytes([Uint8Array.of(0x00, 0xff, 0xff, 0x03), good.subarray(2)]), // more events than bytes
+      Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80), // a number that never ends
+    ];
+    for (const payload of variants) {
+      const bytes = concatBytes([head, encodeRawRecord(TAG_EVENTS, payload)]);
+      const contents = readTrace(bytes, 'lie.pmt');
       expect(contents.events).toEqual([]);
-      expect(contents.recovered?.message).toMatch(new RegExp(`record at byte ${head.length} is malformed: event 1`));
+      expect(contents.recovered?.message).toMatch(new RegExp(`record at byte ${head.length} is malformed`));
     }
   });
 });
@@ -431,10 +602,32 @@ describe('headers and versions', () => {
 
   it('refuses another format version with TRACE_VERSION', () => {
     const error = expectUserError(
-      () => readTrace(encodeTrace({ ...header, format: 2 }, events), 'f2.pmt'),
+      () => readTrace(encodeTrace({ ...header, format: FORMAT_VERSION + 1 }, events), 'f3.pmt'),
       'TRACE_VERSION',
     );
-    expect(error.message).toContain('format 2');
+    expect(error.message).toContain(`format ${FORMAT_VERSION + 1}`);
+    expect(error.message).toContain('upgrade pymemsim');
+    expectUserError(() => readTrace(encodeTrace({ ...header, format: 0 }, events), 'f0.pmt'), 'TRACE_VERSION');
+  });
+
+  it('still reads traces of format 1 (msgpack chunks), checkpoints and all', () => {
+    const { events: run, final } = sampleRun();
+    const bytes = encodeTraceV1(header, run, 4, 8);
+    const contents = readTrace(bytes, 'v1.pmt', { recover: false });
+    expect(contents.header.format).toBe(1);
+    expect(contents.events).toEqual(run);
+    expect(contents.checkpoints.map((c) => c.seq)).toEqual(
+      Array.from({ length: Math.floor((run.length - 1) / 8) }, (_, i) => (i + 1) * 8),
+    );
+    expect(replayTrace(contents)).toMatchObject({ ok: true, actual: hashState(final) });
+    const t = Timeline.open(bytes, 'v1.pmt', { checkpointEvery: 5 });
+    for (let n = -1; n < run.length; n++) {
+      const want = foldPlain(emptyHeap(), run.slice(0, n + 1));
+      const got = t.stateAt(n);
+      expect(stateDifferences(got, want)).toEqual([]);
+      expect(hashState(got)).toBe(hashState(want));
+    }
+    expect(replayIndex(indexTrace(bytes, 'v1.pmt'))).toMatchObject({ ok: true });
   });
 
   it('detects a damaged program source through its hash', () => {
@@ -448,7 +641,7 @@ describe('headers and versions', () => {
     for (const event of events) expect(upcast(event, EVENT_SCHEMA_VERSION)).toBe(event);
   });
 
-  it('keys named __proto__ pollute nothing', () => {
+  it('keys named __proto__ pollute nothing, in either format', () => {
     const event: Record<string, unknown> = { type: 'LineExecuted', line: 3 };
     Object.defineProperty(event, '__proto__', {
       value: { polluted: true, line: 99 },
@@ -458,22 +651,42 @@ describe('headers and versions', () => {
     });
     const state: Record<string, unknown> = { ...emptyHeap(), seq: 1 };
     Object.defineProperty(state, '__proto__', { value: { polluted: true }, enumerable: true });
-    const head = encodeHeader(header);
-    const bytes = concatBytes([
-      head,
-      encodeRecord(TAG_EVENTS, { first: 0, count: 1, events: [event] }),
-      encodeRecord(TAG_CHECKPOINT, { seq: 1, state }),
-    ]);
-    // The payload really holds the key.
-    expect(Buffer.from(encodeValue(event)).includes('__proto__')).toBe(true);
-    const contents = readTrace(bytes, 'proto.pmt');
-    const [read] = contents.events;
-    expect(read).toEqual({ type: 'LineExecuted', line: 3 });
-    expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
-    const cp = contents.checkpoints[0]?.state as unknown as Record<string, unknown>;
-    expect(Object.getPrototypeOf(cp)).toBe(Object.prototype);
-    expect(Object.getOwnPropertyDescriptor(cp, '__proto__')?.value).toEqual({ polluted: true });
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(replayTrace(contents).state.line).toBe(3);
+    const roots = Object.create(null) as Record<string, unknown>;
+    Object.defineProperty(roots, '__proto__', { value: [7], enumerable: true, writable: true, configurable: true });
+    state['roots'] = roots;
+    for (const format of [1, 2]) {
+      const head = encodeHeader({ ...header, format });
+      const bytes =
+        format === 1
+          ? concatBytes([
+              head,
+              encodeRecord(TAG_EVENTS, { first: 0, count: 1, events: [event] }),
+              encodeRecord(TAG_CHECKPOINT, { seq: 1, state }),
+            ])
+          : concatBytes([
+              head,
+              chunkRecord(0, [event]),
+              encodeRawRecord(TAG_CHECKPOINT, encodeCheckpointPayload(1, state as unknown as HeapState)),
+            ]);
+      // The payload really holds the key.
+      if (format === 1) expect(Buffer.from(encodeValue(event)).includes('__proto__')).toBe(true);
+      const contents = readTrace(bytes, 'proto.pmt');
+      const [read] = contents.events;
+      expect(read).toEqual({ type: 'LineExecuted', line: 3 });
+      expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+      const cp = contents.checkpoints[0]?.state as unknown as Record<string, unknown>;
+      expect(Object.getPrototypeOf(cp)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(cp, '__proto__')?.value).toEqual({ polluted: true });
+      const cpRoots = cp['roots'] as Record<string, unknown>;
+      expect(Object.getOwnPropertyDescriptor(cpRoots, '__proto__')?.value).toEqual([7]);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(replayTrace(contents).state.line).toBe(3);
+      // The timeline starts from that checkpoint (a copy of it) without touching any prototype.
+      const t = Timeline.open(bytes, 'proto.pmt');
+      const at0 = t.stateAt(0) as unknown as Record<string, unknown>;
+      expect(Object.getOwnPropertyDescriptor(at0['roots'], '__proto__')?.value).toEqual([7]);
+      if (format === 2) expect(Object.getPrototypeOf(at0['roots'])).toBe(null); // format 2 keeps prototypes
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    }
   });
 });

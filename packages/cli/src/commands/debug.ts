@@ -63,12 +63,13 @@ export interface InteractiveIo extends Io {
   readonly inIsTty?: boolean;
 }
 
-export async function debugCommand(path: string, io: InteractiveIo): Promise<number> {
+export async function debugCommand(path: string, io: InteractiveIo, options: { json?: boolean } = {}): Promise<number> {
   const timeline = openTimeline(path, io);
   const input = io.input ?? process.stdin;
-  const tty = io.inIsTty ?? (io.input === undefined && process.stdin.isTTY);
+  const json = options.json === true;
+  const tty = !json && (io.inIsTty ?? (io.input === undefined && process.stdin.isTTY));
   const dbg = new Debugger(timeline);
-  io.out(`${dbg.banner()}\n`);
+  io.out(json ? `${JSON.stringify(dbg.status('', dbg.banner(), false))}\n` : `${dbg.banner()}\n`);
   const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
   const prompt = (): void => {
     if (tty) io.out('(pymemsim) ');
@@ -83,8 +84,9 @@ export async function debugCommand(path: string, io: InteractiveIo): Promise<num
       continue;
     }
     last = line;
-    const { output, quit } = dbg.run(line);
-    if (output !== '') io.out(output.endsWith('\n') ? output : `${output}\n`);
+    const { output, quit, error } = dbg.run(line);
+    if (json) io.out(`${JSON.stringify(dbg.status(line, output, error))}\n`);
+    else if (output !== '') io.out(output.endsWith('\n') ? output : `${output}\n`);
     if (quit) break;
     prompt();
   }
@@ -170,13 +172,28 @@ export class Debugger {
   }
 
   /** Run one command line; user mistakes are answered, not thrown. */
-  run(line: string): { output: string; quit: boolean } {
+  run(line: string): { output: string; quit: boolean; error: boolean } {
     try {
-      return this.execute(line);
+      return { ...this.execute(line), error: false };
     } catch (error) {
-      if (error instanceof UserError) return { output: `error: ${error.message}`, quit: false };
+      if (error instanceof UserError) return { output: `error: ${error.message}`, quit: false, error: true };
       throw error;
     }
+  }
+
+  /** One answer as data (--json): the command, the answer's text, and where the cursor stands. */
+  status(command: string, output: string, error: boolean): Record<string, unknown> {
+    const t = this.timeline;
+    const n = this.position;
+    return {
+      command,
+      ok: !error,
+      output,
+      position: n,
+      event: n >= 0 ? { seq: n, ...t.event(n) } : null,
+      line: n >= 0 ? t.lineAt(n) : 0,
+      watches: this.watches.map(watchName),
+    };
   }
 
   execute(line: string): { output: string; quit: boolean } {

@@ -48,6 +48,8 @@ export interface ExportOptions {
   readonly at?: number;
   readonly output?: string;
   readonly all?: boolean;
+  /** Describe the export as JSON on stdout (the data goes to the -o file). */
+  readonly json?: boolean;
 }
 
 /** Text written in pieces to a file or to stdout. */
@@ -103,8 +105,17 @@ function openSink(io: Io, output: string | undefined): Sink {
 }
 
 export function exportCommand(path: string, options: ExportOptions, io: Io): number {
+  if (options.json === true && options.output === undefined) {
+    throw new UserError('CLI_USAGE', '--json describes the export on stdout: give -o FILE for the exported data');
+  }
   const timeline = openTimeline(path, io);
   const at = resolveAt(timeline, options.at);
+  const describe = (): void => {
+    if (options.json !== true) return;
+    io.out(
+      `${JSON.stringify({ trace: path, format: options.format, output: options.output ?? null, at, events: options.format === 'dot' ? null : at + 1 })}\n`,
+    );
+  };
   if (options.format === 'dot') {
     const state = stateWithProgress(timeline, at, io);
     const sink = openSink(io, options.output);
@@ -113,6 +124,7 @@ export function exportCommand(path: string, options: ExportOptions, io: Io): num
     } finally {
       sink.close();
     }
+    describe();
     return 0;
   }
   const sink = openSink(io, options.output);
@@ -124,7 +136,8 @@ export function exportCommand(path: string, options: ExportOptions, io: Io): num
   } finally {
     sink.close();
   }
-  if (options.output !== undefined) io.err(`${path}: events 0 to ${at} exported to ${options.output}\n`);
+  if (options.json === true) describe();
+  else if (options.output !== undefined) io.err(`${path}: events 0 to ${at} exported to ${options.output}\n`);
   return 0;
 }
 

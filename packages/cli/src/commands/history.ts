@@ -70,7 +70,7 @@ const holderText = (h: unknown): string => (isHolder(h) ? formatHolder(h) : Stri
 /** What an event says about the object it is about. */
 const AS_SUBJECT: Describers = {
   ObjectAllocated: (e) =>
-    `allocated: ${e.pyType} ${e.repr}, ${e.size} bytes at 0x${e.addr.toString(16)}, held by ${holderText(e.holder)}`,
+    `allocated: ${e.pyType}${e.repr === '' ? '' : ` ${e.repr}`}, ${e.size} bytes at 0x${e.addr.toString(16)}, held by ${holderText(e.holder)}`,
   RefIncremented: (e) => `incref by ${holderText(e.holder)}`,
   RefDecremented: (e) => `decref by ${holderText(e.holder)}`,
   RefMoved: (e) => `reference moves from ${holderText(e.from)} to ${holderText(e.to)}`,

@@ -410,6 +410,17 @@ describe('pymemsim export', () => {
     expect(io.stdout).toContain(`o${ids.x} -> o${ids.x} [label="[0]"];`);
   });
 
+  it('--json describes the export (and needs -o)', async () => {
+    const out = tempPath('events.jsonl');
+    const r = await cli(['export', trace, '--format', 'jsonl', '--at', '9', '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ trace, format: 'jsonl', output: out, at: 9, events: 10 });
+    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(10);
+    const bad = await cli(['export', trace, '--format', 'jsonl', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/error\[CLI_USAGE\]: --json describes the export/);
+  });
+
   it('refuses an unknown format (exit 2)', async () => {
     const r = await cli(['export', trace, '--format', 'svg']);
     expect(r.code).toBe(2);
@@ -469,6 +480,19 @@ describe('pymemsim debug', () => {
     expect(out).toContain('1. var c (now #');
     expect(out).toContain('no longer watching var c');
     expect(out).toContain('reverse-continue     rc');
+  });
+
+  it('--json answers each command with one line of JSON', async () => {
+    const r = await cli(['debug', trace, '--json'], `goto 5\nwatch obj ${ids.a}\ncontinue\nbogus\nquit\n`);
+    expect(r.code).toBe(0);
+    const answers = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command: string; ok: boolean; position: number; event: { seq: number } | null });
+    expect(answers.map((a) => a.command)).toEqual(['', 'goto 5', `watch obj ${ids.a}`, 'continue', 'bogus', 'quit']);
+    expect(answers[1]).toMatchObject({ ok: true, position: 5, event: { seq: 5 } });
+    expect(answers[3]?.position).toBe(seqOf((e) => e.type === 'ObjectAllocated' && e.id === ids.a));
+    expect(answers[4]?.ok).toBe(false);
   });
 
   it('answers mistakes without leaving, and stops at the ends', async () => {

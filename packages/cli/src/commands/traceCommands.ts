@@ -88,9 +88,12 @@ export function registerTraceCommands(program: Command, io: Io, setExit: (code: 
     )
     .option('--all', 'dot: also draw the objects only the interpreter holds')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action((path: string, opts: { format: ExportFormat; at?: number; all?: boolean; output?: string }) => {
-      setExit(exportCommand(path, opts, io));
-    });
+    .option('--json', 'describe the export as JSON on stdout (needs -o)')
+    .action(
+      (path: string, opts: { format: ExportFormat; at?: number; all?: boolean; output?: string; json?: boolean }) => {
+        setExit(exportCommand(path, opts, io));
+      },
+    );
 
   program
     .command('debug')
@@ -98,7 +101,8 @@ export function registerTraceCommands(program: Command, io: Io, setExit: (code: 
       'a time-travel debugger: step, back, goto, watch, continue and reverse-continue (reads commands from stdin)',
     )
     .argument('<trace>', 'a .pmt trace file')
-    .action(async (path: string) => {
-      setExit(await debugCommand(path, io));
+    .option('--json', 'answer each command with one line of JSON')
+    .action(async (path: string, opts: { json?: boolean }) => {
+      setExit(await debugCommand(path, io, opts));
     });
 }

@@ -133,7 +133,10 @@ function explainFreed(
   const steps: Step[] = [];
   const allocation = subject('ObjectAllocated');
   const allocated = allocation === undefined ? undefined : timeline.event(allocation);
-  const allocatedAs = allocated?.type === 'ObjectAllocated' ? ` ${allocated.pyType} ${allocated.repr}` : '';
+  const allocatedAs =
+    allocated?.type === 'ObjectAllocated'
+      ? ` ${allocated.pyType}${allocated.repr === '' ? '' : ` ${allocated.repr}`}`
+      : '';
   if (freed === undefined) {
     throw new UserError(
       'CLI_USAGE',

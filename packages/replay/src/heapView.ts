@@ -1,0 +1,374 @@
+/*
+ * Views of a heap state for people
+ * ================================
+ * Read-only helpers over a HeapState (core) that the inspection commands share: a short
+ * repr of any object (containers shown from their references, as the event vocabulary
+ * intends), the label of a reference slot (`[2]`, `.x`, `["k"]`), the generation an
+ * object is in, the frames from innermost to outermost, and the chains of references
+ * from the roots that keep an object alive.
+ *
+ * Read first: referrerChains(), a breadth-first search backwards from the object.
+ *
+ * Vocabulary:
+ * - root holder: what holds a reference without being an object of the heap: a frame
+ *   variable, a frame's evaluation-stack temporary (or a value displaced by a store in
+ *   progress), or an interpreter root (`sys.modules`, `interned` ...).
+ * - chain: root holder -> object -> ... -> the object asked about; each link is labelled
+ *   with the slot that holds the reference. A list's i-th `item` reference is `[i]`
+ *   (its position among the owner's `item` references), a dict value is its `["k"]`
+ *   slot, an attribute `.x`, a dict key `<key>`, any other slot `.slot`.
+ *
+ * Invariants (heapView.test.ts): every chain starts at a root holder, ends at the
+ * object, and each link is a reference the state holds; chains are shortest (breadth
+ * first) and start at distinct root holders.
+ */
+import { NOT_TRACKED, PERMANENT_GENERATION, UNREACHABLE_LIST, type HeapObject, type HeapState } from '@pymemsim/core';
+
+/** A holder that is not a heap object. */
+export type RootHolder =
+  | { readonly kind: 'frame'; readonly frame: number; readonly frameName: string; readonly name: string }
+  | { readonly kind: 'stack'; readonly frame: number; readonly frameName: string }
+  | { readonly kind: 'root'; readonly name: string };
+
+/** One reference held by an object: `owner` holds the object at `to` through `label`. */
+export interface Link {
+  readonly owner: number;
+  readonly slot: string;
+  readonly label: string;
+  readonly to: number;
+}
+
+export interface Chain {
+  readonly root: RootHolder;
+  /** Root to object: the first link's owner is held by the root; the last link's `to` is the object. */
+  readonly links: readonly Link[];
+  /** The object the root holds first (the object itself when `links` is empty). */
+  readonly first: number;
+}
+
+export const formatRoot = (r: RootHolder): string => {
+  switch (r.kind) {
+    case 'frame':
+      return `variable ${r.name} of frame ${r.frame} (${r.frameName})`;
+    case 'stack':
+      return `a temporary on the stack of frame ${r.frame} (${r.frameName})`;
+    case 'root':
+      return `the interpreter root ${r.name}`;
+  }
+};
+
+/** The label of each of `owner`'s references, in order (`item` references numbered among themselves). */
+export function refLabels(owner: HeapObject): string[] {
+  let items = 0;
+  return owner.refs.map((r) => (r.slot === 'item' ? `[${items++}]` : slotLabel(r.slot)));
+}
+
+export function slotLabel(slot: string): string {
+  if (slot.startsWith('[') || slot.startsWith('.')) return slot;
+  if (slot === 'key') return '<key>';
+  return `.${slot}`;
+}
+
+/** The references an object holds, labelled. */
+export function linksOf(state: HeapState, id: number): Link[] {
+  const obj = state.objects[id];
+  if (obj === undefined) return [];
+  const labels = refLabels(obj);
+  return obj.refs.map((r, i) => ({ owner: id, slot: r.slot, label: labels[i] ?? r.slot, to: r.to }));
+}
+
+/** Every reference held to each object: by objects (links) and by root holders. */
+export interface Referrers {
+  readonly links: Map<number, Link[]>;
+  readonly roots: Map<number, RootHolder[]>;
+}
+
+export function referrers(state: HeapState): Referrers {
+  const links = new Map<number, Link[]>();
+  const roots = new Map<number, RootHolder[]>();
+  const addRoot = (id: number, r: RootHolder): void => {
+    const list = roots.get(id);
+    if (list === undefined) roots.set(id, [r]);
+    else list.push(r);
+  };
+  for (const key of Object.keys(state.objects)) {
+    for (const link of linksOf(state, Number(key))) {
+      const list = links.get(link.to);
+      if (list === undefined) links.set(link.to, [link]);
+      else list.push(link);
+    }
+  }
+  for (const frame of framesOf(state)) {
+    for (const name of frame.varOrder) {
+      const id = Object.hasOwn(frame.vars, name) ? frame.vars[name] : undefined;
+      if (id !== undefined) addRoot(id, { kind: 'frame', frame: frame.id, frameName: frame.name, name });
+    }
+    for (const id of frame.stack) addRoot(id, { kind: 'stack', frame: frame.id, frameName: frame.name });
+    for (const d of frame.displaced) addRoot(d.id, { kind: 'stack', frame: frame.id, frameName: frame.name });
+  }
+  for (const name of Object.keys(state.roots)) {
+    for (const id of state.roots[name] ?? []) addRoot(id, { kind: 'root', name });
+  }
+  return { links, roots };
+}
+
+/**
+ * Shortest chains of references from root holders to object `id`, at most `max`, each
+ * from a different root holder (breadth first from the object, backwards). Empty when
+ * no root reaches the object: only unreachable objects (a garbage cycle) keep it alive.
+ */
+export function referrerChains(state: HeapState, id: number, max = 8, given?: Referrers): Chain[] {
+  const { links, roots } = given ?? referrers(state);
+  // next[x]: the link from x one step closer to the object.
+  const next = new Map<number, Link | null>([[id, null]]);
+  const queue = [id];
+  const chains: Chain[] = [];
+  for (let head = 0; head < queue.length && chains.length < max; head++) {
+    const x = queue[head] as number;
+    for (const root of roots.get(x) ?? []) {
+      if (chains.length >= max) break;
+      const path: Link[] = [];
+      for (let l = next.get(x); l; l = next.get(l.to)) path.push(l);
+      chains.push({ root, links: path, first: x });
+    }
+    for (const link of links.get(x) ?? []) {
+      if (next.has(link.owner)) continue;
+      next.set(link.owner, link);
+      queue.push(link.owner);
+    }
+  }
+  return chains;
+}
+
+/** `frame 1 var a -> #4 [2] -> #9 .x -> #12` */
+export function formatChain(state: HeapState, chain: Chain): string {
+  let out = `${formatRoot(chain.root)} -> ${objectLabel(state, chain.first)}`;
+  for (const link of chain.links) out += ` ${link.label} -> ${objectLabel(state, link.to)}`;
+  return out;
+}
+
+export const objectLabel = (state: HeapState, id: number): string => {
+  const obj = state.objects[id];
+  return obj === undefined ? `#${id} (freed)` : `#${id} ${obj.pyType}`;
+};
+
+/** The generation list an object is in, as a word. */
+export function generationOf(obj: HeapObject): string {
+  if (!obj.gcType) return 'not GC';
+  switch (obj.gen) {
+    case NOT_TRACKED:
+      return 'untracked';
+    case PERMANENT_GENERATION:
+      return 'permanent';
+    case UNREACHABLE_LIST:
+      return 'unreachable';
+    default:
+      return `gen ${obj.gen}`;
+  }
+}
+
+const MAX_ITEMS = 6;
+const MAX_REPR = 60;
+
+/** A short repr: atoms as recorded; lists, tuples, sets and dicts from their references. */
+export function shortRepr(state: HeapState, id: number, depth = 2, seen: Set<number> = new Set()): string {
+  const obj = state.objects[id];
+  if (obj === undefined) return `<freed #${id}>`;
+  const text = containerRepr(state, obj, depth, seen) ?? obj.repr;
+  return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 3)}...` : text;
+}
+
+function containerRepr(state: HeapState, obj: HeapObject, depth: number, seen: Set<number>): string | undefined {
+  const kind = obj.kind;
+  const isSeq = kind === 'list' || kind === 'tuple' || kind === 'set' || kind === 'frozenset';
+  if (!isSeq && kind !== 'dict') return undefined;
+  const [open, close] = kind === 'list' ? ['[', ']'] : kind === 'tuple' ? ['(', ')'] : ['{', '}'];
+  if (seen.has(obj.id)) return `${open}...${close}`;
+  if (depth <= 0) return `${open}...${close}`;
+  const inner = new Set(seen).add(obj.id);
+  const item = (to: number): string => shortRepr(state, to, depth - 1, inner);
+  let parts: string[];
+  if (isSeq) {
+    parts = obj.refs.filter((r) => r.slot === 'item').map((r) => item(r.to));
+  } else {
+    const keys = obj.refs.filter((r) => r.slot === 'key');
+    const values = obj.refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
+    const paired = keys.length === values.length;
+    parts = values.map((v, i) => {
+      const k = paired ? keys[i] : undefined;
+      const text = dictKeyOf(v.slot) ?? v.slot;
+      return `${k === undefined ? `'${text}'` : item(k.to)}: ${item(v.to)}`;
+    });
+  }
+  if (parts.length === 0) {
+    if (kind === 'set' || kind === 'frozenset') return `${kind}()`;
+    return `${open}${close}`;
+  }
+  if (kind === 'dict' && parts.length > MAX_ITEMS * 3) return `{... ${parts.length} items}`;
+  const shown = parts.length > MAX_ITEMS ? [...parts.slice(0, MAX_ITEMS), '...'] : parts;
+  const body = shown.join(', ');
+  return kind === 'tuple' && parts.length === 1 ? `(${body},)` : `${open}${body}${close}`;
+}
+
+export interface FrameView {
+  readonly id: number;
+  readonly name: string;
+  readonly parent: number;
+  readonly vars: readonly { readonly name: string; readonly id: number }[];
+  readonly stack: readonly number[];
+}
+
+/** The frames, innermost (the current one) first, then every other live frame. */
+export function framesOf(state: HeapState): HeapState['frames'][number][] {
+  const all = Object.keys(state.frames).map((k) => state.frames[Number(k)] as HeapState['frames'][number]);
+  const chain: HeapState['frames'][number][] = [];
+  const seen = new Set<number>();
+  for (let f = state.frames[state.currentFrame]; f !== undefined && !seen.has(f.id); f = state.frames[f.parent]) {
+    chain.push(f);
+    seen.add(f.id);
+  }
+  return [...chain, ...all.filter((f) => !seen.has(f.id)).sort((a, b) => b.id - a.id)];
+}
+
+export function frameViews(state: HeapState): FrameView[] {
+  return framesOf(state).map((f) => ({
+    id: f.id,
+    name: f.name,
+    parent: f.parent,
+    vars: f.varOrder
+      .filter((name) => Object.hasOwn(f.vars, name))
+      .map((name) => ({ name, id: f.vars[name] as number })),
+    stack: [...f.stack],
+  }));
+}
+
+/**
+ * The object bound to `name` as the running code sees it: the innermost frame that binds
+ * it, else the globals of `__main__` (frame 0 stands for the module's dict).
+ */
+export function lookupVariable(state: HeapState, name: string): { frame: number; id: number } | undefined {
+  for (const f of framesOf(state)) {
+    if (Object.hasOwn(f.vars, name)) return { frame: f.id, id: f.vars[name] as number };
+  }
+  const global = mainGlobals(state)?.entries.find((e) => e.name === name);
+  return global === undefined ? undefined : { frame: 0, id: global.id };
+}
+
+/** A dict slot label `["name"]` as the key's text, or undefined for another slot. */
+export function dictKeyOf(slot: string): string | undefined {
+  if (!slot.startsWith('[') || !slot.endsWith(']')) return undefined;
+  const inner = slot.slice(1, -1);
+  try {
+    const key: unknown = JSON.parse(inner);
+    return typeof key === 'string' ? key : inner;
+  } catch {
+    return inner;
+  }
+}
+
+/**
+ * The globals of the `__main__` module, when the interpreter keeps them in a module's
+ * dict (a `module` object whose `__dict__` maps `__name__` to '__main__'): the dict's id
+ * and its entries in insertion order.
+ */
+export function mainGlobals(
+  state: HeapState,
+):
+  | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
+  | undefined {
+  for (const key of Object.keys(state.objects)) {
+    const module = state.objects[Number(key)];
+    if (module === undefined || module.kind !== 'module') continue;
+    const dictRef = module.refs.find((r) => r.slot === '__dict__');
+    const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
+    if (dict === undefined) continue;
+    const entries: { name: string; id: number }[] = [];
+    for (const r of dict.refs) {
+      const name = dictKeyOf(r.slot);
+      if (name !== undefined) entries.push({ name, id: r.to });
+    }
+    const nameId = entries.find((e) => e.name === '__name__')?.id;
+    if (nameId !== undefined && state.objects[nameId]?.repr === "'__main__'") {
+      return { module: module.id, dict: dict.id, entries };
+    }
+  }
+  return undefined;
+}
+
+/** An object as a row of the inspection tables. */
+export interface ObjectView {
+  readonly id: number;
+  readonly type: string;
+  readonly repr: string;
+  readonly refcount: number;
+  readonly generation: string;
+  readonly address: string;
+  readonly size: number;
+  /** References not held by any modelled holder (static objects, RC-8). */
+  readonly base: number;
+}
+
+export function objectView(state: HeapState, id: number): ObjectView | undefined {
+  const obj = state.objects[id];
+  if (obj === undefined) return undefined;
+  return {
+    id,
+    type: obj.pyType,
+    repr: shortRepr(state, id),
+    refcount: obj.refcount,
+    generation: generationOf(obj),
+    address: `0x${obj.addr.toString(16)}`,
+    size: obj.size,
+    base: obj.base,
+  };
+}
+
+/** Live object ids in id order. */
+export const liveObjectIds = (state: HeapState): number[] =>
+  Object.keys(state.objects)
+    .map(Number)
+    .sort((a, b) => a - b);
+
+/**
+ * The objects worth showing by default: every object reachable from a frame or from the
+ * globals of `__main__` (not through other modules or a function's globals), and every
+ * object no root reaches (garbage waiting for the collector), but not the objects only
+ * the interpreter's roots keep (static ints and strings, interned names, modules).
+ */
+export function programObjects(state: HeapState, given?: Referrers): Set<number> {
+  const shown = new Set<number>();
+  // Modules (gc, sys ...) are shown, not their contents; a function's globals are the
+  // module's dict: not followed either.
+  const visit = (start: number[]): void => {
+    const stack = [...start];
+    while (stack.length > 0) {
+      const id = stack.pop() as number;
+      const obj = state.objects[id];
+      if (shown.has(id) || obj === undefined) continue;
+      shown.add(id);
+      if (obj.kind === 'module') continue;
+      for (const r of obj.refs) if (r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
+    }
+  };
+  const fromFrames: number[] = [];
+  for (const f of framesOf(state)) {
+    for (const name of f.varOrder) if (Object.hasOwn(f.vars, name)) fromFrames.push(f.vars[name] as number);
+    fromFrames.push(...f.stack, ...f.displaced.map((d) => d.id));
+  }
+  // The program's own globals (not the dunder names the interpreter sets up).
+  for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) fromFrames.push(e.id);
+  visit(fromFrames);
+  // Objects that no root reaches at all.
+  const reachable = new Set<number>();
+  const { roots } = given ?? referrers(state);
+  const stack = [...roots.keys()];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+  }
+  const garbage = liveObjectIds(state).filter((id) => !reachable.has(id));
+  visit(garbage);
+  return shown;
+}

@@ -1,0 +1,526 @@
+/*
+ * The timeline: time travel over a trace
+ * ======================================
+ * A `Timeline` answers "what was the heap after event n?" for any n, quickly, without
+ * holding every state: the state after n is the nearest checkpoint at or before n, then
+ * the events from it to n folded with `applyEvent` (core). Checkpoints are immutable
+ * snapshots (snapshot.ts): frozen, sharing with each other what did not change. The
+ * timeline folds into one working state of its own: to reach n it either folds on from
+ * where the working state is (when that is no further than from the nearest
+ * checkpoint), or first restores it to that checkpoint in place (`restore`: only what
+ * differs is written), so a seek neither copies a whole heap nor writes a checkpoint.
+ *
+ * Read first: stateAt(), then moveTo() and fold().
+ *
+ * What stateAt returns is that working state, to read: it stays valid until the next
+ * call that moves the timeline (stateAt, scan, index, goto, step, back). `snapshotAt`
+ * returns an immutable state of one's own (frozen, sharing structure with the
+ * checkpoints); `thaw(timeline.stateAt(n))` a mutable copy.
+ *
+ * Vocabulary:
+ * - seq n: the position of an event, 0 to length - 1. "The state after event n" is the
+ *   fold of events 0..n: its `seq` field is n + 1. The state after event -1 is the
+ *   empty heap.
+ * - checkpoint at c: the state after c events (after event c - 1). There is always one
+ *   at 0 (the empty heap). The trace's own checkpoints ('C' records) are decoded when
+ *   first used; the timeline adds one every K events (`checkpointEvery`) whenever a fold
+ *   passes a multiple of K, so after a region of the trace was visited once, reaching
+ *   any state in it folds at most K events. `index()` visits the whole trace.
+ * - cursor: `position`, the event the debugger stands on; step/back/goto move it.
+ *
+ *   events   0 1 2 ... K-1 | K ... 2K-1 | 2K ...          n
+ *   checkpoints  c0=empty   cK            c2K   (nearest ≤ n+1) --fold--> state after n
+ *
+ * Lines: `lineAt(n)` is the source line event n came from: the line of the last
+ * LineExecuted at or before n (0 before the first), i.e. the `line` of the state after n.
+ *
+ * Objects: `occurrences(id)` lists every event naming object `id` (as its subject or as
+ * the holder of a reference, dump.ts), from a per-object index built by one pass over
+ * the events on first use.
+ *
+ * Errors: the trace is untrusted. A chunk or checkpoint that passed its CRC but does
+ * not decode, or an event the fold cannot apply, is UserError TRACE_CORRUPT naming the
+ * byte offset; an n outside the trace is UserError CLI_USAGE.
+ *
+ * Invariants (timeline.test.ts): stateAt(n) and snapshotAt(n) hash like foldPlain of
+ * events 0..n, however the timeline moved before; checkpoints are frozen and never change.
+ */
+import { UserError, applyEvent, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
+import { forEachScratchEvent } from './chunkCodec.js';
+import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
+import { eventObjectIds, type ObjectRole } from './dump.js';
+import type { Footer, TraceHeader } from './format.js';
+import {
+  checkpointState,
+  chunkEvents,
+  corruptRecord,
+  indexTrace,
+  type ChunkRef,
+  type ReadOptions,
+  type Recovery,
+  type TraceIndex,
+} from './reader.js';
+import { Malformed } from './malformed.js';
+import { deepFreeze, materialize, restore, share } from './snapshot.js';
+
+export interface TimelineOptions extends ReadOptions {
+  /** Keep a checkpoint every this many events as folds pass by (default 8192). */
+  readonly checkpointEvery?: number;
+  /** Decoded chunks kept for event lookups (default 16). */
+  readonly cachedChunks?: number;
+}
+
+/** Progress of a long pass: events done out of total. */
+export type Progress = (done: number, total: number) => void;
+
+/** One mention of an object by an event. */
+export interface Occurrence {
+  readonly seq: number;
+  readonly role: ObjectRole;
+}
+
+export class Timeline {
+  readonly name: string;
+  readonly header: TraceHeader;
+  /** Events in the trace (in its complete, valid chunks). */
+  readonly length: number;
+  readonly footer: Footer | undefined;
+  readonly recovered: Recovery | undefined;
+  readonly checkpointEvery: number;
+  /** The event the cursor stands on (-1: before the first). */
+  position = -1;
+
+  private readonly trace: TraceIndex;
+  /** Checkpoints by event count: frozen snapshots, or file checkpoints not yet decoded (undefined). */
+  private readonly checkpoints = new Map<number, HeapState | undefined>();
+  /** Event counts with a checkpoint, sorted. */
+  private counts: number[] = [0];
+  private readonly fileCheckpoints = new Map<number, TraceIndex['checkpoints'][number]>();
+  private readonly chunkCache = new Map<number, readonly MemEvent[]>();
+  private readonly cachedChunks: number;
+  private lineStarts: Int32Array | undefined;
+  private objects: Map<number, number[]> | undefined;
+  /** The working state: the fold of the first `workCount` events (plain, the timeline's own). */
+  private readonly work: HeapState = emptyHeap();
+  private workCount = 0;
+
+  private constructor(index: TraceIndex, options: TimelineOptions) {
+    this.trace = index;
+    this.name = index.name;
+    this.header = index.header;
+    this.length = index.events;
+    this.footer = index.footer;
+    this.recovered = index.recovered;
+    this.checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+    if (!Number.isSafeInteger(this.checkpointEvery) || this.checkpointEvery < 1) {
+      throw new RangeError(`checkpointEvery must be a positive integer, got ${this.checkpointEvery}`);
+    }
+    this.cachedChunks = Math.max(1, options.cachedChunks ?? 16);
+    this.checkpoints.set(0, deepFreeze(emptyHeap()));
+    for (const cp of index.checkpoints) {
+      if (cp.seq === 0 || cp.seq > this.length) continue;
+      this.fileCheckpoints.set(cp.seq, cp);
+      this.checkpoints.set(cp.seq, cp.state === undefined ? undefined : deepFreeze(cp.state));
+    }
+    this.counts = [...this.checkpoints.keys()].sort((a, b) => a - b);
+  }
+
+  /** Open a trace's bytes (indexTrace: nothing is decoded until used). */
+  static open(bytes: Uint8Array, name: string, options: TimelineOptions = {}): Timeline {
+    return new Timeline(indexTrace(bytes, name, options), options);
+  }
+
+  /** A timeline over an index already read. */
+  static fromIndex(index: TraceIndex, options: TimelineOptions = {}): Timeline {
+    return new Timeline(index, options);
+  }
+
+  /** The seq of the last event (-1 for an empty trace). */
+  get last(): number {
+    return this.length - 1;
+  }
+
+  /** Checkpoints held in memory (decoded), by event count. */
+  get checkpointCounts(): readonly number[] {
+    return this.counts.filter((c) => this.checkpoints.get(c) !== undefined);
+  }
+
+  // -------------------------------------------------------------------------------
+  // Events
+
+  /** Event n. */
+  event(n: number): MemEvent {
+    this.checkSeq(n, 'event');
+    const chunk = this.chunkOf(n);
+    return this.eventsOf(chunk)[n - chunk.first] as MemEvent;
+  }
+
+  /** Events from..to (inclusive), with their seqs. */
+  *events(from = 0, to = this.last): Generator<[number, MemEvent]> {
+    if (this.length === 0 || to < from) return;
+    this.checkSeq(from, 'event');
+    this.checkSeq(to, 'event');
+    for (let i = this.chunkIndexOf(from); i < this.trace.chunks.length; i++) {
+      const chunk = this.trace.chunks[i] as ChunkRef;
+      if (chunk.first > to) return;
+      const events = this.eventsOf(chunk);
+      const start = Math.max(from, chunk.first);
+      const end = Math.min(to, chunk.first + chunk.count - 1);
+      for (let n = start; n <= end; n++) yield [n, events[n - chunk.first] as MemEvent];
+    }
+  }
+
+  /** The chunks of the trace, for a pass over every event without the timeline's cache. */
+  get chunks(): readonly ChunkRef[] {
+    return this.trace.chunks;
+  }
+
+  /** The checked events of one chunk (decoded once; the last few are cached). */
+  eventsOf(chunk: ChunkRef): readonly MemEvent[] {
+    const cached = this.chunkCache.get(chunk.first);
+    if (cached !== undefined) return cached;
+    const events = chunkEvents(this.trace, chunk);
+    if (this.chunkCache.size >= this.cachedChunks) {
+      const oldest = this.chunkCache.keys().next().value;
+      if (oldest !== undefined) this.chunkCache.delete(oldest);
+    }
+    this.chunkCache.set(chunk.first, events);
+    return events;
+  }
+
+  // -------------------------------------------------------------------------------
+  // States
+
+  /**
+   * The state after event n (-1: the empty heap), to read: the timeline's working state,
+   * valid until the timeline moves again (see the header). Folds at most K events from a
+   * checkpoint once the region was visited.
+   */
+  stateAt(n: number, progress?: Progress): HeapState {
+    if (n !== -1) this.checkSeq(n, 'state after event');
+    if (progress === undefined) {
+      this.moveTo(n + 1);
+      return this.work;
+    }
+    const step = Math.max(1, Math.floor((n + 1) / 200));
+    let next = 0;
+    this.moveTo(n + 1, (_state, seq) => {
+      if (seq >= next) {
+        progress(seq, n + 1);
+        next = seq + step;
+      }
+      return false;
+    });
+    progress(n + 1, n + 1);
+    return this.work;
+  }
+
+  /** The state after event n as an immutable state of one's own (frozen, sharing structure with a checkpoint). */
+  snapshotAt(n: number): HeapState {
+    const state = this.stateAt(n);
+    return materialize(share(state, this.checkpoints.get(this.nearestDecoded(n + 1))));
+  }
+
+  /**
+   * Bring the working state to `count` events: fold on from where it is when that is no
+   * further than from the nearest checkpoint, else restore it to that checkpoint first.
+   */
+  private moveTo(count: number, visit?: (state: HeapState, seq: number, event: MemEvent) => boolean): void {
+    const start = this.nearestCheckpoint(count);
+    if (this.workCount < start || this.workCount > count) {
+      const checkpoint = this.checkpointAt(start);
+      this.workCount = -1; // invalid while it is being restored
+      restore(this.work, checkpoint);
+      this.workCount = start;
+    }
+    this.fold(count, visit);
+  }
+
+  /**
+   * Fold events workCount..end-1 into the working state, keeping a snapshot at every
+   * multiple of K passed that has none yet. `visit` sees the state after each event;
+   * returning true stops the fold there.
+   */
+  private fold(end: number, visit?: (state: HeapState, seq: number, event: MemEvent) => boolean): void {
+    const K = this.checkpointEvery;
+    const state = this.work;
+    const start = this.workCount;
+    if (start >= end) return;
+    let previous = this.checkpoints.get(this.nearestDecoded(start));
+    let stop = false;
+    const onEvent = (event: MemEvent, seq: number): void => {
+      this.workCount = seq + 1;
+      // A snapshot at every multiple of K, and in place of a trace checkpoint not decoded
+      // yet (sharing structure with the snapshot before it is cheaper than decoding it).
+      const count = seq + 1;
+      if ((count % K === 0 || this.fileCheckpoints.has(count)) && this.checkpoints.get(count) === undefined) {
+        const snap = share(state, previous);
+        this.addCheckpoint(count, snap);
+        previous = snap;
+      }
+      if (visit !== undefined && visit(state, seq, event)) {
+        stop = true;
+        throw STOP;
+      }
+    };
+    for (let i = this.chunkIndexOf(start); i < this.trace.chunks.length && !stop; i++) {
+      const chunk = this.trace.chunks[i] as ChunkRef;
+      if (chunk.first >= end) break;
+      const from = Math.max(0, start - chunk.first);
+      const to = Math.min(chunk.count, end - chunk.first);
+      try {
+        this.foldChunkInto(state, chunk, from, to, onEvent);
+      } catch (error) {
+        if (error !== STOP) {
+          this.workCount = -1; // part of an event may have been applied: restore next time
+          throw error;
+        }
+      }
+    }
+  }
+
+  private foldChunkInto(
+    state: HeapState,
+    chunk: ChunkRef,
+    from: number,
+    to: number,
+    onEvent: (event: MemEvent, seq: number) => void,
+  ): void {
+    const apply = (event: MemEvent, seq: number): void => {
+      try {
+        applyEvent(state, event);
+      } catch (error) {
+        throw this.unreplayable(seq, event, error);
+      }
+      onEvent(event, seq);
+    };
+    if (chunk.events !== undefined) {
+      for (let k = from; k < to; k++) apply(chunk.events[k] as MemEvent, chunk.first + k);
+      return;
+    }
+    try {
+      forEachScratchEvent(chunk.payload, this.header.schema, from, to, apply);
+    } catch (error) {
+      if (error instanceof Malformed) throw corruptRecord(this.name, chunk.offset, 'event chunk', error);
+      throw error;
+    }
+  }
+
+  private unreplayable(seq: number, event: MemEvent, error: unknown): unknown {
+    if (error === STOP || error instanceof UserError || error instanceof Malformed) return error;
+    return new UserError(
+      'TRACE_CORRUPT',
+      `${this.name}: event ${seq} (${event.type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+
+  /**
+   * Fold forward from the state after event `from` (-1: the start), calling `visit` with
+   * the state after each event up to `to`, until it returns true. Returns the seq where
+   * it stopped, or undefined when it reached `to` without stopping. The state given to
+   * `visit` is the timeline's working copy: read it, do not keep it.
+   */
+  scan(
+    from: number,
+    to: number,
+    visit: (state: HeapState, seq: number, event: MemEvent) => boolean,
+  ): number | undefined {
+    if (to <= from) return undefined;
+    if (from !== -1) this.checkSeq(from, 'event');
+    this.checkSeq(to, 'event');
+    this.moveTo(from + 1);
+    let hit: number | undefined;
+    this.fold(to + 1, (s, seq, event) => {
+      if (!visit(s, seq, event)) return false;
+      hit = seq;
+      return true;
+    });
+    return hit;
+  }
+
+  /** Fold every event once from the start, keeping a checkpoint every K events. */
+  index(progress?: Progress): void {
+    const total = this.length;
+    const step = Math.max(1, Math.floor(total / 200));
+    let next = 0;
+    const report =
+      progress === undefined
+        ? undefined
+        : (_state: HeapState, seq: number): boolean => {
+            if (seq >= next) {
+              progress(seq, total);
+              next = seq + step;
+            }
+            return false;
+          };
+    this.workCount = -1;
+    restore(this.work, this.checkpointAt(0));
+    this.workCount = 0;
+    this.fold(total, report);
+    progress?.(total, total);
+  }
+
+  /** The source line event n came from (0 before the first LineExecuted). */
+  lineAt(n: number): number {
+    this.checkSeq(n, 'event');
+    const starts = this.lineIndex();
+    const c = this.chunkIndexOf(n);
+    const chunk = this.trace.chunks[c] as ChunkRef;
+    let line = starts[c] ?? 0;
+    const events = this.eventsOf(chunk);
+    for (let k = 0; k <= n - chunk.first; k++) {
+      const e = events[k] as MemEvent;
+      if (e.type === 'LineExecuted') line = e.line;
+    }
+    return line;
+  }
+
+  /** The line in effect at the start of each chunk (one pass over the events, once). */
+  private lineIndex(): Int32Array {
+    if (this.lineStarts !== undefined) return this.lineStarts;
+    const starts = new Int32Array(this.trace.chunks.length);
+    let line = 0;
+    this.trace.chunks.forEach((chunk, i) => {
+      starts[i] = line;
+      for (const e of chunkEvents(this.trace, chunk)) if (e.type === 'LineExecuted') line = e.line;
+    });
+    this.lineStarts = starts;
+    return starts;
+  }
+
+  /** Every event naming object `id`, in order (one pass over the events builds the index, once). */
+  occurrences(id: number, progress?: Progress): readonly Occurrence[] {
+    const codes = this.objectIndex(progress).get(id) ?? [];
+    return codes.map((code) => ({ seq: Math.floor(code / 2), role: code % 2 === 0 ? 'subject' : 'holder' }));
+  }
+
+  /** The ids of every object any event names. */
+  objectIds(progress?: Progress): number[] {
+    return [...this.objectIndex(progress).keys()].sort((a, b) => a - b);
+  }
+
+  /** Object id -> its mentions, each coded as seq * 2 + (0 subject, 1 holder), in order. */
+  private objectIndex(progress?: Progress): Map<number, number[]> {
+    if (this.objects !== undefined) return this.objects;
+    const index = new Map<number, number[]>();
+    let done = 0;
+    for (const chunk of this.trace.chunks) {
+      const events = chunkEvents(this.trace, chunk);
+      events.forEach((event, k) => {
+        const seq = chunk.first + k;
+        eventObjectIds(event, (id, role) => {
+          const code = seq * 2 + (role === 'subject' ? 0 : 1);
+          const list = index.get(id);
+          if (list === undefined) index.set(id, [code]);
+          else if (list[list.length - 1] !== code) list.push(code);
+        });
+      });
+      done += chunk.count;
+      progress?.(done, this.length);
+    }
+    this.objects = index;
+    return index;
+  }
+
+  // -------------------------------------------------------------------------------
+  // The cursor
+
+  /** Move the cursor to event n and return the state after it. */
+  goto(n: number): HeapState {
+    const state = this.stateAt(n);
+    this.position = n;
+    return state;
+  }
+
+  /** Move the cursor `k` events forward (stopping at the last event). */
+  step(k = 1): HeapState {
+    return this.goto(Math.min(this.last, this.position + Math.max(0, k)));
+  }
+
+  /** Move the cursor `k` events back (stopping before the first event, at -1). */
+  back(k = 1): HeapState {
+    return this.goto(Math.max(-1, this.position - Math.max(0, k)));
+  }
+
+  // -------------------------------------------------------------------------------
+  // Checkpoints
+
+  /** The largest count at or before `count` with a decoded checkpoint (0 always has one). */
+  private nearestDecoded(count: number): number {
+    for (let i = this.counts.length - 1; i >= 0; i--) {
+      const c = this.counts[i] as number;
+      if (c <= count && this.checkpoints.get(c) !== undefined) return c;
+    }
+    return 0;
+  }
+
+  /** The largest checkpoint count at or before `count`. */
+  private nearestCheckpoint(count: number): number {
+    const counts = this.counts;
+    let lo = 0;
+    let hi = counts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((counts[mid] as number) <= count) lo = mid;
+      else hi = mid - 1;
+    }
+    return counts[lo] as number;
+  }
+
+  private checkpointAt(count: number): HeapState {
+    const known = this.checkpoints.get(count);
+    if (known !== undefined) return known;
+    const ref = this.fileCheckpoints.get(count);
+    if (ref === undefined) throw new RangeError(`no checkpoint at ${count}`);
+    // As a snapshot, sharing with the nearest one before it (and fast to restore from).
+    const state = share(checkpointState(this.trace, ref), this.checkpoints.get(this.nearestDecoded(count)));
+    this.checkpoints.set(count, state);
+    return state;
+  }
+
+  private addCheckpoint(count: number, state: HeapState): void {
+    const known = this.checkpoints.has(count);
+    this.checkpoints.set(count, state);
+    if (known) return; // a trace checkpoint, now decoded: already counted
+    const i = this.counts.findIndex((c) => c > count);
+    if (i < 0) this.counts.push(count);
+    else this.counts.splice(i, 0, count);
+  }
+
+  // -------------------------------------------------------------------------------
+  // Chunks
+
+  private chunkIndexOf(n: number): number {
+    const chunks = this.trace.chunks;
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((chunks[mid] as ChunkRef).first <= n) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private chunkOf(n: number): ChunkRef {
+    return this.trace.chunks[this.chunkIndexOf(n)] as ChunkRef;
+  }
+
+  private checkSeq(n: number, what: string): void {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= this.length) {
+      throw new UserError(
+        'CLI_USAGE',
+        this.length === 0
+          ? `${this.name} holds no events, so there is no ${what} ${n}`
+          : `there is no ${what} ${n} in ${this.name}: its events are numbered 0 to ${this.length - 1}`,
+      );
+    }
+  }
+}
+
+/** Thrown through the chunk decoder to stop a fold where a visitor asked (never escapes fold()). */
+class Stop extends Error {
+  override readonly name = 'Stop';
+}
+const STOP = new Stop('the fold stops here');
