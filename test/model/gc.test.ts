@@ -142,7 +142,8 @@ function newReal(): { model: Model; real: Real } {
         real.callbacks.set(t, (real.callbacks.get(t) ?? 0) + 1);
         if (callback !== real.callback) real.failures.push(`weakref ${t} called the wrong callback`);
         if (rt.weakrefReferent(weakref) !== undefined) real.failures.push(`weakref ${t} not cleared in its callback`);
-        if (rt.object(weakref).gen === UNREACHABLE_LIST) real.failures.push(`callback of weakref ${t}, which is garbage`);
+        if (rt.object(weakref).gen === UNREACHABLE_LIST)
+          real.failures.push(`callback of weakref ${t}, which is garbage`);
       },
     },
   });
@@ -183,7 +184,8 @@ function watchEvents(r: Real): void {
     } catch (error) {
       r.failures.push(`after ${JSON.stringify(e)}: ${String(error)}`);
     }
-    if (dueAutomatic && e.type !== 'GcStarted') r.failures.push(`no automatic collection after a GC allocation over the threshold`);
+    if (dueAutomatic && e.type !== 'GcStarted')
+      r.failures.push(`no automatic collection after a GC allocation over the threshold`);
     dueAutomatic = false;
     // GC-C1, GC-C3: only an allocation through the GC allocator (not from a free list) counts and triggers.
     if (e.type === 'ObjectAllocated' && e.gc && e.fromFreelist !== true && !r.rt.collecting) {
@@ -196,14 +198,17 @@ function watchEvents(r: Real): void {
         const over = (h: number): boolean => (before.counts[h] ?? 0) > (gc.thresholds[h as 0 | 1 | 2] ?? 0);
         const fullAllowed = before.pending >= Math.floor(before.total / 4);
         const expected = over(2) && fullAllowed ? 2 : over(1) ? 1 : 0;
-        if (g !== expected) r.failures.push(`automatic collection of ${g}, expected ${expected} (${JSON.stringify(before)})`);
+        if (g !== expected)
+          r.failures.push(`automatic collection of ${g}, expected ${expected} (${JSON.stringify(before)})`);
       }
       // GC-C5
       const expectedCounts = [...before.counts];
       if (g < 2) expectedCounts[g + 1] = (expectedCounts[g + 1] ?? 0) + 1;
       for (let i = 0; i <= g; i++) expectedCounts[i] = 0;
       if (JSON.stringify(gc.counts) !== JSON.stringify(expectedCounts)) {
-        r.failures.push(`counts ${JSON.stringify(gc.counts)} after GcStarted(${g}), expected ${JSON.stringify(expectedCounts)}`);
+        r.failures.push(
+          `counts ${JSON.stringify(gc.counts)} after GcStarted(${g}), expected ${JSON.stringify(expectedCounts)}`,
+        );
       }
     }
     switch (e.type) {
@@ -217,7 +222,8 @@ function watchEvents(r: Real): void {
         if (dueCallbacks.size > 0) r.failures.push(`callbacks of weakrefs ${[...dueCallbacks].join(', ')} never ran`);
         break;
       case 'GcWeakrefCleared':
-        if (finalizerRan || callbackRan) r.failures.push(`weakref ${e.weakref} cleared after a callback or __del__ ran`);
+        if (finalizerRan || callbackRan)
+          r.failures.push(`weakref ${e.weakref} cleared after a callback or __del__ ran`);
         if (e.callback) dueCallbacks.add(e.weakref);
         break;
       case 'WeakrefCallbackRun':

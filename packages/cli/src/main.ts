@@ -11,6 +11,7 @@ import { paint, processIo, type Io } from './io.js';
 import { simulate } from './commands/run.js';
 import { replayCommand } from './commands/replay.js';
 import { registerTraceCommands } from './commands/traceCommands.js';
+import { registerCheckCommands } from './commands/check.js';
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -56,6 +57,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   registerTraceCommands(program, io, setExit);
+  registerCheckCommands(program, io, setExit);
 
   return program;
 }

@@ -113,7 +113,11 @@ export type WeakrefCreated = {
  * (RC-14 step 3, PyObject_ClearWeakRefs) or the weakref itself is (weakref_dealloc).
  * It now reads as None; it has left the referent's weakref list.
  */
-export type WeakrefCleared = { readonly type: 'WeakrefCleared'; readonly weakref: ObjectId; readonly referent: ObjectId };
+export type WeakrefCleared = {
+  readonly type: 'WeakrefCleared';
+  readonly weakref: ObjectId;
+  readonly referent: ObjectId;
+};
 /** A weak reference's callback is about to be called with the (already cleared) weakref. */
 export type WeakrefCallbackRun = {
   readonly type: 'WeakrefCallbackRun';

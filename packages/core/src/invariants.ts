@@ -61,7 +61,9 @@ export function checkInvariants(state: HeapState): void {
   if (claimed !== tracked) throw new Defect(`${claimed} objects claim a generation but ${tracked} are linked`);
   if (Object.keys(state.objects).length !== state.live) throw new Defect(`live count ${state.live} is wrong`);
   if (state.gc.collecting < 0 && state.gc.lists[UNREACHABLE_LIST].length !== 0) {
-    throw new Defect(`the unreachable list holds ${state.gc.lists[UNREACHABLE_LIST].length} objects outside a collection`);
+    throw new Defect(
+      `the unreachable list holds ${state.gc.lists[UNREACHABLE_LIST].length} objects outside a collection`,
+    );
   }
   checkWeakrefs(state);
   checkMemoryInvariants(state);

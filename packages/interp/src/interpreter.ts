@@ -63,14 +63,7 @@ import {
 import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './ast.js';
 import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
 import type { SourceFile } from './source.js';
-import type {
-  ClassValue,
-  DictStore,
-  FunctionValue,
-  InstanceValue,
-  PyValue,
-  SetStore,
-} from './values.js';
+import type { ClassValue, DictStore, FunctionValue, InstanceValue, PyValue, SetStore } from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
 
 export { EventBudgetExceeded };

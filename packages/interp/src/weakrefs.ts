@@ -51,7 +51,7 @@ P.installGcHooks = function (this: Interpreter): void {
   const describe = (fn: ObjectId): string => {
     const v = this.values.get(fn);
     return v?.t === 'function'
-      ? `<function ${(v).qualname} at 0x${this.rt.object(fn).addr.toString(16)}>`
+      ? `<function ${v.qualname} at 0x${this.rt.object(fn).addr.toString(16)}>`
       : this.repr(fn);
   };
   hooks.runWeakrefCallback = (callback, wr) => {

@@ -66,7 +66,14 @@
  */
 import { Defect } from '../errors.js';
 import type { Holder, ObjectId } from '../events.js';
-import { NO_OBJECT, NOT_TRACKED, UNREACHABLE_LIST, type GcListIndex, type HeapObject, type HeapState } from '../state.js';
+import {
+  NO_OBJECT,
+  NOT_TRACKED,
+  UNREACHABLE_LIST,
+  type GcListIndex,
+  type HeapObject,
+  type HeapState,
+} from '../state.js';
 import { kindInfo } from './kinds.js';
 import type { Runtime } from './runtime.js';
 import { runWeakrefCallback, weakrefCallback, type WeakrefHooks } from './weakref.js';
@@ -414,7 +421,8 @@ function clearAll(rt: Runtime, obj: HeapObject, reverse: boolean): void {
 }
 
 const keepClass = (slot: string): boolean => slot === '__class__';
-const keepFunctionCode = (slot: string): boolean => slot === '__code__' || slot === '__name__' || slot === '__qualname__';
+const keepFunctionCode = (slot: string): boolean =>
+  slot === '__code__' || slot === '__name__' || slot === '__qualname__';
 const keepNothing = (): boolean => false;
 
 /**
@@ -502,7 +510,7 @@ function deduceUnreachable(state: HeapState, list: GcListIndex, scratch: Scratch
 
   // update_refs, while walking the list: gc_refs = refcount; every member is COLLECTING.
   let n = 0;
-  for (let cur = state.gc.lists[list].head; cur !== NO_OBJECT; ) {
+  for (let cur = state.gc.lists[list].head; cur !== NO_OBJECT;) {
     const obj = objects[cur];
     if (obj === undefined || n >= size) throw new Defect(`gc list ${list} is broken at #${cur}`);
     base[n] = obj;

@@ -91,7 +91,7 @@ export function getReferrers(
   const skip = new Set<number>(exclude);
   const out: ObjectId[] = [];
   for (let g = 0; g < 3; g++) {
-    for (let cur = state.gc.lists[g as Generation].head; cur !== NO_OBJECT; ) {
+    for (let cur = state.gc.lists[g as Generation].head; cur !== NO_OBJECT;) {
       const obj = state.objects[cur];
       if (obj === undefined) break;
       if (!skip.has(cur) && referentsOf(state, obj, options).some((to) => wanted.has(to))) out.push(obj.id);
@@ -109,7 +109,7 @@ export function getObjects(state: HeapState, generation?: Generation, exclude: r
   const skip = new Set<number>(exclude);
   const out: ObjectId[] = [];
   for (const g of generation === undefined ? ([0, 1, 2] as const) : [generation]) {
-    for (let cur = state.gc.lists[g].head; cur !== NO_OBJECT; ) {
+    for (let cur = state.gc.lists[g].head; cur !== NO_OBJECT;) {
       const obj = state.objects[cur];
       if (obj === undefined) break;
       if (!skip.has(cur)) out.push(obj.id);

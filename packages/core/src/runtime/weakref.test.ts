@@ -180,7 +180,9 @@ describe('refcount death of the referent (RC-14 step 3)', () => {
     const seen: string[] = [];
     const refs: ObjectId[] = [];
     const body = (label: string) => (wr: ObjectId) =>
-      seen.push(`${label}(${wr === refs[Number(label[1]) - 1] ? 'own' : '?'}) ${refs.map((r) => String(w.rt.weakrefReferent(r) ?? 'None')).join(',')}`);
+      seen.push(
+        `${label}(${wr === refs[Number(label[1]) - 1] ? 'own' : '?'}) ${refs.map((r) => String(w.rt.weakrefReferent(r) ?? 'None')).join(',')}`,
+      );
     refs.push(w.refWithLambda(x, w.v('r1'), body('c1')));
     refs.push(w.refWithLambda(x, w.v('r2'), body('c2')));
     refs.push(w.rt.newWeakref(x, undefined, w.v('r3')));

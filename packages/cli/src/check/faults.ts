@@ -1,0 +1,110 @@
+/*
+ * Faults to inject into the runtime under test, one per suite: each suite must fail
+ * when its property is broken (check.test.ts). A fault wraps methods of one Runtime
+ * instance after the prelude has run (CheckTarget.instrument), or replaces the trace
+ * round trip; the model itself is never edited.
+ */
+import { applyEvent, isArenaAddress, type Holder, type MemEvent, type ObjectId, type Runtime } from '@pymemsim/core';
+import { fileRoundTrip } from './suites.js';
+import type { CheckTarget } from './laws.js';
+
+/** refcount: the first decref of a list is skipped (the reference is never dropped). */
+export const skipOneDecref: CheckTarget = {
+  instrument(rt: Runtime) {
+    const decref = rt.decref.bind(rt);
+    let skipped = false;
+    rt.decref = (id: ObjectId, holder: Holder) => {
+      if (!skipped && rt.state.objects[id]?.pyType === 'list') {
+        skipped = true;
+        return;
+      }
+      decref(id, holder);
+    };
+  },
+};
+
+/** gc: after gc.collect(), one reachable instance (the newest) loses a reference it still has. */
+export const collectorFreesReachable: CheckTarget = {
+  instrument(rt: Runtime) {
+    const collect = rt.collect.bind(rt);
+    rt.collect = (generation) => {
+      const found = collect(generation);
+      const victims = Object.values(rt.state.objects).filter((o) => ['C', 'D', 'L'].includes(o.pyType));
+      const victim = victims[victims.length - 1];
+      if (victim !== undefined) {
+        for (const owner of Object.values(rt.state.objects)) {
+          const ref = owner.refs.find((r) => r.to === victim.id);
+          if (ref === undefined) continue;
+          rt.decref(victim.id, { kind: 'object', owner: owner.id, slot: ref.slot });
+          break;
+        }
+      }
+      return found;
+    };
+  },
+};
+
+/** weakref: every weakref callback is called twice. */
+export const callbackTwice: CheckTarget = {
+  instrument(rt: Runtime) {
+    const run = rt.hooks.runWeakrefCallback?.bind(rt.hooks);
+    rt.hooks.runWeakrefCallback = (callback, wr) => {
+      run?.(callback, wr);
+      run?.(callback, wr);
+    };
+  },
+};
+
+/** pymalloc: one pymalloc block is handed out without leaving its pool's free list (so it is handed out twice). */
+export const blockHandedOutTwice: CheckTarget = {
+  instrument(rt: Runtime) {
+    const emit = rt.emit.bind(rt);
+    let done = false;
+    rt.emit = (event: MemEvent) => {
+      if (!done && event.type === 'BlockAllocated' && isArenaAddress(event.addr)) {
+        done = true;
+        return; // the pool never records the block as taken
+      }
+      emit(event);
+    };
+  },
+};
+
+/** replay: one event changes the state without being logged. */
+export const unloggedEvent: CheckTarget = {
+  instrument(rt: Runtime) {
+    const emit = rt.emit.bind(rt);
+    let done = false;
+    rt.emit = (event: MemEvent) => {
+      if (!done && event.type === 'RefIncremented') {
+        done = true;
+        applyEvent(rt.state, event);
+        return;
+      }
+      emit(event);
+    };
+  },
+};
+
+/** trace: a codec that keeps at most 8 characters of a repr (after the prelude). */
+export const lossyTrace: CheckTarget = {
+  roundTrip(events, state, from) {
+    const back = fileRoundTrip(events, state);
+    return {
+      ...back,
+      events: back.events.map((e, i) =>
+        i >= from && e.type === 'ObjectAllocated' && e.repr.length > 8 ? { ...e, repr: e.repr.slice(0, 8) } : e,
+      ),
+    };
+  },
+};
+
+/** The fault that breaks each suite's property. */
+export const FAULTS: Readonly<Record<string, CheckTarget>> = {
+  refcount: skipOneDecref,
+  gc: collectorFreesReachable,
+  weakref: callbackTwice,
+  pymalloc: blockHandedOutTwice,
+  replay: unloggedEvent,
+  trace: lossyTrace,
+};
