@@ -6,24 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_PROGRAM } from '@pymemsim/interp';
 import { readTrace, replayTrace } from '@pymemsim/replay';
 import { runCli } from './main.js';
-import type { Io } from './io.js';
-import { processIo } from './io.js';
-
-function memoryIo(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out(t: string) {
-      io.stdout += t;
-    },
-    err(t: string) {
-      io.stderr += t;
-    },
-    readText: processIo.readText,
-    errIsTty: false,
-  };
-  return io;
-}
+import { memoryIo } from './memoryIo.js';
 
 const workdir = (): string => mkdtempSync(join(tmpdir(), 'pymemsim-cli-'));
 

@@ -4,26 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTrace } from '@pymemsim/replay';
 import { runCli } from '../main.js';
-import { processIo, type Io } from '../io.js';
 import { FAULTS } from '../check/faults.js';
 import { SUITE_NAMES } from '../check/suites.js';
 import { checkCommand } from './check.js';
-
-function memoryIo(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out(t: string) {
-      io.stdout += t;
-    },
-    err(t: string) {
-      io.stderr += t;
-    },
-    readText: processIo.readText,
-    errIsTty: false,
-  };
-  return io;
-}
+import { memoryIo } from '../memoryIo.js';
 
 const workdir = (): string => mkdtempSync(join(tmpdir(), 'pymemsim-check-'));
 

@@ -4,24 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PATH, DEMO_PROGRAM, runProgram } from '@pymemsim/interp';
 import { runCli } from '../main.js';
-import { processIo, type Io } from '../io.js';
 import { toExternal, toJsonLines, type ExternalRecord } from '../check/external.js';
-
-function memoryIo(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out(t: string) {
-      io.stdout += t;
-    },
-    err(t: string) {
-      io.stderr += t;
-    },
-    readText: processIo.readText,
-    errIsTty: false,
-  };
-  return io;
-}
+import { memoryIo } from '../memoryIo.js';
 
 /** The demo program's run, as external records. */
 function demoRecords(): ExternalRecord[] {
