@@ -10,8 +10,11 @@ import type { HeapState } from './state.js';
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
   const obj = value as Record<string, unknown>;
+  // Like JSON: a property whose value is undefined is not there (a freed object's slot).
+  const keys = Object.keys(value)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 

@@ -12,7 +12,7 @@
  */
 import { Defect } from './errors.js';
 import { checkMemoryInvariants } from './memoryInvariants.js';
-import { NOT_TRACKED, NO_OBJECT, UNREACHABLE_LIST, type GcListIndex, type HeapState } from './state.js';
+import { NOT_TRACKED, NO_OBJECT, UNREACHABLE_LIST, type GcListIndex, type HeapState, liveObjects } from './state.js';
 
 /** Number of holders of each live object, counted from the whole state. */
 export function countHolders(state: HeapState): Map<number, number> {
@@ -21,7 +21,7 @@ export function countHolders(state: HeapState): Map<number, number> {
     if (state.objects[id] === undefined) throw new Defect(`${where} refers to freed object #${id}`);
     held.set(id, (held.get(id) ?? 0) + 1);
   };
-  for (const obj of Object.values(state.objects)) for (const r of obj.refs) hold(r.to, `#${obj.id}.${r.slot}`);
+  for (const obj of liveObjects(state)) for (const r of obj.refs) hold(r.to, `#${obj.id}.${r.slot}`);
   for (const frame of Object.values(state.frames)) {
     for (const [name, id] of Object.entries(frame.vars)) hold(id, `frame ${frame.id} var ${name}`);
     for (const id of frame.stack) hold(id, `frame ${frame.id} stack`);
@@ -33,7 +33,7 @@ export function countHolders(state: HeapState): Map<number, number> {
 
 export function checkInvariants(state: HeapState): void {
   const held = countHolders(state);
-  for (const obj of Object.values(state.objects)) {
+  for (const obj of liveObjects(state)) {
     const expected = obj.base + (held.get(obj.id) ?? 0);
     if (obj.refcount !== expected) {
       throw new Defect(`#${obj.id} (${obj.pyType}) has refcount ${obj.refcount} but ${expected} references are held`);
@@ -57,9 +57,9 @@ export function checkInvariants(state: HeapState): void {
     if (n !== l.length || l.tail !== prev) throw new Defect(`gc list ${list} has length ${l.length} but ${n} members`);
     tracked += n;
   }
-  const claimed = Object.values(state.objects).filter((o) => o.gen !== NOT_TRACKED).length;
+  const claimed = liveObjects(state).filter((o) => o.gen !== NOT_TRACKED).length;
   if (claimed !== tracked) throw new Defect(`${claimed} objects claim a generation but ${tracked} are linked`);
-  if (Object.keys(state.objects).length !== state.live) throw new Defect(`live count ${state.live} is wrong`);
+  if (liveObjects(state).length !== state.live) throw new Defect(`live count ${state.live} is wrong`);
   if (state.gc.collecting < 0 && state.gc.lists[UNREACHABLE_LIST].length !== 0) {
     throw new Defect(
       `the unreachable list holds ${state.gc.lists[UNREACHABLE_LIST].length} objects outside a collection`,

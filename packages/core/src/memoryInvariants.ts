@@ -32,6 +32,7 @@ import {
 } from './memory.js';
 import { preHeaderSize } from './runtime/objectMemory.js';
 import type { HeapState } from './state.js';
+import { liveObjects } from './state.js';
 
 export function checkMemoryInvariants(state: HeapState): void {
   const mem = state.memory;
@@ -44,7 +45,7 @@ export function checkMemoryInvariants(state: HeapState): void {
     if (other !== undefined) throw new Defect(`${who} and ${other} share the block at 0x${addr.toString(16)}`);
     owned.set(addr, who);
   };
-  for (const obj of Object.values(state.objects)) {
+  for (const obj of liveObjects(state)) {
     if (isStaticAddress(obj.addr)) continue;
     own(obj.addr - preHeaderSize(obj.kind, obj.gcType), `#${obj.id} (${obj.pyType})`);
   }

@@ -91,7 +91,7 @@ export function referrers(state: HeapState): Referrers {
     if (list === undefined) roots.set(id, [r]);
     else list.push(r);
   };
-  for (const key of Object.keys(state.objects)) {
+  for (const key of liveIdKeys(state)) {
     for (const link of linksOf(state, Number(key))) {
       const list = links.get(link.to);
       if (list === undefined) links.set(link.to, [link]);
@@ -276,7 +276,7 @@ export function mainGlobals(
 ):
   | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
   | undefined {
-  for (const key of Object.keys(state.objects)) {
+  for (const key of liveIdKeys(state)) {
     const module = state.objects[Number(key)];
     if (module === undefined || module.kind !== 'module') continue;
     const dictRef = module.refs.find((r) => r.slot === '__dict__');
@@ -325,7 +325,7 @@ export function objectView(state: HeapState, id: number): ObjectView | undefined
 
 /** Live object ids in id order. */
 export const liveObjectIds = (state: HeapState): number[] =>
-  Object.keys(state.objects)
+  liveIdKeys(state)
     .map(Number)
     .sort((a, b) => a - b);
 
@@ -371,4 +371,9 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
   const garbage = liveObjectIds(state).filter((id) => !reachable.has(id));
   visit(garbage);
   return shown;
+}
+
+/** The ids (as property keys) of the live objects: freed slots hold undefined. */
+function liveIdKeys(state: HeapState): string[] {
+  return Object.keys(state.objects).filter((k) => state.objects[Number(k)] !== undefined);
 }

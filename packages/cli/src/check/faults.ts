@@ -4,7 +4,15 @@
  * instance after the prelude has run (CheckTarget.instrument), or replaces the trace
  * round trip; the model itself is never edited.
  */
-import { applyEvent, isArenaAddress, type Holder, type MemEvent, type ObjectId, type Runtime } from '@pymemsim/core';
+import {
+  applyEvent,
+  isArenaAddress,
+  type Holder,
+  type MemEvent,
+  type ObjectId,
+  type Runtime,
+  liveObjects,
+} from '@pymemsim/core';
 import { fileRoundTrip } from './suites.js';
 import type { CheckTarget } from './laws.js';
 
@@ -29,10 +37,10 @@ export const collectorFreesReachable: CheckTarget = {
     const collect = rt.collect.bind(rt);
     rt.collect = (generation) => {
       const found = collect(generation);
-      const victims = Object.values(rt.state.objects).filter((o) => ['C', 'D', 'L'].includes(o.pyType));
+      const victims = liveObjects(rt.state).filter((o) => ['C', 'D', 'L'].includes(o.pyType));
       const victim = victims[victims.length - 1];
       if (victim !== undefined) {
-        for (const owner of Object.values(rt.state.objects)) {
+        for (const owner of liveObjects(rt.state)) {
           const ref = owner.refs.find((r) => r.to === victim.id);
           if (ref === undefined) continue;
           rt.decref(victim.id, { kind: 'object', owner: owner.id, slot: ref.slot });

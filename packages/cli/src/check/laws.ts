@@ -42,6 +42,7 @@ import {
   type MemoryState,
   type ObjectId,
   type Runtime,
+  liveObjects,
 } from '@pymemsim/core';
 import { PyRaise, Session } from '@pymemsim/interp';
 import type { ClassName, Field, GeneratedProgram, Name, Step } from './program.js';
@@ -446,7 +447,7 @@ export function checkAccounting(state: HeapState): string | undefined {
     if (!ok) problem ??= `${who}: ${bytes} bytes in a block of size class ${c}`;
     expected[c] = (expected[c] ?? 0) + 1;
   };
-  for (const obj of Object.values(state.objects)) {
+  for (const obj of liveObjects(state)) {
     if (isStaticAddress(obj.addr)) continue;
     count(obj.addr - preHeaderSize(obj.kind, obj.gcType), obj.alloc, `#${obj.id} (${obj.pyType})`, false);
   }

@@ -35,6 +35,7 @@ import { sizeClassUsage } from '../views/mallocStats.js';
 import { preHeaderSize } from './objectMemory.js';
 import { Runtime, type ObjectSpec } from './runtime.js';
 import { dictKeysSize, intSize, listSize, tupleSize } from './sizes.js';
+import { liveObjects } from '../state.js';
 
 function fcParams<T>(): fc.Parameters<T> {
   const seed = process.env['FC_SEED'];
@@ -286,7 +287,7 @@ function checkAccounting(state: HeapState): void {
     if (!ok) throw new Error(`${who}: ${bytes} bytes in a block of class ${c}`);
     expected[c] = (expected[c] ?? 0) + 1;
   };
-  for (const obj of Object.values(state.objects)) {
+  for (const obj of liveObjects(state)) {
     if (isStaticAddress(obj.addr)) continue;
     count(obj.addr - preHeaderSize(obj.kind, obj.gcType), obj.alloc, `#${obj.id}`, false);
   }
