@@ -14,11 +14,14 @@ if (!existsSync(main)) {
 }
 
 if (isMainThread) {
+  // Ctrl-C sets this flag; the run checks it and stops cleanly, finishing its trace.
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL(import.meta.url), {
     workerData: {
       argv: process.argv.slice(2),
       stdinIsTTY: Boolean(process.stdin.isTTY),
       stderrIsTTY: Boolean(process.stderr.isTTY),
+      interrupt,
     },
     stdin: true,
     resourceLimits: { stackSizeMb: 512 },
@@ -43,13 +46,23 @@ if (isMainThread) {
     }
     process.exitCode = code;
   });
-  // Ctrl-C: let the worker finish its trace (it handles SIGINT through this message).
-  process.on('SIGINT', () => worker.postMessage('SIGINT'));
+  // First Ctrl-C: the run stops at its next check and writes its trace's footer.
+  // A second one stops everything at once (the trace keeps every complete chunk).
+  process.on('SIGINT', () => {
+    if (Atomics.load(interrupt, 0) !== 0) {
+      void worker.terminate();
+      code = 130;
+      return;
+    }
+    Atomics.store(interrupt, 0, 1);
+  });
 } else {
   const { runCli } = await import(main.href);
+  const { processIo } = await import(new URL('../dist/io.js', import.meta.url).href);
   const data = workerData;
   process.stdin.isTTY = data.stdinIsTTY;
   process.stderr.isTTY = data.stderrIsTTY;
-  const code = await runCli(data.argv);
+  const io = { ...processIo, errIsTty: data.stderrIsTTY, interrupted: () => Atomics.load(data.interrupt, 0) !== 0 };
+  const code = await runCli(data.argv, io);
   parentPort.postMessage(code);
 }

@@ -19,6 +19,9 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
+const interruptOf = (io: Io): { interrupted?: () => boolean } =>
+  io.interrupted !== undefined ? { interrupted: io.interrupted } : {};
+
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('pymemsim')
     .description('Simulate CPython 3.11 memory management: run, record and replay memory traces')
@@ -34,7 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--no-trace', 'do not write a trace')
     .option('--max-events <n>', 'stop a runaway program after N events, keeping its trace', positiveInt)
     .action((path: string, opts: { output?: string; trace: boolean; maxEvents?: number }) => {
-      setExit(simulate(io.readText(path), path, opts, io));
+      setExit(simulate(io.readText(path), path, { ...opts, ...interruptOf(io) }, io));
     });
 
   program
@@ -44,7 +47,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--show', 'print the demo program before running it')
     .action((opts: { output: string; show?: boolean }) => {
       if (opts.show === true) io.out(DEMO_PROGRAM.replace(/^/gm, '  ') + '\n');
-      setExit(simulate(DEMO_PROGRAM, DEMO_PATH, { output: opts.output, trace: true }, io));
+      setExit(simulate(DEMO_PROGRAM, DEMO_PATH, { output: opts.output, trace: true, ...interruptOf(io) }, io));
     });
 
   program

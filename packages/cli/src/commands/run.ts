@@ -13,10 +13,14 @@ export interface RunOptions {
   readonly output?: string;
   readonly trace: boolean;
   readonly maxEvents?: number;
+  /** Set when the user pressed Ctrl-C (the command line's worker shares it with the main thread). */
+  readonly interrupted?: () => boolean;
 }
 
 /** How `run` writes traces: a checkpoint every DEFAULT_CHECKPOINT_EVERY events (within the budget). */
 export const RUN_TRACE_OPTIONS: WriterOptions = { checkpointEvery: DEFAULT_CHECKPOINT_EVERY };
+
+const INTERRUPTED = 'interrupted (Ctrl-C)';
 
 export function defaultTracePath(program: string): string {
   return `${basename(program, extname(program))}.pmt`;
@@ -35,6 +39,9 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   try {
     result = runProgram(text, path, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+      ...(options.interrupted !== undefined
+        ? { interrupted: () => (options.interrupted?.() === true ? INTERRUPTED : undefined) }
+        : {}),
       stdout: (t) => io.out(t),
       stderr: (t) => io.err(t),
       attach: (rt) => {
@@ -59,7 +66,8 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     io.err(`${paint(io).yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
   // With --no-trace nothing follows the program's own stderr (its last line is CPython's).
   if (state !== undefined && tracePath !== undefined) io.err(summary(tracePath, state, io) + '\n');
-  return result.exitCode;
+  // 130: stopped by SIGINT, as shells report it.
+  return result.stopped === INTERRUPTED ? 130 : result.exitCode;
 }
 
 function summary(tracePath: string, state: HeapState, io: Io): string {

@@ -66,3 +66,33 @@ describe('a recording killed with SIGKILL', () => {
     expect(contents.header.program.source).toBe(FOREVER);
   });
 });
+
+describe('a recording stopped with Ctrl-C (SIGINT)', () => {
+  it.runIf(built)(
+    'finishes its trace: the footer is written and the trace replays to it',
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pymemsim-sigint-'));
+      const program = join(dir, 'forever.py');
+      const trace = join(dir, 'forever.pmt');
+      writeFileSync(program, FOREVER);
+      const child = spawn(process.execPath, [bin, 'run', program, '-o', trace], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && (!existsSync(trace) || statSync(trace).size < 64 * 1024)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/interrupted \(Ctrl-C\); the trace keeps every event so far/);
+      const contents = readTrace(readFileSync(trace), trace);
+      expect(contents.recovered).toBeUndefined();
+      expect(contents.footer).toBeDefined();
+      expect(hashState(foldPlain(emptyHeap(), contents.events))).toBe(contents.footer?.finalHash);
+    },
+  );
+});

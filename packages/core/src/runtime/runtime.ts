@@ -80,6 +80,11 @@ export class EventBudgetExceeded extends Error {
 export interface RuntimeOptions {
   /** Stop the run (throw EventBudgetExceeded) once this many events have been emitted. */
   readonly maxEvents?: number;
+  /**
+   * Asked every 4096 events: a reason to stop the run now (Ctrl-C), or undefined. The run
+   * stops as with `maxEvents`: everything emitted so far stands.
+   */
+  readonly interrupted?: () => string | undefined;
   readonly hooks?: Partial<RuntimeHooks>;
   /** Keep every emitted event in `log` (tests, small programs). */
   readonly record?: boolean;
@@ -116,6 +121,7 @@ export class Runtime {
   private trashNesting = 0;
   private readonly trashLater: ObjectId[] = [];
   private readonly maxEvents: number;
+  private readonly interrupted: (() => string | undefined) | undefined;
   /** `gcstate->collecting`: a collection (with its gc.callbacks) is running (gc.ts). */
   collecting = false;
 
@@ -124,6 +130,7 @@ export class Runtime {
     this.log = options.record === true ? [] : undefined;
     this.hooks = { ...noHooks, ...options.hooks };
     this.maxEvents = options.maxEvents ?? Infinity;
+    this.interrupted = options.interrupted;
   }
 
   /** Apply one decided event to the working state and publish it. */
@@ -131,6 +138,10 @@ export class Runtime {
     applyEvent(this.state, event);
     this.log?.push(event);
     if (this.events$.observed) this.events$.next(event); // Subject.next costs even with no subscriber
+    if ((this.state.seq & 0xfff) === 0 && this.interrupted !== undefined) {
+      const reason = this.interrupted();
+      if (reason !== undefined) throw new EventBudgetExceeded(reason);
+    }
     if (this.state.seq >= this.maxEvents)
       throw new EventBudgetExceeded(`stopped after ${this.maxEvents} events (--max-events)`);
   }
