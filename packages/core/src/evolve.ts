@@ -380,7 +380,7 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       if (list === undefined) return;
       const i = list.lastIndexOf(id);
       if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) delete state.roots[h.name];
+      if (list.length === 0) state.roots[h.name] = undefined; // not `delete`: keeps the table's shape (see HeapState.objects)
       return;
     }
   }

@@ -27,7 +27,7 @@ export function countHolders(state: HeapState): Map<number, number> {
     for (const id of frame.stack) hold(id, `frame ${frame.id} stack`);
     for (const d of frame.displaced) hold(d.id, `frame ${frame.id} displaced ${d.name}`);
   }
-  for (const [name, ids] of Object.entries(state.roots)) for (const id of ids) hold(id, `root ${name}`);
+  for (const [name, ids] of Object.entries(state.roots)) for (const id of ids ?? []) hold(id, `root ${name}`);
   return held;
 }
 

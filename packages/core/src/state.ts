@@ -131,7 +131,8 @@ export interface HeapState {
   /** The innermost running frame, or 0. */
   currentFrame: number;
   /** References held by the interpreter itself, as a multiset: root name -> ids. */
-  roots: Record<string, ObjectId[]>;
+  /** A root that holds nothing any more reads as undefined (its key is kept, not deleted). */
+  roots: Record<string, ObjectId[] | undefined>;
   gc: GcState;
   /** Weak references, once there has been one. */
   weakrefs?: WeakrefTable;

@@ -302,6 +302,15 @@ export class Runtime {
   /** Drop every reference the object holds, in `order`. */
   releaseAll(id: ObjectId, order: 'forward' | 'reverse' | 'classLast', keep?: (slot: string) => boolean): void {
     const obj = this.object(id);
+    // Fast paths: nothing kept, so the next reference is simply the last or the first.
+    if (keep === undefined && order !== 'classLast') {
+      for (let ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0]; ref !== undefined;) {
+        const at = order === 'reverse' ? obj.refs.length - 1 : 0;
+        this.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at });
+        ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0];
+      }
+      return;
+    }
     for (;;) {
       const refs = obj.refs;
       let at = -1;
