@@ -235,7 +235,7 @@ export function applyEvent(state: S, event: MemEvent): void {
     case 'FrameExited': {
       const frame = state.frames[event.frame];
       state.currentFrame = frame?.parent ?? 0;
-      delete state.frames[event.frame];
+      state.frames[event.frame] = undefined; // not `delete` (see HeapState.objects)
       return;
     }
     case 'LineExecuted':

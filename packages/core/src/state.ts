@@ -125,7 +125,8 @@ export interface HeapState {
   /** Objects ever allocated (ids are dense: the next id is `allocated + 1`). */
   allocated: number;
   freed: number;
-  frames: Record<number, Frame>;
+  /** Running frames by id; an exited frame's slot reads as undefined (kept, not deleted, like `objects`). */
+  frames: Record<number, Frame | undefined>;
   /** Frames ever entered (the next frame id is `framesEntered + 1`). */
   framesEntered: number;
   /** The innermost running frame, or 0. */

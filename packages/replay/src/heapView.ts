@@ -22,7 +22,14 @@
  * object, and each link is a reference the state holds; chains are shortest (breadth
  * first) and start at distinct root holders.
  */
-import { NOT_TRACKED, PERMANENT_GENERATION, UNREACHABLE_LIST, type HeapObject, type HeapState } from '@pymemsim/core';
+import {
+  NOT_TRACKED,
+  PERMANENT_GENERATION,
+  UNREACHABLE_LIST,
+  type Frame,
+  type HeapObject,
+  type HeapState,
+} from '@pymemsim/core';
 
 /** A holder that is not a heap object. */
 export type RootHolder =
@@ -219,9 +226,13 @@ export interface FrameView {
 }
 
 /** The frames, innermost (the current one) first, then every other live frame. */
-export function framesOf(state: HeapState): HeapState['frames'][number][] {
-  const all = Object.keys(state.frames).map((k) => state.frames[Number(k)] as HeapState['frames'][number]);
-  const chain: HeapState['frames'][number][] = [];
+export function framesOf(state: HeapState): Frame[] {
+  const all: Frame[] = [];
+  for (const k of Object.keys(state.frames)) {
+    const f = state.frames[Number(k)];
+    if (f !== undefined) all.push(f); // an exited frame's slot reads as undefined
+  }
+  const chain: Frame[] = [];
   const seen = new Set<number>();
   for (let f = state.frames[state.currentFrame]; f !== undefined && !seen.has(f.id); f = state.frames[f.parent]) {
     chain.push(f);
