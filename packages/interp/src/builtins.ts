@@ -109,7 +109,9 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
   };
   switch (v.kind) {
     case 'list':
-    case 'tuple': {
+    case 'tuple':
+    case 'snapshot': {
+      // A snapshot iterator (dict views, reversed() of a non-sequence) walks a tuple it holds.
       if (v.seq === undefined) return undefined;
       const items = (this.value(v.seq) as { items: ObjectId[] }).items;
       const item = items[v.index];
@@ -147,14 +149,6 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       v.next = cur + (v.step ?? 1n);
       v.left = (v.left ?? 0n) - 1n;
       return this.newInt(cur, holder);
-    }
-    case 'snapshot': {
-      if (v.seq === undefined) return undefined;
-      const items = (this.value(v.seq) as { items: ObjectId[] }).items;
-      const item = items[v.index];
-      if (item === undefined) return exhaust();
-      v.index += 1;
-      return this.ret(item, holder);
     }
     case 'enumerate': {
       const inner = v.inner?.[0];
