@@ -29,7 +29,7 @@ import {
 import type { Comprehension, Expr } from './ast.js';
 import { Interpreter, PyRaise } from './interpreter.js';
 import { formatFloat, pyStrRepr } from './format.js';
-import type { ClassValue, FunctionValue, InstanceValue, IteratorValue, PyValue } from './values.js';
+import type { ClassValue, FunctionValue, IteratorValue, PyValue } from './values.js';
 
 type Scope = Parameters<Interpreter['comprehension']>[1];
 const P = Interpreter.prototype;
@@ -291,14 +291,8 @@ P.getItem = function (
     }
     case 'dict': {
       const e = this.internals.dictStore(obj).entries.get(this.hashKey(key));
-      if (e === undefined) {
-        const exc = this.pyErr('KeyError', undefined);
-        // KeyError(key): the key itself is the argument.
-        const args = (this.value(exc.exc) as InstanceValue).attrs.get('args') as ObjectId;
-        void args;
-        this.rt.decref(exc.exc, { kind: 'root', name: 'raised' });
-        throw raiseWithArgs(this, 'KeyError', [key]);
-      }
+      // KeyError(key): the key itself is the argument.
+      if (e === undefined) throw raiseWithArgs(this, 'KeyError', [key]);
       return this.ret(e.value, holder);
     }
     case 'range': {
@@ -368,17 +362,12 @@ P.setItem = function (
     const old = v.items[i];
     if (old === undefined || i < 0) throw this.pyErr('IndexError', 'list assignment index out of range');
     v.items[i] = val;
-    const slot: Holder = { kind: 'object', owner: obj, slot: 'item' };
     this.rt.incref(val, { kind: 'object', owner: obj, slot: 'item', at: i });
     this.rt.decref(old, { kind: 'object', owner: obj, slot: 'item', at: i + 1 });
-    void slot;
     return;
   }
   if (v.t === 'dict') {
     this.dictSet(obj, key, val, from, 'copy');
-    this.rt.incref(key, { kind: 'root', name: 'c-temp' });
-    // dictSet with copy increfs a new key only when the key is new; balance the temp.
-    this.rt.decref(key, { kind: 'root', name: 'c-temp' });
     return;
   }
   if (v.t === 'instance') {
@@ -1920,8 +1909,6 @@ function dictMethod(
       const e = entries.get(hk);
       if (e === undefined) {
         if (args[1] !== undefined) return interp.ret(arg(1), holder);
-        const err = interp.pyErr('KeyError', undefined);
-        interp.rt.decref(err.exc, { kind: 'root', name: 'raised' });
         throw raiseWithArgs(interp, 'KeyError', [arg(0)]);
       }
       const val = interp.ret(e.value, holder);

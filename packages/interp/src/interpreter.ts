@@ -688,9 +688,6 @@ export class Interpreter {
     store.entries.set(hk, { key, value });
     store.nentries += 1;
     this.adopt(key, { kind: 'object', owner: dict, slot: 'key' }, keyHow === 'move' ? keyFrom : undefined);
-    if (keyHow === 'move') {
-      /* moved */
-    }
     this.rt.incref(value, this.valueSlot(dict, key));
     if (store.table !== tableBefore || store.unicode !== unicodeBefore) this.setDictTable(dict, store);
     // GC-T4: an untracked dict becomes tracked when it gains something that may be tracked.
@@ -964,8 +961,8 @@ export class Interpreter {
   compileMore(module: Module): Resolution {
     const resolution = resolveModule(module);
     this.resolution = resolution;
-    const code = this.makeCode('<module>', module.body, { kind: 'root', name: 'session code' });
-    void code;
+    // The session keeps each line's code object (its constants live as long as it).
+    this.makeCode('<module>', module.body, { kind: 'root', name: 'session code' });
     return resolution;
   }
 
@@ -2522,11 +2519,6 @@ export class Interpreter {
     const slot = (name: string): Holder => ({ kind: 'frame', frame, name });
     const bound = new Set<string>();
     const n = p.args.length;
-    const release = (): void => {
-      args.forEach((a, i) => {
-        if (i >= n && p.vararg === undefined) this.rt.decref(a, from);
-      });
-    };
     if (args.length > n && p.vararg === undefined) {
       const given = args.length;
       for (const a of args) this.rt.decref(a, from);
@@ -2535,16 +2527,13 @@ export class Interpreter {
         `${fv.qualname}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${given} ${given === 1 ? 'was' : 'were'} given`,
       );
     }
-    void release;
     args.slice(0, n).forEach((a, i) => {
       const name = p.args[i] as string;
       this.rt.move(a, from, slot(name));
       bound.add(name);
     });
     if (p.vararg !== undefined) {
-      const extra = args.slice(n);
-      const t = this.newTuple(extra, slot(p.vararg), from);
-      void t;
+      this.newTuple(args.slice(n), slot(p.vararg), from);
       bound.add(p.vararg);
     }
     let kwdict: ObjectId | undefined;
