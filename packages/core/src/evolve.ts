@@ -114,7 +114,7 @@ export function applyEvent(state: S, event: MemEvent): void {
       // GC-C2 (its block is released by the BlockFreed or FreelistPushed after it).
       if (event.to === 'allocator' && obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1);
       addLiveBytes(state, -obj.size);
-      delete state.objects[event.id];
+      state.objects[event.id] = undefined; // not `delete`: see HeapState.objects
       if (state.weakrefs !== undefined) delete state.weakrefs.referent[event.id]; // a freed weakref object
       state.live -= 1;
       state.freed += 1;
@@ -235,7 +235,7 @@ export function applyEvent(state: S, event: MemEvent): void {
     case 'FrameExited': {
       const frame = state.frames[event.frame];
       state.currentFrame = frame?.parent ?? 0;
-      delete state.frames[event.frame];
+      state.frames[event.frame] = undefined; // not `delete` (see HeapState.objects)
       return;
     }
     case 'LineExecuted':

@@ -4,7 +4,7 @@
  * replayed state with a recorded one. Pure JavaScript (core does no I/O and imports
  * no platform module): FNV-1a over the canonical JSON, 64 bits as two 32-bit lanes.
  */
-import type { HeapState } from './state.js';
+import { compactState, type HeapState } from './state.js';
 
 /** JSON with object keys sorted, so equal states give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -29,4 +29,5 @@ export function fnv1a64(text: string): string {
   return h2.toString(16).padStart(8, '0') + h1.toString(16).padStart(8, '0');
 }
 
-export const hashState = (state: HeapState): string => fnv1a64(canonicalJson(state));
+/** The hash of a state; freed slots of its tables are not part of it (compactState). */
+export const hashState = (state: HeapState): string => fnv1a64(canonicalJson(compactState(state)));

@@ -12,7 +12,7 @@
  */
 import { Defect } from './errors.js';
 import { checkMemoryInvariants } from './memoryInvariants.js';
-import { NOT_TRACKED, NO_OBJECT, UNREACHABLE_LIST, type GcListIndex, type HeapState, liveObjects } from './state.js';
+import { NOT_TRACKED, NO_OBJECT, UNREACHABLE_LIST, type GcListIndex, type HeapState, liveFrames, liveObjects } from './state.js';
 
 /** Number of holders of each live object, counted from the whole state. */
 export function countHolders(state: HeapState): Map<number, number> {
@@ -22,8 +22,7 @@ export function countHolders(state: HeapState): Map<number, number> {
     held.set(id, (held.get(id) ?? 0) + 1);
   };
   for (const obj of liveObjects(state)) for (const r of obj.refs) hold(r.to, `#${obj.id}.${r.slot}`);
-  for (const frame of Object.values(state.frames)) {
-    if (frame === undefined) continue; // an exited frame
+  for (const frame of liveFrames(state)) {
     for (const [name, id] of Object.entries(frame.vars)) hold(id, `frame ${frame.id} var ${name}`);
     for (const id of frame.stack) hold(id, `frame ${frame.id} stack`);
     for (const d of frame.displaced) hold(d.id, `frame ${frame.id} displaced ${d.name}`);

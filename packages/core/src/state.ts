@@ -115,10 +115,13 @@ export interface HeapState {
   /** Events applied so far. */
   seq: number;
   /**
-   * Live objects by id; a freed object's key is deleted. (Keeping freed slots as
-   * `undefined` makes lookups about 3× faster in V8, but every snapshot and every hash of
-   * a long run would then carry one slot per object ever allocated: measured, a 10M-event
-   * trace's checkpoints no longer fit in memory.) Readers use `liveObjects` anyway.
+   * Live objects by id. A freed object's slot is set to `undefined`, never deleted:
+   * deleting integer keys turns V8's fast elements into a hash table (about 3× slower
+   * lookups on every event; programs run about 25% faster this way). So the table keeps
+   * one slot per object ever allocated: readers go by index up to `allocated` and skip
+   * `undefined` (`liveObjects`, `liveIds`), and what is kept or written per checkpoint
+   * (snapshots, trace checkpoints, hashes) is made from `compactState`, never by listing
+   * this table's keys (one string per slot ever allocated).
    */
   objects: Record<number, HeapObject | undefined>;
   /** Count of live objects (the table's size, kept to avoid counting keys). */
@@ -126,7 +129,7 @@ export interface HeapState {
   /** Objects ever allocated (ids are dense: the next id is `allocated + 1`). */
   allocated: number;
   freed: number;
-  /** Running frames by id (an exited frame's key is deleted, as for `objects`). */
+  /** Running frames by id; an exited frame's slot reads as undefined (kept, not deleted, like `objects`). */
   frames: Record<number, Frame | undefined>;
   /** Frames ever entered (the next frame id is `framesEntered + 1`). */
   framesEntered: number;
@@ -209,16 +212,53 @@ export function listMembers(state: HeapState, list: GcListIndex): ObjectId[] {
 /** The ids of the live objects, in allocation order. */
 export function liveIds(state: HeapState): ObjectId[] {
   const out: ObjectId[] = [];
-  for (const k of Object.keys(state.objects))
-    if (state.objects[Number(k)] !== undefined) out.push(Number(k) as ObjectId);
+  const objects = state.objects;
+  for (let id = 1; id <= state.allocated; id++) if (objects[id] !== undefined) out.push(id as ObjectId);
   return out;
 }
 
 /** The live objects, in id order. */
 export function liveObjects(state: HeapState): HeapObject[] {
   const out: HeapObject[] = [];
-  for (const obj of Object.values(state.objects)) if (obj !== undefined) out.push(obj);
+  const objects = state.objects;
+  for (let id = 1; id <= state.allocated; id++) {
+    const obj = objects[id];
+    if (obj !== undefined) out.push(obj);
+  }
   return out;
+}
+
+/** The running frames, in id order. */
+export function liveFrames(state: HeapState): Frame[] {
+  return Object.values(compactTable(state.frames, state.framesEntered));
+}
+
+/**
+ * The entries of an id-keyed table (`objects`, `frames`) that are not freed, ids 1..bound
+ * in order, as a new table without the freed slots. Read by index, never by key list:
+ * listing the keys of a table that kept millions of freed slots would make a string for
+ * each (see HeapState.objects).
+ */
+export function compactTable<T>(table: Record<number, T | undefined>, bound: number): Record<number, T> {
+  const out: Record<number, T> = {};
+  for (let id = 1; id <= bound; id++) {
+    const v = table[id];
+    if (v !== undefined) out[id] = v;
+  }
+  return out;
+}
+
+/**
+ * The same state with its object and frame tables compacted (a shallow copy; the heap
+ * objects and frames themselves are shared). What snapshots, checkpoints and hashes are
+ * made from: their size follows the live heap, not everything ever allocated.
+ */
+export function compactState(state: HeapState): HeapState {
+  return {
+    ...state,
+    objects: compactTable(state.objects, state.allocated),
+    frames: compactTable(state.frames, state.framesEntered),
+  };
 }
 
 /** The size class of a request (PM-1): 16-byte steps. */

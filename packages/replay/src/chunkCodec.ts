@@ -28,7 +28,7 @@
  * capped at n bytes and must give exactly n; any failure is a Malformed.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { EVENT_SCHEMA_VERSION, applyEvent, type HeapState, type MemEvent } from '@pymemsim/core';
+import { EVENT_SCHEMA_VERSION, applyEvent, compactState, type HeapState, type MemEvent } from '@pymemsim/core';
 import type { Plain, PlainObject } from './codec.js';
 import { EVENT_FIELD_NAMES, checkByRule, shapeRule, toMemEvent, withoutExtra, type ShapeRule } from './eventSchema.js';
 import { Malformed } from './malformed.js';
@@ -50,7 +50,7 @@ export function encodeChunkPayload(first: number, events: readonly MemEvent[]): 
 
 export function encodeCheckpointPayload(seq: number, state: HeapState): Uint8Array {
   const body = new PackWriter();
-  body.value(state);
+  body.value(compactState(state)); // without the tables' freed slots (see HeapState.objects)
   return frame([seq], body.bytes());
 }
 

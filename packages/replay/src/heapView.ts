@@ -26,6 +26,8 @@ import {
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
+  liveFrames,
+  liveIds,
   type Frame,
   type HeapObject,
   type HeapState,
@@ -227,11 +229,7 @@ export interface FrameView {
 
 /** The frames, innermost (the current one) first, then every other live frame. */
 export function framesOf(state: HeapState): Frame[] {
-  const all: Frame[] = [];
-  for (const k of Object.keys(state.frames)) {
-    const f = state.frames[Number(k)];
-    if (f !== undefined) all.push(f); // an exited frame's slot reads as undefined
-  }
+  const all = liveFrames(state);
   const chain: Frame[] = [];
   const seen = new Set<number>();
   for (let f = state.frames[state.currentFrame]; f !== undefined && !seen.has(f.id); f = state.frames[f.parent]) {
@@ -335,10 +333,7 @@ export function objectView(state: HeapState, id: number): ObjectView | undefined
 }
 
 /** Live object ids in id order. */
-export const liveObjectIds = (state: HeapState): number[] =>
-  liveIdKeys(state)
-    .map(Number)
-    .sort((a, b) => a - b);
+export const liveObjectIds = (state: HeapState): number[] => liveIds(state);
 
 /**
  * The objects worth showing by default: every object reachable from a frame or from the
@@ -386,5 +381,5 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
 
 /** The ids (as property keys) of the live objects: freed slots hold undefined. */
 function liveIdKeys(state: HeapState): string[] {
-  return Object.keys(state.objects).filter((k) => state.objects[Number(k)] !== undefined);
+  return liveIds(state).map(String);
 }

@@ -291,9 +291,28 @@ export function deepFreeze<T>(value: T): T {
  * large heap.
  */
 export function restore<T extends object>(target: T, source: T): T {
-  restoreObject(target as Record<string, unknown>, source as Record<string, unknown>, 0);
+  const t = target as Record<string, unknown>;
+  // A heap state's id tables keep freed slots (core's HeapState.objects): their ids run
+  // 1..allocated (1..framesEntered), read by index, never by listing keys.
+  TABLE_BOUNDS.clear();
+  for (const [table, bound] of [
+    ['objects', 'allocated'],
+    ['frames', 'framesEntered'],
+  ] as const) {
+    const tv = t[table];
+    const n = t[bound];
+    if (typeof tv === 'object' && tv !== null && typeof n === 'number') TABLE_BOUNDS.set(tv, n);
+  }
+  try {
+    restoreObject(t, source as Record<string, unknown>, 0);
+  } finally {
+    TABLE_BOUNDS.clear();
+  }
   return target;
 }
+
+/** The id tables of the state being restored, with the highest id they can hold. */
+const TABLE_BOUNDS = new Map<object, number>();
 
 /** Restore `t[key]` (or `t[index]`) to `sv`, in place where possible. */
 function restoreSlot(t: Record<string | number, unknown>, key: string | number, sv: unknown, depth: number): void {
@@ -318,7 +337,9 @@ function restoreSlot(t: Record<string | number, unknown>, key: string | number, 
     } else if (!Array.isArray(tv) && Object.getPrototypeOf(tv) === Object.getPrototypeOf(sv)) {
       const svo = sv as Record<string, unknown>;
       const tvo = tv as Record<string, unknown>;
-      if (isFastObject(svo) && isFastObject(tvo)) restoreFast(tvo as FastObject, svo as FastObject);
+      const bound = TABLE_BOUNDS.get(tvo);
+      if (bound !== undefined) restoreIdTable(tvo, svo, bound, depth + 1);
+      else if (isFastObject(svo) && isFastObject(tvo)) restoreFast(tvo as FastObject, svo as FastObject);
       else restoreObject(tvo, svo, depth + 1);
       return;
     }
@@ -346,6 +367,14 @@ function restoreObject(t: Record<string, unknown>, s: Record<string, unknown>, d
   }
 }
 
+/** restore for a heap state's id table kept as a plain object (few entries): freed slots by index. */
+function restoreIdTable(t: Record<string, unknown>, s: Record<string, unknown>, bound: number, depth: number): void {
+  for (let id = 1; id <= bound; id++) {
+    if (t[id] !== undefined && !Object.hasOwn(s, id)) t[id] = undefined;
+  }
+  for (const key in s) restoreSlot(t, key, s[key], depth);
+}
+
 function restoreArray(t: unknown[], s: readonly unknown[], depth: number): void {
   if (t.length > s.length) t.length = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -358,31 +387,52 @@ function restoreArray(t: unknown[], s: readonly unknown[], depth: number): void 
 }
 
 /**
+ * A heap object leaving the working state is kept to be rewritten into the next one
+ * that arrives: a far restore then allocates (and the GC collects) little.
+ */
+function keepSpare(gone: unknown, allFast: boolean): void {
+  if (allFast && SPARE.length < MAX_SPARE && typeof gone === 'object' && gone !== null) {
+    if (isFastObject(gone as Record<string, unknown>)) SPARE.push(gone as FastObject);
+  }
+}
+
+/**
  * restore for a SnapshotTable: first the keys the table lacks are deleted (one pass over
  * both key lists, each ascending: V8 lists integer keys that way), then each entry is
  * restored in place or copied, reached by number (no key strings).
  */
 function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: number): void {
   const { ids, values, allFast } = s;
-  let j = 0;
-  let last = -1;
-  for (const key in t) {
-    const id = Number(key);
-    if (!(id > last)) {
-      // Not in ascending order after all: a lookup per key.
-      const wanted = new Set(ids);
-      for (const k of Object.keys(t)) if (!wanted.has(Number(k))) delete t[k as unknown as number];
-      break;
+  const bound = TABLE_BOUNDS.get(t);
+  if (bound !== undefined) {
+    // An id table of a heap state: entries the snapshot lacks become freed slots (set to
+    // undefined, not deleted, as applyEvent does), found by index.
+    let j = 0;
+    for (let id = 1; id <= bound; id++) {
+      const tv = t[id];
+      if (tv === undefined) continue;
+      while (j < ids.length && (ids[j] as number) < id) j += 1;
+      if (j < ids.length && ids[j] === id) continue;
+      t[id] = undefined;
+      keepSpare(tv, allFast);
     }
-    last = id;
-    while (j < ids.length && (ids[j] as number) < id) j += 1;
-    if (j >= ids.length || ids[j] !== id) {
-      const gone = t[id];
-      delete t[id];
-      // A heap object leaving the working state is kept to be rewritten into the next
-      // one that arrives: a far restore then allocates (and the GC collects) little.
-      if (allFast && SPARE.length < MAX_SPARE && typeof gone === 'object' && gone !== null) {
-        if (isFastObject(gone as Record<string, unknown>)) SPARE.push(gone as FastObject);
+  } else {
+    let j = 0;
+    let last = -1;
+    for (const key in t) {
+      const id = Number(key);
+      if (!(id > last)) {
+        // Not in ascending order after all: a lookup per key.
+        const wanted = new Set(ids);
+        for (const k of Object.keys(t)) if (!wanted.has(Number(k))) delete t[k as unknown as number];
+        break;
+      }
+      last = id;
+      while (j < ids.length && (ids[j] as number) < id) j += 1;
+      if (j >= ids.length || ids[j] !== id) {
+        const gone = t[id];
+        delete t[id];
+        keepSpare(gone, allFast);
       }
     }
   }

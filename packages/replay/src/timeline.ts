@@ -45,7 +45,7 @@
  * Invariants (timeline.test.ts): stateAt(n) and snapshotAt(n) hash like foldPlain of
  * events 0..n, however the timeline moved before; checkpoints are frozen and never change.
  */
-import { UserError, applyEvent, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
+import { UserError, applyEvent, compactState, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
@@ -218,7 +218,7 @@ export class Timeline {
   /** The state after event n as an immutable state of one's own (frozen, sharing structure with a checkpoint). */
   snapshotAt(n: number): HeapState {
     const state = this.stateAt(n);
-    return materialize(share(state, this.checkpoints.get(this.nearestDecoded(n + 1))));
+    return materialize(share(compactState(state), this.checkpoints.get(this.nearestDecoded(n + 1))));
   }
 
   /**
@@ -254,7 +254,7 @@ export class Timeline {
       // yet (sharing structure with the snapshot before it is cheaper than decoding it).
       const count = seq + 1;
       if ((count % K === 0 || this.fileCheckpoints.has(count)) && this.checkpoints.get(count) === undefined) {
-        const snap = share(state, previous);
+        const snap = share(compactState(state), previous);
         this.addCheckpoint(count, snap);
         previous = snap;
       }
