@@ -296,7 +296,7 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
       if (owner === undefined) return;
       const ref = { slot: h.slot, to: id };
       if (h.at === undefined || h.at >= owner.refs.length) owner.refs.push(ref);
-      else owner.refs.splice(Math.max(0, h.at), 0, ref);
+      else insertAt(owner.refs, Math.max(0, h.at), ref);
       return;
     }
     case 'frame': {
@@ -329,8 +329,8 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       const refs = owner.refs;
       if (h.at !== undefined) {
         const r = refs[h.at];
-        if (r !== undefined && r.to === id) {
-          refs.splice(h.at, 1);
+        if (r !== undefined && r.to === id && r.slot === h.slot) {
+          removeAt(refs, h.at);
           return;
         }
       }
@@ -340,12 +340,12 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       for (let lo = 0, hi = refs.length - 1; lo <= hi; lo++, hi--) {
         const rh = refs[hi];
         if (rh !== undefined && rh.to === id && rh.slot === h.slot) {
-          refs.splice(hi, 1);
+          removeAt(refs, hi);
           return;
         }
         const rl = refs[lo];
         if (rl !== undefined && rl.to === id && rl.slot === h.slot) {
-          refs.splice(lo, 1);
+          removeAt(refs, lo);
           return;
         }
       }
@@ -358,21 +358,21 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       for (let i = frame.displaced.length - 1; i >= 0; i--) {
         const d = frame.displaced[i];
         if (d !== undefined && d.name === h.name && d.id === id) {
-          frame.displaced.splice(i, 1);
+          removeAt(frame.displaced, i);
           return;
         }
       }
       if (!Object.hasOwn(frame.vars, h.name) || frame.vars[h.name] !== id) return;
       delete frame.vars[h.name];
       const i = frame.varOrder.indexOf(h.name);
-      if (i >= 0) frame.varOrder.splice(i, 1);
+      if (i >= 0) removeAt(frame.varOrder, i);
       return;
     }
     case 'stack': {
       const stack = state.frames[h.frame]?.stack;
       if (stack === undefined) return;
       const i = stack.lastIndexOf(id);
-      if (i >= 0) stack.splice(i, 1);
+      if (i >= 0) removeAt(stack, i);
       return;
     }
     case 'root': {
@@ -384,6 +384,30 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       return;
     }
   }
+}
+
+/**
+ * `list.splice(at, 1)` and `list.splice(at, 0, item)` without the array splice returns:
+ * these run on nearly every event, and the lists are mostly short (long moves still use splice).
+ */
+function removeAt<T>(list: T[], at: number): void {
+  const last = list.length - 1;
+  if (last - at > 16) {
+    list.splice(at, 1); // a long move: the builtin's memmove wins
+    return;
+  }
+  for (let i = at; i < last; i++) list[i] = list[i + 1] as T;
+  list.pop();
+}
+
+function insertAt<T>(list: T[], at: number, item: T): void {
+  if (list.length - at > 16) {
+    list.splice(at, 0, item);
+    return;
+  }
+  list.push(item);
+  for (let i = list.length - 1; i > at; i--) list[i] = list[i - 1] as T;
+  list[at] = item;
 }
 
 // ---------------------------------------------------------------------------------

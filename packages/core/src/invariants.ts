@@ -12,7 +12,15 @@
  */
 import { Defect } from './errors.js';
 import { checkMemoryInvariants } from './memoryInvariants.js';
-import { NOT_TRACKED, NO_OBJECT, UNREACHABLE_LIST, type GcListIndex, type HeapState, liveFrames, liveObjects } from './state.js';
+import {
+  NOT_TRACKED,
+  NO_OBJECT,
+  UNREACHABLE_LIST,
+  type GcListIndex,
+  type HeapState,
+  liveFrames,
+  liveObjects,
+} from './state.js';
 
 /** Number of holders of each live object, counted from the whole state. */
 export function countHolders(state: HeapState): Map<number, number> {

@@ -59,11 +59,13 @@ import {
   type RuntimeOptions,
   type Span,
   type Statics,
+  type ObjectSpec,
 } from '@pymemsim/core';
 import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './ast.js';
 import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
 import type { SourceFile } from './source.js';
-import type { ClassValue, DictStore, FunctionValue, InstanceValue, PyValue, SetStore } from './values.js';
+import { EntryOrder } from './entryOrder.js';
+import type { ClassValue, DictEntry, DictStore, FunctionValue, InstanceValue, PyValue, SetStore } from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
 
 export { EventBudgetExceeded };
@@ -470,19 +472,12 @@ export class Interpreter {
     viaTpAlloc = false,
   ): ObjectId {
     const repr = value.t === 'int' || value.t === 'str' || value.t === 'float' ? this.reprAtom(value) : '';
-    const id = this.rt.allocate(
-      {
-        pyType,
-        kind,
-        size,
-        repr,
-        // list() and dict() go through tp_alloc, which never takes from the free lists.
-        ...(viaTpAlloc ? { fromFreelist: false } : {}),
-        ...(alloc !== undefined ? { alloc } : {}),
-        ...(track !== undefined ? { track } : {}),
-      },
-      holder,
-    );
+    // Built field by field (object spreads are slow in V8, and this runs per allocation).
+    const spec: { -readonly [K in keyof ObjectSpec]: ObjectSpec[K] } = { pyType, kind, size, repr };
+    if (viaTpAlloc) spec.fromFreelist = false; // list() and dict() go through tp_alloc, never the free lists
+    if (alloc !== undefined) spec.alloc = alloc;
+    if (track !== undefined) spec.track = track;
+    const id = this.rt.allocate(spec, holder);
     this.values.set(id, value);
     return id;
   }
@@ -589,7 +584,7 @@ export class Interpreter {
 
   newDict(holder: Holder, presize = 0, viaTpAlloc = false): ObjectId {
     const table = presize > 5 ? dictTableSize(Math.floor((3 * presize + 1) / 2)) : 0;
-    const store: DictStore = { entries: new Map(), table, nentries: 0, unicode: true };
+    const store: DictStore = { entries: new Map(), order: new EntryOrder(), table, nentries: 0, unicode: true };
     const d = this.alloc(
       'dict',
       'dict',
@@ -616,7 +611,7 @@ export class Interpreter {
     return d?.t === 'dict' ? d.store.entries.get(`s:${name}`)?.value : undefined;
   }
 
-  private valueSlot(dict: ObjectId, key: ObjectId): Holder {
+  private valueSlot(dict: ObjectId, key: ObjectId): Extract<Holder, { kind: 'object' }> {
     const kv = this.values.get(key);
     const label =
       kv?.t === 'str' ? JSON.stringify(kv.v) : kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`;
@@ -651,7 +646,7 @@ export class Interpreter {
 
   private replaceDictValue(
     dict: ObjectId,
-    entry: { key: ObjectId; value: ObjectId },
+    entry: DictEntry,
     value: ObjectId,
     from: Holder,
     how: 'move' | 'copy',
@@ -659,9 +654,17 @@ export class Interpreter {
     const old = entry.value;
     const slot = this.valueSlot(dict, entry.key);
     entry.value = value;
-    this.rt.incref(value, slot);
-    this.rt.decref(old, slot);
+    // The new value takes the old one's place (insertdict's old_value), so the dict
+    // still releases its references in entry order.
+    const at = this.entryAt(dict, entry) + 1;
+    this.rt.incref(value, { kind: 'object', owner: dict, slot: slot.slot, at });
+    this.rt.decref(old, { kind: 'object', owner: dict, slot: slot.slot, at: at + 1 });
     if (how === 'move') this.rt.decref(value, from);
+  }
+
+  /** Where the entry's key reference sits in the dict's references (its value follows). */
+  private entryAt(dict: ObjectId, entry: DictEntry): number {
+    return 2 * this.dictStore(dict).order.rank(entry);
   }
 
   private dictInsertNew(
@@ -685,7 +688,9 @@ export class Interpreter {
       store.nentries = store.entries.size;
     }
     if (!isStr) store.unicode = false;
-    store.entries.set(hk, { key, value });
+    const entry: DictEntry = { key, value, n: 0 };
+    store.order.add(entry, () => store.entries.values());
+    store.entries.set(hk, entry);
     store.nentries += 1;
     this.adopt(key, { kind: 'object', owner: dict, slot: 'key' }, keyHow === 'move' ? keyFrom : undefined);
     this.rt.incref(value, this.valueSlot(dict, key));
@@ -707,10 +712,12 @@ export class Interpreter {
     const store = this.dictStore(dict);
     const entry = store.entries.get(hk);
     if (entry === undefined) return false;
+    const at = 2 * store.order.rank(entry);
     store.entries.delete(hk);
+    store.order.remove(entry);
     const slot = this.valueSlot(dict, entry.key);
-    this.rt.decref(entry.key, { kind: 'object', owner: dict, slot: 'key' });
-    this.rt.decref(entry.value, slot);
+    this.rt.decref(entry.key, { kind: 'object', owner: dict, slot: 'key', at });
+    this.rt.decref(entry.value, { kind: 'object', owner: dict, slot: slot.slot, at });
     return true;
   }
 
@@ -719,6 +726,7 @@ export class Interpreter {
     const store = this.dictStore(dict);
     const entries = [...store.entries.values()];
     store.entries.clear();
+    store.order.clear();
     store.table = 0;
     store.nentries = 0;
     store.unicode = true;
@@ -2893,7 +2901,7 @@ export class Interpreter {
       this.dictSetStr(ov.dict, name, v, from, 'move');
       return;
     }
-    const slot: Holder = { kind: 'object', owner: obj, slot: `.${name}` };
+    const slot = { kind: 'object' as const, owner: obj, slot: `.${name}` };
     const old = ov.attrs.get(name);
     const keys = this.sharedKeys(ov.cls);
     if (!keys.names.has(name) && keys.usable > 0) {
@@ -2901,8 +2909,25 @@ export class Interpreter {
       keys.usable -= 1;
     }
     ov.attrs.set(name, v);
-    this.rt.move(v, from, slot);
-    if (old !== undefined) this.rt.decref(old, slot);
+    if (old === undefined) {
+      this.rt.move(v, from, slot);
+      return;
+    }
+    // The new value takes the old one's place in the values array, so the instance still
+    // releases its attributes in their order.
+    const at = this.refIndex(obj, slot.slot, old);
+    this.rt.move(v, from, at < 0 ? slot : { kind: 'object', owner: obj, slot: slot.slot, at });
+    this.rt.decref(old, at < 0 ? slot : { kind: 'object', owner: obj, slot: slot.slot, at: at + 1 });
+  }
+
+  /** Where `owner` holds `id` in `slot` (the last such reference), or -1. */
+  private refIndex(owner: ObjectId, slot: string, id: ObjectId): number {
+    const refs = this.rt.object(owner).refs;
+    for (let i = refs.length - 1; i >= 0; i--) {
+      const r = refs[i];
+      if (r !== undefined && r.to === id && r.slot === slot) return i;
+    }
+    return -1;
   }
 
   delAttr(obj: ObjectId, name: string, scope: Scope | undefined): void {

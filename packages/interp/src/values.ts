@@ -12,14 +12,17 @@
  */
 import type { ObjectId } from '@pymemsim/core';
 import type { Expr, Params, Stmt } from './ast.js';
+import type { EntryOrder } from './entryOrder.js';
 import type { ScopeInfo } from './resolve.js';
 
-/** A dict entry: the key object and the value object. */
-export type DictEntry = { key: ObjectId; value: ObjectId };
+/** A dict entry: the key object and the value object; `n` places it in the store's `order`. */
+export type DictEntry = { key: ObjectId; value: ObjectId; n: number };
 
 /** Dict storage: entries by hash key (see `hashKey`) in insertion order, plus the table geometry of OBJ-11. */
 export interface DictStore {
   entries: Map<string, DictEntry>;
+  /** Where each entry's references sit in the dict's reference list (entryOrder.ts). */
+  order: EntryOrder;
   /** Table size S (0: the shared empty keys of `{}`). */
   table: number;
   /** Entries used in the table, deleted ones included, until the next resize. */
