@@ -65,7 +65,7 @@ import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './a
 import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
 import type { SourceFile } from './source.js';
 import { EntryOrder } from './entryOrder.js';
-import type { ClassValue, DictEntry, DictStore, FunctionValue, InstanceValue, PyValue, SetStore } from './values.js';
+import { ValueTable, type ClassValue, type DictEntry, type DictStore, type FunctionValue, type InstanceValue, type PyValue, type SetStore } from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
 
 export { EventBudgetExceeded };
@@ -105,6 +105,20 @@ type Scope = {
   locals: ObjectId | undefined;
   fn: ObjectId | undefined;
 };
+
+/**
+ * The hash key of a str dict key (see `hashKey`). Names are looked up far more often than
+ * they are new: each key string is made once and reused, with its hash already computed.
+ */
+const STR_KEYS = new Map<string, string>();
+function strKey(s: string): string {
+  let k = STR_KEYS.get(s);
+  if (k === undefined) {
+    k = `s:${s}`;
+    if (s.length <= 64 && STR_KEYS.size < 1 << 16) STR_KEYS.set(s, k);
+  }
+  return k;
+}
 
 /** One holder object per running frame's stack (not one per operation: this is the hottest path). */
 const stackHolders = new Map<FrameId, Holder>();
@@ -208,7 +222,7 @@ const BUILTIN_FUNCTIONS = [
 export class Interpreter {
   readonly rt: Runtime;
   readonly statics: Statics;
-  readonly values = new Map<ObjectId, PyValue>();
+  readonly values = new ValueTable();
   stdout = '';
   stderr = '';
   private readonly modules = new Map<string, ObjectId>();
@@ -608,7 +622,7 @@ export class Interpreter {
   dictGetStr(dict: ObjectId, name: string): ObjectId | undefined {
     // A namespace torn down by the collector (type_clear, module teardown) reads as empty.
     const d = this.values.get(dict);
-    return d?.t === 'dict' ? d.store.entries.get(`s:${name}`)?.value : undefined;
+    return d?.t === 'dict' ? d.store.entries.get(strKey(name))?.value : undefined;
   }
 
   private valueSlot(dict: ObjectId, key: ObjectId): Extract<Holder, { kind: 'object' }> {
@@ -621,13 +635,13 @@ export class Interpreter {
   /** insertdict with a str key given as text (namespaces): the key string is interned. */
   dictSetStr(dict: ObjectId, name: string, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
     const store = this.dictStore(dict);
-    const entry = store.entries.get(`s:${name}`);
+    const entry = store.entries.get(strKey(name));
     if (entry !== undefined) {
       this.replaceDictValue(dict, entry, value, from, how);
       return;
     }
     const key = this.internStr(name, C_TEMP);
-    this.dictInsertNew(dict, store, `s:${name}`, key, C_TEMP, 'move', value, from, how);
+    this.dictInsertNew(dict, store, strKey(name), key, C_TEMP, 'move', value, from, how);
   }
 
   /** `d[key] = value` (PyDict_SetItem): key and value references are new (copied) or moved from `from`. */
@@ -791,7 +805,7 @@ export class Interpreter {
       case 'float':
         return Number.isInteger(v.v) && Math.abs(v.v) < 2 ** 63 ? `i:${BigInt(v.v)}` : `f:${v.v}`;
       case 'str':
-        return `s:${v.v}`;
+        return strKey(v.v);
       case 'none':
         return 'n';
       case 'bytes':
@@ -1718,7 +1732,7 @@ export class Interpreter {
       return;
     }
     const ns = access === 'global' ? scope.globals : (scope.locals ?? scope.globals);
-    if (!this.dictDel(ns, `s:${name}`)) throw this.pyErr('NameError', `name '${name}' is not defined`);
+    if (!this.dictDel(ns, strKey(name))) throw this.pyErr('NameError', `name '${name}' is not defined`);
   }
 
   private augAssign(s: Stmt & { k: 'AugAssign' }, scope: Scope): void {
@@ -2944,7 +2958,7 @@ export class Interpreter {
         return;
       }
       if (ov.dict !== undefined) {
-        if (!this.dictDel(ov.dict, `s:${name}`))
+        if (!this.dictDel(ov.dict, strKey(name)))
           throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
         return;
       }
@@ -2956,13 +2970,13 @@ export class Interpreter {
       return;
     }
     if (ov.t === 'class' || ov.t === 'module') {
-      if (!this.dictDel(ov.dict, `s:${name}`))
+      if (!this.dictDel(ov.dict, strKey(name)))
         throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
       return;
     }
     if (ov.t === 'function') {
       const d = this.funcDict(obj, false);
-      if (d === undefined || !this.dictDel(d, `s:${name}`))
+      if (d === undefined || !this.dictDel(d, strKey(name)))
         throw this.pyErr('AttributeError', `'function' object has no attribute '${name}'`);
       return;
     }

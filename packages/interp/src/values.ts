@@ -133,3 +133,34 @@ export type PyValue =
   | { t: 'traceback' };
 
 export type ValueOf<T extends PyValue['t']> = Extract<PyValue, { t: T }>;
+
+/**
+ * Python values by object id. Ids are dense, so the values sit in an array indexed by
+ * id; a freed object's slot is set to undefined, never deleted, which keeps V8's fast
+ * elements (a Map, or deleting keys, costs a hash lookup on every read).
+ */
+export class ValueTable {
+  private readonly byId: (PyValue | undefined)[] = [];
+
+  get(id: ObjectId): PyValue | undefined {
+    return this.byId[id];
+  }
+
+  has(id: ObjectId): boolean {
+    return this.byId[id] !== undefined;
+  }
+
+  set(id: ObjectId, value: PyValue): this {
+    const byId = this.byId;
+    // Grow one slot at a time from the end: an assignment far past it would make the array sparse.
+    while (byId.length < id) byId.push(undefined);
+    byId[id] = value;
+    return this;
+  }
+
+  delete(id: ObjectId): boolean {
+    const had = this.byId[id] !== undefined;
+    if (had) this.byId[id] = undefined;
+    return had;
+  }
+}
