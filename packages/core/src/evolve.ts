@@ -7,6 +7,11 @@
  * plain object (the runtime's fast working state, and the plain-object fold that the
  * benchmarks use as the limit).
  *
+ * The three reference events (RefIncremented, RefDecremented, RefMoved: most of every
+ * run) have their transition as a function of its own, which applyEvent calls; the
+ * runtime calls them directly when nobody records or observes its events, so an
+ * unobserved run builds no event objects. Still nothing outside this file writes state.
+ *
  * It is total: it never throws on an event the runtime could have emitted, and it never
  * decides anything (events record outcomes; see events.ts). Broken invariants are
  * found by `checkInvariants` (invariants.ts), not here.
@@ -71,18 +76,12 @@ export function applyEvent(state: S, event: MemEvent): void {
       addHolder(state, event.id, event.holder);
       return;
     }
-    case 'RefIncremented': {
-      const obj = state.objects[event.id];
-      if (obj !== undefined) obj.refcount += 1;
-      addHolder(state, event.id, event.holder);
+    case 'RefIncremented':
+      refIncremented(state, event.id, event.holder);
       return;
-    }
-    case 'RefDecremented': {
-      const obj = state.objects[event.id];
-      if (obj !== undefined) obj.refcount -= 1;
-      removeHolder(state, event.id, event.holder);
+    case 'RefDecremented':
+      refDecremented(state, event.id, event.holder);
       return;
-    }
     // The most frequent events come first: a string switch is tested in order.
     case 'GcObjectCleared':
       return;
@@ -99,8 +98,7 @@ export function applyEvent(state: S, event: MemEvent): void {
       applyFreelistPopped(state.memory, event.list, event.addr, event.owner, event.buffer);
       return;
     case 'RefMoved':
-      removeHolder(state, event.id, event.from);
-      addHolder(state, event.id, event.to);
+      refMoved(state, event.id, event.from, event.to);
       return;
     case 'DeallocStarted': {
       const obj = state.objects[event.id];
@@ -266,6 +264,30 @@ export function applyEvent(state: S, event: MemEvent): void {
     default:
       throw new Defect(`unhandled event ${JSON.stringify(event satisfies never)}`);
   }
+}
+
+// The three reference events, also called directly by the runtime when nobody records
+// or observes its events (Runtime.emitRef): the same transition, without building the
+// event object. Callers of these count the event in `seq` themselves.
+
+/** RefIncremented: `holder` takes a new reference to `id`. */
+export function refIncremented(state: S, id: ObjectId, holder: Holder): void {
+  const obj = state.objects[id];
+  if (obj !== undefined) obj.refcount += 1;
+  addHolder(state, id, holder);
+}
+
+/** RefDecremented: `holder` drops its reference to `id` (the runtime deallocates at zero). */
+export function refDecremented(state: S, id: ObjectId, holder: Holder): void {
+  const obj = state.objects[id];
+  if (obj !== undefined) obj.refcount -= 1;
+  removeHolder(state, id, holder);
+}
+
+/** RefMoved: the reference changes owner; the count does not change. */
+export function refMoved(state: S, id: ObjectId, from: Holder, to: Holder): void {
+  removeHolder(state, id, from);
+  addHolder(state, id, to);
 }
 
 /** One event as a new immutable state (one `produce`). */

@@ -35,7 +35,7 @@
  */
 import { Subject } from 'rxjs';
 import { Defect } from '../errors.js';
-import { applyEvent } from '../evolve.js';
+import { applyEvent, refDecremented, refIncremented, refMoved } from '../evolve.js';
 import {
   frameId,
   objectId,
@@ -138,6 +138,20 @@ export class Runtime {
     applyEvent(this.state, event);
     this.log?.push(event);
     if (this.events$.observed) this.events$.next(event); // Subject.next costs even with no subscriber
+    this.counted();
+  }
+
+  /**
+   * Nobody records or observes the events: the reference events (most of a run) are
+   * applied by their transition in evolve.ts directly, without building event objects.
+   * The state is the same either way (the fold of the events a recording run emits).
+   */
+  private get unobserved(): boolean {
+    return this.log === undefined && !this.events$.observed;
+  }
+
+  /** After each event: the interrupt check (every 4096 events) and the event budget. */
+  private counted(): void {
     if ((this.state.seq & 0xfff) === 0 && this.interrupted !== undefined) {
       const reason = this.interrupted();
       if (reason !== undefined) throw new EventBudgetExceeded(reason);
@@ -194,7 +208,11 @@ export class Runtime {
   // Reference counting.
 
   incref(id: ObjectId, holder: Holder): void {
-    this.emit({ type: 'RefIncremented', id, holder });
+    if (this.unobserved) {
+      this.state.seq += 1;
+      refIncremented(this.state, id, holder);
+      this.counted();
+    } else this.emit({ type: 'RefIncremented', id, holder });
   }
 
   /** Py_DECREF: at zero the object is destroyed at once, before this returns (RC-2). */
@@ -203,14 +221,22 @@ export class Runtime {
     // one the event updates (one table lookup instead of two on the hottest path).
     const obj = this.state.objects[id];
     if (obj === undefined) throw new Defect(`decref of freed object #${id}`);
-    this.emit({ type: 'RefDecremented', id, holder });
+    if (this.unobserved) {
+      this.state.seq += 1;
+      refDecremented(this.state, id, holder);
+      this.counted();
+    } else this.emit({ type: 'RefDecremented', id, holder });
     if (obj.refcount < 0) throw new Defect(`negative refcount on #${id} (${obj.pyType})`);
     if (obj.refcount === 0) this.dealloc(id);
   }
 
   /** A reference changes owner without a count change (STORE_FAST, argument passing, BUILD_LIST). */
   move(id: ObjectId, from: Holder, to: Holder): void {
-    this.emit({ type: 'RefMoved', id, from, to });
+    if (this.unobserved) {
+      this.state.seq += 1;
+      refMoved(this.state, id, from, to);
+      this.counted();
+    } else this.emit({ type: 'RefMoved', id, from, to });
   }
 
   /** `sys.getrefcount(x)`: the count while the call's own argument also holds x (RC-7). */
