@@ -65,7 +65,16 @@ import type { Arg, Comprehension, Expr, Module, Params, Stmt, Target } from './a
 import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
 import type { SourceFile } from './source.js';
 import { EntryOrder } from './entryOrder.js';
-import { ValueTable, type ClassValue, type DictEntry, type DictStore, type FunctionValue, type InstanceValue, type PyValue, type SetStore } from './values.js';
+import {
+  ValueTable,
+  type ClassValue,
+  type DictEntry,
+  type DictStore,
+  type FunctionValue,
+  type InstanceValue,
+  type PyValue,
+  type SetStore,
+} from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
 
 export { EventBudgetExceeded };
