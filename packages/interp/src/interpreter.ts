@@ -1277,7 +1277,7 @@ export class Interpreter {
   private readonly frameLines = new Map<FrameId, number>();
 
   private line(span: Span, frame?: FrameId): void {
-    const n = this.source.lineCol(span.start).line;
+    const n = this.source.lineOf(span.start);
     if (frame !== undefined) this.frameLines.set(frame, n);
     this.rt.line(n);
   }

@@ -15,6 +15,25 @@ export class SourceFile {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
   }
 
+  /** Line of each character offset, built on first use (the evaluator asks per statement). */
+  private lineByOffset: Uint32Array | undefined;
+
+  /** 1-based line of a character offset. */
+  lineOf(offset: number): number {
+    if (this.lineByOffset === undefined) {
+      const table = new Uint32Array(this.text.length + 1);
+      let line = 1;
+      for (let i = 0; i <= this.text.length; i++) {
+        table[i] = line;
+        if (this.text.charCodeAt(i) === 10) line += 1;
+      }
+      this.lineByOffset = table;
+    }
+    return offset >= 0 && offset < this.lineByOffset.length
+      ? (this.lineByOffset[offset] as number)
+      : this.lineCol(offset).line;
+  }
+
   /** 1-based line and column of a character offset. */
   lineCol(offset: number): { line: number; col: number } {
     let lo = 0;
