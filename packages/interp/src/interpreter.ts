@@ -120,6 +120,17 @@ type Scope = {
  * they are new: each key string is made once and reused, with its hash already computed.
  */
 const STR_KEYS = new Map<string, string>();
+
+/** The slot name of a dict value under a str key: `["name"]`, made once per name like strKey. */
+const STR_SLOTS = new Map<string, string>();
+function strSlot(s: string): string {
+  let k = STR_SLOTS.get(s);
+  if (k === undefined) {
+    k = `[${JSON.stringify(s)}]`;
+    if (s.length <= 64 && STR_SLOTS.size < 1 << 16) STR_SLOTS.set(s, k);
+  }
+  return k;
+}
 function strKey(s: string): string {
   let k = STR_KEYS.get(s);
   if (k === undefined) {
@@ -636,9 +647,8 @@ export class Interpreter {
 
   private valueSlot(dict: ObjectId, key: ObjectId): Extract<Holder, { kind: 'object' }> {
     const kv = this.values.get(key);
-    const label =
-      kv?.t === 'str' ? JSON.stringify(kv.v) : kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`;
-    return { kind: 'object', owner: dict, slot: `[${label}]` };
+    const slot = kv?.t === 'str' ? strSlot(kv.v) : `[${kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`}]`;
+    return { kind: 'object', owner: dict, slot };
   }
 
   /** insertdict with a str key given as text (namespaces): the key string is interned. */
@@ -1201,6 +1211,18 @@ export class Interpreter {
   }
 
   private constant(e: Expr & { k: 'Int' | 'Str' | 'Float' | 'Bytes' }): ObjectId {
+    // The node's own constant first (no key string to build on every evaluation).
+    const mine = this.constByNode.get(e);
+    if (mine !== undefined && this.rt.isAlive(mine)) return mine;
+    const id = this.sharedConstant(e);
+    this.constByNode.set(e, id);
+    return id;
+  }
+
+  /** Constants by node: what `constant` found for it last (it may have died since). */
+  private readonly constByNode = new Map<object, ObjectId>();
+
+  private sharedConstant(e: Expr & { k: 'Int' | 'Str' | 'Float' | 'Bytes' }): ObjectId {
     const key = e.k === 'Bytes' ? `Bytes:${[...e.value].join(',')}` : `${e.k}:${String(e.value)}`;
     const cached = this.constCache.get(key);
     if (cached !== undefined && this.rt.isAlive(cached)) return cached;

@@ -32,8 +32,12 @@ export const MANAGED_DICT_PREHEADER = 16;
 export function intDigits(v: bigint): number {
   const abs = v < 0n ? -v : v;
   if (abs === 0n) return 0;
+  if (abs < ONE_DIGIT) return 1; // most ints: no binary string needed
+  if (abs < TWO_DIGITS) return 2;
   return Math.ceil(abs.toString(2).length / 30);
 }
+const ONE_DIGIT = 1n << 30n;
+const TWO_DIGITS = 1n << 60n;
 export const intSize = (v: bigint): number => 24 + 4 * Math.max(1, intDigits(v));
 
 export const BOOL_SIZE = 28;
