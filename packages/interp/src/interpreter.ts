@@ -141,17 +141,19 @@ function strKey(s: string): string {
 }
 
 /** One holder object per running frame's stack (not one per operation: this is the hottest path). */
-const stackHolders = new Map<FrameId, Holder>();
+/** By frame id (dense), in an array: a freed slot reads as undefined and is never deleted. */
+const stackHolders: (Holder | undefined)[] = [];
 const STACK = (frame: FrameId): Holder => {
-  let h = stackHolders.get(frame);
+  let h = stackHolders[frame];
   if (h === undefined) {
     h = { kind: 'stack', frame };
-    stackHolders.set(frame, h);
+    while (stackHolders.length < frame) stackHolders.push(undefined);
+    stackHolders[frame] = h;
   }
   return h;
 };
 const forgetStack = (frame: FrameId): void => {
-  stackHolders.delete(frame);
+  if (frame < stackHolders.length) stackHolders[frame] = undefined;
 };
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
 const RAISED: Holder = { kind: 'root', name: 'raised' };

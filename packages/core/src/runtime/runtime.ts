@@ -53,6 +53,9 @@ import { collectGenerations, freeze, gcCollect, unfreeze, type GcHooks, type Gen
 import { kindInfo } from './kinds.js';
 import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent } from './weakref.js';
 
+/** `(`: frame slots named in parentheses are the frame's own references (function, code). */
+const OPEN_PAREN = 40;
+
 /** `_PyTrash_UNWIND_LEVEL` (Include/cpython/object.h, 3.11). */
 export const TRASH_UNWIND_LEVEL = 50;
 
@@ -409,19 +412,23 @@ export class Runtime {
   exitFrame(frame: FrameId, order: readonly string[] = []): void {
     const f = this.state.frames[frame];
     if (f === undefined) throw new Defect(`frame ${frame} is not running`);
-    const special = (name: string): boolean => name.startsWith('(');
-    const names = [
-      ...order.filter((n) => Object.hasOwn(f.vars, n)),
-      ...f.varOrder.filter((n) => !order.includes(n) && !special(n)),
-    ];
+    // The slots to release, listed before any is released (releasing one edits varOrder).
+    // Special slots, named in parentheses, go last. (Loops rather than filter/spread: a
+    // frame exits on every call.)
+    const vars = f.vars;
+    const names: string[] = [];
+    for (const n of order) if (Object.hasOwn(vars, n)) names.push(n);
+    for (const n of f.varOrder) if (n.charCodeAt(0) !== OPEN_PAREN && !order.includes(n)) names.push(n);
     for (const name of names) {
-      const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
+      const id = Object.hasOwn(vars, name) ? vars[name] : undefined;
       if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
     }
     for (let bottom = f.stack[0]; bottom !== undefined; bottom = f.stack[0]) {
       this.decref(bottom, { kind: 'stack', frame });
     }
-    for (const name of ['(function)', '(code)', ...f.varOrder.filter(special)]) {
+    const specials = ['(function)', '(code)'];
+    for (const n of f.varOrder) if (n.charCodeAt(0) === OPEN_PAREN) specials.push(n);
+    for (const name of specials) {
       const id = f.vars[name];
       if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
     }
