@@ -62,14 +62,23 @@ export interface EncoderOptions {
    * finish() needs the final state and checkpoints are unavailable.
    */
   readonly fold?: boolean;
+  /**
+   * A state someone else keeps equal to the fold of the events pushed so far, at every
+   * push: the runtime whose events these are (it applies each event before publishing
+   * it). The encoder reads it for checkpoints and the final hash instead of folding the
+   * events a second time.
+   */
+  readonly live?: HeapState;
 }
 
 export class TraceEncoder {
   readonly chunkSize: number;
   readonly checkpointEvery: number;
   readonly checkpointBudget: number;
-  /** The fold of the events pushed so far (when folding). */
+  /** The fold of the events pushed so far (when folding, or the live state given). */
   readonly state: HeapState | undefined;
+  /** `state` is kept by someone else (EncoderOptions.live). */
+  private readonly live: boolean;
   private pending: MemEvent[] = [];
   private written = 0;
   private offset = 0;
@@ -93,8 +102,10 @@ export class TraceEncoder {
       throw new Defect(`checkpointEvery must be a non-negative integer, got ${this.checkpointEvery}`);
     }
     const fold = options.fold ?? true;
-    if (!fold && this.checkpointEvery > 0) throw new Defect('checkpoints need the encoder to fold events');
-    this.state = fold ? emptyHeap() : undefined;
+    if (!fold && options.live === undefined && this.checkpointEvery > 0)
+      throw new Defect('checkpoints need the encoder to fold events');
+    this.live = options.live !== undefined;
+    this.state = options.live ?? (fold ? emptyHeap() : undefined);
   }
 
   /** Events pushed so far. */
@@ -111,7 +122,7 @@ export class TraceEncoder {
   /** Add one event; returns the records it completes (usually none). */
   push(event: MemEvent): Uint8Array[] {
     this.checkOpen();
-    if (this.state !== undefined) applyEvent(this.state, event);
+    if (this.state !== undefined && !this.live) applyEvent(this.state, event);
     this.pending.push(event);
     const out: Uint8Array[] = [];
     if (this.pending.length >= this.chunkSize) out.push(...this.flush());

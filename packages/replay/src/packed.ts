@@ -169,6 +169,16 @@ export class PackWriter {
     }
     this.varint(this.strings.size);
     this.strings.set(s, this.strings.size);
+    if (s.length < 128 && isAsciiText(s)) {
+      // Most strings (reprs, slot names) are short ASCII: their bytes are their char codes.
+      this.varint(s.length);
+      this.ensure(s.length);
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
     const bytes = this.text.encode(s);
     this.varint(bytes.length);
     this.ensure(bytes.length);
@@ -257,9 +267,33 @@ export class PackWriter {
   /** shaperef (with the definition when the shape is new) then the leaves. */
   private shapedObject(o: object, depth: number): void {
     const rec = o as Record<string, unknown>;
+    // Fast path: a shape this body already has, found by the object's discriminant and
+    // checked key by key (no key list, no signature string: most objects of a body, like
+    // a trace's events, repeat a few shapes). The same shape the signature would find.
+    const t = rec['type'] ?? rec['kind'];
+    const tag = typeof t === 'string' ? t : '';
+    const recent = this.recent.get(tag);
+    if (recent !== undefined) {
+      for (const shape of recent) {
+        if (depth < MAX_DEPTH - 2 && matches(rec, shape)) {
+          this.varint(shape.index);
+          this.leaves(rec, shape.keys, shape, depth);
+          return;
+        }
+      }
+    }
     const keys = ownKeys(rec);
-    this.leaves(rec, keys, this.shapeRef(rec, keys, '', depth), depth);
+    const shape = this.shapeRef(rec, keys, '', depth);
+    if (recent === undefined) this.recent.set(tag, [shape]);
+    else if (!recent.includes(shape)) {
+      recent.unshift(shape);
+      if (recent.length > RECENT_SHAPES) recent.pop();
+    }
+    this.leaves(rec, keys, shape, depth);
   }
+
+  /** By discriminant (an event's type, else a `kind`, else ''): the shapes used last, newest first. */
+  private readonly recent = new Map<string, WShape[]>();
 
   /**
    * Write the shaperef of `o`, defining the shape first if it is new. A shape's delta
@@ -273,7 +307,15 @@ export class PackWriter {
       this.varint(known.index);
       return known;
     }
-    const shape: WShape = { index: this.shapes.size, leaves: [], contexts: [], nested: [] };
+    const shape: WShape = {
+      index: this.shapes.size,
+      keys,
+      nullProto: Object.getPrototypeOf(o) === null,
+      leaves: [],
+      consts: [],
+      contexts: [],
+      nested: [],
+    };
     this.shapes.set(signature, shape);
     this.varint(shape.index);
     this.varint(keys.length);
@@ -284,6 +326,7 @@ export class PackWriter {
       this.string(key);
       this.byte(leaf);
       shape.leaves.push(leaf);
+      shape.consts.push(leaf === L_CONST ? (v as string) : undefined);
       shape.contexts.push(leaf === L_UINT ? this.context(`${path}.${key}`) : -1);
       let nested: WShape | undefined;
       if (leaf === L_CONST) this.string(v as string);
@@ -358,7 +401,8 @@ export class PackWriter {
           break;
         case L_OBJECT: {
           const inner = v as Record<string, unknown>;
-          this.leaves(inner, ownKeys(inner), shape.nested[k] as WShape, depth + 1);
+          const nested = shape.nested[k] as WShape;
+          this.leaves(inner, nested.keys, nested, depth + 1);
           break;
         }
         default:
@@ -370,9 +414,55 @@ export class PackWriter {
 
 interface WShape {
   readonly index: number;
+  /** The keys, in order (of the values that are not undefined). */
+  readonly keys: readonly string[];
+  readonly nullProto: boolean;
+  /** Per key: the value of an L_CONST leaf. */
+  readonly consts: (string | undefined)[];
   readonly leaves: number[];
   readonly contexts: number[];
   readonly nested: (WShape | undefined)[];
+}
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Shapes kept per discriminant for the fast path of shapedObject. */
+const RECENT_SHAPES = 8;
+
+/**
+ * `o` has exactly `shape`: the same keys with defined values in the same order, the
+ * same kind of leaf for each (the same constant, a nested object of the nested shape),
+ * the same prototype. What shapeRef's signature would say, without building it.
+ */
+function matches(o: Record<string, unknown>, shape: WShape): boolean {
+  const keys = shape.keys;
+  let i = 0;
+  for (const key in o) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (i >= keys.length || key !== keys[i]) return false;
+    const want = shape.leaves[i] as number;
+    if (want === L_OBJECT) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+      if (!matches(v as Record<string, unknown>, shape.nested[i] as WShape)) return false;
+    } else {
+      if (leafOf(key, v) !== want) return false;
+      if (want === L_CONST && v !== shape.consts[i]) return false;
+    }
+    i += 1;
+  }
+  if (i !== keys.length) return false;
+  if ((Object.getPrototypeOf(o) === null) !== shape.nullProto) return false;
+  return !hasInheritedEnumerable(o);
+}
+
+/** for...in also lists inherited enumerable keys; plain data has none, but check. */
+function hasInheritedEnumerable(o: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(o);
+  return proto !== null && proto !== Object.prototype;
 }
 
 /** Own enumerable string keys with a defined value, in order. */

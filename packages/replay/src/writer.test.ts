@@ -54,6 +54,19 @@ describe('TraceWriter', () => {
     expect(replayTrace(contents)).toMatchObject({ ok: true, expected: hashState(rt.state) });
   });
 
+  it('given the live state of the runtime, writes the same bytes as folding the events itself', () => {
+    const path = tempPath();
+    let writer: TraceWriter | undefined;
+    const rt = run((r) => {
+      writer = new TraceWriter(path, header, { chunkSize: 16, checkpointEvery: 40, live: r.state });
+      r.events$.subscribe(recordTo(writer));
+    });
+    writer?.finish(rt.state);
+    const bytes = readFileSync(path);
+    expect(bytes.equals(encodeTrace(header, logOf(rt), { chunkSize: 16, checkpointEvery: 40 }))).toBe(true);
+    expect(readTrace(bytes, path, { recover: false }).checkpoints.length).toBeGreaterThan(0);
+  });
+
   it('a writer killed after flush leaves a trace that opens with the flushed chunks', () => {
     const events = logOf(run());
     const path = tempPath();

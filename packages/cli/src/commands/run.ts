@@ -46,7 +46,12 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
       stderr: (t) => io.err(t),
       attach: (rt) => {
         if (tracePath === undefined) return;
-        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }), RUN_TRACE_OPTIONS);
+        // The runtime's working state is the fold of its events at each one it publishes:
+        // the writer's checkpoints read it instead of folding every event again.
+        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }), {
+          ...RUN_TRACE_OPTIONS,
+          live: rt.state,
+        });
         rt.events$.subscribe(recordTo(writer));
       },
     });
