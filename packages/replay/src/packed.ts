@@ -274,8 +274,14 @@ export class PackWriter {
     const tag = typeof t === 'string' ? t : '';
     const recent = this.recent.get(tag);
     if (recent !== undefined) {
-      for (const shape of recent) {
+      for (let i = 0; i < recent.length; i++) {
+        const shape = recent[i] as WShape;
         if (depth < MAX_DEPTH - 2 && matches(rec, shape)) {
+          if (i > 0) {
+            // Most recently used first: runs of one shape are found at the first try.
+            recent[i] = recent[i - 1] as WShape;
+            recent[i - 1] = shape;
+          }
           this.varint(shape.index);
           this.leaves(rec, shape.keys, shape, depth);
           return;
