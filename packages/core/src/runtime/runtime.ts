@@ -53,6 +53,10 @@ import { collectGenerations, freeze, gcCollect, unfreeze, type GcHooks, type Gen
 import { kindInfo } from './kinds.js';
 import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent } from './weakref.js';
 
+/** subtype_dealloc's `type`: the class reference held from the instance's free to its own release. */
+const DEALLOC_TYPE_REF: Holder = { kind: 'root', name: 'dealloc' };
+const isClassSlot = (slot: string): boolean => slot === '__class__';
+
 /** `(`: frame slots named in parentheses are the frame's own references (function, code). */
 const OPEN_PAREN = 40;
 
@@ -305,16 +309,20 @@ export class Runtime {
     clearWeakrefsAtDealloc(this, id);
     // Step 4: what the object holds, in its type's order (RC-13). An instance keeps
     // its class reference until after its memory is freed (subtype_dealloc's `type`).
-    const classLast = info.release === 'classLast';
-    this.releaseAll(id, info.release, classLast ? (slot) => slot === '__class__' : undefined);
-    const cls = classLast ? obj.refs.find((r) => r.slot === '__class__') : undefined;
-    const typeRef: Holder = { kind: 'root', name: 'dealloc' };
-    if (cls !== undefined) this.move(cls.to, { kind: 'object', owner: id, slot: '__class__' }, typeRef);
+    if (info.release !== 'classLast') {
+      this.releaseAll(id, info.release);
+      releaseObjectMemory(this, obj); // buffers, then ObjectFreed, then the block (free list or allocator)
+      this.hooks.freed(id);
+      return;
+    }
+    this.releaseAll(id, info.release, isClassSlot);
+    const cls = obj.refs.find((r) => r.slot === '__class__');
+    if (cls !== undefined) this.move(cls.to, { kind: 'object', owner: id, slot: '__class__' }, DEALLOC_TYPE_REF);
     // Step 5: the memory goes back.
-    releaseObjectMemory(this, obj); // buffers, then ObjectFreed, then the block (free list or allocator)
+    releaseObjectMemory(this, obj);
     this.hooks.freed(id);
     // Step 6: the class reference.
-    if (cls !== undefined) this.decref(cls.to, typeRef);
+    if (cls !== undefined) this.decref(cls.to, DEALLOC_TYPE_REF);
   }
 
   /** PyObject_CallFinalizerFromDealloc. Returns true when the object was resurrected. */
