@@ -127,17 +127,17 @@ export const arenaAddress = (arena: number): number => ARENA_REGION + arena * AR
 /** The arena object whose mapping holds a pymalloc address. */
 export const arenaOfAddress = (addr: number): number =>
   Math.floor((addr - ARENA_REGION - FIRST_POOL_OFFSET) / ARENA_SIZE);
-export const poolAddress = (pool: number): number =>
-  ARENA_REGION +
-  Math.floor(pool / MAX_POOLS_IN_ARENA) * ARENA_SIZE +
-  (pool % MAX_POOLS_IN_ARENA) * POOL_SIZE +
-  FIRST_POOL_OFFSET;
-/** `POOL_ADDR(p)` as a global pool index. */
-export function poolOfAddress(addr: number): number {
-  const rel = addr - ARENA_REGION - FIRST_POOL_OFFSET;
-  const arena = Math.floor(rel / ARENA_SIZE);
-  return arena * MAX_POOLS_IN_ARENA + Math.floor((rel - arena * ARENA_SIZE) / POOL_SIZE);
-}
+/** Where pool 0 (arena 0's first pool) starts. */
+const FIRST_POOL = ARENA_REGION + FIRST_POOL_OFFSET;
+/**
+ * Where global pool `pool` (arena * MAX_POOLS_IN_ARENA + position) starts. An arena is
+ * exactly MAX_POOLS_IN_ARENA pools long, so that is `pool` pools past FIRST_POOL: no
+ * split into arena and position, whose `/` and `%` of doubles (addresses are above 2^31)
+ * cost more than the rest of a block free, which computes this for every block.
+ */
+export const poolAddress = (pool: number): number => FIRST_POOL + pool * POOL_SIZE;
+/** `POOL_ADDR(p)` as a global pool index (the inverse of poolAddress, the same way). */
+export const poolOfAddress = (addr: number): number => Math.floor((addr - FIRST_POOL) / POOL_SIZE);
 export const blockAddress = (pool: number, sizeClass: number, index: number): number =>
   poolAddress(pool) + POOL_OVERHEAD + index * blockSize(sizeClass);
 /** `address_in_range`: the block belongs to a pymalloc arena. */
@@ -536,7 +536,11 @@ function releasePoolBlock(mem: M, addr: number): void {
   const pool = poolOfAddress(addr);
   const p = mem.pools[pool];
   if (p === undefined) return;
-  const j = (addr - poolAddress(pool) - POOL_OVERHEAD) / blockSize(p.szidx);
+  // The block's index, made an int32 by `| 0` (a block address divides exactly, and a
+  // pool has at most 1021 blocks). The address arithmetic is in doubles, and V8 stores a
+  // double result, whole or not, by turning the pool's free list into an array of doubles
+  // (8 bytes an entry, regrown as it fills while a collection frees thousands of blocks).
+  const j = ((addr - poolAddress(pool) - POOL_OVERHEAD) / blockSize(p.szidx)) | 0;
   const wasFull = p.free.length === 0;
   p.free.push(j);
   p.ref -= 1;

@@ -73,6 +73,7 @@ import {
   type GcListIndex,
   type HeapObject,
   type HeapState,
+  type Ref,
 } from '../state.js';
 import { kindInfo } from './kinds.js';
 import type { Runtime } from './runtime.js';
@@ -214,7 +215,7 @@ function collectMain(
   rt.emit({
     type: 'GcUnreachableFound',
     generation: g,
-    ids: found.unreachableIds,
+    ids: unreachable,
     ...(revived.length > 0 ? { revived } : {}),
   });
 
@@ -240,7 +241,7 @@ function collectMain(
 
   // GC-D1: DEBUG_COLLECTABLE, in list order, before weakref handling.
   if ((debug & DEBUG_COLLECTABLE) !== 0) {
-    for (const obj of unreachable) print(`gc: collectable ${describe(obj)}`);
+    for (const id of unreachable) print(`gc: collectable ${describe(rt.object(id))}`);
   }
 
   // GC-A10: weak references to garbage cleared, then the callbacks that are due.
@@ -301,14 +302,14 @@ export function mayBeTracked(state: HeapState, id: ObjectId): boolean {
  */
 function handleWeakrefs(
   rt: Runtime,
-  unreachable: readonly HeapObject[],
+  unreachable: readonly ObjectId[],
   old: Generation,
 ): { numFreed: number; called: boolean } {
   const state = rt.state;
   const table = state.weakrefs;
   if (table === undefined) return { numFreed: 0, called: false };
   const toCall: ObjectId[] = [];
-  for (const { id: op } of unreachable) {
+  for (const op of unreachable) {
     // A weakref that is garbage is cleared: its callback must never run.
     const own = Object.hasOwn(table.referent, op) ? table.referent[op] : undefined;
     if (own !== undefined && own !== NO_OBJECT) {
@@ -344,12 +345,12 @@ function handleWeakrefs(
  * An object that left the unreachable list meanwhile (freed by a finalizer breaking its
  * cycle, or resurrected by its own dealloc) is skipped. Returns whether any ran.
  */
-function finalizeGarbage(rt: Runtime, unreachable: readonly HeapObject[]): boolean {
+function finalizeGarbage(rt: Runtime, unreachable: readonly ObjectId[]): boolean {
   let ran = false;
-  for (const obj of unreachable) {
-    // Freed objects are untracked: `gen` also says the object is alive.
-    if (obj.gen !== UNREACHABLE_LIST || obj.finalized || !mayHaveFinalizer(obj.kind)) continue;
-    const id = obj.id;
+  const objects = rt.state.objects;
+  for (const id of unreachable) {
+    const obj = objects[id]; // undefined once freed (ids are never reused)
+    if (obj === undefined || obj.gen !== UNREACHABLE_LIST || obj.finalized || !mayHaveFinalizer(obj.kind)) continue;
     if (!rt.hooks.hasFinalizer(id)) continue;
     ran = true;
     rt.incref(id, GC_TEMP);
@@ -453,20 +454,66 @@ const COLLECTING = 1;
 const TENTATIVELY_UNREACHABLE = 2;
 
 /**
- * Scratch of a collection, by object id: gc_refs and the COLLECTING / tentatively
- * unreachable flags (what CPython keeps in `_gc_prev` and the low bit of `_gc_next`).
- * Not heap state: it is empty (all flags clear) between collections. One per runtime,
- * grown as ids grow, so a collection costs time in proportion to what it examines.
+ * How move_unreachable visits a member's references (tp_traverse order, GC-M7): its
+ * copied references last to first (lists, tuples) or first to last (most other kinds),
+ * or, for the kinds whose order is not one of those (dicts: value, then key; instances:
+ * the class last), through `visitReferents` on the object itself.
+ */
+const VISIT_EDGES_REVERSE = 0;
+const VISIT_EDGES_FORWARD = 1;
+const VISIT_OBJECT = 2;
+
+function visitOrder(kind: string): number {
+  const release = kindInfo(kind).release;
+  if (release === 'reverse') return VISIT_EDGES_REVERSE;
+  return release === 'forward' && kind !== 'dict' ? VISIT_EDGES_FORWARD : VISIT_OBJECT;
+}
+
+/**
+ * Scratch of a collection: by object id, gc_refs, the COLLECTING / tentatively
+ * unreachable flags (what CPython keeps in `_gc_prev` and the low bit of `_gc_next`)
+ * and the member's position in the list examined; by position, the member's id, the
+ * end of its references in `edges` and its visit order; and `edges`, the targets of the
+ * members' references, member after member, in the order held.
+ *
+ * Not heap state: the flags are all clear between collections, and the rest is only read
+ * where the flags say it was written. One per runtime, grown as ids and lists grow (and
+ * never shrunk), so a collection costs time in proportion to what it examines.
  */
 class Scratch {
   refs = new Int32Array(0);
   flags = new Uint8Array(0);
+  position = new Int32Array(0);
+  ids = new Int32Array(0);
+  ends = new Int32Array(0);
+  order = new Uint8Array(0);
+  edges = new Int32Array(0);
 
-  fit(maxId: number): void {
-    if (maxId < this.flags.length) return;
-    const size = Math.max(maxId + 1, 2 * this.flags.length, 1024);
-    this.refs = new Int32Array(size);
-    this.flags = new Uint8Array(size);
+  /** Room for ids up to `maxId` and for `members` members. */
+  fit(maxId: number, members: number): void {
+    if (maxId >= this.flags.length) {
+      const size = Math.max(maxId + 1, 2 * this.flags.length, 1024);
+      this.refs = new Int32Array(size);
+      this.flags = new Uint8Array(size);
+      this.position = new Int32Array(size);
+    }
+    if (members > this.ids.length) {
+      const size = Math.max(members, 2 * this.ids.length, 1024);
+      this.ids = new Int32Array(size);
+      this.ends = new Int32Array(size);
+      this.order = new Uint8Array(size);
+    }
+    // A first guess of one reference per member (containers hold some) saves regrowing
+    // `edges` a dozen times in the first large collection.
+    if (members > this.edges.length) this.edges = new Int32Array(Math.max(members, 2 * this.edges.length));
+  }
+
+  /** `edges` with room for `needed` entries, the first `used` kept. */
+  growEdges(used: number, needed: number): Int32Array {
+    const grown = new Int32Array(Math.max(needed, 2 * this.edges.length, 4096));
+    grown.set(this.edges.subarray(0, used));
+    this.edges = grown;
+    return grown;
   }
 }
 
@@ -482,10 +529,11 @@ function scratchOf(rt: Runtime): Scratch {
 }
 
 interface Deduced {
-  /** The garbage, in list order (objects enter it only during the first pass over `base`). */
-  readonly unreachable: HeapObject[];
-  /** Their ids, in the same order. */
-  readonly unreachableIds: ObjectId[];
+  /**
+   * The garbage, in list order (objects enter it only during the first pass over `base`):
+   * ids, which later steps look up (an id is never reused, so a freed one reads undefined).
+   */
+  readonly unreachable: ObjectId[];
   /** Objects first found tentatively unreachable, then moved back to the tail, in that order. */
   readonly revived: ObjectId[];
   /** `base` after move_unreachable: never-tentative objects in order, then the revived ones. */
@@ -498,25 +546,40 @@ interface Deduced {
  * deduce_unreachable(base): which objects of the list `list` (head to tail) are
  * reachable from outside it. Also used by handle_resurrected_objects with the
  * unreachable list. Reads the state only; the caller emits what it found.
+ *
+ * The heap objects are read once, by update_refs, which also copies the targets of
+ * their references into `scratch.edges`: subtract_refs and move_unreachable then read
+ * typed arrays only (on a large heap each pass over the objects themselves is mostly
+ * cache misses), except for the members whose visit order needs the object.
  */
 function deduceUnreachable(state: HeapState, list: GcListIndex, scratch: Scratch): Deduced {
   const objects = state.objects;
-  scratch.fit(state.allocated);
-  const { refs, flags } = scratch;
   const size = state.gc.lists[list].length;
-  // The members, and their ids in a typed array: the later passes read ids, not objects.
-  const base: HeapObject[] = new Array<HeapObject>(size);
-  const baseIds = new Int32Array(size);
+  scratch.fit(state.allocated, size);
+  const { refs, flags, position, ids, ends, order } = scratch;
+  let edges: Int32Array = scratch.edges;
 
   // update_refs, while walking the list: gc_refs = refcount; every member is COLLECTING.
+  // Member i's references are edges[ends[i - 1] .. ends[i]) (from 0 for the first).
   let n = 0;
+  let e = 0;
+  let mayFinalize = false;
   for (let cur = state.gc.lists[list].head; cur !== NO_OBJECT;) {
     const obj = objects[cur];
     if (obj === undefined || n >= size) throw new Defect(`gc list ${list} is broken at #${cur}`);
-    base[n] = obj;
-    baseIds[n++] = cur;
+    ids[n] = cur;
+    position[cur] = n;
     refs[cur] = obj.refcount;
     flags[cur] = COLLECTING;
+    const out = obj.refs;
+    const count = out.length;
+    if (e + count > edges.length) edges = scratch.growEdges(e, e + count);
+    for (let j = 0; j < count; j++) edges[e++] = (out[j] as Ref).to;
+    ends[n] = e;
+    const kind = obj.kind;
+    order[n] = visitOrder(kind);
+    if (!mayFinalize && mayHaveFinalizer(kind)) mayFinalize = true;
+    n += 1;
     cur = obj.gcNext;
   }
   if (n !== size) throw new Defect(`gc list ${list} has ${n} members, not ${size}`);
@@ -524,15 +587,9 @@ function deduceUnreachable(state: HeapState, list: GcListIndex, scratch: Scratch
   // subtract_refs: references from inside the set do not count. Visiting every held
   // reference is tp_traverse as far as GC objects go (only keys that are strs are skipped
   // by a str-keyed dict's traverse, and strs are never members).
-  let mayFinalize = false;
-  for (let i = 0; i < size; i++) {
-    const obj = base[i] as HeapObject;
-    const out = obj.refs;
-    for (let j = 0; j < out.length; j++) {
-      const to = (out[j] as { to: ObjectId }).to;
-      if ((flags[to] as number) & COLLECTING) refs[to] = (refs[to] as number) - 1;
-    }
-    if (!mayFinalize && mayHaveFinalizer(obj.kind)) mayFinalize = true;
+  for (let k = 0; k < e; k++) {
+    const to = edges[k] as number;
+    if ((flags[to] as number) & COLLECTING) refs[to] = (refs[to] as number) - 1;
   }
 
   // move_unreachable: one cursor over base; revived objects are appended to its tail.
@@ -550,40 +607,50 @@ function deduceUnreachable(state: HeapState, list: GcListIndex, scratch: Scratch
       refs[to] = 1;
     }
   };
+  // visit_reachable over member i's referents, in tp_traverse order.
+  const visitMember = (i: number): void => {
+    const from = i === 0 ? 0 : (ends[i - 1] as number);
+    const to = ends[i] as number;
+    if (from === to) return;
+    switch (order[i]) {
+      case VISIT_EDGES_REVERSE:
+        for (let k = to - 1; k >= from; k--) visitReachable(edges[k] as ObjectId);
+        return;
+      case VISIT_EDGES_FORWARD:
+        for (let k = from; k < to; k++) visitReachable(edges[k] as ObjectId);
+        return;
+      default:
+        visitReferents(objects[ids[i] as number] as HeapObject, visitReachable);
+    }
+  };
   let tentative = 0;
   for (let i = 0; i < size; i++) {
-    const id = baseIds[i] as number;
+    const id = ids[i] as number;
     if ((refs[id] as number) > 0) {
-      const obj = base[i] as HeapObject;
-      survivors.push(obj);
-      if (obj.refs.length > 0) visitReferents(obj, visitReachable);
+      survivors.push(objects[id] as HeapObject);
+      visitMember(i);
       flags[id] = 0;
     } else {
       flags[id] = COLLECTING | TENTATIVELY_UNREACHABLE;
       tentative += 1;
     }
   }
-  for (let i = 0; i < revived.length; i++) {
-    const obj = objects[revived[i] as ObjectId] as HeapObject;
-    survivors.push(obj);
-    visitReferents(obj, visitReachable);
-    flags[obj.id] = 0;
+  for (let r = 0; r < revived.length; r++) {
+    const id = revived[r] as ObjectId;
+    survivors.push(objects[id] as HeapObject);
+    visitMember(position[id] as number);
+    flags[id] = 0;
   }
 
   // Objects entered `unreachable` in base order and the revived ones left it.
-  const count = tentative - revived.length;
-  const unreachable = new Array<HeapObject>(count);
-  const unreachableIds = new Array<ObjectId>(count);
+  const unreachable = new Array<ObjectId>(tentative - revived.length);
   let k = 0;
   for (let i = 0; i < size; i++) {
-    const id = baseIds[i] as number;
-    if ((flags[id] as number) & TENTATIVELY_UNREACHABLE) {
-      unreachable[k] = base[i] as HeapObject;
-      unreachableIds[k++] = id as ObjectId;
-    }
+    const id = ids[i] as number;
+    if ((flags[id] as number) & TENTATIVELY_UNREACHABLE) unreachable[k++] = id as ObjectId;
     flags[id] = 0;
   }
-  return { unreachable, unreachableIds, revived, survivors, mayFinalize };
+  return { unreachable, revived, survivors, mayFinalize };
 }
 
 // ---------------------------------------------------------------------------------

@@ -67,4 +67,19 @@ export const KINDS = {
 
 export type Kind = keyof typeof KINDS;
 
-export const kindInfo = (kind: string): KindInfo => (Object.hasOwn(KINDS, kind) ? KINDS[kind as Kind] : atom);
+/** KINDS as a Map: one hash lookup, and no Object.prototype member (`constructor`) can match. */
+const KIND_TABLE: ReadonlyMap<string, KindInfo> = new Map(Object.entries(KINDS));
+
+// The last kind asked for and its info. Every allocation and dealloc asks, and runs of the
+// same kind are the rule (a collection tears down thousands of lists in a row), so most
+// calls are answered by one string comparison (kind names are literals, so interned).
+let lastKind = 'int';
+let lastInfo: KindInfo = atom;
+
+export function kindInfo(kind: string): KindInfo {
+  if (kind === lastKind) return lastInfo;
+  const info = KIND_TABLE.get(kind) ?? atom;
+  lastKind = kind;
+  lastInfo = info;
+  return info;
+}

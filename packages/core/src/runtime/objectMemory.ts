@@ -48,7 +48,7 @@ import type { ObjectId } from '../events.js';
 import { getBuffer, isStaticAddress, staticAddress, type BufferState } from '../memory.js';
 import type { HeapObject } from '../state.js';
 import { freelistForDead, freelistForNew, hasRoom, isFreelistKeysTable, topOf } from './freelists.js';
-import { free, malloc, realloc } from './pymalloc.js';
+import { free, freeBlock, malloc, realloc } from './pymalloc.js';
 import type { ObjectSpec, Runtime } from './runtime.js';
 import { GC_HEADER, MANAGED_DICT_PREHEADER } from './sizes.js';
 
@@ -111,7 +111,7 @@ export function releaseObjectMemory(rt: Runtime, obj: HeapObject): void {
     return;
   }
   rt.emit({ type: 'ObjectFreed', id, to: 'allocator' });
-  free(rt, block, obj.alloc, { owner: id });
+  freeBlock(rt, block, obj.alloc, id, undefined);
 }
 
 /** Allocate, resize (bytes > 0) or free (bytes 0) the buffer `name` of a live object. */

@@ -60,7 +60,7 @@
  * by debug hooks (release build, PYTHONMALLOC unset).
  */
 import { Defect } from '../errors.js';
-import type { ObjectId } from '../events.js';
+import type { BlockAllocated, BlockFreed, ObjectId } from '../events.js';
 import {
   MAX_POOLS_IN_ARENA,
   NIL,
@@ -83,13 +83,27 @@ export interface BlockOwner {
   readonly buffer?: string;
 }
 
-const ownerFields = (who: BlockOwner): BlockOwner => {
-  if (who.owner === undefined) return {};
-  return who.buffer === undefined ? { owner: who.owner } : { owner: who.owner, buffer: who.buffer };
-};
+/** A block for nobody we model (the default owner; shared, so a default costs no allocation). */
+const NO_OWNER: BlockOwner = Object.freeze({});
+
+/**
+ * A BlockAllocated or BlockFreed event with the owner fields that are known (`owner`,
+ * then `buffer` when it is a buffer). Three literal shapes rather than a spread of a
+ * temporary object: a collection frees a block per object it frees.
+ */
+function blockEvent(
+  type: 'BlockAllocated' | 'BlockFreed',
+  addr: number,
+  size: number,
+  owner: ObjectId | undefined,
+  buffer: string | undefined,
+): BlockAllocated | BlockFreed {
+  if (owner === undefined) return { type, addr, size };
+  return buffer === undefined ? { type, addr, size, owner } : { type, addr, size, owner, buffer };
+}
 
 /** `_PyObject_Malloc`: a pymalloc block for 1..512 bytes, else a system block. Returns its address. */
-export function malloc(rt: Runtime, nbytes: number, who: BlockOwner = {}): number {
+export function malloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNER): number {
   if (!isSmallRequest(nbytes)) return rawMalloc(rt, nbytes, who);
   const mem = rt.state.memory;
   const c = sizeClassIndex(nbytes);
@@ -100,7 +114,7 @@ export function malloc(rt: Runtime, nbytes: number, who: BlockOwner = {}): numbe
   const top = p?.free[p.free.length - 1];
   if (top === undefined) throw new Defect(`pymalloc: usedpools[${c}] has no free block`);
   const addr = poolAddress(pool) + POOL_OVERHEAD + top * blockSize(c);
-  rt.emit({ type: 'BlockAllocated', addr, size: nbytes, ...ownerFields(who) });
+  rt.emit(blockEvent('BlockAllocated', addr, nbytes, who.owner, who.buffer));
   return addr;
 }
 
@@ -120,17 +134,28 @@ function allocateFromNewPool(rt: Runtime, sizeClass: number): void {
 }
 
 /** The system allocator (PM-9): a freed chunk of the same size if any (LIFO), else fresh memory. */
-export function rawMalloc(rt: Runtime, nbytes: number, who: BlockOwner = {}): number {
+export function rawMalloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNER): number {
   const raw = rt.state.memory.raw;
   const bin = raw.bins[rawChunkSize(nbytes)];
   const addr = bin !== undefined && bin.length > 0 ? (bin[bin.length - 1] as number) : raw.top + 16;
-  rt.emit({ type: 'BlockAllocated', addr, size: nbytes, ...ownerFields(who) });
+  rt.emit(blockEvent('BlockAllocated', addr, nbytes, who.owner, who.buffer));
   return addr;
 }
 
 /** `_PyObject_Free`: the block goes back to its pool (or the system); PM-8 may unmap its arena. */
-export function free(rt: Runtime, addr: number, nbytes: number, who: BlockOwner = {}): void {
-  rt.emit({ type: 'BlockFreed', addr, size: nbytes, ...ownerFields(who) });
+export function free(rt: Runtime, addr: number, nbytes: number, who: BlockOwner = NO_OWNER): void {
+  freeBlock(rt, addr, nbytes, who.owner, who.buffer);
+}
+
+/** `free` with the owner fields as arguments (a dealloc frees its object's block without making a BlockOwner). */
+export function freeBlock(
+  rt: Runtime,
+  addr: number,
+  nbytes: number,
+  owner: ObjectId | undefined,
+  buffer: string | undefined,
+): void {
+  rt.emit(blockEvent('BlockFreed', addr, nbytes, owner, buffer));
   if (!isArenaAddress(addr)) return;
   const arena = arenaOfAddress(addr);
   const ao = rt.state.memory.arenas[arena];
