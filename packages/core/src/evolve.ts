@@ -7,17 +7,19 @@
  * plain object (the runtime's fast working state, and the plain-object fold that the
  * benchmarks use as the limit).
  *
- * The three reference events (RefIncremented, RefDecremented, RefMoved: most of every
- * run) have their transition as a function of its own, which applyEvent calls; the
- * runtime calls them directly when nobody records or observes its events, so an
- * unobserved run builds no event objects. Still nothing outside this file writes state.
+ * The most frequent events (the three reference events, and DeallocStarted,
+ * ObjectUntracked, ObjectFreed of every dealloc) have their transition as a function of
+ * its own, which applyEvent calls; the runtime calls them directly when nobody records
+ * or observes its events, so an unobserved run builds no objects for them. (BlockFreed's
+ * transition is memory.ts's applyBlockFreed, used the same way.) Still nothing outside
+ * this file and memory.ts's recipe parts writes state.
  *
  * It is total: it never throws on an event the runtime could have emitted, and it never
  * decides anything (events record outcomes; see events.ts). Broken invariants are
  * found by `checkInvariants` (invariants.ts), not here.
  */
 import { produce, type Draft } from 'immer';
-import type { Holder, MemEvent, ObjectId } from './events.js';
+import type { FreeTarget, Holder, MemEvent, ObjectId } from './events.js';
 import { Defect } from './errors.js';
 import {
   FREELISTS,
@@ -100,24 +102,12 @@ export function applyEvent(state: S, event: MemEvent): void {
     case 'RefMoved':
       refMoved(state, event.id, event.from, event.to);
       return;
-    case 'DeallocStarted': {
-      const obj = state.objects[event.id];
-      if (obj !== undefined) obj.dying = true;
+    case 'DeallocStarted':
+      deallocStarted(state, event.id);
       return;
-    }
-    case 'ObjectFreed': {
-      const obj = state.objects[event.id];
-      if (obj === undefined) return;
-      if (obj.gen !== NOT_TRACKED) unlink(state, obj);
-      // GC-C2 (its block is released by the BlockFreed or FreelistPushed after it).
-      if (event.to === 'allocator' && obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1);
-      addLiveBytes(state, -obj.size);
-      state.objects[event.id] = undefined; // not `delete`: see HeapState.objects
-      if (state.weakrefs !== undefined) delete state.weakrefs.referent[event.id]; // a freed weakref object
-      state.live -= 1;
-      state.freed += 1;
+    case 'ObjectFreed':
+      objectFreed(state, event.id, event.to);
       return;
-    }
     case 'ObjectResized': {
       const obj = state.objects[event.id];
       if (obj === undefined) return;
@@ -137,11 +127,9 @@ export function applyEvent(state: S, event: MemEvent): void {
       append(state, obj, 0);
       return;
     }
-    case 'ObjectUntracked': {
-      const obj = state.objects[event.id];
-      if (obj !== undefined && obj.gen !== NOT_TRACKED) unlink(state, obj);
+    case 'ObjectUntracked':
+      objectUntracked(state, event.id);
       return;
-    }
     case 'WeakrefCreated': {
       const table = (state.weakrefs ??= { referent: {}, list: {} });
       table.referent[event.weakref] = event.referent;
@@ -288,6 +276,36 @@ export function refDecremented(state: S, id: ObjectId, holder: Holder): void {
 export function refMoved(state: S, id: ObjectId, from: Holder, to: Holder): void {
   removeHolder(state, id, from);
   addHolder(state, id, to);
+}
+
+// The events every dealloc emits, also called directly by the runtime when nobody
+// records or observes (a collection of a million objects emits millions of them).
+// Callers count the event in `seq` themselves.
+
+/** DeallocStarted: the count reached zero; the object is being torn down. */
+export function deallocStarted(state: S, id: ObjectId): void {
+  const obj = state.objects[id];
+  if (obj !== undefined) obj.dying = true;
+}
+
+/** ObjectUntracked: the object leaves its generation list. */
+export function objectUntracked(state: S, id: ObjectId): void {
+  const obj = state.objects[id];
+  if (obj !== undefined && obj.gen !== NOT_TRACKED) unlink(state, obj);
+}
+
+/** ObjectFreed: the dealloc finished; the object is gone, its memory released to `to`. */
+export function objectFreed(state: S, id: ObjectId, to: FreeTarget): void {
+  const obj = state.objects[id];
+  if (obj === undefined) return;
+  if (obj.gen !== NOT_TRACKED) unlink(state, obj);
+  // GC-C2 (its block is released by the BlockFreed or FreelistPushed after it).
+  if (to === 'allocator' && obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1);
+  addLiveBytes(state, -obj.size);
+  state.objects[id] = undefined; // not `delete`: see HeapState.objects
+  if (state.weakrefs !== undefined) delete state.weakrefs.referent[id]; // a freed weakref object
+  state.live -= 1;
+  state.freed += 1;
 }
 
 /** One event as a new immutable state (one `produce`). */

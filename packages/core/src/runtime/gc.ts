@@ -393,7 +393,7 @@ function deleteGarbage(rt: Runtime, old: Generation): void {
     } else {
       const keeps = clearKeeps(obj);
       if (keeps !== 'none') {
-        rt.emit({ type: 'GcObjectCleared', id });
+        rt.gcObjectCleared(id);
         rt.incref(id, GC_TEMP);
         const reverse = kindInfo(obj.kind).release === 'reverse';
         if (keeps === keepNothing) clearAll(rt, obj, reverse);

@@ -100,17 +100,17 @@ export function releaseObjectMemory(rt: Runtime, obj: HeapObject): void {
   const bufs = rt.state.memory.buffers[id];
   if (bufs !== undefined) for (const name of Object.keys(bufs)) setBuffer(rt, id, name, 0);
   if (isStaticAddress(obj.addr)) {
-    rt.emit({ type: 'ObjectFreed', id, to: 'static' });
+    rt.objectFreed(id, 'static');
     return;
   }
   const block = blockOf(obj);
   const list = freelistForDead(obj);
   if (list !== undefined && hasRoom(rt.state.memory, list)) {
-    rt.emit({ type: 'ObjectFreed', id, to: 'freelist' });
+    rt.objectFreed(id, 'freelist');
     rt.emit({ type: 'FreelistPushed', list, addr: block, owner: id });
     return;
   }
-  rt.emit({ type: 'ObjectFreed', id, to: 'allocator' });
+  rt.objectFreed(id, 'allocator');
   freeBlock(rt, block, obj.alloc, id, undefined);
 }
 

@@ -91,7 +91,7 @@ const NO_OWNER: BlockOwner = Object.freeze({});
  * then `buffer` when it is a buffer). Three literal shapes rather than a spread of a
  * temporary object: a collection frees a block per object it frees.
  */
-function blockEvent(
+export function blockEvent(
   type: 'BlockAllocated' | 'BlockFreed',
   addr: number,
   size: number,
@@ -155,7 +155,7 @@ export function freeBlock(
   owner: ObjectId | undefined,
   buffer: string | undefined,
 ): void {
-  rt.emit(blockEvent('BlockFreed', addr, nbytes, owner, buffer));
+  rt.blockFreed(addr, nbytes, owner, buffer);
   if (!isArenaAddress(addr)) return;
   const arena = arenaOfAddress(addr);
   const ao = rt.state.memory.arenas[arena];

@@ -35,11 +35,21 @@
  */
 import { Subject } from 'rxjs';
 import { Defect } from '../errors.js';
-import { applyEvent, refDecremented, refIncremented, refMoved } from '../evolve.js';
+import {
+  applyEvent,
+  deallocStarted,
+  objectFreed,
+  objectUntracked,
+  refDecremented,
+  refIncremented,
+  refMoved,
+} from '../evolve.js';
+import { applyBlockFreed } from '../memory.js';
 import {
   frameId,
   objectId,
   type FrameId,
+  type FreeTarget,
   type Holder,
   type MemEvent,
   type ObjectAllocated,
@@ -49,6 +59,7 @@ import { emptyHeap, NOT_TRACKED, type HeapObject, type HeapState } from '../stat
 import { formatMallocStats } from '../views/mallocStats.js';
 import { clearFreeLists } from './freelists.js';
 import { placeObject, releaseObjectMemory, setBuffer } from './objectMemory.js';
+import { blockEvent } from './pymalloc.js';
 import { collectGenerations, freeze, gcCollect, unfreeze, type GcHooks, type Generation } from './gc.js';
 import { kindInfo } from './kinds.js';
 import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent } from './weakref.js';
@@ -222,6 +233,35 @@ export class Runtime {
     } else this.emit({ type: 'RefIncremented', id, holder });
   }
 
+  // The events every dealloc emits, applied by their transition directly when unobserved,
+  // as the reference events are (no event object, no dispatch on its type).
+
+  /** ObjectFreed (objectMemory.ts). */
+  objectFreed(id: ObjectId, to: FreeTarget): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      objectFreed(this.state, id, to);
+      this.counted();
+    } else this.emit({ type: 'ObjectFreed', id, to });
+  }
+
+  /** BlockFreed (pymalloc.ts): `owner`, and `buffer` for a buffer, when known. */
+  blockFreed(addr: number, size: number, owner: ObjectId | undefined, buffer: string | undefined): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      applyBlockFreed(this.state.memory, addr, size, owner, buffer);
+      this.counted();
+    } else this.emit(blockEvent('BlockFreed', addr, size, owner, buffer));
+  }
+
+  /** GcObjectCleared (gc.ts): nothing changes but the event count. */
+  gcObjectCleared(id: ObjectId): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      this.counted();
+    } else this.emit({ type: 'GcObjectCleared', id });
+  }
+
   /** Py_DECREF: at zero the object is destroyed at once, before this returns (RC-2). */
   decref(id: ObjectId, holder: Holder): void {
     // The working state is mutated in place, so the object read before the event is the
@@ -297,9 +337,19 @@ export class Runtime {
   private deallocBody(id: ObjectId): void {
     const obj = this.object(id);
     const info = kindInfo(obj.kind);
-    this.emit({ type: 'DeallocStarted', id });
+    if (this.unobserved) {
+      this.state.seq += 1;
+      deallocStarted(this.state, id);
+      this.counted();
+    } else this.emit({ type: 'DeallocStarted', id });
     // Step 1: untrack (GC-T6).
-    if (obj.gen !== NOT_TRACKED) this.emit({ type: 'ObjectUntracked', id });
+    if (obj.gen !== NOT_TRACKED) {
+      if (this.unobserved) {
+        this.state.seq += 1;
+        objectUntracked(this.state, id);
+        this.counted();
+      } else this.emit({ type: 'ObjectUntracked', id });
+    }
     // Step 2 (subtype_dealloc): __del__ runs once, with the object re-tracked and a
     // temporary reference; if it is still referenced afterwards it was resurrected.
     if (info.release === 'classLast' && !obj.finalized && this.hooks.hasFinalizer(id)) {
