@@ -412,7 +412,12 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       const stack = state.frames[h.frame]?.stack;
       if (stack === undefined) return;
       const i = stack.lastIndexOf(id);
-      if (i >= 0) removeAt(stack, i);
+      if (i < 0) return;
+      // Nearly always the top or the one below it. (Own loop: removeAt also sees arrays of
+      // objects and strings, and a shared helper is slower for every kind of array.)
+      const last = stack.length - 1;
+      for (let j = i; j < last; j++) stack[j] = stack[j + 1] as ObjectId;
+      stack.pop();
       return;
     }
     case 'root': {
@@ -433,7 +438,12 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
 function removeAt<T>(list: T[], at: number): void {
   const last = list.length - 1;
   if (last - at > 16) {
-    list.splice(at, 1); // a long move: the builtin's memmove wins
+    if (at < last - at) {
+      // Nearer the front (a dict's oldest entries, an LRU eviction): move what is before
+      // it up by one, then drop the first slot, which V8 does without moving the rest.
+      for (let i = at; i > 0; i--) list[i] = list[i - 1] as T;
+      list.shift();
+    } else list.splice(at, 1); // a long move: the builtin's memmove wins
     return;
   }
   for (let i = at; i < last; i++) list[i] = list[i + 1] as T;
