@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROGRAM } from '@pymemsim/interp';
-import { readTrace, replayTrace } from '@pymemsim/replay';
+import { RECORD_HEADER_SIZE, crc32, indexTrace, readTrace, replayTrace } from '@pymemsim/replay';
 import { runCli } from './main.js';
 import { memoryIo } from './memoryIo.js';
 
@@ -114,5 +114,38 @@ describe('pymemsim replay', () => {
     const io = memoryIo();
     expect(await runCli(['replay', cut], io)).toBe(65);
     expect(io.stderr).toMatch(/error\[TRACE_FORMAT\]: .*byte \d+/);
+  });
+
+  it('replays the chunks before a damaged one and says where the damage is', async () => {
+    const dir = workdir();
+    const program = join(dir, 'loop.py');
+    writeFileSync(program, 'for i in range(2000):\n    x = [i, str(i)]\n');
+    const trace = join(dir, 'loop.pmt');
+    expect(await runCli(['run', '-o', trace, program], memoryIo())).toBe(0);
+    const bytes = readFileSync(trace);
+    const second = indexTrace(bytes, trace).chunks[1];
+    if (second === undefined) throw new Error('the trace has one chunk');
+    // A flipped bit (the CRC catches it), then a body that is not a chunk under a right CRC.
+    const flipped = Buffer.from(bytes);
+    flipped[second.offset + RECORD_HEADER_SIZE + 3] ^= 0x10;
+    const garbage = Buffer.from(bytes);
+    const body = garbage.subarray(second.offset + RECORD_HEADER_SIZE, second.offset + RECORD_HEADER_SIZE + 16);
+    body.fill(0xff);
+    const length = garbage.readUInt32LE(second.offset + 1);
+    garbage.writeUInt32LE(
+      crc32(garbage.subarray(second.offset + RECORD_HEADER_SIZE, second.offset + RECORD_HEADER_SIZE + length)),
+      second.offset + 5,
+    );
+    for (const [name, damaged] of [
+      ['flipped.pmt', flipped],
+      ['garbage.pmt', garbage],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, damaged);
+      const io = memoryIo();
+      expect(await runCli(['replay', path], io)).toBe(1); // a prefix: not the recorded final state
+      expect(io.stderr).toContain(`byte ${second.offset}`);
+      expect(io.stdout).toContain(`${second.first} events replayed`);
+    }
   });
 });
