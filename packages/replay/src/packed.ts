@@ -430,6 +430,17 @@ interface WShape {
   readonly nested: (WShape | undefined)[];
 }
 
+/** A short ASCII string read char by char (no subarray, no spread), or undefined if not ASCII. */
+function shortAscii(buf: Uint8Array, from: number, length: number): string | undefined {
+  let s = '';
+  for (let k = from; k < from + length; k++) {
+    const c = buf[k] as number;
+    if (c >= 0x80) return undefined;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 function isAsciiText(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -633,11 +644,10 @@ export class PackReader {
     if (i !== this.strings.length) this.fail(`string ${i} is referred to before it is defined`);
     const length = this.varint();
     if (length > this.remaining) this.fail(`a string of ${length} bytes runs past the end`);
-    const bytes = this.buf.subarray(this.pos, this.pos + length);
-    let s: string;
-    if (length < 32 && isAscii(bytes)) {
-      s = String.fromCharCode(...bytes);
-    } else {
+    let s: string | undefined;
+    if (length < 32) s = shortAscii(this.buf, this.pos, length);
+    if (s === undefined) {
+      const bytes = this.buf.subarray(this.pos, this.pos + length);
       try {
         s = this.text.decode(bytes);
       } catch {
@@ -987,11 +997,6 @@ function compiledInto(shape: Shape, names: ReadonlySet<string> | undefined): Int
   const into = make();
   COMPILED.set(kind, into);
   return into;
-}
-
-function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return false;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------

@@ -51,12 +51,20 @@ export function replayIndex(index: TraceIndex, progress?: (done: number, total: 
     if (chunk.events !== undefined) {
       chunk.events.forEach((event, k) => applyOrReport(state, event, chunk.first + k));
     } else {
+      // One try around the chunk rather than one per event (applyOrReport): the event
+      // being applied, if any, is the one an exception is reported against.
+      let applying: MemEvent | undefined;
+      let at = 0;
       try {
-        forEachScratchEvent(chunk.payload, index.header.schema, 0, chunk.count, (event, seq) =>
-          applyOrReport(state, event, seq),
-        );
+        forEachScratchEvent(chunk.payload, index.header.schema, 0, chunk.count, (event, seq) => {
+          applying = event;
+          at = seq;
+          applyEvent(state, event);
+          applying = undefined;
+        });
       } catch (error) {
         if (error instanceof Malformed) throw corruptRecord(index.name, chunk.offset, 'event chunk', error);
+        if (applying !== undefined) throw cannotReplay(applying, at, error);
         throw error;
       }
     }
@@ -71,12 +79,16 @@ function applyOrReport(state: HeapState, event: MemEvent, seq: number): void {
   try {
     applyEvent(state, event);
   } catch (error) {
-    throw new UserError(
-      'TRACE_CORRUPT',
-      `event ${seq} (${event.type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw cannotReplay(event, seq, error);
   }
+}
+
+function cannotReplay(event: MemEvent, seq: number, error: unknown): UserError {
+  return new UserError(
+    'TRACE_CORRUPT',
+    `event ${seq} (${event.type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
 }
 
 function result(state: HeapState, events: number, expected: string | undefined): ReplayResult {
