@@ -1298,16 +1298,21 @@ export class Interpreter {
   // Statements.
 
   /** The line each running frame is executing (a traceback names each frame's own line). */
-  private readonly frameLines = new Map<FrameId, number>();
+  /** The line each running frame is at, by frame id (dense: an array; 0 once the frame is gone). */
+  private readonly frameLines: number[] = [];
 
   private line(span: Span, frame?: FrameId): void {
     const n = this.source.lineOf(span.start);
-    if (frame !== undefined) this.frameLines.set(frame, n);
+    if (frame !== undefined) {
+      const lines = this.frameLines;
+      while (lines.length < frame) lines.push(0);
+      lines[frame] = n;
+    }
     this.rt.line(n);
   }
 
   private frameLine(frame: FrameId): number {
-    return this.frameLines.get(frame) ?? this.rt.state.line;
+    return this.frameLines[frame] || this.rt.state.line;
   }
 
   /** Executes statements; a `return` inside yields the returned value (a stack temporary). */
@@ -2501,7 +2506,7 @@ export class Interpreter {
     } catch (e) {
       this.depth -= 1;
       if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(frame), name: fv.name });
-      this.frameLines.delete(frame);
+      if (frame < this.frameLines.length) this.frameLines[frame] = 0;
       this.unwindFrame(frame, fv.scope, e);
       forgetStack(frame);
       throw e;
@@ -2510,10 +2515,10 @@ export class Interpreter {
     void caller;
     // RETURN_VALUE: the value goes to the caller, then the frame is cleared.
     this.rt.move(result, STACK(frame), from);
-    this.frameLines.delete(frame);
+    if (frame < this.frameLines.length) this.frameLines[frame] = 0;
     this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
     forgetStack(frame);
-    const callerLine = caller === undefined ? undefined : this.frameLines.get(caller.frame);
+    const callerLine = caller === undefined ? undefined : this.frameLines[caller.frame] || undefined;
     if (callerLine !== undefined) this.rt.line(callerLine);
     return result;
   }
