@@ -3180,8 +3180,16 @@ const isConstant = (e: Expr): boolean =>
 
 /** co_varnames, then the cells (3.11 localsplus order). */
 function frameSlotOrder(info: ScopeInfo): string[] {
-  return [...info.varnames, ...info.cellvars.map((c) => `(cell ${c})`), ...info.freevars.map((c) => `(cell ${c})`)];
+  let order = SLOT_ORDERS.get(info);
+  if (order === undefined) {
+    order = [...info.varnames, ...info.cellvars.map((c) => `(cell ${c})`), ...info.freevars.map((c) => `(cell ${c})`)];
+    SLOT_ORDERS.set(info, order);
+  }
+  return order;
 }
+
+/** frameSlotOrder per code object's scope, made once (a frame exits on every call). */
+const SLOT_ORDERS = new WeakMap<ScopeInfo, string[]>();
 
 /** Built-in methods known per value kind (the implementations are in builtins.ts). */
 export const BUILTIN_METHODS: Record<string, readonly string[]> = {

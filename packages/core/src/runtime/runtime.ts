@@ -51,6 +51,7 @@ import {
   type FrameId,
   type FreeTarget,
   type Holder,
+  type FrameEntered,
   type MemEvent,
   type ObjectAllocated,
   type ObjectId,
@@ -457,7 +458,10 @@ export class Runtime {
   enterFrame(name: string): FrameId {
     const id = frameId(this.state.framesEntered + 1);
     const parent = this.state.currentFrame;
-    this.emit({ type: 'FrameEntered', frame: id, name, ...(parent !== 0 ? { parent: frameId(parent) } : {}) });
+    // Built without a spread (one per call).
+    const event: { -readonly [K in keyof FrameEntered]: FrameEntered[K] } = { type: 'FrameEntered', frame: id, name };
+    if (parent !== 0) event.parent = frameId(parent);
+    this.emit(event);
     return id;
   }
 
