@@ -37,6 +37,8 @@ import { upcast } from './upcast.js';
 
 /** zlib level of format 2 (part of the format: the same trace gives the same bytes). */
 export const DEFLATE_LEVEL = 6;
+/** zlib's smallest output piece (`zlib.constants.Z_MIN_CHUNK`). */
+const MIN_INFLATE_CHUNK = 64;
 /** DEFLATE cannot expand data by more than about 1032:1. */
 const MAX_DEFLATE_RATIO = 1032;
 /** The largest body a record may declare (1 GiB). */
@@ -89,7 +91,11 @@ function inflate(payload: Uint8Array, prefix: Prefix, what: string): Uint8Array 
   }
   let body: Buffer;
   try {
-    body = inflateRawSync(payload.subarray(prefix.at), { maxOutputLength: Math.max(1, prefix.bodyLength) });
+    // One output buffer of the declared size (zlib's default 16 KiB pieces would be joined).
+    body = inflateRawSync(payload.subarray(prefix.at), {
+      maxOutputLength: Math.max(1, prefix.bodyLength),
+      chunkSize: Math.max(MIN_INFLATE_CHUNK, prefix.bodyLength),
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Malformed(`${what} is not valid DEFLATE data of ${prefix.bodyLength} bytes (${reason})`);
