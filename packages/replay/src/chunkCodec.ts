@@ -189,25 +189,55 @@ export function forEachScratchEvent(
   const end = Math.min(to, count);
   const scratch: (PlainObject | undefined)[] = [];
   for (let i = 0; i < end; i++) {
-    const seq = first + i;
-    let event: MemEvent;
-    if (rules.upcasting) {
-      event = readEvent(reader, rules, seq);
-    } else {
-      const shape = reader.shape();
-      const rule = rules.of(shape, seq);
-      let obj = scratch[shape.index];
-      if (obj === undefined) {
-        obj = reader.shaped(shape) as PlainObject;
-        scratch[shape.index] = obj;
-      } else {
-        reader.into(shape, obj);
-      }
-      if (rule.checks.length > 0) checkByRule(rule, obj, () => `event ${seq}`);
-      event = rule.extra ? withoutExtra(rule, obj) : (obj as unknown as MemEvent);
-    }
-    if (i >= from) each(event, seq);
+    const event = scratchEvent(reader, rules, scratch, first + i);
+    if (i >= from) each(event, first + i);
   }
+}
+
+/** An event that applyEvent refused while a chunk was folded (foldScratchEvents). */
+export class NotApplied extends Error {
+  constructor(
+    readonly seq: number,
+    readonly type: string,
+    override readonly cause: unknown,
+  ) {
+    super(`event ${seq} (${type}) cannot be applied`);
+  }
+}
+
+/**
+ * forEachScratchEvent over the whole chunk with applyEvent into `state` as the visit,
+ * inline (replay's fold: no call of a visitor per event). An exception from applyEvent
+ * comes back as NotApplied, naming the event; a malformed payload throws Malformed.
+ */
+export function foldScratchEvents(payload: Uint8Array, schema: number, state: HeapState): void {
+  const { first, count, reader } = openChunk(payload);
+  const rules = new Rules(schema);
+  const scratch: (PlainObject | undefined)[] = [];
+  for (let i = 0; i < count; i++) {
+    const event = scratchEvent(reader, rules, scratch, first + i);
+    try {
+      applyEvent(state, event);
+    } catch (error) {
+      throw new NotApplied(first + i, event.type, error);
+    }
+  }
+}
+
+/** The next event of a chunk, checked, in the scratch object of its shape. */
+function scratchEvent(reader: PackReader, rules: Rules, scratch: (PlainObject | undefined)[], seq: number): MemEvent {
+  if (rules.upcasting) return readEvent(reader, rules, seq);
+  const shape = reader.shape();
+  const rule = rules.of(shape, seq);
+  let obj = scratch[shape.index];
+  if (obj === undefined) {
+    obj = reader.shaped(shape) as PlainObject;
+    scratch[shape.index] = obj;
+  } else {
+    reader.into(shape, obj);
+  }
+  if (rule.checks.length > 0) checkByRule(rule, obj, () => `event ${seq}`);
+  return rule.extra ? withoutExtra(rule, obj) : (obj as unknown as MemEvent);
 }
 
 /** Fold all the events of an 'E' payload of format 2 into `state` (scratch decoding). Throws Malformed. */

@@ -13,7 +13,7 @@
  * with: `ok` is false and `expected` undefined.
  */
 import { UserError, applyEvent, emptyHeap, hashState, type HeapState, type MemEvent } from '@pymemsim/core';
-import { forEachScratchEvent } from './chunkCodec.js';
+import { NotApplied, foldScratchEvents } from './chunkCodec.js';
 import { Malformed } from './malformed.js';
 import { corruptRecord, type TraceContents, type TraceIndex } from './reader.js';
 
@@ -51,20 +51,11 @@ export function replayIndex(index: TraceIndex, progress?: (done: number, total: 
     if (chunk.events !== undefined) {
       chunk.events.forEach((event, k) => applyOrReport(state, event, chunk.first + k));
     } else {
-      // One try around the chunk rather than one per event (applyOrReport): the event
-      // being applied, if any, is the one an exception is reported against.
-      let applying: MemEvent | undefined;
-      let at = 0;
       try {
-        forEachScratchEvent(chunk.payload, index.header.schema, 0, chunk.count, (event, seq) => {
-          applying = event;
-          at = seq;
-          applyEvent(state, event);
-          applying = undefined;
-        });
+        foldScratchEvents(chunk.payload, index.header.schema, state);
       } catch (error) {
         if (error instanceof Malformed) throw corruptRecord(index.name, chunk.offset, 'event chunk', error);
-        if (applying !== undefined) throw cannotReplay(applying, at, error);
+        if (error instanceof NotApplied) throw cannotReplay(error.type, error.seq, error.cause);
         throw error;
       }
     }
@@ -79,14 +70,14 @@ function applyOrReport(state: HeapState, event: MemEvent, seq: number): void {
   try {
     applyEvent(state, event);
   } catch (error) {
-    throw cannotReplay(event, seq, error);
+    throw cannotReplay(event.type, seq, error);
   }
 }
 
-function cannotReplay(event: MemEvent, seq: number, error: unknown): UserError {
+function cannotReplay(type: string, seq: number, error: unknown): UserError {
   return new UserError(
     'TRACE_CORRUPT',
-    `event ${seq} (${event.type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
+    `event ${seq} (${type}) cannot be replayed: ${error instanceof Error ? error.message : String(error)}`,
     { cause: error },
   );
 }
