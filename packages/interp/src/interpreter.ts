@@ -120,6 +120,14 @@ type Scope = {
  * they are new: each key string is made once and reused, with its hash already computed.
  */
 const STR_KEYS = new Map<string, string>();
+function strKey(s: string): string {
+  let k = STR_KEYS.get(s);
+  if (k === undefined) {
+    k = `s:${s}`;
+    if (s.length <= 64 && STR_KEYS.size < 1 << 16) STR_KEYS.set(s, k);
+  }
+  return k;
+}
 
 /** The slot name of a dict value under a str key: `["name"]`, made once per name like strKey. */
 const STR_SLOTS = new Map<string, string>();
@@ -128,14 +136,6 @@ function strSlot(s: string): string {
   if (k === undefined) {
     k = `[${JSON.stringify(s)}]`;
     if (s.length <= 64 && STR_SLOTS.size < 1 << 16) STR_SLOTS.set(s, k);
-  }
-  return k;
-}
-function strKey(s: string): string {
-  let k = STR_KEYS.get(s);
-  if (k === undefined) {
-    k = `s:${s}`;
-    if (s.length <= 64 && STR_KEYS.size < 1 << 16) STR_KEYS.set(s, k);
   }
   return k;
 }

@@ -3,8 +3,11 @@
  * ===============================
  * The decider. It reads the current heap state, applies CPython 3.11's rules and emits
  * events; every emitted event is applied at once to the runtime's working state by
- * `applyEvent` (the only writer) and pushed on `events$`. The runtime never writes
- * state any other way, so folding its events from `emptyHeap()` gives its state exactly.
+ * `applyEvent` (the only writer) and pushed on `events$`. When nobody records or
+ * observes (no `log`, no subscriber), the most frequent events are applied by their
+ * transitions in evolve.ts directly, without building the event objects (`unobserved`).
+ * The runtime never writes state any other way, so folding its events from
+ * `emptyHeap()` gives its state exactly.
  *
  * Source: Include/object.h (Py_INCREF/Py_DECREF), Objects/object.c (_Py_Dealloc,
  * _PyTrash_begin/_PyTrash_end/_PyTrash_thread_destroy_chain), Objects/listobject.c
@@ -161,9 +164,9 @@ export class Runtime {
   }
 
   /**
-   * Nobody records or observes the events: the reference events (most of a run) are
-   * applied by their transition in evolve.ts directly, without building event objects.
-   * The state is the same either way (the fold of the events a recording run emits).
+   * Nobody records or observes the events: the reference and dealloc events (most of a
+   * run) are applied by their transitions directly, without building event objects. The
+   * state is the same either way (the fold of the events a recording run emits; tested).
    */
   private get unobserved(): boolean {
     return this.log === undefined && !this.events$.observed;
