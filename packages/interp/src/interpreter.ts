@@ -66,7 +66,7 @@ import { resolveModule, type Resolution, type ScopeInfo } from './resolve.js';
 import type { SourceFile } from './source.js';
 import { EntryOrder } from './entryOrder.js';
 import {
-  ValueTable,
+  IdTable,
   type ClassValue,
   type DictEntry,
   type DictStore,
@@ -120,40 +120,36 @@ type Scope = {
  * they are new: each key string is made once and reused, with its hash already computed.
  */
 const STR_KEYS = new Map<string, string>();
-function strKey(s: string): string {
-  let k = STR_KEYS.get(s);
-  if (k === undefined) {
-    k = `s:${s}`;
-    if (s.length <= 64 && STR_KEYS.size < 1 << 16) STR_KEYS.set(s, k);
-  }
-  return k;
-}
+const strKey = (s: string): string => madeOnce(STR_KEYS, s, makeStrKey);
+const makeStrKey = (s: string): string => `s:${s}`;
 
 /** The slot name of a dict value under a str key: `["name"]`, made once per name like strKey. */
 const STR_SLOTS = new Map<string, string>();
-function strSlot(s: string): string {
-  let k = STR_SLOTS.get(s);
+const strSlot = (s: string): string => madeOnce(STR_SLOTS, s, makeStrSlot);
+const makeStrSlot = (s: string): string => `[${JSON.stringify(s)}]`;
+
+/** `make(s)`, kept in `cache` for names short enough to recur (at most 65,536 of them). */
+function madeOnce(cache: Map<string, string>, s: string, make: (s: string) => string): string {
+  let k = cache.get(s);
   if (k === undefined) {
-    k = `[${JSON.stringify(s)}]`;
-    if (s.length <= 64 && STR_SLOTS.size < 1 << 16) STR_SLOTS.set(s, k);
+    k = make(s);
+    if (s.length <= 64 && cache.size < 1 << 16) cache.set(s, k);
   }
   return k;
 }
 
 /** One holder object per running frame's stack (not one per operation: this is the hottest path). */
-/** By frame id (dense), in an array: a freed slot reads as undefined and is never deleted. */
-const stackHolders: (Holder | undefined)[] = [];
+const stackHolders = new IdTable<Holder>();
 const STACK = (frame: FrameId): Holder => {
-  let h = stackHolders[frame];
+  let h = stackHolders.get(frame);
   if (h === undefined) {
     h = { kind: 'stack', frame };
-    while (stackHolders.length < frame) stackHolders.push(undefined);
-    stackHolders[frame] = h;
+    stackHolders.set(frame, h);
   }
   return h;
 };
 const forgetStack = (frame: FrameId): void => {
-  if (frame < stackHolders.length) stackHolders[frame] = undefined;
+  stackHolders.delete(frame);
 };
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
 const RAISED: Holder = { kind: 'root', name: 'raised' };
@@ -244,7 +240,7 @@ const BUILTIN_FUNCTIONS = [
 export class Interpreter {
   readonly rt: Runtime;
   readonly statics: Statics;
-  readonly values = new ValueTable();
+  readonly values = new IdTable<PyValue>();
   stdout = '';
   stderr = '';
   private readonly modules = new Map<string, ObjectId>();
@@ -1298,21 +1294,16 @@ export class Interpreter {
   // Statements.
 
   /** The line each running frame is executing (a traceback names each frame's own line). */
-  /** The line each running frame is at, by frame id (dense: an array; 0 once the frame is gone). */
-  private readonly frameLines: number[] = [];
+  private readonly frameLines = new IdTable<number>();
 
   private line(span: Span, frame?: FrameId): void {
     const n = this.source.lineOf(span.start);
-    if (frame !== undefined) {
-      const lines = this.frameLines;
-      while (lines.length < frame) lines.push(0);
-      lines[frame] = n;
-    }
+    if (frame !== undefined) this.frameLines.set(frame, n);
     this.rt.line(n);
   }
 
   private frameLine(frame: FrameId): number {
-    return this.frameLines[frame] || this.rt.state.line;
+    return this.frameLines.get(frame) ?? this.rt.state.line;
   }
 
   /** Executes statements; a `return` inside yields the returned value (a stack temporary). */
@@ -2506,7 +2497,7 @@ export class Interpreter {
     } catch (e) {
       this.depth -= 1;
       if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(frame), name: fv.name });
-      if (frame < this.frameLines.length) this.frameLines[frame] = 0;
+      this.frameLines.delete(frame);
       this.unwindFrame(frame, fv.scope, e);
       forgetStack(frame);
       throw e;
@@ -2515,10 +2506,10 @@ export class Interpreter {
     void caller;
     // RETURN_VALUE: the value goes to the caller, then the frame is cleared.
     this.rt.move(result, STACK(frame), from);
-    if (frame < this.frameLines.length) this.frameLines[frame] = 0;
+    this.frameLines.delete(frame);
     this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
     forgetStack(frame);
-    const callerLine = caller === undefined ? undefined : this.frameLines[caller.frame] || undefined;
+    const callerLine = caller === undefined ? undefined : this.frameLines.get(caller.frame);
     if (callerLine !== undefined) this.rt.line(callerLine);
     return result;
   }

@@ -135,22 +135,23 @@ export type PyValue =
 export type ValueOf<T extends PyValue['t']> = Extract<PyValue, { t: T }>;
 
 /**
- * Python values by object id. Ids are dense, so the values sit in an array indexed by
- * id; a freed object's slot is set to undefined, never deleted, which keeps V8's fast
- * elements (a Map, or deleting keys, costs a hash lookup on every read).
+ * A table by dense integer id (object ids, frame ids) in an array: a removed entry's slot
+ * is set to undefined, never deleted, which keeps V8's fast elements (a Map, or deleting
+ * keys, costs a hash lookup on every read). The interpreter's Python values, stack
+ * holders and frame lines are kept this way.
  */
-export class ValueTable {
-  private readonly byId: (PyValue | undefined)[] = [];
+export class IdTable<T> {
+  private readonly byId: (T | undefined)[] = [];
 
-  get(id: ObjectId): PyValue | undefined {
+  get(id: number): T | undefined {
     return this.byId[id];
   }
 
-  has(id: ObjectId): boolean {
+  has(id: number): boolean {
     return this.byId[id] !== undefined;
   }
 
-  set(id: ObjectId, value: PyValue): this {
+  set(id: number, value: T): this {
     const byId = this.byId;
     // Grow one slot at a time from the end: an assignment far past it would make the array sparse.
     while (byId.length < id) byId.push(undefined);
@@ -158,7 +159,7 @@ export class ValueTable {
     return this;
   }
 
-  delete(id: ObjectId): boolean {
+  delete(id: number): boolean {
     const had = this.byId[id] !== undefined;
     if (had) this.byId[id] = undefined;
     return had;

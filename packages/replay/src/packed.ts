@@ -813,29 +813,13 @@ export class PackReader {
     const out = (shape.nullProto ? Object.create(null) : {}) as Record<string, unknown>;
     const { keys, leaves, contexts, consts } = shape;
     const buf = this.buf;
-    const last = this.last;
     const n = keys.length;
     for (let k = 0; k < n; k++) {
       let v: unknown;
       switch (leaves[k] as number) {
-        case L_UINT: {
-          // Inline fast path: one- and two-byte codes (almost every difference).
-          let z = buf[this.pos] as number;
-          if (z < 0x80) this.pos += 1;
-          else {
-            const b1 = buf[this.pos + 1];
-            if (b1 !== undefined && b1 < 0x80) {
-              z = (z & 0x7f) | (b1 << 7);
-              this.pos += 2;
-            } else z = this.varint();
-          }
-          const c = contexts[k] as number;
-          const x = (last[c] as number) + (z < 0x8000_0000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-          if (!(x >= 0 && x < UINT_LEAF_LIMIT)) this.fail('a number leaf is out of range');
-          last[c] = x;
-          v = x;
+        case L_UINT:
+          v = this.uleaf(contexts[k] as number);
           break;
-        }
         case L_STRING: {
           const i = buf[this.pos] as number;
           const known = i < 0x80 ? this.strings[i] : undefined;
@@ -897,29 +881,13 @@ export class PackReader {
    */
   shapedInto(shape: Shape, out: Record<string, unknown>, depth = 0): void {
     const { keys, leaves, contexts } = shape;
-    const buf = this.buf;
-    const last = this.last;
     const n = keys.length;
     for (let k = 0; k < n; k++) {
       const key = keys[k] as string;
       switch (leaves[k] as number) {
-        case L_UINT: {
-          let z = buf[this.pos] as number;
-          if (z < 0x80) this.pos += 1;
-          else {
-            const b1 = buf[this.pos + 1];
-            if (b1 !== undefined && b1 < 0x80) {
-              z = (z & 0x7f) | (b1 << 7);
-              this.pos += 2;
-            } else z = this.varint();
-          }
-          const c = contexts[k] as number;
-          const x = (last[c] as number) + (z < 0x8000_0000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-          if (!(x >= 0 && x < UINT_LEAF_LIMIT)) this.fail('a number leaf is out of range');
-          last[c] = x;
-          out[key] = x;
+        case L_UINT:
+          out[key] = this.uleaf(contexts[k] as number);
           break;
-        }
         case L_STRING:
           out[key] = this.string();
           break;
