@@ -411,11 +411,13 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
     case 'stack': {
       const stack = state.frames[h.frame]?.stack;
       if (stack === undefined) return;
-      const i = stack.lastIndexOf(id);
-      if (i < 0) return;
-      // Nearly always the top or the one below it. (Own loop: removeAt also sees arrays of
-      // objects and strings, and a shared helper is slower for every kind of array.)
+      // Nearly always the top or the one below it. (Own loops: lastIndexOf's call costs more
+      // than the search; removeAt also sees arrays of objects and strings, and a shared
+      // helper is slower for every kind of array.)
       const last = stack.length - 1;
+      let i = last;
+      while (i >= 0 && stack[i] !== id) i--;
+      if (i < 0) return;
       for (let j = i; j < last; j++) stack[j] = stack[j + 1] as ObjectId;
       stack.pop();
       return;

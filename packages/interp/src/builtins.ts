@@ -40,25 +40,40 @@ const ITER_SIZE = 48;
 // =================================================================================
 // Iteration.
 
+/** An iterator over a sequence it holds (it_seq). */
+function seqIter(
+  interp: Interpreter,
+  obj: ObjectId,
+  holder: Holder,
+  kind: IteratorValue['kind'],
+  pyType: string,
+  gc: boolean,
+): ObjectId {
+  const it = interp.internals.alloc(
+    pyType,
+    gc ? 'method' : 'object',
+    ITER_SIZE,
+    { t: 'iterator', seq: obj, kind, index: 0 },
+    holder,
+  );
+  interp.rt.incref(obj, { kind: 'object', owner: it, slot: 'it_seq' });
+  return it;
+}
+
 P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectId {
   const v = this.value(obj);
   const alloc = this.internals.alloc;
-  const seqIter = (kind: IteratorValue['kind'], pyType: string, gc: boolean): ObjectId => {
-    const it = alloc(pyType, gc ? 'method' : 'object', ITER_SIZE, { t: 'iterator', seq: obj, kind, index: 0 }, holder);
-    this.rt.incref(obj, { kind: 'object', owner: it, slot: 'it_seq' });
-    return it;
-  };
   switch (v.t) {
     case 'list':
-      return seqIter('list', 'list_iterator', true);
+      return seqIter(this, obj, holder, 'list', 'list_iterator', true);
     case 'tuple':
-      return seqIter('tuple', 'tuple_iterator', true);
+      return seqIter(this, obj, holder, 'tuple', 'tuple_iterator', true);
     case 'str':
-      return seqIter('str', 'str_ascii_iterator', false);
+      return seqIter(this, obj, holder, 'str', 'str_ascii_iterator', false);
     case 'dict':
-      return seqIter('dict', 'dict_keyiterator', true);
+      return seqIter(this, obj, holder, 'dict', 'dict_keyiterator', true);
     case 'set':
-      return seqIter('set', 'set_iterator', true);
+      return seqIter(this, obj, holder, 'set', 'set_iterator', true);
     case 'range': {
       const left = rangeLen(v.start, v.stop, v.step);
       return alloc(
@@ -83,6 +98,16 @@ P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectI
 };
 
 /** FOR_ITER: the next item as a new reference owned by `holder`, or undefined when exhausted. */
+/** An exhausted iterator lets go of its sequence (it_seq = NULL); next() then gives undefined. */
+function exhaustIterator(interp: Interpreter, it: ObjectId, v: IteratorValue): undefined {
+  if (v.seq !== undefined && interp.rt.object(it).refs.some((r) => r.slot === 'it_seq')) {
+    const seq = v.seq;
+    v.seq = undefined;
+    interp.rt.decref(seq, { kind: 'object', owner: it, slot: 'it_seq' });
+  }
+  return undefined;
+}
+
 P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectId | undefined {
   const v = this.value(it);
   if (v.t === 'instance') {
@@ -99,14 +124,6 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
     }
   }
   if (v.t !== 'iterator') throw this.typeError(`'${this.typeName(it)}' object is not an iterator`);
-  const exhaust = (): undefined => {
-    if (v.seq !== undefined && this.rt.object(it).refs.some((r) => r.slot === 'it_seq')) {
-      const seq = v.seq;
-      v.seq = undefined;
-      this.rt.decref(seq, { kind: 'object', owner: it, slot: 'it_seq' });
-    }
-    return undefined;
-  };
   switch (v.kind) {
     case 'list':
     case 'tuple':
@@ -115,7 +132,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       if (v.seq === undefined) return undefined;
       const items = (this.value(v.seq) as { items: ObjectId[] }).items;
       const item = items[v.index];
-      if (item === undefined) return exhaust();
+      if (item === undefined) return exhaustIterator(this, it, v);
       v.index += 1;
       return this.ret(item, holder);
     }
@@ -123,7 +140,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       if (v.seq === undefined) return undefined;
       const chars = [...(this.value(v.seq) as { v: string }).v];
       const ch = chars[v.index];
-      if (ch === undefined) return exhaust();
+      if (ch === undefined) return exhaustIterator(this, it, v);
       v.index += 1;
       return this.charStr(ch, holder);
     }
@@ -131,7 +148,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       if (v.seq === undefined) return undefined;
       const entries = [...this.internals.dictStore(v.seq).entries.values()];
       const e = entries[v.index];
-      if (e === undefined) return exhaust();
+      if (e === undefined) return exhaustIterator(this, it, v);
       v.index += 1;
       return this.ret(e.key, holder);
     }
@@ -139,7 +156,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       if (v.seq === undefined) return undefined;
       const entries = [...(this.value(v.seq) as { store: { entries: Map<string, ObjectId> } }).store.entries.values()];
       const e = entries[v.index];
-      if (e === undefined) return exhaust();
+      if (e === undefined) return exhaustIterator(this, it, v);
       v.index += 1;
       return this.ret(e, holder);
     }
@@ -188,7 +205,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       const items = (this.value(v.seq) as { items: ObjectId[] }).items;
       const idx = items.length - 1 - v.index;
       const item = items[idx];
-      if (item === undefined || idx < 0) return exhaust();
+      if (item === undefined || idx < 0) return exhaustIterator(this, it, v);
       v.index += 1;
       return this.ret(item, holder);
     }
@@ -268,7 +285,9 @@ P.getItem = function (
         const idx = sliceBounds(this, key, v.items.length);
         if (v.t === 'tuple' && idx.length === v.items.length && idx.every((x, k) => x === k))
           return this.ret(obj, holder);
-        const picked = idx.map((i) => v.items[i] as ObjectId);
+        const items = v.items;
+        const picked: ObjectId[] = [];
+        for (const i of idx) picked.push(items[i] as ObjectId);
         return v.t === 'list' ? this.newList(picked, holder) : this.newTuple(picked, holder);
       }
       const i = indexOf(this, key, v.items.length, v.t);
@@ -281,7 +300,8 @@ P.getItem = function (
       if (isSlice) {
         const idx = sliceBounds(this, key, chars.length);
         if (idx.length === chars.length && idx.every((x, k) => x === k)) return this.ret(obj, holder);
-        const text = idx.map((i) => chars[i]).join('');
+        let text = '';
+        for (const i of idx) text += chars[i] ?? '';
         return [...text].length === 1 ? this.charStr(text, holder) : this.newStr(text, holder);
       }
       const i = indexOf(this, key, chars.length, 'string');
@@ -353,7 +373,8 @@ P.setItem = function (
       const n = v.items.length;
       if (n === 0) this.setListCapacity(obj, 0);
       else if (n !== oldLen) this.setListCapacity(obj, listResize(v.allocated, oldLen, n));
-      repl.forEach((r, k) => this.rt.move(r, C_TEMP, { kind: 'object', owner: obj, slot: 'item', at: lo + k }));
+      for (let k = 0; k < repl.length; k++)
+        this.rt.move(repl[k] as ObjectId, C_TEMP, { kind: 'object', owner: obj, slot: 'item', at: lo + k });
       for (let k = removed.length - 1; k >= 0; k--)
         this.rt.decref(removed[k] as ObjectId, { kind: 'object', owner: obj, slot: 'item', at: lo + repl.length + k });
       return;
@@ -758,16 +779,19 @@ const OP_DUNDER: Record<string, [string, string]> = {
   '@': ['__matmul__', '__rmatmul__'],
 };
 
+/** The TypeError of a binary operator no operand supports. */
+function unsupportedOperands(interp: Interpreter, op: string, inplace: boolean, a: ObjectId, b: ObjectId): PyRaise {
+  return interp.typeError(
+    `unsupported operand type(s) for ${op}${inplace ? '=' : ''}: '${interp.typeName(a)}' and '${interp.typeName(b)}'`,
+  );
+}
+
 P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): ObjectId {
   const av = this.value(a);
   const bv = this.value(b);
   const na = num(av);
   const nb = num(bv);
   if (na !== undefined && nb !== undefined) return numericOp(this, op, na, nb, holder);
-  const unsupported = (): PyRaise =>
-    this.typeError(
-      `unsupported operand type(s) for ${op}${inplace ? '=' : ''}: '${this.typeName(a)}' and '${this.typeName(b)}'`,
-    );
   // User classes first (__add__, then the reflected __radd__).
   for (const [self, other, idx] of [
     [a, b, 0],
@@ -846,7 +870,7 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
     default:
       break;
   }
-  throw unsupported();
+  throw unsupportedOperands(this, op, inplace, a, b);
 };
 
 function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigint | number, holder: Holder): ObjectId {
@@ -1718,11 +1742,13 @@ declare module './interpreter.js' {
 // =================================================================================
 // Methods of built-in types.
 
+/** AttributeError: the object has no such method. */
+function noAttribute(interp: Interpreter, self: ObjectId, name: string): PyRaise {
+  return interp.pyErr('AttributeError', `'${interp.typeName(self)}' object has no attribute '${name}'`);
+}
+
 P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, holder, scope): ObjectId {
   const v = this.value(self);
-  const arg = (i: number): ObjectId => args[i] as ObjectId;
-  const fail = (): PyRaise =>
-    this.pyErr('AttributeError', `'${this.typeName(self)}' object has no attribute '${name}'`);
   switch (v.t) {
     case 'list':
       return listMethod(this, self, v, name, args, kwargs, holder, scope);
@@ -1731,20 +1757,21 @@ P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, hol
     case 'set':
       return setMethod(this, self, v, name, args, holder);
     case 'tuple':
-      if (name === 'index' || name === 'count') return seqIndexCount(this, v.items, name, arg(0), holder, 'tuple');
-      throw fail();
+      if (name === 'index' || name === 'count')
+        return seqIndexCount(this, v.items, name, args[0] as ObjectId, holder, 'tuple');
+      throw noAttribute(this, self, name);
     case 'str':
       return strMethod(this, v.v, name, args, holder);
     case 'int':
       if (name === 'bit_length')
         return this.newInt(BigInt((v.v < 0n ? -v.v : v.v).toString(2).replace(/^0$/, '').length), holder);
-      throw fail();
+      throw noAttribute(this, self, name);
     case 'float':
       if (name === 'is_integer') return this.bool(Number.isInteger(v.v), holder);
-      throw fail();
+      throw noAttribute(this, self, name);
     case 'bytes':
       if (name === 'decode') return this.newStr(new TextDecoder().decode(v.v), holder);
-      throw fail();
+      throw noAttribute(this, self, name);
     case 'instance':
       if (name === 'with_traceback') return this.ret(self, holder);
       if (name === '__init__') {
@@ -1755,9 +1782,9 @@ P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, hol
         }
         return this.none(holder);
       }
-      throw fail();
+      throw noAttribute(this, self, name);
     default:
-      throw fail();
+      throw noAttribute(this, self, name);
   }
 };
 
@@ -1854,6 +1881,30 @@ function listMethod(
   }
 }
 
+/** A dict view, modelled as a snapshot tuple (what iterating it yields) held by a view object. */
+function dictView(
+  interp: Interpreter,
+  self: ObjectId,
+  entries: Map<string, { key: ObjectId; value: ObjectId }>,
+  pick: 'key' | 'value',
+  pyType: string,
+  holder: Holder,
+): ObjectId {
+  const items: ObjectId[] = [];
+  for (const e of entries.values()) items.push(e[pick]);
+  const t = interp.newTuple(items, C_TEMP);
+  const it = interp.internals.alloc(
+    pyType,
+    'method',
+    40,
+    { t: 'iterator', seq: t, kind: 'snapshot', index: 0 },
+    holder,
+  );
+  interp.rt.move(t, C_TEMP, { kind: 'object', owner: it, slot: 'it_seq' });
+  interp.rt.incref(self, { kind: 'object', owner: it, slot: 'mapping' });
+  return it;
+}
+
 function dictMethod(
   interp: Interpreter,
   self: ObjectId,
@@ -1863,35 +1914,20 @@ function dictMethod(
   holder: Holder,
   scope: Scope | undefined,
 ): ObjectId {
-  const arg = (i: number): ObjectId => args[i] as ObjectId;
   const entries = v.store.entries;
-  const view = (pick: (e: { key: ObjectId; value: ObjectId }) => ObjectId, pyType: string): ObjectId => {
-    // A view is modelled as a snapshot tuple (what iterating it yields), held by a view object.
-    const items = [...entries.values()].map((e) => pick(e));
-    const t = interp.newTuple(items, C_TEMP);
-    const it = interp.internals.alloc(
-      pyType,
-      'method',
-      40,
-      { t: 'iterator', seq: t, kind: 'snapshot', index: 0 },
-      holder,
-    );
-    interp.rt.move(t, C_TEMP, { kind: 'object', owner: it, slot: 'it_seq' });
-    interp.rt.incref(self, { kind: 'object', owner: it, slot: 'mapping' });
-    return it;
-  };
   switch (name) {
     case 'get': {
-      const e = entries.get(interp.hashKey(arg(0)));
+      const e = entries.get(interp.hashKey(args[0] as ObjectId));
       if (e !== undefined) return interp.ret(e.value, holder);
-      return args[1] !== undefined ? interp.ret(arg(1), holder) : interp.none(holder);
+      return args[1] !== undefined ? interp.ret(args[1] as ObjectId, holder) : interp.none(holder);
     }
     case 'keys':
-      return view((e) => e.key, 'dict_keys');
+      return dictView(interp, self, entries, 'key', 'dict_keys', holder);
     case 'values':
-      return view((e) => e.value, 'dict_values');
+      return dictView(interp, self, entries, 'value', 'dict_values', holder);
     case 'items': {
-      const pairs = [...entries.values()].map((e) => interp.newTuple([e.key, e.value], C_TEMP));
+      const pairs: ObjectId[] = [];
+      for (const e of entries.values()) pairs.push(interp.newTuple([e.key, e.value], C_TEMP));
       const t = interp.newTuple(pairs, C_TEMP, C_TEMP);
       const it = interp.internals.alloc(
         'dict_items',
@@ -1905,11 +1941,11 @@ function dictMethod(
       return it;
     }
     case 'pop': {
-      const hk = interp.hashKey(arg(0));
+      const hk = interp.hashKey(args[0] as ObjectId);
       const e = entries.get(hk);
       if (e === undefined) {
-        if (args[1] !== undefined) return interp.ret(arg(1), holder);
-        throw raiseWithArgs(interp, 'KeyError', [arg(0)]);
+        if (args[1] !== undefined) return interp.ret(args[1] as ObjectId, holder);
+        throw raiseWithArgs(interp, 'KeyError', [args[0] as ObjectId]);
       }
       const val = interp.ret(e.value, holder);
       interp.dictDel(self, hk);
@@ -1925,14 +1961,14 @@ function dictMethod(
       return t;
     }
     case 'setdefault': {
-      const e = entries.get(interp.hashKey(arg(0)));
+      const e = entries.get(interp.hashKey(args[0] as ObjectId));
       if (e !== undefined) return interp.ret(e.value, holder);
       const dflt = args[1] ?? interp.statics.none;
-      interp.dictSet(self, arg(0), dflt, C_TEMP, 'copy');
+      interp.dictSet(self, args[0] as ObjectId, dflt, C_TEMP, 'copy');
       return interp.ret(dflt, holder);
     }
     case 'update':
-      if (args[0] !== undefined) interp.dictUpdate(self, arg(0));
+      if (args[0] !== undefined) interp.dictUpdate(self, args[0] as ObjectId);
       return interp.none(holder);
     case 'clear':
       interp.dictClear(self);

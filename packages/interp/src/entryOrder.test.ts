@@ -10,7 +10,7 @@ function play(ops: readonly { readonly add: boolean; readonly pick: number }[]):
   for (const op of ops) {
     if (op.add || live.length === 0) {
       const e = { n: -1, name: names++ };
-      order.add(e, () => live);
+      order.add(e, live);
       live.push(e);
     } else {
       const [e] = live.splice(op.pick % live.length, 1);
@@ -32,12 +32,12 @@ describe('EntryOrder', () => {
   it('starts over after clear', () => {
     const order = new EntryOrder();
     const a = { n: -1 };
-    order.add(a, () => []);
+    order.add(a, []);
     order.clear();
     const b = { n: -1 };
     const c = { n: -1 };
-    order.add(b, () => []);
-    order.add(c, () => [b]);
+    order.add(b, []);
+    order.add(c, [b]);
     expect([order.rank(b), order.rank(c)]).toEqual([0, 1]);
   });
 });

@@ -28,9 +28,12 @@ export class EntryOrder {
     this.tree = new Int32Array(capacity + 1);
   }
 
-  /** A number for a new entry, after every other. `live` lists the live entries in order (for a renumbering). */
-  add(entry: Numbered, live: () => Iterable<Numbered>): void {
-    if (this.used >= this.tree.length - 1) this.renumber(live());
+  /**
+   * A number for a new entry, after every other. `live.values()` lists the live entries in
+   * order, read only for a renumbering (a Map or an array: no closure to build per insert).
+   */
+  add(entry: Numbered, live: { values(): Iterable<Numbered> }): void {
+    if (this.used >= this.tree.length - 1) this.renumber(live.values());
     entry.n = this.used;
     this.used += 1;
     this.bump(entry.n, 1);

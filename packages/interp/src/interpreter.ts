@@ -720,7 +720,7 @@ export class Interpreter {
     }
     if (!isStr) store.unicode = false;
     const entry: DictEntry = { key, value, n: 0 };
-    store.order.add(entry, () => store.entries.values());
+    store.order.add(entry, store.entries);
     store.entries.set(hk, entry);
     store.nentries += 1;
     this.adopt(key, { kind: 'object', owner: dict, slot: 'key' }, keyHow === 'move' ? keyFrom : undefined);
@@ -812,6 +812,12 @@ export class Interpreter {
   }
 
   /** The key a dict or set files an object under: equal values (1 == 1.0 == True) share a key. */
+  private hashKeys(items: readonly ObjectId[]): string {
+    let out = '';
+    for (let i = 0; i < items.length; i++) out += (i > 0 ? ',' : '') + this.hashKey(items[i] as ObjectId);
+    return out;
+  }
+
   hashKey(id: ObjectId): string {
     const v = this.value(id);
     switch (v.t) {
@@ -828,7 +834,7 @@ export class Interpreter {
       case 'bytes':
         return `b:${[...v.v].join(',')}`;
       case 'tuple':
-        return `t:(${v.items.map((i) => this.hashKey(i)).join(',')})`;
+        return `t:(${this.hashKeys(v.items)})`;
       case 'set':
         if (v.frozen) return `fs:{${[...v.store.entries.keys()].sort().join(',')}}`;
         throw this.typeError(`unhashable type: 'set'`);
@@ -1635,7 +1641,11 @@ export class Interpreter {
         // UNPACK_SEQUENCE: the items are pushed, the sequence released, then stored in order.
         const items = this.unpack(v, target.elts, stack);
         this.rt.decref(v, stack);
-        target.elts.forEach((t, i) => this.assign(t.k === 'Starred' ? t.value : t, items[i] as ObjectId, scope));
+        const elts = target.elts;
+        for (let i = 0; i < elts.length; i++) {
+          const t = elts[i] as Expr;
+          this.assign(t.k === 'Starred' ? t.value : t, items[i] as ObjectId, scope);
+        }
         return;
       }
       default:
@@ -1836,48 +1846,8 @@ export class Interpreter {
         for (const i of items) this.setAdd(set, i, stack);
         return set;
       }
-      case 'Dict': {
-        const known = e.keys.every((k) => k !== undefined) ? e.keys.length : 0;
-        const pairs: [ObjectId, ObjectId][] = [];
-        const dict = (): ObjectId => {
-          const d = this.newDict(stack, known);
-          return d;
-        };
-        // BUILD_MAP: keys and values are evaluated first, then the dict is built.
-        for (let i = 0; i < e.values.length; i++) {
-          const k = e.keys[i];
-          if (k === undefined) {
-            const d = dict();
-            for (const [kk, vv] of pairs) this.dictSet(d, kk, vv, stack, 'move');
-            pairs.length = 0;
-            const other = this.evalExpr(e.values[i] as Expr, scope);
-            this.dictUpdate(d, other);
-            this.rt.decref(other, stack);
-            for (let j = i + 1; j < e.values.length; j++) {
-              const kj = e.keys[j];
-              if (kj === undefined) {
-                const o = this.evalExpr(e.values[j] as Expr, scope);
-                this.dictUpdate(d, o);
-                this.rt.decref(o, stack);
-              } else {
-                const kk = this.evalExpr(kj, scope);
-                const vv = this.evalExpr(e.values[j] as Expr, scope);
-                this.dictSet(d, kk, vv, stack, 'move');
-                this.rt.decref(kk, stack);
-              }
-            }
-            return d;
-          }
-          pairs.push([this.evalExpr(k, scope), this.evalExpr(e.values[i] as Expr, scope)]);
-        }
-        const d = dict();
-        for (const [k, v] of pairs) {
-          this.dictSet(d, k, v, stack, 'copy');
-          this.rt.decref(k, stack);
-          this.rt.decref(v, stack);
-        }
-        return d;
-      }
+      case 'Dict':
+        return this.buildDict(e, scope);
       case 'ListComp':
       case 'SetComp':
       case 'DictComp':
@@ -1903,21 +1873,8 @@ export class Interpreter {
           this.rt.decref(key, stack);
         }
       }
-      case 'Slice': {
-        const part = (x: Expr | undefined): ObjectId => (x === undefined ? this.none(stack) : this.evalExpr(x, scope));
-        const a = part(e.lower);
-        const b = part(e.upper);
-        const c = part(e.step);
-        const sl = this.alloc('slice', 'object', 40, { t: 'slice', start: a, stop: b, step: c }, stack);
-        for (const [x, slot] of [
-          [a, 'start'],
-          [b, 'stop'],
-          [c, 'step'],
-        ] as const) {
-          this.rt.move(x, stack, { kind: 'object', owner: sl, slot });
-        }
-        return sl;
-      }
+      case 'Slice':
+        return this.buildSlice(e, scope);
       case 'BinOp': {
         const left = this.evalExpr(e.left, scope);
         const right = this.evalExpr(e.right, scope);
@@ -1982,6 +1939,69 @@ export class Interpreter {
   }
 
   /** Items of a display, `*x` expanded; each a stack reference. */
+  /** BUILD_MAP (and dict displays with `**`). Out of evalExpr: its closures would cost every evaluation a context. */
+  private buildDict(e: Expr & { k: 'Dict' }, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    const known = e.keys.every((k) => k !== undefined) ? e.keys.length : 0;
+    const pairs: [ObjectId, ObjectId][] = [];
+    const dict = (): ObjectId => {
+      const d = this.newDict(stack, known);
+      return d;
+    };
+    // BUILD_MAP: keys and values are evaluated first, then the dict is built.
+    for (let i = 0; i < e.values.length; i++) {
+      const k = e.keys[i];
+      if (k === undefined) {
+        const d = dict();
+        for (const [kk, vv] of pairs) this.dictSet(d, kk, vv, stack, 'move');
+        pairs.length = 0;
+        const other = this.evalExpr(e.values[i] as Expr, scope);
+        this.dictUpdate(d, other);
+        this.rt.decref(other, stack);
+        for (let j = i + 1; j < e.values.length; j++) {
+          const kj = e.keys[j];
+          if (kj === undefined) {
+            const o = this.evalExpr(e.values[j] as Expr, scope);
+            this.dictUpdate(d, o);
+            this.rt.decref(o, stack);
+          } else {
+            const kk = this.evalExpr(kj, scope);
+            const vv = this.evalExpr(e.values[j] as Expr, scope);
+            this.dictSet(d, kk, vv, stack, 'move');
+            this.rt.decref(kk, stack);
+          }
+        }
+        return d;
+      }
+      pairs.push([this.evalExpr(k, scope), this.evalExpr(e.values[i] as Expr, scope)]);
+    }
+    const d = dict();
+    for (const [k, v] of pairs) {
+      this.dictSet(d, k, v, stack, 'copy');
+      this.rt.decref(k, stack);
+      this.rt.decref(v, stack);
+    }
+    return d;
+  }
+
+  /** BUILD_SLICE. */
+  private buildSlice(e: Expr & { k: 'Slice' }, scope: Scope): ObjectId {
+    const stack = STACK(scope.frame);
+    const part = (x: Expr | undefined): ObjectId => (x === undefined ? this.none(stack) : this.evalExpr(x, scope));
+    const a = part(e.lower);
+    const b = part(e.upper);
+    const c = part(e.step);
+    const sl = this.alloc('slice', 'object', 40, { t: 'slice', start: a, stop: b, step: c }, stack);
+    for (const [x, slot] of [
+      [a, 'start'],
+      [b, 'stop'],
+      [c, 'step'],
+    ] as const) {
+      this.rt.move(x, stack, { kind: 'object', owner: sl, slot });
+    }
+    return sl;
+  }
+
   private evalStarredItems(elts: readonly Expr[], scope: Scope): ObjectId[] {
     const stack = STACK(scope.frame);
     const out: ObjectId[] = [];
@@ -2014,7 +2034,8 @@ export class Interpreter {
       }
       return l;
     }
-    const items = elts.map((x) => this.evalExpr(x, scope));
+    const items: ObjectId[] = [];
+    for (const x of elts) items.push(this.evalExpr(x, scope));
     return this.newList(items, stack, stack);
   }
 
@@ -2073,14 +2094,13 @@ export class Interpreter {
       }
       return this.ret(content, stack);
     }
-    const spaces =
-      access === 'global'
-        ? [scope.globals, this.builtinsDict]
-        : [scope.locals ?? scope.globals, scope.globals, this.builtinsDict];
-    for (const ns of spaces) {
-      const v = this.dictGetStr(ns, name);
+    // LOAD_NAME looks in the local namespace first; then both look in globals, then builtins.
+    if (access !== 'global' && scope.locals !== undefined) {
+      const v = this.dictGetStr(scope.locals, name);
       if (v !== undefined) return this.ret(v, stack);
     }
+    const v = this.dictGetStr(scope.globals, name) ?? this.dictGetStr(this.builtinsDict, name);
+    if (v !== undefined) return this.ret(v, stack);
     throw this.pyErr('NameError', `name '${name}' is not defined`);
   }
 
@@ -2299,9 +2319,9 @@ export class Interpreter {
     }
     if (fn?.closure !== undefined) {
       const cells = (this.value(fn.closure) as { items: ObjectId[] }).items;
-      info.freevars.forEach((name, i) =>
-        this.rt.incref(cells[i] as ObjectId, { kind: 'frame', frame, name: `(cell ${name})` }),
-      );
+      const freevars = info.freevars;
+      for (let i = 0; i < freevars.length; i++)
+        this.rt.incref(cells[i] as ObjectId, { kind: 'frame', frame, name: `(cell ${freevars[i]})` });
     }
   }
 
@@ -2319,7 +2339,8 @@ export class Interpreter {
         const { args, kwargs } = this.evalArgs(e.args, scope);
         if (method.kind === 'python') {
           this.rt.incref(method.func, stack);
-          return this.callFunction(method.func, [self, ...args], kwargs, stack, 'move', scope);
+          args.unshift(self); // the arguments array is this call's own
+          return this.callFunction(method.func, args, kwargs, stack, 'move', scope);
         }
         try {
           return this.callBuiltinMethod(self, e.func.attr, args, kwargs, stack, scope);
@@ -2363,7 +2384,8 @@ export class Interpreter {
       this.rt.incref(fv.func, stack);
       this.rt.incref(fv.self, stack);
       this.rt.decref(fn, stack);
-      return this.callFunction(fv.func, [fv.self, ...args], kwargs, stack, 'move', scope);
+      args.unshift(fv.self); // the arguments array is this call's own (call's evalArgs)
+      return this.callFunction(fv.func, args, kwargs, stack, 'move', scope);
     }
     try {
       return this.callObject(fn, args, kwargs, stack, scope);
@@ -2567,9 +2589,34 @@ export class Interpreter {
     frame: FrameId,
   ): void {
     const p = fv.params;
+    const n = p.args.length;
+    // The common call: exactly the positional parameters, nothing else to bind.
+    if (
+      args.length === n &&
+      kwargs.length === 0 &&
+      p.vararg === undefined &&
+      p.kwarg === undefined &&
+      p.kwonly.length === 0
+    ) {
+      for (let i = 0; i < n; i++)
+        this.rt.move(args[i] as ObjectId, from, { kind: 'frame', frame, name: p.args[i] as string });
+      return;
+    }
+    this.bindArgumentsInFull(fv, args, kwargs, from, frame);
+  }
+
+  /** Everything else: varargs, keywords, defaults, and the errors (its closures stay off the common path). */
+  private bindArgumentsInFull(
+    fv: FunctionValue,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    from: Holder,
+    frame: FrameId,
+  ): void {
+    const p = fv.params;
+    const n = p.args.length;
     const slot = (name: string): Holder => ({ kind: 'frame', frame, name });
     const bound = new Set<string>();
-    const n = p.args.length;
     if (args.length > n && p.vararg === undefined) {
       const given = args.length;
       for (const a of args) this.rt.decref(a, from);
@@ -2653,13 +2700,12 @@ export class Interpreter {
       for (const a of args) this.rt.incref(a, from);
       return this.instantiateException(cls, args, from);
     }
-    const obj = cv.isException
-      ? this.instantiateException(
-          cls,
-          args.map((a) => this.ret(a, C_TEMP)),
-          C_TEMP,
-        )
-      : this.newInstance(cls, C_TEMP);
+    let obj: ObjectId;
+    if (cv.isException) {
+      const own: ObjectId[] = [];
+      for (const a of args) own.push(this.ret(a, C_TEMP));
+      obj = this.instantiateException(cls, own, C_TEMP);
+    } else obj = this.newInstance(cls, C_TEMP);
     const init = this.lookupClassAttr(cls, '__init__');
     if (init !== undefined) {
       try {

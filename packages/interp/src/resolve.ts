@@ -839,6 +839,7 @@ function scopeInfo(b: Block): ScopeInfo {
   const privateName = b.privateName;
   const kind = b.kind;
   const scopes = b.scopes;
+  const accesses = new Map<string, Access>();
   return {
     kind,
     name: b.name,
@@ -847,21 +848,30 @@ function scopeInfo(b: Block): ScopeInfo {
     freevars,
     mangle: (name) => mangle(privateName, name),
     access(name: string): Access {
-      const scope = scopes.get(mangle(privateName, name));
-      switch (scope) {
-        case Scope.FREE:
-        case Scope.CELL:
-          return 'deref';
-        case Scope.GLOBAL_EXPLICIT:
-          return 'global';
-        case Scope.LOCAL:
-          return kind === 'function' ? 'fast' : 'name';
-        case Scope.GLOBAL_IMPLICIT:
-        case undefined:
-          return kind === 'function' ? 'global' : 'name';
+      // Asked on every name the evaluator loads or stores: answered once per name.
+      let a = accesses.get(name);
+      if (a === undefined) {
+        a = accessOf(scopes.get(mangle(privateName, name)), kind);
+        accesses.set(name, a);
       }
+      return a;
     },
   };
+}
+
+function accessOf(scope: Scope | undefined, kind: BlockKind): Access {
+  switch (scope) {
+    case Scope.FREE:
+    case Scope.CELL:
+      return 'deref';
+    case Scope.GLOBAL_EXPLICIT:
+      return 'global';
+    case Scope.LOCAL:
+      return kind === 'function' ? 'fast' : 'name';
+    case Scope.GLOBAL_IMPLICIT:
+    case undefined:
+      return kind === 'function' ? 'global' : 'name';
+  }
 }
 
 /** Analyse a module: the ScopeInfo of every scope, and the symbol-table errors. */
