@@ -1919,7 +1919,7 @@ function dictMethod(
     case 'get': {
       const e = entries.get(interp.hashKey(args[0] as ObjectId));
       if (e !== undefined) return interp.ret(e.value, holder);
-      return args[1] !== undefined ? interp.ret(args[1] as ObjectId, holder) : interp.none(holder);
+      return args[1] !== undefined ? interp.ret(args[1], holder) : interp.none(holder);
     }
     case 'keys':
       return dictView(interp, self, entries, 'key', 'dict_keys', holder);
@@ -1944,7 +1944,7 @@ function dictMethod(
       const hk = interp.hashKey(args[0] as ObjectId);
       const e = entries.get(hk);
       if (e === undefined) {
-        if (args[1] !== undefined) return interp.ret(args[1] as ObjectId, holder);
+        if (args[1] !== undefined) return interp.ret(args[1], holder);
         throw raiseWithArgs(interp, 'KeyError', [args[0] as ObjectId]);
       }
       const val = interp.ret(e.value, holder);
@@ -1968,7 +1968,7 @@ function dictMethod(
       return interp.ret(dflt, holder);
     }
     case 'update':
-      if (args[0] !== undefined) interp.dictUpdate(self, args[0] as ObjectId);
+      if (args[0] !== undefined) interp.dictUpdate(self, args[0]);
       return interp.none(holder);
     case 'clear':
       interp.dictClear(self);
