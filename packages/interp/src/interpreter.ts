@@ -128,6 +128,11 @@ const STR_SLOTS = new Map<string, string>();
 const strSlot = (s: string): string => madeOnce(STR_SLOTS, s, makeStrSlot);
 const makeStrSlot = (s: string): string => `[${JSON.stringify(s)}]`;
 
+/** The slot name of an instance attribute in its values array: `.name`, made once per name. */
+const ATTR_SLOTS = new Map<string, string>();
+const attrSlot = (s: string): string => madeOnce(ATTR_SLOTS, s, makeAttrSlot);
+const makeAttrSlot = (s: string): string => `.${s}`;
+
 /** `make(s)`, kept in `cache` for names short enough to recur (at most 65,536 of them). */
 function madeOnce(cache: Map<string, string>, s: string, make: (s: string) => string): string {
   let k = cache.get(s);
@@ -152,6 +157,8 @@ const forgetStack = (frame: FrameId): void => {
   stackHolders.delete(frame);
 };
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
+/** The keyword arguments of a call that has none (shared: nothing adds to a call's keywords). */
+const NO_KWARGS = Object.freeze([]) as unknown as [string, ObjectId][];
 const RAISED: Holder = { kind: 'root', name: 'raised' };
 
 export const BUILTIN_EXCEPTIONS: readonly (readonly [string, string])[] = [
@@ -643,10 +650,10 @@ export class Interpreter {
     return d?.t === 'dict' ? d.store.entries.get(strKey(name))?.value : undefined;
   }
 
-  private valueSlot(dict: ObjectId, key: ObjectId): Extract<Holder, { kind: 'object' }> {
+  /** The slot name of the dict's value under `key`: `["name"]`, `[3]`, `[#id]`. */
+  private valueSlot(key: ObjectId): string {
     const kv = this.values.get(key);
-    const slot = kv?.t === 'str' ? strSlot(kv.v) : `[${kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`}]`;
-    return { kind: 'object', owner: dict, slot };
+    return kv?.t === 'str' ? strSlot(kv.v) : `[${kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`}]`;
   }
 
   /** insertdict with a str key given as text (namespaces): the key string is interned. */
@@ -683,13 +690,13 @@ export class Interpreter {
     how: 'move' | 'copy',
   ): void {
     const old = entry.value;
-    const slot = this.valueSlot(dict, entry.key);
+    const slot = this.valueSlot(entry.key);
     entry.value = value;
     // The new value takes the old one's place (insertdict's old_value), so the dict
     // still releases its references in entry order.
     const at = this.entryAt(dict, entry) + 1;
-    this.rt.incref(value, { kind: 'object', owner: dict, slot: slot.slot, at });
-    this.rt.decref(old, { kind: 'object', owner: dict, slot: slot.slot, at: at + 1 });
+    this.rt.increfRef(value, dict, slot, at);
+    this.rt.decrefRef(old, dict, slot, at + 1);
     if (how === 'move') this.rt.decref(value, from);
   }
 
@@ -723,8 +730,9 @@ export class Interpreter {
     store.order.add(entry, store.entries);
     store.entries.set(hk, entry);
     store.nentries += 1;
-    this.adopt(key, { kind: 'object', owner: dict, slot: 'key' }, keyHow === 'move' ? keyFrom : undefined);
-    this.rt.incref(value, this.valueSlot(dict, key));
+    if (keyHow === 'move') this.rt.moveToRef(key, keyFrom, dict, 'key');
+    else this.rt.increfRef(key, dict, 'key');
+    this.rt.increfRef(value, dict, this.valueSlot(key));
     if (store.table !== tableBefore || store.unicode !== unicodeBefore) this.setDictTable(dict, store);
     // GC-T4: an untracked dict becomes tracked when it gains something that may be tracked.
     if (this.rt.object(dict).gen < 0 && (this.mayBeTracked(key) || this.mayBeTracked(value))) this.rt.track(dict);
@@ -746,9 +754,9 @@ export class Interpreter {
     const at = 2 * store.order.rank(entry);
     store.entries.delete(hk);
     store.order.remove(entry);
-    const slot = this.valueSlot(dict, entry.key);
-    this.rt.decref(entry.key, { kind: 'object', owner: dict, slot: 'key', at });
-    this.rt.decref(entry.value, { kind: 'object', owner: dict, slot: slot.slot, at });
+    const slot = this.valueSlot(entry.key);
+    this.rt.decrefRef(entry.key, dict, 'key', at);
+    this.rt.decrefRef(entry.value, dict, slot, at);
     return true;
   }
 
@@ -763,9 +771,9 @@ export class Interpreter {
     store.unicode = true;
     this.setDictTable(dict, store);
     for (const e of entries) {
-      const slot = this.valueSlot(dict, e.key);
-      this.rt.decref(e.key, { kind: 'object', owner: dict, slot: 'key' });
-      this.rt.decref(e.value, slot);
+      const slot = this.valueSlot(e.key); // before the key may go
+      this.rt.decrefRef(e.key, dict, 'key');
+      this.rt.decrefRef(e.value, dict, slot);
     }
   }
 
@@ -1684,10 +1692,9 @@ export class Interpreter {
     const stack = STACK(scope.frame);
     const access = scope.info.access(name);
     if (access === 'fast') {
-      const slot: Holder = { kind: 'frame', frame: scope.frame, name };
       const old = this.rt.state.frames[scope.frame]?.vars[name];
-      this.rt.move(v, stack, slot);
-      if (old !== undefined) this.rt.decref(old, slot);
+      this.rt.moveToSlot(v, stack, scope.frame, name);
+      if (old !== undefined) this.rt.decrefSlot(old, scope.frame, name);
       return;
     }
     if (access === 'deref') {
@@ -2397,6 +2404,10 @@ export class Interpreter {
   }
 
   private evalArgs(args: readonly Arg[], scope: Scope): { args: ObjectId[]; kwargs: [string, ObjectId][] } {
+    // Positional arguments only (most calls): no keyword list of its own.
+    let positional = true;
+    for (let i = 0; i < args.length && positional; i++) positional = (args[i] as Arg).k === 'pos';
+    if (positional) return { args: this.evalPositional(args, scope), kwargs: NO_KWARGS };
     const stack = STACK(scope.frame);
     const pos: ObjectId[] = [];
     const kw: [string, ObjectId][] = [];
@@ -2434,6 +2445,19 @@ export class Interpreter {
       throw e;
     }
     return { args: pos, kwargs: kw };
+  }
+
+  /** Positional arguments, pushed in order (on an exception, the ones pushed are released). */
+  private evalPositional(args: readonly Arg[], scope: Scope): ObjectId[] {
+    const pos: ObjectId[] = [];
+    try {
+      for (let i = 0; i < args.length; i++) pos.push(this.evalExpr((args[i] as Arg).value, scope));
+    } catch (e) {
+      const stack = STACK(scope.frame);
+      for (const p of pos) this.rt.decref(p, stack);
+      throw e;
+    }
+    return pos;
   }
 
   /**
@@ -2502,8 +2526,8 @@ export class Interpreter {
     }
     const frame = this.rt.enterFrame(fv.name);
     const scope: Scope = { frame, info: fv.scope, globals: fv.globals, locals: undefined, fn };
-    this.rt.move(fn, from, { kind: 'frame', frame, name: '(function)' });
-    this.rt.incref(fv.code, { kind: 'frame', frame, name: '(code)' });
+    this.rt.moveToSlot(fn, from, frame, '(function)');
+    this.rt.increfSlot(fv.code, frame, '(code)');
     try {
       this.bindArguments(fv, args, kwargs, from, frame);
     } catch (e) {
@@ -2598,8 +2622,7 @@ export class Interpreter {
       p.kwarg === undefined &&
       p.kwonly.length === 0
     ) {
-      for (let i = 0; i < n; i++)
-        this.rt.move(args[i] as ObjectId, from, { kind: 'frame', frame, name: p.args[i] as string });
+      for (let i = 0; i < n; i++) this.rt.moveToSlot(args[i] as ObjectId, from, frame, p.args[i] as string);
       return;
     }
     this.bindArgumentsInFull(fv, args, kwargs, from, frame);
@@ -2933,7 +2956,7 @@ export class Interpreter {
     }
     for (const [k, val] of [...v.attrs]) {
       v.attrs.delete(k);
-      this.rt.decref(val, { kind: 'object', owner: obj, slot: `.${k}` });
+      this.rt.decref(val, { kind: 'object', owner: obj, slot: attrSlot(k) });
     }
     v.dict = d;
     return d;
@@ -2990,7 +3013,7 @@ export class Interpreter {
       this.dictSetStr(ov.dict, name, v, from, 'move');
       return;
     }
-    const slot = { kind: 'object' as const, owner: obj, slot: `.${name}` };
+    const slot = attrSlot(name);
     const old = ov.attrs.get(name);
     const keys = this.sharedKeys(ov.cls);
     if (!keys.names.has(name) && keys.usable > 0) {
@@ -2999,14 +3022,14 @@ export class Interpreter {
     }
     ov.attrs.set(name, v);
     if (old === undefined) {
-      this.rt.move(v, from, slot);
+      this.rt.moveToRef(v, from, obj, slot);
       return;
     }
     // The new value takes the old one's place in the values array, so the instance still
     // releases its attributes in their order.
-    const at = this.refIndex(obj, slot.slot, old);
-    this.rt.move(v, from, at < 0 ? slot : { kind: 'object', owner: obj, slot: slot.slot, at });
-    this.rt.decref(old, at < 0 ? slot : { kind: 'object', owner: obj, slot: slot.slot, at: at + 1 });
+    const at = this.refIndex(obj, slot, old);
+    this.rt.moveToRef(v, from, obj, slot, at < 0 ? undefined : at);
+    this.rt.decrefRef(old, obj, slot, at < 0 ? undefined : at + 1);
   }
 
   /** Where `owner` holds `id` in `slot` (the last such reference), or -1. */
@@ -3041,7 +3064,7 @@ export class Interpreter {
       if (old === undefined)
         throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
       ov.attrs.delete(name);
-      this.rt.decref(old, { kind: 'object', owner: obj, slot: `.${name}` });
+      this.rt.decref(old, { kind: 'object', owner: obj, slot: attrSlot(name) });
       return;
     }
     if (ov.t === 'class' || ov.t === 'module') {

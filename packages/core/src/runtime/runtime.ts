@@ -59,7 +59,7 @@ import {
   type ObjectAllocated,
   type ObjectId,
 } from '../events.js';
-import { emptyHeap, NOT_TRACKED, type HeapObject, type HeapState } from '../state.js';
+import { emptyHeap, NOT_TRACKED, type Frame, type HeapObject, type HeapState } from '../state.js';
 import { formatMallocStats } from '../views/mallocStats.js';
 import { clearFreeLists } from './freelists.js';
 import { placeObject, releaseObjectMemory, setBuffer } from './objectMemory.js';
@@ -146,6 +146,22 @@ export class Runtime {
   private readonly interrupted: (() => string | undefined) | undefined;
   /** `gcstate->collecting`: a collection (with its gc.callbacks) is running (gc.ts). */
   collecting = false;
+  /**
+   * When nobody keeps events, a transition reads the holder it is given and drops it, so
+   * the reference methods that take a holder's fields fill in one of these instead of
+   * building a new holder each time (see `frameHolder`, `objectHolder`).
+   */
+  private readonly scratchFrame: { kind: 'frame'; frame: FrameId; name: string } = {
+    kind: 'frame',
+    frame: frameId(1),
+    name: '',
+  };
+  private readonly scratchObject: { kind: 'object'; owner: ObjectId; slot: string; at: number | undefined } = {
+    kind: 'object',
+    owner: objectId(1),
+    slot: '',
+    at: undefined,
+  };
 
   constructor(options: RuntimeOptions = {}) {
     this.state = options.state ?? emptyHeap();
@@ -399,7 +415,7 @@ export class Runtime {
     if (keep === undefined && order !== 'classLast') {
       for (let ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0]; ref !== undefined;) {
         const at = order === 'reverse' ? obj.refs.length - 1 : 0;
-        this.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at });
+        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
         ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0];
       }
       return;
@@ -426,7 +442,7 @@ export class Runtime {
       }
       const ref = refs[at];
       if (ref === undefined) return;
-      this.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at });
+      this.decref(ref.to, this.objectHolder(id, ref.slot, at));
     }
   }
 
@@ -484,24 +500,92 @@ export class Runtime {
     const names: string[] = [];
     for (const n of order) if (Object.hasOwn(vars, n)) names.push(n);
     for (const n of f.varOrder) if (n.charCodeAt(0) !== OPEN_PAREN && !order.includes(n)) names.push(n);
-    for (const name of names) {
-      const id = Object.hasOwn(vars, name) ? vars[name] : undefined;
-      if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
+    for (const name of names) this.releaseSlot(f, name);
+    if (f.stack.length > 0) {
+      const stack: Holder = { kind: 'stack', frame };
+      for (let bottom = f.stack[0]; bottom !== undefined; bottom = f.stack[0]) this.decref(bottom, stack);
     }
-    for (let bottom = f.stack[0]; bottom !== undefined; bottom = f.stack[0]) {
-      this.decref(bottom, { kind: 'stack', frame });
-    }
-    const specials = ['(function)', '(code)'];
-    for (const n of f.varOrder) if (n.charCodeAt(0) === OPEN_PAREN) specials.push(n);
-    for (const name of specials) {
-      const id = f.vars[name];
-      if (id !== undefined) this.decref(id, { kind: 'frame', frame, name });
+    this.releaseSlot(f, '(function)');
+    this.releaseSlot(f, '(code)');
+    for (const n of f.varOrder)
+      if (n.charCodeAt(0) === OPEN_PAREN && n !== '(function)' && n !== '(code)') names.push(n);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      if (name.charCodeAt(0) === OPEN_PAREN) this.releaseSlot(f, name);
     }
     this.emit({ type: 'FrameExited', frame });
   }
 
+  /** The frame's slot `name` lets go of what it holds, if anything. */
+  private releaseSlot(f: Frame, name: string): void {
+    const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
+    if (id !== undefined) this.decref(id, this.frameHolder(f.id, name));
+  }
+
+  /**
+   * The holder of a frame slot, for one reference operation: the scratch holder when
+   * unobserved (valid until the next one), else a new holder for the event to keep.
+   */
+  private frameHolder(frame: FrameId, name: string): Holder {
+    if (!this.unobserved) return { kind: 'frame', frame, name };
+    const h = this.scratchFrame;
+    h.frame = frame;
+    h.name = name;
+    return h;
+  }
+
+  /** The holder of an object's reference, like `frameHolder`. */
+  private objectHolder(owner: ObjectId, slot: string, at: number | undefined): Holder {
+    if (!this.unobserved)
+      return at === undefined ? { kind: 'object', owner, slot } : { kind: 'object', owner, slot, at };
+    const h = this.scratchObject;
+    h.owner = owner;
+    h.slot = slot;
+    h.at = at;
+    return h as Holder; // `at: undefined` reads as no position, as the transitions treat it
+  }
+
+  // Reference operations on a frame slot or an object's reference, given the holder's
+  // fields (the interpreter's hottest stores: no holder object built when unobserved).
+
+  /** incref(id, frame slot `name`). */
+  increfSlot(id: ObjectId, frame: FrameId, name: string): void {
+    this.incref(id, this.frameHolder(frame, name));
+  }
+
+  /** move(id, from, frame slot `name`). */
+  moveToSlot(id: ObjectId, from: Holder, frame: FrameId, name: string): void {
+    this.move(id, from, this.frameHolder(frame, name));
+  }
+
+  /** decref(id, frame slot `name`). */
+  decrefSlot(id: ObjectId, frame: FrameId, name: string): void {
+    this.decref(id, this.frameHolder(frame, name));
+  }
+
+  /** incref(id, `owner`'s reference in `slot`, at `at`). */
+  increfRef(id: ObjectId, owner: ObjectId, slot: string, at?: number): void {
+    this.incref(id, this.objectHolder(owner, slot, at));
+  }
+
+  /** move(id, from, `owner`'s reference in `slot`, at `at`). */
+  moveToRef(id: ObjectId, from: Holder, owner: ObjectId, slot: string, at?: number): void {
+    this.move(id, from, this.objectHolder(owner, slot, at));
+  }
+
+  /** decref(id, `owner`'s reference in `slot`, at `at`). */
+  decrefRef(id: ObjectId, owner: ObjectId, slot: string, at?: number): void {
+    this.decref(id, this.objectHolder(owner, slot, at));
+  }
+
   line(n: number): void {
-    if (this.state.line !== n) this.emit({ type: 'LineExecuted', line: n });
+    if (this.state.line === n) return;
+    if (this.unobserved) {
+      // LineExecuted's transition, without the event object (a statement's every line).
+      this.state.seq += 1;
+      this.state.line = n;
+      this.counted();
+    } else this.emit({ type: 'LineExecuted', line: n });
   }
 
   output(text: string): void {
