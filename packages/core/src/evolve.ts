@@ -19,7 +19,7 @@
  * found by `checkInvariants` (invariants.ts), not here.
  */
 import { produce, type Draft } from 'immer';
-import type { FreeTarget, Holder, MemEvent, ObjectId } from './events.js';
+import type { FrameId, FreeTarget, Holder, MemEvent, ObjectAllocated, ObjectId } from './events.js';
 import { Defect } from './errors.js';
 import {
   FREELISTS,
@@ -50,34 +50,9 @@ type S = HeapState;
 export function applyEvent(state: S, event: MemEvent): void {
   state.seq += 1;
   switch (event.type) {
-    case 'ObjectAllocated': {
-      const base = event.base ?? 0;
-      state.objects[event.id] = {
-        id: event.id,
-        pyType: event.pyType,
-        kind: event.kind,
-        size: event.size,
-        alloc: event.alloc ?? event.size,
-        addr: event.addr,
-        base,
-        refcount: base + 1,
-        refs: [],
-        gcType: event.gc,
-        gen: NOT_TRACKED,
-        gcPrev: NO_OBJECT,
-        gcNext: NO_OBJECT,
-        finalized: false,
-        dying: false,
-        repr: event.repr,
-      };
-      state.live += 1;
-      if (event.id > state.allocated) state.allocated = event.id;
-      // GC-C1 (its block was recorded by the BlockAllocated or FreelistPopped before it).
-      if (!event.fromFreelist && event.gc) state.gc.counts[0] += 1;
-      addLiveBytes(state, event.size);
-      addHolder(state, event.id, event.holder);
+    case 'ObjectAllocated':
+      objectAllocated(state, event.id, event, event.addr, event.gc, event.fromFreelist === true, event.holder);
       return;
-    }
     case 'RefIncremented':
       refIncremented(state, event.id, event.holder);
       return;
@@ -120,13 +95,9 @@ export function applyEvent(state: S, event: MemEvent): void {
       if (obj !== undefined) obj.repr = event.repr;
       return;
     }
-    case 'ObjectTracked': {
-      const obj = state.objects[event.id];
-      if (obj === undefined) return;
-      if (obj.gen !== NOT_TRACKED) unlink(state, obj);
-      append(state, obj, 0);
+    case 'ObjectTracked':
+      objectTracked(state, event.id);
       return;
-    }
     case 'ObjectUntracked':
       objectUntracked(state, event.id);
       return;
@@ -206,24 +177,11 @@ export function applyEvent(state: S, event: MemEvent): void {
       appendList(state, PERMANENT_GENERATION, 2);
       return;
     case 'FrameEntered':
-      state.frames[event.frame] = {
-        id: event.frame,
-        name: event.name,
-        parent: event.parent ?? 0,
-        vars: Object.create(null) as Record<string, ObjectId>, // Python names may be `__proto__`
-        varOrder: [],
-        stack: [],
-        displaced: [],
-      };
-      if (event.frame > state.framesEntered) state.framesEntered = event.frame;
-      state.currentFrame = event.frame;
+      frameEntered(state, event.frame, event.name, event.parent ?? 0);
       return;
-    case 'FrameExited': {
-      const frame = state.frames[event.frame];
-      state.currentFrame = frame?.parent ?? 0;
-      state.frames[event.frame] = undefined; // not `delete` (see HeapState.objects)
+    case 'FrameExited':
+      frameExited(state, event.frame);
       return;
-    }
     case 'LineExecuted':
       state.line = event.line;
       return;
@@ -257,6 +215,79 @@ export function applyEvent(state: S, event: MemEvent): void {
 // The three reference events, also called directly by the runtime when nobody records
 // or observes its events (Runtime.emitRef): the same transition, without building the
 // event object. Callers of these count the event in `seq` themselves.
+
+/** What ObjectAllocated says about the object itself: the event, or the runtime's allocation spec. */
+type NewObject = Pick<ObjectAllocated, 'pyType' | 'kind' | 'size' | 'alloc' | 'repr' | 'base'>;
+
+/**
+ * ObjectAllocated, from the event or from the runtime's allocation spec (Runtime.allocate,
+ * when nobody records or observes). Callers count the event.
+ */
+export function objectAllocated(
+  state: S,
+  id: ObjectId,
+  e: NewObject,
+  addr: number,
+  gc: boolean,
+  fromFreelist: boolean,
+  holder: Holder,
+): void {
+  const base = e.base ?? 0;
+  state.objects[id] = {
+    id,
+    pyType: e.pyType,
+    kind: e.kind,
+    size: e.size,
+    alloc: e.alloc ?? e.size,
+    addr,
+    base,
+    refcount: base + 1,
+    refs: [],
+    gcType: gc,
+    gen: NOT_TRACKED,
+    gcPrev: NO_OBJECT,
+    gcNext: NO_OBJECT,
+    finalized: false,
+    dying: false,
+    repr: e.repr,
+  };
+  state.live += 1;
+  if (id > state.allocated) state.allocated = id;
+  // GC-C1 (its block was recorded by the BlockAllocated or FreelistPopped before it).
+  if (!fromFreelist && gc) state.gc.counts[0] += 1;
+  addLiveBytes(state, e.size);
+  addHolder(state, id, holder);
+}
+
+/** FrameEntered: a new running frame, the innermost. */
+export function frameEntered(state: S, id: FrameId, name: string, parent: number): void {
+  state.frames[id] = {
+    id,
+    name,
+    parent,
+    vars: Object.create(null) as Record<string, ObjectId>, // Python names may be `__proto__`
+    varOrder: [],
+    stack: [],
+    displaced: [],
+  };
+  if (id > state.framesEntered) state.framesEntered = id;
+  state.currentFrame = id;
+}
+
+/** FrameExited: the frame is gone; its caller is the innermost again. */
+export function frameExited(state: S, id: FrameId): void {
+  const frame = state.frames[id];
+  state.currentFrame = frame?.parent ?? 0;
+  state.frames[id] = undefined; // not `delete` (see HeapState.objects)
+}
+
+/** ObjectTracked: the object joins generation 0, at its tail. */
+export function objectTracked(state: S, id: ObjectId): void {
+  const obj = state.objects[id];
+  if (obj === undefined) return;
+  if (obj.gen !== NOT_TRACKED) unlink(state, obj);
+  append(state, obj, 0);
+}
 
 /** RefIncremented: `holder` takes a new reference to `id`. */
 export function refIncremented(state: S, id: ObjectId, holder: Holder): void {

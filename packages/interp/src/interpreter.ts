@@ -106,6 +106,14 @@ export interface InterpreterOptions extends RuntimeOptions {
 /** sys.getrecursionlimit(): a call nested deeper raises RecursionError. */
 export const RECURSION_LIMIT = 1000;
 
+/** Facts about a class that attribute access asks on every instance (classFlags). */
+type ClassFlags = {
+  readonly version: number;
+  /** A property somewhere on the class or its bases (a data descriptor before the instance's own attributes). */
+  readonly property: boolean;
+  readonly setattr: ObjectId | undefined;
+};
+
 type Scope = {
   frame: FrameId;
   info: ScopeInfo;
@@ -692,6 +700,7 @@ export class Interpreter {
     const old = entry.value;
     const slot = this.valueSlot(entry.key);
     entry.value = value;
+    if (this.dictStore(dict).ofClass) this.classVersion += 1;
     // The new value takes the old one's place (insertdict's old_value), so the dict
     // still releases its references in entry order.
     const at = this.entryAt(dict, entry) + 1;
@@ -727,6 +736,7 @@ export class Interpreter {
     }
     if (!isStr) store.unicode = false;
     const entry: DictEntry = { key, value, n: 0 };
+    if (store.ofClass) this.classVersion += 1;
     store.order.add(entry, store.entries);
     store.entries.set(hk, entry);
     store.nentries += 1;
@@ -752,6 +762,7 @@ export class Interpreter {
     const entry = store.entries.get(hk);
     if (entry === undefined) return false;
     const at = 2 * store.order.rank(entry);
+    if (store.ofClass) this.classVersion += 1;
     store.entries.delete(hk);
     store.order.remove(entry);
     const slot = this.valueSlot(entry.key);
@@ -764,6 +775,7 @@ export class Interpreter {
   dictClear(dict: ObjectId): void {
     const store = this.dictStore(dict);
     const entries = [...store.entries.values()];
+    if (store.ofClass) this.classVersion += 1;
     store.entries.clear();
     store.order.clear();
     store.table = 0;
@@ -2271,6 +2283,7 @@ export class Interpreter {
     const dict = this.newDict(C_TEMP);
     for (const e of this.dictStore(ns).entries.values()) this.dictSet(dict, e.key, e.value, C_TEMP, 'copy');
     value.dict = dict;
+    this.dictStore(dict).ofClass = true;
     own(dict, '__dict__', C_TEMP);
     const basesTuple = this.newTuple(bases, C_TEMP);
     own(basesTuple, '__bases__', C_TEMP);
@@ -2750,6 +2763,9 @@ export class Interpreter {
 
   /** The shared-keys geometry of a class (3.11 starts with 30 usable entries). */
   private readonly classKeys = new Map<ObjectId, { names: Set<string>; usable: number }>();
+  /** Bumped by every write to a class namespace: cached class facts older than it are stale. */
+  private classVersion = 0;
+  private readonly flagsOfClass = new Map<ObjectId, ClassFlags>();
 
   sharedKeys(cls: ObjectId): { names: Set<string>; usable: number } {
     let keys = this.classKeys.get(cls);
@@ -2780,6 +2796,27 @@ export class Interpreter {
 
   // ===============================================================================
   // Attributes.
+
+  /**
+   * What every attribute access on the class's instances asks, answered once per class
+   * until a class namespace changes (`classVersion`, like CPython's type version tags).
+   */
+  private classFlags(cls: ObjectId): ClassFlags {
+    let f = this.flagsOfClass.get(cls);
+    if (f === undefined || f.version !== this.classVersion) {
+      let property = false;
+      for (const c of (this.value(cls) as ClassValue).mro) {
+        const cv = this.value(c) as ClassValue;
+        if (cv.builtin !== undefined || this.values.get(cv.dict)?.t !== 'dict') continue;
+        for (const e of this.dictStore(cv.dict).entries.values()) {
+          if (this.values.get(e.value)?.t === 'property') property = true;
+        }
+      }
+      f = { version: this.classVersion, property, setattr: this.lookupClassAttr(cls, '__setattr__') };
+      this.flagsOfClass.set(cls, f);
+    }
+    return f;
+  }
 
   lookupClassAttr(cls: ObjectId, name: string): ObjectId | undefined {
     for (const c of (this.value(cls) as ClassValue).mro) {
@@ -2817,7 +2854,10 @@ export class Interpreter {
         if (name === '__dict__' && v.dict === undefined && this.classOf(obj).slots === undefined)
           return this.ret(this.materializeDict(obj), holder);
         if (name === '__dict__' && v.dict !== undefined) return this.ret(v.dict, holder);
-        const clsAttr = this.lookupClassAttr(v.cls, name);
+        // A property on the class comes before the instance's own attribute (a data
+        // descriptor); with no property anywhere on the class, the own attribute is first.
+        const hasProperty = this.classFlags(v.cls).property;
+        let clsAttr = hasProperty ? this.lookupClassAttr(v.cls, name) : undefined;
         if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property') {
           const fget = (this.value(clsAttr) as { fget: ObjectId | undefined }).fget;
           if (fget === undefined) throw this.pyErr('AttributeError', 'unreadable attribute');
@@ -2825,6 +2865,7 @@ export class Interpreter {
         }
         const own = v.attrs.get(name);
         if (own !== undefined) return this.ret(own, holder);
+        if (!hasProperty) clsAttr = this.lookupClassAttr(v.cls, name);
         if (clsAttr !== undefined) return this.bindAttr(clsAttr, obj, v.cls, holder);
         if (name === 'args' && this.classOf(obj).isException) return this.ret(this.excArgsTuple(obj), holder);
         const getattr = this.lookupClassAttr(v.cls, '__getattr__');
@@ -2966,14 +3007,17 @@ export class Interpreter {
   setAttr(obj: ObjectId, name: string, v: ObjectId, from: Holder, _how: 'copy', scope: Scope | undefined): void {
     const ov = this.value(obj);
     if (ov.t === 'instance') {
-      const clsAttr = this.lookupClassAttr(ov.cls, name);
-      if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property')
-        throw this.pyErr('AttributeError', "can't set attribute");
+      const flags = this.classFlags(ov.cls);
+      if (flags.property) {
+        const clsAttr = this.lookupClassAttr(ov.cls, name);
+        if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property')
+          throw this.pyErr('AttributeError', "can't set attribute");
+      }
       const slots = this.classOf(obj).slots;
       if (slots !== undefined && !slots.includes(name)) {
         throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
       }
-      const setattr = this.lookupClassAttr(ov.cls, '__setattr__');
+      const setattr = flags.setattr;
       if (setattr !== undefined) {
         const n = this.newStr(name, C_TEMP);
         try {

@@ -29,6 +29,8 @@ export interface DictStore {
   nentries: number;
   /** Only str keys so far ("unicode" table, 16-byte entries). */
   unicode: boolean;
+  /** A class's namespace: writing to it changes what its instances' attributes resolve to. */
+  ofClass?: true;
 }
 
 export interface SetStore {

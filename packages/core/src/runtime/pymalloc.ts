@@ -114,7 +114,7 @@ export function malloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNER):
   const top = p?.free[p.free.length - 1];
   if (top === undefined) throw new Defect(`pymalloc: usedpools[${c}] has no free block`);
   const addr = poolAddress(pool) + POOL_OVERHEAD + top * blockSize(c);
-  rt.emit(blockEvent('BlockAllocated', addr, nbytes, who.owner, who.buffer));
+  rt.blockAllocated(addr, nbytes, who.owner, who.buffer);
   return addr;
 }
 
@@ -138,7 +138,7 @@ export function rawMalloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNE
   const raw = rt.state.memory.raw;
   const bin = raw.bins[rawChunkSize(nbytes)];
   const addr = bin !== undefined && bin.length > 0 ? (bin[bin.length - 1] as number) : raw.top + 16;
-  rt.emit(blockEvent('BlockAllocated', addr, nbytes, who.owner, who.buffer));
+  rt.blockAllocated(addr, nbytes, who.owner, who.buffer);
   return addr;
 }
 

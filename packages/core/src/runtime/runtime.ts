@@ -41,13 +41,17 @@ import { Defect } from '../errors.js';
 import {
   applyEvent,
   deallocStarted,
+  frameEntered,
+  frameExited,
+  objectAllocated,
   objectFreed,
+  objectTracked,
   objectUntracked,
   refDecremented,
   refIncremented,
   refMoved,
 } from '../evolve.js';
-import { applyBlockFreed } from '../memory.js';
+import { applyBlockAllocated, applyBlockFreed, applyFreelistPopped, applyFreelistPushed } from '../memory.js';
 import {
   frameId,
   objectId,
@@ -221,6 +225,15 @@ export class Runtime {
     const id = objectId(this.state.allocated + 1);
     const info = kindInfo(spec.kind);
     const { addr, fromFreelist } = placeObject(this, spec, id, info.gc);
+    if (this.unobserved) {
+      // The transition reads the spec's fields where the event would carry them.
+      this.state.seq += 1;
+      objectAllocated(this.state, id, spec, addr, info.gc, fromFreelist, holder);
+      this.counted();
+      if (info.gc && !fromFreelist) this.maybeCollect();
+      if (spec.track ?? info.trackedAtCreation) this.tracked(id);
+      return id;
+    }
     // Built field by field (no temporary spread objects: this is the hottest allocation path).
     const event: { -readonly [K in keyof ObjectAllocated]: ObjectAllocated[K] } = {
       type: 'ObjectAllocated',
@@ -255,6 +268,52 @@ export class Runtime {
 
   // The events every dealloc emits, applied by their transition directly when unobserved,
   // as the reference events are (no event object, no dispatch on its type).
+
+  /** ObjectTracked, applied directly when unobserved. */
+  private tracked(id: ObjectId): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      objectTracked(this.state, id);
+      this.counted();
+    } else this.emit({ type: 'ObjectTracked', id });
+  }
+
+  /** BlockAllocated (pymalloc.ts): `owner`, and `buffer` for a buffer, when known. */
+  blockAllocated(addr: number, size: number, owner: ObjectId | undefined, buffer: string | undefined): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      applyBlockAllocated(this.state.memory, addr, size, owner, buffer);
+      this.counted();
+    } else this.emit(blockEvent('BlockAllocated', addr, size, owner, buffer));
+  }
+
+  /** FreelistPushed (objectMemory.ts): the block of `owner` (its buffer `buffer`) parked on `list`. */
+  freelistPushed(list: string, addr: number, owner: ObjectId, buffer?: string): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      applyFreelistPushed(this.state.memory, list, addr, owner, buffer);
+      this.counted();
+    } else
+      this.emit(
+        buffer === undefined
+          ? { type: 'FreelistPushed', list, addr, owner }
+          : { type: 'FreelistPushed', list, addr, owner, buffer },
+      );
+  }
+
+  /** FreelistPopped (objectMemory.ts): the top of `list` taken for `owner` (its buffer `buffer`). */
+  freelistPopped(list: string, addr: number, owner: ObjectId, buffer?: string): void {
+    if (this.unobserved) {
+      this.state.seq += 1;
+      applyFreelistPopped(this.state.memory, list, addr, owner, buffer);
+      this.counted();
+    } else
+      this.emit(
+        buffer === undefined
+          ? { type: 'FreelistPopped', list, addr, owner }
+          : { type: 'FreelistPopped', list, addr, owner, buffer },
+      );
+  }
 
   /** ObjectFreed (objectMemory.ts). */
   objectFreed(id: ObjectId, to: FreeTarget): void {
@@ -312,7 +371,7 @@ export class Runtime {
   }
 
   track(id: ObjectId): void {
-    if (this.object(id).gen === NOT_TRACKED) this.emit({ type: 'ObjectTracked', id });
+    if (this.object(id).gen === NOT_TRACKED) this.tracked(id);
   }
 
   untrack(id: ObjectId): void {
@@ -477,6 +536,12 @@ export class Runtime {
   enterFrame(name: string): FrameId {
     const id = frameId(this.state.framesEntered + 1);
     const parent = this.state.currentFrame;
+    if (this.unobserved) {
+      this.state.seq += 1;
+      frameEntered(this.state, id, name, parent);
+      this.counted();
+      return id;
+    }
     // Built without a spread (one per call).
     const event: { -readonly [K in keyof FrameEntered]: FrameEntered[K] } = { type: 'FrameEntered', frame: id, name };
     if (parent !== 0) event.parent = frameId(parent);
@@ -513,7 +578,11 @@ export class Runtime {
       const name = names[i] as string;
       if (name.charCodeAt(0) === OPEN_PAREN) this.releaseSlot(f, name);
     }
-    this.emit({ type: 'FrameExited', frame });
+    if (this.unobserved) {
+      this.state.seq += 1;
+      frameExited(this.state, frame);
+      this.counted();
+    } else this.emit({ type: 'FrameExited', frame });
   }
 
   /** The frame's slot `name` lets go of what it holds, if anything. */
