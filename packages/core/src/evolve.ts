@@ -434,7 +434,7 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
         }
       }
       if (!Object.hasOwn(frame.vars, h.name) || frame.vars[h.name] !== id) return;
-      delete frame.vars[h.name];
+      frame.vars[h.name] = undefined; // not `delete`: see Frame.vars
       const i = frame.varOrder.indexOf(h.name);
       if (i >= 0) removeAt(frame.varOrder, i);
       return;
@@ -456,8 +456,12 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
     case 'root': {
       const list = Object.hasOwn(state.roots, h.name) ? state.roots[h.name] : undefined;
       if (list === undefined) return;
-      const i = list.lastIndexOf(id);
-      if (i >= 0) list.splice(i, 1);
+      let i = list.length - 1;
+      while (i >= 0 && list[i] !== id) i--;
+      if (i >= 0) {
+        for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1] as ObjectId;
+        list.pop();
+      }
       if (list.length === 0) state.roots[h.name] = undefined; // not `delete`: keeps the table's shape (see HeapState.objects)
       return;
     }

@@ -31,7 +31,8 @@ export function countHolders(state: HeapState): Map<number, number> {
   };
   for (const obj of liveObjects(state)) for (const r of obj.refs) hold(r.to, `#${obj.id}.${r.slot}`);
   for (const frame of liveFrames(state)) {
-    for (const [name, id] of Object.entries(frame.vars)) hold(id, `frame ${frame.id} var ${name}`);
+    for (const [name, id] of Object.entries(frame.vars))
+      if (id !== undefined) hold(id, `frame ${frame.id} var ${name}`);
     for (const id of frame.stack) hold(id, `frame ${frame.id} stack`);
     for (const d of frame.displaced) hold(d.id, `frame ${frame.id} displaced ${d.name}`);
   }

@@ -651,5 +651,6 @@ function dropBufferRecord(mem: M, owner: ObjectId, name: string, addr: number): 
   const bufs = mem.buffers[owner];
   if (bufs === undefined || !Object.hasOwn(bufs, name) || bufs[name]?.addr !== addr) return;
   delete bufs[name];
-  if (Object.keys(bufs).length === 0) delete mem.buffers[owner];
+  for (const _ in bufs) return; // another buffer is left (no key list built to find out)
+  delete mem.buffers[owner];
 }

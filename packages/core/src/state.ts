@@ -56,8 +56,13 @@ export interface Frame {
   readonly id: FrameId;
   readonly name: string;
   readonly parent: number;
-  /** Variable slots in the order they were first bound (3.11 releases them in slot order). */
-  vars: Record<string, ObjectId>;
+  /**
+   * Variable slots in the order they were first bound (3.11 releases them in slot order).
+   * In the working state an unbound slot may read as undefined (set, not deleted, so a
+   * frame's slot table keeps its room: the runtime reuses exited frames); `compactState`
+   * leaves such slots out.
+   */
+  vars: Record<string, ObjectId | undefined>;
   varOrder: string[];
   /** Evaluation-stack temporaries, bottom first. */
   stack: ObjectId[];
@@ -230,7 +235,7 @@ export function liveObjects(state: HeapState): HeapObject[] {
 
 /** The running frames, in id order. */
 export function liveFrames(state: HeapState): Frame[] {
-  return Object.values(compactTable(state.frames, state.framesEntered));
+  return Object.values(compactFrames(state));
 }
 
 /**
@@ -254,11 +259,23 @@ export function compactTable<T>(table: Record<number, T | undefined>, bound: num
  * made from: their size follows the live heap, not everything ever allocated.
  */
 export function compactState(state: HeapState): HeapState {
-  return {
-    ...state,
-    objects: compactTable(state.objects, state.allocated),
-    frames: compactTable(state.frames, state.framesEntered),
-  };
+  return { ...state, objects: compactTable(state.objects, state.allocated), frames: compactFrames(state) };
+}
+
+/** The running frames, each without its unbound slots (see Frame.vars). */
+function compactFrames(state: HeapState): Record<number, Frame> {
+  const frames = compactTable(state.frames, state.framesEntered);
+  for (const f of Object.values(frames)) {
+    if (Object.values(f.vars).includes(undefined)) frames[f.id] = compactFrame(f);
+  }
+  return frames;
+}
+
+/** A frame without its unbound slots (a copy: the working state's frame is left as it is). */
+function compactFrame(f: Frame): Frame {
+  const vars = Object.create(null) as Record<string, ObjectId>; // Python names may be `__proto__`
+  for (const [name, id] of Object.entries(f.vars)) if (id !== undefined) vars[name] = id;
+  return { ...f, vars };
 }
 
 /** The size class of a request (PM-1): 16-byte steps. */

@@ -165,6 +165,15 @@ const forgetStack = (frame: FrameId): void => {
   stackHolders.delete(frame);
 };
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
+/** A new list for a call's keyword arguments, or NO_KWARGS when every argument is positional. */
+function keywordsOf(args: readonly Arg[]): [string, ObjectId][] {
+  for (let i = 0; i < args.length; i++) if ((args[i] as Arg).k !== 'pos') return [];
+  return NO_KWARGS;
+}
+
+/** lookupMethod's answer for a method implemented in builtins.ts. */
+const BUILTIN_METHOD = 'builtin';
+
 /** The keyword arguments of a call that has none (shared: nothing adds to a call's keywords). */
 const NO_KWARGS = Object.freeze([]) as unknown as [string, ObjectId][];
 const RAISED: Holder = { kind: 'root', name: 'raised' };
@@ -2356,11 +2365,12 @@ export class Interpreter {
       const self = this.evalExpr(e.func.value, scope);
       const method = this.lookupMethod(self, e.func.attr);
       if (method !== undefined) {
-        const { args, kwargs } = this.evalArgs(e.args, scope);
-        if (method.kind === 'python') {
-          this.rt.incref(method.func, stack);
+        const kwargs = keywordsOf(e.args);
+        const args = this.evalArgs(e.args, scope, kwargs);
+        if (method !== BUILTIN_METHOD) {
+          this.rt.incref(method, stack);
           args.unshift(self); // the arguments array is this call's own
-          return this.callFunction(method.func, args, kwargs, stack, 'move', scope);
+          return this.callFunction(method, args, kwargs, stack, 'move', scope);
         }
         try {
           return this.callBuiltinMethod(self, e.func.attr, args, kwargs, stack, scope);
@@ -2376,18 +2386,20 @@ export class Interpreter {
       } finally {
         this.rt.decref(self, stack);
       }
-      const { args, kwargs } = this.evalArgs(e.args, scope);
+      const kwargs = keywordsOf(e.args);
+      const args = this.evalArgs(e.args, scope, kwargs);
       return this.callWith(fn, args, kwargs, stack, scope);
     }
     const fn = this.evalExpr(e.func, scope);
-    let evaluated: { args: ObjectId[]; kwargs: [string, ObjectId][] };
+    const kwargs = keywordsOf(e.args);
+    let args: ObjectId[];
     try {
-      evaluated = this.evalArgs(e.args, scope);
+      args = this.evalArgs(e.args, scope, kwargs);
     } catch (err) {
       this.rt.decref(fn, stack);
       throw err;
     }
-    return this.callWith(fn, evaluated.args, evaluated.kwargs, stack, scope);
+    return this.callWith(fn, args, kwargs, stack, scope);
   }
 
   /** CALL with the callable and the arguments on the stack: a Python callee takes them over; a C callee releases them after. */
@@ -2416,14 +2428,11 @@ export class Interpreter {
     }
   }
 
-  private evalArgs(args: readonly Arg[], scope: Scope): { args: ObjectId[]; kwargs: [string, ObjectId][] } {
-    // Positional arguments only (most calls): no keyword list of its own.
-    let positional = true;
-    for (let i = 0; i < args.length && positional; i++) positional = (args[i] as Arg).k === 'pos';
-    if (positional) return { args: this.evalPositional(args, scope), kwargs: NO_KWARGS };
+  /** The call's arguments in source order: the positional ones returned, the keyword ones added to `kw` (from keywordsOf). */
+  private evalArgs(args: readonly Arg[], scope: Scope, kw: [string, ObjectId][]): ObjectId[] {
+    if (kw === NO_KWARGS) return this.evalPositional(args, scope);
     const stack = STACK(scope.frame);
     const pos: ObjectId[] = [];
-    const kw: [string, ObjectId][] = [];
     try {
       for (const a of args) {
         switch (a.k) {
@@ -2457,7 +2466,7 @@ export class Interpreter {
       for (const [, v] of kw) this.rt.decref(v, stack);
       throw e;
     }
-    return { args: pos, kwargs: kw };
+    return pos;
   }
 
   /** Positional arguments, pushed in order (on an exception, the ones pushed are released). */
@@ -2829,20 +2838,18 @@ export class Interpreter {
   }
 
   /** What LOAD_METHOD finds: a Python function on an instance's type, or a method of a built-in type. */
-  private lookupMethod(
-    self: ObjectId,
-    name: string,
-  ): { kind: 'python'; func: ObjectId } | { kind: 'builtin' } | undefined {
+  /** LOAD_METHOD: the Python function found on the type, BUILTIN_METHOD, or undefined (an ordinary attribute). */
+  private lookupMethod(self: ObjectId, name: string): ObjectId | typeof BUILTIN_METHOD | undefined {
     const v = this.value(self);
     if (v.t === 'instance') {
       if (v.attrs.has(name)) return undefined;
       const f = this.lookupClassAttr(v.cls, name);
-      if (f !== undefined && this.values.get(f)?.t === 'function') return { kind: 'python', func: f };
+      if (f !== undefined && this.values.get(f)?.t === 'function') return f;
       if (f === undefined && builtinMethodExists(this.classOf(self).isException ? 'exception' : 'object', name))
-        return { kind: 'builtin' };
+        return BUILTIN_METHOD;
       return undefined;
     }
-    if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return { kind: 'builtin' };
+    if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return BUILTIN_METHOD;
     return undefined;
   }
 
@@ -3282,18 +3289,10 @@ const isConstant = (e: Expr): boolean =>
   (e.k === 'Const' && e.value !== 'Ellipsis') ||
   (e.k === 'UnaryOp' && e.op === '-' && (e.operand.k === 'Int' || e.operand.k === 'Float'));
 
-/** co_varnames, then the cells (3.11 localsplus order). */
-function frameSlotOrder(info: ScopeInfo): string[] {
-  let order = SLOT_ORDERS.get(info);
-  if (order === undefined) {
-    order = [...info.varnames, ...info.cellvars.map((c) => `(cell ${c})`), ...info.freevars.map((c) => `(cell ${c})`)];
-    SLOT_ORDERS.set(info, order);
-  }
-  return order;
+/** co_varnames, then the cells (3.11 localsplus order): made once per scope by resolve. */
+function frameSlotOrder(info: ScopeInfo): readonly string[] {
+  return info.slotOrder;
 }
-
-/** frameSlotOrder per code object's scope, made once (a frame exits on every call). */
-const SLOT_ORDERS = new WeakMap<ScopeInfo, string[]>();
 
 /** Built-in methods known per value kind (the implementations are in builtins.ts). */
 export const BUILTIN_METHODS: Record<string, readonly string[]> = {

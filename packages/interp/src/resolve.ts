@@ -60,6 +60,8 @@ export interface ScopeInfo {
   readonly name: string;
   /** co_varnames: parameters (positional, keyword-only, *args, **kwargs), then locals in first-use order. */
   readonly varnames: readonly string[];
+  /** The frame's slots in 3.11 localsplus order: `varnames`, then `(cell name)` for the cells and free variables. */
+  readonly slotOrder: readonly string[];
   /** co_cellvars: captured parameters in parameter order (they are also in varnames), then the other cells, sorted. */
   readonly cellvars: readonly string[];
   /** co_freevars, sorted. */
@@ -846,6 +848,7 @@ function scopeInfo(b: Block): ScopeInfo {
     varnames,
     cellvars,
     freevars,
+    slotOrder: [...varnames, ...cellvars.map((c) => `(cell ${c})`), ...freevars.map((c) => `(cell ${c})`)],
     mangle: (name) => mangle(privateName, name),
     access(name: string): Access {
       // Asked on every name the evaluator loads or stores: answered once per name.

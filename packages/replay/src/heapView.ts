@@ -245,7 +245,7 @@ export function frameViews(state: HeapState): FrameView[] {
     name: f.name,
     parent: f.parent,
     vars: f.varOrder
-      .filter((name) => Object.hasOwn(f.vars, name))
+      .filter((name) => Object.hasOwn(f.vars, name) && f.vars[name] !== undefined)
       .map((name) => ({ name, id: f.vars[name] as number })),
     stack: [...f.stack],
   }));
@@ -257,7 +257,8 @@ export function frameViews(state: HeapState): FrameView[] {
  */
 export function lookupVariable(state: HeapState, name: string): { frame: number; id: number } | undefined {
   for (const f of framesOf(state)) {
-    if (Object.hasOwn(f.vars, name)) return { frame: f.id, id: f.vars[name] as number };
+    const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
+    if (id !== undefined) return { frame: f.id, id };
   }
   const global = mainGlobals(state)?.entries.find((e) => e.name === name);
   return global === undefined ? undefined : { frame: 0, id: global.id };
@@ -358,7 +359,10 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
   };
   const fromFrames: number[] = [];
   for (const f of framesOf(state)) {
-    for (const name of f.varOrder) if (Object.hasOwn(f.vars, name)) fromFrames.push(f.vars[name] as number);
+    for (const name of f.varOrder) {
+      const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
+      if (id !== undefined) fromFrames.push(id);
+    }
     fromFrames.push(...f.stack, ...f.displaced.map((d) => d.id));
   }
   // The program's own globals (not the dunder names the interpreter sets up).

@@ -150,6 +150,8 @@ export class Runtime {
   private readonly interrupted: (() => string | undefined) | undefined;
   /** `gcstate->collecting`: a collection (with its gc.callbacks) is running (gc.ts). */
   collecting = false;
+  /** Exited frames, emptied, for enterFrame to reuse when unobserved (see exitFrame). */
+  private readonly spareFrames: Frame[] = [];
   /**
    * When nobody keeps events, a transition reads the holder it is given and drops it, so
    * the reference methods that take a holder's fields fill in one of these instead of
@@ -538,7 +540,18 @@ export class Runtime {
     const parent = this.state.currentFrame;
     if (this.unobserved) {
       this.state.seq += 1;
-      frameEntered(this.state, id, name, parent);
+      const spare = this.spareFrames.pop();
+      if (spare === undefined) frameEntered(this.state, id, name, parent);
+      else {
+        // FrameEntered's transition, into an exited frame's emptied object.
+        const f = spare as { -readonly [K in keyof Frame]: Frame[K] };
+        f.id = id;
+        f.name = name;
+        f.parent = parent;
+        this.state.frames[id] = f;
+        if (id > this.state.framesEntered) this.state.framesEntered = id;
+        this.state.currentFrame = id;
+      }
       this.counted();
       return id;
     }
@@ -558,31 +571,37 @@ export class Runtime {
   exitFrame(frame: FrameId, order: readonly string[] = []): void {
     const f = this.state.frames[frame];
     if (f === undefined) throw new Defect(`frame ${frame} is not running`);
-    // The slots to release, listed before any is released (releasing one edits varOrder).
-    // Special slots, named in parentheses, go last. (Loops rather than filter/spread: a
-    // frame exits on every call.)
-    const vars = f.vars;
-    const names: string[] = [];
-    for (const n of order) if (Object.hasOwn(vars, n)) names.push(n);
-    for (const n of f.varOrder) if (n.charCodeAt(0) !== OPEN_PAREN && !order.includes(n)) names.push(n);
-    for (const name of names) this.releaseSlot(f, name);
+    // Releasing a slot removes it from varOrder, and nothing binds a slot of an exiting
+    // frame, so what varOrder still lists after each pass is what the next pass releases.
+    // (No lists built in the common case: a frame exits on every call.)
+    for (let i = 0; i < order.length; i++) this.releaseSlot(f, order[i] as string);
+    // Slots `order` does not name, in binding order; then the stack, bottom first.
+    const extra = this.slotsLeft(f, false);
+    if (extra !== undefined) for (const name of extra) this.releaseSlot(f, name);
     if (f.stack.length > 0) {
       const stack: Holder = { kind: 'stack', frame };
       for (let bottom = f.stack[0]; bottom !== undefined; bottom = f.stack[0]) this.decref(bottom, stack);
     }
+    // The special slots, named in parentheses: the function and code first.
     this.releaseSlot(f, '(function)');
     this.releaseSlot(f, '(code)');
-    for (const n of f.varOrder)
-      if (n.charCodeAt(0) === OPEN_PAREN && n !== '(function)' && n !== '(code)') names.push(n);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      if (name.charCodeAt(0) === OPEN_PAREN) this.releaseSlot(f, name);
-    }
+    const special = this.slotsLeft(f, true);
+    if (special !== undefined) for (const name of special) this.releaseSlot(f, name);
     if (this.unobserved) {
       this.state.seq += 1;
       frameExited(this.state, frame);
       this.counted();
+      // Nothing else holds the working state's frames when unobserved: an emptied one is
+      // kept for the next call (its slot table and lists keep their room).
+      if (f.varOrder.length === 0 && f.displaced.length === 0 && this.spareFrames.length < 64) this.spareFrames.push(f);
     } else this.emit({ type: 'FrameExited', frame });
+  }
+
+  /** The slots the frame still binds, special (parenthesised) or not, in binding order; undefined for none. */
+  private slotsLeft(f: Frame, special: boolean): string[] | undefined {
+    let out: string[] | undefined;
+    for (const n of f.varOrder) if ((n.charCodeAt(0) === OPEN_PAREN) === special) (out ??= []).push(n);
+    return out;
   }
 
   /** The frame's slot `name` lets go of what it holds, if anything. */
