@@ -165,6 +165,10 @@ const forgetStack = (frame: FrameId): void => {
   stackHolders.delete(frame);
 };
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
+/** `*args` or `**kwargs` in a call. */
+const isUnpacking = (a: Arg): boolean => a.k === 'star' || a.k === 'starstar';
+const isStarred = (e: Expr): boolean => e.k === 'Starred';
+
 /** A new list for a call's keyword arguments, or NO_KWARGS when every argument is positional. */
 function keywordsOf(args: readonly Arg[]): [string, ObjectId][] {
   for (let i = 0; i < args.length; i++) if ((args[i] as Arg).k !== 'pos') return [];
@@ -1369,6 +1373,13 @@ export class Interpreter {
         }
         return undefined;
       }
+      // Then the other frequent ones (a switch on strings compares in order).
+      case 'Return':
+        return s.value === undefined ? this.none(stack) : this.evalExpr(s.value, scope);
+      case 'If': {
+        const branch = this.truthyConsume(this.evalExpr(s.test, scope), scope) ? s.body : s.orelse;
+        return this.execBlock(branch, scope);
+      }
       case 'AnnAssign':
         if (s.value !== undefined) this.assign(s.target, this.evalExpr(s.value, scope), scope);
         return undefined;
@@ -1386,8 +1397,6 @@ export class Interpreter {
         throw BREAK;
       case 'Continue':
         throw CONTINUE;
-      case 'Return':
-        return s.value === undefined ? this.none(stack) : this.evalExpr(s.value, scope);
       case 'Raise':
         this.raiseStmt(s, scope);
         return undefined;
@@ -1421,10 +1430,6 @@ export class Interpreter {
           this.storeName(asname ?? name, v, scope);
         }
         return undefined;
-      }
-      case 'If': {
-        const branch = this.truthyConsume(this.evalExpr(s.test, scope), scope) ? s.body : s.orelse;
-        return this.execBlock(branch, scope);
       }
       case 'While': {
         for (;;) {
@@ -1851,6 +1856,17 @@ export class Interpreter {
     switch (e.k) {
       case 'Name':
         return this.loadName(e.id, scope);
+      // The most frequent kinds first: a switch on strings compares in order.
+      case 'Attribute': {
+        const obj = this.evalExpr(e.value, scope);
+        try {
+          return this.getAttr(obj, e.attr, stack, scope);
+        } finally {
+          this.rt.decref(obj, stack);
+        }
+      }
+      case 'Call':
+        return this.call(e, scope);
       case 'Int':
       case 'Str':
       case 'Float':
@@ -1881,16 +1897,6 @@ export class Interpreter {
       case 'DictComp':
       case 'GeneratorExp':
         return this.comprehension(e, scope);
-      case 'Call':
-        return this.call(e, scope);
-      case 'Attribute': {
-        const obj = this.evalExpr(e.value, scope);
-        try {
-          return this.getAttr(obj, e.attr, stack, scope);
-        } finally {
-          this.rt.decref(obj, stack);
-        }
-      }
       case 'Subscript': {
         const obj = this.evalExpr(e.value, scope);
         const key = this.evalExpr(e.index, scope);
@@ -2051,7 +2057,7 @@ export class Interpreter {
       const items = (this.value(t) as { items: ObjectId[] }).items;
       return this.newList(items, stack, undefined, listPreallocateExact(items.length));
     }
-    if (elts.some((x) => x.k === 'Starred')) {
+    if (elts.some(isStarred)) {
       const l = this.newList([], stack);
       for (const x of elts) {
         if (x.k === 'Starred') {
@@ -2361,7 +2367,7 @@ export class Interpreter {
     const stack = STACK(scope.frame);
     // LOAD_METHOD: `obj.name(...)` on a method found on the type pushes the function and
     // `self` instead of creating a bound method object.
-    if (e.func.k === 'Attribute' && !e.args.some((a) => a.k === 'star' || a.k === 'starstar')) {
+    if (e.func.k === 'Attribute' && !e.args.some(isUnpacking)) {
       const self = this.evalExpr(e.func.value, scope);
       const method = this.lookupMethod(self, e.func.attr);
       if (method !== undefined) {

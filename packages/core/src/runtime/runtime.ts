@@ -63,7 +63,7 @@ import {
   type ObjectAllocated,
   type ObjectId,
 } from '../events.js';
-import { emptyHeap, NOT_TRACKED, type Frame, type HeapObject, type HeapState } from '../state.js';
+import { emptyHeap, NOT_TRACKED, type Frame, type HeapObject, type HeapState, type Ref } from '../state.js';
 import { formatMallocStats } from '../views/mallocStats.js';
 import { clearFreeLists } from './freelists.js';
 import { placeObject, releaseObjectMemory, setBuffer } from './objectMemory.js';
@@ -75,6 +75,12 @@ import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent } from './weakref.j
 /** subtype_dealloc's `type`: the class reference held from the instance's free to its own release. */
 const DEALLOC_TYPE_REF: Holder = { kind: 'root', name: 'dealloc' };
 const isClassSlot = (slot: string): boolean => slot === '__class__';
+
+/** The instance's reference to its class. */
+function classRef(obj: HeapObject): Ref | undefined {
+  for (const r of obj.refs) if (r.slot === '__class__') return r;
+  return undefined;
+}
 
 /** `(`: frame slots named in parentheses are the frame's own references (function, code). */
 const OPEN_PAREN = 40;
@@ -447,7 +453,7 @@ export class Runtime {
       return;
     }
     this.releaseAll(id, info.release, isClassSlot);
-    const cls = obj.refs.find((r) => r.slot === '__class__');
+    const cls = classRef(obj);
     if (cls !== undefined) this.move(cls.to, { kind: 'object', owner: id, slot: '__class__' }, DEALLOC_TYPE_REF);
     // Step 5: the memory goes back.
     releaseObjectMemory(this, obj);
