@@ -6,6 +6,7 @@
  * Names follow Python's own `ast` module where they exist, so readers can map them.
  */
 import type { Span } from '@pymemsim/core';
+import type { Access } from './resolve.js';
 
 export type BinOpName = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '<<' | '>>' | '&' | '|' | '^' | '@';
 export type UnaryOpName = '-' | '+' | '~' | 'not';
@@ -32,7 +33,13 @@ export type FPart =
 export type Comprehension = { readonly target: Target; readonly iter: Expr; readonly ifs: readonly Expr[] };
 
 export type Expr =
-  | { readonly k: 'Name'; readonly id: string; readonly span: Span }
+  | {
+      readonly k: 'Name';
+      readonly id: string;
+      readonly span: Span;
+      /** How the name is accessed in its scope, filled in by the evaluator on first use (a Name node belongs to one scope). */
+      access?: Access;
+    }
   | { readonly k: 'Int'; readonly value: bigint; readonly span: Span }
   | { readonly k: 'Float'; readonly value: number; readonly span: Span }
   | { readonly k: 'Str'; readonly value: string; readonly span: Span }

@@ -1646,7 +1646,7 @@ export class Interpreter {
     const stack = STACK(scope.frame);
     switch (target.k) {
       case 'Name':
-        this.storeName(target.id, v, scope);
+        this.storeName(target.id, v, scope, (target.access ??= scope.info.access(target.id)));
         return;
       case 'Attribute': {
         const obj = this.evalExpr(target.value, scope);
@@ -1714,9 +1714,8 @@ export class Interpreter {
   }
 
   /** STORE_FAST / STORE_DEREF / STORE_GLOBAL / STORE_NAME. */
-  private storeName(name: string, v: ObjectId, scope: Scope): void {
+  private storeName(name: string, v: ObjectId, scope: Scope, access = scope.info.access(name)): void {
     const stack = STACK(scope.frame);
-    const access = scope.info.access(name);
     if (access === 'fast') {
       const old = this.rt.state.frames[scope.frame]?.vars[name];
       this.rt.moveToSlot(v, stack, scope.frame, name);
@@ -1855,7 +1854,7 @@ export class Interpreter {
     const stack = STACK(scope.frame);
     switch (e.k) {
       case 'Name':
-        return this.loadName(e.id, scope);
+        return this.loadName(e.id, scope, (e.access ??= scope.info.access(e.id)));
       // The most frequent kinds first: a switch on strings compares in order.
       case 'Attribute': {
         const obj = this.evalExpr(e.value, scope);
@@ -2104,9 +2103,8 @@ export class Interpreter {
   // ===============================================================================
   // Names.
 
-  private loadName(name: string, scope: Scope): ObjectId {
+  private loadName(name: string, scope: Scope, access = scope.info.access(name)): ObjectId {
     const stack = STACK(scope.frame);
-    const access = scope.info.access(name);
     if (access === 'fast') {
       const id = this.rt.state.frames[scope.frame]?.vars[name];
       if (id === undefined) {
@@ -3072,13 +3070,15 @@ export class Interpreter {
     }
     const slot = attrSlot(name);
     const old = ov.attrs.get(name);
-    const keys = this.sharedKeys(ov.cls);
-    if (!keys.names.has(name) && keys.usable > 0) {
-      keys.names.add(name);
-      keys.usable -= 1;
-    }
     ov.attrs.set(name, v);
     if (old === undefined) {
+      // A new attribute name joins the class's shared keys while they have room (a
+      // name already set on this instance was offered to them then).
+      const keys = this.sharedKeys(ov.cls);
+      if (!keys.names.has(name) && keys.usable > 0) {
+        keys.names.add(name);
+        keys.usable -= 1;
+      }
       this.rt.moveToRef(v, from, obj, slot);
       return;
     }
