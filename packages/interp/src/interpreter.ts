@@ -136,6 +136,14 @@ const STR_SLOTS = new Map<string, string>();
 const strSlot = (s: string): string => madeOnce(STR_SLOTS, s, makeStrSlot);
 const makeStrSlot = (s: string): string => `[${JSON.stringify(s)}]`;
 
+/** The hash key of an int dict key; those of 0..4095 made once (dicts keyed by small ints are common). */
+const INT_KEYS: (string | undefined)[] = [];
+function intKey(v: bigint): string {
+  if (v < 0n || v >= 4096n) return `i:${v}`;
+  const n = Number(v);
+  return (INT_KEYS[n] ??= `i:${v}`);
+}
+
 /** The slot name of an instance attribute in its values array: `.name`, made once per name. */
 const ATTR_SLOTS = new Map<string, string>();
 const attrSlot = (s: string): string => madeOnce(ATTR_SLOTS, s, makeAttrSlot);
@@ -855,9 +863,9 @@ export class Interpreter {
     const v = this.value(id);
     switch (v.t) {
       case 'int':
-        return `i:${v.v}`;
+        return intKey(v.v);
       case 'bool':
-        return `i:${v.v ? 1 : 0}`;
+        return intKey(v.v ? 1n : 0n);
       case 'float':
         return Number.isInteger(v.v) && Math.abs(v.v) < 2 ** 63 ? `i:${BigInt(v.v)}` : `f:${v.v}`;
       case 'str':

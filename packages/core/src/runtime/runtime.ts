@@ -147,7 +147,9 @@ export interface ObjectSpec {
 
 export class Runtime {
   readonly state: HeapState;
-  readonly events$ = new Subject<MemEvent>();
+  private readonly subject = new Subject<MemEvent>();
+  /** Set once `events$` has been handed out: only then can anyone be subscribed. */
+  private shared = false;
   readonly log: MemEvent[] | undefined;
   hooks: RuntimeHooks;
   private trashNesting = 0;
@@ -187,7 +189,7 @@ export class Runtime {
   emit(event: MemEvent): void {
     applyEvent(this.state, event);
     this.log?.push(event);
-    if (this.events$.observed) this.events$.next(event); // Subject.next costs even with no subscriber
+    if (this.shared && this.subject.observed) this.subject.next(event); // Subject.next costs even with no subscriber
     this.counted();
   }
 
@@ -197,7 +199,14 @@ export class Runtime {
    * state is the same either way (the fold of the events a recording run emits; tested).
    */
   private get unobserved(): boolean {
-    return this.log === undefined && !this.events$.observed;
+    // Asked on every event: a run whose events$ was never asked for skips the Subject.
+    return this.log === undefined && (!this.shared || !this.subject.observed);
+  }
+
+  /** Every event as it is applied (subscribe before the first one to see the whole run). */
+  get events$(): Subject<MemEvent> {
+    this.shared = true;
+    return this.subject;
   }
 
   /** After each event: the interrupt check (every 4096 events) and the event budget. */
