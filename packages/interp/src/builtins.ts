@@ -1186,6 +1186,17 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
   return callBuiltinImpl.call(this, name, self, args, kwargs, holder, scope);
 };
 
+/** `builtins.min` -> `min`: the name without its module, made once per builtin (asked on every call). */
+const SHORT_NAMES = new Map<string, string>();
+function shortName(name: string): string {
+  let s = SHORT_NAMES.get(name);
+  if (s === undefined) {
+    s = name.replace(/^[a-z_]+\./, '');
+    SHORT_NAMES.set(name, s);
+  }
+  return s;
+}
+
 const callBuiltinImpl = function (
   this: Interpreter,
   name: string,
@@ -1202,7 +1213,7 @@ const callBuiltinImpl = function (
   }
   const arg = (i: number): ObjectId => args[i] as ObjectId;
   const kw = (k: string): ObjectId | undefined => kwargs.find(([n]) => n === k)?.[1];
-  const short = name.replace(/^[a-z_]+\./, '');
+  const short = shortName(name);
   switch (name) {
     case 'builtins.print': {
       const sep = kw('sep');
