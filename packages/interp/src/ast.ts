@@ -39,6 +39,8 @@ export type Expr =
       readonly span: Span;
       /** How the name is accessed in its scope, filled in by the evaluator on first use (a Name node belongs to one scope). */
       access?: Access;
+      /** The name's hash key as a str dict key, filled in by the evaluator on first use. */
+      key?: string;
     }
   | { readonly k: 'Int'; readonly value: bigint; readonly span: Span }
   | { readonly k: 'Float'; readonly value: number; readonly span: Span }

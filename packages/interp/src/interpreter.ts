@@ -674,9 +674,14 @@ export class Interpreter {
   }
 
   dictGetStr(dict: ObjectId, name: string): ObjectId | undefined {
+    return this.dictGetKey(dict, strKey(name));
+  }
+
+  /** dictGetStr with the str key's hash key (`strKey(name)`) already made. */
+  private dictGetKey(dict: ObjectId, key: string): ObjectId | undefined {
     // A namespace torn down by the collector (type_clear, module teardown) reads as empty.
     const d = this.values.get(dict);
-    return d?.t === 'dict' ? d.store.entries.get(strKey(name))?.value : undefined;
+    return d?.t === 'dict' ? d.store.entries.get(key)?.value : undefined;
   }
 
   /** The slot name of the dict's value under `key`: `["name"]`, `[3]`, `[#id]`. */
@@ -686,15 +691,22 @@ export class Interpreter {
   }
 
   /** insertdict with a str key given as text (namespaces): the key string is interned. */
-  dictSetStr(dict: ObjectId, name: string, value: ObjectId, from: Holder, how: 'move' | 'copy'): void {
+  dictSetStr(
+    dict: ObjectId,
+    name: string,
+    value: ObjectId,
+    from: Holder,
+    how: 'move' | 'copy',
+    hk = strKey(name),
+  ): void {
     const store = this.dictStore(dict);
-    const entry = store.entries.get(strKey(name));
+    const entry = store.entries.get(hk);
     if (entry !== undefined) {
       this.replaceDictValue(dict, entry, value, from, how);
       return;
     }
     const key = this.internStr(name, C_TEMP);
-    this.dictInsertNew(dict, store, strKey(name), key, C_TEMP, 'move', value, from, how);
+    this.dictInsertNew(dict, store, hk, key, C_TEMP, 'move', value, from, how);
   }
 
   /** `d[key] = value` (PyDict_SetItem): key and value references are new (copied) or moved from `from`. */
@@ -719,7 +731,7 @@ export class Interpreter {
     how: 'move' | 'copy',
   ): void {
     const old = entry.value;
-    const slot = this.valueSlot(entry.key);
+    const slot = entry.slot;
     entry.value = value;
     if (this.dictStore(dict).ofClass) this.classVersion += 1;
     // The new value takes the old one's place (insertdict's old_value), so the dict
@@ -756,14 +768,15 @@ export class Interpreter {
       store.nentries = store.entries.size;
     }
     if (!isStr) store.unicode = false;
-    const entry: DictEntry = { key, value, n: 0 };
+    const slot = this.valueSlot(key);
+    const entry: DictEntry = { key, value, n: 0, slot };
     if (store.ofClass) this.classVersion += 1;
     store.order.add(entry, store.entries);
     store.entries.set(hk, entry);
     store.nentries += 1;
     if (keyHow === 'move') this.rt.moveToRef(key, keyFrom, dict, 'key');
     else this.rt.increfRef(key, dict, 'key');
-    this.rt.increfRef(value, dict, this.valueSlot(key));
+    this.rt.increfRef(value, dict, slot);
     if (store.table !== tableBefore || store.unicode !== unicodeBefore) this.setDictTable(dict, store);
     // GC-T4: an untracked dict becomes tracked when it gains something that may be tracked.
     if (this.rt.object(dict).gen < 0 && (this.mayBeTracked(key) || this.mayBeTracked(value))) this.rt.track(dict);
@@ -786,7 +799,7 @@ export class Interpreter {
     if (store.ofClass) this.classVersion += 1;
     store.entries.delete(hk);
     store.order.remove(entry);
-    const slot = this.valueSlot(entry.key);
+    const slot = entry.slot;
     this.rt.decrefRef(entry.key, dict, 'key', at);
     this.rt.decrefRef(entry.value, dict, slot, at);
     return true;
@@ -804,7 +817,7 @@ export class Interpreter {
     store.unicode = true;
     this.setDictTable(dict, store);
     for (const e of entries) {
-      const slot = this.valueSlot(e.key); // before the key may go
+      const slot = e.slot;
       this.rt.decrefRef(e.key, dict, 'key');
       this.rt.decrefRef(e.value, dict, slot);
     }
@@ -1654,7 +1667,7 @@ export class Interpreter {
     const stack = STACK(scope.frame);
     switch (target.k) {
       case 'Name':
-        this.storeName(target.id, v, scope, (target.access ??= scope.info.access(target.id)));
+        this.storeName(target.id, v, scope, (target.access ??= scope.info.access(target.id)), target);
         return;
       case 'Attribute': {
         const obj = this.evalExpr(target.value, scope);
@@ -1722,7 +1735,14 @@ export class Interpreter {
   }
 
   /** STORE_FAST / STORE_DEREF / STORE_GLOBAL / STORE_NAME. */
-  private storeName(name: string, v: ObjectId, scope: Scope, access = scope.info.access(name)): void {
+  /** STORE_FAST / STORE_DEREF / STORE_GLOBAL / STORE_NAME; `node` (the Name) keeps the name's hash key. */
+  private storeName(
+    name: string,
+    v: ObjectId,
+    scope: Scope,
+    access = scope.info.access(name),
+    node?: { key?: string },
+  ): void {
     const stack = STACK(scope.frame);
     if (access === 'fast') {
       const old = this.rt.state.frames[scope.frame]?.vars[name];
@@ -1741,7 +1761,7 @@ export class Interpreter {
       return;
     }
     const ns = access === 'global' ? scope.globals : (scope.locals ?? scope.globals);
-    this.dictSetStr(ns, name, v, stack, 'move');
+    this.dictSetStr(ns, name, v, stack, 'move', node === undefined ? strKey(name) : (node.key ??= strKey(name)));
   }
 
   private cellFor(name: string, scope: Scope): ObjectId | undefined {
@@ -1862,7 +1882,7 @@ export class Interpreter {
     const stack = STACK(scope.frame);
     switch (e.k) {
       case 'Name':
-        return this.loadName(e.id, scope, (e.access ??= scope.info.access(e.id)));
+        return this.loadName(e.id, scope, (e.access ??= scope.info.access(e.id)), e);
       // The most frequent kinds first: a switch on strings compares in order.
       case 'Attribute': {
         const obj = this.evalExpr(e.value, scope);
@@ -2111,7 +2131,8 @@ export class Interpreter {
   // ===============================================================================
   // Names.
 
-  private loadName(name: string, scope: Scope, access = scope.info.access(name)): ObjectId {
+  /** LOAD_FAST / LOAD_DEREF / LOAD_GLOBAL / LOAD_NAME; `node` (the Name) keeps the name's hash key. */
+  private loadName(name: string, scope: Scope, access = scope.info.access(name), node?: { key?: string }): ObjectId {
     const stack = STACK(scope.frame);
     if (access === 'fast') {
       const id = this.rt.state.frames[scope.frame]?.vars[name];
@@ -2135,11 +2156,12 @@ export class Interpreter {
       return this.ret(content, stack);
     }
     // LOAD_NAME looks in the local namespace first; then both look in globals, then builtins.
+    const key = node === undefined ? strKey(name) : (node.key ??= strKey(name));
     if (access !== 'global' && scope.locals !== undefined) {
-      const v = this.dictGetStr(scope.locals, name);
+      const v = this.dictGetKey(scope.locals, key);
       if (v !== undefined) return this.ret(v, stack);
     }
-    const v = this.dictGetStr(scope.globals, name) ?? this.dictGetStr(this.builtinsDict, name);
+    const v = this.dictGetKey(scope.globals, key) ?? this.dictGetKey(this.builtinsDict, key);
     if (v !== undefined) return this.ret(v, stack);
     throw this.pyErr('NameError', `name '${name}' is not defined`);
   }

@@ -16,7 +16,13 @@ import type { EntryOrder } from './entryOrder.js';
 import type { ScopeInfo } from './resolve.js';
 
 /** A dict entry: the key object and the value object; `n` places it in the store's `order`. */
-export type DictEntry = { key: ObjectId; value: ObjectId; n: number };
+export type DictEntry = {
+  key: ObjectId;
+  value: ObjectId;
+  n: number;
+  /** The slot name of the value reference (`["name"]`, `[3]` ...), fixed by the key. */
+  readonly slot: string;
+};
 
 /** Dict storage: entries by hash key (see `hashKey`) in insertion order, plus the table geometry of OBJ-11. */
 export interface DictStore {
