@@ -505,7 +505,7 @@ P.dictUpdate = function (this: Interpreter, dict: ObjectId, other: ObjectId): vo
 // Comprehensions (RC-5: a function object and a frame per evaluation in 3.11).
 
 P.comprehension = function (this: Interpreter, e, scope): ObjectId {
-  const stack = this.internals.STACK(scope.frame);
+  const stack = scope.stack;
   if (e.k === 'GeneratorExp') throw this.pyErr('NotImplementedError', 'generator expressions are not simulated');
   const fn = this.internals.makeFunctionForComprehension(e, scope);
   const first = e.gens[0] as Comprehension;
@@ -522,7 +522,7 @@ P.comprehension = function (this: Interpreter, e, scope): ObjectId {
 };
 
 P.runComprehension = function (this: Interpreter, e: Expr, scope: Scope): ObjectId {
-  const stack = this.internals.STACK(scope.frame);
+  const stack = scope.stack;
   if (e.k !== 'ListComp' && e.k !== 'SetComp' && e.k !== 'DictComp') throw new Error('not a comprehension');
   const result =
     e.k === 'ListComp' ? this.newList([], stack) : e.k === 'SetComp' ? this.newSet(stack, false) : this.newDict(stack);

@@ -121,6 +121,10 @@ type Scope = {
   /** Class bodies (and the module): the namespace dict STORE_NAME writes to. */
   locals: ObjectId | undefined;
   fn: ObjectId | undefined;
+  /** STACK(frame): the holder of this frame's evaluation-stack references. */
+  stack: Holder;
+  /** The line of the statement the frame is executing, 0 before the first. */
+  line: number;
 };
 
 /**
@@ -1040,7 +1044,15 @@ export class Interpreter {
     const code = this.makeCode('<module>', module.body, { kind: 'root', name: 'main code' });
     const frame = this.rt.enterFrame('<module>');
     this.rt.move(code, { kind: 'root', name: 'main code' }, { kind: 'frame', frame, name: '(code)' });
-    this.main = { frame, info: this.resolution.scopeOf(module), globals, locals: globals, fn: undefined };
+    this.main = {
+      frame,
+      info: this.resolution.scopeOf(module),
+      globals,
+      locals: globals,
+      fn: undefined,
+      stack: STACK(frame),
+      line: 0,
+    };
   }
 
   execInModule(module: Module, resolution?: Resolution): void {
@@ -1051,7 +1063,7 @@ export class Interpreter {
     try {
       this.execBlock(module.body, main);
     } catch (e) {
-      if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(main.frame), name: '<module>' });
+      if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(main), name: '<module>' });
       throw e;
     }
   }
@@ -1353,17 +1365,16 @@ export class Interpreter {
   // ===============================================================================
   // Statements.
 
-  /** The line each running frame is executing (a traceback names each frame's own line). */
-  private readonly frameLines = new IdTable<number>();
-
-  private line(span: Span, frame?: FrameId): void {
+  /** The statement at `span` starts in `scope` (each frame keeps its own line for tracebacks). */
+  private line(span: Span, scope: Scope): void {
     const n = this.source.lineOf(span.start);
-    if (frame !== undefined) this.frameLines.set(frame, n);
+    scope.line = n;
     this.rt.line(n);
   }
 
-  private frameLine(frame: FrameId): number {
-    return this.frameLines.get(frame) ?? this.rt.state.line;
+  /** The line the scope's frame is executing (0 before its first statement: the current line). */
+  private frameLine(scope: Scope): number {
+    return scope.line !== 0 ? scope.line : this.rt.state.line;
   }
 
   /** Executes statements; a `return` inside yields the returned value (a stack temporary). */
@@ -1376,8 +1387,8 @@ export class Interpreter {
   }
 
   private execStmt(s: Stmt, scope: Scope): ObjectId | undefined {
-    this.line(s.span, scope.frame);
-    const stack = STACK(scope.frame);
+    this.line(s.span, scope);
+    const stack = scope.stack;
     switch (s.k) {
       case 'Expr': {
         const v = this.evalExpr(s.value, scope);
@@ -1487,16 +1498,16 @@ export class Interpreter {
     let cur = obj;
     for (let i = decorators.length - 1; i >= 0; i--) {
       const d = this.evalExpr(decorators[i] as Expr, scope);
-      const r = this.callObject(d, [cur], [], STACK(scope.frame), scope);
-      this.rt.decref(cur, STACK(scope.frame));
-      this.rt.decref(d, STACK(scope.frame));
+      const r = this.callObject(d, [cur], [], scope.stack, scope);
+      this.rt.decref(cur, scope.stack);
+      this.rt.decref(d, scope.stack);
       cur = r;
     }
     return cur;
   }
 
   private raiseStmt(s: Stmt & { k: 'Raise' }, scope: Scope): never {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     if (s.exc === undefined) {
       const cur = this.handling.at(-1);
       if (cur === undefined) throw this.pyErr('RuntimeError', 'No active exception to reraise');
@@ -1526,7 +1537,7 @@ export class Interpreter {
   }
 
   private forStmt(s: Stmt & { k: 'For' }, scope: Scope): ObjectId | undefined {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const seq = this.evalExpr(s.iter, scope);
     const it = this.getIter(seq, stack); // GET_ITER: the iterable is released, the iterator stays on the stack
     this.rt.decref(seq, stack);
@@ -1580,7 +1591,7 @@ export class Interpreter {
     } catch (e) {
       if (e instanceof ReturnFromFinally) throw e;
       // finally runs on the way out of a raise, break, continue or return.
-      if (result !== undefined) this.rt.decref(result, STACK(scope.frame));
+      if (result !== undefined) this.rt.decref(result, scope.stack);
       if (e instanceof PyRaise) {
         this.handling.push(e.exc);
         try {
@@ -1594,7 +1605,7 @@ export class Interpreter {
     if (s.finalbody.length > 0) {
       const r = this.execBlock(s.finalbody, scope);
       if (r !== undefined) {
-        if (result !== undefined) this.rt.decref(result, STACK(scope.frame));
+        if (result !== undefined) this.rt.decref(result, scope.stack);
         return r;
       }
     }
@@ -1606,7 +1617,7 @@ export class Interpreter {
     exc: ObjectId,
     scope: Scope,
   ) {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     for (const h of handlers) {
       if (h.type === undefined) return h;
       const t = this.evalExpr(h.type, scope);
@@ -1624,7 +1635,7 @@ export class Interpreter {
     e: PyRaise,
     scope: Scope,
   ): ObjectId | undefined {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     this.rt.move(e.exc, RAISED, stack); // PUSH_EXC_INFO
     this.handling.push(e.exc);
     try {
@@ -1664,7 +1675,7 @@ export class Interpreter {
 
   /** Store `v` (a stack temporary of this scope) into `target`; the stack reference is consumed. */
   private assign(target: Target, v: ObjectId, scope: Scope): void {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     switch (target.k) {
       case 'Name':
         this.storeName(target.id, v, scope, (target.access ??= scope.info.access(target.id)), target);
@@ -1743,7 +1754,7 @@ export class Interpreter {
     access = scope.info.access(name),
     node?: { key?: string },
   ): void {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     if (access === 'fast') {
       const old = this.rt.state.frames[scope.frame]?.vars[name];
       this.rt.moveToSlot(v, stack, scope.frame, name);
@@ -1769,7 +1780,7 @@ export class Interpreter {
   }
 
   private deleteTarget(t: Target, scope: Scope): void {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     switch (t.k) {
       case 'Name':
         this.deleteName(t.id, scope, t.span);
@@ -1835,7 +1846,7 @@ export class Interpreter {
   }
 
   private augAssign(s: Stmt & { k: 'AugAssign' }, scope: Scope): void {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const t = s.target;
     if (t.k === 'Name') {
       const cur = this.evalExpr(t, scope);
@@ -1879,7 +1890,7 @@ export class Interpreter {
   // Expressions. Each returns a new reference held by the scope's stack.
 
   evalExpr(e: Expr, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     switch (e.k) {
       case 'Name':
         return this.loadName(e.id, scope, (e.access ??= scope.info.access(e.id)), e);
@@ -2002,7 +2013,7 @@ export class Interpreter {
   /** Items of a display, `*x` expanded; each a stack reference. */
   /** BUILD_MAP (and dict displays with `**`). Out of evalExpr: its closures would cost every evaluation a context. */
   private buildDict(e: Expr & { k: 'Dict' }, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const known = e.keys.every((k) => k !== undefined) ? e.keys.length : 0;
     const pairs: [ObjectId, ObjectId][] = [];
     const dict = (): ObjectId => {
@@ -2047,7 +2058,7 @@ export class Interpreter {
 
   /** BUILD_SLICE. */
   private buildSlice(e: Expr & { k: 'Slice' }, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const part = (x: Expr | undefined): ObjectId => (x === undefined ? this.none(stack) : this.evalExpr(x, scope));
     const a = part(e.lower);
     const b = part(e.upper);
@@ -2064,7 +2075,7 @@ export class Interpreter {
   }
 
   private evalStarredItems(elts: readonly Expr[], scope: Scope): ObjectId[] {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const out: ObjectId[] = [];
     for (const x of elts) {
       if (x.k === 'Starred') {
@@ -2078,7 +2089,7 @@ export class Interpreter {
 
   /** BUILD_LIST n (exact size, OBJ-8b), or BUILD_LIST 0 + LIST_EXTEND of a constant tuple (OBJ-8c). */
   private buildList(elts: readonly Expr[], scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     if (elts.length >= 3 && elts.every(isConstant)) {
       const t = this.constTuple(elts);
       const items = (this.value(t) as { items: ObjectId[] }).items;
@@ -2101,7 +2112,7 @@ export class Interpreter {
   }
 
   private fstring(e: Expr & { k: 'FString' }, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     let out = '';
     const pieces: ObjectId[] = [];
     for (const p of e.parts) {
@@ -2133,7 +2144,7 @@ export class Interpreter {
 
   /** LOAD_FAST / LOAD_DEREF / LOAD_GLOBAL / LOAD_NAME; `node` (the Name) keeps the name's hash key. */
   private loadName(name: string, scope: Scope, access = scope.info.access(name), node?: { key?: string }): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     if (access === 'fast') {
       const id = this.rt.state.frames[scope.frame]?.vars[name];
       if (id === undefined) {
@@ -2170,7 +2181,7 @@ export class Interpreter {
   // Functions, closures, classes.
 
   private makeFunction(name: string, params: Params, body: readonly Stmt[], node: object, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const info = this.scopeInfo(node);
     // Defaults are evaluated first (into a tuple), then the closure tuple, then MAKE_FUNCTION.
     let defaults: ObjectId | undefined;
@@ -2249,7 +2260,7 @@ export class Interpreter {
   }
 
   private makeClass(s: Stmt & { k: 'ClassDef' }, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     // LOAD_BUILD_CLASS; the body runs as a function whose locals are the namespace dict.
     const bases = s.bases.map((b) => this.evalExpr(b, scope));
     const info = this.scopeInfo(s);
@@ -2259,7 +2270,15 @@ export class Interpreter {
     const qualname = scope.info.kind === 'function' ? `${scope.info.name}.<locals>.${s.name}` : s.name;
     this.dictSetStr(ns, '__qualname__', this.internStr(qualname, stack), stack, 'move');
     const frame = this.rt.enterFrame(s.name);
-    const body: Scope = { frame, info, globals: scope.globals, locals: ns, fn: undefined };
+    const body: Scope = {
+      frame,
+      info,
+      globals: scope.globals,
+      locals: ns,
+      fn: undefined,
+      stack: STACK(frame),
+      line: 0,
+    };
     this.setUpCells(body, info, undefined);
     this.depth += 1;
     try {
@@ -2392,7 +2411,7 @@ export class Interpreter {
   // Calls.
 
   private call(e: Expr & { k: 'Call' }, scope: Scope): ObjectId {
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     // LOAD_METHOD: `obj.name(...)` on a method found on the type pushes the function and
     // `self` instead of creating a bound method object.
     if (e.func.k === 'Attribute' && !e.args.some(isUnpacking)) {
@@ -2465,7 +2484,7 @@ export class Interpreter {
   /** The call's arguments in source order: the positional ones returned, the keyword ones added to `kw` (from keywordsOf). */
   private evalArgs(args: readonly Arg[], scope: Scope, kw: [string, ObjectId][]): ObjectId[] {
     if (kw === NO_KWARGS) return this.evalPositional(args, scope);
-    const stack = STACK(scope.frame);
+    const stack = scope.stack;
     const pos: ObjectId[] = [];
     try {
       for (const a of args) {
@@ -2509,7 +2528,7 @@ export class Interpreter {
     try {
       for (let i = 0; i < args.length; i++) pos.push(this.evalExpr((args[i] as Arg).value, scope));
     } catch (e) {
-      const stack = STACK(scope.frame);
+      const stack = scope.stack;
       for (const p of pos) this.rt.decref(p, stack);
       throw e;
     }
@@ -2581,7 +2600,15 @@ export class Interpreter {
       throw this.pyErr('RecursionError', 'maximum recursion depth exceeded');
     }
     const frame = this.rt.enterFrame(fv.name);
-    const scope: Scope = { frame, info: fv.scope, globals: fv.globals, locals: undefined, fn };
+    const scope: Scope = {
+      frame,
+      info: fv.scope,
+      globals: fv.globals,
+      locals: undefined,
+      fn,
+      stack: STACK(frame),
+      line: 0,
+    };
     this.rt.moveToSlot(fn, from, frame, '(function)');
     this.rt.increfSlot(fv.code, frame, '(code)');
     try {
@@ -2598,8 +2625,7 @@ export class Interpreter {
       else result = this.execBlock(fv.body, scope) ?? this.none(STACK(frame));
     } catch (e) {
       this.depth -= 1;
-      if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(frame), name: fv.name });
-      this.frameLines.delete(frame);
+      if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(scope), name: fv.name });
       this.unwindFrame(frame, fv.scope, e);
       forgetStack(frame);
       throw e;
@@ -2608,11 +2634,9 @@ export class Interpreter {
     void caller;
     // RETURN_VALUE: the value goes to the caller, then the frame is cleared.
     this.rt.move(result, STACK(frame), from);
-    this.frameLines.delete(frame);
     this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
     forgetStack(frame);
-    const callerLine = caller === undefined ? undefined : this.frameLines.get(caller.frame);
-    if (callerLine !== undefined) this.rt.line(callerLine);
+    if (caller !== undefined && caller.line !== 0) this.rt.line(caller.line);
     return result;
   }
 
@@ -3249,7 +3273,7 @@ export class Interpreter {
     try {
       return this.truthy(id, scope);
     } finally {
-      this.rt.decref(id, STACK(scope.frame));
+      this.rt.decref(id, scope.stack);
     }
   }
 
