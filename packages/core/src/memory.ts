@@ -268,8 +268,13 @@ export interface MemoryState {
   raw: RawState;
   /** Parked blocks per free list, top last (a list is present while it holds a block). */
   freelists: Record<string, number[]>;
-  /** Separate buffers: owner id -> buffer name -> block. */
-  buffers: Record<number, Record<string, BufferState>>;
+  /**
+   * Separate buffers: owner id -> buffer name -> block. An owner whose last buffer went
+   * reads as undefined in the working state (set, not deleted, like HeapState.objects:
+   * deleting keys from a table keyed by ids makes it a slow dictionary); `compactState`
+   * leaves such owners out.
+   */
+  buffers: Record<number, Record<string, BufferState> | undefined>;
 }
 
 export function emptyMemory(): MemoryState {
@@ -652,5 +657,5 @@ function dropBufferRecord(mem: M, owner: ObjectId, name: string, addr: number): 
   if (bufs === undefined || !Object.hasOwn(bufs, name) || bufs[name]?.addr !== addr) return;
   delete bufs[name];
   for (const _ in bufs) return; // another buffer is left (no key list built to find out)
-  delete mem.buffers[owner];
+  mem.buffers[owner] = undefined; // not `delete`: see MemoryState.buffers
 }

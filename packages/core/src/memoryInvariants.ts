@@ -50,6 +50,7 @@ export function checkMemoryInvariants(state: HeapState): void {
     own(obj.addr - preHeaderSize(obj.kind, obj.gcType), `#${obj.id} (${obj.pyType})`);
   }
   for (const [owner, bufs] of Object.entries(mem.buffers)) {
+    if (bufs === undefined) continue;
     if (state.objects[Number(owner)] === undefined) throw new Defect(`buffers of freed object #${owner}`);
     for (const [name, buf] of Object.entries(bufs)) own(buf.addr, `#${owner}.${name}`);
   }

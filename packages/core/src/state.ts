@@ -259,7 +259,12 @@ export function compactTable<T>(table: Record<number, T | undefined>, bound: num
  * made from: their size follows the live heap, not everything ever allocated.
  */
 export function compactState(state: HeapState): HeapState {
-  return { ...state, objects: compactTable(state.objects, state.allocated), frames: compactFrames(state) };
+  return {
+    ...state,
+    objects: compactTable(state.objects, state.allocated),
+    frames: compactFrames(state),
+    memory: { ...state.memory, buffers: compactTable(state.memory.buffers, state.allocated) },
+  };
 }
 
 /** The running frames, each without its unbound slots (see Frame.vars). */

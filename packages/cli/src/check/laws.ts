@@ -452,7 +452,7 @@ export function checkAccounting(state: HeapState): string | undefined {
     count(obj.addr - preHeaderSize(obj.kind, obj.gcType), obj.alloc, `#${obj.id} (${obj.pyType})`, false);
   }
   for (const [owner, bufs] of Object.entries(mem.buffers)) {
-    for (const [name, b] of Object.entries(bufs)) count(b.addr, b.size, `#${owner}.${name}`, name === 'items');
+    for (const [name, b] of Object.entries(bufs ?? {})) count(b.addr, b.size, `#${owner}.${name}`, name === 'items');
   }
   for (const [list, stack] of Object.entries(mem.freelists)) {
     for (const addr of stack) count(addr, FREELISTS[list]?.bytes ?? 0, `a block parked on free list ${list}`, false);
