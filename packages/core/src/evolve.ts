@@ -435,8 +435,11 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       }
       if (!Object.hasOwn(frame.vars, h.name) || frame.vars[h.name] !== id) return;
       frame.vars[h.name] = undefined; // not `delete`: see Frame.vars
-      const i = frame.varOrder.indexOf(h.name);
-      if (i >= 0) removeAt(frame.varOrder, i);
+      // Slots mostly go in binding order (a frame's exit): search from the front by hand.
+      const order = frame.varOrder;
+      let i = 0;
+      while (i < order.length && order[i] !== h.name) i++;
+      if (i < order.length) removeAt(order, i);
       return;
     }
     case 'stack': {

@@ -106,6 +106,9 @@ export interface InterpreterOptions extends RuntimeOptions {
 /** sys.getrecursionlimit(): a call nested deeper raises RecursionError. */
 export const RECURSION_LIMIT = 1000;
 
+/** What builtins.ts reaches of the evaluator (Interpreter.internals). */
+type Internals = ReturnType<Interpreter['makeInternals']>;
+
 /** Facts about a class that attribute access asks on every instance (classFlags). */
 type ClassFlags = {
   readonly version: number;
@@ -163,19 +166,8 @@ function madeOnce(cache: Map<string, string>, s: string, make: (s: string) => st
   return k;
 }
 
-/** One holder object per running frame's stack (not one per operation: this is the hottest path). */
-const stackHolders = new IdTable<Holder>();
-const STACK = (frame: FrameId): Holder => {
-  let h = stackHolders.get(frame);
-  if (h === undefined) {
-    h = { kind: 'stack', frame };
-    stackHolders.set(frame, h);
-  }
-  return h;
-};
-const forgetStack = (frame: FrameId): void => {
-  stackHolders.delete(frame);
-};
+/** The holder of a frame's evaluation-stack references: one per scope (Scope.stack), not one per operation. */
+const STACK = (frame: FrameId): Holder => ({ kind: 'stack', frame });
 const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
 /** `*args` or `**kwargs` in a call. */
 const isUnpacking = (a: Arg): boolean => a.k === 'star' || a.k === 'starstar';
@@ -2283,7 +2275,7 @@ export class Interpreter {
     this.depth += 1;
     try {
       const r = this.execBlock(s.body, body);
-      if (r !== undefined) this.rt.decref(r, STACK(frame));
+      if (r !== undefined) this.rt.decref(r, body.stack);
     } catch (e) {
       this.depth -= 1;
       this.rt.exitFrame(frame);
@@ -2524,12 +2516,14 @@ export class Interpreter {
 
   /** Positional arguments, pushed in order (on an exception, the ones pushed are released). */
   private evalPositional(args: readonly Arg[], scope: Scope): ObjectId[] {
-    const pos: ObjectId[] = [];
+    // Sized up front (a call's arguments array otherwise grows from empty on the first push).
+    const n = args.length;
+    const pos = new Array<ObjectId>(n);
+    let i = 0;
     try {
-      for (let i = 0; i < args.length; i++) pos.push(this.evalExpr((args[i] as Arg).value, scope));
+      for (; i < n; i++) pos[i] = this.evalExpr((args[i] as Arg).value, scope);
     } catch (e) {
-      const stack = scope.stack;
-      for (const p of pos) this.rt.decref(p, stack);
+      for (let j = 0; j < i; j++) this.rt.decref(pos[j] as ObjectId, scope.stack);
       throw e;
     }
     return pos;
@@ -2622,20 +2616,18 @@ export class Interpreter {
     let result: ObjectId;
     try {
       if (fv.comprehension !== undefined) result = this.runComprehension(fv.comprehension, scope);
-      else result = this.execBlock(fv.body, scope) ?? this.none(STACK(frame));
+      else result = this.execBlock(fv.body, scope) ?? this.none(scope.stack);
     } catch (e) {
       this.depth -= 1;
       if (e instanceof PyRaise) e.traceback.unshift({ line: this.frameLine(scope), name: fv.name });
       this.unwindFrame(frame, fv.scope, e);
-      forgetStack(frame);
       throw e;
     }
     this.depth -= 1;
     void caller;
     // RETURN_VALUE: the value goes to the caller, then the frame is cleared.
-    this.rt.move(result, STACK(frame), from);
+    this.rt.move(result, scope.stack, from);
     this.rt.exitFrame(frame, frameSlotOrder(fv.scope));
-    forgetStack(frame);
     if (caller !== undefined && caller.line !== 0) this.rt.line(caller.line);
     return result;
   }
@@ -3277,10 +3269,15 @@ export class Interpreter {
     }
   }
 
-  /** The bits of the evaluator that builtins.ts needs. */
-  get internals() {
+  /** The bits of the evaluator that builtins.ts needs (made once: builtins ask on every call). */
+  get internals(): Internals {
+    return (this.internalsOnce ??= this.makeInternals());
+  }
+
+  private internalsOnce: Internals | undefined;
+
+  private makeInternals() {
     return {
-      STACK,
       C_TEMP,
       makeFunctionForComprehension: (e: Expr & { gens: readonly Comprehension[] }, scope: Scope): ObjectId =>
         this.makeComprehensionFunction(e, scope),
