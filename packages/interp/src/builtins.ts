@@ -1197,6 +1197,12 @@ function shortName(name: string): string {
   return s;
 }
 
+/** The keyword argument `k` of a builtin call, if given. */
+function kwArg(kwargs: readonly [string, ObjectId][], k: string): ObjectId | undefined {
+  for (const [n, v] of kwargs) if (n === k) return v;
+  return undefined;
+}
+
 const callBuiltinImpl = function (
   this: Interpreter,
   name: string,
@@ -1211,13 +1217,11 @@ const callBuiltinImpl = function (
     void kind;
     return this.callBuiltinMethod(self, method, args, kwargs, holder, scope);
   }
-  const arg = (i: number): ObjectId => args[i] as ObjectId;
-  const kw = (k: string): ObjectId | undefined => kwargs.find(([n]) => n === k)?.[1];
   const short = shortName(name);
   switch (name) {
     case 'builtins.print': {
-      const sep = kw('sep');
-      const end = kw('end');
+      const sep = kwArg(kwargs, 'sep');
+      const end = kwArg(kwargs, 'end');
       const sepText = sep === undefined || this.value(sep).t === 'none' ? ' ' : this.str(sep);
       const endText = end === undefined || this.value(end).t === 'none' ? '\n' : this.str(end);
       this.internals.writeOut(args.map((a) => this.str(a)).join(sepText) + endText);
@@ -1225,7 +1229,7 @@ const callBuiltinImpl = function (
     }
     case 'builtins.len': {
       argN(this, 'len', args, 1);
-      const v = this.value(arg(0));
+      const v = this.value(args[0] as ObjectId);
       const n =
         v.t === 'str'
           ? [...v.v].length
@@ -1241,31 +1245,34 @@ const callBuiltinImpl = function (
       if (n !== undefined) return this.newInt(BigInt(n), holder);
       if (v.t === 'instance') {
         const f = this.lookupClassAttr(v.cls, '__len__');
-        if (f !== undefined) return this.callObject(f, [arg(0)], [], holder, scope);
+        if (f !== undefined) return this.callObject(f, [args[0] as ObjectId], [], holder, scope);
       }
-      throw this.typeError(`object of type '${this.typeName(arg(0))}' has no len()`);
+      throw this.typeError(`object of type '${this.typeName(args[0] as ObjectId)}' has no len()`);
     }
     case 'builtins.id':
       argN(this, 'id', args, 1);
-      return this.newInt(BigInt(this.rt.object(arg(0)).addr), holder);
+      return this.newInt(BigInt(this.rt.object(args[0] as ObjectId).addr), holder);
     case 'builtins.repr':
       argN(this, 'repr', args, 1);
-      return this.newStr(this.repr(arg(0)), holder);
+      return this.newStr(this.repr(args[0] as ObjectId), holder);
     case 'builtins.isinstance':
       argN(this, 'isinstance', args, 2);
-      return this.bool(this.isInstance(arg(0), arg(1)), holder);
+      return this.bool(this.isInstance(args[0] as ObjectId, args[1] as ObjectId), holder);
     case 'builtins.issubclass': {
       argN(this, 'issubclass', args, 2);
-      const c = this.value(arg(0)) as ClassValue;
-      return this.bool(c.mro.includes(arg(1)) || (this.value(arg(1)) as ClassValue).builtin === 'object', holder);
+      const c = this.value(args[0] as ObjectId) as ClassValue;
+      return this.bool(
+        c.mro.includes(args[1] as ObjectId) || (this.value(args[1] as ObjectId) as ClassValue).builtin === 'object',
+        holder,
+      );
     }
     case 'builtins.hash': {
-      const k = this.hashKey(arg(0));
-      const v = this.value(arg(0));
+      const k = this.hashKey(args[0] as ObjectId);
+      const v = this.value(args[0] as ObjectId);
       return this.newInt(v.t === 'int' ? v.v : BigInt(k.length), holder);
     }
     case 'builtins.callable': {
-      const v = this.value(arg(0));
+      const v = this.value(args[0] as ObjectId);
       return this.bool(
         ['function', 'method', 'builtin', 'class'].includes(v.t) ||
           (v.t === 'instance' && this.lookupClassAttr(v.cls, '__call__') !== undefined),
@@ -1273,23 +1280,23 @@ const callBuiltinImpl = function (
       );
     }
     case 'builtins.chr':
-      return this.charStr(String.fromCodePoint(Number(num(this.value(arg(0))) ?? 0)), holder);
+      return this.charStr(String.fromCodePoint(Number(num(this.value(args[0] as ObjectId)) ?? 0)), holder);
     case 'builtins.ord':
-      return this.newInt(BigInt(this.str(arg(0)).codePointAt(0) ?? 0), holder);
+      return this.newInt(BigInt(this.str(args[0] as ObjectId).codePointAt(0) ?? 0), holder);
     case 'builtins.abs': {
-      const n = num(this.value(arg(0)));
-      if (n === undefined) throw this.typeError(`bad operand type for abs(): '${this.typeName(arg(0))}'`);
+      const n = num(this.value(args[0] as ObjectId));
+      if (n === undefined) throw this.typeError(`bad operand type for abs(): '${this.typeName(args[0] as ObjectId)}'`);
       return typeof n === 'bigint' ? this.newInt(n < 0n ? -n : n, holder) : this.newFloat(Math.abs(n), holder);
     }
     case 'builtins.divmod': {
-      const q = this.binaryOp('//', arg(0), arg(1), C_TEMP, false, scope);
-      const r = this.binaryOp('%', arg(0), arg(1), C_TEMP, false, scope);
+      const q = this.binaryOp('//', args[0] as ObjectId, args[1] as ObjectId, C_TEMP, false, scope);
+      const r = this.binaryOp('%', args[0] as ObjectId, args[1] as ObjectId, C_TEMP, false, scope);
       return this.newTuple([q, r], holder, C_TEMP);
     }
     case 'builtins.round': {
-      const n = num(this.value(arg(0)));
+      const n = num(this.value(args[0] as ObjectId));
       if (args.length > 1) {
-        const d = Number(num(this.value(arg(1))) ?? 0);
+        const d = Number(num(this.value(args[1] as ObjectId)) ?? 0);
         return this.newFloat(Number(Number(n).toFixed(d)), holder);
       }
       const x = Number(n);
@@ -1298,8 +1305,8 @@ const callBuiltinImpl = function (
       return this.newInt(BigInt(even), holder);
     }
     case 'builtins.sum': {
-      let acc = args.length > 1 ? this.ret(arg(1), C_TEMP) : this.newInt(0n, C_TEMP);
-      for (const x of this.iterateToArray(arg(0), C_TEMP)) {
+      let acc = args.length > 1 ? this.ret(args[1] as ObjectId, C_TEMP) : this.newInt(0n, C_TEMP);
+      for (const x of this.iterateToArray(args[0] as ObjectId, C_TEMP)) {
         const next = this.binaryOp('+', acc, x, C_TEMP, false, scope);
         this.rt.decref(acc, C_TEMP);
         this.rt.decref(x, C_TEMP);
@@ -1310,9 +1317,10 @@ const callBuiltinImpl = function (
     }
     case 'builtins.min':
     case 'builtins.max': {
-      const items = args.length === 1 ? this.iterateToArray(arg(0), C_TEMP) : args.map((a) => this.ret(a, C_TEMP));
-      const key = kw('key');
-      const dflt = kw('default');
+      const items =
+        args.length === 1 ? this.iterateToArray(args[0] as ObjectId, C_TEMP) : args.map((a) => this.ret(a, C_TEMP));
+      const key = kwArg(kwargs, 'key');
+      const dflt = kwArg(kwargs, 'default');
       if (items.length === 0) {
         if (dflt !== undefined) return this.ret(dflt, holder);
         throw this.pyErr('ValueError', `${short}() arg is an empty sequence`);
@@ -1336,15 +1344,15 @@ const callBuiltinImpl = function (
       return r;
     }
     case 'builtins.sorted': {
-      const items = this.iterateToArray(arg(0), C_TEMP);
+      const items = this.iterateToArray(args[0] as ObjectId, C_TEMP);
       const l = this.newList(items, holder, C_TEMP);
-      sortList(this, l, kw('key'), kw('reverse'), scope);
+      sortList(this, l, kwArg(kwargs, 'key'), kwArg(kwargs, 'reverse'), scope);
       return l;
     }
     case 'builtins.reversed': {
-      const v = this.value(arg(0));
+      const v = this.value(args[0] as ObjectId);
       if (v.t !== 'list' && v.t !== 'tuple') {
-        const items = this.iterateToArray(arg(0), C_TEMP);
+        const items = this.iterateToArray(args[0] as ObjectId, C_TEMP);
         const t = this.newTuple(items.reverse(), C_TEMP, C_TEMP);
         const it = this.internals.alloc(
           'list_reverseiterator',
@@ -1360,10 +1368,10 @@ const callBuiltinImpl = function (
         v.t === 'list' ? 'list_reverseiterator' : 'reversed',
         'method',
         ITER_SIZE,
-        { t: 'iterator', seq: arg(0), kind: 'reversed', index: 0 },
+        { t: 'iterator', seq: args[0] as ObjectId, kind: 'reversed', index: 0 },
         holder,
       );
-      this.rt.incref(arg(0), { kind: 'object', owner: it, slot: 'it_seq' });
+      this.rt.incref(args[0] as ObjectId, { kind: 'object', owner: it, slot: 'it_seq' });
       return it;
     }
     case 'builtins.enumerate':
@@ -1372,7 +1380,7 @@ const callBuiltinImpl = function (
       const kind = short as 'enumerate' | 'zip' | 'map';
       const sources = kind === 'map' ? args.slice(1) : kind === 'enumerate' ? args.slice(0, 1) : args;
       const inner = sources.map((s) => this.getIter(s, C_TEMP));
-      const start = kind === 'enumerate' && args[1] !== undefined ? (num(this.value(arg(1))) as bigint) : 0n;
+      const start = kind === 'enumerate' && args[1] !== undefined ? (num(this.value(args[1])) as bigint) : 0n;
       const v: IteratorValue = {
         t: 'iterator',
         seq: undefined,
@@ -1380,24 +1388,24 @@ const callBuiltinImpl = function (
         index: 0,
         inner,
         count: start,
-        ...(kind === 'map' ? { fn: arg(0) } : {}),
+        ...(kind === 'map' ? { fn: args[0] as ObjectId } : {}),
       };
       const it = this.internals.alloc(kind, 'method', 56, v, holder);
       for (const i of inner) this.rt.move(i, C_TEMP, { kind: 'object', owner: it, slot: 'iterator' });
-      if (kind === 'map') this.rt.incref(arg(0), { kind: 'object', owner: it, slot: 'func' });
+      if (kind === 'map') this.rt.incref(args[0] as ObjectId, { kind: 'object', owner: it, slot: 'func' });
       return it;
     }
     case 'builtins.iter':
-      return this.getIter(arg(0), holder);
+      return this.getIter(args[0] as ObjectId, holder);
     case 'builtins.next': {
-      const r = this.iterNext(arg(0), holder);
+      const r = this.iterNext(args[0] as ObjectId, holder);
       if (r !== undefined) return r;
-      if (args[1] !== undefined) return this.ret(arg(1), holder);
+      if (args[1] !== undefined) return this.ret(args[1], holder);
       throw this.pyErr('StopIteration', undefined);
     }
     case 'builtins.any':
     case 'builtins.all': {
-      const items = this.iterateToArray(arg(0), C_TEMP);
+      const items = this.iterateToArray(args[0] as ObjectId, C_TEMP);
       let result = short === 'all';
       for (const x of items) {
         if (this.truthy(x, scope) === (short === 'any')) {
@@ -1410,9 +1418,9 @@ const callBuiltinImpl = function (
     }
     case 'builtins.hasattr':
     case 'builtins.getattr': {
-      const attr = this.str(arg(1));
+      const attr = this.str(args[1] as ObjectId);
       try {
-        const r = this.getAttr(arg(0), attr, holder, scope);
+        const r = this.getAttr(args[0] as ObjectId, attr, holder, scope);
         if (short === 'hasattr') {
           this.rt.decref(r, holder);
           return this.bool(true, holder);
@@ -1426,24 +1434,24 @@ const callBuiltinImpl = function (
         }
         if (args[2] !== undefined) {
           this.rt.decref(e.exc, { kind: 'root', name: 'raised' });
-          return this.ret(arg(2), holder);
+          return this.ret(args[2], holder);
         }
         throw e;
       }
     }
     case 'builtins.setattr': {
       // ID-5: setattr interns the attribute name.
-      const name = this.str(arg(1));
+      const name = this.str(args[1] as ObjectId);
       const interned = this.internStr(name, C_TEMP);
       this.rt.decref(interned, C_TEMP);
-      this.setAttr(arg(0), name, arg(2), C_TEMP, 'copy', scope);
+      this.setAttr(args[0] as ObjectId, name, args[2] as ObjectId, C_TEMP, 'copy', scope);
       return this.none(holder);
     }
     case 'builtins.delattr':
-      this.delAttr(arg(0), this.str(arg(1)), scope);
+      this.delAttr(args[0] as ObjectId, this.str(args[1] as ObjectId), scope);
       return this.none(holder);
     case 'builtins.vars':
-      return this.getAttr(arg(0), '__dict__', holder, scope);
+      return this.getAttr(args[0] as ObjectId, '__dict__', holder, scope);
     case 'builtins.super':
       return superObject(this, args, holder, scope);
     case 'builtins.property': {
@@ -1454,31 +1462,38 @@ const callBuiltinImpl = function (
         { t: 'property', fget: args[0] },
         holder,
       );
-      if (args[0] !== undefined) this.rt.incref(arg(0), { kind: 'object', owner: p, slot: 'fget' });
+      if (args[0] !== undefined) this.rt.incref(args[0], { kind: 'object', owner: p, slot: 'fget' });
       return p;
     }
     case 'builtins.staticmethod':
     case 'builtins.classmethod': {
-      const p = this.internals.alloc(short, 'method', 48, { t: short as 'staticmethod', func: arg(0) }, holder);
-      this.rt.incref(arg(0), { kind: 'object', owner: p, slot: '__func__' });
+      const p = this.internals.alloc(
+        short,
+        'method',
+        48,
+        { t: short as 'staticmethod', func: args[0] as ObjectId },
+        holder,
+      );
+      this.rt.incref(args[0] as ObjectId, { kind: 'object', owner: p, slot: '__func__' });
       return p;
     }
     // ---- sys
     case 'sys.getrefcount':
       argN(this, 'getrefcount', args, 1);
-      return this.newInt(BigInt(this.rt.refcount(arg(0))), holder);
+      return this.newInt(BigInt(this.rt.refcount(args[0] as ObjectId)), holder);
     case 'sys.getsizeof':
       argN(this, 'getsizeof', args, 1, 2);
-      return this.newInt(BigInt(this.rt.object(arg(0)).size), holder);
+      return this.newInt(BigInt(this.rt.object(args[0] as ObjectId).size), holder);
     case 'sys.getrecursionlimit':
       return this.newInt(1000n, holder);
     case 'sys.intern': {
-      const v = this.value(arg(0));
-      if (v.t !== 'str') throw this.typeError(`intern() argument must be str, not ${this.typeName(arg(0))}`);
+      const v = this.value(args[0] as ObjectId);
+      if (v.t !== 'str')
+        throw this.typeError(`intern() argument must be str, not ${this.typeName(args[0] as ObjectId)}`);
       const existing = this.internals.interned.get(v.v);
       if (existing !== undefined) return this.ret(existing, holder);
-      this.internals.interned.set(v.v, arg(0));
-      return this.ret(arg(0), holder);
+      this.internals.interned.set(v.v, args[0] as ObjectId);
+      return this.ret(args[0] as ObjectId, holder);
     }
     case 'sys._debugmallocstats': {
       const stats = (this.rt as unknown as { debugMallocStats?: () => string }).debugMallocStats;
@@ -1813,6 +1828,9 @@ function seqIndexCount(
   return interp.newInt(BigInt(i), holder);
 }
 
+/** A list's reference to its item at `at`. */
+const itemHolder = (self: ObjectId, at: number): Holder => ({ kind: 'object', owner: self, slot: 'item', at });
+
 function listMethod(
   interp: Interpreter,
   self: ObjectId,
@@ -1823,45 +1841,43 @@ function listMethod(
   holder: Holder,
   scope: Scope | undefined,
 ): ObjectId {
-  const arg = (i: number): ObjectId => args[i] as ObjectId;
-  const item = (at: number): Holder => ({ kind: 'object', owner: self, slot: 'item', at });
   switch (name) {
     case 'append':
       argN(interp, 'list.append', args, 1);
-      interp.listAppend(self, arg(0), C_TEMP, 'copy');
+      interp.listAppend(self, args[0] as ObjectId, C_TEMP, 'copy');
       return interp.none(holder);
     case 'extend':
-      interp.listExtend(self, arg(0), holder);
+      interp.listExtend(self, args[0] as ObjectId, holder);
       return interp.none(holder);
     case 'insert': {
-      let i = Number(num(interp.value(arg(0))) ?? 0);
+      let i = Number(num(interp.value(args[0] as ObjectId)) ?? 0);
       const n = v.items.length;
       if (i < 0) i = Math.max(0, i + n);
       i = Math.min(i, n);
       const next = listResize(v.allocated, n, n + 1);
       if (next !== v.allocated) interp.setListCapacity(self, next);
-      v.items.splice(i, 0, arg(1));
-      interp.rt.incref(arg(1), item(i));
+      v.items.splice(i, 0, args[1] as ObjectId);
+      interp.rt.incref(args[1] as ObjectId, itemHolder(self, i));
       return interp.none(holder);
     }
     case 'pop': {
       if (v.items.length === 0) throw interp.pyErr('IndexError', 'pop from empty list');
-      let i = args.length > 0 ? Number(num(interp.value(arg(0))) ?? 0) : v.items.length - 1;
+      let i = args.length > 0 ? Number(num(interp.value(args[0] as ObjectId)) ?? 0) : v.items.length - 1;
       if (i < 0) i += v.items.length;
       const x = v.items[i];
       if (x === undefined || i < 0) throw interp.pyErr('IndexError', 'pop index out of range');
       v.items.splice(i, 1);
       // The list's reference becomes the result.
-      interp.rt.move(x, item(i), holder);
+      interp.rt.move(x, itemHolder(self, i), holder);
       shrinkList(interp, self, v);
       return x;
     }
     case 'remove': {
-      const i = v.items.findIndex((x) => pyEquals(interp, x, arg(0), scope));
+      const i = v.items.findIndex((x) => pyEquals(interp, x, args[0] as ObjectId, scope));
       if (i < 0) throw interp.pyErr('ValueError', 'list.remove(x): x not in list');
       const x = v.items[i] as ObjectId;
       v.items.splice(i, 1);
-      interp.rt.decref(x, item(i));
+      interp.rt.decref(x, itemHolder(self, i));
       shrinkList(interp, self, v);
       return interp.none(holder);
     }
@@ -1869,15 +1885,15 @@ function listMethod(
       const items = v.items;
       v.items = [];
       interp.setListCapacity(self, 0);
-      for (let i = items.length - 1; i >= 0; i--) interp.rt.decref(items[i] as ObjectId, item(i));
+      for (let i = items.length - 1; i >= 0; i--) interp.rt.decref(items[i] as ObjectId, itemHolder(self, i));
       return interp.none(holder);
     }
     case 'index':
     case 'count':
-      return seqIndexCount(interp, v.items, name, arg(0), holder, 'list');
+      return seqIndexCount(interp, v.items, name, args[0] as ObjectId, holder, 'list');
     case 'reverse': {
       const items = [...v.items];
-      for (let i = items.length - 1; i >= 0; i--) interp.rt.move(items[i] as ObjectId, item(i), C_TEMP);
+      for (let i = items.length - 1; i >= 0; i--) interp.rt.move(items[i] as ObjectId, itemHolder(self, i), C_TEMP);
       v.items = items.reverse();
       for (const x of v.items) interp.rt.move(x, C_TEMP, { kind: 'object', owner: self, slot: 'item' });
       return interp.none(holder);
@@ -2003,16 +2019,15 @@ function setMethod(
   args: ObjectId[],
   holder: Holder,
 ): ObjectId {
-  const arg = (i: number): ObjectId => args[i] as ObjectId;
   switch (name) {
     case 'add':
-      interp.setAdd(self, arg(0), undefined);
+      interp.setAdd(self, args[0] as ObjectId, undefined);
       return interp.none(holder);
     case 'discard':
-      interp.setDiscard(self, arg(0));
+      interp.setDiscard(self, args[0] as ObjectId);
       return interp.none(holder);
     case 'remove':
-      if (!interp.setDiscard(self, arg(0))) throw raiseWithArgs(interp, 'KeyError', [arg(0)]);
+      if (!interp.setDiscard(self, args[0] as ObjectId)) throw raiseWithArgs(interp, 'KeyError', [args[0] as ObjectId]);
       return interp.none(holder);
     case 'pop': {
       const first = [...v.store.entries.values()][0];
@@ -2032,17 +2047,17 @@ function setMethod(
       return interp.none(holder);
     }
     case 'update':
-      for (const x of interp.iterateToArray(arg(0), C_TEMP)) interp.setAdd(self, x, C_TEMP);
+      for (const x of interp.iterateToArray(args[0] as ObjectId, C_TEMP)) interp.setAdd(self, x, C_TEMP);
       return interp.none(holder);
     case 'union':
-      return interp.binaryOp('|', self, arg(0), holder, false, undefined);
+      return interp.binaryOp('|', self, args[0] as ObjectId, holder, false, undefined);
     case 'intersection':
-      return interp.binaryOp('&', self, arg(0), holder, false, undefined);
+      return interp.binaryOp('&', self, args[0] as ObjectId, holder, false, undefined);
     case 'difference':
-      return interp.binaryOp('-', self, arg(0), holder, false, undefined);
+      return interp.binaryOp('-', self, args[0] as ObjectId, holder, false, undefined);
     case 'issubset':
     case 'issuperset': {
-      const other = interp.value(arg(0)) as { store: { entries: Map<string, ObjectId> } };
+      const other = interp.value(args[0] as ObjectId) as { store: { entries: Map<string, ObjectId> } };
       const [a, b] =
         name === 'issubset' ? [v.store.entries, other.store.entries] : [other.store.entries, v.store.entries];
       return interp.bool(
