@@ -1673,13 +1673,17 @@ export class Interpreter {
         this.storeName(target.id, v, scope, (target.access ??= scope.info.access(target.id)), target);
         return;
       case 'Attribute': {
+        // STORE_ATTR: value and owner are released after the store, raising or not.
         const obj = this.evalExpr(target.value, scope);
         try {
           this.setAttr(obj, target.attr, v, stack, 'copy', scope);
-        } finally {
+        } catch (err) {
           this.rt.decref(v, stack);
           this.rt.decref(obj, stack);
+          throw err;
         }
+        this.rt.decref(v, stack);
+        this.rt.decref(obj, stack);
         return;
       }
       case 'Subscript': {
@@ -1888,12 +1892,18 @@ export class Interpreter {
         return this.loadName(e.id, scope, (e.access ??= scope.info.access(e.id)), e);
       // The most frequent kinds first: a switch on strings compares in order.
       case 'Attribute': {
+        // LOAD_ATTR: the owner is released after the lookup, raising or not (no `finally`:
+        // the common path stays a straight line).
         const obj = this.evalExpr(e.value, scope);
+        let r: ObjectId;
         try {
-          return this.getAttr(obj, e.attr, stack, scope);
-        } finally {
+          r = this.getAttr(obj, e.attr, stack, scope);
+        } catch (err) {
           this.rt.decref(obj, stack);
+          throw err;
         }
+        this.rt.decref(obj, stack);
+        return r;
       }
       case 'Call':
         return this.call(e, scope);
@@ -1942,12 +1952,17 @@ export class Interpreter {
       case 'BinOp': {
         const left = this.evalExpr(e.left, scope);
         const right = this.evalExpr(e.right, scope);
+        let r: ObjectId;
         try {
-          return this.binaryOp(e.op, left, right, stack, false, scope);
-        } finally {
+          r = this.binaryOp(e.op, left, right, stack, false, scope);
+        } catch (err) {
           this.rt.decref(left, stack);
           this.rt.decref(right, stack);
+          throw err;
         }
+        this.rt.decref(left, stack);
+        this.rt.decref(right, stack);
+        return r;
       }
       case 'UnaryOp': {
         if (e.op === '-' && (e.operand.k === 'Int' || e.operand.k === 'Float')) return this.ret(this.constId(e), stack);
@@ -3262,11 +3277,15 @@ export class Interpreter {
 
   /** `bool(x)` of a stack temporary, which is released. */
   truthyConsume(id: ObjectId, scope: Scope): boolean {
+    let t: boolean;
     try {
-      return this.truthy(id, scope);
-    } finally {
+      t = this.truthy(id, scope);
+    } catch (err) {
       this.rt.decref(id, scope.stack);
+      throw err;
     }
+    this.rt.decref(id, scope.stack);
+    return t;
   }
 
   /** The bits of the evaluator that builtins.ts needs (made once: builtins ask on every call). */
