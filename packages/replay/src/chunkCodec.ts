@@ -32,7 +32,7 @@ import { EVENT_SCHEMA_VERSION, applyEvent, compactState, type HeapState, type Me
 import type { Plain, PlainObject } from './codec.js';
 import { EVENT_FIELD_NAMES, checkByRule, shapeRule, toMemEvent, withoutExtra, type ShapeRule } from './eventSchema.js';
 import { Malformed } from './malformed.js';
-import { PackReader, PackWriter, type Shape } from './packed.js';
+import { PackReader, PackWriter, shapeSignature, type Shape } from './packed.js';
 import { upcast } from './upcast.js';
 
 /** zlib level of format 2 (part of the format: the same trace gives the same bytes). */
@@ -127,6 +127,10 @@ function openChunk(payload: Uint8Array): { first: number; count: number; reader:
   return { first, count, reader: new PackReader(body, `event ${first}...`, EVENT_FIELD_NAMES) };
 }
 
+/** Event rules by shape signature (current schema), at most MAX_KNOWN_RULES of them. */
+const KNOWN_RULES = new Map<string, ShapeRule>();
+const MAX_KNOWN_RULES = 4096;
+
 /** Rules per shape of one body (shapes are numbered per body). */
 class Rules {
   private readonly rules: (ShapeRule | undefined)[] = [];
@@ -139,7 +143,13 @@ class Rules {
   of(shape: Shape, seq: number): ShapeRule {
     let rule = this.rules[shape.index];
     if (rule === undefined) {
-      rule = shapeRule(shape, `event ${seq}`);
+      // Worked out once per kind of shape for every body (shapes are renumbered per body).
+      const sig = shapeSignature(shape);
+      rule = KNOWN_RULES.get(sig);
+      if (rule === undefined) {
+        rule = shapeRule(shape, `event ${seq}`);
+        if (KNOWN_RULES.size < MAX_KNOWN_RULES) KNOWN_RULES.set(sig, rule);
+      }
       this.rules[shape.index] = rule;
     }
     return rule;

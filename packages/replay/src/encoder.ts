@@ -41,14 +41,14 @@ import {
   type TraceHeader,
 } from './format.js';
 
-export const DEFAULT_CHUNK_SIZE = 4096;
+export const DEFAULT_CHUNK_SIZE = 8192;
 /** The checkpoint interval of `pymemsim run` traces, and of the timeline's own checkpoints. */
 export const DEFAULT_CHECKPOINT_EVERY = 8192;
 /** Checkpoints may take up to this many times the bytes of the events (see the header). */
 export const DEFAULT_CHECKPOINT_BUDGET = 1;
 
 export interface EncoderOptions {
-  /** Events per chunk (default 4096). A crash loses at most the events of one chunk. */
+  /** Events per chunk (default 8192). A crash loses at most the events of one chunk. */
   readonly chunkSize?: number;
   /** Write a checkpoint (the folded state) every this many events; 0 (the default) for none. */
   readonly checkpointEvery?: number;

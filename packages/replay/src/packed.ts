@@ -543,6 +543,34 @@ export interface Shape {
   readonly protoKey: boolean;
   /** The compiled form of shapedInto for this shape (see compiledInto), once looked up; null: none. */
   into?: Into | null;
+  /** shapeSignature, once asked. */
+  signature?: string;
+}
+
+/**
+ * A text that equal shapes of different bodies share: keys, leaf kinds, constants and
+ * nested shapes. Shapes are numbered per body, so what is worked out once per kind of
+ * shape (a compiled reader, an event rule) is kept by signature across bodies.
+ */
+export function shapeSignature(shape: Shape): string {
+  if (shape.signature !== undefined) return shape.signature;
+  let sig = shape.nullProto ? '!' : '';
+  for (let k = 0; k < shape.keys.length; k++) {
+    const leaf = shape.leaves[k] as number;
+    const key = shape.keys[k] as string;
+    sig += `${key.length}:${key}${leaf}`; // length-prefixed: no key can fake another
+    if (leaf === L_CONST) {
+      const c = shape.consts[k] as string;
+      sig += `${c.length}:${c}`;
+    }
+    else if (leaf === L_OBJECT) {
+      const n = shape.nested[k];
+      sig += `{${n === undefined || n === shape ? '' : shapeSignature(n)}}`;
+    }
+    sig += ',';
+  }
+  shape.signature = sig;
+  return sig;
 }
 
 /** shapedInto compiled for one shape: its contexts and nested shapes are passed in. */
@@ -555,13 +583,16 @@ type Into = (
 ) => void;
 
 /** Decodes one packed body. Throws only `Malformed`; `where` prefixes its messages. */
+/** One strict UTF-8 decoder for every reader (it keeps no state between calls). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export class PackReader {
   private pos = 0;
   private readonly strings: string[] = [];
   readonly shapes: Shape[] = [];
   private readonly contextIds = new Map<string, number>();
   private last: number[] = [];
-  private readonly text = new TextDecoder('utf-8', { fatal: true });
+  private readonly text = UTF8;
 
   /**
    * `names`: the keys a compiled reader may write (see compiledInto); without it every
@@ -926,19 +957,30 @@ function setOwn(o: Record<string, unknown>, key: string, v: unknown): void {
 // these functions to call, as any decoder's data does.
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Compiled readers by shape kind (keys and leaves), shared by every body. */
-const COMPILED = new Map<string, Into | null>();
+/** Compiled readers by shape signature, shared by every body, per vocabulary `names`. */
+const COMPILED = new WeakMap<ReadonlySet<string>, Map<string, Into | null>>();
+/** Kinds of shape remembered per vocabulary at most (a file of ever new shapes still decodes, uncached). */
+const MAX_REMEMBERED_SHAPES = 4096;
 
 function compiledInto(shape: Shape, names: ReadonlySet<string> | undefined): Into | null {
   if (names === undefined || shape.nullProto || shape.protoKey) return null;
-  let kind = '';
+  // Known by signature (the same keys, and so the same vetting), else vetted and built.
+  const kind = shapeSignature(shape);
+  let compiled = COMPILED.get(names);
+  if (compiled === undefined) {
+    compiled = new Map();
+    COMPILED.set(names, compiled);
+  }
+  const known = compiled.get(kind);
+  if (known !== undefined) return known;
+  const remember = (f: Into | null): Into | null => {
+    if (compiled.size < MAX_REMEMBERED_SHAPES) compiled.set(kind, f);
+    return f;
+  };
   for (let k = 0; k < shape.keys.length; k++) {
     const key = shape.keys[k] as string;
-    if (!names.has(key) || !IDENTIFIER.test(key)) return null;
-    kind += `${key}:${shape.leaves[k] as number},`;
+    if (!names.has(key) || !IDENTIFIER.test(key)) return remember(null);
   }
-  const known = COMPILED.get(kind);
-  if (known !== undefined) return known;
   const lines: string[] = [];
   shape.keys.forEach((key, k) => {
     switch (shape.leaves[k] as number) {
@@ -962,9 +1004,7 @@ function compiledInto(shape: Shape, names: ReadonlySet<string> | undefined): Int
   const make = new Function(
     `"use strict"; return function into(r, o, c, n, d) {\n${lines.join('\n')}\n};`,
   ) as () => Into;
-  const into = make();
-  COMPILED.set(kind, into);
-  return into;
+  return remember(make());
 }
 
 // ---------------------------------------------------------------------------------
