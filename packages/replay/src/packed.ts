@@ -562,8 +562,7 @@ export function shapeSignature(shape: Shape): string {
     if (leaf === L_CONST) {
       const c = shape.consts[k] as string;
       sig += `${c.length}:${c}`;
-    }
-    else if (leaf === L_OBJECT) {
+    } else if (leaf === L_OBJECT) {
       const n = shape.nested[k];
       sig += `{${n === undefined || n === shape ? '' : shapeSignature(n)}}`;
     }
