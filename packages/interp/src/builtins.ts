@@ -1919,7 +1919,11 @@ function dictView(
 ): ObjectId {
   const items: ObjectId[] = [];
   for (const e of entries.values()) items.push(e[pick]);
-  const t = interp.newTuple(items, C_TEMP);
+  return snapshotView(interp, self, interp.newTuple(items, C_TEMP), pyType, holder);
+}
+
+/** A view object holding the snapshot tuple `t` (a new reference of C_TEMP's, moved in) and its dict. */
+function snapshotView(interp: Interpreter, self: ObjectId, t: ObjectId, pyType: string, holder: Holder): ObjectId {
   const it = interp.internals.alloc(
     pyType,
     'method',
@@ -1955,17 +1959,7 @@ function dictMethod(
     case 'items': {
       const pairs: ObjectId[] = [];
       for (const e of entries.values()) pairs.push(interp.newTuple([e.key, e.value], C_TEMP));
-      const t = interp.newTuple(pairs, C_TEMP, C_TEMP);
-      const it = interp.internals.alloc(
-        'dict_items',
-        'method',
-        40,
-        { t: 'iterator', seq: t, kind: 'snapshot', index: 0 },
-        holder,
-      );
-      interp.rt.move(t, C_TEMP, { kind: 'object', owner: it, slot: 'it_seq' });
-      interp.rt.incref(self, { kind: 'object', owner: it, slot: 'mapping' });
-      return it;
+      return snapshotView(interp, self, interp.newTuple(pairs, C_TEMP, C_TEMP), 'dict_items', holder);
     }
     case 'pop': {
       const hk = interp.hashKey(args[0] as ObjectId);

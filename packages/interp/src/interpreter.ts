@@ -173,6 +173,14 @@ const C_TEMP: Holder = { kind: 'root', name: 'c-temp' };
 const isUnpacking = (a: Arg): boolean => a.k === 'star' || a.k === 'starstar';
 const isStarred = (e: Expr): boolean => e.k === 'Starred';
 
+/** The call passes exactly the function's positional parameters and it takes nothing else. */
+const plainPositional = (p: Params, args: readonly ObjectId[], kwargs: readonly unknown[]): boolean =>
+  args.length === p.args.length &&
+  kwargs.length === 0 &&
+  p.vararg === undefined &&
+  p.kwarg === undefined &&
+  p.kwonly.length === 0;
+
 /** A new list for a call's keyword arguments, or NO_KWARGS when every argument is positional. */
 function keywordsOf(args: readonly Arg[]): [string, ObjectId][] {
   for (let i = 0; i < args.length; i++) if ((args[i] as Arg).k !== 'pos') return [];
@@ -2621,7 +2629,11 @@ export class Interpreter {
     this.rt.moveToSlot(fn, from, frame, '(function)');
     this.rt.increfSlot(fv.code, frame, '(code)');
     try {
-      this.bindArguments(fv, args, kwargs, from, frame);
+      // The common call, exactly the positional parameters, binds here; anything else in bindArguments.
+      if (plainPositional(fv.params, args, kwargs)) {
+        const names = fv.params.args;
+        for (let i = 0; i < names.length; i++) this.rt.moveToSlot(args[i] as ObjectId, from, frame, names[i] as string);
+      } else this.bindArguments(fv, args, kwargs, from, frame);
     } catch (e) {
       this.rt.exitFrame(frame, fv.scope.varnames);
       throw e;
@@ -2692,31 +2704,8 @@ export class Interpreter {
     this.rt.move(tb, C_TEMP, { kind: 'object', owner: e.exc, slot: '.__traceback__' });
   }
 
+  /** Varargs, keywords, defaults, and the errors (callFunction binds a plain positional call itself). */
   private bindArguments(
-    fv: FunctionValue,
-    args: ObjectId[],
-    kwargs: [string, ObjectId][],
-    from: Holder,
-    frame: FrameId,
-  ): void {
-    const p = fv.params;
-    const n = p.args.length;
-    // The common call: exactly the positional parameters, nothing else to bind.
-    if (
-      args.length === n &&
-      kwargs.length === 0 &&
-      p.vararg === undefined &&
-      p.kwarg === undefined &&
-      p.kwonly.length === 0
-    ) {
-      for (let i = 0; i < n; i++) this.rt.moveToSlot(args[i] as ObjectId, from, frame, p.args[i] as string);
-      return;
-    }
-    this.bindArgumentsInFull(fv, args, kwargs, from, frame);
-  }
-
-  /** Everything else: varargs, keywords, defaults, and the errors (its closures stay off the common path). */
-  private bindArgumentsInFull(
     fv: FunctionValue,
     args: ObjectId[],
     kwargs: [string, ObjectId][],
