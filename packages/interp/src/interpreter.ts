@@ -115,6 +115,8 @@ type ClassFlags = {
   /** A property somewhere on the class or its bases (a data descriptor before the instance's own attributes). */
   readonly property: boolean;
   readonly setattr: ObjectId | undefined;
+  /** `__del__` (tp_finalize), asked at every instance's dealloc. */
+  readonly del: ObjectId | undefined;
 };
 
 type Scope = {
@@ -145,6 +147,8 @@ const makeStrSlot = (s: string): string => `[${JSON.stringify(s)}]`;
 
 /** The hash key of an int dict key; those of 0..4095 made once (dicts keyed by small ints are common). */
 const INT_KEYS: (string | undefined)[] = [];
+/** The value slot names of int keys 0..4095 (`[3]`), made once like INT_KEYS. */
+const INT_SLOTS: (string | undefined)[] = [];
 function intKey(v: bigint): string {
   if (v < 0n || v >= 4096n) return `i:${v}`;
   const n = Number(v);
@@ -691,7 +695,9 @@ export class Interpreter {
   /** The slot name of the dict's value under `key`: `["name"]`, `[3]`, `[#id]`. */
   private valueSlot(key: ObjectId): string {
     const kv = this.values.get(key);
-    return kv?.t === 'str' ? strSlot(kv.v) : `[${kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`}]`;
+    if (kv?.t === 'str') return strSlot(kv.v);
+    if (kv?.t === 'int' && kv.v >= 0n && kv.v < 4096n) return (INT_SLOTS[Number(kv.v)] ??= `[${kv.v}]`);
+    return `[${kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`}]`;
   }
 
   /** insertdict with a str key given as text (namespaces): the key string is interned. */
@@ -2875,7 +2881,12 @@ export class Interpreter {
           if (this.values.get(e.value)?.t === 'property') property = true;
         }
       }
-      f = { version: this.classVersion, property, setattr: this.lookupClassAttr(cls, '__setattr__') };
+      f = {
+        version: this.classVersion,
+        property,
+        setattr: this.lookupClassAttr(cls, '__setattr__'),
+        del: this.lookupClassAttr(cls, '__del__'),
+      };
       this.flagsOfClass.set(cls, f);
     }
     return f;
@@ -3194,7 +3205,7 @@ export class Interpreter {
   private findDel(id: ObjectId): ObjectId | undefined {
     const v = this.values.get(id);
     if (v?.t !== 'instance') return undefined;
-    return this.lookupClassAttr(v.cls, '__del__');
+    return this.classFlags(v.cls).del;
   }
 
   private runDel(id: ObjectId): void {
