@@ -38,6 +38,7 @@ import {
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
+  type Frame,
   type GcListIndex,
   type HeapObject,
   type HeapState,
@@ -259,17 +260,28 @@ export function objectAllocated(
   addHolder(state, id, holder);
 }
 
-/** FrameEntered: a new running frame, the innermost. */
-export function frameEntered(state: S, id: FrameId, name: string, parent: number): void {
-  state.frames[id] = {
-    id,
-    name,
-    parent,
-    vars: Object.create(null) as Record<string, ObjectId>, // Python names may be `__proto__`
-    varOrder: [],
-    stack: [],
-    displaced: [],
-  };
+/**
+ * FrameEntered: a new running frame, the innermost. `spare`: an exited frame's emptied
+ * object to take over (the runtime's, when nobody records or observes), else a new one.
+ */
+export function frameEntered(state: S, id: FrameId, name: string, parent: number, spare?: Frame): void {
+  if (spare === undefined) {
+    state.frames[id] = {
+      id,
+      name,
+      parent,
+      vars: Object.create(null) as Record<string, ObjectId>, // Python names may be `__proto__`
+      varOrder: [],
+      stack: [],
+      displaced: [],
+    };
+  } else {
+    const f = spare as { -readonly [K in keyof Frame]: Frame[K] };
+    f.id = id;
+    f.name = name;
+    f.parent = parent;
+    state.frames[id] = f;
+  }
   if (id > state.framesEntered) state.framesEntered = id;
   state.currentFrame = id;
 }

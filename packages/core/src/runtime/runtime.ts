@@ -555,18 +555,7 @@ export class Runtime {
     const parent = this.state.currentFrame;
     if (this.unobserved) {
       this.state.seq += 1;
-      const spare = this.spareFrames.pop();
-      if (spare === undefined) frameEntered(this.state, id, name, parent);
-      else {
-        // FrameEntered's transition, into an exited frame's emptied object.
-        const f = spare as { -readonly [K in keyof Frame]: Frame[K] };
-        f.id = id;
-        f.name = name;
-        f.parent = parent;
-        this.state.frames[id] = f;
-        if (id > this.state.framesEntered) this.state.framesEntered = id;
-        this.state.currentFrame = id;
-      }
+      frameEntered(this.state, id, name, parent, this.spareFrames.pop());
       this.counted();
       return id;
     }
