@@ -145,15 +145,17 @@ const STR_SLOTS = new Map<string, string>();
 const strSlot = (s: string): string => madeOnce(STR_SLOTS, s, makeStrSlot);
 const makeStrSlot = (s: string): string => `[${JSON.stringify(s)}]`;
 
-/** The hash key of an int dict key; those of 0..4095 made once (dicts keyed by small ints are common). */
-const INT_KEYS: (string | undefined)[] = [];
-/** The value slot names of int keys 0..4095 (`[3]`), made once like INT_KEYS. */
-const INT_SLOTS: (string | undefined)[] = [];
-function intKey(v: bigint): string {
-  if (v < 0n || v >= 4096n) return `i:${v}`;
-  const n = Number(v);
-  return (INT_KEYS[n] ??= `i:${v}`);
+/**
+ * `prefix + v + suffix` for an int dict key: the hash key (`i:3`) and the value slot
+ * name (`[3]`), made once for 0..4095 in `cache` (dicts keyed by small ints are common).
+ */
+function intText(cache: (string | undefined)[], prefix: string, suffix: string, v: bigint): string {
+  if (v < 0n || v >= 4096n) return `${prefix}${v}${suffix}`;
+  return (cache[Number(v)] ??= `${prefix}${v}${suffix}`);
 }
+const INT_KEYS: (string | undefined)[] = [];
+const INT_SLOTS: (string | undefined)[] = [];
+const intKey = (v: bigint): string => intText(INT_KEYS, 'i:', '', v);
 
 /** The slot name of an instance attribute in its values array: `.name`, made once per name. */
 const ATTR_SLOTS = new Map<string, string>();
@@ -696,7 +698,7 @@ export class Interpreter {
   private valueSlot(key: ObjectId): string {
     const kv = this.values.get(key);
     if (kv?.t === 'str') return strSlot(kv.v);
-    if (kv?.t === 'int' && kv.v >= 0n && kv.v < 4096n) return (INT_SLOTS[Number(kv.v)] ??= `[${kv.v}]`);
+    if (kv?.t === 'int') return intText(INT_SLOTS, '[', ']', kv.v);
     return `[${kv !== undefined ? this.reprAtom(kv) || `#${key}` : `#${key}`}]`;
   }
 

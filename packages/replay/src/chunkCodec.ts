@@ -32,7 +32,7 @@ import { EVENT_SCHEMA_VERSION, applyEvent, compactState, type HeapState, type Me
 import type { Plain, PlainObject } from './codec.js';
 import { EVENT_FIELD_NAMES, checkByRule, shapeRule, toMemEvent, withoutExtra, type ShapeRule } from './eventSchema.js';
 import { Malformed } from './malformed.js';
-import { PackReader, PackWriter, shapeSignature, type Shape } from './packed.js';
+import { MAX_REMEMBERED_SHAPES, PackReader, PackWriter, shapeSignature, type Shape } from './packed.js';
 import { upcast } from './upcast.js';
 
 /** zlib level of format 2 (part of the format: the same trace gives the same bytes). */
@@ -127,9 +127,8 @@ function openChunk(payload: Uint8Array): { first: number; count: number; reader:
   return { first, count, reader: new PackReader(body, `event ${first}...`, EVENT_FIELD_NAMES) };
 }
 
-/** Event rules by shape signature (current schema), at most MAX_KNOWN_RULES of them. */
+/** Event rules by shape signature (current schema), at most MAX_REMEMBERED_SHAPES of them. */
 const KNOWN_RULES = new Map<string, ShapeRule>();
-const MAX_KNOWN_RULES = 4096;
 
 /** Rules per shape of one body (shapes are numbered per body). */
 class Rules {
@@ -148,7 +147,7 @@ class Rules {
       rule = KNOWN_RULES.get(sig);
       if (rule === undefined) {
         rule = shapeRule(shape, `event ${seq}`);
-        if (KNOWN_RULES.size < MAX_KNOWN_RULES) KNOWN_RULES.set(sig, rule);
+        if (KNOWN_RULES.size < MAX_REMEMBERED_SHAPES) KNOWN_RULES.set(sig, rule);
       }
       this.rules[shape.index] = rule;
     }

@@ -959,7 +959,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Compiled readers by shape signature, shared by every body, per vocabulary `names`. */
 const COMPILED = new WeakMap<ReadonlySet<string>, Map<string, Into | null>>();
 /** Kinds of shape remembered per vocabulary at most (a file of ever new shapes still decodes, uncached). */
-const MAX_REMEMBERED_SHAPES = 4096;
+export const MAX_REMEMBERED_SHAPES = 4096;
 
 function compiledInto(shape: Shape, names: ReadonlySet<string> | undefined): Into | null {
   if (names === undefined || shape.nullProto || shape.protoKey) return null;

@@ -84,7 +84,7 @@ export function placeObject(
   const list = spec.fromFreelist === false ? undefined : freelistForNew(spec.pyType, spec.kind, bytes, spec.items);
   const top = list === undefined ? undefined : topOf(rt.state.memory, list);
   if (list !== undefined && top !== undefined) {
-    rt.freelistPopped(list, top, id);
+    rt.freelist('FreelistPopped', list, top, id);
     return { addr: top + pre, fromFreelist: true };
   }
   // Case 3: PyObject_Malloc (GC types through gc_alloc: pre-header included).
@@ -107,7 +107,7 @@ export function releaseObjectMemory(rt: Runtime, obj: HeapObject): void {
   const list = freelistForDead(obj);
   if (list !== undefined && hasRoom(rt.state.memory, list)) {
     rt.objectFreed(id, 'freelist');
-    rt.freelistPushed(list, block, id);
+    rt.freelist('FreelistPushed', list, block, id);
     return;
   }
   rt.objectFreed(id, 'allocator');
@@ -142,7 +142,7 @@ function allocateBuffer(rt: Runtime, owner: ObjectId, name: string, bytes: numbe
   if (isFreelistKeysTable(name, bytes)) {
     const top = topOf(rt.state.memory, 'dictkeys');
     if (top !== undefined) {
-      rt.freelistPopped('dictkeys', top, owner, name);
+      rt.freelist('FreelistPopped', 'dictkeys', top, owner, name);
       return;
     }
   }
@@ -152,7 +152,7 @@ function allocateBuffer(rt: Runtime, owner: ObjectId, name: string, bytes: numbe
 function releaseBuffer(rt: Runtime, owner: ObjectId, name: string, buf: Readonly<BufferState>): void {
   // free_keys_object: a size-8 str-keys table is parked while the keys free list has room.
   if (isFreelistKeysTable(name, buf.size) && hasRoom(rt.state.memory, 'dictkeys')) {
-    rt.freelistPushed('dictkeys', buf.addr, owner, name);
+    rt.freelist('FreelistPushed', 'dictkeys', buf.addr, owner, name);
     return;
   }
   free(rt, buf.addr, buf.size, { owner, buffer: name });

@@ -304,32 +304,28 @@ export class Runtime {
     } else this.emit(blockEvent('BlockAllocated', addr, size, owner, buffer));
   }
 
-  /** FreelistPushed (objectMemory.ts): the block of `owner` (its buffer `buffer`) parked on `list`. */
-  freelistPushed(list: string, addr: number, owner: ObjectId, buffer?: string): void {
+  /**
+   * FreelistPushed (the block of `owner`, or of its buffer `buffer`, parked on `list`) or
+   * FreelistPopped (the top of `list` taken for it): objectMemory.ts.
+   */
+  freelist(
+    type: 'FreelistPushed' | 'FreelistPopped',
+    list: string,
+    addr: number,
+    owner: ObjectId,
+    buffer?: string,
+  ): void {
     if (this.unobserved) {
       this.state.seq += 1;
-      applyFreelistPushed(this.state.memory, list, addr, owner, buffer);
-      this.counted();
-    } else
-      this.emit(
-        buffer === undefined
-          ? { type: 'FreelistPushed', list, addr, owner }
-          : { type: 'FreelistPushed', list, addr, owner, buffer },
+      (type === 'FreelistPushed' ? applyFreelistPushed : applyFreelistPopped)(
+        this.state.memory,
+        list,
+        addr,
+        owner,
+        buffer,
       );
-  }
-
-  /** FreelistPopped (objectMemory.ts): the top of `list` taken for `owner` (its buffer `buffer`). */
-  freelistPopped(list: string, addr: number, owner: ObjectId, buffer?: string): void {
-    if (this.unobserved) {
-      this.state.seq += 1;
-      applyFreelistPopped(this.state.memory, list, addr, owner, buffer);
       this.counted();
-    } else
-      this.emit(
-        buffer === undefined
-          ? { type: 'FreelistPopped', list, addr, owner }
-          : { type: 'FreelistPopped', list, addr, owner, buffer },
-      );
+    } else this.emit(buffer === undefined ? { type, list, addr, owner } : { type, list, addr, owner, buffer });
   }
 
   /** ObjectFreed (objectMemory.ts). */
