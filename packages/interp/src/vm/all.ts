@@ -6,6 +6,7 @@ import './attrs.js';
 import './call.js';
 import './code.js';
 import './imports.js';
+import './importlib.js';
 import './names.js';
 import './protocols.js';
 import '../objects/dict.js';
