@@ -23,4 +23,5 @@ import '../objects/type.js';
 import '../objects/formatting.js';
 import '../modules/builtins.js';
 import '../modules/sys.js';
+import '../modules/index.js';
 import '../objects/bootstrap.js';
