@@ -237,6 +237,8 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
     return false;
   };
 
+  /** Patterns have no subscripts: `case [a, *b]` is a sequence pattern. */
+  let caseHeaderEnd = -1;
   for (let i = 0; i < count; i++) {
     const t = type[i];
     if (t === OP) {
@@ -244,7 +246,7 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
       if (op === '@' && lineStart(i)) {
         const stop = lineEnd(i);
         if (!simpleDecorator(i + 1, stop - 1)) addHole('decorator', i + 1, stop - 1);
-      } else if (op === '[' && i > 0 && isOperandEnd(i - 1) && (partner[i] ?? -1) > i) {
+      } else if (op === '[' && i > caseHeaderEnd && i > 0 && isOperandEnd(i - 1) && (partner[i] ?? -1) > i) {
         starItems(i + 1, (partner[i] as number) - 1);
       } else if (op === ':' && isOp(i + 1, '*') && type[i - 1] === NAME && isOp(i - 2, '*')) {
         // `*args: *Ts` (PEP 646): the annotation of a var-positional parameter.
@@ -286,6 +288,7 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
       }
     } else if (w === 'case' && softKeywordStatement(i)) {
       const stop = lineEnd(i);
+      caseHeaderEnd = headerColon(i + 1, stop);
       // Empty brackets (lezer's patterns take at least one item): `C()`, `()`, `[]`, `{}`.
       for (let j = i + 1; j < stop; j++) {
         if ((partner[j] ?? -1) !== j + 1) continue;
