@@ -30,6 +30,8 @@ match x, y:
     case C(1, a=2): pass
     case C(x=[1, 2] | (3 | 4)): pass
     case (1 | 2) as z: pass
+    case 1 | 2 as z: pass
+    case {0: (0 | 1 | 2 as z)}: pass
     case [1, 2] as z if z: pass
     case a if (b := c): pass
     case C() as c: pass

@@ -5,3 +5,4 @@
 export { parse, type ParseResult } from './parser.js';
 export { astToJson } from './astJson.js';
 export * from './pyast.js';
+export { decodeSource, type DecodedSource } from './decode.js';

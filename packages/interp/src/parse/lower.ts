@@ -963,14 +963,33 @@ export class Lowering {
         return { k: 'MatchAs', pattern: p, name: id, ...pos };
       }
       case 'OrPattern': {
-        const patterns: Pattern[] = [];
+        // lezer binds `as` tighter than `|`: `a | b as c` is Python's `(a | b) as c`.
+        const alts: SyntaxNode[] = [];
         const flatten = (x: SyntaxNode): void => {
           if (x.name === 'OrPattern') {
             for (const c of kids(x)) if (c.name !== 'LogicOp') flatten(c);
-          } else patterns.push(this.pattern(x));
+          } else alts.push(x);
         };
         flatten(n);
-        return { k: 'MatchOr', patterns, ...pos };
+        const last = alts[alts.length - 1] as SyntaxNode;
+        let as: SyntaxNode | undefined;
+        if (last.name === 'AsPattern') {
+          as = last;
+          alts[alts.length - 1] = kids(last)[0] ?? this.bad(last);
+        }
+        for (const a of alts) if (a.name === 'AsPattern') this.bad(a);
+        const patterns = alts.map((a) => this.pattern(a));
+        const first = alts[0] as SyntaxNode;
+        const or: Pattern = {
+          k: 'MatchOr',
+          patterns,
+          ...this.pos(first.from, (alts[alts.length - 1] as SyntaxNode).to),
+        };
+        if (as === undefined) return or;
+        const target = kids(as)[2] ?? this.bad(as);
+        const id = this.name(target);
+        if (id === '_') this.error("cannot use '_' as a target", target.from, target.to);
+        return { k: 'MatchAs', pattern: or, name: id, ...pos };
       }
       case 'AttributePattern':
         return { k: 'MatchValue', value: this.dottedValue(ks, n), ...pos };

@@ -372,6 +372,12 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
     const from = h.from - shift;
     const to = h.to - shift;
     const c = FILL[h.kind].charCodeAt(0);
+    if (h.kind === 'pattern' && isNameChar(text.charCodeAt(h.from - 1)) && to - from === 2) {
+      // `case():` -> `case x:` (the hole is also found at the `x`, see below).
+      target[from] = 32;
+      target[from + 1] = c;
+      return;
+    }
     if (isNameChar(text.charCodeAt(h.from - 1)) && to - from >= 2) {
       // `match():`, `with(a as b):`: an empty tuple, which cannot merge with the keyword.
       target[from] = 40;
@@ -384,6 +390,9 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
     for (let k = from + 1; k < to; k++) target[k] = glued ? 32 : c;
   };
   for (const h of topLevel) fill(buf, h, 0);
+  for (const h of sorted) {
+    if (h.kind === 'pattern' && isNameChar(text.charCodeAt(h.from - 1)) && h.to - h.from === 2) holes.set(h.from + 1, h);
+  }
   const decoder = new TextDecoder('utf-16le');
   const lezer = decoder.decode(buf);
 
