@@ -105,7 +105,8 @@ function codingSpec(line: Uint8Array): string | undefined {
     const begin = t;
     while (t < size) {
       const c = line[t] as number;
-      const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95 || c === 46;
+      const ok =
+        (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95 || c === 46;
       if (!ok) break;
       t++;
     }

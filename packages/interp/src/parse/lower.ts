@@ -51,7 +51,8 @@ import type {
   Stmt,
   WithItem,
 } from './pyast.js';
-import type { LineMap } from './lineMap.js';
+import { LineMap as LineMapFor, type LineMap } from './lineMap.js';
+import { refineAt } from './errors.js';
 import { KEYWORDS, rewrite, type Hole, type Rewritten } from './rewrite.js';
 import { decodeBytes, decodeStr, stringToken, type StringToken } from './strings.js';
 import { NAME, NUMBER, OP, STRING, tokenize, type SyntaxErrorClass, type Tokens } from './tokenizer.js';
@@ -142,6 +143,8 @@ export function hasError(n: SyntaxNode): boolean {
 export class Lowering {
   readonly errors: LowerError[] = [];
   private ctx: Ctx;
+  /** Where lezer's first error node is (statements holding it are left to errors.ts). */
+  private firstLezerError = Infinity;
 
   constructor(
     private readonly text: string,
@@ -150,6 +153,11 @@ export class Lowering {
     rw: Rewritten,
   ) {
     this.ctx = { toks, rw, shift: 0, src: text };
+  }
+
+  /** Tell the lowering where lezer's first error is: the statement holding it is not lowered. */
+  setFirstError(offset: number): void {
+    this.firstLezerError = offset;
   }
 
   // -----------------------------------------------------------------------------------
@@ -254,6 +262,7 @@ export class Lowering {
   // Statements.
 
   private stmt(n: SyntaxNode): Stmt {
+    if (this.ctx.shift === 0 && n.from <= this.firstLezerError && this.firstLezerError <= n.to) throw new Abandon();
     const ks = kids(n);
     switch (n.name) {
       case 'ExpressionStatement': {
@@ -359,19 +368,68 @@ export class Lowering {
     if (typeDef !== undefined) {
       if (groups.length > 2) this.bad(n);
       const tg = groups[0] as SyntaxNode[];
-      if (tg.length !== 1) this.bad(n);
       const tnode = tg[0] as SyntaxNode;
+      if (tg.length !== 1 || tnode.name === 'TupleExpression' || tnode.name === 'ArrayExpression') {
+        const what = tg.length !== 1 || tnode.name === 'TupleExpression' ? 'tuple' : 'list';
+        this.error(`only single target (not ${what}) can be annotated`, tnode.from, tnode.to);
+      }
+      let inner = tnode;
+      while (inner.name === 'ParenthesizedExpression' && kids(inner).length === 3) inner = kids(inner)[1] as SyntaxNode;
+      if (inner.name === 'TupleExpression' || inner.name === 'ArrayExpression') {
+        this.error(
+          `only single target (not ${inner.name === 'TupleExpression' ? 'tuple' : 'list'}) can be annotated`,
+          inner.from,
+          inner.to,
+        );
+      }
+      if (inner.name !== 'VariableName' && inner.name !== 'MemberExpression') {
+        this.error('illegal target for annotation', tnode.from, tnode.to);
+      }
       const target = this.expr(tnode, 'Store');
-      if (target.k !== 'Name' && target.k !== 'Attribute' && target.k !== 'Subscript') this.bad(tnode);
       const annotation = this.annotation(typeDef);
       const vg = groups[1];
       const value = vg === undefined ? null : this.rhs(vg, n);
       const simple = tnode.name === 'VariableName' ? 1 : 0;
       return { k: 'AnnAssign', target, annotation, value, simple, ...pos };
     }
+    const targetGroups = groups.slice(0, -1);
+    for (const g of targetGroups) {
+      const y = g.find((c) => c.name === 'YieldExpression' || (c.name === 'VariableName' && this.src(c) === 'yield'));
+      if (y !== undefined) this.error('assignment to yield expression not possible', y.from, y.to);
+    }
+    // invalid_named_expression: `f() = 1` reads as a mistyped comparison.
+    const only = targetGroups.length === 1 ? targetGroups[0] : undefined;
+    const t0 = only?.length === 1 ? only[0] : undefined;
+    const v0 = groups[groups.length - 1]?.[0];
+    if (t0 !== undefined && v0 !== undefined && this.isBitwiseOr(t0) && this.startsBitwiseOr(v0)) {
+      const name = this.exprName(t0);
+      if (
+        !['name', 'tuple', 'list', 'generator expression', 'True', 'False', 'None'].includes(name) &&
+        t0.name !== 'MemberExpression'
+      ) {
+        this.error(`cannot assign to ${name} here. Maybe you meant '==' instead of '='?`, t0.from, t0.to);
+      }
+    }
     const value = this.rhs(groups[groups.length - 1] as SyntaxNode[], n);
-    const targets = groups.slice(0, -1).map((g) => this.exprList(g, 'Store', n));
+    const targets = targetGroups.map((g) => this.exprList(g, 'Store', n));
     return { k: 'Assign', targets, value, type_comment: null, ...pos };
+  }
+
+  /** Whether a node is at the grammar's bitwise_or level (no comparison, not, and/or, if, lambda). */
+  private isBitwiseOr(n: SyntaxNode): boolean {
+    if (n.name === 'ConditionalExpression' || n.name === 'LambdaExpression' || n.name === 'NamedExpression')
+      return false;
+    if (n.name === 'YieldExpression') return false;
+    const ks = kids(n);
+    if (n.name === 'UnaryExpression') return ks[0]?.name !== 'not';
+    if (n.name === 'BinaryExpression') return ks[1]?.name === 'ArithOp' || ks[1]?.name === 'BitOp';
+    return true;
+  }
+
+  private startsBitwiseOr(n: SyntaxNode): boolean {
+    let leaf: SyntaxNode | null = n;
+    while (leaf.firstChild !== null) leaf = leaf.firstChild;
+    return !['not', 'lambda', 'yield', '*', 'await'].includes(leaf.name) && this.isBitwiseOr(n);
   }
 
   /** The right-hand side of an assignment: a yield expression or an expression list. */
@@ -392,9 +450,15 @@ export class Lowering {
   private augAssign(n: SyntaxNode, ks: SyntaxNode[]): Stmt {
     const opAt = ks.findIndex((c) => c.name === 'UpdateOp');
     const opNode = ks[opAt];
-    if (opNode === undefined || opAt !== 1) return this.bad(n);
-    const target = this.expr(ks[0] as SyntaxNode, 'Store');
-    if (target.k !== 'Name' && target.k !== 'Attribute' && target.k !== 'Subscript') this.bad(ks[0]);
+    if (opNode === undefined) return this.bad(n);
+    const t0 = ks[0] as SyntaxNode;
+    let inner = t0;
+    while (inner.name === 'ParenthesizedExpression' && kids(inner).length === 3) inner = kids(inner)[1] as SyntaxNode;
+    if (opAt !== 1 || (inner.name !== 'VariableName' && inner.name !== 'MemberExpression')) {
+      const what = opAt !== 1 ? 'tuple' : this.exprName(inner);
+      this.error(`'${what}' is an illegal expression for augmented assignment`, t0.from, t0.to);
+    }
+    const target = this.expr(t0, 'Store');
     const op = BINOPS[this.src(opNode).slice(0, -1)] ?? this.bad(opNode);
     const value = this.rhs(ks.slice(opAt + 1), n);
     return { k: 'AugAssign', target, op, value, ...this.pos(n.from, n.to) };
@@ -535,6 +599,13 @@ export class Lowering {
         const hbody = this.body(ks[j]);
         let type: Expr | null = null;
         let name: string | null = null;
+        if (clause.length > 1 && clause[1]?.name === ',') {
+          this.error(
+            'multiple exception types must be parenthesized',
+            (clause[0] as SyntaxNode).from,
+            clause[clause.length - 1]?.to ?? 0,
+          );
+        }
         if (clause.length > 0) {
           type = this.expr(clause[0] as SyntaxNode);
           if (clause.length > 1) {
@@ -742,7 +813,8 @@ export class Lowering {
     if (nameNode === undefined) return this.bad(n);
     const name = this.name(nameNode);
     const paramList = ks.find((c) => c.name === 'ParamList') ?? this.bad(n);
-    if (ks.some((c) => c.name === 'TypeParamList')) this.bad(ks.find((c) => c.name === 'TypeParamList'));
+    const typeParams = ks.find((c) => c.name === 'TypeParamList');
+    if (typeParams !== undefined) this.error("expected '('", typeParams.from, typeParams.from);
     const returnsNode = ks.find((c) => c.name === 'TypeDef');
     const args = this.params(kids(paramList).slice(1, -1), paramList, false);
     const returns = returnsNode === undefined ? null : this.annotation(returnsNode);
@@ -758,7 +830,7 @@ export class Lowering {
     const name = this.name(nameNode);
     if (ks.some((c) => c.name === 'TypeParamList')) this.bad(ks.find((c) => c.name === 'TypeParamList'));
     const argList = ks.find((c) => c.name === 'ArgList');
-    const { args: bases, keywords } = argList === undefined ? { args: [], keywords: [] } : this.callArgs(argList);
+    const { args: bases, keywords } = argList === undefined ? { args: [], keywords: [] } : this.callArgs(argList, true);
     const body = this.body(ks.find((c) => c.name === 'Body'));
     return {
       k: 'ClassDef',
@@ -829,7 +901,8 @@ export class Lowering {
         continue;
       }
       if (first.name === '*') {
-        if (star || vararg !== null || kwarg !== null) this.bad(first);
+        if (kwarg !== null) this.error('arguments cannot follow var-keyword argument', first.from, first.to);
+        if (star || vararg !== null) this.error('* argument may appear only once', first.from, first.to);
         star = true;
         const nm = g[1];
         if (nm !== undefined) {
@@ -847,7 +920,7 @@ export class Lowering {
         kwarg = arg(nm, ann);
         continue;
       }
-      if (kwarg !== null) this.bad(first);
+      if (kwarg !== null) this.error('arguments cannot follow var-keyword argument', first.from, first.to);
       let k = 1;
       const ann = g[k]?.name === 'TypeDef' ? g[k++] : undefined;
       let dflt: Expr | null = null;
@@ -860,13 +933,16 @@ export class Lowering {
       if (!star) {
         args.push(a);
         if (dflt !== null) defaults.push(dflt);
-        else if (defaults.length > 0) this.bad(first);
+        else if (defaults.length > 0) this.error('non-default argument follows default argument', first.from, first.to);
       } else {
         kwonlyargs.push(a);
         kw_defaults.push(dflt);
       }
     }
-    if (star && vararg === null && kwonlyargs.length === 0) this.bad(list);
+    if (star && vararg === null && kwonlyargs.length === 0) {
+      const bare = nodes.find((c) => c.name === '*' && !this.ctx.rw.lambdaSlashes.has(c.from - this.ctx.shift));
+      this.error('named arguments must follow bare *', bare?.from ?? list.from, bare?.to ?? list.to);
+    }
     return { k: 'arguments', posonlyargs, args, vararg, kwonlyargs, kw_defaults, kwarg, defaults };
   }
 
@@ -1211,6 +1287,7 @@ export class Lowering {
     if (first.name === '*') {
       const v = g[1];
       if (v === undefined || g.length > 2) return this.bad(g[2] ?? first);
+      if (ctx === 'Del') return this.error('cannot delete starred', first.from, v.to);
       return { k: 'Starred', value: this.expr(v, ctx), ctx, ...this.pos(first.from, v.to) };
     }
     if (g.length > 1) return this.bad(g[1]);
@@ -1221,6 +1298,73 @@ export class Lowering {
     return { k: 'Constant', value, kind: null, ...this.pos(n.from, n.to) };
   }
 
+  /** CPython's _PyPegen_get_expr_name for a lezer node. */
+  private exprName(n: SyntaxNode): string {
+    const ks = kids(n);
+    switch (n.name) {
+      case 'CallExpression':
+        return 'function call';
+      case 'BinaryExpression': {
+        const op = ks[1]?.name;
+        return op === 'ArithOp' || op === 'BitOp' || op === 'and' || op === 'or' ? 'expression' : 'comparison';
+      }
+      case 'UnaryExpression':
+        return 'expression';
+      case 'AwaitExpression':
+        return 'await expression';
+      case 'Number':
+        return 'literal';
+      case 'String': {
+        const i = this.ctx.rw.tokenAt(n.from - this.ctx.shift);
+        const fmt =
+          i !== undefined && /^[a-zA-Z]*[fF]/.test(this.ctx.src.slice(this.ctx.toks.start[i], this.ctx.toks.end[i]));
+        return fmt ? 'f-string expression' : 'literal';
+      }
+      case 'None':
+        return 'None';
+      case 'Boolean':
+        return this.src(n);
+      case 'Ellipsis':
+        return 'ellipsis';
+      case 'ConditionalExpression':
+        return 'conditional expression';
+      case 'LambdaExpression':
+        return 'lambda';
+      case 'ComprehensionExpression':
+        return 'generator expression';
+      case 'ArrayComprehensionExpression':
+        return 'list comprehension';
+      case 'SetComprehensionExpression':
+        return 'set comprehension';
+      case 'DictionaryComprehensionExpression':
+        return 'dict comprehension';
+      case 'DictionaryExpression':
+        return 'dict literal';
+      case 'SetExpression':
+        return 'set display';
+      case 'NamedExpression':
+        return 'named expression';
+      case 'YieldExpression':
+        return 'yield expression';
+      case 'TupleExpression':
+        return 'tuple';
+      case 'ArrayExpression':
+        return 'list';
+      case 'ParenthesizedExpression':
+        return ks[1] === undefined ? 'expression' : this.exprName(ks[1]);
+      case 'VariableName':
+        return this.src(n) === 'yield' ? 'yield expression' : 'name';
+      default:
+        return 'expression';
+    }
+  }
+
+  /** `cannot assign to literal`, `cannot delete function call` (RAISE_SYNTAX_ERROR_INVALID_TARGET). */
+  private invalidTarget(n: SyntaxNode, ctx: ExprContext): never {
+    const verb = ctx === 'Del' ? 'cannot delete' : 'cannot assign to';
+    return this.error(`${verb} ${this.exprName(n)}`, n.from, n.to);
+  }
+
   expr(n: SyntaxNode, ctx: ExprContext = 'Load'): Expr {
     const stores = ctx !== 'Load';
     switch (n.name) {
@@ -1229,10 +1373,10 @@ export class Lowering {
       case 'ParenthesizedExpression': {
         const ks = kids(n);
         const inner = ks[1];
+        if (inner?.name === '*') return this.error('cannot use starred expression here', inner.from, n.to - 1);
         if (inner === undefined || ks.length !== 3 || ks[2]?.name !== ')') return this.bad(n);
-        if (inner.name === '*') return this.bad(inner);
         if (inner.name === 'YieldExpression' || (inner.name === 'VariableName' && this.src(inner) === 'yield')) {
-          if (stores) this.bad(inner);
+          if (stores) this.invalidTarget(inner, ctx);
           return this.value(inner);
         }
         return this.expr(inner, ctx);
@@ -1250,13 +1394,13 @@ export class Lowering {
       case 'MemberExpression':
         return this.member(n, ctx);
       case 'Number': {
-        if (stores) this.bad(n);
+        if (stores) this.invalidTarget(n, ctx);
         const h = this.hole(n);
         if (h?.kind === 'star') return this.starHole(h);
         return this.number(n);
       }
       default:
-        if (stores) this.bad(n);
+        if (stores) this.invalidTarget(n, ctx);
         return this.loadExpr(n);
     }
   }
@@ -1403,6 +1547,12 @@ export class Lowering {
     const forAt = inner.findIndex((c) => c.name === 'for' || c.name === 'async');
     if (forAt < 1) return this.bad(n);
     const head = inner.slice(0, forAt);
+    if (head[0]?.name === '*') {
+      this.error('iterable unpacking cannot be used in comprehension', head[0].from, head[1]?.to ?? head[0].to);
+    }
+    if (head[0]?.name === '**') {
+      this.error('dict unpacking cannot be used in dict comprehension', head[0].from, head[0].to);
+    }
     const generators = this.clauses(inner, forAt, n);
     if (n.name === 'DictionaryComprehensionExpression') {
       const [k, colon, v] = head;
@@ -1457,7 +1607,7 @@ export class Lowering {
   }
 
   /** Call arguments (or class bases): positional, `*a`, `k=v`, `**k`, or one generator. */
-  private callArgs(argList: SyntaxNode): { args: Expr[]; keywords: Keyword[] } {
+  private callArgs(argList: SyntaxNode, classBases = false): { args: Expr[]; keywords: Keyword[] } {
     const ks = kids(argList);
     if (ks[ks.length - 1]?.name !== ')') this.bad(argList);
     const inner = ks.slice(1, -1);
@@ -1474,7 +1624,11 @@ export class Lowering {
       if (first === undefined) return this.bad(argList);
       const forAt = g.findIndex((c) => c.name === 'for' || c.name === 'async');
       if (forAt > 0) {
-        if (groups.length > 1 || trailing || forAt !== 1) this.bad(g[0]);
+        if (classBases) this.bad(g[forAt]);
+        if (groups.length > 1 || trailing) {
+          this.error('Generator expression must be parenthesized', first.from, g[g.length - 1]?.to ?? first.to);
+        }
+        if (forAt !== 1) this.bad(g[0]);
         const generators = this.clauses(g, forAt, argList);
         const elt = this.expr(first);
         args.push({ k: 'GeneratorExp', elt, generators, ...this.pos(argList.from, argList.to) });
@@ -1486,7 +1640,8 @@ export class Lowering {
         if (v === undefined || g.length !== 2) return this.bad(g[2] ?? first);
         const value = this.expr(v);
         if (first.name === '*') {
-          if (sawStarStar) this.bad(first);
+          if (sawStarStar)
+            this.error('iterable argument unpacking follows keyword argument unpacking', first.from, v.to);
           args.push({ k: 'Starred', value, ctx: 'Load', ...this.pos(first.from, v.to) });
         } else {
           sawStarStar = true;
@@ -1504,13 +1659,22 @@ export class Lowering {
           args.push({ k: 'NamedExpr', target, value: this.expr(v), ...this.pos(first.from, v.to) });
           continue;
         }
-        if (first.name !== 'VariableName') this.bad(first);
+        if (first.name === 'Boolean' || first.name === 'None') {
+          this.error(`cannot assign to ${this.src(first)}`, first.from, op.to);
+        }
+        if (first.name !== 'VariableName') {
+          this.error('expression cannot contain assignment, perhaps you meant "=="?', first.from, op.to);
+        }
         sawKw = true;
         keywords.push({ k: 'keyword', arg: this.name(first), value: this.expr(v), ...this.pos(first.from, last.to) });
         continue;
       }
       if (g.length !== 1) return this.bad(g[1]);
-      if (sawKw || sawStarStar) this.bad(first);
+      if (sawKw || sawStarStar) {
+        const close = ks[ks.length - 1] as SyntaxNode;
+        const what = sawStarStar ? 'keyword argument unpacking' : 'keyword argument';
+        this.error(`positional argument follows ${what}`, close.from, close.to);
+      }
       args.push(this.expr(first));
     }
     return { args, keywords };
@@ -1604,8 +1768,10 @@ export class Lowering {
       if (parsed === undefined) return this.bad(cur);
       links.unshift(parsed);
       const l = ck[0] as SyntaxNode;
+      this.noNot(parsed.right);
       if (l.name === 'BinaryExpression' && this.comparison(kids(l)) !== undefined) cur = l;
       else {
+        this.noNot(l);
         return {
           k: 'Compare',
           left: this.expr(l),
@@ -1617,12 +1783,19 @@ export class Lowering {
     }
   }
 
+  /** `a < not b`: lezer lets `not` be a comparison operand; Python does not. */
+  private noNot(n: SyntaxNode): void {
+    if (n.name === 'UnaryExpression' && n.firstChild?.name === 'not')
+      this.error('invalid syntax', n.from, n.firstChild.to);
+  }
+
   /** `left op right` with a comparison operator, or undefined. */
   private comparison(ck: SyntaxNode[]): { op: CmpOpKind; right: SyntaxNode } | undefined {
     const a = ck[1];
     const b = ck[2];
     if (a === undefined) return undefined;
     if (a.name === 'CompareOp') {
+      if (this.src(a) === '<>') this.error('invalid syntax', a.from, a.to);
       const op = CMPOPS[this.src(a)];
       if (op === undefined || ck.length !== 3 || b === undefined) return undefined;
       return { op, right: b };
@@ -1827,6 +2000,38 @@ export class Lowering {
     return new StringJoiner(this, toks, ctx.shift, ctx.src).join();
   }
 
+  /** Start (file offset) of the first token at or after a context offset. */
+  nextTokenStart(offset: number, shift: number): number {
+    const t = this.ctx.toks;
+    let lo = 0;
+    let hi = t.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((t.start[mid] ?? 0) < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return (t.start[lo] ?? offset) + shift;
+  }
+
+  /** The message for an f-string field lezer rejects, and its column within `(expr)`. */
+  private fieldError(
+    fragment: string,
+    toks: Tokens,
+    rw: Rewritten,
+    top: SyntaxNode,
+    fileFrom: number,
+  ): { message: string; localStart: number } {
+    const lines = new LineMapFor(fragment);
+    let first = -1;
+    top.cursor().iterate((c) => {
+      if (first >= 0) return false;
+      if (c.type.isError) first = c.from - fileFrom;
+      return first < 0;
+    });
+    const c = refineAt({ text: fragment, lines, toks, rw }, Math.max(0, first));
+    return { message: c.message, localStart: lines.charCol(c.start) };
+  }
+
   /** Report a string error at the string node (errors.ts places it as CPython does). */
   stringError(message: string, from: number, to: number): never {
     return this.error(message, from, to);
@@ -1852,7 +2057,13 @@ export class Lowering {
     const saved = this.ctx;
     this.ctx = { toks, rw, shift: fileFrom, src: fragment };
     try {
-      if (hasError(top)) return this.error('f-string: invalid syntax', fileFrom, fileFrom + fragment.length);
+      if (hasError(top)) {
+        const { message, localStart } = this.fieldError(fragment, toks, rw, top, fileFrom);
+        // CPython counts an f-string field's error column within `(expr)`, on the field's line.
+        const line = this.lines.line(fileFrom);
+        const at = this.lines.offsetOf(line, localStart);
+        return this.error('f-string: ' + message, at, at);
+      }
       const stmts = kids(top);
       const st = stmts[0];
       if (stmts.length !== 1 || st?.name !== 'ExpressionStatement') return this.bad(st ?? top);
@@ -1889,7 +2100,13 @@ class StringJoiner {
   }
 
   private fail(message: string): never {
-    return this.low.stringError(message, this.first.start + this.shift, this.last.end + this.shift);
+    // Raised in the `strings` action: CPython points at the token after the strings.
+    return this.low.stringError(message, this.after, this.after);
+  }
+
+  /** Offset of the token after the run (CPython's error location for string errors). */
+  private get after(): number {
+    return this.low.nextTokenStart(this.last.end - 0, this.shift);
   }
 
   join(): Expr {
@@ -1901,7 +2118,13 @@ class StringJoiner {
       for (const t of this.toks) {
         const body = src.slice(t.bodyStart, t.bodyEnd);
         // eslint-disable-next-line no-control-regex
-        if (!/^[\x00-\x7f]*$/.test(body)) this.fail('bytes can only contain ASCII literal characters');
+        if (!/^[\x00-\x7f]*$/.test(body)) {
+          this.low.stringError(
+            'bytes can only contain ASCII literal characters',
+            t.start + this.shift,
+            t.end + this.shift,
+          );
+        }
         const d = decodeBytes(body, t.raw);
         if ('error' in d) return this.fail(d.error);
         parts.push(d.value);

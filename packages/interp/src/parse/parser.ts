@@ -29,7 +29,7 @@ import { Lowering } from './lower.js';
 import type { Module } from './pyast.js';
 import { rewrite } from './rewrite.js';
 import { tokenize } from './tokenizer.js';
-import { chooseError } from './errors.js';
+import { chooseError, hasStructuralError } from './errors.js';
 
 export interface ParseResult {
   readonly module: Module | undefined;
@@ -44,10 +44,20 @@ export function parse(text: string, filename: string): ParseResult {
   const lezerText = toks.error === undefined ? rw.lezer : rw.lezer.slice(0, toks.error.at);
   const top: SyntaxNode = parser.parse(lezerText).topNode;
   const low = new Lowering(text, lines, toks, rw);
+  let found = false;
+  top.cursor().iterate((c) => {
+    if (found) return false;
+    if (c.type.isError) {
+      found = true;
+      low.setFirstError(c.from);
+      return false;
+    }
+    return true;
+  });
   const module = low.module(top);
-  if (module !== undefined && toks.error === undefined && low.errors.length === 0) {
+  const input = { text, lines, toks, rw, top, lowErrors: low.errors };
+  if (module !== undefined && toks.error === undefined && low.errors.length === 0 && !hasStructuralError(input)) {
     return { module, diagnostics: [] };
   }
-  const d = chooseError({ text, lines, toks, rw, top, lowErrors: low.errors });
-  return { module: undefined, diagnostics: [d] };
+  return { module: undefined, diagnostics: [chooseError(input)] };
 }

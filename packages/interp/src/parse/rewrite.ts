@@ -391,7 +391,8 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
   };
   for (const h of topLevel) fill(buf, h, 0);
   for (const h of sorted) {
-    if (h.kind === 'pattern' && isNameChar(text.charCodeAt(h.from - 1)) && h.to - h.from === 2) holes.set(h.from + 1, h);
+    if (h.kind === 'pattern' && isNameChar(text.charCodeAt(h.from - 1)) && h.to - h.from === 2)
+      holes.set(h.from + 1, h);
   }
   const decoder = new TextDecoder('utf-16le');
   const lezer = decoder.decode(buf);

@@ -262,9 +262,14 @@ class Tokenizer {
               dedents++;
             }
             if (col !== this.indstack[this.indstack.length - 1]) {
+              // CPython points past the end of the line.
+              let eol = this.pos;
+              while (eol < this.n && this.ch(eol) !== 10) eol++;
               this.fail('unindent does not match any outer indentation level', {
                 raised: false,
                 cls: 'IndentationError',
+                start: eol,
+                end: eol,
               });
             }
             if (altcol !== this.altindstack[this.altindstack.length - 1]) this.indentError();
@@ -337,9 +342,19 @@ class Tokenizer {
       if (c === 92) {
         // Line continuation (tok_continuation_line).
         const next = this.ch(this.pos + 1);
+        if (next === -1) {
+          // The implicit newline at the end of the file, then the end: E_EOF.
+          this.pos = this.n;
+          this.fail('unexpected EOF while parsing', { raised: false, start: this.n, end: this.n });
+        }
         if (next !== 10) {
           this.pos++;
-          this.fail('unexpected character after line continuation character', { raised: false });
+          // CPython's column is that of the character after the backslash.
+          this.fail('unexpected character after line continuation character', {
+            raised: false,
+            start: this.pos,
+            end: this.pos,
+          });
         }
         this.pos = this.step(this.pos + 1);
         if (this.pos >= this.n) {
@@ -555,10 +570,8 @@ class Tokenizer {
     } else if (c === 111) r = la('r');
     else if (c === 110) r = la('ot');
     if (r) return;
-    if (c !== -1 && isIdentChar(c)) {
-      this.pos++;
-      this.fail(`invalid ${kind} literal`);
-    }
+    // tok_backup(c), then syntaxerror: the error points at the character before c.
+    if (c !== -1 && isIdentChar(c)) this.fail(`invalid ${kind} literal`);
   }
 
   /** tok_get's number branch from `tokStart` (a digit, or `.` before a digit). */
@@ -676,7 +689,7 @@ class Tokenizer {
     const t = this.text;
     const r = c === 101 && t.startsWith('lse', p + 1);
     if (r) return;
-    this.pos = p + 1;
+    this.pos = p;
     this.fail('invalid decimal literal');
   }
 }
