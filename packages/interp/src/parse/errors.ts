@@ -247,6 +247,18 @@ class Errors {
       const at = start[i - 1] ?? 0;
       return { message: `cannot assign to ${this.tok(i - 1)}`, start: at, end: end[i] ?? at, cls: 'SyntaxError' };
     }
+    // f(a.b=1)
+    if (this.isOp(i, '=') && (level[i] ?? 0) > 0 && this.endsOperand(i - 1)) {
+      const a = this.expressionStart(i - 1);
+      if (a !== i - 1 || type[a] !== NAME) {
+        return {
+          message: 'expression cannot contain assignment, perhaps you meant "=="?',
+          start: start[a] ?? 0,
+          end: end[i - 1] ?? 0,
+          cls: 'SyntaxError',
+        };
+      }
+    }
     // x = yield = 1
     for (let j = first + 1; j < last; j++) {
       if (type[j] === NAME && this.tok(j) === 'yield' && this.isOp(j - 1, '=')) {

@@ -523,7 +523,9 @@ class Tokenizer {
     while (endQuoteSize !== quoteSize) {
       const c = this.ch(i);
       if (c === -1 || (quoteSize === 1 && c === 10)) {
-        const detected = this.lineno;
+        // At the end of the file, CPython's line count does not include an empty last line.
+        const endsWithNewline = c === -1 && /[\r\n]$/.test(this.text);
+        const detected = this.lineno - (endsWithNewline ? 1 : 0);
         this.lineno = firstLine;
         this.lineStart = firstLineStart;
         this.pos = tokStart + 1;
