@@ -68,6 +68,15 @@ alias('koi8_u', 'koi8_u');
 
 /** Bytes Python's cp1252 leaves undefined (WHATWG's windows-1252 maps them to C1 controls). */
 const CP1252_UNDEFINED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+/**
+ * cp1252's characters for bytes 0x80-0x9F (0 where undefined); the other bytes are
+ * Latin-1's. Written out because Node's TextDecoder('windows-1252') decodes as Latin-1.
+ */
+const CP1252_80_9F = [
+  0x20ac, 0x0000, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x0000,
+  0x017d, 0x0000, 0x0000, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a,
+  0x0153, 0x0000, 0x017e, 0x0178,
+];
 
 /** encodings.normalize_encoding, then lower case (the aliases are lower case). */
 function normalizeEncoding(name: string): string {
@@ -218,9 +227,14 @@ function decodeWith(codec: string, bytes: Uint8Array): string | undefined {
     case 'ascii':
       for (const c of bytes) if (c >= 0x80) return undefined;
       return decodeWith('latin_1', bytes);
-    case 'cp1252':
-      for (const c of bytes) if (CP1252_UNDEFINED.has(c)) return undefined;
-      return whatwg('windows-1252', bytes);
+    case 'cp1252': {
+      let s = '';
+      for (const c of bytes) {
+        if (CP1252_UNDEFINED.has(c)) return undefined;
+        s += String.fromCharCode(c >= 0x80 && c < 0xa0 ? (CP1252_80_9F[c - 0x80] ?? c) : c);
+      }
+      return s;
+    }
     default: {
       const m = /^(iso8859|cp|koi8)_(\w+)$/.exec(codec);
       if (m === null) return undefined;
