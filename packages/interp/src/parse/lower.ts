@@ -55,7 +55,7 @@ import { LineMap as LineMapFor, type LineMap } from './lineMap.js';
 import { refineAt } from './errors.js';
 import { KEYWORDS, rewrite, type Hole, type Rewritten } from './rewrite.js';
 import { decodeBytes, decodeStr, stringToken, type StringToken } from './strings.js';
-import { NAME, NUMBER, OP, STRING, tokenize, type SyntaxErrorClass, type Tokens } from './tokenizer.js';
+import { NAME, OP, STRING, tokenize, type SyntaxErrorClass, type Tokens } from './tokenizer.js';
 
 /** A syntax error found while lowering, at text offsets (CPython's offset is start's column). */
 export interface LowerError {
@@ -102,7 +102,7 @@ const CMPOPS: Record<string, CmpOpKind> = {
 };
 
 /** Thrown to abandon a construct after its error was recorded. */
-class Abandon {}
+class Abandon extends Error {}
 
 /** Children of a node, without the ones lezer adds for skipped text. */
 function kids(n: SyntaxNode): SyntaxNode[] {
@@ -1581,7 +1581,7 @@ export class Lowering {
         isAsync = 1;
         i++;
       }
-      const kw = nodes[i] as SyntaxNode | undefined;
+      const kw = nodes[i];
       if (kw?.name === 'for') {
         let j = i + 1;
         while (j < nodes.length && nodes[j]?.name !== 'in') j++;

@@ -44,16 +44,13 @@ export function parse(text: string, filename: string): ParseResult {
   const lezerText = toks.error === undefined ? rw.lezer : rw.lezer.slice(0, toks.error.at);
   const top: SyntaxNode = parser.parse(lezerText).topNode;
   const low = new Lowering(text, lines, toks, rw);
-  let found = false;
-  top.cursor().iterate((c) => {
-    if (found) return false;
-    if (c.type.isError) {
-      found = true;
-      low.setFirstError(c.from);
-      return false;
+  const cursor = top.cursor();
+  do {
+    if (cursor.type.isError) {
+      low.setFirstError(cursor.from);
+      break;
     }
-    return true;
-  });
+  } while (cursor.next());
   const module = low.module(top);
   const input = { text, lines, toks, rw, top, lowErrors: low.errors };
   if (module !== undefined && toks.error === undefined && low.errors.length === 0 && !hasStructuralError(input)) {

@@ -78,7 +78,6 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
   const tokText = (i: number): string => text.slice(start[i], end[i]);
   const isOp = (i: number, s: string): boolean => type[i] === OP && tokText(i) === s;
   const isName = (i: number, s: string): boolean => type[i] === NAME && tokText(i) === s;
-  const tokIndex = new Map<number, number>();
 
   // Bracket partners.
   const partner = new Int32Array(count).fill(-1);
@@ -158,7 +157,6 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
     const s = start[i] ?? 0;
     const e = end[i] ?? 0;
     const t = type[i];
-    if (t === NAME || t === NUMBER || t === OP || t === STRING) tokIndex.set(s, i);
     if (t === NUMBER) {
       for (let k = s; k < e; k++) buf[k] = 49;
     } else if (t === STRING) {
@@ -168,7 +166,6 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
       buf[s] = 34;
       for (let k = s + 1; k < last - 1; k++) buf[k] = 120;
       buf[last - 1] = 34;
-      for (let k = i + 1; k <= j; k++) tokIndex.set(start[k] ?? 0, k);
       i = j;
     } else if (t === NAME) {
       const w = tokText(i);
@@ -402,7 +399,21 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
     holes,
     lambdaSlashes,
     partner,
-    tokenAt: (offset) => tokIndex.get(offset),
+    tokenAt(offset) {
+      // The tokens are sorted by start; zero-width ones (INDENT, DEDENT) may share it.
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((start[mid] ?? 0) < offset) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < count && start[i] === offset; i++) {
+        const t = type[i];
+        if (t === NAME || t === NUMBER || t === OP || t === STRING) return i;
+      }
+      return undefined;
+    },
     fragment(hole) {
       const part = base.slice(hole.from, hole.to);
       let reach = hole.from;

@@ -111,8 +111,10 @@ export function tokenize(text: string, file = true): Tokens {
   return new Tokenizer(text, file).run();
 }
 
-class Fail {
-  constructor(readonly error: TokenError) {}
+class Fail extends Error {
+  constructor(readonly error: TokenError) {
+    super(error.message);
+  }
 }
 
 class Tokenizer {
