@@ -1882,6 +1882,8 @@ export class Lowering {
   /** Whether an arithmetic subtree (through unary and binary arithmetic) holds an `await`. */
   private hasAwait(n: SyntaxNode): boolean {
     if (n.name === 'AwaitExpression') return true;
+    const at = this.text.indexOf('await', n.from);
+    if (at < 0 || at >= n.to) return false;
     const ks = kids(n);
     if (n.name === 'BinaryExpression' && (ks[1]?.name === 'ArithOp' || ks[1]?.name === 'BitOp')) {
       return ks.some((c) => this.hasAwait(c));

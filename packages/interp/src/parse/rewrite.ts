@@ -167,7 +167,7 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
       for (let k = s + 1; k < last - 1; k++) buf[k] = 120;
       buf[last - 1] = 34;
       i = j;
-    } else if (t === NAME) {
+    } else if (t === NAME && (e - s === 4 || e - s === 5)) {
       const w = tokText(i);
       if (w === 'print' || w === 'type' || ((w === 'match' || w === 'case') && !softKeywordStatement(i))) {
         buf[e - 1] = (buf[e - 1] ?? 0) - 32; // last letter upper-cased
@@ -239,6 +239,12 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
   for (let i = 0; i < count; i++) {
     const t = type[i];
     if (t === OP) {
+      // Only `@`, `[`, `:` and augmented assignments matter here (no string for the others).
+      const c0 = text.charCodeAt(start[i] ?? 0);
+      const len = (end[i] ?? 0) - (start[i] ?? 0);
+      const relevant =
+        (len === 1 && (c0 === 64 || c0 === 91 || c0 === 58)) || (len > 1 && text.charCodeAt((end[i] ?? 0) - 1) === 61);
+      if (!relevant) continue;
       const op = tokText(i);
       if (op === '@' && lineStart(i)) {
         const stop = lineEnd(i);
@@ -259,6 +265,9 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
       continue;
     }
     if (t !== NAME) continue;
+    // Only with, match, case, for, lambda matter here.
+    const c0 = text.charCodeAt(start[i] ?? 0);
+    if (c0 !== 119 && c0 !== 109 && c0 !== 99 && c0 !== 102 && c0 !== 108) continue;
     const w = tokText(i);
     if (w === 'with') {
       const stop = lineEnd(i);
