@@ -41,7 +41,8 @@ export interface ErrorInput {
   readonly lines: LineMap;
   readonly toks: Tokens;
   readonly rw: Rewritten;
-  readonly top: SyntaxNode;
+  /** lezer's trees, one per chunk of top-level statements. */
+  readonly tops: readonly SyntaxNode[];
   readonly lowErrors: readonly LowerError[];
 }
 
@@ -183,11 +184,14 @@ class Errors {
   /** The first error node of lezer's tree, with the message of the invalid_* rule there. */
   lezerError(): Candidate | undefined {
     let first: SyntaxNode | undefined;
-    this.input.top.cursor().iterate((c) => {
-      if (first !== undefined) return false;
-      if (c.type.isError) first = c.node;
-      return first === undefined;
-    });
+    for (const top of this.input.tops) {
+      top.cursor().iterate((c) => {
+        if (first !== undefined) return false;
+        if (c.type.isError) first = c.node;
+        return first === undefined;
+      });
+      if (first !== undefined) break;
+    }
     if (first === undefined) return undefined;
     return this.refine(first.from);
   }
@@ -435,7 +439,7 @@ export function refineAt(
   input: Pick<ErrorInput, 'text' | 'lines' | 'toks' | 'rw'>,
   offset: number,
 ): { message: string; start: number } {
-  const full: ErrorInput = { ...input, top: undefined as unknown as SyntaxNode, lowErrors: [] };
+  const full: ErrorInput = { ...input, tops: [], lowErrors: [] };
   return new Errors(full).refine(offset);
 }
 

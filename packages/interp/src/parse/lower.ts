@@ -122,7 +122,7 @@ function splitCommas(nodes: readonly SyntaxNode[]): SyntaxNode[][] {
 }
 
 /** Parse `text` with lezer and place the tree at `offset` (its nodes then carry file offsets). */
-function parseAt(text: string, offset: number): SyntaxNode {
+export function parseAt(text: string, offset: number): SyntaxNode {
   const tree = parser.parse(text);
   if (offset === 0) return tree.topNode;
   const top = new Tree(tree.type, [tree], [offset], offset + text.length).topNode.firstChild;
@@ -211,9 +211,10 @@ export class Lowering {
   // -----------------------------------------------------------------------------------
   // Entry points.
 
-  module(top: SyntaxNode): Module | undefined {
+  /** The module of the top-level statements of lezer's trees (one per chunk, see parser.ts). */
+  module(tops: readonly SyntaxNode[]): Module | undefined {
     try {
-      const body = this.statements(kids(top));
+      const body = this.statements(tops.flatMap((t) => kids(t)));
       return { k: 'Module', body, type_ignores: [] };
     } catch (e) {
       if (e instanceof Abandon) return undefined;
