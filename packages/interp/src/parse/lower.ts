@@ -405,8 +405,9 @@ export class Lowering {
     if (t0 !== undefined && v0 !== undefined && this.isBitwiseOr(t0) && this.startsBitwiseOr(v0)) {
       const name = this.exprName(t0);
       if (
-        !['name', 'tuple', 'list', 'generator expression', 'True', 'False', 'None'].includes(name) &&
-        t0.name !== 'MemberExpression'
+        !['name', 'attribute', 'subscript', 'tuple', 'list', 'generator expression', 'True', 'False', 'None'].includes(
+          name,
+        )
       ) {
         this.error(`cannot assign to ${name} here. Maybe you meant '==' instead of '='?`, t0.from, t0.to);
       }
@@ -1355,6 +1356,8 @@ export class Lowering {
         return ks[1] === undefined ? 'expression' : this.exprName(ks[1]);
       case 'VariableName':
         return this.src(n) === 'yield' ? 'yield expression' : 'name';
+      case 'MemberExpression':
+        return ks[1]?.name === '.' ? 'attribute' : 'subscript';
       default:
         return 'expression';
     }
