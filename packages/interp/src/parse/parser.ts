@@ -13,7 +13,8 @@
  *   2. rewrite.ts: the text lezer is shown, of the same length as the source, where
  *      @lezer/python's grammar cannot go wrong (strings and numbers stand-ins, renamed
  *      soft keywords, "holes" for the constructs lezer lacks).
- *   3. @lezer/python parses that text.
+ *   3. @lezer/python parses that text, one top-level statement at a time (on long texts
+ *      lezer has been seen to report errors in valid code it parses fine in pieces).
  *   4. lower.ts: lezer's tree to pyast.ts nodes with CPython's positions.
  *   5. errors.ts: when the source is not valid Python, the error CPython would report.
  *
