@@ -744,6 +744,16 @@ export class Lowering {
     const fragment = ctx.rw.fragment({ kind: 'with', first: a, last: b, from: from - ctx.shift, to: to - ctx.shift });
     const top = parseAt(fragment, from - 1);
     if (hasError(top)) return undefined;
+    const saved = this.expanding;
+    this.expanding = from - ctx.shift;
+    try {
+      return this.subTree(top, from, to, mode);
+    } finally {
+      this.expanding = saved;
+    }
+  }
+
+  private subTree(top: SyntaxNode, from: number, to: number, mode: 'expression' | 'target' | 'list'): Expr | undefined {
     const stmts = kids(top);
     const st = stmts[0];
     if (stmts.length !== 1 || st?.name !== 'ExpressionStatement') return undefined;
@@ -772,8 +782,13 @@ export class Lowering {
     return this.expr(value, mode === 'target' ? 'Store' : 'Load');
   }
 
+  /** Where the region being parsed on its own starts (its own hole is not looked up inside it). */
+  private expanding = -1;
+
   private hole(n: SyntaxNode): Hole | undefined {
-    return this.ctx.rw.holes.get(n.from - this.ctx.shift);
+    const local = n.from - this.ctx.shift;
+    if (local === this.expanding) return undefined;
+    return this.ctx.rw.holes.get(local);
   }
 
   private decorator(d: SyntaxNode): Expr {
@@ -1372,8 +1387,14 @@ export class Lowering {
   expr(n: SyntaxNode, ctx: ExprContext = 'Load'): Expr {
     const stores = ctx !== 'Load';
     switch (n.name) {
-      case 'VariableName':
+      case 'VariableName': {
+        const h = this.hole(n);
+        if (h?.kind === 'named') {
+          if (stores) this.invalidTarget(n, ctx);
+          return this.subExpr(h.first, h.last, 'list') ?? this.bad(n);
+        }
         return { k: 'Name', id: this.name(n), ctx, ...this.pos(n.from, n.to) };
+      }
       case 'ParenthesizedExpression': {
         const ks = kids(n);
         const inner = ks[1];

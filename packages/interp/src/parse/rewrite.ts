@@ -25,7 +25,7 @@
  */
 import { DEDENT, ENDMARKER, INDENT, NAME, NEWLINE, NUMBER, OP, STRING, type Tokens } from './tokenizer.js';
 
-export type HoleKind = 'decorator' | 'with' | 'subject' | 'star' | 'target' | 'pattern';
+export type HoleKind = 'decorator' | 'with' | 'subject' | 'star' | 'target' | 'pattern' | 'named';
 
 /** A region parsed on its own: tokens first..last (inclusive), text from..to. */
 export interface Hole {
@@ -67,6 +67,7 @@ const FILL = {
   star: '1',
   target: 'x',
   pattern: 'x',
+  named: 'x',
 } as const;
 
 export function rewrite(text: string, toks: Tokens): Rewritten {
@@ -243,7 +244,8 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
       const c0 = text.charCodeAt(start[i] ?? 0);
       const len = (end[i] ?? 0) - (start[i] ?? 0);
       const relevant =
-        (len === 1 && (c0 === 64 || c0 === 91 || c0 === 58)) || (len > 1 && text.charCodeAt((end[i] ?? 0) - 1) === 61);
+        (len === 1 && (c0 === 64 || c0 === 91 || c0 === 58 || c0 === 123)) ||
+        (len > 1 && text.charCodeAt((end[i] ?? 0) - 1) === 61);
       if (!relevant) continue;
       const op = tokText(i);
       if (op === '@' && lineStart(i)) {
@@ -259,6 +261,24 @@ export function rewrite(text: string, toks: Tokens): Rewritten {
           else if (isOp(j, ',') || isOp(j, ')') || isOp(j, '=')) break;
         }
         addHole('star', i + 1, j - 1);
+      } else if (op === '{' && i > caseHeaderEnd && (partner[i] ?? -1) > i) {
+        // `{y := 1, 2}`: lezer's set items take no `:=`; such an item is a hole.
+        const close = partner[i] as number;
+        let itemStart = i + 1;
+        let walrus = false;
+        for (let j = i + 1; j <= close; j++) {
+          if (j < close && (partner[j] ?? -1) > j) {
+            j = partner[j] as number;
+            continue;
+          }
+          if (j < close && isOp(j, ':=')) walrus = true;
+          if (j === close || isOp(j, ',') || isName(j, 'for') || isName(j, 'async')) {
+            if (walrus && itemStart < j) addHole('named', itemStart, j - 1);
+            walrus = false;
+            itemStart = j + 1;
+            if (j < close && !isOp(j, ',')) break;
+          }
+        }
       } else if (AUG.has(op)) {
         starItems(i + 1, lineEnd(i) - 1);
       }
