@@ -115,12 +115,13 @@ export interface CodeJson {
   exceptiontable: string;
 }
 
+import { floatRepr } from './constops.js';
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 
 /** A float as `repr()` writes it, so -0.0, inf and nan survive JSON. */
-const floatText = (v: number): string =>
-  Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : Object.is(v, -0) ? '-0.0' : String(v);
+const floatText = (v: number): string => floatRepr(v);
 const floatValue = (s: string): number =>
   s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
 

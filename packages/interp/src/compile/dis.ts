@@ -1,0 +1,1 @@
+export function disassemble(): string { return ""; }
