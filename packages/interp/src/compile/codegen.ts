@@ -1362,7 +1362,6 @@ export class Compiler implements AssemblerContext {
       this.addopI(Op.PRECALL, 0);
       this.addopI(Op.CALL, 0);
     }
-    this.setLoc(s.test);
     this.addopI(Op.RAISE_VARARGS, 1);
     this.useNextBlock(end);
   }

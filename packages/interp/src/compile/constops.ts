@@ -57,8 +57,34 @@ export function isTrue(c: Constant): boolean {
 /* ------------------------------------------------------------------ keys */
 
 let nanCounter = 0;
-const codeIds = new WeakMap<CodeObject, number>();
-let codeCounter = 0;
+const codeKeys = new WeakMap<CodeObject, string>();
+const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const esc = (k: string): string => k.replace(/[\\|)]/g, (m) => '\\' + m);
+
+/** code_richcompare's fields: two code objects with equal keys are merged into one. */
+function codeKey(co: CodeObject): string {
+  let key = codeKeys.get(co);
+  if (key === undefined) {
+    key = [
+      co.name,
+      co.argcount,
+      co.posonlyargcount,
+      co.kwonlyargcount,
+      co.flags,
+      co.firstlineno,
+      hexOf(co.code),
+      co.consts.map((c) => esc(constantKey(c))).join('|'),
+      co.names.map(esc).join('|'),
+      co.localsplusnames.map(esc).join('|'),
+      hexOf(co.linetable),
+      hexOf(co.exceptiontable),
+    ]
+      .map((x) => esc(String(x)))
+      .join(')');
+    codeKeys.set(co, key);
+  }
+  return key;
+}
 
 const floatKey = (v: number): string =>
   Number.isNaN(v) ? `nan#${++nanCounter}` : Object.is(v, -0) ? '-0' : String(v);
@@ -66,7 +92,7 @@ const floatKey = (v: number): string =>
 /**
  * `_PyCode_ConstantKey` as a string: two constants with the same key are merged into one
  * object by the compiler. NaNs never compare equal, so each gets its own key; code
- * objects are keyed by identity.
+ * objects by the fields `code_richcompare` compares.
  */
 export function constantKey(c: Constant): string {
   switch (c.k) {
@@ -87,24 +113,18 @@ export function constantKey(c: Constant): string {
     case 'bytes':
       return 'b' + Buffer.from(c.v).toString('hex');
     case 'tuple':
-      return 't(' + c.items.map((x) => constantKey(x).replace(/[\\|)]/g, (m) => '\\' + m)).join('|') + ')';
+      return 't(' + c.items.map((x) => esc(constantKey(x))).join('|') + ')';
     case 'frozenset':
       return (
         'z(' +
         c.items
-          .map((x) => constantKey(x).replace(/[\\|)]/g, (m) => '\\' + m))
+          .map((x) => esc(constantKey(x)))
           .sort()
           .join('|') +
         ')'
       );
-    case 'code': {
-      let id = codeIds.get(c.code);
-      if (id === undefined) {
-        id = ++codeCounter;
-        codeIds.set(c.code, id);
-      }
-      return 'o' + id;
-    }
+    case 'code':
+      return 'o(' + codeKey(c.code) + ')';
   }
 }
 
