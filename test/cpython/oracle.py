@@ -5,7 +5,7 @@ Usage: python3.11 oracle.py [--filename NAME] FILE...   (or file paths on stdin 
 One line per file: {"path": FILE, "ast": <dumpast.py's tree>, "code": <dumpcode.py's
 code object>, "ids": <constant identities>} or {"path": FILE, "error": {...}} when
 CPython rejects it. "ids" lists, for every code object in compile order, the id()
-class of each constant: equal numbers mean the same object, which is how the tests check
+class of each constant (a tuple's items nested): equal numbers mean the same object, which is how the tests check
 that the compiler merges constants into one object where CPython does.
 Test tooling only: nothing in pymemsim runs this at run time.
 """
@@ -19,10 +19,16 @@ from dumpast import node
 from dumpcode import code
 
 
+def ident(c, table):
+    """The identity class of a constant; a tuple's items follow in brackets."""
+    n = table.setdefault(id(c), len(table))
+    if type(c) is tuple and c:
+        return [n, [ident(x, table) for x in c]]
+    return n
+
+
 def identities(co, table):
-    out = []
-    for c in co.co_consts:
-        out.append(table.setdefault(id(c), len(table)))
+    out = [ident(c, table) for c in co.co_consts]
     result = [out]
     for c in co.co_consts:
         if isinstance(c, types.CodeType):

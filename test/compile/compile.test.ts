@@ -1,0 +1,66 @@
+/*
+ * The compiler against CPython 3.11: for every program of the conformance corpora, the
+ * benchmark programs and this directory's programs, the code objects compiled from
+ * CPython's own tree equal the ones python3.11's `compile()` makes, field for field
+ * (bytecode, constants, names, locals, flags, stack size, line table, exception table),
+ * the constants CPython shares are one object here too, and the programs CPython's
+ * compiler rejects get the same SyntaxError at the same position. Skipped, saying why,
+ * when python3 is not CPython 3.11.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareRecord, oracleUnavailable, runOracle, type OracleRecord } from './oracle.js';
+
+const here = import.meta.dirname;
+const root = join(here, '..', '..');
+const dirs = [
+  join(root, '..', 'shared', 'conformance'),
+  join(root, '..', 'shared', 'bench'),
+  join(root, 'test', 'conformance', 'cases'),
+  join(here, 'programs'),
+  join(here, 'errors'),
+];
+
+const files = dirs.flatMap((d) =>
+  existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith('.py'))
+        .sort()
+        .map((f) => join(d, f))
+    : [],
+);
+
+const unavailable = oracleUnavailable();
+const records: OracleRecord[] = unavailable === null ? runOracle(files) : [];
+
+describe.skipIf(unavailable !== null)(`compiler = CPython 3.11 (${unavailable ?? 'python3.11 found'})`, () => {
+  it('compiles every corpus file', () => {
+    expect(records.length).toBe(files.length);
+    expect(files.length).toBeGreaterThan(40);
+  });
+  it.each(records.map((r) => [r.path.replace(root + '/', '').replace(/^.*shared\//, 'shared/'), r] as const))(
+    '%s',
+    (_name, rec) => {
+      const verdict = compareRecord(rec);
+      expect(verdict.detail).toBe(verdict.ok ? verdict.detail : '');
+      expect(verdict.ok).toBe(true);
+    },
+  );
+});
+
+if (unavailable !== null) {
+  describe('compiler = CPython 3.11', () => {
+    it.skip(`skipped: ${unavailable}`, () => {});
+  });
+}
+
+describe.skipIf(unavailable !== null)('constant identity check', () => {
+  it('tells a merged constant from an equal copy', () => {
+    const rec = records.find((r) => r.path.endsWith('expressions.py'))!;
+    expect(compareRecord(rec).ok).toBe(true);
+    // t1 and t2 are the same tuple object in CPython; a copy is an equal but distinct object.
+    const ids = JSON.stringify(rec.ids);
+    expect(ids).toMatch(/\[(\d+),\[[^\]]*\]\].*\[\1,/);
+  });
+});
