@@ -73,7 +73,14 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
     }
     return null;
   }
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+  if (
+    a !== null &&
+    b !== null &&
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    !Array.isArray(a) &&
+    !Array.isArray(b)
+  ) {
     const ao = a as Record<string, unknown>;
     const bo = b as Record<string, unknown>;
     const name = typeof bo.qualname === 'string' ? `<${bo.qualname}>` : '';
@@ -83,7 +90,9 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
     }
     return null;
   }
-  return a === b ? null : `${path}: ours ${JSON.stringify(a)?.slice(0, 200)} vs CPython ${JSON.stringify(b)?.slice(0, 200)}`;
+  return a === b
+    ? null
+    : `${path}: ours ${JSON.stringify(a)?.slice(0, 200)} vs CPython ${JSON.stringify(b)?.slice(0, 200)}`;
 }
 
 /** Identity classes of constants, in oracle.py's order (tuples' items nested). */

@@ -11,5 +11,11 @@ export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
 export { compileModule, disassemble, type CompileDiagnostic, type CompileOptions } from './compile/index.js';
-export { codeToJson, codeFromJson, type CodeObject, type CodeJson, type Constant as CodeConstant } from './compile/code.js';
+export {
+  codeToJson,
+  codeFromJson,
+  type CodeObject,
+  type CodeJson,
+  type Constant as CodeConstant,
+} from './compile/code.js';
 export { astFromJson } from './parse/pyast.js';

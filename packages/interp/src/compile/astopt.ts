@@ -16,6 +16,8 @@
  * `futureFeatures` is future.c: it reads the `from __future__ import ...` statements at
  * the top of a module and rejects unknown features.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import type { Constant } from './code.js';
 import type {
   Arg,
@@ -622,12 +624,14 @@ function optimizeFormat(node: Expr & { k: 'BinOp' }, fmt: string, elts: readonly
     const arg = elts[cnt]!;
     cnt++;
     const formatSpec: Expr | null =
-      buf === '' ? null : { k: 'JoinedStr', values: [{ k: 'Constant', value: { k: 'str', v: buf }, kind: null, ...NOPOS }], ...NOPOS };
+      buf === ''
+        ? null
+        : { k: 'JoinedStr', values: [{ k: 'Constant', value: { k: 'str', v: buf }, kind: null, ...NOPOS }], ...NOPOS };
     seq.push({
       k: 'FormattedValue',
       value: arg,
       conversion: spec.charCodeAt(0),
-      format_spec: formatSpec === null ? null : (formatSpec as Expr & { k: 'JoinedStr' }).values[0]!,
+      format_spec: formatSpec === null ? null : formatSpec.values[0]!,
       ...pos(arg),
     });
   }

@@ -15,6 +15,8 @@
  * `stackEffect` is compile.c's `stack_effect`: the net effect of an instruction on the
  * value stack, on the fall-through path or (jump = true) on the jump or exception path.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import { CACHE_ENTRIES, HAS_JREL, HAVE_ARGUMENT, Op } from './opcodes.js';
 
 export const SETUP_FINALLY = -1;
@@ -70,7 +72,10 @@ export const isVirtualJump = (op: number): boolean =>
   op === POP_JUMP_IF_FALSE ||
   op === POP_JUMP_IF_TRUE;
 
-export const isJump = (i: Instr): boolean => isVirtualJump(i.op) || HAS_JREL.has(i.op);
+const JREL_TABLE = new Uint8Array(256);
+for (const op of HAS_JREL) JREL_TABLE[op] = 1;
+
+export const isJump = (i: Instr): boolean => (i.op < 0 ? isVirtualJump(i.op) : JREL_TABLE[i.op] === 1);
 
 export const isBlockPush = (i: Instr): boolean =>
   i.op === SETUP_FINALLY || i.op === SETUP_WITH || i.op === SETUP_CLEANUP;

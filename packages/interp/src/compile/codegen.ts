@@ -24,6 +24,8 @@
  *   - constants merged across the whole compilation unit (`merge_consts_recursive`): equal
  *     constants are one object (the same JS object), wherever they appear.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import type {
   Arguments,
   Arg,
@@ -194,7 +196,12 @@ const sortedNames = (names: Iterable<string>): string[] =>
     return ca.length - cb.length;
   });
 
-function dictbytype(symbols: Map<string, number>, scopeType: number, flag: number, offset: number): Map<string, number> {
+function dictbytype(
+  symbols: Map<string, number>,
+  scopeType: number,
+  flag: number,
+  offset: number,
+): Map<string, number> {
   const dest = new Map<string, number>();
   let i = offset;
   for (const k of sortedNames(symbols.keys())) {
@@ -284,7 +291,15 @@ export class Compiler implements AssemblerContext {
     return this.u.newBlock();
   }
 
-  private emit(op: number, arg: number, target: Block | null, lineno: number, end: number, col: number, endCol: number): void {
+  private emit(
+    op: number,
+    arg: number,
+    target: Block | null,
+    lineno: number,
+    end: number,
+    col: number,
+    endCol: number,
+  ): void {
     const u = this.u;
     if (u.needNewImplicitBlock) this.useNextBlock(this.newBlock());
     const b = u.curblock;
@@ -1065,7 +1080,7 @@ export class Compiler implements AssemblerContext {
     }
     this.unwindFblockStack(preserveTos, false);
     if (value === null) this.loadConst(NONE);
-    else if (!preserveTos) this.loadConst((value as Expr & { k: 'Constant' }).value);
+    else if (!preserveTos) this.loadConst(value.value);
     this.addop(Op.RETURN_VALUE);
   }
 
@@ -1637,12 +1652,14 @@ export class Compiler implements AssemblerContext {
         return this.nameop(e.id, e.ctx);
       case 'List':
         if (e.ctx === 'Store') return this.assignmentHelper(e.elts);
-        if (e.ctx === 'Load') return this.starunpackHelper(e.elts, 0, Op.BUILD_LIST, Op.LIST_APPEND, Op.LIST_EXTEND, false);
+        if (e.ctx === 'Load')
+          return this.starunpackHelper(e.elts, 0, Op.BUILD_LIST, Op.LIST_APPEND, Op.LIST_EXTEND, false);
         for (const x of e.elts) this.visitExpr(x);
         return;
       case 'Tuple':
         if (e.ctx === 'Store') return this.assignmentHelper(e.elts);
-        if (e.ctx === 'Load') return this.starunpackHelper(e.elts, 0, Op.BUILD_LIST, Op.LIST_APPEND, Op.LIST_EXTEND, true);
+        if (e.ctx === 'Load')
+          return this.starunpackHelper(e.elts, 0, Op.BUILD_LIST, Op.LIST_APPEND, Op.LIST_EXTEND, true);
         for (const x of e.elts) this.visitExpr(x);
         return;
     }
@@ -1678,7 +1695,7 @@ export class Compiler implements AssemblerContext {
   ): void {
     const n = elts.length;
     if (n > 2 && elts.every((x) => x.k === 'Constant')) {
-      const items = elts.map((x) => (x as Expr & { k: 'Constant' }).value);
+      const items = elts.map((x) => x.value);
       if (tuple && !pushed) {
         this.loadConst({ k: 'tuple', items });
       } else {
@@ -1748,7 +1765,7 @@ export class Compiler implements AssemblerContext {
     const keys = e.keys.slice(begin, end);
     if (n > 1 && !big && keys.every((k) => k !== null && k.k === 'Constant')) {
       for (let i = begin; i < end; i++) this.visitExpr(e.values[i]!);
-      this.loadConst({ k: 'tuple', items: keys.map((k) => (k as Expr & { k: 'Constant' }).value) });
+      this.loadConst({ k: 'tuple', items: keys.map((k) => k.value) });
       this.addopI(Op.BUILD_CONST_KEY_MAP, n);
       return;
     }

@@ -17,6 +17,8 @@
  *   - `repr()` of constants (Objects/unicodeobject.c, floatobject.c's 'r' format,
  *     complexobject.c, bytesobject.c), used by `dis` and by the annotation unparser.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import type { CodeObject, Constant } from './code.js';
 
 export const NONE: Constant = { k: 'None' };
@@ -57,15 +59,16 @@ export function isTrue(c: Constant): boolean {
 /* ------------------------------------------------------------------ keys */
 
 let nanCounter = 0;
+const floatKey = (v: number): string => (Number.isNaN(v) ? `nan#${++nanCounter}` : Object.is(v, -0) ? '-0' : String(v));
+
 const codeKeys = new WeakMap<CodeObject, string>();
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const esc = (k: string): string => k.replace(/[\\|)]/g, (m) => '\\' + m);
 
 /** code_richcompare's fields: two code objects with equal keys are merged into one. */
 function codeKey(co: CodeObject): string {
   let key = codeKeys.get(co);
   if (key === undefined) {
-    key = [
+    key = JSON.stringify([
       co.name,
       co.argcount,
       co.posonlyargcount,
@@ -73,21 +76,16 @@ function codeKey(co: CodeObject): string {
       co.flags,
       co.firstlineno,
       hexOf(co.code),
-      co.consts.map((c) => esc(constantKey(c))).join('|'),
-      co.names.map(esc).join('|'),
-      co.localsplusnames.map(esc).join('|'),
+      co.consts.map(constantKey),
+      co.names,
+      co.localsplusnames,
       hexOf(co.linetable),
       hexOf(co.exceptiontable),
-    ]
-      .map((x) => esc(String(x)))
-      .join(')');
+    ]);
     codeKeys.set(co, key);
   }
   return key;
 }
-
-const floatKey = (v: number): string =>
-  Number.isNaN(v) ? `nan#${++nanCounter}` : Object.is(v, -0) ? '-0' : String(v);
 
 /**
  * `_PyCode_ConstantKey` as a string: two constants with the same key are merged into one
@@ -113,18 +111,11 @@ export function constantKey(c: Constant): string {
     case 'bytes':
       return 'b' + Buffer.from(c.v).toString('hex');
     case 'tuple':
-      return 't(' + c.items.map((x) => esc(constantKey(x))).join('|') + ')';
+      return 't' + JSON.stringify(c.items.map(constantKey));
     case 'frozenset':
-      return (
-        'z(' +
-        c.items
-          .map((x) => esc(constantKey(x)))
-          .sort()
-          .join('|') +
-        ')'
-      );
+      return 'z' + JSON.stringify(c.items.map(constantKey).sort());
     case 'code':
-      return 'o(' + codeKey(c.code) + ')';
+      return 'o' + codeKey(c.code);
   }
 }
 
@@ -225,7 +216,7 @@ function floatFloorDivMod(vx: number, wx: number): [number, number] | null {
 
 const bigFloorDiv = (a: bigint, b: bigint): bigint => {
   const q = a / b;
-  return (a % b !== 0n && a < 0n !== b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 };
 const bigMod = (a: bigint, b: bigint): bigint => {
   const m = a % b;
@@ -704,7 +695,10 @@ export function bytesRepr(b: Uint8Array): string {
 }
 
 /** `repr()` of a constant; code objects through `codeRepr`. */
-export function constRepr(c: Constant, codeRepr: (co: CodeObject) => string = (co) => `<code object ${co.name}>`): string {
+export function constRepr(
+  c: Constant,
+  codeRepr: (co: CodeObject) => string = (co) => `<code object ${co.name}>`,
+): string {
   switch (c.k) {
     case 'None':
       return 'None';

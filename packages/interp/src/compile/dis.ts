@@ -16,8 +16,23 @@
  * constant is printed in the order CPython's set would iterate it with
  * PYTHONHASHSEED=0 (`setOrder`), since that order follows the items' hashes.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import type { CodeObject, Constant } from './code.js';
-import { CACHE_ENTRIES, CMP_OP, HAS_COMPARE, HAS_CONST, HAS_FREE, HAS_JREL, HAS_LOCAL, HAS_NAME, HAVE_ARGUMENT, NB_OPS, OPNAME, Op } from './opcodes.js';
+import {
+  CACHE_ENTRIES,
+  CMP_OP,
+  HAS_COMPARE,
+  HAS_CONST,
+  HAS_FREE,
+  HAS_JREL,
+  HAS_LOCAL,
+  HAS_NAME,
+  HAVE_ARGUMENT,
+  NB_OPS,
+  OPNAME,
+  Op,
+} from './opcodes.js';
 import { constRepr } from './constops.js';
 import { setOrder } from './pyhash.js';
 
@@ -116,7 +131,9 @@ function unpackOpargs(code: Uint8Array): RawInstr[] {
 
 const isBackwardJump = (op: number): boolean => OPNAME[op]!.includes('JUMP_BACKWARD');
 
-function parseExceptionTable(co: CodeObject): { start: number; end: number; target: number; depth: number; lasti: boolean }[] {
+function parseExceptionTable(
+  co: CodeObject,
+): { start: number; end: number; target: number; depth: number; lasti: boolean }[] {
   const b = co.exceptiontable;
   let i = 0;
   const varint = (): number => {
@@ -216,7 +233,8 @@ function disassembleOne(co: CodeObject, addrs: Addresses, out: string[]): void {
       }
     }
     const fields: string[] = [];
-    if (linenoWidth) fields.push(startsLine !== undefined ? String(startsLine).padStart(linenoWidth) : ' '.repeat(linenoWidth));
+    if (linenoWidth)
+      fields.push(startsLine !== undefined ? String(startsLine).padStart(linenoWidth) : ' '.repeat(linenoWidth));
     fields.push('   ');
     fields.push(labels.has(offset) ? '>>' : '  ');
     fields.push(String(offset).padStart(offsetWidth));

@@ -43,7 +43,7 @@ function offsetOf(source: string, lineno: number, col: number): number {
   }
   let bytes = 0;
   while (offset < source.length && bytes < col && source[offset] !== '\n') {
-    const cp = source.codePointAt(offset)!;
+    const cp = source.codePointAt(offset) ?? 0;
     bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     offset += cp > 0xffff ? 2 : 1;
   }
@@ -66,7 +66,9 @@ export function compileModule(
     const src = options.source;
     const start = src !== undefined && e.lineno > 0 ? offsetOf(src, e.lineno, Math.max(e.col_offset, 0)) : 0;
     const end =
-      src !== undefined && e.end_lineno > 0 ? Math.max(start, offsetOf(src, e.end_lineno, Math.max(e.end_col_offset, 0))) : start;
+      src !== undefined && e.end_lineno > 0
+        ? Math.max(start, offsetOf(src, e.end_lineno, Math.max(e.end_col_offset, 0)))
+        : start;
     const d: CompileDiagnostic = {
       code: 'PY_SYNTAX',
       message: e.message,

@@ -17,6 +17,8 @@
  * blocks, since they will be strings. The errors are SyntaxErrors with CPython's
  * messages and positions.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import type {
   Alias,
   Arguments,

@@ -5,6 +5,8 @@
  * string: `_PyAST_ExprAsUnicode` writes the expression back with the fewest parentheses
  * its operator precedence needs. Infinite floats are written `1e309`, as CPython does.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
+   and links are in range by construction, as there; a miss is a compiler defect */
 import type { Comprehension, Expr, Keyword, Arguments, Arg } from '../parse/pyast.js';
 import { constRepr, floatRepr, strRepr } from './constops.js';
 import type { Constant } from './code.js';
@@ -136,7 +138,8 @@ function formattedValue(v: Expr & { k: 'FormattedValue' }): string {
   if (v.conversion > 0) out += '!' + String.fromCharCode(v.conversion);
   if (v.format_spec !== null) {
     out += ':';
-    out += v.format_spec.k === 'JoinedStr' ? fstringBody(v.format_spec.values, true) : fstringBody([v.format_spec], true);
+    out +=
+      v.format_spec.k === 'JoinedStr' ? fstringBody(v.format_spec.values, true) : fstringBody([v.format_spec], true);
   }
   return out + '}';
 }
@@ -156,8 +159,14 @@ function expr(e: Expr, level: number): string {
     }
     case 'UnaryOp': {
       const [op, pr] =
-        e.op === 'Invert' ? ['~', PR_FACTOR] : e.op === 'Not' ? ['not ', PR_NOT] : e.op === 'UAdd' ? ['+', PR_FACTOR] : ['-', PR_FACTOR];
-      return paren(pr as number, (op as string) + expr(e.operand, pr as number));
+        e.op === 'Invert'
+          ? ['~', PR_FACTOR]
+          : e.op === 'Not'
+            ? ['not ', PR_NOT]
+            : e.op === 'UAdd'
+              ? ['+', PR_FACTOR]
+              : ['-', PR_FACTOR];
+      return paren(pr, op + expr(e.operand, pr));
     }
     case 'Lambda': {
       const args = argumentsText(e.args);
@@ -172,7 +181,9 @@ function expr(e: Expr, level: number): string {
       return (
         '{' +
         e.keys
-          .map((k, i) => (k === null ? '**' + expr(e.values[i]!, PR_EXPR) : expr(k, PR_TEST) + ': ' + expr(e.values[i]!, PR_TEST)))
+          .map((k, i) =>
+            k === null ? '**' + expr(e.values[i]!, PR_EXPR) : expr(k, PR_TEST) + ': ' + expr(e.values[i]!, PR_TEST),
+          )
           .join(', ') +
         '}'
       );
