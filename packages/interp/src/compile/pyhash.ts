@@ -7,8 +7,8 @@
  * floatobject.c, tupleobject.c): ints modulo 2**61-1, floats by `_Py_HashDouble`, str and
  * bytes by SipHash-1-3 keyed by the hash secret (all zeros with PYTHONHASHSEED=0), tuples
  * by the xxHash-style combination of their items. `setOrder` replays how the compiler
- * builds a frozenset constant (`frozenset(tuple)` in the AST optimizer), so `dis` prints
- * it in CPython's order under PYTHONHASHSEED=0.
+ * builds a frozenset constant (`setOrder`), so `dis` prints it in CPython's order under
+ * PYTHONHASHSEED=0.
  * Hashes that depend on addresses (None, Ellipsis, code objects) are not reproducible.
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
@@ -221,12 +221,13 @@ function buildOrder(items: readonly Constant[]): Constant[] {
 }
 
 /**
- * A frozenset constant's items in the order CPython iterates them. Measured on CPython
- * 3.11.7: the order of a set built three times over, each from the previous one's
- * iteration order, starting from the source order (the AST optimizer's
- * `frozenset(tuple)`, then two rebuilds on the way into `co_consts`, one of them
- * merge_consts_recursive's).
+ * A frozenset constant's items in the order CPython iterates them: the AST optimizer's
+ * `frozenset(tuple)` in source order, rebuilt by merge_consts_recursive from that set's
+ * order. (CPython rebuilds it once more when the code object interns its strings and one
+ * of them is replaced by an equal string interned earlier in the process, e.g. an
+ * identifier some loaded module defines: that depends on the interpreter's state, not on
+ * the program, and is not modelled.)
  */
 export function setOrder(items: readonly Constant[]): Constant[] {
-  return buildOrder(buildOrder(buildOrder(items)));
+  return buildOrder(buildOrder(items));
 }
