@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { astFromJson, compileModule, disassemble } from '@pymemsim/interp';
+import { astFromJson, compileModule, coPositions, disassemble, type CodeObject } from '@pymemsim/interp';
 import { oracleUnavailable, runOracle, type OracleRecord } from './oracle.js';
 
 const here = import.meta.dirname;
@@ -54,3 +54,32 @@ if (unavailable !== null) {
     it.skip(`skipped: ${unavailable}`, () => {});
   });
 }
+
+const POSITIONS = `
+import json, sys, types
+def walk(co):
+    yield [list(p) for p in co.co_positions()]
+    for c in co.co_consts:
+        if isinstance(c, types.CodeType):
+            yield from walk(c)
+co = compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec', dont_inherit=True)
+print(json.dumps(list(walk(co))))
+`;
+
+describe.skipIf(unavailable !== null)(`co_positions = CPython's (${unavailable ?? 'python3.11 found'})`, () => {
+  it.each(records.filter((r) => r.path.includes('/programs/')).map((r) => [r.path.replace(/^.*\//, ''), r] as const))(
+    '%s',
+    (_name, rec) => {
+      const theirs = JSON.parse(execFileSync('python3', ['-c', POSITIONS, rec.path], { encoding: 'utf8' })) as unknown;
+      const { code } = compileModule(astFromJson(rec.ast), rec.path);
+      if (code === undefined) throw new Error(`${rec.path} did not compile`);
+      const ours: unknown[] = [];
+      const walk = (co: CodeObject): void => {
+        ours.push(coPositions(co).map((p) => [p.lineno, p.end_lineno, p.col_offset, p.end_col_offset]));
+        for (const c of co.consts) if (c.k === 'code') walk(c.code);
+      };
+      walk(code);
+      expect(ours).toEqual(theirs);
+    },
+  );
+});

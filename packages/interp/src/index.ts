@@ -10,7 +10,16 @@ import './weakrefs.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
-export { compileModule, disassemble, type CompileDiagnostic, type CompileOptions } from './compile/index.js';
+export {
+  compileModule,
+  disassemble,
+  coLines,
+  coPositions,
+  parseExceptionTable,
+  type CompileDiagnostic,
+  type CompileOptions,
+  type Position,
+} from './compile/index.js';
 export {
   codeToJson,
   codeFromJson,

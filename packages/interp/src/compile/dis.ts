@@ -36,10 +36,18 @@ import {
 import { constRepr } from './constops.js';
 import { setOrder } from './pyhash.js';
 
-/** (start offset in bytes, line or null) per location-table entry: `co_lines()`. */
-export function coLines(co: CodeObject): { start: number; end: number; line: number | null }[] {
+/** A source position as `co_positions()` yields it (null where unknown). */
+export interface Position {
+  readonly lineno: number | null;
+  readonly end_lineno: number | null;
+  readonly col_offset: number | null;
+  readonly end_col_offset: number | null;
+}
+
+/** The decoded location table: one range of code (in bytes) per entry, with its position. */
+export function coLocations(co: CodeObject): { start: number; end: number; pos: Position }[] {
   const b = co.linetable;
-  const out: { start: number; end: number; line: number | null }[] = [];
+  const out: { start: number; end: number; pos: Position }[] = [];
   let i = 0;
   let line = co.firstlineno;
   let offset = 0;
@@ -58,33 +66,52 @@ export function coLines(co: CodeObject): { start: number; end: number; line: num
     const v = varint();
     return v & 1 ? -(v >> 1) : v >> 1;
   };
+  const none: Position = { lineno: null, end_lineno: null, col_offset: null, end_col_offset: null };
   while (i < b.length) {
     const first = b[i++]!;
     const code = (first >> 3) & 15;
     const len = (first & 7) + 1;
-    let entryLine: number | null;
+    let pos: Position;
     if (code === 15) {
-      entryLine = null;
+      pos = none;
     } else if (code === 14) {
       line += svarint();
-      entryLine = line;
-      varint();
-      varint();
-      varint();
+      const endLine = line + varint();
+      const col = varint() - 1;
+      const endCol = varint() - 1;
+      pos = {
+        lineno: line,
+        end_lineno: endLine,
+        col_offset: col < 0 ? null : col,
+        end_col_offset: endCol < 0 ? null : endCol,
+      };
     } else if (code === 13) {
       line += svarint();
-      entryLine = line;
+      pos = { lineno: line, end_lineno: line, col_offset: null, end_col_offset: null };
     } else if (code >= 10) {
       line += code - 10;
-      entryLine = line;
+      pos = { lineno: line, end_lineno: line, col_offset: b[i]!, end_col_offset: b[i + 1]! };
       i += 2;
     } else {
-      entryLine = line;
-      i += 1;
+      const second = b[i++]!;
+      const col = code * 8 + (second >> 4);
+      pos = { lineno: line, end_lineno: line, col_offset: col, end_col_offset: col + (second & 15) };
     }
-    out.push({ start: offset * 2, end: (offset + len) * 2, line: entryLine });
+    out.push({ start: offset * 2, end: (offset + len) * 2, pos });
     offset += len;
   }
+  return out;
+}
+
+/** `co_lines()`: (start, end, line) per location-table entry, line null where unknown. */
+export function coLines(co: CodeObject): { start: number; end: number; line: number | null }[] {
+  return coLocations(co).map(({ start, end, pos }) => ({ start, end, line: pos.lineno }));
+}
+
+/** `co_positions()`: the position of each code unit (CACHE entries included). */
+export function coPositions(co: CodeObject): Position[] {
+  const out: Position[] = [];
+  for (const { start, end, pos } of coLocations(co)) for (let k = start; k < end; k += 2) out.push(pos);
   return out;
 }
 
@@ -131,7 +158,8 @@ function unpackOpargs(code: Uint8Array): RawInstr[] {
 
 const isBackwardJump = (op: number): boolean => OPNAME[op]!.includes('JUMP_BACKWARD');
 
-function parseExceptionTable(
+/** The exception table's entries, in bytes (dis.py `_parse_exception_table`). */
+export function parseExceptionTable(
   co: CodeObject,
 ): { start: number; end: number; target: number; depth: number; lasti: boolean }[] {
   const b = co.exceptiontable;

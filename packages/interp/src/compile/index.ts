@@ -17,7 +17,7 @@ import { Compiler } from './codegen.js';
 
 export type { CodeObject, Constant } from './code.js';
 export { codeToJson, codeFromJson, constantToJson } from './code.js';
-export { disassemble } from './dis.js';
+export { disassemble, coLines, coPositions, parseExceptionTable, type Position } from './dis.js';
 
 export interface CompileOptions {
   /** The source text, to turn positions into the character spans of Diagnostics. */
