@@ -12,10 +12,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { astFromJson, compileModule } from '@pymemsim/interp';
 import {
+  compareEvalRecord,
   compareRecord,
   firstDifference,
   identities,
   oracleUnavailable,
+  runEvalOracle,
   runOracle,
   type OracleRecord,
 } from './oracle.js';
@@ -78,5 +80,25 @@ describe.skipIf(unavailable !== null)('constant identity check', () => {
     const twice = identities({ ...code, consts: [t, t] });
     const copies = identities({ ...code, consts: [t, { ...t }] });
     expect(firstDifference(twice, copies)).not.toBeNull();
+  });
+});
+
+/** Expressions compiled in `eval` mode, as `eval()` compiles its argument. */
+const EVAL_SOURCES = [
+  '1 + 2',
+  'x',
+  'f(a, *b, c=1) if y else [i * 2 for i in z if i]',
+  'lambda a, b=2: (a, b, (1, 2))',
+  '{"k": (1, 2), "j": (1, 2)}[key]',
+  '(yield_ := 3) and not (a in [1, 2, 3])',
+  'f"{a!r:>{width}}" + "%s" % (b,)',
+];
+
+describe.skipIf(unavailable !== null)(`eval mode = CPython 3.11 (${unavailable ?? 'python3.11 found'})`, () => {
+  const evalRecords = unavailable === null ? runEvalOracle(EVAL_SOURCES) : [];
+  it.each(evalRecords.map((r) => [r.path, r] as const))('%s', (_src, rec) => {
+    const verdict = compareEvalRecord(rec);
+    expect(verdict.detail).toBe('');
+    expect(verdict.ok).toBe(true);
   });
 });

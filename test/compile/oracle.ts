@@ -8,12 +8,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   astFromJson,
+  compileExpression,
   compileModule,
   codeToJson,
   type CodeConstant as Constant,
   type CodeJson,
   type CodeObject,
   type CompileDiagnostic,
+  type PyExpr as Expr,
 } from '@pymemsim/interp';
 
 const cpythonDir = join(import.meta.dirname, '..', 'cpython');
@@ -48,6 +50,28 @@ export function runOracle(paths: readonly string[], filename?: string): OracleRe
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as OracleRecord);
+}
+
+/** CPython's tree and code object for `compile(source, '<string>', 'eval')` of each source. */
+export function runEvalOracle(sources: readonly string[]): OracleRecord[] {
+  const out = execFileSync('python3', [join(cpythonDir, 'oracle.py'), '--eval'], {
+    cwd: cpythonDir,
+    input: sources.map((s) => JSON.stringify(s)).join('\n'),
+    maxBuffer: 1 << 28,
+    encoding: 'utf8',
+  });
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as OracleRecord);
+}
+
+/** Compare with CPython an expression compiled in `eval` mode. */
+export function compareEvalRecord(rec: OracleRecord): Verdict {
+  const { code, diagnostics } = compileExpression(astFromJson(rec.ast) as unknown as Expr, '<string>');
+  if (code === undefined) return { path: rec.path, ok: false, detail: `we raise ${diagnostics[0]?.message ?? '?'}` };
+  const d = firstDifference(canon(codeToJson(code)), canon(rec.code)) ?? firstDifference(identities(code), rec.ids);
+  return { path: rec.path, ok: d === null, detail: d ?? '' };
 }
 
 function canon(x: unknown): unknown {

@@ -1,6 +1,7 @@
 """CPython's tree and code objects for many source files at once, as JSON lines.
 
 Usage: python3.11 oracle.py [--filename NAME] FILE...   (or file paths on stdin with -)
+       python3.11 oracle.py --eval < EXPRESSIONS   (one JSON string a line: compile(s, '<string>', 'eval'))
 
 One line per file: {"path": FILE, "ast": <dumpast.py's tree>, "code": <dumpcode.py's
 code object>, "ids": <constant identities>} or {"path": FILE, "error": {...}} when
@@ -63,8 +64,19 @@ def one(path, filename):
     return {"path": path, "ast": node(tree), "code": code(co), "ids": identities(co, {}), "_": len(keep)}
 
 
+def one_eval(source):
+    tree = ast.parse(source, "<string>", mode="eval")
+    co = compile(source, "<string>", "eval", dont_inherit=True)
+    return {"path": source, "ast": node(tree.body), "code": code(co), "ids": identities(co, {})}
+
+
 def main():
     args = sys.argv[1:]
+    if args == ["--eval"]:
+        for line in sys.stdin:
+            if line.strip():
+                sys.stdout.write(json.dumps(one_eval(json.loads(line))) + "\n")
+        return
     filename = None
     if args[:1] == ["--filename"]:
         filename = args[1]

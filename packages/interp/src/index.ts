@@ -12,6 +12,7 @@ export * from './session.js';
 export * from './demo.js';
 export {
   compileModule,
+  compileExpression,
   disassemble,
   coLines,
   coPositions,
@@ -27,4 +28,4 @@ export {
   type CodeJson,
   type Constant as CodeConstant,
 } from './compile/code.js';
-export { astFromJson } from './parse/pyast.js';
+export { astFromJson, type Expr as PyExpr, type Module as PyModule } from './parse/pyast.js';

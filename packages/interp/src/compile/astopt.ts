@@ -641,6 +641,11 @@ function optimizeFormat(node: Expr & { k: 'BinOp' }, fmt: string, elts: readonly
 
 void strLength;
 
+/** `_PyAST_Optimize` of an Expression (`eval` mode). */
+export function optimizeExpression(expr: Expr, optimize: number): Expr {
+  return new Optimizer(optimize, 0).expr(expr);
+}
+
 /** `_PyAST_Optimize`: the folded module. */
 export function optimizeModule(mod: Module, optimize: number, features: number): Module {
   const o = new Optimizer(optimize, features);

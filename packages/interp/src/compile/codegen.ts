@@ -460,6 +460,16 @@ export class Compiler implements AssemblerContext {
 
   /* ---------------------------------------------------------- module */
 
+  /** compiler_mod for an Expression (`eval` mode): the code returns the value. */
+  compileExpression(expr: Expr, key: object): CodeObject {
+    this.enterScope('<module>', Scope.MODULE, key, 1);
+    this.u.lineno = 1;
+    this.visitExpr(expr);
+    const co = this.assemble(false);
+    this.exitScope();
+    return co;
+  }
+
   compileModule(mod: Module): CodeObject {
     this.enterScope('<module>', Scope.MODULE, mod, 1);
     this.u.lineno = 1;

@@ -9,10 +9,10 @@
  * raises as a Diagnostic with CPython's message and position.
  */
 import type { Diagnostic } from '@pymemsim/core';
-import type { Module } from '../parse/pyast.js';
+import type { Expr, Module } from '../parse/pyast.js';
 import type { CodeObject } from './code.js';
-import { CompileError, futureFeatures, optimizeModule } from './astopt.js';
-import { buildSymtable } from './symtable.js';
+import { CompileError, futureFeatures, optimizeExpression, optimizeModule } from './astopt.js';
+import { buildExpressionSymtable, buildSymtable } from './symtable.js';
 import { Compiler } from './codegen.js';
 
 export type { CodeObject, Constant } from './code.js';
@@ -55,12 +55,37 @@ export function compileModule(
   filename: string,
   options: CompileOptions = {},
 ): { code: CodeObject | undefined; diagnostics: Diagnostic[] } {
-  try {
+  return guarded(options, () => {
     const ff = futureFeatures(module);
     const optimized = optimizeModule(module, 0, ff.features);
     const st = buildSymtable(optimized, ff.features);
-    const compiler = new Compiler(filename, st, ff.features, ff.lineno);
-    return { code: compiler.compileModule(optimized), diagnostics: [] };
+    return new Compiler(filename, st, ff.features, ff.lineno).compileModule(optimized);
+  });
+}
+
+/**
+ * `compile(source, filename, 'eval')`: the code object of an expression (the body of an
+ * `ast.Expression`), which returns its value.
+ */
+export function compileExpression(
+  expr: Expr,
+  filename: string,
+  options: CompileOptions = {},
+): { code: CodeObject | undefined; diagnostics: Diagnostic[] } {
+  return guarded(options, () => {
+    const optimized = optimizeExpression(expr, 0);
+    const key = {};
+    const st = buildExpressionSymtable(optimized, key, 0);
+    return new Compiler(filename, st, 0, -1).compileExpression(optimized, key);
+  });
+}
+
+function guarded(
+  options: CompileOptions,
+  compile: () => CodeObject,
+): { code: CodeObject | undefined; diagnostics: Diagnostic[] } {
+  try {
+    return { code: compile(), diagnostics: [] };
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
     const src = options.source;

@@ -131,6 +131,15 @@ export class Symtable {
     this.analyze();
   }
 
+  /** The table of an `eval` expression; `key` stands for the Expression node. */
+  buildExpression(expr: Expr, key: BlockKey): void {
+    this.enterBlock('top', 'module', key, 0);
+    this.top = this.cur;
+    this.visitExpr(expr);
+    this.exitBlock();
+    this.analyze();
+  }
+
   /* ---------------------------------------------------------- pass 1 */
 
   private enterBlock(name: string, type: BlockType, key: BlockKey, lineno: number): void {
@@ -738,6 +747,12 @@ export class Symtable {
   private analyze(): void {
     this.analyzeBlock(this.top, null, new Set(), new Set());
   }
+}
+
+export function buildExpressionSymtable(expr: Expr, key: BlockKey, futureFeatures: number): Symtable {
+  const st = new Symtable(futureFeatures);
+  st.buildExpression(expr, key);
+  return st;
 }
 
 export function buildSymtable(mod: Module, futureFeatures: number): Symtable {
