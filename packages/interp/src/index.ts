@@ -11,6 +11,16 @@ export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
 export {
+  runOnVM,
+  setDefaultCompiler,
+  VM,
+  zipFinder,
+  folderFinder,
+  type Compiler,
+  type VMRunResult,
+  type ModuleFinder,
+} from './vm/index.js';
+export {
   compileModule,
   compileExpression,
   disassemble,
