@@ -76,9 +76,9 @@ import {
   type SymtableEntry,
 } from './symtable.js';
 import { CO_FUTURE_ANNOTATIONS, CompileError, getDocString } from './astopt.js';
-import { constantKey, ELLIPSIS, NONE, int as mkInt, str as mkStr } from './constops.js';
+import { constantKey, constRepr, NONE, int as mkInt, str as mkStr } from './constops.js';
 import { exprAsUnicode } from './unparse.js';
-import { dedupe } from './astopt.js';
+import { dedupe, pyEquals } from './astopt.js';
 
 const STACK_USE_GUIDELINE = 30;
 const CO_MAXBLOCKS = 20;
@@ -2490,8 +2490,8 @@ export class Compiler implements AssemblerContext {
     for (let i = 0; i < size; i++) {
       const key = keys[i]!;
       if (key.k === 'Constant') {
-        if (seen.some((x) => constantKey(x) === constantKey(key.value) || looseEqual(x, key.value))) {
-          throw this.error(`mapping pattern checks duplicate key (${reprForError(key.value)})`);
+        if (seen.some((x) => pyEquals(x, key.value))) {
+          throw this.error(`mapping pattern checks duplicate key (${constRepr(key.value)})`);
         }
         seen.push(key.value);
       } else if (key.k !== 'Attribute') {
@@ -2695,34 +2695,6 @@ export class Compiler implements AssemblerContext {
 
 const wildcardCheck = (p: Pattern): boolean => p.k === 'MatchAs' && p.name === null;
 
-/** Mapping-pattern keys that are equal in Python (1 == 1.0 == True) are duplicates. */
-function looseEqual(a: Constant, b: Constant): boolean {
-  const num = (c: Constant): number | bigint | null =>
-    c.k === 'int' ? c.v : c.k === 'bool' ? (c.v ? 1n : 0n) : c.k === 'float' ? c.v : null;
-  const x = num(a);
-  const y = num(b);
-  if (x === null || y === null) return false;
-  if (typeof x === typeof y) return x === y;
-  const f = typeof x === 'number' ? x : (y as number);
-  const i = typeof x === 'bigint' ? x : (y as bigint);
-  return Number.isInteger(f) && BigInt(f) === i;
-}
-
-function reprForError(c: Constant): string {
-  switch (c.k) {
-    case 'str':
-      return `'${c.v}'`;
-    case 'None':
-      return 'None';
-    case 'bool':
-      return c.v ? 'True' : 'False';
-    case 'int':
-      return c.v.toString();
-    default:
-      return c.k === 'Ellipsis' ? 'Ellipsis' : String((c as { v?: unknown }).v);
-  }
-}
-
 function findAnn(stmts: readonly Stmt[]): boolean {
   for (const st of stmts) {
     let res = false;
@@ -2755,4 +2727,3 @@ function findAnn(stmts: readonly Stmt[]): boolean {
   return false;
 }
 
-void ELLIPSIS;
