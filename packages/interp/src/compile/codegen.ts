@@ -2726,4 +2726,3 @@ function findAnn(stmts: readonly Stmt[]): boolean {
   }
   return false;
 }
-
