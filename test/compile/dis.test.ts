@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { astFromJson, compileModule, coPositions, disassemble, type CodeObject } from '@pymemsim/interp';
-import { oracleUnavailable, runOracle, type OracleRecord } from './oracle.js';
+import { oracleUnavailable, PYTHON, runOracle, type OracleRecord } from './oracle.js';
 
 const here = import.meta.dirname;
 const root = join(here, '..', '..');
@@ -38,7 +38,7 @@ describe.skipIf(unavailable !== null)(`dis = python3.11 -m dis (${unavailable ??
   it.each(
     records.filter((r) => r.code !== undefined).map((r) => [r.path.replace(/^.*\/(shared|test)\//, '$1/'), r] as const),
   )('%s', (_name, rec) => {
-    const theirs = execFileSync('python3', ['-m', 'dis', rec.path], {
+    const theirs = execFileSync(PYTHON, ['-m', 'dis', rec.path], {
       encoding: 'utf8',
       env: { ...process.env, PYTHONHASHSEED: '0' },
       maxBuffer: 1 << 28,
@@ -70,7 +70,7 @@ describe.skipIf(unavailable !== null)(`co_positions = CPython's (${unavailable ?
   it.each(records.filter((r) => r.path.includes('/programs/')).map((r) => [r.path.replace(/^.*\//, ''), r] as const))(
     '%s',
     (_name, rec) => {
-      const theirs = JSON.parse(execFileSync('python3', ['-c', POSITIONS, rec.path], { encoding: 'utf8' })) as unknown;
+      const theirs = JSON.parse(execFileSync(PYTHON, ['-c', POSITIONS, rec.path], { encoding: 'utf8' })) as unknown;
       const { code } = compileModule(astFromJson(rec.ast), rec.path);
       if (code === undefined) throw new Error(`${rec.path} did not compile`);
       const ours: unknown[] = [];

@@ -20,9 +20,19 @@ import {
 
 const cpythonDir = join(import.meta.dirname, '..', 'cpython');
 
+/**
+ * The python3 executable itself (not a version manager's shim, which costs a process
+ * start per call), or 'python3' when it cannot be asked.
+ */
+export const PYTHON: string = (() => {
+  const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+  const exe = r.status === 0 ? r.stdout.trim() : '';
+  return exe !== '' ? exe : 'python3';
+})();
+
 /** Why the oracle cannot run here, or null when python3 is CPython 3.11. */
 export function oracleUnavailable(): string | null {
-  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
   if (r.error !== undefined || r.status !== 0) return 'python3 is not installed';
   const v = (r.stdout || r.stderr).trim();
   return /^Python 3\.11\./.test(v) ? null : `python3 is ${v}, not CPython 3.11`;
@@ -40,7 +50,7 @@ export interface OracleRecord {
 /** CPython's trees and code objects for `paths` (one python3.11 process). */
 export function runOracle(paths: readonly string[], filename?: string): OracleRecord[] {
   const args = [join(cpythonDir, 'oracle.py'), ...(filename !== undefined ? ['--filename', filename] : []), '-'];
-  const out = execFileSync('python3', args, {
+  const out = execFileSync(PYTHON, args, {
     cwd: cpythonDir,
     input: paths.join('\n'),
     maxBuffer: 1 << 30,
@@ -54,7 +64,7 @@ export function runOracle(paths: readonly string[], filename?: string): OracleRe
 
 /** CPython's tree and code object for `compile(source, '<string>', 'eval')` of each source. */
 export function runEvalOracle(sources: readonly string[]): OracleRecord[] {
-  const out = execFileSync('python3', [join(cpythonDir, 'oracle.py'), '--eval'], {
+  const out = execFileSync(PYTHON, [join(cpythonDir, 'oracle.py'), '--eval'], {
     cwd: cpythonDir,
     input: sources.map((s) => JSON.stringify(s)).join('\n'),
     maxBuffer: 1 << 28,

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareRecord, oracleUnavailable, runOracle } from './oracle.js';
+import { compareRecord, oracleUnavailable, PYTHON, runOracle } from './oracle.js';
 
 /** Lone surrogates that pair up in JS strings (see packages/interp/README.md). */
 const KNOWN: Record<string, string> = {
@@ -35,7 +35,7 @@ describe.skipIf(!enabled || unavailable !== null)(
   `compiler = CPython 3.11 on the standard library (${!enabled ? 'set PYMEMSIM_STDLIB=1 to run' : (unavailable ?? 'python3.11 found')})`,
   () => {
     it('compiles every stdlib file identically', () => {
-      const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
+      const stdlib = execFileSync(PYTHON, ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
         encoding: 'utf8',
       }).trim();
       const files = pyFiles(stdlib);
