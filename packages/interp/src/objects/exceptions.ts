@@ -347,6 +347,7 @@ P.frameObject = function (this: VM, frame) {
     { track: false },
   );
   frame.frameObject = fo;
+  frame.hadFrameObject = true;
   return fo;
 };
 
