@@ -20,4 +20,22 @@ export {
   type VMRunResult,
   type ModuleFinder,
 } from './vm/index.js';
-export { codeFromJson, codeToJson, type CodeObject, type CodeJson } from './compile/code.js';
+export {
+  compileModule,
+  compileExpression,
+  disassemble,
+  coLines,
+  coPositions,
+  parseExceptionTable,
+  type CompileDiagnostic,
+  type CompileOptions,
+  type Position,
+} from './compile/index.js';
+export {
+  codeToJson,
+  codeFromJson,
+  type CodeObject,
+  type CodeJson,
+  type Constant as CodeConstant,
+} from './compile/code.js';
+export { astFromJson, type Expr as PyExpr, type Module as PyModule } from './parse/pyast.js';
