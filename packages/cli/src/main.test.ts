@@ -45,7 +45,7 @@ describe('pymemsim run', () => {
     const path = join(dir, 'prog.py');
     writeFileSync(path, source);
     const io = memoryIo();
-    const code = await runCli(['run', ...flags, path, '-o', join(dir, 'prog.pmt')], io);
+    const code = await runCli(['run', ...flags, '-o', join(dir, 'prog.pmt'), path], io);
     return { code, io, dir };
   };
 
