@@ -313,11 +313,14 @@ export class Interpreter {
   private mainModule: ObjectId | undefined;
   readonly gcCallbacks: ObjectId | undefined;
   readonly gcGarbage: ObjectId | undefined;
+  /** The program's command line (InterpreterOptions.argv; default: its path alone), for `sys.argv`. */
+  readonly argv: readonly string[];
 
   constructor(
     readonly source: SourceFile,
     options: InterpreterOptions = {},
   ) {
+    this.argv = options.argv ?? [source.path];
     this.rt = new Runtime(options);
     options.attach?.(this.rt);
     this.writeOut = options.stdout ?? (() => undefined);

@@ -13,7 +13,9 @@
  *
  * The window is events 0 to --at (default: the end of the program, before interpreter
  * shutdown, where everything still alive is what the program kept; at.ts). Objects the
- * interpreter makes before the program's first line are the group `(startup)`.
+ * interpreter makes before the program's first line (builtins, small ints, the module's
+ * constants: CPython has them before any program runs) are the group `(startup)`,
+ * counted only with --startup.
  *
  * One pass over the events, reading them (no fold): per live object only its group and
  * size are kept, so memory follows the live objects, not the trace's length.
@@ -37,6 +39,8 @@ export interface ReportOptions {
   readonly last?: boolean;
   /** Rows shown in text (default 20; 0: all). --json lists every group. */
   readonly limit?: number;
+  /** Count the objects of interpreter startup too (before the program's first line). */
+  readonly startup?: boolean;
   readonly json?: boolean;
 }
 
@@ -62,6 +66,8 @@ export interface Report {
   readonly when: string;
   readonly total: Omit<ReportRow, 'key' | 'source' | 'peakBytes' | 'peakObjects'>;
   readonly rows: readonly ReportRow[];
+  /** Objects the interpreter made before the program's first line (not in the rows unless --startup). */
+  readonly startup: number;
 }
 
 const STARTUP = '(startup)';
@@ -75,14 +81,20 @@ interface Group {
   peakObjects: number;
 }
 
-/** Count the allocations of events 0..at by group (one pass; `progress` sees the events read). */
+/**
+ * Count the allocations of events 0..at by group (one pass; `progress` sees the events
+ * read). Objects of interpreter startup are counted apart unless `startup` (then they are
+ * the group `(startup)` by line or function, and in their types by type).
+ */
 export function allocationReport(
   timeline: Timeline,
   at: number,
   by: ReportGroup,
+  startup: boolean,
   progress?: (done: number, total: number) => void,
-): Map<string, Group> {
+): { groups: Map<string, Group>; startup: number } {
   const groups = new Map<string, Group>();
+  let startupObjects = 0;
   const live = new Map<number, { group: Group; size: number }>();
   const frames: { id: number; name: string }[] = [];
   let line = 0;
@@ -105,14 +117,13 @@ export function allocationReport(
         break;
       }
       case 'ObjectAllocated': {
+        const early = line === 0 && frames.length === 0;
+        if (early && !startup) {
+          startupObjects += 1;
+          break;
+        }
         const key =
-          by === 'type'
-            ? e.pyType
-            : line === 0 && frames.length === 0
-              ? STARTUP
-              : by === 'line'
-                ? String(line)
-                : (frames.at(-1)?.name ?? STARTUP);
+          by === 'type' ? e.pyType : early ? STARTUP : by === 'line' ? String(line) : (frames.at(-1)?.name ?? STARTUP);
         let group = groups.get(key);
         if (group === undefined) {
           group = { allocations: 0, bytes: 0, liveBytes: 0, liveObjects: 0, peakBytes: 0, peakObjects: 0 };
@@ -147,7 +158,7 @@ export function allocationReport(
     }
   }
   progress?.(at + 1, at + 1);
-  return groups;
+  return { groups, startup: startupObjects };
 }
 
 export function reportCommand(path: string, options: ReportOptions, io: Io): number {
@@ -156,8 +167,8 @@ export function reportCommand(path: string, options: ReportOptions, io: Io): num
   const when = moment(timeline, options.at, options.last, io);
   const by = options.by ?? 'line';
   const sort = options.sort ?? 'allocations';
-  const groups = withProgress(io, 'counting', when.seq + 1, (progress) =>
-    allocationReport(timeline, when.seq, by, progress),
+  const { groups, startup } = withProgress(io, 'counting', when.seq + 1, (progress) =>
+    allocationReport(timeline, when.seq, by, options.startup === true, progress),
   );
   const rows: ReportRow[] = [...groups].map(([key, g]) => ({
     key,
@@ -181,7 +192,16 @@ export function reportCommand(path: string, options: ReportOptions, io: Io): num
     }),
     { allocations: 0, bytes: 0, aliveAtEnd: 0, aliveBytesAtEnd: 0 },
   );
-  const report: Report = { trace: path, by, sort, at: when.seq, when: when.what, total, rows };
+  const report: Report = {
+    trace: path,
+    by,
+    sort,
+    at: when.seq,
+    when: when.what,
+    total,
+    rows,
+    startup,
+  };
   if (options.json === true) {
     printJson(io, report);
     return 0;
@@ -204,7 +224,8 @@ export function renderReport(r: Report, limit: number): string {
   const out: string[] = [];
   out.push(
     `${r.trace}: ${n(r.total.allocations)} objects allocated (${bytesText(r.total.bytes)}) in events 0 to ${r.at}, ${r.when}; ` +
-      `${n(r.total.aliveAtEnd)} still alive (${bytesText(r.total.aliveBytesAtEnd)})`,
+      `${n(r.total.aliveAtEnd)} still alive (${bytesText(r.total.aliveBytesAtEnd)})` +
+      (r.startup > 0 ? `; not counting ${n(r.startup)} made by interpreter startup (--startup counts them)` : ''),
   );
   out.push(
     `by ${r.by}, most ${r.sort === 'alive' ? 'bytes alive at the end' : r.sort === 'peak' ? 'bytes at peak' : r.sort} first:`,

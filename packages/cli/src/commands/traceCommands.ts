@@ -72,11 +72,20 @@ export function registerTraceCommands(program: Command, io: Io, setExit: (code: 
     .option('--at <when>', `the last event counted: ${AT_HELP}; default: end`, atArg)
     .option('--last', LAST)
     .option('--limit <n>', 'show at most N rows (default 20; 0 for all)', limitArg)
+    .option('--startup', 'also count the objects made by interpreter startup, before the first line')
     .option('--json', 'machine-readable output (every row)')
     .action(
       (
         path: string,
-        opts: { by: ReportGroup; sort: ReportSort; at?: AtSpec; last?: boolean; limit?: number; json?: boolean },
+        opts: {
+          by: ReportGroup;
+          sort: ReportSort;
+          at?: AtSpec;
+          last?: boolean;
+          limit?: number;
+          startup?: boolean;
+          json?: boolean;
+        },
       ) => {
         setExit(reportCommand(path, opts, io));
       },
