@@ -387,36 +387,56 @@ export class Debugger {
    */
   private nextLine(sameFrame: boolean): number | undefined {
     const t = this.timeline;
+    const current = this.position >= 0 ? this.current.line : 0;
     let depth = 0;
+    let called = false;
     for (let n = this.position + 1; n <= t.last; n++) {
       const e = t.event(n);
-      if (e.type === 'FrameEntered') depth += 1;
-      else if (e.type === 'FrameExited') depth -= 1;
-      else if (e.type === 'LineExecuted' && (!sameFrame || depth <= 0)) return n;
+      if (e.type === 'FrameEntered') {
+        depth += 1;
+        called = true;
+      } else if (e.type === 'FrameExited') depth -= 1;
+      else if (e.type === 'LineExecuted' && (!sameFrame || depth <= 0)) {
+        // Back from a call, the interpreter may announce the same line again: not a new line.
+        if (sameFrame && depth === 0 && called && e.line === current) continue;
+        return n;
+      }
     }
     return undefined;
   }
 
   /**
    * Back to where the previous line started: the LineExecuted before the one that
-   * started the current line; with `sameFrame`, only lines of this frame or a caller.
+   * started the current line; with `sameFrame`, only lines of this frame or a caller,
+   * and a line announced again after a call it made counts from its first announcement.
    */
   private previousLine(sameFrame: boolean): number | undefined {
     const t = this.timeline;
     let depth = 0;
-    let seenStart = false;
+    let crossedCall = false;
+    // Line starts found going back (the current line's first), earliest announcement kept.
+    const found: { seq: number; line: number }[] = [];
     for (let n = this.position; n >= 0; n--) {
       const e = t.event(n);
       if (e.type === 'LineExecuted' && (!sameFrame || depth <= 0)) {
-        // The first one found started the line the cursor is in.
-        if (seenStart && n < this.position) return n;
-        seenStart = true;
+        const last = found.at(-1);
+        if (sameFrame && last !== undefined && last.line === e.line && crossedCall) {
+          last.seq = n; // the same line, before the call it made
+        } else {
+          if (found.length === 2) return found[1]?.seq;
+          found.push({ seq: n, line: e.line });
+          if (!sameFrame && found.length === 2) return n;
+        }
+        crossedCall = false;
       }
-      // Going back, an exit is a call being re-entered, an entry leaves the frame.
+      // Going back, an exit is a call being re-entered, an entry leaves it (or this frame).
       if (e.type === 'FrameExited') depth += 1;
-      else if (e.type === 'FrameEntered') depth -= 1;
+      else if (e.type === 'FrameEntered') {
+        depth -= 1;
+        if (depth === 0) crossedCall = true;
+      }
     }
-    return undefined;
+    return found[1]?.seq;
   }
 
   private finish(): string {
@@ -600,8 +620,11 @@ export class Debugger {
     const names = objectNames(s);
     const ctx = stateContext(s, names);
     const refs = referrers(s);
+    // Named as the program would reach it, or as the user wrote it.
+    const typed = /^#?\d+$/.test(expr.trim()) ? undefined : expr.trim();
+    const name = names.get(id) ?? typed;
     const lines = [
-      `${objectWords(ctx, id)} ${v.repr}`,
+      `${v.type} #${id}${name === undefined ? '' : ` (${name})`} ${v.repr}`,
       `  refcount ${v.refcount}${v.base > 0 ? ` (${v.base} of them static)` : ''}, ${v.generation}, ${v.size} bytes at ${v.address}`,
     ];
     const held = linksOf(s, id);

@@ -12,29 +12,7 @@ import { Timeline, readTrace } from '@pymemsim/replay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../main.js';
 import { memoryIo } from '../memoryIo.js';
-
-export const NODES = `import gc
-class Node:
-    def __init__(self, value, next=None):
-        self.value = value
-        self.next = next
-
-def build(n):
-    head = None
-    for i in range(n):
-        head = Node(i, head)
-    return head
-
-head = build(3)
-items = [head, head.next]
-a = []
-b = [a]
-a.append(b)
-del a, b
-gc.collect()
-tail = head.next.next
-print(len(items))
-`;
+import { NODES } from './testProgram.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pymemsim-views-'));
 const trace = join(dir, 'nodes.pmt');
