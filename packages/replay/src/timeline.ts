@@ -403,14 +403,18 @@ export class Timeline {
     return line;
   }
 
-  /** The line in effect at the start of each chunk (one pass over the events, once). */
-  private lineIndex(): Int32Array {
+  /**
+   * The line in effect at the start of each chunk (one pass over the events, once; lineAt
+   * makes it on first use; call it first to see the pass's progress).
+   */
+  lineIndex(progress?: Progress): Int32Array {
     if (this.lineStarts !== undefined) return this.lineStarts;
     const starts = new Int32Array(this.trace.chunks.length);
     let line = 0;
     this.trace.chunks.forEach((chunk, i) => {
       starts[i] = line;
       for (const e of chunkEvents(this.trace, chunk)) if (e.type === 'LineExecuted') line = e.line;
+      progress?.(chunk.first + chunk.count, this.length);
     });
     this.lineStarts = starts;
     return starts;

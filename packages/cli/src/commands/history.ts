@@ -78,6 +78,7 @@ export function objectHistory(timeline: Timeline, id: number, io: Io): HistoryEn
     );
   }
   const ctx = timelineContext(timeline);
+  withProgress(io, 'reading lines', timeline.length, (progress) => timeline.lineIndex(progress));
   return occurrences.map(({ seq, role }) => {
     const event = timeline.event(seq);
     const line = timeline.lineAt(seq);

@@ -61,6 +61,7 @@ export function whyCommand(path: string, options: WhyOptions, io: Io): number {
   if (firstSeq === undefined) {
     throw new UserError('CLI_USAGE', `no event of ${path} names object #${id}`);
   }
+  withProgress(io, 'reading lines', timeline.length, (progress) => timeline.lineIndex(progress));
   const step = (seq: number, what: string): Step => ({
     seq,
     line: describeLine(timeline, timeline.lineAt(seq)),
