@@ -10,3 +10,5 @@ import './weakrefs.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
+export { runOnVM, setDefaultCompiler, VM, type Compiler, type VMRunResult } from './vm/index.js';
+export { codeFromJson, codeToJson, type CodeObject, type CodeJson } from './compile/code.js';
