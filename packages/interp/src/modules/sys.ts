@@ -30,6 +30,8 @@ import { intOf } from '../objects/number.js';
 
 declare module '../vm/vm.js' {
   interface VM {
+    /** A C module's functions (static builtin function objects) put in its dict. */
+    addFunctions(dict: ObjectId, moduleName: string, functions: Record<string, Native>): void;
     /** A built-in module: its functions (static builtin objects) and values, entered in sys.modules. */
     defineModule(name: string, functions: Record<string, Native>, values?: (vm: VM, dict: ObjectId) => void): ObjectId;
     /** The objects weak references to `id` exist for (weakref objects). */
@@ -42,9 +44,7 @@ declare module '../vm/vm.js' {
 
 const P = VM.prototype;
 
-P.defineModule = function (this: VM, name, functions, values) {
-  const mod = this.newModule(name, C_TEMP);
-  const dict = this.as(mod, 'module').dict;
+P.addFunctions = function (this: VM, dict, moduleName, functions) {
   for (const [fname, fn] of Object.entries(functions)) {
     const f = this.staticObject(
       'builtin_function_or_method',
@@ -56,13 +56,19 @@ P.defineModule = function (this: VM, name, functions, values) {
         qualname: fname,
         fn,
         self: undefined,
-        module: name,
+        module: moduleName,
       },
       'static functions',
-      `${name}.${fname}`,
+      `${moduleName}.${fname}`,
     );
     this.dictSetStr(dict, fname, f, C_TEMP, 'copy');
   }
+};
+
+P.defineModule = function (this: VM, name, functions, values) {
+  const mod = this.newModule(name, C_TEMP);
+  const dict = this.as(mod, 'module').dict;
+  this.addFunctions(dict, name, functions);
   values?.(this, dict);
   this.dictSetStr(this.sysModules, name, mod, C_TEMP, 'move');
   return mod;

@@ -84,22 +84,10 @@ P.loadModule = function (this: VM, fullname, out) {
 
 declare module './vm.js' {
   interface VM {
-    /** The module finders: a new module, executed and in sys.modules, or undefined when none finds it. */
+    /** The module finders (importlib.ts): a new module, executed and in sys.modules, or undefined when none finds it. */
     findAndLoad(fullname: string, out: Holder): ObjectId | undefined;
   }
 }
-
-P.findAndLoad = function (this: VM, fullname, out) {
-  // Until the standard library is importable: weakref is _weakref's ref.
-  if (fullname === 'weakref') {
-    const w = this.dictGetStr(this.sysModules, '_weakref');
-    if (w !== undefined) {
-      this.dictSetStr(this.sysModules, 'weakref', w, C_TEMP, 'copy');
-      return this.ret(w, out);
-    }
-  }
-  return undefined;
-};
 
 P.importName = function (this: VM, frame, name, fromlist, level, out) {
   const lv = Number(this.index(level));

@@ -40,6 +40,7 @@ import {
 } from '@pymemsim/core';
 import { formatFloat, pyStrRepr } from '../format.js';
 import type { Frame } from './frame.js';
+import type { ModuleFinder } from './importlib.js';
 import { IdTable, type PyValue, type TypeValue, type ValueOf } from './values.js';
 
 /**
@@ -70,6 +71,8 @@ export interface VMOptions extends RuntimeOptions {
   readonly stderr?: (text: string) => void;
   /** sys.argv (the program's path first). */
   readonly argv?: readonly string[];
+  /** Where `import` finds Python source (the program's folder, CPython's Lib ...), in order. */
+  readonly finders?: readonly ModuleFinder[];
 }
 
 /** One level of the exception-handling stack (_PyErr_StackItem): the thread's, or a generator's. */
@@ -162,6 +165,7 @@ export class VM {
     this.rt.hooks.freed = (id) => this.freed(id);
     this.statics = bootstrapStatics(this.rt);
     this.bootstrap();
+    if (options.finders !== undefined) this.finders = [...options.finders];
   }
 
   // Filled by ../objects/bootstrap.ts (the built-in types, builtins, sys, gc, weakref).
