@@ -93,7 +93,8 @@ describe('pymemsim run', () => {
 });
 
 describe('the pymemsim command (bin, in a worker thread)', () => {
-  it('raises RecursionError at CPython’s default depth and prints CPython’s traceback', () => {
+  // It spawns the built command: give a loaded machine time.
+  it('raises RecursionError at CPython’s default depth and prints CPython’s traceback', { timeout: 30_000 }, () => {
     const dir = workdir();
     const path = join(dir, 'deep.py');
     writeFileSync(path, 'def f(n):\n    return f(n + 1)\n\nf(0)\n');
