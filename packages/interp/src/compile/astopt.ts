@@ -639,7 +639,6 @@ function optimizeFormat(node: Expr & { k: 'BinOp' }, fmt: string, elts: readonly
   return { k: 'JoinedStr', values: seq, ...pos(node) };
 }
 
-
 /** `_PyAST_Optimize` of an Expression (`eval` mode). */
 export function optimizeExpression(expr: Expr, optimize: number): Expr {
   return new Optimizer(optimize, 0).expr(expr);
