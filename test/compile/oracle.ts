@@ -129,10 +129,14 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
     : `${path}: ours ${JSON.stringify(a)?.slice(0, 200)} vs CPython ${JSON.stringify(b)?.slice(0, 200)}`;
 }
 
-/** Identity classes of constants, in oracle.py's order (tuples' items nested). */
+/**
+ * Identity classes of constants, in oracle.py's order (tuples' items nested; frozensets
+ * left out, see oracle.py's `ident`).
+ */
 export function identities(co: CodeObject): unknown[] {
   const table = new Map<Constant, number>();
   const ident = (c: Constant): unknown => {
+    if (c.k === 'frozenset') return 'fs';
     let n = table.get(c);
     if (n === undefined) {
       n = table.size;

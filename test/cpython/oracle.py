@@ -21,7 +21,12 @@ from dumpcode import code
 
 
 def ident(c, table):
-    """The identity class of a constant; a tuple's items follow in brackets."""
+    """The identity class of a constant; a tuple's items follow in brackets. A frozenset
+    is "fs": code object creation (intern_string_constants) rebuilds it, once per code
+    object, when interning replaced one of its strings, which depends on the strings the
+    process interned before (the runtime's state, not the compiler's merging)."""
+    if type(c) is frozenset:
+        return "fs"
     n = table.setdefault(id(c), len(table))
     if type(c) is tuple and c:
         return [n, [ident(x, table) for x in c]]

@@ -34,7 +34,7 @@ import type {
   Stmt,
   WithItem,
 } from '../parse/pyast.js';
-import { foldBinary, foldSubscript, foldUnary, FALSE, TRUE, strLength } from './constops.js';
+import { foldBinary, foldSubscript, foldUnary, FALSE, TRUE } from './constops.js';
 
 export const CO_FUTURE_BARRY_AS_BDFL = 0x400000;
 export const CO_FUTURE_ANNOTATIONS = 0x1000000;
@@ -638,8 +638,6 @@ function optimizeFormat(node: Expr & { k: 'BinOp' }, fmt: string, elts: readonly
   if (cnt < elts.length) return null;
   return { k: 'JoinedStr', values: seq, ...pos(node) };
 }
-
-void strLength;
 
 /** `_PyAST_Optimize` of an Expression (`eval` mode). */
 export function optimizeExpression(expr: Expr, optimize: number): Expr {

@@ -183,10 +183,9 @@ function intTrueDivide(a: bigint, b: bigint): number | null {
   const q = x / y;
   const r = x % y;
   // q has 55 or 56 bits; fold the remainder into a sticky bit, then let Number() round.
-  let qq = q * 2n + (r !== 0n ? 1n : 0n);
+  const qq = q * 2n + (r !== 0n ? 1n : 0n);
   const f = intToFloat(qq);
   if (f === null) return null;
-  qq = 0n;
   const res = f / 2 ** (shift + 1);
   if (!Number.isFinite(res)) return null;
   return neg ? -res : res;
