@@ -264,7 +264,7 @@ P.getAttr = function (this: VM, obj, name, out) {
         }
       } else {
         try {
-          return this.callUnbound(getattribute as ObjectId, obj, [n], out);
+          return this.callUnbound(getattribute, obj, [n], out);
         } catch (e) {
           if (
             hook === undefined ||
