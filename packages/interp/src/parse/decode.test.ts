@@ -73,7 +73,8 @@ const python311 = (() => {
 describe.skipIf(!python311)('decodeSource against `python3 FILE` (CPython 3.11)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pymemsim-decode-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  it.each(Object.keys(CASES))('%s', (name) => {
+  // Each case starts a python3 process: allow for a loaded machine.
+  it.each(Object.keys(CASES))('%s', { timeout: 60_000 }, (name) => {
     const file = join(dir, `${name}.py`);
     const data = bytes(CASES[name] as string);
     writeFileSync(file, data);
