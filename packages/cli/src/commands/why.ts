@@ -19,6 +19,8 @@ import {
   referrerChains,
   referrers,
   shortRepr,
+  type Link,
+  type RootHolder,
   type Timeline,
 } from '@pymemsim/replay';
 import type { Io } from '../io.js';
@@ -33,20 +35,72 @@ export interface WhyOptions {
   readonly max?: number;
 }
 
-interface Step {
+export interface Step {
   readonly seq: number;
   readonly line: string;
   readonly what: string;
 }
 
+/** Why an object is alive after an event, or what freed it: the answer as data (`why --json`, the viewer). */
+export type WhyReport =
+  | {
+      readonly trace: string;
+      readonly object: number;
+      readonly at: number;
+      readonly alive: false;
+      readonly allocated: Step;
+    }
+  | {
+      readonly trace: string;
+      readonly object: number;
+      readonly at: number;
+      readonly line: number;
+      readonly alive: true;
+      readonly type: string;
+      readonly repr: string;
+      readonly refcount: number;
+      readonly base: number;
+      readonly chains: readonly {
+        readonly root: RootHolder;
+        readonly first: number;
+        readonly links: readonly Link[];
+        readonly text: string;
+      }[];
+      readonly referrers: readonly string[];
+    }
+  | {
+      readonly trace: string;
+      readonly object: number;
+      readonly at: number;
+      readonly alive: false;
+      readonly freedAt: number;
+      readonly steps: readonly Step[];
+      /** `#12 list [1, 2]`: the object as it was allocated (for the text). */
+      readonly allocatedAs: string;
+    };
+
 export function whyCommand(path: string, options: WhyOptions, io: Io): number {
   const timeline = openTimeline(path, io);
   const at = resolveAt(timeline, options.at);
   const id = options.obj;
-  const occurrences = withProgress(io, 'indexing', timeline.length, (p) => timeline.occurrences(id, p));
+  withProgress(io, 'indexing', timeline.length, (p) => timeline.occurrences(id, p));
+  if (timeline.occurrences(id).length > 0) stateWithProgress(timeline, at, io);
+  const report = whyReport(timeline, id, at, options.max);
+  if (options.json === true) {
+    if ('allocatedAs' in report) {
+      const { allocatedAs: _text, ...json } = report;
+      printJson(io, json);
+    } else printJson(io, report);
+  } else io.out(renderWhy(timeline, report));
+  return 0;
+}
+
+/** Why object `id` is alive after event `at`, or why not; a UserError when no event names it. */
+export function whyReport(timeline: Timeline, id: number, at: number, max = 8): WhyReport {
+  const occurrences = timeline.occurrences(id);
   const firstSeq = occurrences[0]?.seq;
   if (firstSeq === undefined) {
-    throw new UserError('CLI_USAGE', `no event of ${path} names object #${id}`);
+    throw new UserError('CLI_USAGE', `no event of ${timeline.name} names object #${id}`);
   }
   const step = (seq: number, what: string): Step => ({
     seq,
@@ -54,78 +108,85 @@ export function whyCommand(path: string, options: WhyOptions, io: Io): number {
     what,
   });
   if (at < firstSeq) {
-    const result = { trace: path, object: id, at, alive: false, allocated: step(firstSeq, 'allocated') };
-    if (options.json === true) printJson(io, result);
-    else
-      io.out(
-        `${path}: object #${id} does not exist yet after event ${at}: it is allocated at event ${firstSeq} (${result.allocated.line})\n`,
-      );
-    return 0;
+    return { trace: timeline.name, object: id, at, alive: false, allocated: step(firstSeq, 'allocated') };
   }
-  const state = stateWithProgress(timeline, at, io);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, options, io);
-  return explainFreed(timeline, at, options, io, step);
+  const state = timeline.stateAt(at);
+  if (state.objects[id] !== undefined) return explainAlive(timeline, state, id, at, max);
+  return explainFreed(timeline, id, at, step);
 }
 
-function explainAlive(timeline: Timeline, state: HeapState, at: number, options: WhyOptions, io: Io): number {
-  const id = options.obj;
+function renderWhy(timeline: Timeline, report: WhyReport): string {
+  const id = report.object;
+  if ('allocated' in report) {
+    return `${timeline.name}: object #${id} does not exist yet after event ${report.at}: it is allocated at event ${report.allocated.seq} (${report.allocated.line})\n`;
+  }
+  const out: string[] = [];
+  if (report.alive) {
+    const where = describeLine(timeline, report.line);
+    out.push(
+      `${timeline.name}: #${id} ${report.type} ${report.repr} is alive after event ${report.at} (${where}), refcount ${report.refcount}`,
+    );
+    const chains = report.chains;
+    if (chains.length > 0) {
+      out.push(
+        `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
+      );
+      chains.forEach((c, i) => out.push(`  ${i + 1}. ${c.text}`));
+    } else {
+      out.push(
+        'no chain of references from a root reaches it: only unreachable objects keep it alive ' +
+          '(a reference cycle that the cyclic collector will free)',
+      );
+    }
+    const direct = report.referrers;
+    out.push(
+      `references to it (${direct.length}${report.base > 0 ? ` + ${report.base} not held by anything modelled` : ''}):`,
+    );
+    for (const d of direct) out.push(`  ${d}`);
+    if (report.base > 0) {
+      out.push(
+        `  (${report.base} references belong to no modelled holder: a static object's count starts there, RC-8)`,
+      );
+    }
+    return out.join('\n') + '\n';
+  }
+  out.push(
+    `${timeline.name}: #${id}${report.allocatedAs} is not alive after event ${report.at}: it was freed at event ${report.freedAt}`,
+  );
+  for (const s of report.steps) out.push(`  ${String(s.seq).padStart(6, '0')} ${s.what}  (${s.line})`);
+  return out.join('\n') + '\n';
+}
+
+function explainAlive(timeline: Timeline, state: HeapState, id: number, at: number, max: number): WhyReport {
   const obj = state.objects[id];
-  if (obj === undefined) return 1;
+  if (obj === undefined) throw new RangeError(`#${id} is not alive after event ${at}`);
   const refs = referrers(state);
-  const chains = referrerChains(state, id, options.max ?? 8, refs);
+  const chains = referrerChains(state, id, max, refs);
   const direct = [
     ...(refs.roots.get(id) ?? []).map((r) => formatRoot(r)),
     ...(refs.links.get(id) ?? []).map((l) => `${objectLabel(state, l.owner)} ${l.label}`),
   ];
-  const where = describeLine(timeline, state.line);
-  if (options.json === true) {
-    printJson(io, {
-      trace: timeline.name,
-      object: id,
-      at,
-      line: state.line,
-      alive: true,
-      type: obj.pyType,
-      repr: shortRepr(state, id),
-      refcount: obj.refcount,
-      base: obj.base,
-      chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: formatChain(state, c) })),
-      referrers: direct,
-    });
-    return 0;
-  }
-  const out: string[] = [];
-  out.push(
-    `${timeline.name}: #${id} ${obj.pyType} ${shortRepr(state, id)} is alive after event ${at} (${where}), refcount ${obj.refcount}`,
-  );
-  if (chains.length > 0) {
-    out.push(
-      `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
-    );
-    chains.forEach((c, i) => out.push(`  ${i + 1}. ${formatChain(state, c)}`));
-  } else {
-    out.push(
-      'no chain of references from a root reaches it: only unreachable objects keep it alive ' +
-        '(a reference cycle that the cyclic collector will free)',
-    );
-  }
-  out.push(`references to it (${direct.length}${obj.base > 0 ? ` + ${obj.base} not held by anything modelled` : ''}):`);
-  for (const d of direct) out.push(`  ${d}`);
-  if (obj.base > 0) {
-    out.push(`  (${obj.base} references belong to no modelled holder: a static object's count starts there, RC-8)`);
-  }
-  io.out(out.join('\n') + '\n');
-  return 0;
+  return {
+    trace: timeline.name,
+    object: id,
+    at,
+    line: state.line,
+    alive: true,
+    type: obj.pyType,
+    repr: shortRepr(state, id),
+    refcount: obj.refcount,
+    base: obj.base,
+    chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: formatChain(state, c) })),
+    referrers: direct,
+  };
 }
 
 function explainFreed(
   timeline: Timeline,
+  id: number,
   at: number,
-  options: WhyOptions,
-  io: Io,
   step: (seq: number, what: string) => Step,
-): number {
-  const id = options.obj;
+): WhyReport {
   const occurrences = timeline.occurrences(id).filter((o) => o.seq <= at);
   const subject = (type: string): number | undefined =>
     occurrences.filter((o) => o.role === 'subject' && timeline.event(o.seq).type === type).at(-1)?.seq;
@@ -175,14 +236,7 @@ function explainFreed(
   if (unreachable !== undefined)
     steps.push(step(unreachable.seq, 'the collector found it unreachable (part of a garbage cycle)'));
   steps.sort((a, b) => b.seq - a.seq);
-  if (options.json === true) {
-    printJson(io, { trace: timeline.name, object: id, at, alive: false, freedAt: freed, steps });
-    return 0;
-  }
-  const out = [`${timeline.name}: #${id}${allocatedAs} is not alive after event ${at}: it was freed at event ${freed}`];
-  for (const s of steps) out.push(`  ${String(s.seq).padStart(6, '0')} ${s.what}  (${s.line})`);
-  io.out(out.join('\n') + '\n');
-  return 0;
+  return { trace: timeline.name, object: id, at, alive: false, freedAt: freed, steps, allocatedAs };
 }
 
 function formatFreed(e: MemEvent): string {
