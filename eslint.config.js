@@ -35,6 +35,11 @@ export default tseslint.config(
   { files: ['packages/core/src/**'], rules: layering(['@pymemsim/*', 'node:*', 'msgpackr', 'fs', 'path']) },
   { files: ['packages/interp/src/**'], rules: layering(['@pymemsim/replay', '@pymemsim/cli', '@pymemsim/bench']) },
   { files: ['packages/replay/src/**'], rules: layering(['@pymemsim/interp', '@pymemsim/cli', '@pymemsim/bench']) },
+  // The page runs in the browser: it speaks to the server through the protocol only.
+  { files: ['packages/viewer/**'], rules: layering(['@pymemsim/*']) },
   // Tests sit outside the package tsconfigs, so they are linted without type information.
-  { files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts', 'packages/viewer/vite.config.ts'],
+    ...tseslint.configs.disableTypeChecked,
+  },
 );

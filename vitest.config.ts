@@ -33,7 +33,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'test', include: ['test/**/*.test.ts'], testTimeout: 120_000 },
+        test: { name: 'test', include: ['test/**/*.test.ts'], exclude: ['test/viewer/**'], testTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'viewer', include: ['test/viewer/**/*.test.ts'], testTimeout: 120_000 },
       },
     ],
   },

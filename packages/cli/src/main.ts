@@ -8,9 +8,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ENGINE_VERSION, UserError } from '@pymemsim/core';
 import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
 import { paint, processIo, type Io } from './io.js';
-import { simulate } from './commands/run.js';
+import { defaultTracePath, simulate } from './commands/run.js';
+import { viewCommand } from './commands/view.js';
 import { replayCommand } from './commands/replay.js';
-import { registerTraceCommands } from './commands/traceCommands.js';
+import { portArg, registerTraceCommands } from './commands/traceCommands.js';
 import { registerCheckCommands } from './commands/check.js';
 
 const positiveInt = (value: string): number => {
@@ -36,9 +37,29 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'where to write the trace (default: <program>.pmt in the current directory)')
     .option('--no-trace', 'do not write a trace')
     .option('--max-events <n>', 'stop a runaway program after N events, keeping its trace', positiveInt)
-    .action((path: string, opts: { output?: string; trace: boolean; maxEvents?: number }) => {
-      setExit(simulate(io.readText(path), path, { ...opts, ...interruptOf(io) }, io));
-    });
+    .option('--view', 'then open the trace in the viewer (as pymemsim view)')
+    .option('--port <n>', "with --view: the viewer's port (default: a free one)", portArg)
+    .option('--no-open', "with --view: print the viewer's URL without opening a browser")
+    .action(
+      async (
+        path: string,
+        opts: { output?: string; trace: boolean; maxEvents?: number; view?: boolean; port?: number; open: boolean },
+      ) => {
+        const { view, port, open, ...run } = opts;
+        if (view === true && !run.trace) throw new UserError('CLI_USAGE', '--view needs a trace: leave out --no-trace');
+        const code = simulate(io.readText(path), path, { ...run, ...interruptOf(io) }, io);
+        if (view !== true || (code !== 0 && code !== 1) || io.interrupted?.() === true) {
+          setExit(code);
+          return;
+        }
+        const viewed = await viewCommand(
+          run.output ?? defaultTracePath(path),
+          { ...(port !== undefined ? { port } : {}), open },
+          io,
+        );
+        setExit(code !== 0 ? code : viewed);
+      },
+    );
 
   program
     .command('demo')

@@ -1,9 +1,9 @@
 /*
- * The trace commands (inspect, history, why, diff, stats, export, debug), registered on
+ * The trace commands (inspect, history, why, diff, stats, export, view, debug), registered on
  * the program by main.ts. Each handler lives in its own module; this one only declares
  * the arguments and flags.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Io } from '../io.js';
 import { collectList, eventArg, objectArg } from './common.js';
 import { debugCommand } from './debug.js';
@@ -13,6 +13,14 @@ import { historyCommand } from './history.js';
 import { inspectCommand } from './inspect.js';
 import { statsCommand } from './stats.js';
 import { whyCommand } from './why.js';
+import { viewCommand } from './view.js';
+
+/** `--port N`: a TCP port, 1 to 65535. */
+export const portArg = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number (1 to 65535)');
+  return n;
+};
 
 const AT = 'the event after which to look (default: the last event; "end" for the last)';
 
@@ -94,6 +102,17 @@ export function registerTraceCommands(program: Command, io: Io, setExit: (code: 
         setExit(exportCommand(path, opts, io));
       },
     );
+
+  program
+    .command('view')
+    .description('the time-travel viewer in the browser: source, heap graph, timeline, arena map (a local server)')
+    .argument('<trace>', 'a .pmt trace file')
+    .option('--port <n>', 'serve on this port of 127.0.0.1 (default: a free one)', portArg)
+    .option('--no-open', 'print the URL without opening a browser')
+    .option('--html <file>', 'write one self-contained page that works offline instead (short traces)')
+    .action(async (path: string, opts: { port?: number; open: boolean; html?: string }) => {
+      setExit(await viewCommand(path, opts, io));
+    });
 
   program
     .command('debug')
