@@ -286,23 +286,41 @@ export function mainGlobals(
 ):
   | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
   | undefined {
-  for (const key of liveIdKeys(state)) {
-    const module = state.objects[Number(key)];
-    if (module === undefined || module.kind !== 'module') continue;
-    const dictRef = module.refs.find((r) => r.slot === '__dict__');
-    const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
-    if (dict === undefined) continue;
-    const entries: { name: string; id: number }[] = [];
-    for (const r of dict.refs) {
-      const name = dictKeyOf(r.slot);
-      if (name !== undefined) entries.push({ name, id: r.to });
-    }
-    const nameId = entries.find((e) => e.name === '__name__')?.id;
-    if (nameId !== undefined && state.objects[nameId]?.repr === "'__main__'") {
-      return { module: module.id, dict: dict.id, entries };
+  // The interpreter keeps its modules in a root (sys.modules): those first; a look at
+  // every live object (slow for a large heap) only when no root holds it.
+  for (const name of Object.keys(state.roots)) {
+    for (const id of state.roots[name] ?? []) {
+      const found = mainModuleGlobals(state, id);
+      if (found !== undefined) return found;
     }
   }
+  for (const key of liveIdKeys(state)) {
+    const found = mainModuleGlobals(state, Number(key));
+    if (found !== undefined) return found;
+  }
   return undefined;
+}
+
+/** The globals of `__main__` when object `id` is that module. */
+function mainModuleGlobals(
+  state: HeapState,
+  id: number,
+):
+  | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
+  | undefined {
+  const module = state.objects[id];
+  if (module === undefined || module.kind !== 'module') return undefined;
+  const dictRef = module.refs.find((r) => r.slot === '__dict__');
+  const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
+  if (dict === undefined) return undefined;
+  const entries: { name: string; id: number }[] = [];
+  for (const r of dict.refs) {
+    const name = dictKeyOf(r.slot);
+    if (name !== undefined) entries.push({ name, id: r.to });
+  }
+  const nameId = entries.find((e) => e.name === '__name__')?.id;
+  if (nameId === undefined || state.objects[nameId]?.repr !== "'__main__'") return undefined;
+  return { module: module.id, dict: dict.id, entries };
 }
 
 /** An object as a row of the inspection tables. */
@@ -368,19 +386,34 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
   // The program's own globals (not the dunder names the interpreter sets up).
   for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) fromFrames.push(e.id);
   visit(fromFrames);
-  // Objects that no root reaches at all.
+  // Objects that no root reaches at all (when every live object is reachable, there are
+  // none, and the live objects need not be listed).
   const reachable = new Set<number>();
-  const { roots } = given ?? referrers(state);
-  const stack = [...roots.keys()];
+  const stack = given === undefined ? rootIds(state) : [...given.roots.keys()];
   while (stack.length > 0) {
     const id = stack.pop() as number;
     if (reachable.has(id)) continue;
+    const obj = state.objects[id];
+    if (obj === undefined) continue;
     reachable.add(id);
-    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+    for (const r of obj.refs) stack.push(r.to);
   }
-  const garbage = liveObjectIds(state).filter((id) => !reachable.has(id));
-  visit(garbage);
+  if (reachable.size < state.live) visit(liveObjectIds(state).filter((id) => !reachable.has(id)));
   return shown;
+}
+
+/** Every object a root holder holds: frame variables, stack temporaries, interpreter roots. */
+function rootIds(state: HeapState): number[] {
+  const ids: number[] = [];
+  for (const frame of liveFrames(state)) {
+    for (const name of frame.varOrder) {
+      const id = Object.hasOwn(frame.vars, name) ? frame.vars[name] : undefined;
+      if (id !== undefined) ids.push(id);
+    }
+    ids.push(...frame.stack, ...frame.displaced.map((d) => d.id));
+  }
+  for (const name of Object.keys(state.roots)) ids.push(...(state.roots[name] ?? []));
+  return ids;
 }
 
 /** The ids (as property keys) of the live objects: freed slots hold undefined. */

@@ -238,14 +238,16 @@ export class ViewModel {
     };
   }
 
-  /** Fold the next `budget` events of the summary pass; true once the whole trace is done. */
-  summaryStep(budget = 65_536): boolean {
+  /**
+   * Go on with the summary pass for about `budgetMs` milliseconds (at least one event);
+   * true once the whole trace is done.
+   */
+  summaryStep(budgetMs = 20): boolean {
     const t = this.timeline;
     if (this.summaryDone >= t.length) return true;
-    const from = this.summaryDone - 1;
-    const to = Math.min(t.last, from + budget);
+    const deadline = performance.now() + budgetMs;
     const every = this.sampleEvery;
-    t.scan(from, to, (state, seq, event) => {
+    t.scan(this.summaryDone - 1, t.last, (state, seq, event) => {
       if (event.type === 'GcStarted') {
         this.open.push({ start: seq, generation: event.generation, reason: event.reason });
       } else if (event.type === 'GcFinished') {
@@ -260,15 +262,15 @@ export class ViewModel {
         });
       }
       if (seq % every === 0 || seq === t.last) this.samples.push({ seq, live: state.live, blocks: blocksInUse(state) });
-      return false;
+      this.summaryDone = seq + 1;
+      return (seq & 1023) === 1023 && performance.now() > deadline;
     });
-    this.summaryDone = to + 1;
     return this.summaryDone >= t.length;
   }
 
   /** The whole summary at once (for a file written with --html). */
   completeSummary(): SummaryView {
-    while (!this.summaryStep(1 << 20));
+    while (!this.summaryStep(Number.POSITIVE_INFINITY));
     return this.summary();
   }
 }
