@@ -23,6 +23,7 @@
  * first) and start at distinct root holders.
  */
 import {
+  NO_OBJECT,
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
@@ -398,8 +399,37 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
     reachable.add(id);
     for (const r of obj.refs) stack.push(r.to);
   }
-  if (reachable.size < state.live) visit(liveObjectIds(state).filter((id) => !reachable.has(id)));
+  if (reachable.size < state.live) visit(unreachableIds(state, reachable));
   return shown;
+}
+
+/**
+ * The live objects not in `reachable`, in id order. Garbage is a cycle of containers the
+ * collector tracks, or held by one: the generation lists and what their unreachable
+ * members hold are looked at first; only when that does not account for every live
+ * object (an object being deallocated, held by nothing) are all live objects listed.
+ */
+function unreachableIds(state: HeapState, reachable: ReadonlySet<number>): number[] {
+  const garbage = new Set<number>();
+  const stack: number[] = [];
+  for (const list of state.gc.lists) {
+    for (let id = list.head, n = 0; id !== NO_OBJECT && n < list.length; n++) {
+      const obj = state.objects[id];
+      if (obj === undefined) break;
+      if (!reachable.has(id)) stack.push(id);
+      id = obj.gcNext;
+    }
+  }
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (garbage.has(id) || reachable.has(id)) continue;
+    const obj = state.objects[id];
+    if (obj === undefined) continue;
+    garbage.add(id);
+    for (const r of obj.refs) stack.push(r.to);
+  }
+  if (reachable.size + garbage.size === state.live) return [...garbage].sort((a, b) => a - b);
+  return liveObjectIds(state).filter((id) => !reachable.has(id));
 }
 
 /** Every object a root holder holds: frame variables, stack temporaries, interpreter roots. */

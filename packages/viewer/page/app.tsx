@@ -13,7 +13,7 @@ import type { DataSource, Watch } from './data.js';
 import { HeapGraph, highlightOf } from './heap.js';
 import { ArenaMap, SourceView, TimelineView } from './panels.js';
 
-const DEFAULT_LIMIT = 120;
+const DEFAULT_LIMIT = 60;
 const PLAY_MS = 150;
 
 const SHORTCUTS: readonly [string, string][] = [
@@ -46,6 +46,7 @@ export function App({ source }: { source: DataSource }) {
   const target = useRef({ at: -1, limit: DEFAULT_LIMIT });
   const inflight = useRef(false);
   const shown = useRef<StateView | null>(null);
+  const fetchMs = useRef(0);
   const last = info === null ? -1 : info.events - 1;
 
   const fail = (e: unknown): void => setError(e instanceof Error ? e.message : String(e));
@@ -56,7 +57,9 @@ export function App({ source }: { source: DataSource }) {
     try {
       for (;;) {
         const want = { ...target.current };
+        const asked = performance.now();
         const v = await source.state(want.at, want.limit);
+        fetchMs.current = performance.now() - asked;
         if (target.current.at === want.at && target.current.limit === want.limit) {
           setPrevious(shown.current);
           shown.current = v;
@@ -244,7 +247,13 @@ export function App({ source }: { source: DataSource }) {
     return <div class="loading">{error ?? 'opening the trace…'}</div>;
   }
   return (
-    <div class="app" data-at={at} data-drawn-at={view?.at ?? ''} data-events={info.events}>
+    <div
+      class="app"
+      data-at={at}
+      data-drawn-at={view?.at ?? ''}
+      data-events={info.events}
+      data-fetch-ms={fetchMs.current.toFixed(1)}
+    >
       <header>
         <strong>pymemsim view</strong> <span class="muted">{info.program}</span>{' '}
         <span class="muted">

@@ -40,6 +40,9 @@ export function highlightOf(why: WhyView | null, state: StateView): Highlight {
   return { arrows, objects };
 }
 
+/** How long the last layout took (shown as the drawing's data-layout-ms, which the benchmark reads). */
+let layoutMs = 0;
+
 interface Props {
   readonly state: StateView;
   readonly previous: StateView | null;
@@ -50,7 +53,12 @@ interface Props {
 }
 
 export function HeapGraph({ state, previous, selected, highlight, onSelect, onWatchVar }: Props) {
-  const layout = useMemo(() => layoutHeap(state), [state]);
+  const layout = useMemo(() => {
+    const start = performance.now();
+    const l = layoutHeap(state);
+    layoutMs = performance.now() - start;
+    return l;
+  }, [state]);
   const previousLayout = useMemo(
     () => (previous === null || previous.at !== state.at - 1 ? null : layoutHeap(previous)),
     [previous, state.at],
@@ -59,7 +67,13 @@ export function HeapGraph({ state, previous, selected, highlight, onSelect, onWa
   const width = Math.max(layout.width, ...ghosts.map((g) => g.x + g.width + 10));
   const height = Math.max(layout.height, ...ghosts.map((g) => g.y + g.height + 10));
   return (
-    <svg class="heap" width={width} height={height} data-objects={state.objects.length}>
+    <svg
+      class="heap"
+      width={width}
+      height={height}
+      data-objects={state.objects.length}
+      data-layout-ms={layoutMs.toFixed(1)}
+    >
       <defs>
         <marker
           id="arrow"

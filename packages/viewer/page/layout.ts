@@ -14,6 +14,8 @@ const FRAME_WIDTH = 170;
 const OBJECT_WIDTH = 210;
 /** Reference rows drawn in an object box at most; the rest are counted. */
 export const MAX_ROWS = 12;
+/** Boxes above which dagre's crossing-reduction sweeps are skipped (they grow fast with the graph). */
+const SWEEP_LIMIT = 40;
 
 export interface Row {
   readonly label: string;
@@ -108,7 +110,7 @@ export function layoutHeap(state: StateView): Layout {
     });
   }
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 70, marginx: 10, marginy: 10 });
+  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 60, marginx: 10, marginy: 10, ranker: 'longest-path' });
   g.setDefaultEdgeLabel(() => ({}));
   for (const b of pending) g.setNode(b.key, { width: b.width, height: b.height });
   let e = 0;
@@ -119,7 +121,8 @@ export function layoutHeap(state: StateView): Layout {
       }
     }
   }
-  dagre.layout(g);
+  // Crossing reduction's sweeps cost most of the time for a large heap: only for small ones.
+  dagre.layout(g, { disableOptimalOrderHeuristic: pending.length > SWEEP_LIMIT });
   const boxes: Box[] = pending.map((b) => {
     const n = g.node(b.key) as { x: number; y: number };
     return { ...b, x: n.x - b.width / 2, y: n.y - b.height / 2 };

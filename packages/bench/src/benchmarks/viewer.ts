@@ -75,19 +75,27 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
       // --- Random seeks, timed in the page.
       const rnd = new Random(options.seed ?? DEFAULT_SEED);
       const seekMs: number[] = [];
+      const fetchMs: number[] = [];
+      const layoutMs: number[] = [];
       let objects = 0;
       for (let i = 0; i < (options.seeks ?? 200); i++) {
         const at = rnd.int(0, events - 1);
         const result = await page.evaluate(
           (n) =>
-            new Promise<{ ms: number; drawn: number; objects: number }>((resolve) => {
+            new Promise<{ ms: number; drawn: number; objects: number; fetch: number; layout: number }>((resolve) => {
               const app = document.querySelector('.app') as HTMLElement;
               const slider = document.querySelector('input.slider') as HTMLInputElement;
               const t0 = performance.now();
               const done = (): boolean => {
                 if (app.dataset['drawnAt'] !== String(n)) return false;
                 const svg = document.querySelector('svg.heap');
-                resolve({ ms: performance.now() - t0, drawn: n, objects: Number(svg?.getAttribute('data-objects')) });
+                resolve({
+                  ms: performance.now() - t0,
+                  drawn: n,
+                  objects: Number(svg?.getAttribute('data-objects')),
+                  fetch: Number(app.dataset['fetchMs']),
+                  layout: Number(svg?.getAttribute('data-layout-ms')),
+                });
                 return true;
               };
               const observer = new MutationObserver(() => {
@@ -101,6 +109,8 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
         );
         if (result.drawn !== at) throw new Defect(`the page drew event ${result.drawn} for a seek to ${at}`);
         seekMs.push(result.ms);
+        fetchMs.push(result.fetch);
+        layoutMs.push(result.layout);
         objects = Math.max(objects, result.objects);
       }
       seekMs.sort((a, b) => a - b);
@@ -124,7 +134,7 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
           reference: 20,
           referenceKind: 'aim',
           target: 1,
-          note: `median ${seekMedian.toFixed(1)} ms from the slider's input to the drawn state, ${seekMs.length} random seeks in ${size}, up to ${objects} objects drawn (aim 50 ms)`,
+          note: `median ${seekMedian.toFixed(1)} ms from the slider's input to the drawn state, ${seekMs.length} random seeks in ${size}, up to ${objects} objects drawn (aim 50 ms); of which the request ${median(fetchMs).toFixed(1)} ms and the layout ${median(layoutMs).toFixed(1)} ms (medians)`,
         }),
         measurement({
           name: 'viewer/seek-p99',

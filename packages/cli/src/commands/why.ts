@@ -20,6 +20,7 @@ import {
   referrers,
   shortRepr,
   type Link,
+  type Referrers,
   type RootHolder,
   type Timeline,
 } from '@pymemsim/replay';
@@ -95,8 +96,11 @@ export function whyCommand(path: string, options: WhyOptions, io: Io): number {
   return 0;
 }
 
-/** Why object `id` is alive after event `at`, or why not; a UserError when no event names it. */
-export function whyReport(timeline: Timeline, id: number, at: number, max = 8): WhyReport {
+/**
+ * Why object `id` is alive after event `at`, or why not; a UserError when no event names
+ * it. `given`: the referrers of the state after `at`, when the caller has them already.
+ */
+export function whyReport(timeline: Timeline, id: number, at: number, max = 8, given?: Referrers): WhyReport {
   const occurrences = timeline.occurrences(id);
   const firstSeq = occurrences[0]?.seq;
   if (firstSeq === undefined) {
@@ -111,7 +115,7 @@ export function whyReport(timeline: Timeline, id: number, at: number, max = 8): 
     return { trace: timeline.name, object: id, at, alive: false, allocated: step(firstSeq, 'allocated') };
   }
   const state = timeline.stateAt(at);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, id, at, max);
+  if (state.objects[id] !== undefined) return explainAlive(timeline, state, id, at, max, given);
   return explainFreed(timeline, id, at, step);
 }
 
@@ -157,10 +161,17 @@ function renderWhy(timeline: Timeline, report: WhyReport): string {
   return out.join('\n') + '\n';
 }
 
-function explainAlive(timeline: Timeline, state: HeapState, id: number, at: number, max: number): WhyReport {
+function explainAlive(
+  timeline: Timeline,
+  state: HeapState,
+  id: number,
+  at: number,
+  max: number,
+  given?: Referrers,
+): WhyReport {
   const obj = state.objects[id];
   if (obj === undefined) throw new RangeError(`#${id} is not alive after event ${at}`);
-  const refs = referrers(state);
+  const refs = given ?? referrers(state);
   const chains = referrerChains(state, id, max, refs);
   const direct = [
     ...(refs.roots.get(id) ?? []).map((r) => formatRoot(r)),

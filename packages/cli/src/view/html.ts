@@ -6,9 +6,10 @@
  * from one event to the next are kept once (a table of JSON texts, referred to by
  * index). Only short traces fit: MAX_HTML_EVENTS at most.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
+import { referrers } from '@pymemsim/replay';
 import { pageDirectory, type InlineData, type MoveKind } from '@pymemsim/viewer';
 import { requirePage } from './server.js';
 import type { ViewModel } from './model.js';
@@ -19,7 +20,8 @@ export const MAX_HTML_EVENTS = 20_000;
 /** Objects drawn at each event in the file (all of the program's up to this many). */
 const HTML_OBJECT_LIMIT = 400;
 
-export function inlineData(model: ViewModel): InlineData {
+/** A UserError when the trace is too long to inline. */
+function checkLength(model: ViewModel): void {
   const t = model.timeline;
   if (t.length > MAX_HTML_EVENTS) {
     throw new UserError(
@@ -27,6 +29,11 @@ export function inlineData(model: ViewModel): InlineData {
       `${t.name} has ${t.length} events: --html inlines every state, so it takes traces of at most ${MAX_HTML_EVENTS} events; open this one with \`pymemsim view\``,
     );
   }
+}
+
+export function inlineData(model: ViewModel): InlineData {
+  checkLength(model);
+  const t = model.timeline;
   const table: string[] = [];
   const indexes = new Map<string, number>();
   const keep = (value: unknown): number => {
@@ -50,10 +57,11 @@ export function inlineData(model: ViewModel): InlineData {
     const ids = new Set(state.objects.map((o) => o.id));
     for (const f of state.frames) for (const v of f.vars) ids.add(v.id);
     for (const g of state.globals) ids.add(g.id);
+    const refs = at < 0 ? undefined : referrers(t.stateAt(at));
     for (const id of ids) {
       named.add(id);
       if (at < 0) continue;
-      const { at: _at, ...why } = model.why(id, at);
+      const { at: _at, ...why } = model.why(id, at, refs);
       whys[`${id}@${at}`] = keep(why);
     }
     for (const how of ['next-line', 'prev-line'] as const satisfies readonly MoveKind[]) {
@@ -100,9 +108,11 @@ export function renderHtml(model: ViewModel): string {
 }
 
 export function writeHtml(model: ViewModel, path: string): number {
-  const html = renderHtml(model);
+  // The file is opened first: a path that cannot be written fails before the work.
+  checkLength(model);
+  let fd: number;
   try {
-    writeFileSync(path, html);
+    fd = openSync(path, 'w');
   } catch (cause) {
     throw new UserError(
       'FILE_WRITE',
@@ -112,5 +122,14 @@ export function writeHtml(model: ViewModel, path: string): number {
       },
     );
   }
-  return html.length;
+  try {
+    const html = renderHtml(model);
+    writeFileSync(fd, html);
+    return html.length;
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
 }

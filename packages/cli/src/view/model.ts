@@ -22,6 +22,7 @@ import {
   mainGlobals,
   objectView,
   programObjects,
+  type Referrers,
   type Timeline,
 } from '@pymemsim/replay';
 import type {
@@ -44,7 +45,7 @@ import { objectHistory } from '../commands/history.js';
 import { whyReport } from '../commands/why.js';
 
 /** Objects drawn by default before the rest are folded behind a count. */
-export const DEFAULT_OBJECT_LIMIT = 120;
+export const DEFAULT_OBJECT_LIMIT = 60;
 /** History entries sent at most (the total is sent too). */
 export const HISTORY_LIMIT = 2000;
 /** Points of the summary's series, at most. */
@@ -174,7 +175,7 @@ export class ViewModel {
   }
 
   /** Why object `id` is alive after event `at`, or what freed it (the `why` command's answer). */
-  why(id: number, at: number): WhyView {
+  why(id: number, at: number, given?: Referrers): WhyView {
     this.checkAt(at);
     if (at < 0) {
       const first = this.timeline.occurrences(id)[0];
@@ -182,7 +183,7 @@ export class ViewModel {
         throw new UserError('CLI_USAGE', `no event of ${this.timeline.name} names object #${id}`);
       return { alive: false, object: id, at, allocated: { seq: first.seq, line: '', what: 'allocated' } };
     }
-    const report = whyReport(this.timeline, id, at);
+    const report = whyReport(this.timeline, id, at, 8, given);
     if (report.alive) {
       return {
         alive: true,
