@@ -197,27 +197,32 @@ function containerRepr(state: HeapState, obj: HeapObject, depth: number, seen: S
   if (depth <= 0) return `${open}...${close}`;
   const inner = new Set(seen).add(obj.id);
   const item = (to: number): string => shortRepr(state, to, depth - 1, inner);
+  // Only the items shown are turned into text (a list of a million items shows six).
+  let count: number;
   let parts: string[];
   if (isSeq) {
-    parts = obj.refs.filter((r) => r.slot === 'item').map((r) => item(r.to));
+    const items = obj.refs.filter((r) => r.slot === 'item');
+    count = items.length;
+    parts = items.slice(0, MAX_ITEMS).map((r) => item(r.to));
   } else {
     const keys = obj.refs.filter((r) => r.slot === 'key');
     const values = obj.refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
     const paired = keys.length === values.length;
-    parts = values.map((v, i) => {
+    count = values.length;
+    if (count > MAX_ITEMS * 3) return `{... ${count} items}`;
+    parts = values.slice(0, MAX_ITEMS).map((v, i) => {
       const k = paired ? keys[i] : undefined;
       const text = dictKeyOf(v.slot) ?? v.slot;
       return `${k === undefined ? `'${text}'` : item(k.to)}: ${item(v.to)}`;
     });
   }
-  if (parts.length === 0) {
+  if (count === 0) {
     if (kind === 'set' || kind === 'frozenset') return `${kind}()`;
     return `${open}${close}`;
   }
-  if (kind === 'dict' && parts.length > MAX_ITEMS * 3) return `{... ${parts.length} items}`;
-  const shown = parts.length > MAX_ITEMS ? [...parts.slice(0, MAX_ITEMS), '...'] : parts;
+  const shown = count > MAX_ITEMS ? [...parts, '...'] : parts;
   const body = shown.join(', ');
-  return kind === 'tuple' && parts.length === 1 ? `(${body},)` : `${open}${body}${close}`;
+  return kind === 'tuple' && count === 1 ? `(${body},)` : `${open}${body}${close}`;
 }
 
 export interface FrameView {

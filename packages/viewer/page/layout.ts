@@ -94,9 +94,8 @@ export function layoutHeap(state: StateView): Layout {
   for (const o of state.objects) {
     // Rows for the references to drawn objects; the others (to what only the interpreter
     // holds: code objects, a module's dict ...) are counted in one row.
-    const inner = o.refs.filter((r) => drawn.has(r.to));
-    const rows: Row[] = inner.slice(0, MAX_ROWS).map((r) => ({ label: r.label, text: '', to: r.to }));
-    const more = o.refs.length - rows.length;
+    const rows: Row[] = o.refs.slice(0, MAX_ROWS).map((r) => ({ label: r.label, text: '', to: r.to }));
+    const more = o.refs.length + o.moreRefs - rows.length;
     if (more > 0) rows.push({ label: `+${more} more`, text: '' });
     pending.push({
       key: objectKey(o.id),

@@ -42,7 +42,10 @@ export interface ObjectNode {
   readonly address: string;
   /** Its count reached zero: deallocation has started. */
   readonly dying: boolean;
+  /** The references it holds to objects that are drawn (the first 50). */
   readonly refs: readonly RefView[];
+  /** The other references it holds: to objects not drawn, or past the first 50. */
+  readonly moreRefs: number;
 }
 
 export interface VariableView {

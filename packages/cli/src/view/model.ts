@@ -18,7 +18,7 @@ import {
   dumpLine,
   eventObjectIds,
   frameViews,
-  linksOf,
+  slotLabel,
   mainGlobals,
   objectView,
   programObjects,
@@ -99,6 +99,7 @@ export class ViewModel {
     // then garbage no root reaches; what only the interpreter holds is left out.
     const program = [...programObjects(state)];
     const shown = program.slice(0, Math.max(0, limit));
+    const drawn = new Set(shown);
     const objects: ObjectNode[] = [];
     for (const id of shown) {
       const view = objectView(state, id);
@@ -112,7 +113,7 @@ export class ViewModel {
         size: view.size,
         address: view.address,
         dying: state.objects[id]?.dying === true,
-        refs: linksOf(state, id).map((l) => ({ label: l.label, to: l.to })),
+        ...drawnRefs(state, id, drawn),
       });
     }
     const frames = frameViews(state).map((f) => ({
@@ -154,10 +155,15 @@ export class ViewModel {
     };
   }
 
-  /** Every event that touched object `id` (the first HISTORY_LIMIT), with the refcount after each. */
-  history(id: number): HistoryView {
+  /**
+   * Every event that touched object `id` (the first HISTORY_LIMIT), with the refcount
+   * after each: a seek per entry, for about `budgetMs` at most (the later entries of a
+   * long history in a long trace get null, shown as unknown).
+   */
+  history(id: number, budgetMs = 1000): HistoryView {
     const t = this.timeline;
     const entries = objectHistory(t, id, QUIET);
+    const deadline = performance.now() + budgetMs;
     const first = entries[0]?.event;
     return {
       object: id,
@@ -169,7 +175,7 @@ export class ViewModel {
         source: e.source,
         role: e.role,
         what: e.what,
-        refcount: t.stateAt(e.seq).objects[id]?.refcount ?? null,
+        refcount: performance.now() <= deadline ? (t.stateAt(e.seq).objects[id]?.refcount ?? null) : null,
       })),
     };
   }
@@ -274,6 +280,31 @@ export class ViewModel {
     while (!this.summaryStep(Number.POSITIVE_INFINITY));
     return this.summary();
   }
+}
+
+/** References drawn per object at most (a long list's items are counted, not listed). */
+export const MAX_REFS = 50;
+
+/**
+ * The references of object `id` to objects that are drawn (the first MAX_REFS), and how
+ * many others it holds (to objects only the interpreter holds, folded ones, or past the cap).
+ */
+function drawnRefs(
+  state: HeapState,
+  id: number,
+  drawn: ReadonlySet<number>,
+): { refs: { label: string; to: number }[]; moreRefs: number } {
+  const obj = state.objects[id];
+  if (obj === undefined) return { refs: [], moreRefs: 0 };
+  const refs: { label: string; to: number }[] = [];
+  let items = 0;
+  for (const r of obj.refs) {
+    // The label as linksOf gives it: an `item` reference numbered among the items.
+    const label = r.slot === 'item' ? `[${items++}]` : undefined;
+    if (refs.length >= MAX_REFS || !drawn.has(r.to)) continue;
+    refs.push({ label: label ?? slotLabel(r.slot), to: r.to });
+  }
+  return { refs, moreRefs: obj.refs.length - refs.length };
 }
 
 /** pymalloc blocks handed out, over every carved pool. */

@@ -145,7 +145,13 @@ function answer(model: ViewModel, url: URL): unknown {
 
 function serveFile(res: ServerResponse, pathname: string): void {
   const root = pageDirectory();
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+  let relative: string;
+  try {
+    relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+  } catch {
+    send(res, 400, 'text/plain; charset=utf-8', `${pathname}: not a valid path`);
+    return;
+  }
   const file = normalize(join(root, relative));
   if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) {
     send(res, 404, 'text/plain', 'not found');

@@ -90,7 +90,7 @@ describe('the view model', () => {
     const ids = model.state(at).objects.map((o) => o.id);
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) {
-      const history = model.history(id);
+      const history = model.history(id, Number.POSITIVE_INFINITY);
       expect(history.entries.map((e) => e.seq)).toEqual(objectHistory(oracle, id, memoryIo()).map((e) => e.seq));
       for (const e of history.entries) expect(e.refcount).toBe(oracle.stateAt(e.seq).objects[id]?.refcount ?? null);
       const why = model.why(id, at);
