@@ -349,7 +349,6 @@ export function App({ source }: { source: DataSource }) {
             history={history}
             why={why}
             onSeek={seek}
-            onSelect={setSelected}
             onWatch={(id) => addWatch({ obj: id })}
             onClose={() => setSelected(null)}
           />
@@ -374,7 +373,6 @@ function ObjectPanel({
   history,
   why,
   onSeek,
-  onSelect,
   onWatch,
   onClose,
 }: {
@@ -382,7 +380,6 @@ function ObjectPanel({
   history: HistoryView | null;
   why: WhyView | null;
   onSeek: (n: number) => void;
-  onSelect: (id: number) => void;
   onWatch: (id: number) => void;
   onClose: () => void;
 }) {
@@ -398,7 +395,7 @@ function ObjectPanel({
         </button>
         <button onClick={onClose}>✕</button>
       </div>
-      <WhyPanel why={why} onSeek={onSeek} onSelect={onSelect} />
+      <WhyPanel why={why} onSeek={onSeek} />
       <div class="history">
         <b>refcount history</b>{' '}
         {history !== null && (
@@ -426,15 +423,7 @@ function ObjectPanel({
   );
 }
 
-function WhyPanel({
-  why,
-  onSeek,
-  onSelect,
-}: {
-  why: WhyView | null;
-  onSeek: (n: number) => void;
-  onSelect: (id: number) => void;
-}) {
+function WhyPanel({ why, onSeek }: { why: WhyView | null; onSeek: (n: number) => void }) {
   if (why === null) return <div class="why muted">…</div>;
   if (why.alive) {
     return (
@@ -496,7 +485,6 @@ function WhyPanel({
           </li>
         ))}
       </ul>
-      <span class="muted" onClick={() => onSelect(why.object)} />
     </div>
   );
 }
