@@ -9,7 +9,7 @@
 import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
-import { referrers } from '@pymemsim/replay';
+import { dumpLine, referrers } from '@pymemsim/replay';
 import { pageDirectory, type InlineData, type MoveKind } from '@pymemsim/viewer';
 import { requirePage } from './server.js';
 import type { ViewModel } from './model.js';
@@ -64,8 +64,13 @@ export function inlineData(model: ViewModel): InlineData {
       const { at: _at, ...why } = model.why(id, at, refs);
       whys[`${id}@${at}`] = keep(why);
     }
+  }
+  // The line steps from every event: where the debugger's next-line and prev-line land,
+  // from the line starts (asking the debugger at each event would fold back and forth).
+  for (const [at, step] of lineSteps(model)) {
     for (const how of ['next-line', 'prev-line'] as const satisfies readonly MoveKind[]) {
-      moves[`${how}@${at}`] = keep(model.move(at, how));
+      const seq = step[how];
+      moves[`${how}@${at}`] = keep(seq === null ? model.move(at, how) : { seq, message: dumpLine(seq, t.event(seq)) });
     }
   }
   const histories: Record<string, number> = {};
@@ -78,6 +83,27 @@ export function inlineData(model: ViewModel): InlineData {
     }
   }
   return { trace: model.info(), summary, table, states, histories, whys, moves };
+}
+
+/**
+ * For every event (and -1), where `debug`'s next-line (the next LineExecuted after it) and
+ * prev-line (the LineExecuted before the one that started its line) land; null where
+ * the debugger finds none.
+ */
+export function lineSteps(model: ViewModel): Map<number, Record<'next-line' | 'prev-line', number | null>> {
+  const t = model.timeline;
+  const starts: number[] = [];
+  for (const [seq, event] of t.events()) if (event.type === 'LineExecuted') starts.push(seq);
+  const out = new Map<number, Record<'next-line' | 'prev-line', number | null>>();
+  let k = 0; // starts[k - 1] <= at < starts[k]
+  for (let at = -1; at <= t.last; at++) {
+    while (k < starts.length && (starts[k] as number) <= at) k++;
+    const next = starts[k] ?? null;
+    // The start of this line is starts[k - 1]; the line before it starts at starts[k - 2].
+    const prev = at < 0 || k < 2 ? null : (starts[k - 2] as number);
+    out.set(at, { 'next-line': next, 'prev-line': prev });
+  }
+  return out;
 }
 
 /** The page with its script, style and the trace's answers inlined. */

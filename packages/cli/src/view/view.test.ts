@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
 import { Timeline, programObjects } from '@pymemsim/replay';
-import type { StateView } from '@pymemsim/viewer';
+import type { InlineData, StateView } from '@pymemsim/viewer';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../main.js';
 import { memoryIo } from '../memoryIo.js';
 import { heapReport } from '../commands/inspect.js';
 import { objectHistory } from '../commands/history.js';
 import { whyReport } from '../commands/why.js';
-import { MAX_HTML_EVENTS, inlineData, renderHtml } from './html.js';
+import { MAX_HTML_EVENTS, lineSteps } from './html.js';
 import { ViewModel } from './model.js';
 import { startViewServer } from './server.js';
 
@@ -170,9 +170,14 @@ describe('pymemsim view (command line)', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).not.toMatch(/src="[^"]*assets/);
     expect(html).toContain('<script id="pymemsim-data" type="application/json">');
-    const data = inlineData(new ViewModel(open('cycle')));
-    expect(data.states.length).toBe(open('cycle').length + 1);
-    expect(renderHtml(new ViewModel(open('cycle')))).toBe(html);
+    const json = /<script id="pymemsim-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    const data = JSON.parse(json) as InlineData;
+    const timeline = open('cycle');
+    expect(data.states.length).toBe(timeline.length + 1);
+    const model = new ViewModel(timeline);
+    for (const at of [-1, 0, timeline.last >> 1, timeline.last]) {
+      expect(JSON.parse(data.table[data.states[at + 1] ?? -1] ?? 'null')).toEqual(model.state(at, 400));
+    }
   }, 120_000);
 
   it('refuses what it cannot do, with a clear error and exit code', async () => {
@@ -189,6 +194,17 @@ describe('pymemsim view (command line)', () => {
     const none = memoryIo();
     expect(await runCli(['run', join(dir, 'p.py'), '--no-trace', '--view'], none)).toBe(2);
     expect(none.stderr).toMatch(/--view needs a trace/);
+  }, 60_000);
+
+  it('the line steps inlined by --html are where the debugger lands', () => {
+    const timeline = open('calls');
+    const model = new ViewModel(open('calls'));
+    const steps = lineSteps(new ViewModel(timeline));
+    for (let at = -1; at <= timeline.last; at += 7) {
+      const step = steps.get(at);
+      expect(step?.['next-line']).toBe(model.move(at, 'next-line').seq);
+      expect(step?.['prev-line']).toBe(model.move(at, 'prev-line').seq);
+    }
   }, 60_000);
 
   it(`--html takes traces of at most ${MAX_HTML_EVENTS} events`, async () => {
