@@ -122,10 +122,11 @@ export function layoutHeap(state: StateView): Layout {
   }
   // Crossing reduction's sweeps cost most of the time for a large heap: only for small ones.
   dagre.layout(g, { disableOptimalOrderHeuristic: pending.length > SWEEP_LIMIT });
-  const boxes: Box[] = pending.map((b) => {
+  let boxes: Box[] = pending.map((b) => {
     const n = g.node(b.key) as { x: number; y: number };
     return { ...b, x: n.x - b.width / 2, y: n.y - b.height / 2 };
   });
+  boxes = stackFramesFirst(boxes);
   const byKey = new Map(boxes.map((b) => [b.key, b]));
   const arrows: Arrow[] = [];
   for (const b of boxes) {
@@ -153,4 +154,28 @@ export function layoutHeap(state: StateView): Layout {
   const width = Math.max(0, ...boxes.map((b) => b.x + b.width)) + 60;
   const height = Math.max(0, ...boxes.map((b) => b.y + b.height)) + 20;
   return { boxes, arrows, width, height };
+}
+
+/**
+ * As Python Tutor stacks them: the globals on top of the first column, then the frames
+ * from the outermost call to the innermost, then whatever else dagre put in that column
+ * (garbage no frame reaches), each where dagre centred the column.
+ */
+function stackFramesFirst(boxes: Box[]): Box[] {
+  const frames = boxes.filter((b) => b.kind === 'frame');
+  if (frames.length === 0) return boxes;
+  const left = Math.min(...frames.map((b) => b.x + b.width / 2));
+  const column = boxes.filter((b) => Math.abs(b.x + b.width / 2 - left) < 1);
+  const order = [
+    ...column.filter((b) => b.key === 'globals'),
+    ...column.filter((b) => b.kind === 'frame' && b.key !== 'globals').reverse(),
+    ...column.filter((b) => b.kind !== 'frame'),
+  ];
+  const placed = new Map<string, Box>();
+  let y = 10; // dagre's margin
+  for (const b of order) {
+    placed.set(b.key, { ...b, y });
+    y += b.height + 14;
+  }
+  return boxes.map((b) => placed.get(b.key) ?? b);
 }
