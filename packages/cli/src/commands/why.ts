@@ -11,193 +11,218 @@
  * holder and source line), why that holder let go (its own deallocation, or the
  * collector clearing it), and the collection it happened in, if any.
  */
-import { UserError, formatHolder, type HeapState, type MemEvent } from '@pymemsim/core';
+import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
-  formatChain,
-  formatRoot,
-  objectLabel,
+  holderWords,
+  linkExpression,
+  objectNames,
+  objectWords,
   referrerChains,
   referrers,
   shortRepr,
-  type Link,
-  type Referrers,
+  stateContext,
+  type Chain,
+  type HolderContext,
   type RootHolder,
   type Timeline,
 } from '@pymemsim/replay';
 import type { Io } from '../io.js';
-import { describeLine, openTimeline, printJson, resolveAt, withProgress } from './common.js';
+import { resolveObj, type AtSpec, type ObjSpec } from './at.js';
+import { describeLine, moment, openTimeline, printJson, withProgress } from './common.js';
 import { stateWithProgress } from './inspect.js';
+import { timelineContext } from './words.js';
 
 export interface WhyOptions {
-  readonly obj: number;
-  readonly at?: number;
+  /** An object id, or a variable name resolved at --at. */
+  readonly obj: ObjSpec;
+  readonly at?: AtSpec | number;
+  readonly last?: boolean;
   readonly json?: boolean;
   /** Chains to show at most (default 8). */
   readonly max?: number;
 }
 
-export interface Step {
+interface Step {
   readonly seq: number;
   readonly line: string;
   readonly what: string;
 }
 
-/** Why an object is alive after an event, or what freed it: the answer as data (`why --json`, the viewer). */
-export type WhyReport =
-  | {
-      readonly trace: string;
-      readonly object: number;
-      readonly at: number;
-      readonly alive: false;
-      readonly allocated: Step;
-    }
-  | {
-      readonly trace: string;
-      readonly object: number;
-      readonly at: number;
-      readonly line: number;
-      readonly alive: true;
-      readonly type: string;
-      readonly repr: string;
-      readonly refcount: number;
-      readonly base: number;
-      readonly chains: readonly {
-        readonly root: RootHolder;
-        readonly first: number;
-        readonly links: readonly Link[];
-        readonly text: string;
-      }[];
-      readonly referrers: readonly string[];
-    }
-  | {
-      readonly trace: string;
-      readonly object: number;
-      readonly at: number;
-      readonly alive: false;
-      readonly freedAt: number;
-      readonly steps: readonly Step[];
-      /** `#12 list [1, 2]`: the object as it was allocated (for the text). */
-      readonly allocatedAs: string;
-    };
-
 export function whyCommand(path: string, options: WhyOptions, io: Io): number {
-  const timeline = openTimeline(path, io);
-  const at = resolveAt(timeline, options.at);
-  const id = options.obj;
-  withProgress(io, 'indexing', timeline.length, (p) => timeline.occurrences(id, p));
-  if (timeline.occurrences(id).length > 0) stateWithProgress(timeline, at, io);
-  const report = whyReport(timeline, id, at, options.max);
-  if (options.json === true) {
-    if ('allocatedAs' in report) {
-      const { allocatedAs: _text, ...json } = report;
-      printJson(io, json);
-    } else printJson(io, report);
-  } else io.out(renderWhy(timeline, report));
-  return 0;
+  return whyOnTimeline(openTimeline(path, io), options, io);
 }
 
-/**
- * Why object `id` is alive after event `at`, or why not; a UserError when no event names
- * it. `given`: the referrers of the state after `at`, when the caller has them already.
- */
-export function whyReport(timeline: Timeline, id: number, at: number, max = 8, given?: Referrers): WhyReport {
-  const occurrences = timeline.occurrences(id);
+/** The `why --json` answer for a trace already open (the viewer's server asks it). */
+export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>): unknown {
+  let text = '';
+  const io: Io = {
+    out: (t) => {
+      text += t;
+    },
+    err: () => undefined,
+    readText: () => '',
+    errIsTty: false,
+  };
+  whyOnTimeline(timeline, { ...options, json: true }, io);
+  return JSON.parse(text) as unknown;
+}
+
+function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number {
+  const path = timeline.name;
+  const when = moment(timeline, options.at, options.last, io);
+  const at = when.seq;
+  const id =
+    typeof options.obj === 'number'
+      ? options.obj
+      : resolveObj(options.obj, stateWithProgress(timeline, at, io), when.what);
+  const occurrences = withProgress(io, 'indexing', timeline.length, (p) => timeline.occurrences(id, p));
   const firstSeq = occurrences[0]?.seq;
   if (firstSeq === undefined) {
-    throw new UserError('CLI_USAGE', `no event of ${timeline.name} names object #${id}`);
+    throw new UserError('CLI_USAGE', `no event of ${path} names object #${id}`);
   }
+  withProgress(io, 'reading lines', timeline.length, (progress) => timeline.lineIndex(progress));
   const step = (seq: number, what: string): Step => ({
     seq,
     line: describeLine(timeline, timeline.lineAt(seq)),
     what,
   });
   if (at < firstSeq) {
-    return { trace: timeline.name, object: id, at, alive: false, allocated: step(firstSeq, 'allocated') };
+    const result = { trace: path, object: id, at, alive: false, allocated: step(firstSeq, 'allocated') };
+    if (options.json === true) printJson(io, result);
+    else
+      io.out(
+        `${path}: object #${id} does not exist yet ${when.what}: it is allocated at event ${firstSeq} (${result.allocated.line})\n`,
+      );
+    return 0;
   }
-  const state = timeline.stateAt(at);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, id, at, max, given);
-  return explainFreed(timeline, id, at, step);
+  const state = stateWithProgress(timeline, at, io);
+  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io);
+  return explainFreed(timeline, at, when.what, id, options, io, step);
 }
 
-function renderWhy(timeline: Timeline, report: WhyReport): string {
-  const id = report.object;
-  if ('allocated' in report) {
-    return `${timeline.name}: object #${id} does not exist yet after event ${report.at}: it is allocated at event ${report.allocated.seq} (${report.allocated.line})\n`;
+/** A root holder in words. */
+export function rootWords(r: RootHolder): string {
+  switch (r.kind) {
+    case 'frame':
+      return `variable ${r.name} of frame ${r.frame} (${r.frameName})`;
+    case 'stack':
+      return `a temporary on the stack of frame ${r.frame} (${r.frameName})`;
+    case 'root':
+      return `the interpreter (${r.name})`;
   }
-  const out: string[] = [];
-  if (report.alive) {
-    const where = describeLine(timeline, report.line);
-    out.push(
-      `${timeline.name}: #${id} ${report.type} ${report.repr} is alive after event ${report.at} (${where}), refcount ${report.refcount}`,
-    );
-    const chains = report.chains;
-    if (chains.length > 0) {
-      out.push(
-        `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
-      );
-      chains.forEach((c, i) => out.push(`  ${i + 1}. ${c.text}`));
-    } else {
-      out.push(
-        'no chain of references from a root reaches it: only unreachable objects keep it alive ' +
-          '(a reference cycle that the cyclic collector will free)',
-      );
+}
+
+/**
+ * A chain as a Python programmer reads it: from a variable, the expression that reaches
+ * the object and the objects on the way (`head.next  (Node #510 -> Node #512)`); from any
+ * other root, the root in words and each link (`the interpreter (sys.modules) -> module
+ * #480 .__dict__ -> ...`). A chain through the globals of `__main__` starts at the global.
+ */
+export function chainWords(state: HeapState, chain: Chain, ctx: HolderContext): string {
+  const type = (id: number): string => `${state.objects[id]?.pyType ?? 'object'} #${id}`;
+  // Through the globals dict: start at the global it holds.
+  let start: string | undefined;
+  let first = chain.first;
+  let links = chain.links;
+  const g = links.findIndex((l) => l.owner === ctx.globals && linkExpression(l.label)?.startsWith('[') === true);
+  if (g >= 0) {
+    const l = links[g];
+    if (l !== undefined) {
+      start = (linkExpression(l.label) ?? '').replace(/^\[['"]?|['"]?\]$/g, '');
+      first = l.to;
+      links = links.slice(g + 1);
     }
-    const direct = report.referrers;
-    out.push(
-      `references to it (${direct.length}${report.base > 0 ? ` + ${report.base} not held by anything modelled` : ''}):`,
-    );
-    for (const d of direct) out.push(`  ${d}`);
-    if (report.base > 0) {
-      out.push(
-        `  (${report.base} references belong to no modelled holder: a static object's count starts there, RC-8)`,
-      );
-    }
-    return out.join('\n') + '\n';
+  } else if (chain.root.kind === 'frame') {
+    start = chain.root.name;
   }
-  out.push(
-    `${timeline.name}: #${id}${report.allocatedAs} is not alive after event ${report.at}: it was freed at event ${report.freedAt}`,
-  );
-  for (const s of report.steps) out.push(`  ${String(s.seq).padStart(6, '0')} ${s.what}  (${s.line})`);
-  return out.join('\n') + '\n';
+  if (start !== undefined) {
+    const expr = start + links.map((l) => linkExpression(l.label) ?? ' (a key)').join('');
+    const objects = [first, ...links.map((l) => l.to)].map(type);
+    const origin =
+      g >= 0 || chain.root.kind !== 'frame'
+        ? `the global ${start}`
+        : `variable ${start} of frame ${chain.root.frame} (${chain.root.frameName})`;
+    return links.length === 0 ? origin : `${expr}  (${origin}: ${objects.join(' -> ')})`;
+  }
+  let out = `${rootWords(chain.root)} -> ${objectWords(ctx, chain.first)}`;
+  for (const link of chain.links) out += ` ${link.label} -> ${objectWords(ctx, link.to)}`;
+  return out;
 }
 
 function explainAlive(
   timeline: Timeline,
   state: HeapState,
-  id: number,
   at: number,
-  max: number,
-  given?: Referrers,
-): WhyReport {
+  when: string,
+  options: WhyOptions & { obj: number },
+  io: Io,
+): number {
+  const id = options.obj;
   const obj = state.objects[id];
-  if (obj === undefined) throw new RangeError(`#${id} is not alive after event ${at}`);
-  const refs = given ?? referrers(state);
-  const chains = referrerChains(state, id, max, refs);
+  if (obj === undefined) return 1;
+  const refs = referrers(state);
+  const names = objectNames(state);
+  const ctx = stateContext(state, names);
+  const chains = referrerChains(state, id, options.max ?? 8, refs);
   const direct = [
-    ...(refs.roots.get(id) ?? []).map((r) => formatRoot(r)),
-    ...(refs.links.get(id) ?? []).map((l) => `${objectLabel(state, l.owner)} ${l.label}`),
+    ...(refs.roots.get(id) ?? []).map((r) => rootWords(r)),
+    ...(refs.links.get(id) ?? []).map((l) =>
+      holderWords({ kind: 'object', owner: l.owner as never, slot: /^\[\d+\]$/.test(l.label) ? l.label : l.slot }, ctx),
+    ),
   ];
-  return {
-    trace: timeline.name,
-    object: id,
-    at,
-    line: state.line,
-    alive: true,
-    type: obj.pyType,
-    repr: shortRepr(state, id),
-    refcount: obj.refcount,
-    base: obj.base,
-    chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: formatChain(state, c) })),
-    referrers: direct,
-  };
+  const where = describeLine(timeline, state.line);
+  const name = names.get(id);
+  if (options.json === true) {
+    printJson(io, {
+      trace: timeline.name,
+      object: id,
+      at,
+      when,
+      line: state.line,
+      alive: true,
+      type: obj.pyType,
+      name: name ?? null,
+      repr: shortRepr(state, id),
+      refcount: obj.refcount,
+      base: obj.base,
+      chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: chainWords(state, c, ctx) })),
+      referrers: direct,
+    });
+    return 0;
+  }
+  const out: string[] = [];
+  out.push(`${timeline.name}: ${objectWords(ctx, id)} ${shortRepr(state, id)} is alive ${when}`);
+  out.push(`  ${where}; refcount ${obj.refcount}`);
+  if (chains.length > 0) {
+    out.push(
+      `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
+    );
+    chains.forEach((c, i) => out.push(`  ${i + 1}. ${chainWords(state, c, ctx)}`));
+  } else {
+    out.push(
+      'no chain of references from a root reaches it: only unreachable objects keep it alive ' +
+        '(a reference cycle that the cyclic collector will free)',
+    );
+  }
+  out.push(`references to it (${direct.length}${obj.base > 0 ? ` + ${obj.base} not held by anything modelled` : ''}):`);
+  for (const d of direct) out.push(`  ${d}`);
+  if (obj.base > 0) {
+    out.push(`  (${obj.base} references belong to no modelled holder: a static object's count starts there, RC-8)`);
+  }
+  io.out(out.join('\n') + '\n');
+  return 0;
 }
 
 function explainFreed(
   timeline: Timeline,
-  id: number,
   at: number,
+  when: string,
+  id: number,
+  options: WhyOptions,
+  io: Io,
   step: (seq: number, what: string) => Step,
-): WhyReport {
+): number {
+  const ctx = timelineContext(timeline);
   const occurrences = timeline.occurrences(id).filter((o) => o.seq <= at);
   const subject = (type: string): number | undefined =>
     occurrences.filter((o) => o.role === 'subject' && timeline.event(o.seq).type === type).at(-1)?.seq;
@@ -207,13 +232,10 @@ function explainFreed(
   const allocated = allocation === undefined ? undefined : timeline.event(allocation);
   const allocatedAs =
     allocated?.type === 'ObjectAllocated'
-      ? ` ${allocated.pyType}${allocated.repr === '' ? '' : ` ${allocated.repr}`}`
-      : '';
+      ? `${allocated.pyType} #${id}${allocated.repr === '' ? '' : ` ${allocated.repr}`}`
+      : `#${id}`;
   if (freed === undefined) {
-    throw new UserError(
-      'CLI_USAGE',
-      `object #${id} is not alive after event ${at}, but no event of ${timeline.name} frees it`,
-    );
+    throw new UserError('CLI_USAGE', `object #${id} is not alive ${when}, but no event of ${timeline.name} frees it`);
   }
   const dealloc = subject('DeallocStarted');
   const decref = occurrences
@@ -225,7 +247,12 @@ function explainFreed(
   if (decref !== undefined) {
     const e = timeline.event(decref);
     const holder = e.type === 'RefDecremented' ? e.holder : undefined;
-    steps.push(step(decref, `its count reached 0: decref by ${holder === undefined ? '?' : formatHolder(holder)}`));
+    steps.push(
+      step(
+        decref,
+        `its count reached 0: the reference held by ${holder === undefined ? '?' : holderWords(holder, ctx)} was dropped`,
+      ),
+    );
     if (holder?.kind === 'object') {
       const reason = whyHolderLetGo(timeline, holder.owner, decref);
       if (reason !== undefined) steps.push(reason(step));
@@ -247,7 +274,14 @@ function explainFreed(
   if (unreachable !== undefined)
     steps.push(step(unreachable.seq, 'the collector found it unreachable (part of a garbage cycle)'));
   steps.sort((a, b) => b.seq - a.seq);
-  return { trace: timeline.name, object: id, at, alive: false, freedAt: freed, steps, allocatedAs };
+  if (options.json === true) {
+    printJson(io, { trace: timeline.name, object: id, at, alive: false, freedAt: freed, steps });
+    return 0;
+  }
+  const out = [`${timeline.name}: ${allocatedAs} is not alive ${when}: it was freed at event ${freed}`];
+  for (const s of steps) out.push(`  ${String(s.seq).padStart(6, '0')} ${s.what}  (${s.line})`);
+  io.out(out.join('\n') + '\n');
+  return 0;
 }
 
 function formatFreed(e: MemEvent): string {
@@ -261,14 +295,15 @@ function whyHolderLetGo(
   seq: number,
 ): ((step: (seq: number, what: string) => Step) => Step) | undefined {
   const before = timeline.occurrences(owner).filter((o) => o.seq < seq && o.role === 'subject');
+  const what = objectWords(timelineContext(timeline), owner);
   for (let i = before.length - 1; i >= 0; i--) {
     const o = before[i];
     if (o === undefined) continue;
     const e = timeline.event(o.seq);
     if (e.type === 'DeallocStarted')
-      return (step) => step(o.seq, `#${owner} dropped it because #${owner} was being deallocated`);
+      return (step) => step(o.seq, `${what} dropped it because it was being deallocated`);
     if (e.type === 'GcObjectCleared')
-      return (step) => step(o.seq, `#${owner} dropped it because the collector cleared #${owner} (tp_clear)`);
+      return (step) => step(o.seq, `${what} dropped it because the collector cleared it (tp_clear)`);
     if (e.type === 'ObjectAllocated' || e.type === 'RefDecremented' || e.type === 'RefIncremented') break;
   }
   return undefined;

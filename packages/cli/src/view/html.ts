@@ -9,7 +9,7 @@
 import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
-import { dumpLine, referrers } from '@pymemsim/replay';
+import { dumpLine } from '@pymemsim/replay';
 import { pageDirectory, type InlineData, type MoveKind } from '@pymemsim/viewer';
 import { requirePage } from './server.js';
 import type { ViewModel } from './model.js';
@@ -57,11 +57,10 @@ export function inlineData(model: ViewModel): InlineData {
     const ids = new Set(state.objects.map((o) => o.id));
     for (const f of state.frames) for (const v of f.vars) ids.add(v.id);
     for (const g of state.globals) ids.add(g.id);
-    const refs = at < 0 ? undefined : referrers(t.stateAt(at));
     for (const id of ids) {
       named.add(id);
       if (at < 0) continue;
-      const { at: _at, ...why } = model.why(id, at, refs);
+      const { at: _at, ...why } = model.why(id, at);
       whys[`${id}@${at}`] = keep(why);
     }
   }

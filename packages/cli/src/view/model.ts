@@ -22,7 +22,6 @@ import {
   mainGlobals,
   objectView,
   programObjects,
-  type Referrers,
   type Timeline,
 } from '@pymemsim/replay';
 import type {
@@ -42,7 +41,7 @@ import type {
 import type { Io } from '../io.js';
 import { Debugger } from '../commands/debug.js';
 import { objectHistory } from '../commands/history.js';
-import { whyReport } from '../commands/why.js';
+import { whyAnswer } from '../commands/why.js';
 
 /** Objects drawn by default before the rest are folded behind a count. */
 export const DEFAULT_OBJECT_LIMIT = 60;
@@ -50,6 +49,19 @@ export const DEFAULT_OBJECT_LIMIT = 60;
 export const HISTORY_LIMIT = 2000;
 /** Points of the summary's series, at most. */
 const SAMPLES = 1000;
+
+/** What `why --json` prints (the fields the view reads). */
+interface WhyJson {
+  readonly alive: boolean;
+  readonly type?: string;
+  readonly repr?: string;
+  readonly refcount?: number;
+  readonly chains?: WhyView extends infer W ? (W extends { chains: infer C } ? C : never) : never;
+  readonly referrers?: readonly string[];
+  readonly allocated?: { seq: number; line: string; what: string };
+  readonly freedAt?: number;
+  readonly steps?: readonly { seq: number; line: string; what: string }[];
+}
 
 /** An Io that says nothing: the view's answers go to the page, never to a terminal. */
 const QUIET: Io = {
@@ -181,7 +193,7 @@ export class ViewModel {
   }
 
   /** Why object `id` is alive after event `at`, or what freed it (the `why` command's answer). */
-  why(id: number, at: number, given?: Referrers): WhyView {
+  why(id: number, at: number): WhyView {
     this.checkAt(at);
     if (at < 0) {
       const first = this.timeline.occurrences(id)[0];
@@ -189,21 +201,21 @@ export class ViewModel {
         throw new UserError('CLI_USAGE', `no event of ${this.timeline.name} names object #${id}`);
       return { alive: false, object: id, at, allocated: { seq: first.seq, line: '', what: 'allocated' } };
     }
-    const report = whyReport(this.timeline, id, at, 8, given);
-    if (report.alive) {
+    const answer = whyAnswer(this.timeline, { obj: id, at }) as WhyJson;
+    if (answer.alive === true) {
       return {
         alive: true,
         object: id,
         at,
-        type: report.type,
-        repr: report.repr,
-        refcount: report.refcount,
-        chains: report.chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: c.text })),
-        referrers: report.referrers,
+        type: answer.type ?? '',
+        repr: answer.repr ?? '',
+        refcount: answer.refcount ?? 0,
+        chains: answer.chains ?? [],
+        referrers: answer.referrers ?? [],
       };
     }
-    if ('allocated' in report) return { alive: false, object: id, at, allocated: report.allocated };
-    return { alive: false, object: id, at, freedAt: report.freedAt, steps: report.steps };
+    if (answer.allocated !== undefined) return { alive: false, object: id, at, allocated: answer.allocated };
+    return { alive: false, object: id, at, freedAt: answer.freedAt ?? -1, steps: answer.steps ?? [] };
   }
 
   /** Where a line step or a watch run from event `from` lands (the debugger's commands). */

@@ -14,7 +14,6 @@ import { runCli } from '../main.js';
 import { memoryIo } from '../memoryIo.js';
 import { heapReport } from '../commands/inspect.js';
 import { objectHistory } from '../commands/history.js';
-import { whyReport } from '../commands/why.js';
 import { MAX_HTML_EVENTS, lineSteps } from './html.js';
 import { ViewModel } from './model.js';
 import { startViewServer } from './server.js';
@@ -82,7 +81,7 @@ describe('the view model', () => {
     }
   });
 
-  it('history, why and moves are the history, why and debug commands’ answers', () => {
+  it('history, why and moves are the history, why and debug commands’ answers', async () => {
     const timeline = open('demo');
     const model = new ViewModel(timeline);
     const oracle = open('demo');
@@ -94,10 +93,11 @@ describe('the view model', () => {
       expect(history.entries.map((e) => e.seq)).toEqual(objectHistory(oracle, id, memoryIo()).map((e) => e.seq));
       for (const e of history.entries) expect(e.refcount).toBe(oracle.stateAt(e.seq).objects[id]?.refcount ?? null);
       const why = model.why(id, at);
-      const expected = whyReport(oracle, id, at);
+      const io = memoryIo();
+      expect(await runCli(['why', oracle.name, '--obj', String(id), '--at', String(at), '--json'], io)).toBe(0);
+      const expected = JSON.parse(io.stdout) as { alive: boolean; chains?: { text: string }[] };
       expect(why.alive).toBe(expected.alive);
-      if (why.alive && expected.alive)
-        expect(why.chains.map((c) => c.text)).toEqual(expected.chains.map((c) => c.text));
+      if (why.alive) expect(why.chains.map((c) => c.text)).toEqual(expected.chains?.map((c) => c.text));
       const freed = model.why(id, oracle.last);
       if (!freed.alive) {
         expect(oracle.event(freed.freedAt ?? -1)).toMatchObject({ type: 'ObjectFreed', id });
@@ -192,7 +192,7 @@ describe('pymemsim view (command line)', () => {
       await runCli(['view', join(TRACES, 'demo', 'trace.pmt'), '--html', join(dir, 'no', 'such', 'dir.html')], cut),
     ).toBe(73);
     const none = memoryIo();
-    expect(await runCli(['run', join(dir, 'p.py'), '--no-trace', '--view'], none)).toBe(2);
+    expect(await runCli(['run', '--no-trace', '--view', join(dir, 'p.py')], none)).toBe(2);
     expect(none.stderr).toMatch(/--view needs a trace/);
   }, 60_000);
 
@@ -211,7 +211,7 @@ describe('pymemsim view (command line)', () => {
     const program = join(dir, 'long.py');
     writeFileSync(program, 'x = []\nfor i in range(4000):\n    x.append([i])\n');
     const trace = join(dir, 'long.pmt');
-    expect(await runCli(['run', program, '-o', trace], memoryIo())).toBe(0);
+    expect(await runCli(['run', '-o', trace, program], memoryIo())).toBe(0);
     const io = memoryIo();
     expect(await runCli(['view', trace, '--html', join(dir, 'long.html')], io)).toBe(2);
     expect(io.stderr).toMatch(/at most 20000 events; open this one with `pymemsim view`/);
@@ -236,7 +236,7 @@ describe('pymemsim view (command line)', () => {
           stop = true;
         });
     };
-    expect(await runCli(['run', program, '-o', trace, '--view', '--no-open'], io)).toBe(0);
+    expect(await runCli(['run', '-o', trace, '--view', '--no-open', program], io)).toBe(0);
     expect(io.stdout).toMatch(/^1\n/);
     expect(answered).toMatchObject({ name: trace, program: program });
   });
