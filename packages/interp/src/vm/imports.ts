@@ -267,7 +267,8 @@ P.compileToCode = function (this: VM, text, filename, mode, out) {
       C_TEMP,
       C_TEMP,
     );
-    const cls = this.typeByName.get(e.cls) ?? (this.typeByName.get('SyntaxError') as ObjectId);
+    const cls = this.typeByName.get(e.cls) ?? this.typeByName.get('SyntaxError');
+    if (cls === undefined) throw new Error('SyntaxError is not a built-in type yet');
     throw this.raiseNew(cls, [this.newStr(e.msg, C_TEMP), info], C_TEMP);
   }
   this.sources.set(filename, text);
