@@ -440,7 +440,7 @@ P.classOfAttr = function (this: VM, obj, cls) {
 P.objectIsSubclass = function (this: VM, sub, cls) {
   const cv = this.value(cls);
   if (cv.t === 'tuple') return cv.items.some((c) => this.objectIsSubclass(sub, c));
-  if (cv.t === 'type' && cv.type !== this.T.type) {
+  if (cv.t !== 'type' || cv.type !== this.T.type) {
     const check = this.lookupType(this.typeOf(cls), '__subclasscheck__');
     if (check !== undefined && !this.isNativeOf(check, this.T.type)) {
       const r = this.callUnbound(check, cls, [sub], C_TEMP);

@@ -209,7 +209,6 @@ const dictMethods: Record<string, Native> = {
     return it;
   },
   __sizeof__: (vm, args, _kw, out) => vm.newInt(BigInt(vm.rt.object(args[0] as ObjectId).size - 16), out),
-  __class_getitem__: (vm, args, _kw, out) => vm.ret(args[0] as ObjectId, out),
 };
 
 const fromkeys: NativeMember = {

@@ -349,22 +349,7 @@ P.reduceObject = function (this: VM, obj, out) {
 };
 
 P.unionType = function (this: VM, a, b, out) {
-  const typing = this.importModuleByName('typing');
-  try {
-    const union = this.getAttr(typing, 'Union', C_TEMP);
-    try {
-      const t = this.newTuple([a, b], C_TEMP);
-      try {
-        return this.getItem(union, t, out);
-      } finally {
-        this.rt.decref(t, C_TEMP);
-      }
-    } finally {
-      this.rt.decref(union, C_TEMP);
-    }
-  } finally {
-    this.rt.decref(typing, C_TEMP);
-  }
+  return this.newUnion(a, b, out);
 };
 
 declare module '../vm/vm.js' {

@@ -808,7 +808,7 @@ P.typeCall = function (this: VM, type, args, kwnames, out) {
   const init = this.lookupType(objType, '__init__');
   if (init !== undefined) {
     try {
-      const r = this.callUnbound(init, obj, args, C_TEMP);
+      const r = this.callUnbound(init, obj, args, C_TEMP, kwnames);
       const isNone = r === this.statics.none;
       if (!isNone) {
         const tn = this.typeName(r);

@@ -14,6 +14,7 @@ import '../objects/dictType.js';
 import '../objects/exceptions.js';
 import '../objects/function.js';
 import '../objects/generator.js';
+import '../objects/genericalias.js';
 import '../objects/iterators.js';
 import '../objects/list.js';
 import '../objects/number.js';

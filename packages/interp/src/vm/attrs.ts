@@ -225,14 +225,24 @@ P.getAttr = function (this: VM, obj, name, out) {
   if (tv.heap) {
     // slot_tp_getattr_hook: __getattribute__ (when overridden), then __getattr__ on AttributeError.
     const getattribute = this.lookupType(type, '__getattribute__');
-    const custom = getattribute !== undefined && !this.isNativeOf(getattribute, this.T.object);
+    const custom =
+      getattribute !== undefined &&
+      !this.isNativeOf(getattribute, this.T.object) &&
+      !(v.t === 'type' && this.isNativeOf(getattribute, this.T.type));
     const hook = this.lookupType(type, '__getattr__');
-    if (!custom && hook === undefined) return genericGetAttr(this, obj, v, type, name, out);
+    // The inherited tp_getattro: type_getattro for a class whose metaclass is a class statement's.
+    const base = (): ObjectId => {
+      if (v.t !== 'type') return genericGetAttr(this, obj, v, type, name, out);
+      const r = this.typeGetAttr(obj, name, out);
+      if (r === undefined) throw this.attributeError(obj, name);
+      return r;
+    };
+    if (!custom && hook === undefined) return base();
     const n = this.internStr(name, C_TEMP);
     try {
       if (!custom) {
         try {
-          return genericGetAttr(this, obj, v, type, name, out);
+          return base();
         } catch (e) {
           if (!(e instanceof PyRaise) || !this.isInstanceOf(e.exc, this.typeByName.get('AttributeError') as ObjectId))
             throw e;
@@ -288,6 +298,7 @@ P.loadMethod = function (this: VM, obj, name, out) {
   const v = this.value(obj);
   const type = v.type;
   const tv = this.value(type) as TypeValue;
+  if (v.t === 'type') return this.getAttr(obj, name, out);
   const generic =
     (tv.heap &&
       this.lookupType(type, '__getattr__') === undefined &&
@@ -346,7 +357,8 @@ P.setAttr = function (this: VM, obj, name, value) {
   const tv = this.value(type) as TypeValue;
   if (tv.heap) {
     const setattr = this.lookupType(type, '__setattr__');
-    if (setattr !== undefined && !this.isNativeOf(setattr, this.T.object)) {
+    const inherited = v.t === 'type' ? this.T.type : this.T.object;
+    if (setattr !== undefined && !this.isNativeOf(setattr, inherited)) {
       const n = this.internStr(name, C_TEMP);
       try {
         this.rt.decref(this.callUnbound(setattr, obj, [n, value], C_TEMP), C_TEMP);
@@ -355,7 +367,8 @@ P.setAttr = function (this: VM, obj, name, value) {
       }
       return;
     }
-  } else if (tv.slots.setattr !== undefined) {
+  }
+  if (tv.slots.setattr !== undefined) {
     tv.slots.setattr(this, obj, name, value);
     return;
   }
@@ -368,7 +381,8 @@ P.delAttr = function (this: VM, obj, name) {
   const tv = this.value(type) as TypeValue;
   if (tv.heap) {
     const delattr = this.lookupType(type, '__delattr__');
-    if (delattr !== undefined && !this.isNativeOf(delattr, this.T.object)) {
+    const inherited = v.t === 'type' ? this.T.type : this.T.object;
+    if (delattr !== undefined && !this.isNativeOf(delattr, inherited)) {
       const n = this.internStr(name, C_TEMP);
       try {
         this.rt.decref(this.callUnbound(delattr, obj, [n], C_TEMP), C_TEMP);
@@ -377,7 +391,8 @@ P.delAttr = function (this: VM, obj, name) {
       }
       return;
     }
-  } else if (tv.slots.setattr !== undefined) {
+  }
+  if (tv.slots.setattr !== undefined) {
     tv.slots.setattr(this, obj, name, undefined);
     return;
   }
@@ -489,7 +504,13 @@ declare module './vm.js' {
     /** `descr` is the native member of built-in type `owner` (object.__setattr__ ...). */
     isNativeOf(descr: ObjectId | undefined, owner: ObjectId): boolean;
     /** Call `func` found on a type with `self` first (slot_* calls: no bound method made). */
-    callUnbound(func: ObjectId, self: ObjectId, args: readonly ObjectId[], out: Holder): ObjectId;
+    callUnbound(
+      func: ObjectId,
+      self: ObjectId,
+      args: readonly ObjectId[],
+      out: Holder,
+      kwnames?: readonly string[],
+    ): ObjectId;
     descrSet(descr: ObjectId, obj: ObjectId, value: ObjectId | undefined): void;
     /** The Python-visible name of a property for its error messages ("'x' " or ""). */
     propertyName(descr: ObjectId): string;
@@ -512,13 +533,13 @@ P.isNativeOf = function (this: VM, descr, owner) {
   return false;
 };
 
-P.callUnbound = function (this: VM, func, self, args, out) {
+P.callUnbound = function (this: VM, func, self, args, out, kwnames) {
   const v = this.value(func);
   if (v.t === 'function' || (v.t === 'descriptor' && v.kind === 'method'))
-    return this.call(func, [self, ...args], undefined, out);
+    return this.call(func, [self, ...args], kwnames, out);
   const bound = this.descrGet(func, self, this.typeOf(self), C_TEMP);
   try {
-    return this.call(bound, args, undefined, out);
+    return this.call(bound, args, kwnames, out);
   } finally {
     this.rt.decref(bound, C_TEMP);
   }

@@ -709,7 +709,8 @@ P.callSlot = function (this: VM, callable, args, kwnames, out) {
     if (meta !== this.T.type && this.typeValue(meta).heap) {
       // A metaclass with __call__.
       const mc = this.lookupType(meta, '__call__');
-      if (mc !== undefined && !this.isNativeOf(mc, this.T.type)) return this.callUnbound(mc, callable, args, out);
+      if (mc !== undefined && !this.isNativeOf(mc, this.T.type))
+        return this.callUnbound(mc, callable, args, out, kwnames);
     }
     if (tv.slots.vectorcall === true && !tv.heap) return this.typeCall(callable, args, kwnames, out);
     return this.withArgsTuple(args, kwnames, () => this.typeCall(callable, args, kwnames, out));
@@ -721,7 +722,7 @@ P.callSlot = function (this: VM, callable, args, kwnames, out) {
   }
   const c = this.lookupType(v.type, '__call__');
   if (c === undefined) throw this.typeError(`'${tv.name}' object is not callable`);
-  return this.withArgsTuple(args, kwnames, () => this.callUnbound(c, callable, args, out));
+  return this.withArgsTuple(args, kwnames, () => this.callUnbound(c, callable, args, out, kwnames));
 };
 
 declare module './vm.js' {

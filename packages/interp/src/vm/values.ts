@@ -179,7 +179,17 @@ export type IteratorValue = {
   dict?: ObjectId;
 };
 
-type Base = { type: ObjectId; attrs?: Map<string, ObjectId>; dict?: ObjectId };
+type Base = {
+  type: ObjectId;
+  attrs?: Map<string, ObjectId>;
+  dict?: ObjectId;
+  /**
+   * The C struct fields a C subtype adds to a built-in base's layout, kept by the module
+   * that defines the subtype (a structseq's hidden fields, defaultdict's default_factory,
+   * OrderedDict's node list): the base's code never reads it.
+   */
+  ext?: unknown;
+};
 
 export type PyValue =
   | (Base & { t: 'none' })

@@ -144,8 +144,10 @@ export class VM {
   builtinsDict!: ObjectId;
   /** The frame running (the innermost), or undefined between frames. */
   frame: Frame | undefined;
-  /** Python frames plus C recursion points entered (RecursionError at RECURSION_LIMIT). */
+  /** Python frames plus C recursion points entered (RecursionError at recursionLimit). */
   depth = 0;
+  /** sys.getrecursionlimit() (sys.setrecursionlimit changes it). */
+  recursionLimit = RECURSION_LIMIT;
   /** The thread's exception state (tstate->exc_info): the running generator's item while it runs. */
   excInfo: ExcStackItem = { value: undefined, holder: { kind: 'root', name: 'exc_info' }, previous: undefined };
   readonly writeOut: (text: string) => void;
