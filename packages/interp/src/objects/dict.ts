@@ -37,6 +37,8 @@ declare module '../vm/vm.js' {
   interface VM {
     newDict(holder: Holder, presize?: number, viaTpAlloc?: boolean): ObjectId;
     dictStore(dict: ObjectId): DictStore;
+    /** The dict's size follows its table and `extraSize` again (after a subtype changed `extraSize`). */
+    dictRefreshSize(dict: ObjectId): void;
     /** The lookup key of `key` (raises TypeError for an unhashable key). */
     lookupKey(key: ObjectId): string;
     /** d[key] (borrowed), or undefined. */
@@ -341,9 +343,13 @@ function insertNew(
   if (vm.rt.object(dict).gen < 0 && (vm.mayBeTracked(key) || vm.mayBeTracked(value))) vm.rt.track(dict);
 }
 
+P.dictRefreshSize = function (this: VM, dict) {
+  setDictTable(this, dict, this.dictStore(dict));
+};
+
 /** A dict's keys table changed size or kind: getsizeof and the keys block follow. */
 function setDictTable(vm: VM, dict: ObjectId, store: DictStore): void {
-  vm.rt.resize(dict, dictSize(store.table, store.unicode));
+  vm.rt.resize(dict, dictSize(store.table, store.unicode) + (store.extraSize ?? 0));
   vm.rt.setBuffer(dict, 'keys', store.table === 0 ? 0 : dictKeysSize(store.table, store.unicode));
 }
 

@@ -16,6 +16,7 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { argRange, noArgs, oneArg } from './sequence.js';
 import { methods } from './list.js';
+import { subtypeExtraBytes } from './type.js';
 
 const reprBusy = new Set<ObjectId>();
 
@@ -54,6 +55,10 @@ function newDictOf(vm: VM, type: ObjectId, out: Holder): ObjectId {
   const v = vm.as(d, 'dict');
   // A subclass instance: the dict's value, retyped, holding its type.
   vm.values.set(d, { ...v, type, attrs: new Map() });
+  if (vm.typeValue(type).heap) {
+    vm.dictStore(d).extraSize = subtypeExtraBytes(vm, type, 'dict');
+    vm.dictRefreshSize(d);
+  }
   vm.rt.increfRef(type, d, '__class__');
   vm.rt.move(d, C_TEMP, out);
   return d;

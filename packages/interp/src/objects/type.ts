@@ -767,18 +767,27 @@ function countSlots(vm: VM, type: ObjectId): number {
   return n;
 }
 
+/**
+ * What a class statement's type adds to its built-in base's instance size: a GC header
+ * for a non-GC base, the managed dict's pre-header (a dict pointer at the end for a
+ * tuple; nothing counted for int, str and bytes, whose __sizeof__ ignores it), a
+ * __weakref__ slot when the base has none.
+ */
+export function subtypeExtraBytes(vm: VM, type: ObjectId, kind: string): number {
+  const tv = vm.typeValue(type);
+  const base = vm.typeValue(vm.builtinBase(type));
+  const varSized = base.layout === 'tuple' || base.layout === 'int' || base.layout === 'str' || base.layout === 'bytes';
+  const dictBytes = tv.hasDict && !base.hasDict ? (base.layout === 'tuple' ? 8 : varSized ? 0 : 16) : 0;
+  const weakrefBytes = tv.hasWeakref && !base.hasWeakref && !varSized ? 8 : 0;
+  const gcHeader = kind === 'int' || kind === 'str' || kind === 'float' ? 16 : 0;
+  return dictBytes + weakrefBytes + gcHeader;
+}
+
 P.allocFor = function (this: VM, type, staticName, kind, size, value, out, opts) {
   const tv = this.typeValue(type);
   if (!tv.heap) return this.alloc(staticName, kind, size, value, out, opts);
   value.attrs = new Map();
-  const id = this.alloc(
-    tv.name,
-    'instance',
-    size + (tv.hasDict ? 16 : 0) + (kind === 'int' || kind === 'str' || kind === 'float' ? 16 : 0),
-    value,
-    out,
-    opts,
-  );
+  const id = this.alloc(tv.name, 'instance', size + subtypeExtraBytes(this, type, kind), value, out, opts);
   this.rt.increfRef(type, id, '__class__');
   return id;
 };

@@ -51,6 +51,8 @@ export interface DictStore {
   ofType?: ObjectId;
   /** Bumped by every insertion and deletion (iteration over a changing dict raises). */
   version: number;
+  /** Bytes a subtype's instance adds to the dict's size (its own fields, a class's dict and weakref slots). */
+  extraSize?: number;
 }
 
 export interface SetStore {
