@@ -427,7 +427,8 @@ declare module '../vm/vm.js' {
 
 P.classOfAttr = function (this: VM, obj, cls) {
   const tv = this.typeValue(this.typeOf(obj));
-  if (!tv.heap) return false;
+  // A built-in type's __class__ is its type, unless it forwards attributes (weakref.proxy).
+  if (!tv.heap && tv.slots.getattr === undefined) return false;
   const c = this.getAttrOpt(obj, '__class__', C_TEMP);
   if (c === undefined) return false;
   try {

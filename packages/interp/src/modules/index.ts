@@ -3,5 +3,6 @@
  * module is imported (each file registers its own with registerBuiltinModule).
  */
 import './itertools.js';
+import './thread.js';
 
 export {};

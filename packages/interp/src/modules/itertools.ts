@@ -1194,6 +1194,7 @@ export function defineItertools(vm: VM, dict: ObjectId): void {
       },
     },
   });
+  vm.typeValue(typeOf(vm, '_tee')).hasWeakref = true;
   iterType(vm, 'cycle', cycleNext, {
     new: (vm2, type, args, kwnames, out) => {
       noKeywords(vm2, 'cycle', kwnames);

@@ -1,14 +1,14 @@
 /*
- * sys, gc and _weakref: the modules backed by the runtime
- * =======================================================
+ * sys and gc: the modules backed by the runtime
+ * ============================================
  * `sys.getrefcount` reads the reference count the runtime keeps (the argument's own
  * reference included, as CPython's does), `sys.getsizeof` the object's size; the gc
- * module drives the collector (core's runtime/gc.ts) and reads its state; `_weakref.ref`
- * makes core weak references. The collector's hooks (weakref callbacks, gc.callbacks,
- * gc.garbage, DEBUG_* output, finalizers) call back into Python from here.
+ * module drives the collector (core's runtime/gc.ts) and reads its state. The collector's
+ * hooks (weakref callbacks, gc.callbacks, gc.garbage, DEBUG_* output, finalizers) call
+ * back into Python from here. sys's struct sequences (version_info, flags ...) and
+ * sys.implementation (a types.SimpleNamespace) are made at start-up.
  *
- * Source: Python/sysmodule.c, Modules/gcmodule.c (the module functions),
- * Modules/_weakref.c, Objects/weakrefobject.c.
+ * Source: Python/sysmodule.c, Modules/gcmodule.c (the module functions).
  */
 import {
   getFreezeCount,
@@ -24,6 +24,7 @@ import { C_TEMP, PyRaise, VM } from '../vm/vm.js';
 import { builtinModuleNames } from '../vm/importlib.js';
 import { defineStructSeq, newStructSeq } from '../objects/structseq.js';
 import { defineNamespaceType, newNamespace } from '../objects/namespace.js';
+import { defineWeakrefModule } from './weakref.js';
 import type { Native } from '../vm/native.js';
 import { kwarg, npos } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
@@ -559,79 +560,10 @@ function gcValues(vm: VM, dict: ObjectId): void {
   vm.gcGarbage = vm.dictGetStr(dict, 'garbage');
 }
 
-// ---------------------------------------------------------------------------------
-// _weakref
-
-/** Types whose instances can be weakly referenced (tp_weaklistoffset != 0). */
-function weakrefable(vm: VM, obj: ObjectId): boolean {
-  const v = vm.value(obj);
-  const tv = vm.typeValue(v.type);
-  if (tv.heap) return tv.hasWeakref || vm.typeValue(vm.builtinBase(v.type)).hasWeakref;
-  return tv.hasWeakref;
-}
-
-function newWeakref(vm: VM, referent: ObjectId, callback: ObjectId | undefined, out: Holder): ObjectId {
-  if (!weakrefable(vm, referent))
-    throw vm.typeError(`cannot create weak reference to '${vm.typeName(referent)}' object`);
-  const cb = callback === undefined || callback === vm.statics.none ? undefined : callback;
-  const wr = vm.rt.newWeakref(referent, cb, out);
-  if (!vm.values.has(wr)) vm.values.set(wr, { t: 'weakref', type: vm.T.weakref, callback: cb });
-  return wr;
-}
-
-const wrSlots: TypeSlots = {
-  new: (vm, _type, args, kwnames, out) => {
-    if (kwnames !== undefined) throw vm.typeError('ref() takes no keyword arguments');
-    if (args.length < 1 || args.length > 2)
-      throw vm.typeError(`__new__ expected at most 2 arguments, got ${args.length}`);
-    return newWeakref(vm, args[0] as ObjectId, args[1], out);
-  },
-  init: () => undefined,
-  call: (vm, self, args, kwnames, out) => {
-    if (args.length > 0 || kwnames !== undefined) throw vm.typeError(`weakref() takes no arguments`);
-    return vm.ret(weakrefReferent(vm.rt.state, self) ?? vm.statics.none, out);
-  },
-  repr: (vm, self) => {
-    const r = weakrefReferent(vm.rt.state, self);
-    const at = `0x${vm.rt.object(self).addr.toString(16)}`;
-    if (r === undefined) return `<weakref at ${at}; dead>`;
-    return `<weakref at ${at}; to '${vm.typeName(r)}' at 0x${vm.rt.object(r).addr.toString(16)}>`;
-  },
-  hash: (vm, self) => {
-    const r = weakrefReferent(vm.rt.state, self);
-    if (r === undefined) throw vm.typeError('weak object has gone away');
-    return vm.hash(r);
-  },
-  compare: (vm, a, b, op) => {
-    if ((op !== '==' && op !== '!=') || vm.value(b).t !== 'weakref') return undefined;
-    const ra = weakrefReferent(vm.rt.state, a);
-    const rb = weakrefReferent(vm.rt.state, b);
-    if (ra === undefined || rb === undefined) return op === '==' ? a === b : a !== b;
-    return vm.richCompareBool(ra, rb, op);
-  },
-};
-
-const weakrefFunctions: Record<string, Native> = {
-  getweakrefcount: (vm, args, kw, out) =>
-    vm.newInt(BigInt(weakrefsTo(vm.rt.state, one(vm, 'getweakrefcount', args, kw)).length), out),
-  getweakrefs: (vm, args, kw, out) => vm.newList(weakrefsTo(vm.rt.state, one(vm, 'getweakrefs', args, kw)), out),
-  _remove_dead_weakref: (vm, args, _kw, out) => {
-    const [d, key] = args as [ObjectId, ObjectId];
-    const v = vm.dictGet(d, key);
-    if (v !== undefined && weakrefReferent(vm.rt.state, v) === undefined) vm.dictDel(d, key);
-    return vm.none(out);
-  },
-};
-
 export function defineRuntimeModules(vm: VM): void {
-  vm.T.weakref = vm.defineType({ name: 'ReferenceType', module: '_weakref', base: vm.T.object, slots: wrSlots });
-  vm.typeByName.set('weakref', vm.T.weakref);
+  defineWeakrefModule(vm);
   vm.defineModule('sys', sysFunctions, sysValues);
   vm.defineModule('gc', gcFunctions, gcValues);
-  vm.defineModule('_weakref', weakrefFunctions, (vm2, dict) => {
-    vm2.dictSetStr(dict, 'ref', vm2.T.weakref, C_TEMP, 'copy');
-    vm2.dictSetStr(dict, 'ReferenceType', vm2.T.weakref, C_TEMP, 'copy');
-  });
   vm.installGcHooks();
 }
 

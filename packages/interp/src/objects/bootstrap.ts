@@ -37,9 +37,8 @@ const WEAKREFABLE = [
   'coroutine',
   'async_generator',
   'module',
-  'property',
-  'classmethod',
-  'staticmethod',
+  'builtin_function_or_method',
+  'memoryview',
 ];
 
 VM.prototype.bootstrap = function (this: VM) {

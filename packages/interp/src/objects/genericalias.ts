@@ -383,7 +383,7 @@ export const classGetItem: NativeMember = {
 const GENERIC_BUILTINS = ['list', 'tuple', 'dict', 'set', 'frozenset', 'enumerate', 'BaseExceptionGroup'];
 
 export function defineGenericAliasTypes(vm: VM): void {
-  vm.defineType({
+  const ga = vm.defineType({
     name: 'GenericAlias',
     module: 'types',
     base: vm.T.object,
@@ -391,6 +391,7 @@ export function defineGenericAliasTypes(vm: VM): void {
     slots: gaSlots,
     members: gaMembers,
   });
+  vm.typeValue(ga).hasWeakref = true;
   vm.defineType({
     name: 'UnionType',
     module: 'types',

@@ -203,9 +203,10 @@ export class VM {
     return this.value(type) as TypeValue;
   }
 
-  /** type(x).__name__ */
+  /** tp_name of type(x), as CPython's messages name it: `list`, `Point`, `collections.deque`. */
   typeName(id: ObjectId): string {
-    return this.typeValue(this.typeOf(id)).name;
+    const tv = this.typeValue(this.typeOf(id));
+    return tv.heap || tv.module === 'builtins' ? tv.name : `${tv.module}.${tv.name}`;
   }
 
   /** The Python-level kind of a value: whether `type(x)` is `t` or a subclass of it. */
