@@ -51,15 +51,11 @@ function dictGetItem(vm: VM, self: ObjectId, key: ObjectId, out: Holder): Object
 
 function newDictOf(vm: VM, type: ObjectId, out: Holder): ObjectId {
   if (type === vm.T.dict) return vm.newDict(out, 0, true);
-  const d = vm.newDict(C_TEMP, 0, true);
-  const v = vm.as(d, 'dict');
-  // A subclass instance: the dict's value, retyped, holding its type.
-  vm.values.set(d, { ...v, type, attrs: new Map() });
-  if (vm.typeValue(type).heap) {
-    vm.dictStore(d).extraSize = subtypeExtraBytes(vm, type, 'dict');
-    vm.dictRefreshSize(d);
-  }
+  // A subclass instance: a dict of its type, holding its type.
+  const d = vm.newDict(C_TEMP, 0, true, type, subtypeExtraBytes(vm, type, 'dict'));
+  vm.value(d).attrs = new Map();
   vm.rt.increfRef(type, d, '__class__');
+  vm.dictStore(d).refBase = 1;
   vm.rt.move(d, C_TEMP, out);
   return d;
 }

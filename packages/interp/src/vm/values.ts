@@ -53,6 +53,12 @@ export interface DictStore {
   version: number;
   /** Bytes a subtype's instance adds to the dict's size (its own fields, a class's dict and weakref slots). */
   extraSize?: number;
+  /**
+   * References the object holds before its entries' (a subclass instance's `__class__`, a
+   * subtype's own fields): the entries' references start there. Undefined: none, and
+   * whatever a subtype holds comes after the entries.
+   */
+  refBase?: number;
 }
 
 export interface SetStore {
