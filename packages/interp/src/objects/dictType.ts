@@ -42,7 +42,8 @@ export function keyError(vm: VM, key: ObjectId): ReturnType<VM['pyErr']> {
 function dictGetItem(vm: VM, self: ObjectId, key: ObjectId, out: Holder): ObjectId {
   const v = vm.dictGet(self, key);
   if (v !== undefined) return vm.ret(v, out);
-  if (vm.typeValue(vm.typeOf(self)).heap) {
+  // A subclass's (or C subtype's: defaultdict) __missing__.
+  if (vm.typeOf(self) !== vm.T.dict) {
     const missing = vm.lookupType(vm.typeOf(self), '__missing__');
     if (missing !== undefined) return vm.callUnbound(missing, self, [key], out);
   }
