@@ -35,13 +35,17 @@ export function newCObject<D extends object>(
   data: D,
   fields: readonly RefKeys<D>[],
   out: Holder,
-  opts?: { alloc?: number; track?: boolean; gc?: boolean },
+  opts?: { alloc?: number; track?: boolean; gc?: boolean; holdsType?: boolean },
 ): ObjectId {
-  const kind = opts?.gc === false ? 'object' : 'method';
+  // A type CPython 3.11 makes with PyType_FromSpec is a heap type: its instances hold it
+  // (released last).
+  const holdsType = opts?.holdsType === true && !vm.typeValue(type).heap;
+  const kind = holdsType ? 'instance' : opts?.gc === false ? 'object' : 'method';
   const allocOpts: { alloc?: number; track?: boolean } = {};
   if (opts?.alloc !== undefined) allocOpts.alloc = opts.alloc;
   if (opts?.track !== undefined) allocOpts.track = opts.track;
   const obj = vm.allocFor(type, staticName, kind, size, { t: 'native', type, data }, out, allocOpts);
+  if (holdsType) vm.rt.increfRef(type, obj, '__class__');
   for (const f of fields) {
     const v = data[f] as ObjectId | undefined;
     if (v !== undefined) vm.rt.increfRef(v, obj, String(f));

@@ -3,6 +3,7 @@
  * module is imported (each file registers its own with registerBuiltinModule).
  */
 import './collections.js';
+import './functools.js';
 import './itertools.js';
 import './thread.js';
 

@@ -103,7 +103,9 @@ const lockMembers: Record<string, NativeMember> = methods({
 
 function newLock(vm: VM, out: Holder): ObjectId {
   const type = vm.typeByName.get('_thread.lock') as ObjectId;
-  return newCObject<LockData>(vm, type, '_thread.lock', 56, { locked: false }, [], out);
+  return newCObject<LockData>(vm, type, '_thread.lock', 56, { locked: false }, [], out, {
+    holdsType: true,
+  });
 }
 
 const rlockMethods: Record<string, Native> = {
@@ -211,7 +213,7 @@ registerBuiltinModule('_thread', (vm, _module, dict) => {
     base: vm.T.object,
     slots: {
       new: (vm2, type, _args, _kw, out) =>
-        newCObject<RLockData>(vm2, type, '_thread.RLock', 64, { owner: 0n, count: 0n }, [], out),
+        newCObject<RLockData>(vm2, type, '_thread.RLock', 64, { owner: 0n, count: 0n }, [], out, { holdsType: true }),
       repr: (vm2, self) => {
         const d = cdata<RLockData>(vm2, self);
         const tv = vm2.typeValue(vm2.typeOf(self));
@@ -242,6 +244,7 @@ registerBuiltinModule('_thread', (vm, _module, dict) => {
             { args: argsTuple, kw: undefined },
             ['args'],
             out,
+            { holdsType: true },
           );
           const d = vm2.newDict(C_TEMP);
           vm2.value(obj).dict = d;

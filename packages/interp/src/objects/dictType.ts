@@ -371,7 +371,7 @@ VM.prototype.newMappingProxy = function (this: VM, mapping, out) {
   const p = this.alloc(
     'mappingproxy',
     'method',
-    32,
+    40,
     { t: 'mappingproxy', type: this.typeByName.get('mappingproxy') as ObjectId, mapping },
     out,
   );
@@ -380,11 +380,29 @@ VM.prototype.newMappingProxy = function (this: VM, mapping, out) {
 };
 
 const proxySlots: TypeSlots = {
+  // mappingproxy_new: any mapping but a list or tuple.
+  new: (vm, _type, args, kwnames, out) => {
+    const n = npos(args, kwnames);
+    const mapping = n > 0 ? args[0] : kwarg(args, kwnames, 'mapping');
+    if (mapping === undefined) throw vm.typeError("mappingproxy() missing required argument 'mapping' (pos 1)");
+    const mv = vm.value(mapping);
+    if (mv.t === 'list' || mv.t === 'tuple' || (mv.t !== 'dict' && !vm.hasAttr(mapping, '__getitem__'))) {
+      throw vm.typeError(`mappingproxy() argument must be a mapping, not ${vm.typeName(mapping)}`);
+    }
+    return vm.newMappingProxy(mapping, out);
+  },
   getitem: (vm, self, key, out) => vm.getItem(mappingOf(vm, self), key, out),
   len: (vm, self) => vm.len(mappingOf(vm, self)),
   iter: (vm, self, out) => vm.getIter(mappingOf(vm, self), out),
   contains: (vm, self, key) => vm.contains(mappingOf(vm, self), key),
   repr: (vm, self) => `mappingproxy(${vm.reprText(mappingOf(vm, self))})`,
+  number: {
+    '|': (vm, a, b, out) => {
+      const left = vm.value(a).t === 'mappingproxy' ? mappingOf(vm, a) : a;
+      const right = vm.value(b).t === 'mappingproxy' ? mappingOf(vm, b) : b;
+      return vm.binaryOp('|', left, right, false, out);
+    },
+  },
 };
 
 const proxyMethods: Record<string, Native> = {

@@ -20,6 +20,7 @@ import type { NativeMember, PyValue, ValueOf } from '../vm/values.js';
 import { methods } from './list.js';
 import { seqIndex, sliceIndexList, sliceIndices } from './sequence.js';
 import { objectInit, objectNewNative, objectRepr } from './type.js';
+import { reduceMembers } from './reduce.js';
 
 const getset = (
   get: (vm: VM, self: ObjectId) => ObjectId,
@@ -116,8 +117,7 @@ const objectMembers: Record<string, NativeMember> = {
         throw vm.typeError(`unsupported format string passed to ${vm.typeName(args[0] as ObjectId)}.__format__`);
       return vm.str(args[0] as ObjectId, out);
     },
-    __reduce_ex__: (vm, args, _kw, out) => vm.reduceObject(args[0] as ObjectId, out),
-    __reduce__: (vm, args, _kw, out) => vm.reduceObject(args[0] as ObjectId, out),
+    ...reduceMembers,
     __sizeof__: (vm, args, _kw, out) =>
       vm.newInt(
         BigInt(vm.rt.object(args[0] as ObjectId).alloc - (vm.rt.object(args[0] as ObjectId).gcType ? 16 : 0)),
@@ -269,7 +269,6 @@ declare module '../vm/vm.js' {
     typeModuleName(type: ObjectId): string;
     subclassesOf(type: ObjectId): ObjectId[];
     dirOf(obj: ObjectId): string[];
-    reduceObject(obj: ObjectId, out: Holder): ObjectId;
     unionType(a: ObjectId, b: ObjectId, out: Holder): ObjectId | undefined;
   }
 }
@@ -330,22 +329,6 @@ P.dirOf = function (this: VM, obj) {
     addType(v.type);
   }
   return [...names].sort();
-};
-
-P.reduceObject = function (this: VM, obj, out) {
-  const copyreg = this.importModuleByName('copyreg');
-  const fn = this.getAttr(copyreg, '__reduce_ex__', C_TEMP);
-  this.rt.decref(copyreg, C_TEMP);
-  try {
-    const two = this.newInt(2n, C_TEMP);
-    try {
-      return this.call(fn, [obj, two], undefined, out);
-    } finally {
-      this.rt.decref(two, C_TEMP);
-    }
-  } finally {
-    this.rt.decref(fn, C_TEMP);
-  }
 };
 
 P.unionType = function (this: VM, a, b, out) {

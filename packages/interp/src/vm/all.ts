@@ -22,6 +22,7 @@ import '../objects/set.js';
 import '../objects/str.js';
 import '../objects/type.js';
 import '../objects/formatting.js';
+import '../objects/reduce.js';
 import '../modules/builtins.js';
 import '../modules/sys.js';
 import '../modules/index.js';
