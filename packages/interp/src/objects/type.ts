@@ -87,10 +87,12 @@ export function slotMembers(slots: TypeSlots): Record<string, NativeMember> {
     const str = slots.str;
     m.__str__ = method((vm, a, _k, out) => vm.newStr(str(vm, a[0] as ObjectId), out));
   }
-  if (slots.hash) {
+  if (slots.hash && slots.unhashable !== true) {
     const hash = slots.hash;
     m.__hash__ = method((vm, a, _k, out) => vm.newInt(hash(vm, a[0] as ObjectId), out));
   }
+  // tp_hash = PyObject_HashNotImplemented: the type's __hash__ is None.
+  if (slots.unhashable === true) m.__hash__ = { k: 'value', make: (vm) => (vm as VM).statics.none };
   if (slots.compare) {
     const compare = slots.compare;
     const names: [string, CompareOp][] = [
@@ -858,6 +860,16 @@ export function objectNewNative(
   if (tv.layout !== 'object') {
     throw vm.typeError(
       `object.__new__(${tv.name}) is not safe, use ${vm.typeValue(vm.builtinBase(type)).name}.__new__()`,
+    );
+  }
+  // Py_TPFLAGS_IS_ABSTRACT: the class's own __abstractmethods__ is not empty.
+  const abstract = vm.dictGetStr(tv.dict, '__abstractmethods__');
+  if (abstract !== undefined && vm.truthy(abstract)) {
+    const names = vm.iterateToArray(abstract, C_TEMP);
+    const texts = names.map((n) => vm.strText(n)).sort();
+    for (const n of names) vm.rt.decref(n, C_TEMP);
+    throw vm.typeError(
+      `Can't instantiate abstract class ${tv.name} with abstract method${texts.length > 1 ? 's' : ''} ${texts.join(', ')}`,
     );
   }
   return vm.newInstance(type, out);

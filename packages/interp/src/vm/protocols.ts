@@ -30,7 +30,7 @@ declare module './vm.js' {
     reprText(obj: ObjectId): string;
     strText(obj: ObjectId): string;
     hash(obj: ObjectId): bigint;
-    /** The object's type defines `__eq__` in Python (a dict compares such keys with ==). */
+    /** The object's type has an `__eq__` other than object's identity (a dict compares such keys with ==). */
     hasCustomEq(obj: ObjectId): boolean;
     richCompare(a: ObjectId, b: ObjectId, op: CompareOp, out: Holder): ObjectId;
     richCompareBool(a: ObjectId, b: ObjectId, op: CompareOp): boolean;
@@ -96,11 +96,6 @@ const NUMBER_NAMES: Record<BinaryOp, [string, string, string]> = {
 
 /** tp_name: what CPython's messages call a type (`list`, `Point`, `collections.deque`). */
 const tpName = (tv: TypeValue): string => (tv.heap || tv.module === 'builtins' ? tv.name : `${tv.module}.${tv.name}`);
-
-const heapType = (vm: VM, obj: ObjectId): TypeValue | undefined => {
-  const tv = vm.value(vm.value(obj).type) as TypeValue;
-  return tv.heap ? tv : undefined;
-};
 
 P.clearRaise = function (this: VM, e: PyRaise) {
   if (e.tb !== undefined) this.rt.decref(e.tb, { kind: 'root', name: 'raised' });
@@ -246,10 +241,10 @@ P.hash = function (this: VM, obj) {
 };
 
 P.hasCustomEq = function (this: VM, obj) {
-  const tv = heapType(this, obj);
-  if (tv === undefined) return false;
+  // Anything but object's identity __eq__: a class's own, or a built-in type's
+  // comparison (a weakref equals another to the same referent, a str subclass a str).
   const eq = this.lookupType(this.typeOf(obj), '__eq__');
-  return eq !== undefined && this.value(eq).t !== 'descriptor';
+  return eq !== undefined && !this.isNativeOf(eq, this.T.object);
 };
 
 /** One direction of a comparison: true/false, an object, or undefined for NotImplemented. */
