@@ -1363,7 +1363,11 @@ const countElements: Native = (vm, args, kwnames, out) => {
           if (old === undefined) vm.dictSet(m, key, one, C_TEMP, 'copy');
           else {
             const n = vm.binaryOp('+', old, one, false, C_TEMP);
-            vm.dictSet(m, key, n, C_TEMP, 'move');
+            try {
+              vm.dictSet(m, key, n, C_TEMP, 'copy');
+            } finally {
+              vm.rt.decref(n, C_TEMP);
+            }
           }
         } finally {
           vm.rt.decref(key, C_TEMP);
