@@ -231,6 +231,29 @@ const typeSlots: TypeSlots = {
     if (vm.value(bases).t !== 'tuple')
       throw vm.typeError(`type.__new__() argument 2 must be tuple, not ${vm.typeName(bases)}`);
     if (vm.value(ns).t !== 'dict') throw vm.typeError(`type.__new__() argument 3 must be dict, not ${vm.typeName(ns)}`);
+    // type_new: the most derived metaclass of the bases (_PyType_CalculateMetaclass);
+    // when it is not this one and has its own __new__, that __new__ makes the class.
+    let winner = meta;
+    for (const b of vm.as(bases, 'tuple').items) {
+      const bt = vm.typeOf(b);
+      if (vm.isSubtype(winner, bt)) continue;
+      if (vm.isSubtype(bt, winner)) {
+        winner = bt;
+        continue;
+      }
+      throw vm.typeError(
+        'metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases',
+      );
+    }
+    if (winner !== meta) {
+      const winnerNew = vm.lookupType(winner, '__new__');
+      if (winnerNew !== undefined && winnerNew !== vm.lookupType(vm.T.type, '__new__')) {
+        const wv = vm.value(winnerNew);
+        const f = wv.t === 'staticmethod' && wv.func !== undefined ? wv.func : winnerNew;
+        return vm.call(f, [winner, ...args], kwnames, out);
+      }
+      meta = winner;
+    }
     return vm.newHeapType(meta, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
   },
   init: () => undefined,

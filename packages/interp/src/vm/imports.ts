@@ -107,8 +107,54 @@ P.importName = function (this: VM, frame, name, fromlist, level, out) {
       this.rt.decref(n, C_TEMP);
     }
   }
-  return this.importModule(name, lv, frame.globals, hasFromlist, out);
+  const mod = this.importModule(name, lv, frame.globals, hasFromlist, out);
+  if (hasFromlist) {
+    try {
+      handleFromlist(this, mod, fromlist);
+    } catch (e) {
+      this.rt.decref(mod, out);
+      throw e;
+    }
+  }
+  return mod;
 };
+
+/**
+ * _handle_fromlist: `from package import name` imports the submodule `package.name` when
+ * the package has no attribute `name` (for `*`, the names of `__all__`). A submodule that
+ * does not exist is no error here (IMPORT_FROM reports it); any other failure propagates.
+ */
+function handleFromlist(vm: VM, module: ObjectId, fromlist: ObjectId, recursive = false): void {
+  const mv = vm.value(module);
+  if (mv.t !== 'module' || vm.dictGetStr(mv.dict, '__path__') === undefined) return;
+  const names = vm.iterateToArray(fromlist, C_TEMP);
+  try {
+    for (const x of names) {
+      if (vm.value(x).t !== 'str')
+        throw vm.typeError(`${recursive ? 'Key in __all__' : 'Item in fromlist'} must be str, not ${vm.typeName(x)}`);
+      const name = vm.as(x, 'str').v;
+      if (name === '*') {
+        const all = recursive ? undefined : vm.dictGetStr(mv.dict, '__all__');
+        if (all !== undefined) handleFromlist(vm, module, all, true);
+        continue;
+      }
+      if (vm.dictGetStr(mv.dict, name) !== undefined) continue;
+      const full = `${mv.name}.${name}`;
+      try {
+        vm.rt.decref(vm.loadModule(full, C_TEMP), C_TEMP);
+      } catch (e) {
+        if (!vm.raised(e, 'ModuleNotFoundError')) throw e;
+        const errName = vm.getAttrOpt(e.exc, 'name', C_TEMP);
+        const same = errName !== undefined && vm.value(errName).t === 'str' && vm.as(errName, 'str').v === full;
+        if (errName !== undefined) vm.rt.decref(errName, C_TEMP);
+        if (!same || vm.dictGetStr(vm.sysModules, full) === vm.statics.none) throw e;
+        vm.clearRaise(e);
+      }
+    }
+  } finally {
+    for (const x of names) vm.rt.decref(x, C_TEMP);
+  }
+}
 
 P.importFrom = function (this: VM, module, name, out) {
   const r = this.getAttrOpt(module, name, out);
@@ -180,7 +226,16 @@ P.importBuiltin = function (this: VM, args, kwnames, out) {
   const lv = level === undefined ? 0 : Number(this.index(level));
   const g = globals !== undefined && this.value(globals).t === 'dict' ? globals : undefined;
   const hasFromlist = fromlist !== undefined && fromlist !== this.statics.none && this.truthy(fromlist);
-  return this.importModule(this.as(name, 'str').v, lv, g, hasFromlist, out);
+  const mod = this.importModule(this.as(name, 'str').v, lv, g, hasFromlist, out);
+  if (hasFromlist) {
+    try {
+      handleFromlist(this, mod, fromlist);
+    } catch (e) {
+      this.rt.decref(mod, out);
+      throw e;
+    }
+  }
+  return mod;
 };
 
 // ---------------------------------------------------------------------------------
