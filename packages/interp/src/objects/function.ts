@@ -231,8 +231,8 @@ const typeSlots: TypeSlots = {
     if (vm.value(bases).t !== 'tuple')
       throw vm.typeError(`type.__new__() argument 2 must be tuple, not ${vm.typeName(bases)}`);
     if (vm.value(ns).t !== 'dict') throw vm.typeError(`type.__new__() argument 3 must be dict, not ${vm.typeName(ns)}`);
-    // type_new: the most derived metaclass of the bases (_PyType_CalculateMetaclass);
-    // when it is not this one and has its own __new__, that __new__ makes the class.
+    // The most derived metaclass of the bases (_PyType_CalculateMetaclass): type(name,
+    // (Base,), ns) with a Base whose metaclass has its own __new__ is that __new__'s call.
     let winner = meta;
     for (const b of vm.as(bases, 'tuple').items) {
       const bt = vm.typeOf(b);
@@ -245,16 +245,15 @@ const typeSlots: TypeSlots = {
         'metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases',
       );
     }
-    if (winner !== meta) {
-      const winnerNew = vm.lookupType(winner, '__new__');
-      if (winnerNew !== undefined && winnerNew !== vm.lookupType(vm.T.type, '__new__')) {
-        const wv = vm.value(winnerNew);
-        const f = wv.t === 'staticmethod' && wv.func !== undefined ? wv.func : winnerNew;
+    if (winner !== meta && vm.lookupType(winner, '__new__') !== vm.lookupType(vm.T.type, '__new__')) {
+      const f = vm.getAttr(winner, '__new__', C_TEMP);
+      try {
         return vm.call(f, [winner, ...args], kwnames, out);
+      } finally {
+        vm.rt.decref(f, C_TEMP);
       }
-      meta = winner;
     }
-    return vm.newHeapType(meta, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
+    return vm.newHeapType(winner, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
   },
   init: () => undefined,
   call: (vm, self, args, kwnames, out) => vm.typeCall(self, args, kwnames, out),
