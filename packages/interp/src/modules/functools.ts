@@ -315,7 +315,7 @@ function newKey(vm: VM, cmp: ObjectId, object: ObjectId | undefined, out: Holder
 const keySlots: TypeSlots = {
   call: (vm, self, args, kwnames, out) => {
     const [obj] = parseArgs(vm, 'K', args, kwnames, { names: ['obj'], required: 1 });
-    return newKey(vm, cdata<KeyData>(vm, self).cmp as ObjectId, obj as ObjectId, out);
+    return newKey(vm, cdata<KeyData>(vm, self).cmp as ObjectId, obj, out);
   },
   unhashable: true,
   compare: (vm, a, b, op) => {

@@ -162,7 +162,7 @@ function groupbyNext(vm: VM, self: ObjectId, out: Holder): ObjectId | undefined 
     C_TEMP,
   );
   d.currgrouper = grouper;
-  return vm.newTuple([vm.ret(d.currkey as ObjectId, C_TEMP), grouper], out, C_TEMP);
+  return vm.newTuple([vm.ret(d.currkey, C_TEMP), grouper], out, C_TEMP);
 }
 
 function grouperNext(vm: VM, self: ObjectId, out: Holder): ObjectId | undefined {
@@ -1069,7 +1069,9 @@ const countSlots: TypeSlots = {
       else slow = true;
       longCnt = start;
     } else longCnt = vm.statics.smallInt(0) as ObjectId;
-    const longStep = step ?? (vm.statics.smallInt(1) as ObjectId);
+    let longStep: ObjectId;
+    if (step !== undefined) longStep = step;
+    else longStep = vm.statics.smallInt(1) as ObjectId;
     const stepV = vm.value(longStep);
     if (stepV.t !== 'int' || stepV.v !== 1n) slow = true;
     if (slow) cnt = PY_SSIZE_T_MAX;

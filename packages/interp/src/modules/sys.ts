@@ -15,7 +15,6 @@ import {
   getObjects,
   getReferents,
   getReferrers,
-  weakrefReferent,
   weakrefsTo,
   type Holder,
   type ObjectId,
