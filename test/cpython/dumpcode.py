@@ -1,10 +1,11 @@
 """Print the code objects CPython compiles for a source file, as JSON.
 
-Usage: python3.11 dumpcode.py FILE [FILENAME]
+Usage: python3.11 dumpcode.py FILE [FILENAME [MODE]]
 
 The shape is the one of packages/interp/src/compile/code.ts (CodeJson): every field of
 CPython 3.11's code object that the compiler decides, with bytes as hex and ints as
-decimal text. FILENAME (default: FILE as given) is the co_filename to compile with.
+decimal text. FILENAME (default: FILE as given) is the co_filename to compile with, MODE
+(default: exec) the mode of compile() (exec, eval or single).
 Test tooling only: nothing in pymemsim runs this at run time.
 """
 import json
@@ -89,9 +90,10 @@ def localsplus(co):
 def main():
     path = sys.argv[1]
     filename = sys.argv[2] if len(sys.argv) > 2 else path
+    mode = sys.argv[3] if len(sys.argv) > 3 else "exec"
     with open(path, "rb") as f:
         source = f.read()
-    co = compile(source, filename, "exec", dont_inherit=True)
+    co = compile(source, filename, mode, dont_inherit=True)
     json.dump(code(co), sys.stdout)
     sys.stdout.write("\n")
 

@@ -70,7 +70,7 @@ import { placeObject, releaseObjectMemory, setBuffer } from './objectMemory.js';
 import { blockEvent } from './pymalloc.js';
 import { collectGenerations, freeze, gcCollect, unfreeze, type GcHooks, type Generation } from './gc.js';
 import { kindInfo } from './kinds.js';
-import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent } from './weakref.js';
+import { clearWeakrefsAtDealloc, newWeakref, weakrefReferent, type WeakrefSpec } from './weakref.js';
 
 /** subtype_dealloc's `type`: the class reference held from the instance's free to its own release. */
 const DEALLOC_TYPE_REF: Holder = { kind: 'root', name: 'dealloc' };
@@ -739,8 +739,8 @@ export class Runtime {
    * `weakref.ref(referent, callback)`: a new weakref owned by `holder`, or, without a
    * callback, the existing callback-less one with a new reference. Pass `undefined` for None.
    */
-  newWeakref(referent: ObjectId, callback: ObjectId | undefined, holder: Holder): ObjectId {
-    return newWeakref(this, referent, callback, holder);
+  newWeakref(referent: ObjectId, callback: ObjectId | undefined, holder: Holder, spec?: WeakrefSpec): ObjectId {
+    return newWeakref(this, referent, callback, holder, spec);
   }
 
   /** `wr()`: the referent, or undefined once the weakref has been cleared. */

@@ -51,8 +51,14 @@
  *   WeakrefCallbackRun r cb (`cb(r)`), RefDecremented cb, ... ObjectFreed a.
  * Hence `['__del__', 'weakref callback']`; in a collection the callback comes first.
  *
- * Simplifications: no `weakref.proxy` and no subclasses of `ref` (KeyedRef); whether a
- * type supports weak references (a list does not) is the interpreter's check. With
+ * Three flavours share the list (`WeakrefSpec.flavor`): an exact `weakref.ref`, an
+ * instance of a subclass of `ref` (KeyedRef: never reused, inserted after the basic ref
+ * and basic proxy), and a proxy (`weakref.proxy(x)`: a callback-less one is reused, as the
+ * basic proxy right after the basic ref). What kind of weakref a list entry is, is read
+ * from its pyType (get_basic_refs checks the exact types).
+ *
+ * Simplifications: whether a type supports weak references (a list does not) is the
+ * interpreter's check. With
  * several weakrefs, PyObject_ClearWeakRefs keeps them and their callbacks in a temporary
  * tuple; that tuple is not allocated here, its references are held by the root
  * `weakref_callback` and released in the tuple's order (last item first).
@@ -65,6 +71,17 @@ import type { Runtime } from './runtime.js';
 
 /** `tp_name` of `weakref.ref` objects in 3.11 (gh-79512): what DEBUG_COLLECTABLE prints. */
 export const WEAKREF_TYPE_NAME = 'weakref.ReferenceType';
+/** `tp_name` of the proxy types. */
+export const PROXY_TYPE_NAMES: readonly string[] = ['weakref.ProxyType', 'weakref.CallableProxyType'];
+
+/** What kind of weak reference object to make (default: an exact `weakref.ref`). */
+export interface WeakrefSpec {
+  /** 'ref': an exact weakref.ref; 'subclass': an instance of a subclass of ref; 'proxy': a proxy. */
+  readonly flavor: 'ref' | 'subclass' | 'proxy';
+  /** The new object's type name and size (a subclass's instances are larger). */
+  readonly pyType?: string;
+  readonly size?: number;
+}
 /** The slot of a weakref's reference to its callback. */
 export const CALLBACK_SLOT = '__callback__';
 /** Who holds the weakrefs and callbacks of PyObject_ClearWeakRefs while the callbacks run. */
@@ -117,37 +134,75 @@ export const weakrefCount = (state: HeapState, referent: ObjectId): number => we
 // Deciders.
 
 /**
- * `weakref.ref(referent, callback)` (weakref___new__). Without a callback, an existing
- * basic ref is returned with a new reference owned by `holder`; otherwise a new weakref
- * object is allocated (a GC allocation, which may trigger a collection: the caller holds
- * `referent` and `callback`, its arguments, while this runs), takes a reference to the
- * callback and is inserted into the referent's wr_list. Pass `undefined` for `None`.
+ * `weakref.ref(referent, callback)` (weakref___new__), a subclass's `__new__`, or
+ * `weakref.proxy(referent, callback)` (PyWeakref_NewProxy), by `spec.flavor`. Without a
+ * callback, an exact ref returns an existing basic ref, a proxy an existing basic proxy,
+ * with a new reference owned by `holder`; otherwise a new weakref object is allocated (a
+ * GC allocation, which may trigger a collection: the caller holds `referent` and
+ * `callback`, its arguments, while this runs), takes a reference to the callback and is
+ * inserted into the referent's wr_list: a basic ref at the head, a basic proxy after the
+ * basic ref, anything else after the basic proxy or ref. Pass `undefined` for `None`.
  */
-export function newWeakref(rt: Runtime, referent: ObjectId, callback: ObjectId | undefined, holder: Holder): ObjectId {
+export function newWeakref(
+  rt: Runtime,
+  referent: ObjectId,
+  callback: ObjectId | undefined,
+  holder: Holder,
+  spec: WeakrefSpec = { flavor: 'ref' },
+): ObjectId {
   rt.object(referent); // must be alive
-  if (callback === undefined) {
-    const basic = basicRef(rt.state, referent);
-    if (basic !== undefined) {
-      rt.incref(basic, holder);
-      return basic;
+  if (callback === undefined && spec.flavor !== 'subclass') {
+    const basic = basicRefs(rt.state, referent);
+    const reuse = spec.flavor === 'ref' ? basic.ref : basic.proxy;
+    if (reuse !== undefined) {
+      rt.incref(reuse, holder);
+      return reuse;
     }
   }
+  const pyType = spec.pyType ?? WEAKREF_TYPE_NAME;
   const id = rt.allocate(
-    { pyType: WEAKREF_TYPE_NAME, kind: 'weakref', size: FIXED_SIZES.weakref, repr: '<weakref>' },
+    {
+      pyType,
+      kind: 'weakref',
+      size: spec.size ?? FIXED_SIZES.weakref,
+      repr: spec.flavor === 'proxy' ? '<weakproxy>' : '<weakref>',
+    },
     holder,
   );
   if (!rt.isAlive(referent)) throw new Defect(`weakref referent #${referent} died while its weakref was allocated`);
   if (callback !== undefined) rt.incref(callback, { kind: 'object', owner: id, slot: CALLBACK_SLOT });
-  // insert_head for a basic ref; a ref with a callback goes right after the basic ref.
-  const at = callback === undefined || basicRef(rt.state, referent) === undefined ? 0 : 1;
+  // The allocation may have run a collection: the basic refs are looked up again.
+  const { ref, proxy } = basicRefs(rt.state, referent);
+  let prev: ObjectId | undefined;
+  if (spec.flavor === 'ref' && callback === undefined) prev = undefined;
+  else if (spec.flavor === 'proxy' && callback === undefined) prev = ref;
+  else prev = proxy ?? ref;
+  const at = prev === undefined ? 0 : weakrefsTo(rt.state, referent).indexOf(prev) + 1;
   rt.emit({ type: 'WeakrefCreated', weakref: id, referent, at });
   return id;
 }
 
-/** get_basic_refs: the head of the referent's list, when it is a ref without callback. */
-function basicRef(state: HeapState, referent: ObjectId): ObjectId | undefined {
-  const head = weakrefsTo(state, referent)[0];
-  return head !== undefined && weakrefCallback(state, head) === undefined ? head : undefined;
+/** get_basic_refs: the head of the referent's list when it is an exact ref without callback, then a callback-less proxy. */
+function basicRefs(state: HeapState, referent: ObjectId): { ref: ObjectId | undefined; proxy: ObjectId | undefined } {
+  const list = weakrefsTo(state, referent);
+  let i = 0;
+  let ref: ObjectId | undefined;
+  let proxy: ObjectId | undefined;
+  const head = list[0];
+  if (head !== undefined && weakrefCallback(state, head) === undefined) {
+    if (state.objects[head]?.pyType === WEAKREF_TYPE_NAME) {
+      ref = head;
+      i = 1;
+    }
+    const next = list[i];
+    if (
+      next !== undefined &&
+      weakrefCallback(state, next) === undefined &&
+      PROXY_TYPE_NAMES.includes(state.objects[next]?.pyType ?? '')
+    )
+      proxy = next;
+  }
+  return { ref, proxy };
 }
 
 /**

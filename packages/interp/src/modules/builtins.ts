@@ -427,7 +427,8 @@ declare module '../vm/vm.js' {
 
 P.classOfAttr = function (this: VM, obj, cls) {
   const tv = this.typeValue(this.typeOf(obj));
-  if (!tv.heap) return false;
+  // A built-in type's __class__ is its type, unless it forwards attributes (weakref.proxy).
+  if (!tv.heap && tv.slots.getattr === undefined) return false;
   const c = this.getAttrOpt(obj, '__class__', C_TEMP);
   if (c === undefined) return false;
   try {
@@ -440,7 +441,7 @@ P.classOfAttr = function (this: VM, obj, cls) {
 P.objectIsSubclass = function (this: VM, sub, cls) {
   const cv = this.value(cls);
   if (cv.t === 'tuple') return cv.items.some((c) => this.objectIsSubclass(sub, c));
-  if (cv.t === 'type' && cv.type !== this.T.type) {
+  if (cv.t !== 'type' || cv.type !== this.T.type) {
     const check = this.lookupType(this.typeOf(cls), '__subclasscheck__');
     if (check !== undefined && !this.isNativeOf(check, this.T.type)) {
       const r = this.callUnbound(check, cls, [sub], C_TEMP);

@@ -1,26 +1,29 @@
 /*
- * sys, gc and _weakref: the modules backed by the runtime
- * =======================================================
+ * sys and gc: the modules backed by the runtime
+ * ============================================
  * `sys.getrefcount` reads the reference count the runtime keeps (the argument's own
  * reference included, as CPython's does), `sys.getsizeof` the object's size; the gc
- * module drives the collector (core's runtime/gc.ts) and reads its state; `_weakref.ref`
- * makes core weak references. The collector's hooks (weakref callbacks, gc.callbacks,
- * gc.garbage, DEBUG_* output, finalizers) call back into Python from here.
+ * module drives the collector (core's runtime/gc.ts) and reads its state. The collector's
+ * hooks (weakref callbacks, gc.callbacks, gc.garbage, DEBUG_* output, finalizers) call
+ * back into Python from here. sys's struct sequences (version_info, flags ...) and
+ * sys.implementation (a types.SimpleNamespace) are made at start-up.
  *
- * Source: Python/sysmodule.c, Modules/gcmodule.c (the module functions),
- * Modules/_weakref.c, Objects/weakrefobject.c.
+ * Source: Python/sysmodule.c, Modules/gcmodule.c (the module functions).
  */
 import {
   getFreezeCount,
   getObjects,
   getReferents,
   getReferrers,
-  weakrefReferent,
   weakrefsTo,
   type Holder,
   type ObjectId,
 } from '@pymemsim/core';
-import { C_TEMP, PyRaise, RECURSION_LIMIT, VM } from '../vm/vm.js';
+import { C_TEMP, PyRaise, VM } from '../vm/vm.js';
+import { builtinModuleNames } from '../vm/importlib.js';
+import { defineStructSeq, newStructSeq } from '../objects/structseq.js';
+import { defineNamespaceType, newNamespace } from '../objects/namespace.js';
+import { defineWeakrefModule } from './weakref.js';
 import type { Native } from '../vm/native.js';
 import { kwarg, npos } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
@@ -96,7 +99,16 @@ const sysFunctions: Record<string, Native> = {
   getsizeof: (vm, args, kwnames, out) => {
     const n = npos(args, kwnames);
     if (n < 1 || n > 2) throw vm.typeError(`getsizeof() takes at most 2 arguments (${n} given)`);
-    return vm.newInt(BigInt(vm.rt.object(args[0] as ObjectId).size), out);
+    const dflt = n > 1 ? args[1] : kwarg(args, kwnames, 'default');
+    try {
+      return vm.newInt(BigInt(sizeOf(vm, args[0] as ObjectId)), out);
+    } catch (e) {
+      if (dflt !== undefined && vm.raised(e, 'TypeError')) {
+        vm.clearRaise(e);
+        return vm.ret(dflt, out);
+      }
+      throw e;
+    }
   },
   intern: (vm, args, kw, out) => {
     const s = one(vm, 'intern', args, kw);
@@ -112,8 +124,28 @@ const sysFunctions: Record<string, Native> = {
     vm.write(vm.rt.debugMallocStats(), true);
     return vm.none(out);
   },
-  getrecursionlimit: (vm, _args, _kw, out) => vm.newInt(BigInt(RECURSION_LIMIT), out),
-  setrecursionlimit: (vm, _args, _kw, out) => vm.none(out),
+  getrecursionlimit: (vm, _args, _kw, out) => vm.newInt(BigInt(vm.recursionLimit), out),
+  setrecursionlimit: (vm, args, kw, out) => {
+    const a = one(vm, 'setrecursionlimit', args, kw);
+    if (vm.value(a).t === 'float') throw vm.typeError("'float' object cannot be interpreted as an integer");
+    const n = vm.index(a);
+    if (n < 1n) throw vm.pyErr('ValueError', 'recursion limit must be greater or equal than 1');
+    if (n > BigInt(MAX_RECURSION_LIMIT)) {
+      throw vm.pyErr(
+        'ValueError',
+        `recursion limit ${n} is more than the simulation can run (at most ${MAX_RECURSION_LIMIT})`,
+      );
+    }
+    const depth = vm.depth;
+    if (BigInt(depth) >= n) {
+      throw vm.pyErr(
+        'RecursionError',
+        `cannot set the recursion limit to ${n} at the recursion depth ${depth}: the limit is too low`,
+      );
+    }
+    vm.recursionLimit = Number(n);
+    return vm.none(out);
+  },
   exc_info: (vm, _args, _kw, out) => {
     const exc = vm.currentException();
     if (exc === undefined) return vm.newTuple([vm.none(C_TEMP), vm.none(C_TEMP), vm.none(C_TEMP)], out, C_TEMP);
@@ -134,8 +166,10 @@ const sysFunctions: Record<string, Native> = {
     if (f === undefined) throw vm.pyErr('ValueError', 'call stack is not deep enough');
     return vm.ret(vm.frameObject(f), out);
   },
-  exit: (vm, args, _kw, out) => {
+  exit: (vm, args, kwnames, out) => {
     void out;
+    if (kwnames !== undefined) throw vm.typeError('exit() takes no keyword arguments');
+    if (args.length > 1) throw vm.typeError(`exit expected at most 1 argument, got ${args.length}`);
     throw vm.raiseNew(
       vm.typeByName.get('SystemExit') as ObjectId,
       args.map((a) => vm.ret(a, C_TEMP)),
@@ -144,9 +178,44 @@ const sysFunctions: Record<string, Native> = {
   },
   getdefaultencoding: (vm, _args, _kw, out) => vm.newStr('utf-8', out),
   getfilesystemencoding: (vm, _args, _kw, out) => vm.newStr('utf-8', out),
+  getfilesystemencodeerrors: (vm, _args, _kw, out) => vm.newStr('surrogateescape', out),
   get_int_max_str_digits: (vm, _args, _kw, out) => vm.newInt(4300n, out),
+  getswitchinterval: (vm, _args, _kw, out) => vm.newFloat(0.005, out),
+  is_finalizing: (vm, _args, _kw, out) => vm.bool(vm.shuttingDown, out),
   audit: (vm, _args, _kw, out) => vm.none(out),
 };
+
+/** The deepest recursion the simulation runs (its own stack is bounded too). */
+const MAX_RECURSION_LIMIT = 10_000;
+
+/** _PyType_PreHeaderSize: the GC header, and the managed-dict pointers of a class's instances. */
+function preHeaderSize(vm: VM, type: ObjectId, obj: ObjectId): number {
+  const tv = vm.typeValue(type);
+  const base = vm.typeValue(vm.builtinBase(type));
+  const varSized = ['tuple', 'int', 'str', 'bytes'].includes(base.layout);
+  const managedDict = tv.heap && tv.hasDict && !base.hasDict && !varSized;
+  return (vm.rt.object(obj).gcType ? 16 : 0) + (managedDict ? 16 : 0);
+}
+
+/** _PySys_GetSizeOf: the type's __sizeof__ when a class defines one (plus the GC header), else the object's size. */
+function sizeOf(vm: VM, obj: ObjectId): number {
+  const type = vm.typeOf(obj);
+  const method = vm.lookupType(type, '__sizeof__');
+  if (method !== undefined && vm.value(method).t !== 'descriptor') {
+    const r = vm.callUnbound(method, obj, [], C_TEMP);
+    let n: bigint;
+    try {
+      const rv = vm.value(r);
+      if (rv.t !== 'int' && rv.t !== 'bool') throw vm.typeError('an integer is required');
+      n = vm.index(r);
+    } finally {
+      vm.rt.decref(r, C_TEMP);
+    }
+    if (n < 0n) throw vm.pyErr('ValueError', '__sizeof__() should return >= 0');
+    return Number(n) + preHeaderSize(vm, type, obj);
+  }
+  return vm.rt.object(obj).size;
+}
 
 /** The object sys.stdout and sys.stderr are: write() appends to the program's output. */
 const streamSlots: TypeSlots = {
@@ -193,13 +262,29 @@ function sysValues(vm: VM, dict: ObjectId): void {
   );
   vm.dictSetStr(dict, 'modules', vm.sysModules, C_TEMP, 'copy');
   set('maxsize', vm.newInt((1n << 63n) - 1n, C_TEMP));
+  set('maxunicode', vm.newInt(0x10ffffn, C_TEMP));
   set('byteorder', vm.newStr('little', C_TEMP));
   set('platform', vm.newStr('linux', C_TEMP));
   set('version', vm.newStr('3.11.7 (main, simulated by pymemsim)', C_TEMP));
-  set('hexversion', vm.newInt(0x030b07f0n, C_TEMP));
+  set('hexversion', vm.newInt(HEXVERSION, C_TEMP));
   set('api_version', vm.newInt(1013n, C_TEMP));
+  set('float_repr_style', vm.newStr('short', C_TEMP));
+  set('abiflags', vm.newStr('', C_TEMP));
   set('executable', vm.newStr('python3', C_TEMP));
-  set('prefix', vm.newStr('/usr', C_TEMP));
+  set('_base_executable', vm.newStr('python3', C_TEMP));
+  for (const name of ['prefix', 'base_prefix', 'exec_prefix', 'base_exec_prefix']) set(name, vm.newStr('/usr', C_TEMP));
+  set('platlibdir', vm.newStr('lib', C_TEMP));
+  set('pycache_prefix', vm.none(C_TEMP));
+  set(
+    'orig_argv',
+    vm.newList(
+      ['python3', '-I', ...vm.argv].map((a) => vm.newStr(a, C_TEMP)),
+      C_TEMP,
+      C_TEMP,
+    ),
+  );
+  set('warnoptions', vm.newList([], C_TEMP));
+  set('_xoptions', vm.newDict(C_TEMP));
   set('path', vm.newList([], C_TEMP));
   set('meta_path', vm.newList([], C_TEMP));
   set('path_hooks', vm.newList([], C_TEMP));
@@ -207,12 +292,140 @@ function sysValues(vm: VM, dict: ObjectId): void {
   set(
     'builtin_module_names',
     vm.newTuple(
-      ['builtins', 'sys', 'gc', '_weakref'].map((n) => vm.internStr(n, C_TEMP)),
+      [...new Set(['builtins', 'sys', 'gc', '_weakref', ...builtinModuleNames()])]
+        .sort()
+        .map((n) => vm.internStr(n, C_TEMP)),
       C_TEMP,
       C_TEMP,
     ),
   );
-  set('dont_write_bytecode', vm.bool(true, C_TEMP));
+  // `python3 -I` (how the conformance outputs are made): isolated, no bytecode written by the simulation either.
+  set('dont_write_bytecode', vm.bool(false, C_TEMP));
+  structSeqValues(vm, dict);
+}
+
+const HEXVERSION = 0x030b07f0n;
+
+/** A Python value for a struct sequence field: an int, float, str or bool. */
+type FieldValue = bigint | number | string | boolean;
+
+function fieldObject(vm: VM, v: FieldValue): ObjectId {
+  if (typeof v === 'bigint') return vm.newInt(v, C_TEMP);
+  if (typeof v === 'number') return vm.newFloat(v, C_TEMP);
+  if (typeof v === 'boolean') return vm.bool(v, C_TEMP);
+  return vm.newStr(v, C_TEMP);
+}
+
+/** sys's struct sequences (version_info, flags, hash_info ...) and sys.implementation. */
+function structSeqValues(vm: VM, dict: ObjectId): void {
+  const make = (name: string, fields: [string, FieldValue][], instantiable = false): ObjectId => {
+    const type = defineStructSeq(vm, {
+      name: `sys.${name}`,
+      fields: fields.map(([f]) => f),
+      nInSequence: fields.length,
+      instantiable,
+    });
+    const obj = newStructSeq(
+      vm,
+      type,
+      fields.map(([, v]) => fieldObject(vm, v)),
+      C_TEMP,
+      C_TEMP,
+    );
+    vm.dictSetStr(dict, name, obj, C_TEMP, 'move');
+    return obj;
+  };
+  const versionInfo = make('version_info', [
+    ['major', 3n],
+    ['minor', 11n],
+    ['micro', 7n],
+    ['releaselevel', 'final'],
+    ['serial', 0n],
+  ]);
+  make('flags', [
+    ['debug', 0n],
+    ['inspect', 0n],
+    ['interactive', 0n],
+    ['optimize', 0n],
+    ['dont_write_bytecode', 0n],
+    ['no_user_site', 1n],
+    ['no_site', 0n],
+    ['ignore_environment', 1n],
+    ['verbose', 0n],
+    ['bytes_warning', 0n],
+    ['quiet', 0n],
+    ['hash_randomization', 1n],
+    ['isolated', 1n],
+    ['dev_mode', false],
+    ['utf8_mode', 0n],
+    ['warn_default_encoding', 0n],
+    ['safe_path', true],
+    ['int_max_str_digits', -1n],
+  ]);
+  make(
+    'hash_info',
+    [
+      ['width', 64n],
+      ['modulus', (1n << 61n) - 1n],
+      ['inf', 314159n],
+      ['nan', 0n],
+      ['imag', 1000003n],
+      ['algorithm', 'siphash13'],
+      ['hash_bits', 64n],
+      ['seed_bits', 128n],
+      ['cutoff', 0n],
+    ],
+    true,
+  );
+  make(
+    'float_info',
+    [
+      ['max', Number.MAX_VALUE],
+      ['max_exp', 1024n],
+      ['max_10_exp', 308n],
+      ['min', 2.2250738585072014e-308],
+      ['min_exp', -1021n],
+      ['min_10_exp', -307n],
+      ['dig', 15n],
+      ['mant_dig', 53n],
+      ['epsilon', Number.EPSILON],
+      ['radix', 2n],
+      ['rounds', 1n],
+    ],
+    true,
+  );
+  make(
+    'int_info',
+    [
+      ['bits_per_digit', 30n],
+      ['sizeof_digit', 4n],
+      ['default_max_str_digits', 4300n],
+      ['str_digits_check_threshold', 640n],
+    ],
+    true,
+  );
+  make(
+    'thread_info',
+    [
+      ['name', 'pthread'],
+      ['lock', 'semaphore'],
+      ['version', 'NPTL 2.36'],
+    ],
+    true,
+  );
+  defineNamespaceType(vm);
+  const impl = newNamespace(
+    vm,
+    [
+      ['name', vm.newStr('cpython', C_TEMP)],
+      ['cache_tag', vm.newStr('cpython-311', C_TEMP)],
+      ['version', vm.ret(versionInfo, C_TEMP)],
+      ['hexversion', vm.newInt(HEXVERSION, C_TEMP)],
+      ['_multiarch', vm.newStr('x86_64-linux-gnu', C_TEMP)],
+    ],
+    C_TEMP,
+  );
+  vm.dictSetStr(dict, 'implementation', impl, C_TEMP, 'move');
 }
 
 // ---------------------------------------------------------------------------------
@@ -346,79 +559,10 @@ function gcValues(vm: VM, dict: ObjectId): void {
   vm.gcGarbage = vm.dictGetStr(dict, 'garbage');
 }
 
-// ---------------------------------------------------------------------------------
-// _weakref
-
-/** Types whose instances can be weakly referenced (tp_weaklistoffset != 0). */
-function weakrefable(vm: VM, obj: ObjectId): boolean {
-  const v = vm.value(obj);
-  const tv = vm.typeValue(v.type);
-  if (tv.heap) return tv.hasWeakref || vm.typeValue(vm.builtinBase(v.type)).hasWeakref;
-  return tv.hasWeakref;
-}
-
-function newWeakref(vm: VM, referent: ObjectId, callback: ObjectId | undefined, out: Holder): ObjectId {
-  if (!weakrefable(vm, referent))
-    throw vm.typeError(`cannot create weak reference to '${vm.typeName(referent)}' object`);
-  const cb = callback === undefined || callback === vm.statics.none ? undefined : callback;
-  const wr = vm.rt.newWeakref(referent, cb, out);
-  if (!vm.values.has(wr)) vm.values.set(wr, { t: 'weakref', type: vm.T.weakref, callback: cb });
-  return wr;
-}
-
-const wrSlots: TypeSlots = {
-  new: (vm, _type, args, kwnames, out) => {
-    if (kwnames !== undefined) throw vm.typeError('ref() takes no keyword arguments');
-    if (args.length < 1 || args.length > 2)
-      throw vm.typeError(`__new__ expected at most 2 arguments, got ${args.length}`);
-    return newWeakref(vm, args[0] as ObjectId, args[1], out);
-  },
-  init: () => undefined,
-  call: (vm, self, args, kwnames, out) => {
-    if (args.length > 0 || kwnames !== undefined) throw vm.typeError(`weakref() takes no arguments`);
-    return vm.ret(weakrefReferent(vm.rt.state, self) ?? vm.statics.none, out);
-  },
-  repr: (vm, self) => {
-    const r = weakrefReferent(vm.rt.state, self);
-    const at = `0x${vm.rt.object(self).addr.toString(16)}`;
-    if (r === undefined) return `<weakref at ${at}; dead>`;
-    return `<weakref at ${at}; to '${vm.typeName(r)}' at 0x${vm.rt.object(r).addr.toString(16)}>`;
-  },
-  hash: (vm, self) => {
-    const r = weakrefReferent(vm.rt.state, self);
-    if (r === undefined) throw vm.typeError('weak object has gone away');
-    return vm.hash(r);
-  },
-  compare: (vm, a, b, op) => {
-    if ((op !== '==' && op !== '!=') || vm.value(b).t !== 'weakref') return undefined;
-    const ra = weakrefReferent(vm.rt.state, a);
-    const rb = weakrefReferent(vm.rt.state, b);
-    if (ra === undefined || rb === undefined) return op === '==' ? a === b : a !== b;
-    return vm.richCompareBool(ra, rb, op);
-  },
-};
-
-const weakrefFunctions: Record<string, Native> = {
-  getweakrefcount: (vm, args, kw, out) =>
-    vm.newInt(BigInt(weakrefsTo(vm.rt.state, one(vm, 'getweakrefcount', args, kw)).length), out),
-  getweakrefs: (vm, args, kw, out) => vm.newList(weakrefsTo(vm.rt.state, one(vm, 'getweakrefs', args, kw)), out),
-  _remove_dead_weakref: (vm, args, _kw, out) => {
-    const [d, key] = args as [ObjectId, ObjectId];
-    const v = vm.dictGet(d, key);
-    if (v !== undefined && weakrefReferent(vm.rt.state, v) === undefined) vm.dictDel(d, key);
-    return vm.none(out);
-  },
-};
-
 export function defineRuntimeModules(vm: VM): void {
-  vm.T.weakref = vm.defineType({ name: 'ReferenceType', module: '_weakref', base: vm.T.object, slots: wrSlots });
-  vm.typeByName.set('weakref', vm.T.weakref);
+  defineWeakrefModule(vm);
   vm.defineModule('sys', sysFunctions, sysValues);
   vm.defineModule('gc', gcFunctions, gcValues);
-  vm.defineModule('_weakref', weakrefFunctions, (vm2, dict) => {
-    vm2.dictSetStr(dict, 'ref', vm2.T.weakref, C_TEMP, 'copy');
-    vm2.dictSetStr(dict, 'ReferenceType', vm2.T.weakref, C_TEMP, 'copy');
-  });
   vm.installGcHooks();
 }
 

@@ -12,9 +12,11 @@ import type { ObjectId } from '@pymemsim/core';
 import { C_TEMP, VM } from '../vm/vm.js';
 import { BUILTIN_FUNCTIONS } from '../modules/builtins.js';
 import { defineRuntimeModules } from '../modules/sys.js';
+import { defineBytearrayType, defineMemoryviewType } from './bytearray.js';
 import { defineDictTypes } from './dictType.js';
 import { defineExceptionTypes } from './exceptions.js';
 import { defineCoreTypes, objectMembers, objectSlots, typeMembers, typeSlots } from './function.js';
+import { defineGenericAliasTypes } from './genericalias.js';
 import { defineGeneratorTypes } from './generator.js';
 import { defineIteratorTypes } from './iterators.js';
 import { defineListTypes } from './list.js';
@@ -35,9 +37,8 @@ const WEAKREFABLE = [
   'coroutine',
   'async_generator',
   'module',
-  'property',
-  'classmethod',
-  'staticmethod',
+  'builtin_function_or_method',
+  'memoryview',
 ];
 
 VM.prototype.bootstrap = function (this: VM) {
@@ -57,12 +58,15 @@ VM.prototype.bootstrap = function (this: VM) {
   defineCoreTypes(this);
   defineNumberTypes(this);
   defineStrTypes(this);
+  defineBytearrayType(this);
+  defineMemoryviewType(this);
   defineListTypes(this);
   defineDictTypes(this);
   defineSetTypes(this);
   defineIteratorTypes(this);
   defineExceptionTypes(this);
   defineGeneratorTypes(this);
+  defineGenericAliasTypes(this);
   for (const name of WEAKREFABLE) {
     const t = this.typeByName.get(name);
     if (t !== undefined) (this.value(t) as TypeValue).hasWeakref = true;
@@ -131,6 +135,7 @@ VM.prototype.bootstrap = function (this: VM) {
           'ReferenceType',
           'weakref',
           'TextIOWrapper',
+          'managedbuffer',
         ].includes(name)
       )
         continue;

@@ -35,8 +35,11 @@ import type { DictEntry, DictStore } from '../vm/values.js';
 
 declare module '../vm/vm.js' {
   interface VM {
-    newDict(holder: Holder, presize?: number, viaTpAlloc?: boolean): ObjectId;
+    /** A new dict (of a subtype `type`, `extraSize` bytes larger, when given). */
+    newDict(holder: Holder, presize?: number, viaTpAlloc?: boolean, type?: ObjectId, extraSize?: number): ObjectId;
     dictStore(dict: ObjectId): DictStore;
+    /** The dict's size follows its table and `extraSize` again (after a subtype changed `extraSize`). */
+    dictRefreshSize(dict: ObjectId): void;
     /** The lookup key of `key` (raises TypeError for an unhashable key). */
     lookupKey(key: ObjectId): string;
     /** d[key] (borrowed), or undefined. */
@@ -118,18 +121,22 @@ function emptyStore(table: number): DictStore {
   };
 }
 
-P.newDict = function (this: VM, holder, presize = 0, viaTpAlloc = false) {
+P.newDict = function (this: VM, holder, presize = 0, viaTpAlloc = false, type = this.T.dict, extraSize = 0) {
   const table = presize > 5 ? dictTableSize(Math.floor((3 * presize + 1) / 2)) : 0;
+  const store = emptyStore(table);
+  // A subtype's instance (dict_new through tp_alloc): its own type name, its extra size,
+  // GC-tracked from creation (only an exact dict starts untracked).
+  const sub = type !== this.T.dict;
+  if (sub) store.extraSize = extraSize;
   const d = this.alloc(
+    sub ? this.typeName(type) : 'dict',
     'dict',
-    'dict',
-    dictSize(table, true),
-    { t: 'dict', type: this.T.dict, store: emptyStore(table) },
+    dictSize(table, true) + extraSize,
+    { t: 'dict', type, store },
     holder,
-    {
-      alloc: DICT_OBJECT_SIZE,
-      viaTpAlloc,
-    },
+    sub
+      ? { alloc: DICT_OBJECT_SIZE + extraSize, viaTpAlloc: true, track: true }
+      : { alloc: DICT_OBJECT_SIZE, viaTpAlloc },
   );
   if (table > 0) this.rt.setBuffer(d, 'keys', dictKeysSize(table, true));
   return d;
@@ -287,7 +294,7 @@ function replaceValue(
   if (store.ofType !== undefined) vm.typeModified(store.ofType);
   // The new value takes the old one's place (insertdict's old_value), so the dict still
   // releases its references in entry order.
-  const at = 2 * store.order.rank(entry) + 1;
+  const at = (store.refBase ?? 0) + 2 * store.order.rank(entry) + 1;
   if (how === 'move') vm.rt.moveToRef(value, from, dict, slot, at);
   else vm.rt.increfRef(value, dict, slot, at);
   vm.rt.decrefRef(old, dict, slot, at + 1);
@@ -332,18 +339,26 @@ function insertNew(
   if (entryKey !== lk) store.buckets?.get(lk)?.push(entry);
   store.nentries += 1;
   store.version += 1;
-  if (keyHow === 'move') vm.rt.moveToRef(key, keyFrom, dict, 'key');
-  else vm.rt.increfRef(key, dict, 'key');
-  if (how === 'move') vm.rt.moveToRef(value, from, dict, slot);
-  else vm.rt.increfRef(value, dict, slot);
+  // The entry's references go after the entries before it (and before what a subtype
+  // holds after its entries).
+  const at = store.refBase === undefined ? undefined : store.refBase + 2 * store.order.rank(entry);
+  if (keyHow === 'move') vm.rt.moveToRef(key, keyFrom, dict, 'key', at);
+  else vm.rt.increfRef(key, dict, 'key', at);
+  const vat = at === undefined ? undefined : at + 1;
+  if (how === 'move') vm.rt.moveToRef(value, from, dict, slot, vat);
+  else vm.rt.increfRef(value, dict, slot, vat);
   if (store.table !== tableBefore || store.unicode !== unicodeBefore) setDictTable(vm, dict, store);
   // GC-T4: an untracked dict becomes tracked when it gains something that may be tracked.
   if (vm.rt.object(dict).gen < 0 && (vm.mayBeTracked(key) || vm.mayBeTracked(value))) vm.rt.track(dict);
 }
 
+P.dictRefreshSize = function (this: VM, dict) {
+  setDictTable(this, dict, this.dictStore(dict));
+};
+
 /** A dict's keys table changed size or kind: getsizeof and the keys block follow. */
 function setDictTable(vm: VM, dict: ObjectId, store: DictStore): void {
-  vm.rt.resize(dict, dictSize(store.table, store.unicode));
+  vm.rt.resize(dict, dictSize(store.table, store.unicode) + (store.extraSize ?? 0));
   vm.rt.setBuffer(dict, 'keys', store.table === 0 ? 0 : dictKeysSize(store.table, store.unicode));
 }
 
@@ -353,7 +368,7 @@ function entryText(store: DictStore, entry: DictEntry, lk: string): string {
 }
 
 function deleteEntry(vm: VM, dict: ObjectId, store: DictStore, entry: DictEntry, lk: string): void {
-  const at = 2 * store.order.rank(entry);
+  const at = (store.refBase ?? 0) + 2 * store.order.rank(entry);
   if (store.ofType !== undefined) vm.typeModified(store.ofType);
   store.entries.delete(entryText(store, entry, lk));
   if (lk.charCodeAt(0) === 0) {

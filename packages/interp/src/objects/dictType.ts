@@ -16,6 +16,7 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { argRange, noArgs, oneArg } from './sequence.js';
 import { methods } from './list.js';
+import { subtypeExtraBytes } from './type.js';
 
 const reprBusy = new Set<ObjectId>();
 
@@ -41,7 +42,8 @@ export function keyError(vm: VM, key: ObjectId): ReturnType<VM['pyErr']> {
 function dictGetItem(vm: VM, self: ObjectId, key: ObjectId, out: Holder): ObjectId {
   const v = vm.dictGet(self, key);
   if (v !== undefined) return vm.ret(v, out);
-  if (vm.typeValue(vm.typeOf(self)).heap) {
+  // A subclass's (or C subtype's: defaultdict) __missing__.
+  if (vm.typeOf(self) !== vm.T.dict) {
     const missing = vm.lookupType(vm.typeOf(self), '__missing__');
     if (missing !== undefined) return vm.callUnbound(missing, self, [key], out);
   }
@@ -50,11 +52,11 @@ function dictGetItem(vm: VM, self: ObjectId, key: ObjectId, out: Holder): Object
 
 function newDictOf(vm: VM, type: ObjectId, out: Holder): ObjectId {
   if (type === vm.T.dict) return vm.newDict(out, 0, true);
-  const d = vm.newDict(C_TEMP, 0, true);
-  const v = vm.as(d, 'dict');
-  // A subclass instance: the dict's value, retyped, holding its type.
-  vm.values.set(d, { ...v, type, attrs: new Map() });
+  // A subclass instance: a dict of its type, holding its type.
+  const d = vm.newDict(C_TEMP, 0, true, type, subtypeExtraBytes(vm, type, 'dict'));
+  vm.value(d).attrs = new Map();
   vm.rt.increfRef(type, d, '__class__');
+  vm.dictStore(d).refBase = 1;
   vm.rt.move(d, C_TEMP, out);
   return d;
 }
@@ -209,7 +211,6 @@ const dictMethods: Record<string, Native> = {
     return it;
   },
   __sizeof__: (vm, args, _kw, out) => vm.newInt(BigInt(vm.rt.object(args[0] as ObjectId).size - 16), out),
-  __class_getitem__: (vm, args, _kw, out) => vm.ret(args[0] as ObjectId, out),
 };
 
 const fromkeys: NativeMember = {
@@ -370,7 +371,7 @@ VM.prototype.newMappingProxy = function (this: VM, mapping, out) {
   const p = this.alloc(
     'mappingproxy',
     'method',
-    32,
+    40,
     { t: 'mappingproxy', type: this.typeByName.get('mappingproxy') as ObjectId, mapping },
     out,
   );
@@ -379,11 +380,29 @@ VM.prototype.newMappingProxy = function (this: VM, mapping, out) {
 };
 
 const proxySlots: TypeSlots = {
+  // mappingproxy_new: any mapping but a list or tuple.
+  new: (vm, _type, args, kwnames, out) => {
+    const n = npos(args, kwnames);
+    const mapping = n > 0 ? args[0] : kwarg(args, kwnames, 'mapping');
+    if (mapping === undefined) throw vm.typeError("mappingproxy() missing required argument 'mapping' (pos 1)");
+    const mv = vm.value(mapping);
+    if (mv.t === 'list' || mv.t === 'tuple' || (mv.t !== 'dict' && !vm.hasAttr(mapping, '__getitem__'))) {
+      throw vm.typeError(`mappingproxy() argument must be a mapping, not ${vm.typeName(mapping)}`);
+    }
+    return vm.newMappingProxy(mapping, out);
+  },
   getitem: (vm, self, key, out) => vm.getItem(mappingOf(vm, self), key, out),
   len: (vm, self) => vm.len(mappingOf(vm, self)),
   iter: (vm, self, out) => vm.getIter(mappingOf(vm, self), out),
   contains: (vm, self, key) => vm.contains(mappingOf(vm, self), key),
   repr: (vm, self) => `mappingproxy(${vm.reprText(mappingOf(vm, self))})`,
+  number: {
+    '|': (vm, a, b, out) => {
+      const left = vm.value(a).t === 'mappingproxy' ? mappingOf(vm, a) : a;
+      const right = vm.value(b).t === 'mappingproxy' ? mappingOf(vm, b) : b;
+      return vm.binaryOp('|', left, right, false, out);
+    },
+  },
 };
 
 const proxyMethods: Record<string, Native> = {

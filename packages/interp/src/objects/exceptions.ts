@@ -66,7 +66,8 @@ declare module '../vm/vm.js' {
     /** The whole traceback text CPython prints for an uncaught exception (with its chain). */
     formatTraceback(e: PyRaise): string;
     /** "Exception ignored in: ..." for an exception nobody can catch (__del__, callbacks). */
-    reportUnraisable(e: PyRaise, where: string): void;
+    /** _PyErr_WriteUnraisableMsg: "Exception ignored in: where" (or `msg`: where) and the traceback. */
+    reportUnraisable(e: PyRaise, where: string, msg?: string): void;
     /** Source lines by file name, for tracebacks (linecache). */
     sources: Map<string, string>;
   }
@@ -526,9 +527,9 @@ P.formatTraceback = function (this: VM, e) {
   return chain(e.exc, e.tb ?? excValue(this, e.exc).traceback);
 };
 
-P.reportUnraisable = function (this: VM, e, where) {
+P.reportUnraisable = function (this: VM, e, where, msg = 'Exception ignored in') {
   const text = formatOne(this, e.exc, e.tb);
-  this.write(`Exception ignored in: ${where}\n${text}`, true);
+  this.write(`${msg}: ${where}\n${text}`, true);
   this.clearRaise(e);
 };
 

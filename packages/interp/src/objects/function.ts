@@ -20,6 +20,7 @@ import type { NativeMember, PyValue, ValueOf } from '../vm/values.js';
 import { methods } from './list.js';
 import { seqIndex, sliceIndexList, sliceIndices } from './sequence.js';
 import { objectInit, objectNewNative, objectRepr } from './type.js';
+import { reduceMembers } from './reduce.js';
 
 const getset = (
   get: (vm: VM, self: ObjectId) => ObjectId,
@@ -116,8 +117,7 @@ const objectMembers: Record<string, NativeMember> = {
         throw vm.typeError(`unsupported format string passed to ${vm.typeName(args[0] as ObjectId)}.__format__`);
       return vm.str(args[0] as ObjectId, out);
     },
-    __reduce_ex__: (vm, args, _kw, out) => vm.reduceObject(args[0] as ObjectId, out),
-    __reduce__: (vm, args, _kw, out) => vm.reduceObject(args[0] as ObjectId, out),
+    ...reduceMembers,
     __sizeof__: (vm, args, _kw, out) =>
       vm.newInt(
         BigInt(vm.rt.object(args[0] as ObjectId).alloc - (vm.rt.object(args[0] as ObjectId).gcType ? 16 : 0)),
@@ -231,7 +231,29 @@ const typeSlots: TypeSlots = {
     if (vm.value(bases).t !== 'tuple')
       throw vm.typeError(`type.__new__() argument 2 must be tuple, not ${vm.typeName(bases)}`);
     if (vm.value(ns).t !== 'dict') throw vm.typeError(`type.__new__() argument 3 must be dict, not ${vm.typeName(ns)}`);
-    return vm.newHeapType(meta, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
+    // The most derived metaclass of the bases (_PyType_CalculateMetaclass): type(name,
+    // (Base,), ns) with a Base whose metaclass has its own __new__ is that __new__'s call.
+    let winner = meta;
+    for (const b of vm.as(bases, 'tuple').items) {
+      const bt = vm.typeOf(b);
+      if (vm.isSubtype(winner, bt)) continue;
+      if (vm.isSubtype(bt, winner)) {
+        winner = bt;
+        continue;
+      }
+      throw vm.typeError(
+        'metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases',
+      );
+    }
+    if (winner !== meta && vm.lookupType(winner, '__new__') !== vm.lookupType(vm.T.type, '__new__')) {
+      const f = vm.getAttr(winner, '__new__', C_TEMP);
+      try {
+        return vm.call(f, [winner, ...args], kwnames, out);
+      } finally {
+        vm.rt.decref(f, C_TEMP);
+      }
+    }
+    return vm.newHeapType(winner, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
   },
   init: () => undefined,
   call: (vm, self, args, kwnames, out) => vm.typeCall(self, args, kwnames, out),
@@ -269,7 +291,6 @@ declare module '../vm/vm.js' {
     typeModuleName(type: ObjectId): string;
     subclassesOf(type: ObjectId): ObjectId[];
     dirOf(obj: ObjectId): string[];
-    reduceObject(obj: ObjectId, out: Holder): ObjectId;
     unionType(a: ObjectId, b: ObjectId, out: Holder): ObjectId | undefined;
   }
 }
@@ -332,39 +353,8 @@ P.dirOf = function (this: VM, obj) {
   return [...names].sort();
 };
 
-P.reduceObject = function (this: VM, obj, out) {
-  const copyreg = this.importModuleByName('copyreg');
-  const fn = this.getAttr(copyreg, '__reduce_ex__', C_TEMP);
-  this.rt.decref(copyreg, C_TEMP);
-  try {
-    const two = this.newInt(2n, C_TEMP);
-    try {
-      return this.call(fn, [obj, two], undefined, out);
-    } finally {
-      this.rt.decref(two, C_TEMP);
-    }
-  } finally {
-    this.rt.decref(fn, C_TEMP);
-  }
-};
-
 P.unionType = function (this: VM, a, b, out) {
-  const typing = this.importModuleByName('typing');
-  try {
-    const union = this.getAttr(typing, 'Union', C_TEMP);
-    try {
-      const t = this.newTuple([a, b], C_TEMP);
-      try {
-        return this.getItem(union, t, out);
-      } finally {
-        this.rt.decref(t, C_TEMP);
-      }
-    } finally {
-      this.rt.decref(union, C_TEMP);
-    }
-  } finally {
-    this.rt.decref(typing, C_TEMP);
-  }
+  return this.newUnion(a, b, out);
 };
 
 declare module '../vm/vm.js' {

@@ -23,7 +23,7 @@ import { CO_ASYNC_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE } from '../comp
 import { Op } from '../compile/opcodes.js';
 import { evalFrame } from '../vm/eval.js';
 import { CODE_SLOT, FUNC_SLOT, LOCALS_SLOT, STACK_SLOT, type Frame } from '../vm/frame.js';
-import { C_TEMP, PyRaise, RAISED, RECURSION_LIMIT, VM, type ExcStackItem } from '../vm/vm.js';
+import { C_TEMP, PyRaise, RAISED, VM, type ExcStackItem } from '../vm/vm.js';
 import type { Native } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
 import type { GeneratorValue, NativeMember } from '../vm/values.js';
@@ -219,7 +219,7 @@ P.genSend = function (this: VM, gen, value, out, exc) {
   this.excInfo = item;
   gv.state = 'running';
   frame.bind(this.rt.enterFrame(frame.code.co.name), gen);
-  if (this.depth >= RECURSION_LIMIT) {
+  if (this.depth >= this.recursionLimit) {
     gv.state = 'suspended';
     frame.stack.pop();
     this.rt.decrefRef(value, gen, STACK_SLOT);

@@ -1132,4 +1132,4 @@ export function defineStrTypes(vm: VM): void {
   });
 }
 
-export { bytesOf, latin1, strOf, pyStrip };
+export { bytesOf, bytesFromObject, bytesMethods, latin1, strOf, pyStrip };

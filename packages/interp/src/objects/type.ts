@@ -87,10 +87,12 @@ export function slotMembers(slots: TypeSlots): Record<string, NativeMember> {
     const str = slots.str;
     m.__str__ = method((vm, a, _k, out) => vm.newStr(str(vm, a[0] as ObjectId), out));
   }
-  if (slots.hash) {
+  if (slots.hash && slots.unhashable !== true) {
     const hash = slots.hash;
     m.__hash__ = method((vm, a, _k, out) => vm.newInt(hash(vm, a[0] as ObjectId), out));
   }
+  // tp_hash = PyObject_HashNotImplemented: the type's __hash__ is None.
+  if (slots.unhashable === true) m.__hash__ = { k: 'value', make: (vm) => (vm as VM).statics.none };
   if (slots.compare) {
     const compare = slots.compare;
     const names: [string, CompareOp][] = [
@@ -772,18 +774,27 @@ function countSlots(vm: VM, type: ObjectId): number {
   return n;
 }
 
+/**
+ * What a class statement's type adds to its built-in base's instance size: a GC header
+ * for a non-GC base, the managed dict's pre-header (a dict pointer at the end for a
+ * tuple; nothing counted for int, str and bytes, whose __sizeof__ ignores it), a
+ * __weakref__ slot when the base has none.
+ */
+export function subtypeExtraBytes(vm: VM, type: ObjectId, kind: string): number {
+  const tv = vm.typeValue(type);
+  const base = vm.typeValue(vm.builtinBase(type));
+  const varSized = base.layout === 'tuple' || base.layout === 'int' || base.layout === 'str' || base.layout === 'bytes';
+  const dictBytes = tv.hasDict && !base.hasDict ? (base.layout === 'tuple' ? 8 : varSized ? 0 : 16) : 0;
+  const weakrefBytes = tv.hasWeakref && !base.hasWeakref && !varSized ? 8 : 0;
+  const gcHeader = kind === 'int' || kind === 'str' || kind === 'float' ? 16 : 0;
+  return dictBytes + weakrefBytes + gcHeader;
+}
+
 P.allocFor = function (this: VM, type, staticName, kind, size, value, out, opts) {
   const tv = this.typeValue(type);
   if (!tv.heap) return this.alloc(staticName, kind, size, value, out, opts);
   value.attrs = new Map();
-  const id = this.alloc(
-    tv.name,
-    'instance',
-    size + (tv.hasDict ? 16 : 0) + (kind === 'int' || kind === 'str' || kind === 'float' ? 16 : 0),
-    value,
-    out,
-    opts,
-  );
+  const id = this.alloc(tv.name, 'instance', size + subtypeExtraBytes(this, type, kind), value, out, opts);
   this.rt.increfRef(type, id, '__class__');
   return id;
 };
@@ -813,7 +824,7 @@ P.typeCall = function (this: VM, type, args, kwnames, out) {
   const init = this.lookupType(objType, '__init__');
   if (init !== undefined) {
     try {
-      const r = this.callUnbound(init, obj, args, C_TEMP);
+      const r = this.callUnbound(init, obj, args, C_TEMP, kwnames);
       const isNone = r === this.statics.none;
       if (!isNone) {
         const tn = this.typeName(r);
@@ -854,6 +865,16 @@ export function objectNewNative(
   if (tv.layout !== 'object') {
     throw vm.typeError(
       `object.__new__(${tv.name}) is not safe, use ${vm.typeValue(vm.builtinBase(type)).name}.__new__()`,
+    );
+  }
+  // Py_TPFLAGS_IS_ABSTRACT: the class's own __abstractmethods__ is not empty.
+  const abstract = vm.dictGetStr(tv.dict, '__abstractmethods__');
+  if (abstract !== undefined && vm.truthy(abstract)) {
+    const names = vm.iterateToArray(abstract, C_TEMP);
+    const texts = names.map((n) => vm.strText(n)).sort();
+    for (const n of names) vm.rt.decref(n, C_TEMP);
+    throw vm.typeError(
+      `Can't instantiate abstract class ${tv.name} with abstract method${texts.length > 1 ? 's' : ''} ${texts.join(', ')}`,
     );
   }
   return vm.newInstance(type, out);

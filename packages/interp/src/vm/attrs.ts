@@ -117,7 +117,8 @@ function pythonSpecial(
   else {
     const name = which === 'getattribute' ? '__getattribute__' : which === 'setattr' ? '__setattr__' : '__delattr__';
     const f = vm.lookupType(type, name);
-    r = f !== undefined && !vm.isNativeOf(f, vm.T.object) ? f : null;
+    // object's slot, or type's for the instances of a metaclass: the generic path.
+    r = f !== undefined && !vm.isNativeOf(f, vm.T.object) && !vm.isNativeOf(f, vm.T.type) ? f : null;
   }
   c[which] = r;
   return r;
@@ -251,12 +252,19 @@ P.getAttr = function (this: VM, obj, name, out) {
     const getattribute = pythonSpecial(this, type, tv, 'getattribute');
     const custom = getattribute !== null;
     const hook = pythonSpecial(this, type, tv, 'getattrHook') ?? undefined;
-    if (!custom && hook === undefined) return genericGetAttr(this, obj, v, type, name, out);
+    // The inherited tp_getattro: type_getattro for a class whose metaclass is a class statement's.
+    const base = (): ObjectId => {
+      if (v.t !== 'type') return genericGetAttr(this, obj, v, type, name, out);
+      const r = this.typeGetAttr(obj, name, out);
+      if (r === undefined) throw this.attributeError(obj, name);
+      return r;
+    };
+    if (!custom && hook === undefined) return base();
     const n = this.internStr(name, C_TEMP);
     try {
       if (!custom) {
         try {
-          return genericGetAttr(this, obj, v, type, name, out);
+          return base();
         } catch (e) {
           if (!(e instanceof PyRaise) || !this.isInstanceOf(e.exc, this.typeByName.get('AttributeError') as ObjectId))
             throw e;
@@ -312,6 +320,7 @@ P.loadMethod = function (this: VM, obj, name, out) {
   const v = this.value(obj);
   const type = v.type;
   const tv = this.value(type) as TypeValue;
+  if (v.t === 'type') return this.getAttr(obj, name, out);
   const generic = tv.heap
     ? pythonSpecial(this, type, tv, 'getattrHook') === null && pythonSpecial(this, type, tv, 'getattribute') === null
     : tv.slots.getattr === undefined;
@@ -377,7 +386,8 @@ P.setAttr = function (this: VM, obj, name, value) {
       }
       return;
     }
-  } else if (tv.slots.setattr !== undefined) {
+  }
+  if (tv.slots.setattr !== undefined) {
     tv.slots.setattr(this, obj, name, value);
     return;
   }
@@ -399,7 +409,8 @@ P.delAttr = function (this: VM, obj, name) {
       }
       return;
     }
-  } else if (tv.slots.setattr !== undefined) {
+  }
+  if (tv.slots.setattr !== undefined) {
     tv.slots.setattr(this, obj, name, undefined);
     return;
   }
@@ -511,7 +522,13 @@ declare module './vm.js' {
     /** `descr` is the native member of built-in type `owner` (object.__setattr__ ...). */
     isNativeOf(descr: ObjectId | undefined, owner: ObjectId): boolean;
     /** Call `func` found on a type with `self` first (slot_* calls: no bound method made). */
-    callUnbound(func: ObjectId, self: ObjectId, args: readonly ObjectId[], out: Holder): ObjectId;
+    callUnbound(
+      func: ObjectId,
+      self: ObjectId,
+      args: readonly ObjectId[],
+      out: Holder,
+      kwnames?: readonly string[],
+    ): ObjectId;
     descrSet(descr: ObjectId, obj: ObjectId, value: ObjectId | undefined): void;
     /** The Python-visible name of a property for its error messages ("'x' " or ""). */
     propertyName(descr: ObjectId): string;
@@ -534,13 +551,13 @@ P.isNativeOf = function (this: VM, descr, owner) {
   return false;
 };
 
-P.callUnbound = function (this: VM, func, self, args, out) {
+P.callUnbound = function (this: VM, func, self, args, out, kwnames) {
   const v = this.value(func);
   if (v.t === 'function' || (v.t === 'descriptor' && v.kind === 'method'))
-    return this.call(func, [self, ...args], undefined, out);
+    return this.call(func, [self, ...args], kwnames, out);
   const bound = this.descrGet(func, self, this.typeOf(self), C_TEMP);
   try {
-    return this.call(bound, args, undefined, out);
+    return this.call(bound, args, kwnames, out);
   } finally {
     this.rt.decref(bound, C_TEMP);
   }

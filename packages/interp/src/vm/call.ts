@@ -25,7 +25,7 @@ import { decode, type DecodedCode } from './decode.js';
 import { evalFrame } from './eval.js';
 import { CODE_SLOT, FUNC_SLOT, Frame, LOCALS_SLOT } from './frame.js';
 import type { PyRaise } from './vm.js';
-import { C_TEMP, RECURSION_LIMIT, VM } from './vm.js';
+import { C_TEMP, VM } from './vm.js';
 import type { FunctionValue } from './values.js';
 
 declare module './vm.js' {
@@ -121,7 +121,7 @@ P.pushFrame = function (this: VM, fn, args, base, count, kwnames, from, locals) 
 
 /** start_frame's _Py_EnterRecursivePy: a frame too deep is popped and the error raised in the caller. */
 function enterPython(vm: VM, f: Frame): void {
-  if (vm.depth >= RECURSION_LIMIT) {
+  if (vm.depth >= vm.recursionLimit) {
     vm.clearFrame(f);
     throw vm.pyErr('RecursionError', 'maximum recursion depth exceeded');
   }
@@ -129,7 +129,7 @@ function enterPython(vm: VM, f: Frame): void {
 }
 
 P.enterRecursive = function (this: VM, where: string) {
-  if (this.depth >= RECURSION_LIMIT) throw this.pyErr('RecursionError', `maximum recursion depth exceeded${where}`);
+  if (this.depth >= this.recursionLimit) throw this.pyErr('RecursionError', `maximum recursion depth exceeded${where}`);
   this.depth += 1;
 };
 

@@ -30,7 +30,7 @@ declare module './vm.js' {
     reprText(obj: ObjectId): string;
     strText(obj: ObjectId): string;
     hash(obj: ObjectId): bigint;
-    /** The object's type defines `__eq__` in Python (a dict compares such keys with ==). */
+    /** The object's type has an `__eq__` other than object's identity (a dict compares such keys with ==). */
     hasCustomEq(obj: ObjectId): boolean;
     richCompare(a: ObjectId, b: ObjectId, op: CompareOp, out: Holder): ObjectId;
     richCompareBool(a: ObjectId, b: ObjectId, op: CompareOp): boolean;
@@ -94,10 +94,8 @@ const NUMBER_NAMES: Record<BinaryOp, [string, string, string]> = {
   '@': ['__matmul__', '__rmatmul__', '__imatmul__'],
 };
 
-const heapType = (vm: VM, obj: ObjectId): TypeValue | undefined => {
-  const tv = vm.value(vm.value(obj).type) as TypeValue;
-  return tv.heap ? tv : undefined;
-};
+/** tp_name: what CPython's messages call a type (`list`, `Point`, `collections.deque`). */
+const tpName = (tv: TypeValue): string => (tv.heap || tv.module === 'builtins' ? tv.name : `${tv.module}.${tv.name}`);
 
 P.clearRaise = function (this: VM, e: PyRaise) {
   if (e.tb !== undefined) this.rt.decref(e.tb, { kind: 'root', name: 'raised' });
@@ -138,7 +136,7 @@ P.repr = function (this: VM, obj, out) {
   try {
     if (!tv.heap) {
       const repr = tv.slots.repr;
-      return this.newStr(repr !== undefined ? repr(this, obj) : `<${tv.name} object>`, out);
+      return this.newStr(repr !== undefined ? repr(this, obj) : `<${tpName(tv)} object>`, out);
     }
     const r = callSpecial(this, obj, '__repr__', [], C_TEMP) as ObjectId;
     expectStr(this, r, '__repr__');
@@ -230,10 +228,10 @@ P.hash = function (this: VM, obj) {
   const tv = this.value(v.type) as TypeValue;
   if (!tv.heap) {
     if (tv.slots.hash !== undefined && tv.slots.unhashable !== true) return tv.slots.hash(this, obj);
-    throw this.typeError(`unhashable type: '${tv.name}'`);
+    throw this.typeError(`unhashable type: '${tpName(tv)}'`);
   }
   const f = this.lookupType(v.type, '__hash__');
-  if (f === undefined || f === this.statics.none) throw this.typeError(`unhashable type: '${tv.name}'`);
+  if (f === undefined || f === this.statics.none) throw this.typeError(`unhashable type: '${tpName(tv)}'`);
   const r = this.callUnbound(f, obj, [], C_TEMP);
   const rv = this.value(r);
   this.rt.decref(r, C_TEMP);
@@ -243,10 +241,10 @@ P.hash = function (this: VM, obj) {
 };
 
 P.hasCustomEq = function (this: VM, obj) {
-  const tv = heapType(this, obj);
-  if (tv === undefined) return false;
+  // Anything but object's identity __eq__: a class's own, or a built-in type's
+  // comparison (a weakref equals another to the same referent, a str subclass a str).
   const eq = this.lookupType(this.typeOf(obj), '__eq__');
-  return eq !== undefined && this.value(eq).t !== 'descriptor';
+  return eq !== undefined && !this.isNativeOf(eq, this.T.object);
 };
 
 /** One direction of a comparison: true/false, an object, or undefined for NotImplemented. */
@@ -287,7 +285,7 @@ P.richCompare = function (this: VM, a, b, op, out) {
     if (op === '==') return this.bool(a === b, out);
     if (op === '!=') return this.bool(a !== b, out);
     throw this.typeError(
-      `'${op}' not supported between instances of '${this.typeValue(ta).name}' and '${this.typeValue(tb).name}'`,
+      `'${op}' not supported between instances of '${tpName(this.typeValue(ta))}' and '${tpName(this.typeValue(tb))}'`,
     );
   } finally {
     this.leaveRecursive();
@@ -338,10 +336,10 @@ P.len = function (this: VM, obj) {
   const tv = this.value(v.type) as TypeValue;
   if (!tv.heap) {
     if (tv.slots.len !== undefined) return tv.slots.len(this, obj);
-    throw this.typeError(`object of type '${tv.name}' has no len()`);
+    throw this.typeError(`object of type '${tpName(tv)}' has no len()`);
   }
   const r = callSpecial(this, obj, '__len__', [], C_TEMP);
-  if (r === undefined) throw this.typeError(`object of type '${tv.name}' has no len()`);
+  if (r === undefined) throw this.typeError(`object of type '${tpName(tv)}' has no len()`);
   let n: bigint;
   try {
     n = this.index(r);
@@ -375,7 +373,7 @@ P.getItem = function (this: VM, obj, key, out) {
     }
     throw this.typeError(`type '${v.name}' is not subscriptable`);
   }
-  throw this.typeError(`'${tv.name}' object is not subscriptable`);
+  throw this.typeError(`'${tpName(tv)}' object is not subscriptable`);
 };
 
 P.setItem = function (this: VM, obj, key, value) {
@@ -392,7 +390,7 @@ P.setItem = function (this: VM, obj, key, value) {
       return;
     }
   }
-  throw this.typeError(`'${tv.name}' object does not support item assignment`);
+  throw this.typeError(`'${tpName(tv)}' object does not support item assignment`);
 };
 
 P.delItem = function (this: VM, obj, key) {
@@ -409,7 +407,7 @@ P.delItem = function (this: VM, obj, key) {
       return;
     }
   }
-  throw this.typeError(`'${tv.name}' object doesn't support item deletion`);
+  throw this.typeError(`'${tpName(tv)}' object doesn't support item deletion`);
 };
 
 P.getIter = function (this: VM, obj, out) {
@@ -418,10 +416,10 @@ P.getIter = function (this: VM, obj, out) {
   if (!tv.heap) {
     if (tv.slots.iter !== undefined) return tv.slots.iter(this, obj, out);
     if (tv.slots.getitem !== undefined && v.t !== 'dict') return this.newSeqIter(obj, out);
-    throw this.typeError(`'${tv.name}' object is not iterable`);
+    throw this.typeError(`'${tpName(tv)}' object is not iterable`);
   }
   const iterFn = this.lookupType(v.type, '__iter__');
-  if (iterFn === this.statics.none) throw this.typeError(`'${tv.name}' object is not iterable`);
+  if (iterFn === this.statics.none) throw this.typeError(`'${tpName(tv)}' object is not iterable`);
   if (iterFn !== undefined) {
     const it = this.callUnbound(iterFn, obj, [], out);
     if (!this.isIterator(it)) {
@@ -432,7 +430,7 @@ P.getIter = function (this: VM, obj, out) {
     return it;
   }
   if (this.lookupType(v.type, '__getitem__') !== undefined) return this.newSeqIter(obj, out);
-  throw this.typeError(`'${tv.name}' object is not iterable`);
+  throw this.typeError(`'${tpName(tv)}' object is not iterable`);
 };
 
 declare module './vm.js' {
@@ -455,7 +453,7 @@ P.iterNext = function (this: VM, it, out) {
   const tv = this.value(v.type) as TypeValue;
   if (!tv.heap) {
     const next = tv.slots.next;
-    if (next === undefined) throw this.typeError(`'${tv.name}' object is not an iterator`);
+    if (next === undefined) throw this.typeError(`'${tpName(tv)}' object is not an iterator`);
     // PyIter_Next: a StopIteration raised by tp_iternext (a generator's return value) is cleared.
     try {
       return next(this, it, out);
@@ -468,7 +466,7 @@ P.iterNext = function (this: VM, it, out) {
     }
   }
   const next = this.lookupType(v.type, '__next__');
-  if (next === undefined) throw this.typeError(`'${tv.name}' object is not an iterator`);
+  if (next === undefined) throw this.typeError(`'${tpName(tv)}' object is not an iterator`);
   try {
     return this.callUnbound(next, it, [], out);
   } catch (e) {
@@ -485,11 +483,11 @@ P.iterNextRaw = function (this: VM, it, out) {
   const tv = this.value(v.type) as TypeValue;
   if (!tv.heap) {
     const next = tv.slots.next;
-    if (next === undefined) throw this.typeError(`'${tv.name}' object is not an iterator`);
+    if (next === undefined) throw this.typeError(`'${tpName(tv)}' object is not an iterator`);
     return next(this, it, out);
   }
   const next = this.lookupType(v.type, '__next__');
-  if (next === undefined) throw this.typeError(`'${tv.name}' object is not an iterator`);
+  if (next === undefined) throw this.typeError(`'${tpName(tv)}' object is not an iterator`);
   return this.callUnbound(next, it, [], out);
 };
 
@@ -528,7 +526,7 @@ P.contains = function (this: VM, container, item) {
   } catch (e) {
     if (this.raised(e, 'TypeError')) {
       this.clearRaise(e);
-      throw this.typeError(`argument of type '${tv.name}' is not iterable`);
+      throw this.typeError(`argument of type '${tpName(tv)}' is not iterable`);
     }
     throw e;
   }
@@ -637,7 +635,9 @@ P.binaryOp = function (this: VM, op, a, b, inplace, out) {
   }
   const sym = inplace ? `${op}=` : op;
   const shown = op === '**' && !inplace ? '** or pow()' : sym;
-  throw this.typeError(`unsupported operand type(s) for ${shown}: '${tva.name}' and '${this.typeValue(tb).name}'`);
+  throw this.typeError(
+    `unsupported operand type(s) for ${shown}: '${tpName(tva)}' and '${tpName(this.typeValue(tb))}'`,
+  );
 };
 
 P.unaryOp = function (this: VM, op, a, out) {
@@ -650,7 +650,7 @@ P.unaryOp = function (this: VM, op, a, out) {
     const r = callSpecial(this, a, op === '-' ? '__neg__' : op === '+' ? '__pos__' : '__invert__', [], out);
     if (r !== undefined) return r;
   }
-  throw this.typeError(`bad operand type for unary ${op}: '${tv.name}'`);
+  throw this.typeError(`bad operand type for unary ${op}: '${tpName(tv)}'`);
 };
 
 P.hasIndex = function (this: VM, obj) {
@@ -678,7 +678,7 @@ P.index = function (this: VM, obj) {
       throw this.typeError(`__index__ returned non-int (type ${this.typeValue(rv.type).name})`);
     }
   }
-  throw this.typeError(`'${tv.name}' object cannot be interpreted as an integer`);
+  throw this.typeError(`'${tpName(tv)}' object cannot be interpreted as an integer`);
 };
 
 P.format = function (this: VM, obj, spec, out) {
@@ -709,7 +709,8 @@ P.callSlot = function (this: VM, callable, args, kwnames, out) {
     if (meta !== this.T.type && this.typeValue(meta).heap) {
       // A metaclass with __call__.
       const mc = this.lookupType(meta, '__call__');
-      if (mc !== undefined && !this.isNativeOf(mc, this.T.type)) return this.callUnbound(mc, callable, args, out);
+      if (mc !== undefined && !this.isNativeOf(mc, this.T.type))
+        return this.callUnbound(mc, callable, args, out, kwnames);
     }
     if (tv.slots.vectorcall === true && !tv.heap) return this.typeCall(callable, args, kwnames, out);
     return this.withArgsTuple(args, kwnames, () => this.typeCall(callable, args, kwnames, out));
@@ -717,11 +718,11 @@ P.callSlot = function (this: VM, callable, args, kwnames, out) {
   const tv = this.value(v.type) as TypeValue;
   if (!tv.heap) {
     if (tv.slots.call !== undefined) return tv.slots.call(this, callable, args, kwnames, out);
-    throw this.typeError(`'${tv.name}' object is not callable`);
+    throw this.typeError(`'${tpName(tv)}' object is not callable`);
   }
   const c = this.lookupType(v.type, '__call__');
-  if (c === undefined) throw this.typeError(`'${tv.name}' object is not callable`);
-  return this.withArgsTuple(args, kwnames, () => this.callUnbound(c, callable, args, out));
+  if (c === undefined) throw this.typeError(`'${tpName(tv)}' object is not callable`);
+  return this.withArgsTuple(args, kwnames, () => this.callUnbound(c, callable, args, out, kwnames));
 };
 
 declare module './vm.js' {

@@ -4,8 +4,9 @@
  * What `python3 prog.py` does, simulated: compile the source (before the first line), make
  * `__main__` as start-up leaves it, run the module's code object in a function made for
  * it (PyEval_EvalCode), print an uncaught exception's traceback, then shut down as
- * Py_FinalizeEx does (a full collection, `sys.modules` lets go of `__main__`, another full
- * collection), so objects still alive are finalized in CPython's order.
+ * Py_FinalizeEx does (threading's shutdown, the atexit callbacks, a full collection,
+ * `sys.modules` lets go of `__main__`, another full collection), so objects still alive
+ * are finalized in CPython's order.
  *
  * Source: Python/pythonrun.c (pyrun_file, run_mod, run_eval_code_obj, PyErr_Print),
  * Python/pylifecycle.c (Py_FinalizeEx, finalize_modules), Modules/main.c (exit codes).
@@ -93,6 +94,19 @@ P.shutdown = function (this: VM) {
       else throw e;
     }
   };
+  // wait_for_thread_shutdown (threading._shutdown, when threading was imported), then the
+  // atexit callbacks, while the interpreter is still whole.
+  guarded(() => {
+    const threading = this.dictGetStr(this.sysModules, 'threading');
+    const fn = threading === undefined ? undefined : this.getAttrOpt(threading, '_shutdown', C_TEMP);
+    if (fn === undefined) return;
+    try {
+      this.rt.decref(this.call(fn, [], undefined, C_TEMP), C_TEMP);
+    } finally {
+      this.rt.decref(fn, C_TEMP);
+    }
+  });
+  guarded(() => this.runAtexitCallbacks());
   this.shuttingDown = true;
   guarded(() => this.rt.collect(2));
   guarded(() => {

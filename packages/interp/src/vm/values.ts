@@ -51,6 +51,14 @@ export interface DictStore {
   ofType?: ObjectId;
   /** Bumped by every insertion and deletion (iteration over a changing dict raises). */
   version: number;
+  /** Bytes a subtype's instance adds to the dict's size (its own fields, a class's dict and weakref slots). */
+  extraSize?: number;
+  /**
+   * References the object holds before its entries' (a subclass instance's `__class__`, a
+   * subtype's own fields): the entries' references start there. Undefined: none, and
+   * whatever a subtype holds comes after the entries.
+   */
+  refBase?: number;
 }
 
 export interface SetStore {
@@ -192,7 +200,17 @@ export type IteratorValue = {
   dict?: ObjectId;
 };
 
-type Base = { type: ObjectId; attrs?: Map<string, ObjectId>; dict?: ObjectId };
+type Base = {
+  type: ObjectId;
+  attrs?: Map<string, ObjectId>;
+  dict?: ObjectId;
+  /**
+   * The C struct fields a C subtype adds to a built-in base's layout, kept by the module
+   * that defines the subtype (a structseq's hidden fields, defaultdict's default_factory,
+   * OrderedDict's node list): the base's code never reads it.
+   */
+  ext?: unknown;
+};
 
 export type PyValue =
   | (Base & { t: 'none' })

@@ -144,8 +144,10 @@ export class VM {
   builtinsDict!: ObjectId;
   /** The frame running (the innermost), or undefined between frames. */
   frame: Frame | undefined;
-  /** Python frames plus C recursion points entered (RecursionError at RECURSION_LIMIT). */
+  /** Python frames plus C recursion points entered (RecursionError at recursionLimit). */
   depth = 0;
+  /** sys.getrecursionlimit() (sys.setrecursionlimit changes it). */
+  recursionLimit = RECURSION_LIMIT;
   /** The thread's exception state (tstate->exc_info): the running generator's item while it runs. */
   excInfo: ExcStackItem = { value: undefined, holder: { kind: 'root', name: 'exc_info' }, previous: undefined };
   readonly writeOut: (text: string) => void;
@@ -201,9 +203,10 @@ export class VM {
     return this.value(type) as TypeValue;
   }
 
-  /** type(x).__name__ */
+  /** tp_name of type(x), as CPython's messages name it: `list`, `Point`, `collections.deque`. */
   typeName(id: ObjectId): string {
-    return this.typeValue(this.typeOf(id)).name;
+    const tv = this.typeValue(this.typeOf(id));
+    return tv.heap || tv.module === 'builtins' ? tv.name : `${tv.module}.${tv.name}`;
   }
 
   /** The Python-level kind of a value: whether `type(x)` is `t` or a subclass of it. */
