@@ -2,4 +2,7 @@
  * The C modules simulated in TypeScript, registered with the import system when this
  * module is imported (each file registers its own with registerBuiltinModule).
  */
-export {};
+import './math.js';
+import './random.js';
+import './sha512.js';
+import './heapq.js';
