@@ -14,7 +14,7 @@
  * vgetargs1, _PyArg_NoKeywords), Objects/call.c, Objects/floatobject.c
  * (PyFloat_AsDouble), Objects/abstract.c (PyNumber_Index, PyObject_GetBuffer).
  */
-import type { ObjectId } from '@pymemsim/core';
+import type { Holder, ObjectId } from '@pymemsim/core';
 import { C_TEMP, type VM } from '../vm/vm.js';
 import type { TypeValue } from '../vm/values.js';
 
@@ -252,4 +252,26 @@ export function isNamedType(vm: VM, obj: ObjectId, name: string): boolean {
 /** The type value of an object's type. */
 export function typeOfValue(vm: VM, obj: ObjectId): TypeValue {
   return vm.typeValue(vm.typeOf(obj));
+}
+
+/**
+ * PyErr_NewException("module.Name", base, NULL): a new exception class (a heap type made
+ * by calling type with the name, the bases and a dict holding `__module__`).
+ */
+export function newExceptionClass(vm: VM, dotted: string, bases: readonly ObjectId[], out: Holder): ObjectId {
+  const dot = dotted.lastIndexOf('.');
+  const ns = vm.newDict(C_TEMP);
+  try {
+    vm.dictSetStr(ns, '__module__', vm.newStr(dotted.slice(0, dot), C_TEMP), C_TEMP, 'move');
+    return vm.newHeapType(vm.T.type, dotted.slice(dot + 1), bases, ns, out);
+  } finally {
+    vm.rt.decref(ns, C_TEMP);
+  }
+}
+
+/** The exception class `name` among the built-in types (ValueError ...). */
+export function builtinType(vm: VM, name: string): ObjectId {
+  const t = vm.typeByName.get(name);
+  if (t === undefined) throw new Error(`no built-in type ${name}`);
+  return t;
 }

@@ -6,3 +6,7 @@ import './math.js';
 import './random.js';
 import './sha512.js';
 import './heapq.js';
+import './string.js';
+import './errno.js';
+import './stat.js';
+import './binascii.js';
