@@ -10,3 +10,4 @@ import './string.js';
 import './errno.js';
 import './stat.js';
 import './binascii.js';
+import './struct.js';
