@@ -46,7 +46,8 @@ function asciiData(vm: VM, obj: ObjectId): Uint8Array {
     return bytes;
   }
   const b = bufferOf(vm, obj);
-  if (b === undefined) throw vm.typeError(`argument should be bytes, buffer or ASCII string, not '${vm.typeName(obj)}'`);
+  if (b === undefined)
+    throw vm.typeError(`argument should be bytes, buffer or ASCII string, not '${vm.typeName(obj)}'`);
   return b;
 }
 
@@ -91,7 +92,10 @@ function hexlify(name: string): Native {
     }
     const per = perArg === undefined ? 1 : Number(vm.index(perArg));
     const text = strhex(bytes, sep, per);
-    return vm.newBytes(Uint8Array.from(text, (c) => c.charCodeAt(0)), out);
+    return vm.newBytes(
+      Uint8Array.from(text, (c) => c.charCodeAt(0)),
+      out,
+    );
   };
 }
 
@@ -183,7 +187,11 @@ function b2aBase64(data: Uint8Array, newline: boolean): Uint8Array {
   let i = 0;
   for (; i + 2 < data.length; i += 3) {
     const n = ((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number);
-    s += (B64[n >> 18] as string) + (B64[(n >> 12) & 63] as string) + (B64[(n >> 6) & 63] as string) + (B64[n & 63] as string);
+    s +=
+      (B64[n >> 18] as string) +
+      (B64[(n >> 12) & 63] as string) +
+      (B64[(n >> 6) & 63] as string) +
+      (B64[n & 63] as string);
   }
   if (i < data.length) {
     const a = data[i] as number;

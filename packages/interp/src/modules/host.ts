@@ -26,6 +26,10 @@ export interface HostOptions {
   readonly realClock?: boolean;
   /** Fill `n` bytes of entropy (default: the deterministic stream). */
   readonly entropy?: (n: number) => Uint8Array;
+  /** os.environ (default: empty). */
+  readonly environ?: Readonly<Record<string, string>>;
+  /** os.getcwd() (default: "/"). */
+  readonly cwd?: string;
 }
 
 interface HostState {

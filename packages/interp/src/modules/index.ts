@@ -11,3 +11,4 @@ import './errno.js';
 import './stat.js';
 import './binascii.js';
 import './struct.js';
+import './posix.js';

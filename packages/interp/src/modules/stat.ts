@@ -91,14 +91,21 @@ export function modeArg(vm: VM, obj: ObjectId): number {
 export function filemode(mode: number): string {
   const t = mode & S_IFMT;
   const type =
-    t === S_IFREG ? '-'
-    : t === S_IFDIR ? 'd'
-    : t === S_IFLNK ? 'l'
-    : t === S_IFBLK ? 'b'
-    : t === S_IFCHR ? 'c'
-    : t === S_IFIFO ? 'p'
-    : t === S_IFSOCK ? 's'
-    : '?';
+    t === S_IFREG
+      ? '-'
+      : t === S_IFDIR
+        ? 'd'
+        : t === S_IFLNK
+          ? 'l'
+          : t === S_IFBLK
+            ? 'b'
+            : t === S_IFCHR
+              ? 'c'
+              : t === S_IFIFO
+                ? 'p'
+                : t === S_IFSOCK
+                  ? 's'
+                  : '?';
   const bit = (b: number, c: string): string => (mode & b ? c : '-');
   const special = (s: number, x: number, on: string, off: string): string =>
     mode & s ? (mode & x ? on : off) : mode & x ? 'x' : '-';
@@ -138,7 +145,8 @@ const functions: Record<string, Native> = {
     vm.newInt(BigInt(modeArg(vm, methO(vm, '_stat.S_IMODE', args, kwnames)) & 0o7777), out),
   S_IFMT: (vm, args, kwnames, out) =>
     vm.newInt(BigInt(modeArg(vm, methO(vm, '_stat.S_IFMT', args, kwnames)) & S_IFMT), out),
-  filemode: (vm, args, kwnames, out) => vm.newStr(filemode(modeArg(vm, methO(vm, '_stat.filemode', args, kwnames))), out),
+  filemode: (vm, args, kwnames, out) =>
+    vm.newStr(filemode(modeArg(vm, methO(vm, '_stat.filemode', args, kwnames))), out),
 };
 
 registerBuiltinModule('_stat', (vm, _module, dict) => {

@@ -207,9 +207,7 @@ const formatterIterSlots: TypeSlots = {
     const items = [
       subStr(vm, ch, m.literal, C_TEMP),
       subStr(vm, ch, m.fieldName, C_TEMP),
-      m.fieldPresent && m.formatSpec === undefined
-        ? vm.newStr('', C_TEMP)
-        : subStr(vm, ch, m.formatSpec, C_TEMP),
+      m.fieldPresent && m.formatSpec === undefined ? vm.newStr('', C_TEMP) : subStr(vm, ch, m.formatSpec, C_TEMP),
       m.conversion === '' ? vm.none(C_TEMP) : vm.newStr(m.conversion, C_TEMP),
     ];
     return vm.newTuple(items, out, C_TEMP);

@@ -22,7 +22,16 @@ import type { Native } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { C_TEMP, type VM } from '../vm/vm.js';
-import { asDouble, builtinType, bufferOf, methNoArgs, methO, newExceptionClass, noKeywords, unpackKeywords } from './args.js';
+import {
+  asDouble,
+  builtinType,
+  bufferOf,
+  methNoArgs,
+  methO,
+  newExceptionClass,
+  noKeywords,
+  unpackKeywords,
+} from './args.js';
 import { frexp, ldexp } from './libm.js';
 
 // ---------------------------------------------------------------------------------
@@ -40,10 +49,47 @@ interface FormatDef {
 }
 
 const NATIVE_SIZES: Record<string, number> = {
-  x: 1, c: 1, b: 1, B: 1, '?': 1, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, n: 8, N: 8, e: 2, f: 4, d: 8, s: 1, p: 1, P: 8,
+  x: 1,
+  c: 1,
+  b: 1,
+  B: 1,
+  '?': 1,
+  h: 2,
+  H: 2,
+  i: 4,
+  I: 4,
+  l: 8,
+  L: 8,
+  q: 8,
+  Q: 8,
+  n: 8,
+  N: 8,
+  e: 2,
+  f: 4,
+  d: 8,
+  s: 1,
+  p: 1,
+  P: 8,
 };
 const STD_SIZES: Record<string, number> = {
-  x: 1, c: 1, b: 1, B: 1, '?': 1, h: 2, H: 2, i: 4, I: 4, l: 4, L: 4, q: 8, Q: 8, e: 2, f: 4, d: 8, s: 1, p: 1,
+  x: 1,
+  c: 1,
+  b: 1,
+  B: 1,
+  '?': 1,
+  h: 2,
+  H: 2,
+  i: 4,
+  I: 4,
+  l: 4,
+  L: 4,
+  q: 8,
+  Q: 8,
+  e: 2,
+  f: 4,
+  d: 8,
+  s: 1,
+  p: 1,
 };
 
 function formatDef(code: string, order: Order): FormatDef | undefined {
@@ -469,7 +515,10 @@ function structInit(vm: VM, self: ObjectId, format: ObjectId): void {
   const data = structData(vm, self);
   data.format = text;
   data.layout = layout;
-  const bytes = vm.newBytes(Uint8Array.from(text, (c) => c.charCodeAt(0)), C_TEMP);
+  const bytes = vm.newBytes(
+    Uint8Array.from(text, (c) => c.charCodeAt(0)),
+    C_TEMP,
+  );
   const old = vm.rt.object(self).refs.find((r) => r.slot === 's_format')?.to;
   vm.rt.moveToRef(bytes, C_TEMP, self, 's_format');
   if (old !== undefined) vm.rt.decrefRef(old, self, 's_format');
@@ -588,11 +637,17 @@ function iterUnpack(vm: VM, s: ObjectId, buffer: ObjectId, out: Holder): ObjectI
   if (buf.length % layout.size !== 0) {
     structError(vm, `iterative unpacking requires a buffer of a multiple of ${layout.size} bytes`);
   }
-  const it = vm.alloc('_struct.unpack_iterator', 'method', 128, {
-    t: 'native',
-    type: state(vm).iterType,
-    data: { index: 0 } satisfies IterData,
-  }, out);
+  const it = vm.alloc(
+    '_struct.unpack_iterator',
+    'method',
+    128,
+    {
+      t: 'native',
+      type: state(vm).iterType,
+      data: { index: 0 } satisfies IterData,
+    },
+    out,
+  );
   vm.rt.increfRef(s, it, 'so');
   vm.rt.increfRef(buffer, it, 'buf.obj');
   return it;
@@ -708,7 +763,13 @@ const structMembers: Record<string, NativeMember> = {
 // ---------------------------------------------------------------------------------
 // Module functions (through the cache)
 
-function fmtAndRest(vm: VM, name: string, args: readonly ObjectId[], kwnames: readonly string[] | undefined, min: number) {
+function fmtAndRest(
+  vm: VM,
+  name: string,
+  args: readonly ObjectId[],
+  kwnames: readonly string[] | undefined,
+  min: number,
+) {
   noKeywords(vm, `_struct.${name}`, kwnames);
   if (args.length < min) throw vm.typeError('missing format argument');
   return { fmt: args[0] as ObjectId, rest: args.slice(1) };
