@@ -45,17 +45,17 @@ export function decimalValue(c: string): number {
 /** get_integer: the value of an all-digits substring, or -1. */
 function getInteger(vm: VM, chars: readonly string[], sub: Sub): number {
   if (sub === undefined || sub.start >= sub.end) return -1;
-  let acc = 0;
+  let acc = 0n;
   for (let i = sub.start; i < sub.end; i++) {
     const c = chars[i] as string;
     if (!isDecimal(c)) return -1;
-    const digit = decimalValue(c);
-    if (acc > (Number.MAX_SAFE_INTEGER - digit) / 10 || acc * 10 + digit > 9223372036854775807) {
+    const digit = BigInt(decimalValue(c));
+    if (acc > (9223372036854775807n - digit) / 10n) {
       throw vm.pyErr('ValueError', 'Too many decimal digits in format string');
     }
-    acc = acc * 10 + digit;
+    acc = acc * 10n + digit;
   }
-  return acc;
+  return Number(acc);
 }
 
 function subStr(vm: VM, chars: readonly string[], sub: Sub, out: Holder): ObjectId {
