@@ -107,8 +107,71 @@ P.importName = function (this: VM, frame, name, fromlist, level, out) {
       this.rt.decref(n, C_TEMP);
     }
   }
-  return this.importModule(name, lv, frame.globals, hasFromlist, out);
+  const m = this.importModule(name, lv, frame.globals, hasFromlist, out);
+  if (hasFromlist) {
+    try {
+      handleFromlist(this, m, fromlist, false);
+    } catch (e) {
+      this.rt.decref(m, out);
+      throw e;
+    }
+  }
+  return m;
 };
+
+/**
+ * _handle_fromlist: `from package import name` imports the submodule `package.name` when
+ * the package has no attribute `name` (a name that is no module is left to IMPORT_FROM).
+ */
+function handleFromlist(vm: VM, module: ObjectId, fromlist: ObjectId, recursive: boolean): void {
+  if (vm.value(module).t !== 'module' || vm.dictGetStr(vm.as(module, 'module').dict, '__path__') === undefined) return;
+  const names = vm.iterateToArray(fromlist, C_TEMP);
+  try {
+    for (const x of names) {
+      const xv = vm.value(x);
+      if (xv.t !== 'str') {
+        const where = recursive ? `${vm.as(module, 'module').name}.__all__` : '``from list';
+        throw vm.typeError(`Item in ${where} must be str, not ${vm.typeName(x)}`);
+      }
+      if (xv.v === '*') {
+        if (!recursive) {
+          const all = vm.getAttrOpt(module, '__all__', C_TEMP);
+          if (all !== undefined) {
+            try {
+              handleFromlist(vm, module, all, true);
+            } finally {
+              vm.rt.decref(all, C_TEMP);
+            }
+          }
+        }
+        continue;
+      }
+      const has = vm.getAttrOpt(module, xv.v, C_TEMP);
+      if (has !== undefined) {
+        vm.rt.decref(has, C_TEMP);
+        continue;
+      }
+      const fromName = `${vm.as(module, 'module').name}.${xv.v}`;
+      try {
+        vm.rt.decref(vm.loadModule(fromName, C_TEMP), C_TEMP);
+      } catch (e) {
+        // A missing submodule is not an error here: IMPORT_FROM reports the name.
+        if (e instanceof PyRaise && vm.raised(e, 'ModuleNotFoundError')) {
+          const n = vm.instanceAttr(e.exc, 'name');
+          if (n !== undefined && vm.value(n).t === 'str' && vm.as(n, 'str').v === fromName) {
+            if (vm.dictGetStr(vm.sysModules, fromName) !== vm.statics.none) {
+              vm.clearRaise(e);
+              continue;
+            }
+          }
+        }
+        throw e;
+      }
+    }
+  } finally {
+    for (const x of names) vm.rt.decref(x, C_TEMP);
+  }
+}
 
 P.importFrom = function (this: VM, module, name, out) {
   const r = this.getAttrOpt(module, name, out);
@@ -180,7 +243,16 @@ P.importBuiltin = function (this: VM, args, kwnames, out) {
   const lv = level === undefined ? 0 : Number(this.index(level));
   const g = globals !== undefined && this.value(globals).t === 'dict' ? globals : undefined;
   const hasFromlist = fromlist !== undefined && fromlist !== this.statics.none && this.truthy(fromlist);
-  return this.importModule(this.as(name, 'str').v, lv, g, hasFromlist, out);
+  const m = this.importModule(this.as(name, 'str').v, lv, g, hasFromlist, out);
+  if (hasFromlist) {
+    try {
+      handleFromlist(this, m, fromlist, false);
+    } catch (e) {
+      this.rt.decref(m, out);
+      throw e;
+    }
+  }
+  return m;
 };
 
 // ---------------------------------------------------------------------------------
@@ -267,7 +339,7 @@ P.compileToCode = function (this: VM, text, filename, mode, out) {
       C_TEMP,
       C_TEMP,
     );
-    const cls = this.typeByName.get(e.cls) ?? (this.typeByName.get('SyntaxError') as ObjectId);
+    const cls = this.typeByName.get(e.cls) ?? (this.typeByName.get('SyntaxError'));
     throw this.raiseNew(cls, [this.newStr(e.msg, C_TEMP), info], C_TEMP);
   }
   this.sources.set(filename, text);
