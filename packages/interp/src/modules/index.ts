@@ -12,3 +12,4 @@ import './stat.js';
 import './binascii.js';
 import './struct.js';
 import './posix.js';
+import './sre.js';

@@ -462,7 +462,6 @@ registerBuiltinModule('posix', (vm, _module, dict) => {
   for (const [k, v] of Object.entries(env)) {
     const key = vm.newBytes(enc.encode(k), C_TEMP);
     vm.dictSet(environ, key, vm.newBytes(enc.encode(v), C_TEMP), C_TEMP, 'move');
-    vm.rt.decref(key, C_TEMP);
   }
   set('environ', environ);
   set('_have_functions', vm.newList([], C_TEMP));
