@@ -339,7 +339,7 @@ P.compileToCode = function (this: VM, text, filename, mode, out) {
       C_TEMP,
       C_TEMP,
     );
-    const cls = this.typeByName.get(e.cls) ?? (this.typeByName.get('SyntaxError'));
+    const cls = this.typeByName.get(e.cls) ?? (this.typeByName.get('SyntaxError') as ObjectId);
     throw this.raiseNew(cls, [this.newStr(e.msg, C_TEMP), info], C_TEMP);
   }
   this.sources.set(filename, text);
