@@ -231,7 +231,29 @@ const typeSlots: TypeSlots = {
     if (vm.value(bases).t !== 'tuple')
       throw vm.typeError(`type.__new__() argument 2 must be tuple, not ${vm.typeName(bases)}`);
     if (vm.value(ns).t !== 'dict') throw vm.typeError(`type.__new__() argument 3 must be dict, not ${vm.typeName(ns)}`);
-    return vm.newHeapType(meta, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
+    // The most derived metaclass of the bases (_PyType_CalculateMetaclass): type(name,
+    // (Base,), ns) with a Base whose metaclass has its own __new__ is that __new__'s call.
+    let winner = meta;
+    for (const b of vm.as(bases, 'tuple').items) {
+      const bt = vm.typeOf(b);
+      if (vm.isSubtype(winner, bt)) continue;
+      if (vm.isSubtype(bt, winner)) {
+        winner = bt;
+        continue;
+      }
+      throw vm.typeError(
+        'metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases',
+      );
+    }
+    if (winner !== meta && vm.lookupType(winner, '__new__') !== vm.lookupType(vm.T.type, '__new__')) {
+      const f = vm.getAttr(winner, '__new__', C_TEMP);
+      try {
+        return vm.call(f, [winner, ...args], kwnames, out);
+      } finally {
+        vm.rt.decref(f, C_TEMP);
+      }
+    }
+    return vm.newHeapType(winner, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
   },
   init: () => undefined,
   call: (vm, self, args, kwnames, out) => vm.typeCall(self, args, kwnames, out),
