@@ -13,3 +13,4 @@ import './binascii.js';
 import './struct.js';
 import './posix.js';
 import './sre.js';
+import './codecs.js';
