@@ -14,3 +14,4 @@ import './struct.js';
 import './posix.js';
 import './sre.js';
 import './codecs.js';
+import './time.js';
