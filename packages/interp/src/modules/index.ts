@@ -9,5 +9,18 @@ import './functools.js';
 import './itertools.js';
 import './thread.js';
 import './warnings.js';
+import './math.js';
+import './random.js';
+import './sha512.js';
+import './heapq.js';
+import './string.js';
+import './errno.js';
+import './stat.js';
+import './binascii.js';
+import './struct.js';
+import './posix.js';
+import './sre.js';
+import './codecs.js';
+import './time.js';
 
 export {};

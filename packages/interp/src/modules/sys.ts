@@ -27,9 +27,8 @@ import { defineWeakrefModule } from './weakref.js';
 import type { Native } from '../vm/native.js';
 import { kwarg, npos } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
-import type { NativeMember } from '../vm/values.js';
-import { methods } from '../objects/list.js';
 import { intOf } from '../objects/number.js';
+import { makeStdStream } from './io.js';
 
 declare module '../vm/vm.js' {
   interface VM {
@@ -217,38 +216,11 @@ function sizeOf(vm: VM, obj: ObjectId): number {
   return vm.rt.object(obj).size;
 }
 
-/** The object sys.stdout and sys.stderr are: write() appends to the program's output. */
-const streamSlots: TypeSlots = {
-  repr: (vm, self) =>
-    `<_io.TextIOWrapper name='<${(vm.value(self) as { data: unknown }).data === 'stderr' ? 'stderr' : 'stdout'}>' mode='w' encoding='utf-8'>`,
-};
-
-const streamMembers: Record<string, NativeMember> = methods({
-  write: (vm, args, kw, out) => {
-    const self = args[0] as ObjectId;
-    const s = one(vm, 'write', args.slice(1), kw);
-    const v = vm.value(s);
-    if (v.t !== 'str') throw vm.typeError(`write() argument must be str, not ${vm.typeName(s)}`);
-    vm.write(v.v, (vm.value(self) as { data: unknown }).data === 'stderr');
-    return vm.newInt(BigInt([...v.v].length), out);
-  },
-  flush: (vm, _args, _kw, out) => vm.none(out),
-  isatty: (vm, _args, _kw, out) => vm.bool(false, out),
-  fileno: (vm, args, _kw, out) =>
-    vm.newInt((vm.value(args[0] as ObjectId) as { data: unknown }).data === 'stderr' ? 2n : 1n, out),
-});
-
 function sysValues(vm: VM, dict: ObjectId): void {
   const set = (name: string, v: ObjectId): void => vm.dictSetStr(dict, name, v, C_TEMP, 'move');
-  const streamType = vm.defineType({
-    name: 'TextIOWrapper',
-    module: '_io',
-    base: vm.T.object,
-    slots: streamSlots,
-    members: streamMembers,
-  });
+  // sys.stdout and sys.stderr: _io.TextIOWrapper objects as create_stdio makes them (modules/io.ts).
   for (const name of ['stdout', 'stderr'] as const) {
-    const s = vm.alloc('_io.TextIOWrapper', 'instance', 216, { t: 'native', type: streamType, data: name }, C_TEMP);
+    const s = makeStdStream(vm, name, C_TEMP);
     set(name, s);
     vm.dictSetStr(dict, `__${name}__`, s, C_TEMP, 'copy');
   }

@@ -139,6 +139,10 @@ function initSpecialFields(vm: VM, exc: ObjectId, args: readonly ObjectId[]): vo
   const cls = vm.typeOf(exc);
   const is = (name: string): boolean => vm.isSubtype(cls, vm.typeByName.get(name) as ObjectId);
   const set = (name: string, v: ObjectId): void => vm.setInstanceAttr(exc, name, v, C_TEMP, 'copy');
+  if (is('OSError')) {
+    initOSError(vm, exc, args);
+    return;
+  }
   if (is('SyntaxError')) {
     // SyntaxError_init: (msg, (filename, lineno, offset, text[, end_lineno, end_offset])).
     if (args.length >= 1) set('msg', args[0] as ObjectId);
@@ -165,6 +169,71 @@ function initSpecialFields(vm: VM, exc: ObjectId, args: readonly ObjectId[]): vo
       'code',
       args.length === 0 ? vm.statics.none : args.length === 1 ? (args[0] as ObjectId) : excValue(vm, exc).args,
     );
+}
+
+/**
+ * oserror_init: with 2 to 5 arguments, errno, strerror, filename, (winerror,) filename2;
+ * when a filename is given the args tuple keeps only (errno, strerror).
+ */
+function initOSError(vm: VM, exc: ObjectId, args: readonly ObjectId[]): void {
+  const set = (name: string, v: ObjectId): void => vm.setInstanceAttr(exc, name, v, C_TEMP, 'copy');
+  const none = vm.statics.none;
+  for (const name of ['errno', 'strerror', 'filename', 'filename2']) set(name, none);
+  if (args.length < 2 || args.length > 5) return;
+  set('errno', args[0] as ObjectId);
+  set('strerror', args[1] as ObjectId);
+  const filename = args[2];
+  if (filename !== undefined && filename !== none) {
+    set('filename', filename);
+    const filename2 = args[4];
+    if (filename2 !== undefined && filename2 !== none) set('filename2', filename2);
+    setArgs(vm, exc, args.slice(0, 2));
+  }
+}
+
+/** OSError_str: "[Errno 2] No such file or directory: 'x'". */
+function osErrorStr(vm: VM, self: ObjectId): string {
+  const attr = (n: string): ObjectId | undefined => {
+    const v = vm.instanceAttr(self, n);
+    return v === undefined || v === vm.statics.none ? undefined : v;
+  };
+  const errno = attr('errno');
+  const strerror = attr('strerror');
+  const filename = attr('filename');
+  const filename2 = attr('filename2');
+  const e = errno === undefined ? 'None' : vm.strText(errno);
+  const m = strerror === undefined ? 'None' : vm.strText(strerror);
+  if (filename !== undefined) {
+    if (filename2 !== undefined) return `[Errno ${e}] ${m}: ${vm.reprText(filename)} -> ${vm.reprText(filename2)}`;
+    return `[Errno ${e}] ${m}: ${vm.reprText(filename)}`;
+  }
+  if (errno !== undefined && strerror !== undefined) return `[Errno ${e}] ${m}`;
+  return excStr(vm, self);
+}
+
+/** The OSError subclass CPython's errnomap gives an errno (OSError itself when none). */
+export function osErrorClass(vm: VM, errno: number): ObjectId {
+  const byErrno: Record<number, string> = {
+    11: 'BlockingIOError',
+    114: 'BlockingIOError',
+    115: 'BlockingIOError',
+    10: 'ChildProcessError',
+    32: 'BrokenPipeError',
+    108: 'BrokenPipeError',
+    103: 'ConnectionAbortedError',
+    111: 'ConnectionRefusedError',
+    104: 'ConnectionResetError',
+    17: 'FileExistsError',
+    2: 'FileNotFoundError',
+    21: 'IsADirectoryError',
+    20: 'NotADirectoryError',
+    4: 'InterruptedError',
+    13: 'PermissionError',
+    1: 'PermissionError',
+    3: 'ProcessLookupError',
+    110: 'TimeoutError',
+  };
+  return vm.typeByName.get(byErrno[errno] ?? 'OSError') as ObjectId;
 }
 
 P.chainContext = function (this: VM, exc) {
@@ -771,7 +840,21 @@ const EXTRA: Record<string, { slots?: TypeSlots; members?: Record<string, Native
   ImportError: { members: attrMembers(['name', 'path', 'msg']) },
   AttributeError: { members: attrMembers(['name', 'obj']) },
   NameError: { members: attrMembers(['name']) },
-  OSError: { members: attrMembers(['errno', 'strerror', 'filename', 'filename2']) },
+  OSError: {
+    members: attrMembers(['errno', 'strerror', 'filename', 'filename2']),
+    slots: {
+      str: osErrorStr,
+      new: (vm, type, args, kwnames, out) => {
+        const n = kwnames === undefined ? args.length : args.length - kwnames.length;
+        let cls = type;
+        const first = args[0];
+        if (type === vm.typeByName.get('OSError') && n >= 2 && first !== undefined && vm.value(first).t === 'int') {
+          cls = osErrorClass(vm, Number(vm.as(first, 'int').v));
+        }
+        return vm.newException(cls, args.slice(0, n), out);
+      },
+    },
+  },
   SyntaxError: {
     slots: syntaxErrorSlots,
     members: attrMembers([

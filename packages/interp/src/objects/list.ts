@@ -330,6 +330,27 @@ function listDeleteRange(vm: VM, list: ObjectId, lo: number, hi: number): void {
 }
 
 /** list.clear / _list_clear: the item array goes, then the items, last to first. */
+/** PyList_Insert (ins1): a new reference to `x` at `where` (clamped as list.insert does). */
+function listInsert(vm: VM, list: ObjectId, where: number, x: ObjectId): void {
+  const v = vm.as(list, 'list');
+  const n = v.items.length;
+  let at = where;
+  if (at < 0) at = Math.max(0, at + n);
+  if (at > n) at = n;
+  resizeFor(vm, list, n + 1);
+  v.items.splice(at, 0, x);
+  vm.rt.increfRef(x, list, 'item', at);
+}
+
+/** After items were rearranged in place (sort, heapq): the item references follow their new order. */
+function listReorderRefs(vm: VM, list: ObjectId): void {
+  const refs = vm.rt.object(list).refs;
+  const others = refs.filter((r) => r.slot !== 'item');
+  refs.length = 0;
+  for (const id of vm.as(list, 'list').items) refs.push({ slot: 'item', to: id });
+  refs.push(...others);
+}
+
 function listClear(vm: VM, list: ObjectId): void {
   const v = vm.as(list, 'list');
   const items = v.items.splice(0);
@@ -492,15 +513,7 @@ const listMethods: Record<string, Native> = {
   },
   insert: (vm, args, kw, out) => {
     const [i, x] = argRange(vm, 'insert', args, kw, 2, 2) as [ObjectId, ObjectId];
-    const list = args[0] as ObjectId;
-    const v = vm.as(list, 'list');
-    let at = Number(vm.index(i));
-    const n = v.items.length;
-    if (at < 0) at = Math.max(0, at + n);
-    if (at > n) at = n;
-    resizeFor(vm, list, n + 1);
-    v.items.splice(at, 0, x);
-    vm.rt.increfRef(x, list, 'item', at);
+    listInsert(vm, args[0] as ObjectId, Number(vm.index(i)), x);
     return vm.none(out);
   },
   pop: (vm, args, kw, out) => {
@@ -640,11 +653,7 @@ P.sortList = function (this: VM, list, key, reverse) {
     const sorted = order.map((i) => items[i] as ObjectId);
     v.items.push(...sorted);
     // The references follow their items' new order.
-    const refs = this.rt.object(list).refs;
-    const others = refs.filter((r) => r.slot !== 'item');
-    refs.length = 0;
-    for (const id of sorted) refs.push({ slot: 'item', to: id });
-    refs.push(...others);
+    listReorderRefs(this, list);
     if (modified) throw this.pyErr('ValueError', 'list modified during sort');
   } catch (e) {
     if (v.items.length === 0) v.items.push(...items);
@@ -783,4 +792,4 @@ export function defineListTypes(vm: VM): void {
   });
 }
 
-export { listClear, listSize as listSizeOf, methods };
+export { listClear, listDeleteRange, listInsert, listReorderRefs, listSize as listSizeOf, methods };

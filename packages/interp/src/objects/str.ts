@@ -998,6 +998,52 @@ const bytesSlots: TypeSlots = {
 
 const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 
+/** The sub argument of bytes.find and friends: a bytes-like object, or an int in range(256). */
+function bytesNeedle(vm: VM, obj: ObjectId): Uint8Array {
+  const v = vm.value(obj);
+  if (v.t === 'bytes') return v.v;
+  if (v.t === 'bytearray') return v.v.subarray(0, v.len);
+  if (vm.hasIndex(obj)) {
+    const n = vm.index(obj);
+    if (n < 0n || n > 255n) throw vm.pyErr('ValueError', 'byte must be in range(0, 256)');
+    return Uint8Array.of(Number(n));
+  }
+  throw vm.typeError(`argument should be integer or bytes-like object, not '${vm.typeName(obj)}'`);
+}
+
+/** ADJUST_INDICES: end clamped to the length, a start past the end left as it is. */
+function bytesRange(vm: VM, len: number, a: readonly ObjectId[]): [number, number] {
+  const adjust = (id: ObjectId | undefined, dflt: number, clampHigh: boolean): number => {
+    if (id === undefined || id === vm.statics.none) return dflt;
+    if (!vm.hasIndex(id)) throw vm.typeError('slice indices must be integers or have an __index__ method');
+    let i = vm.index(id);
+    if (i < 0n) {
+      i += BigInt(len);
+      if (i < 0n) i = 0n;
+    } else if (i > BigInt(len)) i = clampHigh ? BigInt(len) : BigInt(len) + 1n;
+    return Number(i);
+  };
+  return [adjust(a[1], 0, false), adjust(a[2], len, true)];
+}
+
+/** bytes.find, rfind, index, rindex: the position of sub in bytes[start:end], or -1. */
+function bytesFind(
+  vm: VM,
+  name: string,
+  args: readonly ObjectId[],
+  kwnames: readonly string[] | undefined,
+  reverse: boolean,
+): number {
+  const a = argRange(vm, name, args, kwnames, 1, 3);
+  const s = latin1(bytesOf(vm, args[0] as ObjectId));
+  const sub = latin1(bytesNeedle(vm, a[0] as ObjectId));
+  const [start, end] = bytesRange(vm, s.length, a);
+  if (end - start < sub.length) return -1;
+  const hay = s.slice(start, end);
+  const i = reverse ? hay.lastIndexOf(sub) : hay.indexOf(sub);
+  return i < 0 ? -1 : i + start;
+}
+
 const bytesMethods: Record<string, Native> = {
   decode: (vm, args, kwnames, out) => {
     const n = npos(args, kwnames);
@@ -1057,17 +1103,39 @@ const bytesMethods: Record<string, Native> = {
     const a = argRange(vm, 'endswith', args, kw, 1, 3);
     return vm.bool(latin1(bytesOf(vm, args[0] as ObjectId)).endsWith(latin1(bytesOf(vm, a[0] as ObjectId))), out);
   },
-  find: (vm, args, kw, out) => {
-    const a = argRange(vm, 'find', args, kw, 1, 3);
-    return vm.newInt(
-      BigInt(latin1(bytesOf(vm, args[0] as ObjectId)).indexOf(latin1(bytesOf(vm, a[0] as ObjectId)))),
-      out,
-    );
+  find: (vm, args, kw, out) => vm.newInt(BigInt(bytesFind(vm, 'find', args, kw, false)), out),
+  rfind: (vm, args, kw, out) => vm.newInt(BigInt(bytesFind(vm, 'rfind', args, kw, true)), out),
+  index: (vm, args, kw, out) => {
+    const i = bytesFind(vm, 'index', args, kw, false);
+    if (i < 0) throw vm.pyErr('ValueError', 'subsection not found');
+    return vm.newInt(BigInt(i), out);
+  },
+  rindex: (vm, args, kw, out) => {
+    const i = bytesFind(vm, 'rindex', args, kw, true);
+    if (i < 0) throw vm.pyErr('ValueError', 'subsection not found');
+    return vm.newInt(BigInt(i), out);
   },
   count: (vm, args, kw, out) => {
     const a = argRange(vm, 'count', args, kw, 1, 3);
     const s = latin1(bytesOf(vm, args[0] as ObjectId));
-    return vm.newInt(BigInt(count(s, latin1(bytesOf(vm, a[0] as ObjectId)), 0, s.length)), out);
+    const [start, end] = bytesRange(vm, s.length, a);
+    if (start > s.length) return vm.newInt(0n, out);
+    return vm.newInt(BigInt(count(s, latin1(bytesNeedle(vm, a[0] as ObjectId)), start, end)), out);
+  },
+  translate: (vm, args, kwnames, out) => {
+    const n = npos(args, kwnames);
+    if (n < 2) throw vm.typeError('translate() takes at least 1 positional argument (0 given)');
+    const tableObj = args[1] as ObjectId;
+    const delObj = n > 2 ? args[2] : kwarg(args, kwnames, 'delete');
+    const table = tableObj === vm.statics.none ? undefined : bytesOf(vm, tableObj);
+    if (table !== undefined && table.length !== 256)
+      throw vm.pyErr('ValueError', 'translation table must be 256 characters long');
+    const del = delObj === undefined ? undefined : bytesOf(vm, delObj);
+    const src = bytesOf(vm, args[0] as ObjectId);
+    const r: number[] = [];
+    for (const c of src)
+      if (del === undefined || !del.includes(c)) r.push(table === undefined ? c : (table[c] as number));
+    return vm.newBytes(Uint8Array.from(r), out);
   },
   replace: (vm, args, kw, out) => {
     const a = argRange(vm, 'replace', args, kw, 2, 3);

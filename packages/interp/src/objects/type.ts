@@ -480,6 +480,8 @@ function bestBase(vm: VM, bases: readonly ObjectId[]): ObjectId {
       bestLayout = layout;
       continue;
     }
+    // Built-in types with the same instance layout (OSError and ValueError) do not conflict.
+    if (vm.typeValue(layout).layout === vm.typeValue(bestLayout).layout) continue;
     throw vm.typeError('multiple bases have instance lay-out conflict');
   }
   return best;

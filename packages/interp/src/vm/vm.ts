@@ -41,6 +41,7 @@ import {
 import { formatFloat, pyStrRepr } from '../format.js';
 import type { Frame } from './frame.js';
 import type { ModuleFinder } from './importlib.js';
+import type { HostOptions } from '../modules/host.js';
 import { IdTable, type PyValue, type TypeValue, type ValueOf } from './values.js';
 
 /**
@@ -73,6 +74,8 @@ export interface VMOptions extends RuntimeOptions {
   readonly argv?: readonly string[];
   /** Where `import` finds Python source (the program's folder, CPython's Lib ...), in order. */
   readonly finders?: readonly ModuleFinder[];
+  /** What the simulated OS gives the C modules: clocks and entropy (deterministic by default). */
+  readonly host?: HostOptions;
 }
 
 /** One level of the exception-handling stack (_PyErr_StackItem): the thread's, or a generator's. */
@@ -155,6 +158,8 @@ export class VM {
   stdout = '';
   stderr = '';
   readonly argv: readonly string[];
+  /** Clocks and entropy for the C modules (../modules/host.ts). */
+  readonly host: HostOptions;
   /** Set during interpreter shutdown (gc.callbacks are no longer called). */
   shuttingDown = false;
 
@@ -164,6 +169,7 @@ export class VM {
     this.writeOut = options.stdout ?? (() => undefined);
     this.writeErr = options.stderr ?? (() => undefined);
     this.argv = options.argv ?? [''];
+    this.host = options.host ?? {};
     this.rt.hooks.freed = (id) => this.freed(id);
     this.statics = bootstrapStatics(this.rt);
     this.bootstrap();

@@ -1,0 +1,10 @@
+import codecs
+print(codecs.lookup('UTF-8').name, codecs.lookup('latin_1').name)
+print(codecs.encode('héllo', 'utf-8'), codecs.decode(b'h\xc3\xa9', 'utf-8'))
+print(codecs.utf_8_encode('é'), codecs.utf_8_decode(b'\xc3\xa9'))
+print(codecs.lookup_error('strict'), codecs.lookup_error('ignore').__name__)
+try: codecs.lookup('nope')
+except LookupError as e: print(e)
+try: codecs.lookup_error('nope')
+except LookupError as e: print(e)
+print('ab'.encode('ascii'), b'xy'.decode('latin-1'))
