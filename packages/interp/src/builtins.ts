@@ -557,8 +557,8 @@ P.runComprehension = function (this: Interpreter, e: Expr, scope: Scope): Object
       else {
         const k = this.internals.evalExpr(e.key, scope);
         const v = this.internals.evalExpr(e.value, scope);
+        // MAP_ADD (_PyDict_SetItem_Take2): the dict takes both references.
         this.dictSet(result, k, v, stack, 'move');
-        this.rt.decref(k, stack);
       }
     }
   };
@@ -1219,14 +1219,8 @@ const callBuiltinImpl = function (
   }
   const short = shortName(name);
   switch (name) {
-    case 'builtins.print': {
-      const sep = kwArg(kwargs, 'sep');
-      const end = kwArg(kwargs, 'end');
-      const sepText = sep === undefined || this.value(sep).t === 'none' ? ' ' : this.str(sep);
-      const endText = end === undefined || this.value(end).t === 'none' ? '\n' : this.str(end);
-      this.internals.writeOut(args.map((a) => this.str(a)).join(sepText) + endText);
-      return this.none(holder);
-    }
+    case 'builtins.print':
+      return print(this, args, kwargs, holder, scope);
     case 'builtins.len': {
       argN(this, 'len', args, 1);
       const v = this.value(args[0] as ObjectId);
@@ -1510,6 +1504,81 @@ const callBuiltinImpl = function (
   }
 };
 
+/**
+ * builtin_print: `sep` and `end` must be None or str; without `file` (or with None) the
+ * text goes to stdout. With a file, each piece is written by its own call, as
+ * PyFile_WriteObject does: `file.write` looked up (a new bound method each time), the
+ * piece made a str (PyObject_Str: a str is passed as it is), the method called, the
+ * result dropped. The separator and end given as None are the cached one-character
+ * strings " " and "\n" (PyFile_WriteString). `flush=True` then calls `file.flush()`.
+ */
+function print(
+  interp: Interpreter,
+  args: readonly ObjectId[],
+  kwargs: readonly [string, ObjectId][],
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
+  const named: Record<string, ObjectId | undefined> = {
+    sep: undefined,
+    end: undefined,
+    file: undefined,
+    flush: undefined,
+  };
+  for (const [k, v] of kwargs) {
+    if (!(k in named)) throw interp.typeError(`'${k}' is an invalid keyword argument for print()`);
+    named[k] = v;
+  }
+  const text = (k: 'sep' | 'end'): ObjectId | undefined => {
+    const v = named[k];
+    if (v === undefined || interp.value(v).t === 'none') return undefined;
+    if (interp.value(v).t !== 'str') throw interp.typeError(`${k} must be None or a string, not ${interp.typeName(v)}`);
+    return v;
+  };
+  const sep = text('sep');
+  const end = text('end');
+  const file = named.file;
+  const flush = named.flush !== undefined && interp.truthy(named.flush, scope);
+  if (file === undefined || interp.value(file).t === 'none') {
+    const sepText = sep === undefined ? ' ' : interp.str(sep);
+    const endText = end === undefined ? '\n' : interp.str(end);
+    interp.internals.writeOut(args.map((a) => interp.str(a)).join(sepText) + endText);
+    return interp.none(holder);
+  }
+  const write = (piece: ObjectId | string): void => {
+    const writer = interp.getAttr(file, 'write', C_TEMP, scope);
+    try {
+      const value =
+        typeof piece === 'string'
+          ? interp.charStr(piece, C_TEMP)
+          : interp.value(piece).t === 'str'
+            ? interp.ret(piece, C_TEMP)
+            : interp.newStr(interp.str(piece), C_TEMP);
+      try {
+        interp.rt.decref(interp.callObject(writer, [value], [], C_TEMP, scope), C_TEMP);
+      } finally {
+        interp.rt.decref(value, C_TEMP);
+      }
+    } finally {
+      interp.rt.decref(writer, C_TEMP);
+    }
+  };
+  args.forEach((a, i) => {
+    if (i > 0) write(sep ?? ' ');
+    write(a);
+  });
+  write(end ?? '\n');
+  if (flush) {
+    const f = interp.getAttr(file, 'flush', C_TEMP, scope);
+    try {
+      interp.rt.decref(interp.callObject(f, [], [], C_TEMP, scope), C_TEMP);
+    } finally {
+      interp.rt.decref(f, C_TEMP);
+    }
+  }
+  return interp.none(holder);
+}
+
 /** `super()` / `super(cls, obj)`: zero arguments read the `__class__` cell and the first argument of the calling frame. */
 function superObject(interp: Interpreter, args: ObjectId[], holder: Holder, scope: Scope | undefined): ObjectId {
   let cls = args[0];
@@ -1662,16 +1731,109 @@ function construct(
 
 // ---- gc module (GC-M*)
 
+/**
+ * How each gc function takes its arguments in 3.11 (Modules/gcmodule.c and its Argument
+ * Clinic file): METH_NOARGS, METH_O, METH_VARARGS (PyArg_ParseTuple), or Clinic with
+ * named parameters; each convention has its own error messages.
+ */
+const GC_SIGNATURES: Record<string, { kind: 'noargs' | 'o' | 'varargs' | 'clinic'; names?: readonly string[] }> = {
+  enable: { kind: 'noargs' },
+  disable: { kind: 'noargs' },
+  isenabled: { kind: 'noargs' },
+  get_debug: { kind: 'noargs' },
+  get_count: { kind: 'noargs' },
+  get_threshold: { kind: 'noargs' },
+  get_stats: { kind: 'noargs' },
+  freeze: { kind: 'noargs' },
+  unfreeze: { kind: 'noargs' },
+  get_freeze_count: { kind: 'noargs' },
+  set_debug: { kind: 'o' },
+  is_tracked: { kind: 'o' },
+  is_finalized: { kind: 'o' },
+  set_threshold: { kind: 'varargs' },
+  get_referrers: { kind: 'varargs' },
+  get_referents: { kind: 'varargs' },
+  collect: { kind: 'clinic', names: ['generation'] },
+  get_objects: { kind: 'clinic', names: ['generation'] },
+};
+
+/** The arguments of a gc call by position, keywords placed by name; the convention's TypeErrors. */
+function gcArguments(
+  interp: Interpreter,
+  name: string,
+  args: readonly ObjectId[],
+  kwargs: readonly [string, ObjectId][],
+): (ObjectId | undefined)[] {
+  const sig = GC_SIGNATURES[name];
+  if (sig === undefined) return [...args];
+  const n = args.length;
+  switch (sig.kind) {
+    case 'noargs':
+      if (kwargs.length > 0) throw interp.typeError(`gc.${name}() takes no keyword arguments`);
+      if (n > 0) throw interp.typeError(`gc.${name}() takes no arguments (${n} given)`);
+      return [];
+    case 'o':
+      if (kwargs.length > 0) throw interp.typeError(`gc.${name}() takes no keyword arguments`);
+      if (n !== 1) throw interp.typeError(`gc.${name}() takes exactly one argument (${n} given)`);
+      return [...args];
+    case 'varargs':
+      if (kwargs.length > 0) throw interp.typeError(`${name}() takes no keyword arguments`);
+      return [...args];
+    case 'clinic': {
+      const names = sig.names ?? [];
+      if (n > names.length) {
+        const most = names.length;
+        throw interp.typeError(`${name}() takes at most ${most} argument${most === 1 ? '' : 's'} (${n} given)`);
+      }
+      const out: (ObjectId | undefined)[] = [...args];
+      for (const [k, v] of kwargs) {
+        const at = names.indexOf(k);
+        if (at < 0) throw interp.typeError(`'${k}' is an invalid keyword argument for ${name}()`);
+        if (at < n) throw interp.typeError(`argument for ${name}() given by name ('${k}') and position (${at + 1})`);
+        out[at] = v;
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * The integer value of an argument taken as a C integer (PyNumber_Index): an int or a
+ * bool; anything else is the TypeError CPython raises ("'float' object cannot be
+ * interpreted as an integer"), with `notInt` replacing that message when given.
+ */
+function indexArg(interp: Interpreter, id: ObjectId, notInt?: string): bigint {
+  const v = interp.value(id);
+  if (v.t === 'int') return v.v;
+  if (v.t === 'bool') return v.v ? 1n : 0n;
+  throw interp.typeError(notInt ?? `'${interp.typeName(id)}' object cannot be interpreted as an integer`);
+}
+
+/** A C `int` argument (`i` format / Clinic `int`): its range is checked as _PyLong_AsInt does. */
+function cIntArg(interp: Interpreter, id: ObjectId, varargs = false): number {
+  const v = indexArg(interp, id);
+  if (v > 2147483647n || v < -2147483648n) {
+    // PyArg_ParseTuple's `i` says which side overflowed; Clinic's converter does not.
+    if (varargs)
+      throw interp.pyErr(
+        'OverflowError',
+        v > 0n ? 'signed integer is greater than maximum' : 'signed integer is less than minimum',
+      );
+    throw interp.pyErr('OverflowError', 'Python int too large to convert to C int');
+  }
+  return Number(v);
+}
+
 function gcFunction(
   interp: Interpreter,
   name: string,
-  args: ObjectId[],
-  _kwargs: [string, ObjectId][],
+  given: ObjectId[],
+  kwargs: [string, ObjectId][],
   holder: Holder,
 ): ObjectId {
   const rt = interp.rt;
   const state = rt.state;
-  const intArg = (i: number): number => Number(num(interp.value(args[i] as ObjectId)) ?? 0);
+  const args = gcArguments(interp, name, given, kwargs);
   const tuple = (xs: readonly number[]): ObjectId =>
     interp.newTuple(
       xs.map((x) => interp.newInt(BigInt(x), C_TEMP)),
@@ -1680,7 +1842,8 @@ function gcFunction(
     );
   switch (name) {
     case 'collect': {
-      const g = args.length > 0 ? intArg(0) : 2;
+      const a = args[0];
+      const g = a === undefined ? 2 : cIntArg(interp, a);
       if (g < 0 || g > 2) throw interp.pyErr('ValueError', 'invalid generation');
       return interp.newInt(BigInt(rt.collect(g as 0 | 1 | 2)), holder);
     }
@@ -1689,9 +1852,11 @@ function gcFunction(
     case 'get_threshold':
       return tuple(state.gc.thresholds);
     case 'set_threshold': {
+      // PyArg_ParseTuple(args, "i|ii:set_threshold", ...).
       if (args.length === 0) throw interp.typeError('set_threshold() takes at least 1 argument (0 given)');
+      if (args.length > 3) throw interp.typeError(`set_threshold() takes at most 3 arguments (${args.length} given)`);
       const t = [...state.gc.thresholds] as [number, number, number];
-      args.slice(0, 3).forEach((_, i) => (t[i] = intArg(i)));
+      args.forEach((a, i) => (t[i] = cIntArg(interp, a as ObjectId, true)));
       rt.setThresholds(t);
       return interp.none(holder);
     }
@@ -1708,7 +1873,7 @@ function gcFunction(
     case 'get_debug':
       return interp.newInt(BigInt(state.gc.debug), holder);
     case 'set_debug':
-      rt.emit({ type: 'GcConfigChanged', debug: intArg(0) });
+      rt.emit({ type: 'GcConfigChanged', debug: cIntArg(interp, args[0] as ObjectId) });
       return interp.none(holder);
     case 'get_stats': {
       const dicts = state.gc.stats.map((s) => {
@@ -1725,17 +1890,27 @@ function gcFunction(
       return interp.newList(dicts, holder, C_TEMP);
     }
     case 'get_referents':
-      return interp.newList(getReferents(state, args), holder);
+      return interp.newList(getReferents(state, given), holder);
     case 'get_referrers':
-      return interp.newList(getReferrers(state, args, packedArgs === undefined ? [] : [packedArgs]), holder);
+      return interp.newList(getReferrers(state, given, packedArgs === undefined ? [] : [packedArgs]), holder);
     case 'get_objects': {
-      const g = args.length > 0 && interp.value(args[0] as ObjectId).t !== 'none' ? intArg(0) : undefined;
-      if (g !== undefined && (g < 0 || g > 2))
-        throw interp.pyErr(
-          'ValueError',
-          `generation parameter must be less than the number of available generations (3)`,
-        );
-      return interp.newList(getObjects(state, g as 0 | 1 | 2 | undefined), holder);
+      // generation: Py_ssize_t(accept={int, NoneType}) = None; -1 (the C default) means all.
+      const a = args[0];
+      let g = -1n;
+      if (a !== undefined && interp.value(a).t !== 'none') {
+        g = indexArg(interp, a, `argument should be integer or None, not '${interp.typeName(a)}'`);
+        if (g >= 2n ** 63n || g < -(2n ** 63n))
+          throw interp.pyErr('OverflowError', "cannot fit 'int' into an index-sized integer");
+      }
+      if (g !== -1n) {
+        if (g >= 3n)
+          throw interp.pyErr(
+            'ValueError',
+            'generation parameter must be less than the number of available generations (3)',
+          );
+        if (g < 0n) throw interp.pyErr('ValueError', 'generation parameter cannot be negative');
+      }
+      return interp.newList(getObjects(state, g === -1n ? undefined : (Number(g) as 0 | 1 | 2)), holder);
     }
     case 'freeze':
       rt.freeze();
@@ -1745,16 +1920,8 @@ function gcFunction(
       return interp.none(holder);
     case 'get_freeze_count':
       return interp.newInt(BigInt(getFreezeCount(state)), holder);
-    default: {
-      const fn = (rt as unknown as Record<string, unknown>)[
-        name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
-      ];
-      if (typeof fn === 'function') {
-        const r = (fn as (this: unknown) => unknown).call(rt);
-        return typeof r === 'number' ? interp.newInt(BigInt(r), holder) : interp.none(holder);
-      }
+    default:
       throw interp.pyErr('NotImplementedError', `gc.${name} is not simulated in this build`);
-    }
   }
 }
 

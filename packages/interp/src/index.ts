@@ -4,6 +4,7 @@ export * from './resolve.js';
 export * from './source.js';
 export * from './values.js';
 export * from './format.js';
+export * as objects from './objects/index.js';
 export * from './interpreter.js';
 import './builtins.js';
 import './weakrefs.js';

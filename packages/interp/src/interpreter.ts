@@ -2063,7 +2063,6 @@ export class Interpreter {
             const kk = this.evalExpr(kj, scope);
             const vv = this.evalExpr(e.values[j] as Expr, scope);
             this.dictSet(d, kk, vv, stack, 'move');
-            this.rt.decref(kk, stack);
           }
         }
         return d;
@@ -2222,15 +2221,7 @@ export class Interpreter {
         this.dictSetStr(kwdefaults as ObjectId, k, v, stack, 'move');
       });
     }
-    let closure: ObjectId | undefined;
-    if (info.freevars.length > 0) {
-      const cells = info.freevars.map((fv) => {
-        const cell = this.cellFor(fv, scope);
-        if (cell === undefined) throw new Error(`no cell ${fv} for closure of ${name}`);
-        return this.ret(cell, stack);
-      });
-      closure = this.newTuple(cells, stack, stack);
-    }
+    const closure = info.freevars.length > 0 ? this.closureTuple(info, name, scope) : undefined;
     const code = this.ret(this.codeFor(node, name, body), stack);
     const qualname =
       scope.info.kind === 'function'
@@ -2266,6 +2257,17 @@ export class Interpreter {
     return fn;
   }
 
+  /** LOAD_CLOSURE of each free variable of `info` from `scope`, then BUILD_TUPLE: a stack reference. */
+  private closureTuple(info: ScopeInfo, name: string, scope: Scope): ObjectId {
+    const stack = scope.stack;
+    const cells = info.freevars.map((fv) => {
+      const cell = this.cellFor(fv, scope);
+      if (cell === undefined) throw new Error(`no cell ${fv} for closure of ${name}`);
+      return this.ret(cell, stack);
+    });
+    return this.newTuple(cells, stack, stack);
+  }
+
   private scopeInfo(node: object): ScopeInfo {
     if (this.resolution === undefined) throw new Error('no resolution');
     return this.resolution.scopeOf(node);
@@ -2285,8 +2287,14 @@ export class Interpreter {
   private makeClass(s: Stmt & { k: 'ClassDef' }, scope: Scope): ObjectId {
     const stack = scope.stack;
     // LOAD_BUILD_CLASS; the body runs as a function whose locals are the namespace dict.
-    const bases = s.bases.map((b) => this.evalExpr(b, scope));
+    // A body whose methods use a variable of the enclosing function has that variable
+    // as a free variable itself: MAKE_FUNCTION gives the body function the closure
+    // tuple of the enclosing cells (before the bases are evaluated), the body's frame
+    // copies them (COPY_FREE_VARS) and passes them on to the methods it defines. The
+    // tuple goes when __build_class__ returns and the body function dies.
     const info = this.scopeInfo(s);
+    const closure = info.freevars.length > 0 ? this.closureTuple(info, s.name, scope) : undefined;
+    const bases = s.bases.map((b) => this.evalExpr(b, scope));
     const ns = this.newDict(stack);
     const modName = this.dictGetStr(scope.globals, '__name__');
     if (modName !== undefined) this.dictSetStr(ns, '__module__', this.ret(modName, stack), stack, 'move');
@@ -2302,7 +2310,7 @@ export class Interpreter {
       stack: STACK(frame),
       line: 0,
     };
-    this.setUpCells(body, info, undefined);
+    this.setUpCells(body, info, closure);
     this.depth += 1;
     try {
       const r = this.execBlock(s.body, body);
@@ -2312,6 +2320,7 @@ export class Interpreter {
       this.rt.exitFrame(frame);
       for (const b of bases) this.rt.decref(b, stack);
       this.rt.decref(ns, stack);
+      if (closure !== undefined) this.rt.decref(closure, stack);
       throw e;
     }
     this.depth -= 1;
@@ -2327,6 +2336,7 @@ export class Interpreter {
     }
     for (const b of bases) this.rt.decref(b, stack);
     this.rt.decref(ns, stack);
+    if (closure !== undefined) this.rt.decref(closure, stack);
     return cls;
   }
 
@@ -2410,7 +2420,7 @@ export class Interpreter {
   }
 
   /** Cells for the scope's cellvars (MAKE_CELL) and the closure's free variables (COPY_FREE_VARS). */
-  private setUpCells(scope: Scope, info: ScopeInfo, fn: FunctionValue | undefined): void {
+  private setUpCells(scope: Scope, info: ScopeInfo, closure: ObjectId | undefined): void {
     const frame = scope.frame;
     for (const name of info.cellvars) {
       const slot: Holder = { kind: 'frame', frame, name: `(cell ${name})` };
@@ -2422,8 +2432,8 @@ export class Interpreter {
         this.rt.move(arg, { kind: 'frame', frame, name }, { kind: 'object', owner: cell, slot: 'cell_contents' });
       }
     }
-    if (fn?.closure !== undefined) {
-      const cells = (this.value(fn.closure) as { items: ObjectId[] }).items;
+    if (closure !== undefined) {
+      const cells = (this.value(closure) as { items: ObjectId[] }).items;
       const freevars = info.freevars;
       for (let i = 0; i < freevars.length; i++)
         this.rt.incref(cells[i] as ObjectId, { kind: 'frame', frame, name: `(cell ${freevars[i]})` });
@@ -2646,7 +2656,7 @@ export class Interpreter {
       this.rt.exitFrame(frame, fv.scope.varnames);
       throw e;
     }
-    this.setUpCells(scope, fv.scope, fv);
+    this.setUpCells(scope, fv.scope, fv.closure);
     this.depth += 1;
     let result: ObjectId;
     try {
