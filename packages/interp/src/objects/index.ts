@@ -7,3 +7,5 @@ export * from './pyError.js';
 export * from './floatOps.js';
 export * from './formatSpec.js';
 export * from './printf.js';
+export * from './hash.js';
+export * from './setTable.js';
