@@ -29,7 +29,8 @@ import {
 import type { Comprehension, Expr } from './ast.js';
 import { Interpreter, PyRaise } from './interpreter.js';
 import { formatFloat, pyStrRepr } from './format.js';
-import type { ClassValue, FunctionValue, IteratorValue, PyValue } from './values.js';
+import type { ClassValue, DictValue, FunctionValue, IteratorValue, PyValue, SetValue } from './values.js';
+import * as objects from './objects/index.js';
 
 type Scope = Parameters<Interpreter['comprehension']>[1];
 const P = Interpreter.prototype;
@@ -72,8 +73,11 @@ P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectI
       return seqIter(this, obj, holder, 'str', 'str_ascii_iterator', false);
     case 'dict':
       return seqIter(this, obj, holder, 'dict', 'dict_keyiterator', true);
-    case 'set':
-      return seqIter(this, obj, holder, 'set', 'set_iterator', true);
+    case 'set': {
+      const it = seqIter(this, obj, holder, 'set', 'set_iterator', true);
+      (this.value(it) as IteratorValue).used = v.store.table.used;
+      return it;
+    }
     case 'range': {
       const left = rangeLen(v.start, v.stop, v.step);
       return alloc(
@@ -153,12 +157,17 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       return this.ret(e.key, holder);
     }
     case 'set': {
+      // setiter_iternext: from si_pos to the next active slot; a change of size is an error.
       if (v.seq === undefined) return undefined;
-      const entries = [...(this.value(v.seq) as { store: { entries: Map<string, ObjectId> } }).store.entries.values()];
-      const e = entries[v.index];
-      if (e === undefined) return exhaustIterator(this, it, v);
-      v.index += 1;
-      return this.ret(e, holder);
+      const table = this.setTable(v.seq);
+      if (v.used !== table.used) {
+        v.used = -1;
+        throw this.pyErr('RuntimeError', 'Set changed size during iteration');
+      }
+      const slot = table.next(v.index);
+      if (slot < 0) return exhaustIterator(this, it, v);
+      v.index = slot + 1;
+      return this.ret(table.keyAt(slot) as ObjectId, holder);
     }
     case 'range': {
       if ((v.left ?? 0n) <= 0n) return undefined;
@@ -592,7 +601,7 @@ P.truthy = function (this: Interpreter, id: ObjectId, scope: Scope | undefined):
     case 'dict':
       return v.store.entries.size > 0;
     case 'set':
-      return v.store.entries.size > 0;
+      return v.store.table.used > 0;
     case 'range':
       return rangeLen(v.start, v.stop, v.step) > 0n;
     case 'instance': {
@@ -677,8 +686,11 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
       }
     }
     case 'set': {
-      const items = [...v.store.entries.values()];
-      if (items.length === 0) return v.frozen ? 'frozenset()' : 'set()';
+      // set_repr: the elements in slot order; `set(...)` when the set is already being shown.
+      const name = v.frozen ? 'frozenset' : 'set';
+      const items = v.store.table.activeKeys();
+      if (items.length === 0) return `${name}()`;
+      if (reprDepth.has(id)) return `${name}(...)`;
       const body = nested(items, '{', '}');
       return v.frozen ? `frozenset(${body})` : body;
     }
@@ -845,20 +857,8 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
     case '-':
     case '^':
       if (av.t === 'set' && bv.t === 'set') {
-        const ka = av.store.entries;
-        const kb = bv.store.entries;
-        const pick: ObjectId[] = [];
-        if (op === '|') pick.push(...ka.values(), ...[...kb].filter(([k]) => !ka.has(k)).map(([, x]) => x));
-        if (op === '&') pick.push(...[...ka].filter(([k]) => kb.has(k)).map(([, x]) => x));
-        if (op === '-') pick.push(...[...ka].filter(([k]) => !kb.has(k)).map(([, x]) => x));
-        if (op === '^')
-          pick.push(
-            ...[...ka].filter(([k]) => !kb.has(k)).map(([, x]) => x),
-            ...[...kb].filter(([k]) => !ka.has(k)).map(([, x]) => x),
-          );
-        const s = this.newSet(holder, av.frozen);
-        for (const x of pick) this.setAdd(s, x, undefined);
-        return s;
+        const r = setBinaryOp(this, op, a, b, holder, inplace);
+        if (r !== undefined) return r;
       }
       if (op === '|' && av.t === 'dict' && bv.t === 'dict') {
         const d = this.newDict(holder);
@@ -976,111 +976,680 @@ P.unaryOp = function (this: Interpreter, op, a, holder, scope): ObjectId {
 };
 
 // =================================================================================
-// Comparisons.
+// Sets (Objects/setobject.c): every operation on the table, so the result's slots,
+// and so its order, are CPython's.
 
-export function pyEquals(interp: Interpreter, a: ObjectId, b: ObjectId, scope?: Scope): boolean {
-  if (a === b) {
-    const v = interp.value(a);
-    return !(v.t === 'float' && Number.isNaN(v.v));
+const setView = (interp: Interpreter, id: ObjectId): SetValue | undefined => {
+  const v = interp.builtinView(id);
+  return v.t === 'set' ? v : undefined;
+};
+
+/** The element references of a set, re-filed in slot order after `added` joined (new references). */
+function adoptSetKeys(interp: Interpreter, set: ObjectId, added: readonly ObjectId[], sizeBefore: number): void {
+  const table = interp.setTable(set);
+  if (added.length > 0) {
+    (interp.builtinView(set) as SetValue).store.hash = undefined;
+    for (const k of added) interp.rt.incref(k, { kind: 'object', owner: set, slot: 'item' });
+    interp.refileSet(set);
   }
-  const av = interp.value(a);
-  const bv = interp.value(b);
-  const na = num(av);
-  const nb = num(bv);
-  if (na !== undefined && nb !== undefined) return typeof na === typeof nb ? na === nb : Number(na) === Number(nb);
-  if (av.t === 'weakref' || bv.t === 'weakref') {
-    // weakref.__eq__: referents compared while both are alive, else identity.
-    if (av.t !== 'weakref' || bv.t !== 'weakref') return false;
-    const ra = interp.weakrefTarget(a);
-    const rb = interp.weakrefTarget(b);
-    return ra !== undefined && rb !== undefined ? pyEquals(interp, ra, rb, scope) : false;
+  if (table.size !== sizeBefore) interp.setSetTable(set, table.size);
+}
+
+/** set_table_resize from C code (an update's one big resize, a difference's cleanup). */
+function resizeSet(interp: Interpreter, set: ObjectId, minused: number): void {
+  const table = interp.setTable(set);
+  const before = table.size;
+  if (!table.resize(minused)) return;
+  interp.refileSet(set);
+  if (table.size !== before) interp.setSetTable(set, table.size);
+}
+
+/** set_merge: `other` is a set or frozenset. */
+function setMerge(interp: Interpreter, set: ObjectId, other: ObjectId): void {
+  const table = interp.setTable(set);
+  const before = table.size;
+  const added = table.merge(interp.setTable(other), interp.keyEq);
+  adoptSetKeys(interp, set, added, before);
+}
+
+/** set_update_internal: a set merges; a dict adds its keys after one resize; anything else is iterated. */
+function setUpdateInternal(interp: Interpreter, set: ObjectId, other: ObjectId): void {
+  if (setView(interp, other) !== undefined) {
+    setMerge(interp, set, other);
+    return;
   }
-  for (const [x, xv, y] of [
-    [a, av, b],
-    [b, bv, a],
-  ] as const) {
-    if (xv.t === 'instance') {
-      const f = interp.lookupClassAttr(xv.cls, '__eq__');
-      if (f !== undefined) {
-        const r = interp.callObject(f, [x, y], [], C_TEMP, scope);
-        const rv = interp.value(r);
-        interp.rt.decref(r, C_TEMP);
-        if (rv.t !== 'notimplemented') return interp.truthy(r, scope) || (rv.t === 'bool' && rv.v);
-      }
-    }
+  const ov = interp.value(other);
+  if (ov.t === 'dict') {
+    const table = interp.setTable(set);
+    const n = ov.store.entries.size;
+    if ((table.fill + n) * 5 >= table.mask * 3) resizeSet(interp, set, (table.used + n) * 2);
+    for (const e of [...ov.store.entries.values()]) interp.setAdd(set, e.key, undefined);
+    return;
   }
-  if (av.t !== bv.t) return false;
-  switch (av.t) {
-    case 'str':
-      return av.v === (bv as { v: string }).v;
-    case 'bytes':
-      return av.v.join() === (bv as { v: Uint8Array }).v.join();
-    case 'list':
-    case 'tuple': {
-      const bi = (bv as { items: ObjectId[] }).items;
-      return av.items.length === bi.length && av.items.every((x, i) => pyEquals(interp, x, bi[i] as ObjectId, scope));
-    }
-    case 'dict': {
-      const be = (bv as { store: { entries: Map<string, { value: ObjectId }> } }).store.entries;
-      if (av.store.entries.size !== be.size) return false;
-      for (const [k, e] of av.store.entries) {
-        const o = be.get(k);
-        if (o === undefined || !pyEquals(interp, e.value, o.value, scope)) return false;
-      }
-      return true;
-    }
-    case 'set': {
-      const be = (bv as { store: { entries: Map<string, ObjectId> } }).store.entries;
-      return av.store.entries.size === be.size && [...av.store.entries.keys()].every((k) => be.has(k));
-    }
-    case 'range':
-      return String(av.start) === String((bv as { start: bigint }).start);
-    default:
-      return false;
+  const it = interp.getIter(other, C_TEMP);
+  try {
+    for (let x = interp.iterNext(it, C_TEMP); x !== undefined; x = interp.iterNext(it, C_TEMP))
+      interp.setAdd(set, x, C_TEMP);
+  } finally {
+    interp.rt.decref(it, C_TEMP);
   }
 }
 
-function pyLess(interp: Interpreter, a: ObjectId, b: ObjectId, op: string, scope?: Scope): boolean {
-  const av = interp.value(a);
-  const bv = interp.value(b);
+P.setUpdateFrom = function (this: Interpreter, set: ObjectId, other: ObjectId): void {
+  setUpdateInternal(this, set, other);
+};
+
+/** make_new_set: a new set (or frozenset) filled from `iterable`. */
+function makeSet(interp: Interpreter, frozen: boolean, holder: Holder, iterable?: ObjectId): ObjectId {
+  const s = interp.newSet(holder, frozen);
+  if (iterable === undefined) return s;
+  try {
+    setUpdateInternal(interp, s, iterable);
+  } catch (e) {
+    interp.rt.decref(s, holder);
+    throw e;
+  }
+  return s;
+}
+
+/** set_copy: make_new_set_basetype(type(so), so). */
+const setCopy = (interp: Interpreter, so: ObjectId, holder: Holder): ObjectId =>
+  makeSet(interp, (setView(interp, so) as SetValue).frozen, holder, so);
+
+/** set_contains_key / set_contains: a set key is looked up as the frozenset of its items. */
+function setContains(interp: Interpreter, set: ObjectId, key: ObjectId): boolean {
+  const table = interp.setTable(set);
+  let hash: bigint;
+  try {
+    hash = interp.pyHash(key);
+  } catch (e) {
+    const kv = interp.value(key);
+    if (!(e instanceof PyRaise) || kv.t !== 'set' || interp.classOf(e.exc).name !== 'TypeError') throw e;
+    interp.rt.decref(e.exc, { kind: 'root', name: 'raised' });
+    const tmp = makeSet(interp, true, C_TEMP, key);
+    try {
+      return setContains(interp, set, tmp);
+    } finally {
+      interp.rt.decref(tmp, C_TEMP);
+    }
+  }
+  return table.lookup(key, hash, interp.keyEq) >= 0;
+}
+
+/** set_discard_key with set_discard's frozenset retry: true when found. */
+function setDiscardKey(interp: Interpreter, set: ObjectId, key: ObjectId): boolean {
+  try {
+    return interp.setDiscard(set, key);
+  } catch (e) {
+    const kv = interp.value(key);
+    if (!(e instanceof PyRaise) || kv.t !== 'set' || interp.classOf(e.exc).name !== 'TypeError') throw e;
+    interp.rt.decref(e.exc, { kind: 'root', name: 'raised' });
+    const tmp = makeSet(interp, true, C_TEMP, key);
+    try {
+      return interp.setDiscard(set, tmp);
+    } finally {
+      interp.rt.decref(tmp, C_TEMP);
+    }
+  }
+}
+
+/** The (key, hash) pairs of a set in slot order (set_next). */
+function setEntries(interp: Interpreter, set: ObjectId): [ObjectId, bigint][] {
+  const t = interp.setTable(set);
+  const out: [ObjectId, bigint][] = [];
+  for (let i = t.next(0); i >= 0; i = t.next(i + 1)) out.push([t.keyAt(i) as ObjectId, t.hashAt(i)]);
+  return out;
+}
+
+/** set_add_entry with a known hash (the key borrowed: a new reference when added). */
+function setAddEntry(interp: Interpreter, set: ObjectId, key: ObjectId, hash: bigint): void {
+  const table = interp.setTable(set);
+  const before = table.size;
+  const { slot, resized } = table.add(key, hash, interp.keyEq);
+  if (slot < 0) return;
+  (interp.builtinView(set) as SetValue).store.hash = undefined;
+  interp.rt.incref(key, { kind: 'object', owner: set, slot: 'item', ...(resized ? {} : { at: table.rank(slot) }) });
+  if (resized) interp.refileSet(set);
+  if (table.size !== before) interp.setSetTable(set, table.size);
+}
+
+/** set_discard_entry with a known hash. */
+function setDiscardEntry(interp: Interpreter, set: ObjectId, key: ObjectId, hash: bigint): boolean {
+  const table = interp.setTable(set);
+  const gone = table.discard(key, hash, interp.keyEq);
+  if (gone === undefined) return false;
+  (interp.builtinView(set) as SetValue).store.hash = undefined;
+  interp.rt.decref(gone.key, { kind: 'object', owner: set, slot: 'item', at: table.rank(gone.slot) });
+  return true;
+}
+
+/** set_intersection. */
+function setIntersection(interp: Interpreter, so: ObjectId, other: ObjectId, holder: Holder): ObjectId {
+  if (so === other) return setCopy(interp, so, holder);
+  const result = makeSet(interp, (setView(interp, so) as SetValue).frozen, holder);
+  try {
+    if (setView(interp, other) !== undefined) {
+      let big = so;
+      let small = other;
+      if (interp.setTable(other).used > interp.setTable(so).used) [big, small] = [other, so];
+      const bt = interp.setTable(big);
+      for (const [key, hash] of setEntries(interp, small)) {
+        if (bt.lookup(key, hash, interp.keyEq) >= 0) setAddEntry(interp, result, key, hash);
+      }
+      return result;
+    }
+    const it = interp.getIter(other, C_TEMP);
+    try {
+      const st = interp.setTable(so);
+      for (let key = interp.iterNext(it, C_TEMP); key !== undefined; key = interp.iterNext(it, C_TEMP)) {
+        try {
+          const hash = interp.pyHash(key);
+          if (st.lookup(key, hash, interp.keyEq) >= 0) {
+            setAddEntry(interp, result, key, hash);
+            if (interp.setTable(result).used >= st.used) break;
+          }
+        } finally {
+          interp.rt.decref(key, C_TEMP);
+        }
+      }
+    } finally {
+      interp.rt.decref(it, C_TEMP);
+    }
+    return result;
+  } catch (e) {
+    interp.rt.decref(result, holder);
+    throw e;
+  }
+}
+
+/** set_difference_update_internal. */
+function setDifferenceUpdate(interp: Interpreter, so: ObjectId, other: ObjectId): void {
+  if (so === other) {
+    setClear(interp, so);
+    return;
+  }
+  if (setView(interp, other) !== undefined) {
+    // When the other set is more than 8 times larger, only the intersection matters.
+    const tmp =
+      interp.setTable(other).used >> 3 > interp.setTable(so).used
+        ? setIntersection(interp, so, other, C_TEMP)
+        : interp.ret(other, C_TEMP);
+    try {
+      for (const [key, hash] of setEntries(interp, tmp)) setDiscardEntry(interp, so, key, hash);
+    } finally {
+      interp.rt.decref(tmp, C_TEMP);
+    }
+  } else {
+    const it = interp.getIter(other, C_TEMP);
+    try {
+      for (let key = interp.iterNext(it, C_TEMP); key !== undefined; key = interp.iterNext(it, C_TEMP)) {
+        try {
+          setDiscardKey(interp, so, key);
+        } finally {
+          interp.rt.decref(key, C_TEMP);
+        }
+      }
+    } finally {
+      interp.rt.decref(it, C_TEMP);
+    }
+  }
+  // More than a quarter dummies: resized away.
+  const t = interp.setTable(so);
+  if (t.fill - t.used <= Math.floor(t.mask / 4)) return;
+  resizeSet(interp, so, t.used > 50000 ? t.used * 2 : t.used * 4);
+}
+
+/** set_difference. */
+function setDifference(interp: Interpreter, so: ObjectId, other: ObjectId, holder: Holder): ObjectId {
+  const ov = interp.value(other);
+  const otherSet = setView(interp, other);
+  const otherSize = otherSet !== undefined ? otherSet.store.table.used : ov.t === 'dict' ? ov.store.entries.size : -1;
+  if (otherSize < 0 || interp.setTable(so).used >> 2 > otherSize) {
+    const result = setCopy(interp, so, holder);
+    try {
+      setDifferenceUpdate(interp, result, other);
+    } catch (e) {
+      interp.rt.decref(result, holder);
+      throw e;
+    }
+    return result;
+  }
+  const result = makeSet(interp, (setView(interp, so) as SetValue).frozen, holder);
+  for (const [key, hash] of setEntries(interp, so)) {
+    const found =
+      otherSet !== undefined
+        ? otherSet.store.table.lookup(key, hash, interp.keyEq) >= 0
+        : (ov as DictValue).store.entries.has(interp.hashKey(key));
+    if (!found) setAddEntry(interp, result, key, hash);
+  }
+  return result;
+}
+
+/** set_symmetric_difference_update: each element of `other` is discarded from `so`, or added when absent. */
+function setSymmetricDifferenceUpdate(interp: Interpreter, so: ObjectId, other: ObjectId): void {
+  if (so === other) {
+    setClear(interp, so);
+    return;
+  }
+  const ov = interp.value(other);
+  if (ov.t === 'dict') {
+    for (const e of [...ov.store.entries.values()]) {
+      const hash = interp.pyHash(e.key);
+      if (!setDiscardEntry(interp, so, e.key, hash)) setAddEntry(interp, so, e.key, hash);
+    }
+    return;
+  }
+  const otherset =
+    setView(interp, other) !== undefined ? interp.ret(other, C_TEMP) : makeSet(interp, false, C_TEMP, other);
+  try {
+    for (const [key, hash] of setEntries(interp, otherset)) {
+      if (!setDiscardEntry(interp, so, key, hash)) setAddEntry(interp, so, key, hash);
+    }
+  } finally {
+    interp.rt.decref(otherset, C_TEMP);
+  }
+}
+
+/** set_symmetric_difference: a copy of `other` (of so's base type), updated with so. */
+function setSymmetricDifference(interp: Interpreter, so: ObjectId, other: ObjectId, holder: Holder): ObjectId {
+  const result = makeSet(interp, (setView(interp, so) as SetValue).frozen, holder, other);
+  try {
+    setSymmetricDifferenceUpdate(interp, result, so);
+  } catch (e) {
+    interp.rt.decref(result, holder);
+    throw e;
+  }
+  return result;
+}
+
+/** set_issubset. */
+function setIsSubset(interp: Interpreter, so: ObjectId, other: ObjectId): boolean {
+  if (setView(interp, other) === undefined) {
+    const tmp = makeSet(interp, false, C_TEMP, other);
+    try {
+      return setIsSubset(interp, so, tmp);
+    } finally {
+      interp.rt.decref(tmp, C_TEMP);
+    }
+  }
+  const ot = interp.setTable(other);
+  if (interp.setTable(so).used > ot.used) return false;
+  for (const [key, hash] of setEntries(interp, so)) if (ot.lookup(key, hash, interp.keyEq) < 0) return false;
+  return true;
+}
+
+/** set_issuperset. */
+function setIsSuperset(interp: Interpreter, so: ObjectId, other: ObjectId): boolean {
+  if (setView(interp, other) !== undefined) return setIsSubset(interp, other, so);
+  const it = interp.getIter(other, C_TEMP);
+  try {
+    for (let key = interp.iterNext(it, C_TEMP); key !== undefined; key = interp.iterNext(it, C_TEMP)) {
+      const found = setContains(interp, so, key);
+      interp.rt.decref(key, C_TEMP);
+      if (!found) return false;
+    }
+  } finally {
+    interp.rt.decref(it, C_TEMP);
+  }
+  return true;
+}
+
+/** set_richcompare (both operands are sets or frozensets). */
+function setRichCompare(interp: Interpreter, a: ObjectId, b: ObjectId, op: CompareOp): boolean {
+  const na = interp.setTable(a).used;
+  const nb = interp.setTable(b).used;
+  switch (op) {
+    case '==':
+    case '!=': {
+      let eq: boolean;
+      if (na !== nb) eq = false;
+      else {
+        const ha = (setView(interp, a) as SetValue).store.hash;
+        const hb = (setView(interp, b) as SetValue).store.hash;
+        eq = ha !== undefined && hb !== undefined && ha !== hb ? false : setIsSubset(interp, a, b);
+      }
+      return op === '==' ? eq : !eq;
+    }
+    case '<=':
+      return setIsSubset(interp, a, b);
+    case '>=':
+      return setIsSuperset(interp, a, b);
+    case '<':
+      return na < nb && setIsSubset(interp, a, b);
+    case '>':
+      return na > nb && setIsSuperset(interp, a, b);
+  }
+}
+
+/** set_clear_internal: back to the 8 slots inside the object; the elements released in slot order. */
+function setClear(interp: Interpreter, set: ObjectId): void {
+  const store = (interp.builtinView(set) as SetValue).store;
+  const keys = store.table.clear();
+  store.hash = undefined;
+  interp.setSetTable(set, 8);
+  for (const k of keys) interp.rt.decref(k, { kind: 'object', owner: set, slot: 'item', at: 0 });
+}
+
+/** The set operators (set_or, set_and, set_sub, set_xor and the in-place ones); undefined: NotImplemented. */
+function setBinaryOp(
+  interp: Interpreter,
+  op: string,
+  a: ObjectId,
+  b: ObjectId,
+  holder: Holder,
+  inplace: boolean,
+): ObjectId | undefined {
+  const av = setView(interp, a);
+  if (av === undefined || setView(interp, b) === undefined) return undefined;
+  if (inplace && !av.frozen) {
+    // set_ior, set_iand, set_isub, set_ixor: the left set itself, updated.
+    if (op === '|') setUpdateInternal(interp, a, b);
+    else if (op === '-') setDifferenceUpdate(interp, a, b);
+    else if (op === '^') setSymmetricDifferenceUpdate(interp, a, b);
+    else {
+      const tmp = setIntersection(interp, a, b, C_TEMP);
+      swapSetBodies(interp, a, tmp);
+      interp.rt.decref(tmp, C_TEMP);
+    }
+    return interp.ret(a, holder);
+  }
+  switch (op) {
+    case '|': {
+      const result = setCopy(interp, a, holder);
+      if (a !== b) setUpdateInternal(interp, result, b);
+      return result;
+    }
+    case '&':
+      return setIntersection(interp, a, b, holder);
+    case '-':
+      return setDifference(interp, a, b, holder);
+    case '^':
+      return setSymmetricDifference(interp, a, b, holder);
+    default:
+      return undefined;
+  }
+}
+
+/** set_swap_bodies: `a` takes `b`'s table and elements, `b` gets `a`'s. */
+function swapSetBodies(interp: Interpreter, a: ObjectId, b: ObjectId): void {
+  const sa = (interp.builtinView(a) as SetValue).store;
+  const sb = (interp.builtinView(b) as SetValue).store;
+  const ka = sa.table.activeKeys();
+  const kb = sb.table.activeKeys();
+  for (const k of ka) interp.rt.move(k, { kind: 'object', owner: a, slot: 'item' }, C_TEMP);
+  for (const k of kb)
+    interp.rt.move(k, { kind: 'object', owner: b, slot: 'item' }, { kind: 'object', owner: a, slot: 'item' });
+  for (const k of ka) interp.rt.move(k, C_TEMP, { kind: 'object', owner: b, slot: 'item' });
+  [sa.table, sb.table] = [sb.table, sa.table];
+  sa.hash = undefined;
+  sb.hash = undefined;
+  interp.setSetTable(a, sa.table.size);
+  interp.setSetTable(b, sb.table.size);
+}
+
+// =================================================================================
+// Comparisons (Objects/object.c do_richcompare, PyObject_RichCompareBool).
+
+type CompareOp = '<' | '<=' | '==' | '!=' | '>' | '>=';
+const SWAPPED: Record<CompareOp, CompareOp> = { '<': '>', '<=': '>=', '==': '==', '!=': '!=', '>': '<', '>=': '<=' };
+const RICH_DUNDER: Record<CompareOp, string> = {
+  '<': '__lt__',
+  '<=': '__le__',
+  '==': '__eq__',
+  '!=': '__ne__',
+  '>': '__gt__',
+  '>=': '__ge__',
+};
+
+/** Is `sub` a proper subtype of `sup` (PyType_IsSubtype with sub != sup)? */
+function isProperSubtype(interp: Interpreter, sub: ObjectId, sup: ObjectId): boolean {
+  return sub !== sup && (interp.value(sub) as ClassValue).mro.includes(sup);
+}
+
+/** The outcome of a three-way comparison for `op` (NaN: unordered, every op but != is false). */
+function cmpResult(c: number, op: CompareOp): boolean {
+  if (Number.isNaN(c)) return op === '!=';
+  switch (op) {
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '==':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+  }
+}
+
+/** Code-point order of two strs (JavaScript compares UTF-16 units). */
+function compareStr(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate (an astral character) sorts after every BMP character.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** Three-way comparison of two numbers as CPython compares them: exactly, NaN unordered. */
+function compareNum(a: bigint | number, b: bigint | number): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) || Number.isNaN(b) ? NaN : a - b;
+  if (typeof a === 'bigint') return objects.compareIntFloat(a, b as number);
+  return -objects.compareIntFloat(b as bigint, a);
+}
+
+/**
+ * The built-in types' tp_richcompare: a bool result, or undefined for NotImplemented.
+ * `a` and `b` are the values (a subclass instance's built-in part included).
+ */
+function builtinRichCompare(
+  interp: Interpreter,
+  a: ObjectId,
+  av: PyValue,
+  b: ObjectId,
+  bv: PyValue,
+  op: CompareOp,
+): boolean | undefined {
   const na = num(av);
   const nb = num(bv);
-  if (na !== undefined && nb !== undefined)
-    return Number(na) < Number(nb) || (typeof na === 'bigint' && typeof nb === 'bigint' && na < nb);
-  if (av.t === 'str' && bv.t === 'str') return av.v < bv.v;
-  if ((av.t === 'list' && bv.t === 'list') || (av.t === 'tuple' && bv.t === 'tuple')) {
-    const bi = (bv as { items: ObjectId[] }).items;
-    for (let i = 0; i < Math.min(av.items.length, bi.length); i++) {
-      const x = av.items[i] as ObjectId;
-      const y = bi[i] as ObjectId;
-      if (!pyEquals(interp, x, y, scope)) return pyLess(interp, x, y, op, scope);
+  if (na !== undefined && nb !== undefined) return cmpResult(compareNum(na, nb), op);
+  switch (av.t) {
+    case 'str':
+      return bv.t === 'str' ? cmpResult(compareStr(av.v, bv.v), op) : undefined;
+    case 'bytes': {
+      if (bv.t !== 'bytes') return undefined;
+      const n = Math.min(av.v.length, bv.v.length);
+      let c = 0;
+      for (let i = 0; i < n && c === 0; i++) c = (av.v[i] as number) - (bv.v[i] as number);
+      return cmpResult(c !== 0 ? c : av.v.length - bv.v.length, op);
     }
-    return av.items.length < bi.length;
+    case 'list':
+    case 'tuple': {
+      // list_richcompare: the first index where the items differ (RichCompareBool, so
+      // identical items are equal), then the lengths or that pair of items.
+      if (bv.t !== av.t) return undefined;
+      const x = av.items;
+      const y = bv.items;
+      if (x.length !== y.length && (op === '==' || op === '!=')) return op === '!=';
+      let i = 0;
+      while (i < x.length && i < y.length && interp.richEq(x[i] as ObjectId, y[i] as ObjectId)) i++;
+      if (i >= x.length || i >= y.length) return cmpResult(x.length - y.length, op);
+      if (op === '==') return false;
+      if (op === '!=') return true;
+      return interp.richCompareBool(x[i] as ObjectId, y[i] as ObjectId, op);
+    }
+    case 'dict': {
+      if (bv.t !== 'dict' || (op !== '==' && op !== '!=')) return undefined;
+      const ea = av.store.entries;
+      const eb = bv.store.entries;
+      let same = ea.size === eb.size;
+      if (same) {
+        for (const [k, e] of ea) {
+          const o = eb.get(k);
+          if (o === undefined || !interp.richEq(e.value, o.value)) {
+            same = false;
+            break;
+          }
+        }
+      }
+      return op === '==' ? same : !same;
+    }
+    case 'set':
+      return bv.t === 'set' ? setRichCompare(interp, a, b, op) : undefined;
+    case 'range': {
+      if (bv.t !== 'range' || (op !== '==' && op !== '!=')) return undefined;
+      // range_equals: same length, then (unless empty) same start, then (unless one item) same step.
+      const len = rangeLen(av.start, av.stop, av.step);
+      let same = len === rangeLen(bv.start, bv.stop, bv.step);
+      if (same && len > 0n) same = av.start === bv.start && (len === 1n || av.step === bv.step);
+      return op === '==' ? same : !same;
+    }
+    case 'method': {
+      // method_richcompare: the same __self__ (by identity) and equal __func__.
+      if (bv.t !== 'method' || (op !== '==' && op !== '!=')) return undefined;
+      const same = av.self === bv.self && interp.richEq(av.func, bv.func);
+      return op === '==' ? same : !same;
+    }
+    case 'builtin': {
+      // meth_richcompare: the same C function bound to the same object.
+      if (bv.t !== 'builtin' || (op !== '==' && op !== '!=')) return undefined;
+      const same = av.self === bv.self && av.name === bv.name;
+      return op === '==' ? same : !same;
+    }
+    case 'weakref': {
+      // weakref_richcompare: the referents compared while both live, else identity.
+      if (bv.t !== 'weakref' || (op !== '==' && op !== '!=')) return undefined;
+      const ra = interp.weakrefTarget(a);
+      const rb = interp.weakrefTarget(b);
+      if (ra === undefined || rb === undefined) return op === '==' ? a === b : a !== b;
+      interp.rt.incref(ra, C_TEMP);
+      interp.rt.incref(rb, C_TEMP);
+      try {
+        return interp.richCompareBool(ra, rb, op);
+      } finally {
+        interp.rt.decref(ra, C_TEMP);
+        interp.rt.decref(rb, C_TEMP);
+      }
+    }
+    default:
+      // object_richcompare: identity for ==; != is not ==; no order.
+      if (op === '==') return a === b ? true : undefined;
+      if (op === '!=') return a === b ? false : undefined;
+      return undefined;
   }
-  if (av.t === 'instance') {
-    const f = interp.lookupClassAttr(av.cls, '__lt__');
-    if (f !== undefined) {
-      const r = interp.callObject(f, [a, b], [], C_TEMP, scope);
-      const t = interp.truthy(r, scope);
+}
+
+/**
+ * A type's tp_richcompare on (self, other): the result object (a new reference owned
+ * by C_TEMP), or undefined for NotImplemented. A class with the dunder calls it
+ * (slot_tp_richcompare); otherwise its built-in base (or object) decides. object's
+ * `__ne__` inverts a user `__eq__`.
+ */
+function slotRichCompare(interp: Interpreter, self: ObjectId, other: ObjectId, op: CompareOp): ObjectId | undefined {
+  const sv = interp.value(self);
+  if (sv.t === 'instance') {
+    const f = interp.lookupClassAttr(sv.cls, RICH_DUNDER[op]);
+    if (f !== undefined && interp.values.get(f)?.t !== 'none') {
+      const r = interp.callObject(f, [self, other], [], C_TEMP, undefined);
+      if (interp.value(r).t !== 'notimplemented') return r;
       interp.rt.decref(r, C_TEMP);
-      return t;
+      return undefined;
+    }
+    if (op === '!=' && interp.lookupClassAttr(sv.cls, '__eq__') !== undefined) {
+      const r = slotRichCompare(interp, self, other, '==');
+      if (r === undefined) return undefined;
+      let t: boolean;
+      try {
+        t = interp.truthy(r, undefined);
+      } finally {
+        interp.rt.decref(r, C_TEMP);
+      }
+      return interp.bool(!t, C_TEMP);
     }
   }
+  const ov = interp.value(other);
+  const res = builtinRichCompare(interp, self, interp.builtinView(self, sv), other, interp.builtinView(other, ov), op);
+  return res === undefined ? undefined : interp.bool(res, C_TEMP);
+}
+
+/**
+ * PyObject_RichCompare (do_richcompare): a subclass's reflected method first when the
+ * right operand's type is a proper subtype of the left's; then the left operand's
+ * method; then, if not tried yet, the right operand's reflected method (each at most
+ * once, so `__lt__` written as `not (a > b)` cannot recurse through the other
+ * operand); then identity for == and !=, and a TypeError for an order.
+ * Returns a new reference owned by `holder`.
+ */
+function richCompare(interp: Interpreter, a: ObjectId, b: ObjectId, op: CompareOp, holder: Holder): ObjectId {
+  const ta = interp.typeOf(a);
+  const tb = interp.typeOf(b);
+  let checkedReverse = false;
+  let r: ObjectId | undefined;
+  if (isProperSubtype(interp, tb, ta) && interp.values.get(b)?.t === 'instance') {
+    checkedReverse = true;
+    r = slotRichCompare(interp, b, a, SWAPPED[op]);
+  }
+  r ??= slotRichCompare(interp, a, b, op);
+  if (r === undefined && !checkedReverse) r = slotRichCompare(interp, b, a, SWAPPED[op]);
+  if (r !== undefined) {
+    interp.rt.move(r, C_TEMP, holder);
+    return r;
+  }
+  if (op === '==') return interp.bool(a === b, holder);
+  if (op === '!=') return interp.bool(a !== b, holder);
   throw interp.typeError(
     `'${op}' not supported between instances of '${interp.typeName(a)}' and '${interp.typeName(b)}'`,
   );
 }
 
+P.richCompareBool = function (this: Interpreter, a: ObjectId, b: ObjectId, op: CompareOp): boolean {
+  // Identity implies equality (for containers: [nan] == [nan]).
+  if (a === b && (op === '==' || op === '!=')) return op === '==';
+  const r = richCompare(this, a, b, op, C_TEMP);
+  try {
+    return this.truthy(r, undefined);
+  } finally {
+    this.rt.decref(r, C_TEMP);
+  }
+};
+
+P.richEq = function (this: Interpreter, a: ObjectId, b: ObjectId): boolean {
+  return this.richCompareBool(a, b, '==');
+};
+
+/** PySequence_Contains: __contains__, the built-in containment, or iteration with RichCompareBool. */
 function contains(interp: Interpreter, container: ObjectId, item: ObjectId, scope?: Scope): boolean {
-  const cv = interp.value(container);
+  const raw = interp.value(container);
+  if (raw.t === 'instance') {
+    const f = interp.lookupClassAttr(raw.cls, '__contains__');
+    if (f !== undefined) {
+      const r = interp.callObject(f, [container, item], [], C_TEMP, scope);
+      const t = interp.truthy(r, scope);
+      interp.rt.decref(r, C_TEMP);
+      return t;
+    }
+  }
+  const cv = interp.builtinView(container, raw);
   switch (cv.t) {
     case 'list':
     case 'tuple':
-      return cv.items.some((x) => pyEquals(interp, x, item, scope));
+      return cv.items.some((x) => interp.richEq(x, item));
     case 'dict':
       return cv.store.entries.has(interp.hashKey(item));
     case 'set':
-      return cv.store.entries.has(interp.hashKey(item));
+      return setContains(interp, container, item);
     case 'str': {
       const iv = interp.value(item);
       if (iv.t !== 'str')
@@ -1096,15 +1665,8 @@ function contains(interp: Interpreter, container: ObjectId, item: ObjectId, scop
       return off % cv.step === 0n && off / cv.step >= 0n && off / cv.step < len;
     }
     case 'instance': {
-      const f = interp.lookupClassAttr(cv.cls, '__contains__');
-      if (f !== undefined) {
-        const r = interp.callObject(f, [container, item], [], C_TEMP, scope);
-        const t = interp.truthy(r, scope);
-        interp.rt.decref(r, C_TEMP);
-        return t;
-      }
       const items = interp.iterateToArray(container, C_TEMP);
-      const found = items.some((x) => pyEquals(interp, x, item, scope));
+      const found = items.some((x) => interp.richEq(x, item));
       for (const x of items) interp.rt.decref(x, C_TEMP);
       return found;
     }
@@ -1119,22 +1681,17 @@ P.compare = function (this: Interpreter, op, a, b, holder, scope): ObjectId {
       return this.bool(a === b, holder);
     case 'is not':
       return this.bool(a !== b, holder);
-    case '==':
-      return this.bool(pyEquals(this, a, b, scope), holder);
-    case '!=':
-      return this.bool(!pyEquals(this, a, b, scope), holder);
-    case '<':
-      return this.bool(pyLess(this, a, b, op, scope), holder);
-    case '>':
-      return this.bool(pyLess(this, b, a, op, scope), holder);
-    case '<=':
-      return this.bool(!pyLess(this, b, a, op, scope), holder);
-    case '>=':
-      return this.bool(!pyLess(this, a, b, op, scope), holder);
     case 'in':
       return this.bool(contains(this, b, a, scope), holder);
     case 'not in':
       return this.bool(!contains(this, b, a, scope), holder);
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return richCompare(this, a, b, op, holder);
     default:
       throw this.typeError(`unknown comparison ${op}`);
   }
@@ -1229,13 +1786,15 @@ const callBuiltinImpl = function (
           ? [...v.v].length
           : v.t === 'list' || v.t === 'tuple'
             ? v.items.length
-            : v.t === 'dict' || v.t === 'set'
+            : v.t === 'dict'
               ? v.store.entries.size
-              : v.t === 'bytes'
-                ? v.v.length
-                : v.t === 'range'
-                  ? Number(rangeLen(v.start, v.stop, v.step))
-                  : undefined;
+              : v.t === 'set'
+                ? v.store.table.used
+                : v.t === 'bytes'
+                  ? v.v.length
+                  : v.t === 'range'
+                    ? Number(rangeLen(v.start, v.stop, v.step))
+                    : undefined;
       if (n !== undefined) return this.newInt(BigInt(n), holder);
       if (v.t === 'instance') {
         const f = this.lookupClassAttr(v.cls, '__len__');
@@ -1260,11 +1819,9 @@ const callBuiltinImpl = function (
         holder,
       );
     }
-    case 'builtins.hash': {
-      const k = this.hashKey(args[0] as ObjectId);
-      const v = this.value(args[0] as ObjectId);
-      return this.newInt(v.t === 'int' ? v.v : BigInt(k.length), holder);
-    }
+    case 'builtins.hash':
+      argN(this, 'hash', args, 1);
+      return this.newInt(this.pyHash(args[0] as ObjectId), holder);
     case 'builtins.callable': {
       const v = this.value(args[0] as ObjectId);
       return this.bool(
@@ -1325,7 +1882,8 @@ const callBuiltinImpl = function (
       let bestKey = keyOf(best);
       for (const x of items.slice(1)) {
         const k = keyOf(x);
-        const better = short === 'min' ? pyLess(this, k, bestKey, '<', scope) : pyLess(this, bestKey, k, '<', scope);
+        // min_max: PyObject_RichCompareBool(item, best, Py_LT) for min, Py_GT for max.
+        const better = this.richCompareBool(k, bestKey, short === 'min' ? '<' : '>');
         if (better) {
           this.rt.decref(bestKey, C_TEMP);
           best = x;
@@ -1617,7 +2175,7 @@ function sortList(
     for (const x of v.items) keys.set(x, interp.callObject(key, [x], [], C_TEMP, scope));
   const k = (x: ObjectId): ObjectId => keys.get(x) ?? x;
   const sorted = [...v.items].sort((a, b) =>
-    pyLess(interp, k(a), k(b), '<', scope) ? -1 : pyLess(interp, k(b), k(a), '<', scope) ? 1 : 0,
+    interp.richCompareBool(k(a), k(b), '<') ? -1 : interp.richCompareBool(k(b), k(a), '<') ? 1 : 0,
   );
   if (reverse !== undefined && interp.truthy(reverse, scope)) sorted.reverse();
   for (const kk of keys.values()) interp.rt.decref(kk, C_TEMP);
@@ -1704,9 +2262,14 @@ function construct(
     }
     case 'set':
     case 'frozenset': {
-      const s = interp.newSet(holder, type === 'frozenset');
-      if (a0 !== undefined) for (const x of interp.iterateToArray(a0, C_TEMP)) interp.setAdd(s, x, C_TEMP);
-      return s;
+      if (kwargs.length > 0) throw interp.typeError(`${type}() takes no keyword arguments`);
+      if (args.length > 1) throw interp.typeError(`${type} expected at most 1 argument, got ${args.length}`);
+      // frozenset(f) of an exact frozenset is f itself.
+      if (type === 'frozenset' && a0 !== undefined) {
+        const av = interp.value(a0);
+        if (av.t === 'set' && av.frozen) return interp.ret(a0, holder);
+      }
+      return makeSet(interp, type === 'frozenset', holder, a0);
     }
     case 'range': {
       const ns = args.map((x) => {
@@ -1989,8 +2552,8 @@ function seqIndexCount(
   holder: Holder,
   what: string,
 ): ObjectId {
-  if (name === 'count') return interp.newInt(BigInt(items.filter((i) => pyEquals(interp, i, x)).length), holder);
-  const i = items.findIndex((it) => pyEquals(interp, it, x));
+  if (name === 'count') return interp.newInt(BigInt(items.filter((i) => interp.richEq(i, x)).length), holder);
+  const i = items.findIndex((it) => interp.richEq(it, x));
   if (i < 0) throw interp.pyErr('ValueError', `${what}.index(x): x not in ${what}`);
   return interp.newInt(BigInt(i), holder);
 }
@@ -2040,7 +2603,7 @@ function listMethod(
       return x;
     }
     case 'remove': {
-      const i = v.items.findIndex((x) => pyEquals(interp, x, args[0] as ObjectId, scope));
+      const i = v.items.findIndex((x) => interp.richEq(x, args[0] as ObjectId));
       if (i < 0) throw interp.pyErr('ValueError', 'list.remove(x): x not in list');
       const x = v.items[i] as ObjectId;
       v.items.splice(i, 1);
@@ -2175,64 +2738,109 @@ function dictMethod(
 function setMethod(
   interp: Interpreter,
   self: ObjectId,
-  v: { store: { entries: Map<string, ObjectId> }; frozen: boolean },
+  v: SetValue,
   name: string,
   args: ObjectId[],
   holder: Holder,
 ): ObjectId {
+  const arg = (): ObjectId => {
+    argN(interp, name, args, 1);
+    return args[0] as ObjectId;
+  };
   switch (name) {
     case 'add':
-      interp.setAdd(self, args[0] as ObjectId, undefined);
+      interp.setAdd(self, arg(), undefined);
       return interp.none(holder);
     case 'discard':
-      interp.setDiscard(self, args[0] as ObjectId);
+      setDiscardKey(interp, self, arg());
       return interp.none(holder);
     case 'remove':
-      if (!interp.setDiscard(self, args[0] as ObjectId)) throw raiseWithArgs(interp, 'KeyError', [args[0] as ObjectId]);
+      if (!setDiscardKey(interp, self, arg())) throw raiseWithArgs(interp, 'KeyError', [args[0] as ObjectId]);
       return interp.none(holder);
     case 'pop': {
-      const first = [...v.store.entries.values()][0];
-      if (first === undefined) throw interp.pyErr('KeyError', 'pop from an empty set');
-      const r = interp.ret(first, holder);
-      interp.setDiscard(self, first);
-      return r;
+      // set_pop: from the finger on; the set's reference becomes the result.
+      const table = v.store.table;
+      const got = table.pop();
+      if (got === undefined) throw interp.pyErr('KeyError', 'pop from an empty set');
+      v.store.hash = undefined;
+      interp.rt.move(got.key, { kind: 'object', owner: self, slot: 'item', at: table.rank(got.slot) }, holder);
+      return got.key;
     }
-    case 'clear': {
-      // set_clear_internal: back to the 8-slot table inside the object, items released in table order.
-      const items = [...v.store.entries.values()];
-      v.store.entries.clear();
-      (v.store as unknown as { table: number; fill: number }).table = 8;
-      (v.store as unknown as { table: number; fill: number }).fill = 0;
-      interp.setSetTable(self, 8);
-      for (const x of items) interp.rt.decref(x, { kind: 'object', owner: self, slot: 'item' });
+    case 'clear':
+      setClear(interp, self);
       return interp.none(holder);
-    }
     case 'update':
-      for (const x of interp.iterateToArray(args[0] as ObjectId, C_TEMP)) interp.setAdd(self, x, C_TEMP);
+      for (const a of args) setUpdateInternal(interp, self, a);
       return interp.none(holder);
-    case 'union':
-      return interp.binaryOp('|', self, args[0] as ObjectId, holder, false, undefined);
-    case 'intersection':
-      return interp.binaryOp('&', self, args[0] as ObjectId, holder, false, undefined);
-    case 'difference':
-      return interp.binaryOp('-', self, args[0] as ObjectId, holder, false, undefined);
+    case 'difference_update':
+      for (const a of args) setDifferenceUpdate(interp, self, a);
+      return interp.none(holder);
+    case 'intersection_update':
+    case 'symmetric_difference_update': {
+      if (name === 'symmetric_difference_update') {
+        setSymmetricDifferenceUpdate(interp, self, arg());
+        return interp.none(holder);
+      }
+      let tmp = interp.ret(self, C_TEMP);
+      for (const a of args) {
+        const next = setIntersection(interp, tmp, a, C_TEMP);
+        interp.rt.decref(tmp, C_TEMP);
+        tmp = next;
+      }
+      if (tmp !== self) swapSetBodies(interp, self, tmp);
+      interp.rt.decref(tmp, C_TEMP);
+      return interp.none(holder);
+    }
+    case 'union': {
+      const result = setCopy(interp, self, holder);
+      for (const a of args) if (a !== self) setUpdateInternal(interp, result, a);
+      return result;
+    }
+    case 'intersection': {
+      if (args.length === 0) return setCopy(interp, self, holder);
+      let result = interp.ret(self, C_TEMP);
+      for (const a of args) {
+        const next = setIntersection(interp, result, a, C_TEMP);
+        interp.rt.decref(result, C_TEMP);
+        result = next;
+      }
+      interp.rt.move(result, C_TEMP, holder);
+      return result;
+    }
+    case 'difference': {
+      if (args.length === 0) return setCopy(interp, self, holder);
+      const result = setDifference(interp, self, args[0] as ObjectId, holder);
+      for (const a of args.slice(1)) setDifferenceUpdate(interp, result, a);
+      return result;
+    }
+    case 'symmetric_difference':
+      return setSymmetricDifference(interp, self, arg(), holder);
     case 'issubset':
-    case 'issuperset': {
-      const other = interp.value(args[0] as ObjectId) as { store: { entries: Map<string, ObjectId> } };
-      const [a, b] =
-        name === 'issubset' ? [v.store.entries, other.store.entries] : [other.store.entries, v.store.entries];
-      return interp.bool(
-        [...a.keys()].every((k) => b.has(k)),
-        holder,
-      );
+      return interp.bool(setIsSubset(interp, self, arg()), holder);
+    case 'issuperset':
+      return interp.bool(setIsSuperset(interp, self, arg()), holder);
+    case 'isdisjoint': {
+      const other = arg();
+      if (other === self) return interp.bool(v.store.table.used === 0, holder);
+      const items = interp.iterateToArray(other, C_TEMP);
+      try {
+        return interp.bool(!items.some((x) => setContains(interp, self, x)), holder);
+      } finally {
+        for (const x of items) interp.rt.decref(x, C_TEMP);
+      }
     }
-    case 'copy': {
-      const s = interp.newSet(holder, v.frozen);
-      for (const x of v.store.entries.values()) interp.setAdd(s, x, undefined);
-      return s;
-    }
+    case 'copy':
+      // frozenset.copy() of an exact frozenset is the frozenset itself.
+      if (v.frozen && interp.value(self).t === 'set') return interp.ret(self, holder);
+      return setCopy(interp, self, holder);
+    case '__init__':
+      // set_init: cleared, then updated from the iterable.
+      if (args.length > 1) throw interp.typeError(`set expected at most 1 argument, got ${args.length}`);
+      if (v.store.table.fill > 0) setClear(interp, self);
+      if (args[0] !== undefined) setUpdateInternal(interp, self, args[0]);
+      return interp.none(holder);
     default:
-      throw interp.pyErr('AttributeError', `'set' object has no attribute '${name}'`);
+      throw interp.pyErr('AttributeError', `'${interp.typeName(self)}' object has no attribute '${name}'`);
   }
 }
 

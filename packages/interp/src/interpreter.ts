@@ -47,7 +47,6 @@ import {
   listPreallocateExact,
   listResize,
   listSize,
-  setGrow,
   setSize,
   strSize,
   tupleSize,
@@ -76,6 +75,19 @@ import {
   type SetStore,
 } from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
+import {
+  hashBytes,
+  hashFloat,
+  hashFromHashMethod,
+  hashFrozenset,
+  hashInt,
+  hashMethod,
+  hashPointer,
+  hashRange,
+  hashStr,
+  hashTuple,
+} from './objects/hash.js';
+import { SetTable } from './objects/setTable.js';
 
 export { EventBudgetExceeded };
 
@@ -466,6 +478,14 @@ export class Interpreter {
     return v;
   }
 
+  /**
+   * The built-in value behind an object: an instance of a subclass of list, tuple,
+   * dict or set carries its built-in part (`base`); every other object is its value.
+   */
+  builtinView(id: ObjectId, v: PyValue = this.value(id)): PyValue {
+    return v.t === 'instance' && v.base !== undefined ? v.base : v;
+  }
+
   typeOf(id: ObjectId): ObjectId {
     const v = this.value(id);
     switch (v.t) {
@@ -836,7 +856,7 @@ export class Interpreter {
   }
 
   newSet(holder: Holder, frozen: boolean): ObjectId {
-    const store: SetStore = { entries: new Map(), table: 8, fill: 0 };
+    const store: SetStore = { table: new SetTable<ObjectId>(), hash: undefined };
     return this.alloc(
       frozen ? 'frozenset' : 'set',
       frozen ? 'frozenset' : 'set',
@@ -847,35 +867,136 @@ export class Interpreter {
     );
   }
 
-  /** set.add: returns false when the element was there already (the passed reference is not kept). */
+  /** The set's table (setTable.ts: CPython's slots, probing and growth). */
+  setTable(set: ObjectId): SetTable<ObjectId> {
+    return (this.value(set) as { store: SetStore }).store.table;
+  }
+
+  /** PyObject_RichCompareBool(stored, key, Py_EQ) for two keys with equal hashes. */
+  readonly keyEq = (stored: ObjectId, key: ObjectId): boolean => stored === key || this.richEq(stored, key);
+
+  /**
+   * set_add_key: returns false when an equal element was there already (the passed
+   * reference, moved from `from` or borrowed when `from` is undefined, is not kept).
+   * The set's element references sit in table-slot order (set_traverse and set_dealloc
+   * go slot by slot), so a new one goes at its slot's rank, and a rebuilt table re-files
+   * them all.
+   */
   setAdd(set: ObjectId, item: ObjectId, from: Holder | undefined): boolean {
-    const v = this.value(set) as { store: SetStore };
-    const hk = this.hashKey(item);
-    if (v.store.entries.has(hk)) {
+    let hash: bigint;
+    try {
+      hash = this.pyHash(item);
+    } catch (e) {
+      if (from !== undefined) this.rt.decref(item, from);
+      throw e;
+    }
+    const table = this.setTable(set);
+    const sizeBefore = table.size;
+    const { slot, resized } = table.add(item, hash, this.keyEq);
+    if (slot < 0) {
       if (from !== undefined) this.rt.decref(item, from);
       return false;
     }
-    v.store.entries.set(hk, item);
-    v.store.fill += 1;
-    this.adopt(item, { kind: 'object', owner: set, slot: 'item' }, from);
-    const grown = setGrow(v.store.table, v.store.fill, v.store.entries.size);
-    if (grown !== v.store.table) {
-      v.store.table = grown;
-      v.store.fill = v.store.entries.size;
-      this.setSetTable(set, grown);
-    }
+    const store = (this.value(set) as { store: SetStore }).store;
+    store.hash = undefined;
+    this.adopt(item, { kind: 'object', owner: set, slot: 'item', ...(resized ? {} : { at: table.rank(slot) }) }, from);
+    if (resized) this.refileSet(set);
+    if (table.size !== sizeBefore) this.setSetTable(set, table.size);
     return true;
   }
 
+  /** The set's references re-filed in table-slot order (after a rebuild moved the elements). */
+  refileSet(set: ObjectId): void {
+    const keys = this.setTable(set).activeKeys();
+    const refs = this.rt.object(set).refs;
+    for (let k = 0; k < keys.length; k++) {
+      const want = keys[k] as ObjectId;
+      if (refs[k]?.to === want && refs[k]?.slot === 'item') continue;
+      this.rt.move(
+        want,
+        { kind: 'object', owner: set, slot: 'item' },
+        { kind: 'object', owner: set, slot: 'item', at: k },
+      );
+    }
+  }
+
+  /** set_discard_key: true when an equal element was there (its reference is released). */
   setDiscard(set: ObjectId, item: ObjectId): boolean {
-    const v = this.value(set) as { store: SetStore };
-    const hk = this.hashKey(item);
-    const held = v.store.entries.get(hk);
-    if (held === undefined) return false;
-    v.store.entries.delete(hk);
-    this.rt.decref(held, { kind: 'object', owner: set, slot: 'item' });
+    const hash = this.pyHash(item);
+    const table = this.setTable(set);
+    const gone = table.discard(item, hash, this.keyEq);
+    if (gone === undefined) return false;
+    (this.value(set) as { store: SetStore }).store.hash = undefined;
+    this.rt.decref(gone.key, { kind: 'object', owner: set, slot: 'item', at: table.rank(gone.slot) });
     return true;
   }
+
+  /**
+   * PyObject_Hash: CPython's hash of any object (objects/hash.ts), or the TypeError of
+   * an unhashable one.
+   */
+  pyHash(id: ObjectId): bigint {
+    const v = this.value(id);
+    switch (v.t) {
+      case 'int':
+        return hashInt(v.v);
+      case 'bool':
+        return v.v ? 1n : 0n;
+      case 'float':
+        return hashFloat(v.v, hashPointer(this.rt.object(id).addr));
+      case 'str':
+        return hashStr(v.v);
+      case 'bytes':
+        return hashBytes(v.v);
+      case 'tuple':
+        return hashTuple(v.items.map((x) => this.pyHash(x)));
+      case 'set':
+        if (!v.frozen) throw this.typeError(`unhashable type: 'set'`);
+        return (v.store.hash ??= hashFrozenset(v.store.table.activeHashes()));
+      case 'range': {
+        const len = rangeLength(v.start, v.stop, v.step);
+        return hashRange(len, v.start, v.step, this.pyHash(this.statics.none));
+      }
+      case 'list':
+      case 'dict':
+      case 'slice':
+        throw this.typeError(`unhashable type: '${v.t}'`);
+      case 'method':
+        return hashMethod(this.rt.object(v.self).addr, this.pyHash(v.func));
+      case 'weakref': {
+        // weakref_hash: the referent's hash, kept once computed; a dead weakref never hashed raises.
+        const cached = this.weakrefHashes.get(id);
+        if (cached !== undefined) return cached;
+        const referent = this.weakrefTarget(id);
+        if (referent === undefined) throw this.typeError('weak object has gone away');
+        const h = this.pyHash(referent);
+        this.weakrefHashes.set(id, h);
+        return h;
+      }
+      case 'instance': {
+        const hashFn = this.lookupClassAttr(v.cls, '__hash__');
+        if (hashFn === undefined) {
+          // A class that defines __eq__ without __hash__ gets __hash__ = None (type_new).
+          if (this.lookupClassAttr(v.cls, '__eq__') !== undefined)
+            throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
+          return hashPointer(this.rt.object(id).addr);
+        }
+        if (this.values.get(hashFn)?.t === 'none') throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
+        // slot_tp_hash: the int __hash__ returns, brought into Py_hash_t's range.
+        const r = this.callObject(hashFn, [id], [], C_TEMP, undefined);
+        const rv = this.value(r);
+        this.rt.decref(r, C_TEMP);
+        if (rv.t === 'int') return hashFromHashMethod(rv.v);
+        if (rv.t === 'bool') return rv.v ? 1n : 0n;
+        throw this.typeError('__hash__ method should return an integer');
+      }
+      default:
+        return hashPointer(this.rt.object(id).addr);
+    }
+  }
+
+  /** Hashes of weakrefs taken while their referent lived (weakref_hash caches them). */
+  private readonly weakrefHashes = new Map<ObjectId, bigint>();
 
   /** The key a dict or set files an object under: equal values (1 == 1.0 == True) share a key. */
   private hashKeys(items: readonly ObjectId[]): string {
@@ -902,7 +1023,12 @@ export class Interpreter {
       case 'tuple':
         return `t:(${this.hashKeys(v.items)})`;
       case 'set':
-        if (v.frozen) return `fs:{${[...v.store.entries.keys()].sort().join(',')}}`;
+        if (v.frozen)
+          return `fs:{${v.store.table
+            .activeKeys()
+            .map((k) => this.hashKey(k))
+            .sort()
+            .join(',')}}`;
         throw this.typeError(`unhashable type: 'set'`);
       case 'list':
       case 'dict':
@@ -1152,7 +1278,8 @@ export class Interpreter {
         case 'Set':
         case 'Tuple':
           e.elts.forEach(visitExpr);
-          if (e.k !== 'Tuple' && e.elts.length >= 3 && e.elts.every(isConstant)) add(this.constTuple(e.elts));
+          if (e.k === 'List' && e.elts.length >= 3 && e.elts.every(isConstant)) add(this.constTuple(e.elts));
+          if (e.k === 'Set' && e.elts.length >= 3 && e.elts.every(isConstant)) add(this.constFrozenset(e.elts));
           if (e.k === 'Tuple' && e.elts.length > 0 && e.elts.every(isConstant)) add(this.constTuple(e.elts));
           return;
         case 'Dict':
@@ -1362,6 +1489,26 @@ export class Interpreter {
     this.pendingCompilerRefs.push(t);
     this.constCache.set(key, t);
     return t;
+  }
+
+  /**
+   * The frozenset constant of a set display of three or more constants: the compiler
+   * folds the items into a tuple and makes a frozenset of it (starunpack_helper), which
+   * stays in co_consts; the display is then BUILD_SET 0 + SET_UPDATE of it.
+   */
+  private constFrozenset(elts: readonly Expr[]): ObjectId {
+    const items = elts.map((e) => this.constId(e));
+    const key = `frozenset:${items.join(',')}`;
+    const cached = this.constCache.get(key);
+    if (cached !== undefined && this.rt.isAlive(cached)) return cached;
+    const temp: Holder = { kind: 'root', name: 'compiler' };
+    const folded = this.newTuple(items, C_TEMP);
+    const fs = this.newSet(temp, true);
+    this.setUpdateFrom(fs, folded);
+    this.rt.decref(folded, C_TEMP);
+    this.pendingCompilerRefs.push(fs);
+    this.constCache.set(key, fs);
+    return fs;
   }
 
   private releaseCompilerRefs(): void {
@@ -1941,9 +2088,30 @@ export class Interpreter {
         return this.newTuple(items, stack, stack);
       }
       case 'Set': {
+        if (e.elts.length >= 3 && e.elts.every(isConstant)) {
+          // BUILD_SET 0; LOAD_CONST frozenset(...); SET_UPDATE.
+          const set = this.newSet(stack, false);
+          this.setUpdateFrom(set, this.constFrozenset(e.elts));
+          return set;
+        }
+        // BUILD_SET: every item is added (each stack reference released), then an error, if any, is raised.
         const items = this.evalStarredItems(e.elts, scope);
         const set = this.newSet(stack, false);
-        for (const i of items) this.setAdd(set, i, stack);
+        let error: unknown;
+        for (const i of items) {
+          if (error !== undefined) this.rt.decref(i, stack);
+          else {
+            try {
+              this.setAdd(set, i, stack);
+            } catch (err) {
+              error = err;
+            }
+          }
+        }
+        if (error !== undefined) {
+          this.rt.decref(set, stack);
+          throw error;
+        }
         return set;
       }
       case 'Dict':
@@ -3258,6 +3426,10 @@ export class Interpreter {
   declare unaryOp: (op: string, a: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
   declare compare: (op: string, a: ObjectId, b: ObjectId, holder: Holder, scope: Scope | undefined) => ObjectId;
   declare truthy: (id: ObjectId, scope: Scope | undefined) => boolean;
+  /** PyObject_RichCompareBool(a, b, Py_EQ). */
+  declare richEq: (a: ObjectId, b: ObjectId) => boolean;
+  /** PyObject_RichCompareBool(a, b, op): identity implies equality for == and !=. */
+  declare richCompareBool: (a: ObjectId, b: ObjectId, op: '<' | '<=' | '==' | '!=' | '>' | '>=') => boolean;
   declare str: (id: ObjectId) => string;
   declare repr: (id: ObjectId) => string;
   declare formatSpec: (id: ObjectId, spec: string) => string;
@@ -3281,6 +3453,8 @@ export class Interpreter {
   declare listAppend: (list: ObjectId, v: ObjectId, from: Holder, how: 'move' | 'copy') => void;
   declare listExtend: (list: ObjectId, iterable: ObjectId, holder: Holder) => void;
   declare dictUpdate: (dict: ObjectId, other: ObjectId) => void;
+  /** set_update_internal(set, other). */
+  declare setUpdateFrom: (set: ObjectId, other: ObjectId) => void;
   declare comprehension: (
     e: Expr & { k: 'ListComp' | 'SetComp' | 'DictComp' | 'GeneratorExp' },
     scope: Scope,
@@ -3362,6 +3536,12 @@ export class Interpreter {
   }
 }
 
+/** The number of items of range(start, stop, step). */
+export function rangeLength(start: bigint, stop: bigint, step: bigint): bigint {
+  if (step > 0n) return stop > start ? (stop - start + step - 1n) / step : 0n;
+  return start > stop ? (start - stop - step - 1n) / -step : 0n;
+}
+
 /** Thrown through a `finally` that returns. */
 class ReturnFromFinally extends Error {
   constructor(readonly value: ObjectId) {
@@ -3396,11 +3576,25 @@ export const BUILTIN_METHODS: Record<string, readonly string[]> = {
     'union',
     'intersection',
     'difference',
+    'symmetric_difference',
+    'difference_update',
+    'intersection_update',
+    'symmetric_difference_update',
+    'isdisjoint',
     'issubset',
     'issuperset',
     'copy',
   ],
-  frozenset: ['union', 'intersection', 'difference', 'issubset', 'issuperset', 'copy'],
+  frozenset: [
+    'union',
+    'intersection',
+    'difference',
+    'symmetric_difference',
+    'isdisjoint',
+    'issubset',
+    'issuperset',
+    'copy',
+  ],
   str: [
     'join',
     'split',

@@ -14,6 +14,7 @@ import type { ObjectId } from '@pymemsim/core';
 import type { Expr, Params, Stmt } from './ast.js';
 import type { EntryOrder } from './entryOrder.js';
 import type { ScopeInfo } from './resolve.js';
+import type { SetTable } from './objects/setTable.js';
 
 /** A dict entry: the key object and the value object; `n` places it in the store's `order`. */
 export type DictEntry = {
@@ -39,10 +40,11 @@ export interface DictStore {
   ofClass?: true;
 }
 
+/** A set's or frozenset's storage: CPython's hash table (objects/setTable.ts). */
 export interface SetStore {
-  entries: Map<string, ObjectId>;
-  table: number;
-  fill: number;
+  table: SetTable<ObjectId>;
+  /** frozenset_hash, once computed (undefined: not yet, or changed since). */
+  hash: bigint | undefined;
 }
 
 export type FunctionValue = {
@@ -88,7 +90,14 @@ export type InstanceValue = {
   attrs: Map<string, ObjectId>;
   /** The materialised `__dict__` object, once a program asked for it. */
   dict: ObjectId | undefined;
+  /** An instance of a subclass of a built-in container: its built-in part (items held in slot `item`). */
+  base?: ListValue | TupleValue | DictValue | SetValue;
 };
+
+export type ListValue = { t: 'list'; items: ObjectId[]; allocated: number };
+export type TupleValue = { t: 'tuple'; items: ObjectId[] };
+export type DictValue = { t: 'dict'; store: DictStore };
+export type SetValue = { t: 'set'; store: SetStore; frozen: boolean };
 
 export type IteratorValue = {
   t: 'iterator';
@@ -102,6 +111,8 @@ export type IteratorValue = {
   left?: bigint;
   /** snapshot iterators (dict views, sorted results ...): the ids to yield (not held). */
   items?: readonly string[];
+  /** set iterators: the set's size when the iterator was made (si_used; -1 once it changed). */
+  used?: number;
   /** enumerate/zip/map: the inner iterators (held in slots). */
   inner?: ObjectId[];
   count?: bigint;
@@ -117,10 +128,10 @@ export type PyValue =
   | { t: 'float'; v: number }
   | { t: 'str'; v: string }
   | { t: 'bytes'; v: Uint8Array }
-  | { t: 'list'; items: ObjectId[]; allocated: number }
-  | { t: 'tuple'; items: ObjectId[] }
-  | { t: 'dict'; store: DictStore }
-  | { t: 'set'; store: SetStore; frozen: boolean }
+  | ListValue
+  | TupleValue
+  | DictValue
+  | SetValue
   | { t: 'range'; start: bigint; stop: bigint; step: bigint }
   | { t: 'slice'; start: ObjectId; stop: ObjectId; step: ObjectId }
   | FunctionValue
