@@ -2097,14 +2097,14 @@ export class Interpreter {
         // BUILD_SET: every item is added (each stack reference released), then an error, if any, is raised.
         const items = this.evalStarredItems(e.elts, scope);
         const set = this.newSet(stack, false);
-        let error: unknown;
+        let error: Error | undefined;
         for (const i of items) {
           if (error !== undefined) this.rt.decref(i, stack);
           else {
             try {
               this.setAdd(set, i, stack);
             } catch (err) {
-              error = err;
+              error = err instanceof Error ? err : new Error(String(err));
             }
           }
         }
