@@ -16,6 +16,7 @@
  */
 import {
   FIXED_SIZES,
+  bytesSize,
   dictSize,
   listResize,
   listPreallocateExact,
@@ -28,7 +29,7 @@ import {
 } from '@pymemsim/core';
 import type { Comprehension, Expr } from './ast.js';
 import { Interpreter, PyRaise } from './interpreter.js';
-import { formatFloat, pyStrRepr } from './format.js';
+import { pyStrRepr } from './format.js';
 import type { ClassValue, DictValue, FunctionValue, IteratorValue, PyValue, SetValue } from './values.js';
 import * as objects from './objects/index.js';
 
@@ -667,7 +668,7 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
     case 'int':
       return v.v.toString();
     case 'float':
-      return formatFloat(v.v);
+      return objects.floatRepr(v.v);
     case 'str':
       return pyStrRepr(v.v);
     case 'bytes':
@@ -737,33 +738,182 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
   }
 };
 
+/** Run a pure object algorithm; its PyError becomes the Python exception it stands for. */
+function objectOp<T>(interp: Interpreter, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof objects.PyError) throw interp.pyErr(e.pyType, e.message);
+    throw e;
+  }
+}
+
+/** ascii(): repr with its non-ASCII characters escaped. */
+function asciiText(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c < 128) out += ch;
+    else if (c < 0x100) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * PyObject_Format(obj, spec): a class's `__format__`, else the built-in types' own
+ * (objects/formatSpec.ts), else object.__format__ (str(obj) for an empty spec, a
+ * TypeError otherwise).
+ */
 P.formatSpec = function (this: Interpreter, id: ObjectId, spec: string): string {
-  const v = this.value(id);
-  const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?(,)?(?:\.(\d+))?([sdfegx%])?$/.exec(spec);
-  if (m === null)
-    throw this.pyErr('ValueError', `Invalid format specifier '${spec}' for object of type '${this.typeName(id)}'`);
-  const [, fill = ' ', align, , , zero, width, comma, precision, type] = m;
-  let text: string;
-  if (v.t === 'float' || type === 'f' || type === '%' || type === 'e') {
-    const num = v.t === 'float' ? v.v : v.t === 'int' ? Number(v.v) : NaN;
-    const p = precision === undefined ? 6 : Number(precision);
-    if (type === 'f') text = num.toFixed(p);
-    else if (type === '%') text = `${(num * 100).toFixed(p)}%`;
-    else if (type === 'e') text = num.toExponential(p).replace(/e([+-])(\d)$/, 'e$10$2');
-    else text = precision !== undefined ? String(Number(num.toPrecision(Number(precision)))) : this.str(id);
-  } else if (v.t === 'int' && type === 'x') text = v.v.toString(16);
-  else text = this.str(id);
-  if (comma !== undefined) text = text.replace(/^(-?\d+)/, (d) => d.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
-  const w = width === undefined ? 0 : Number(width);
-  if (text.length >= w) return text;
-  const pad = (n: number): string => (zero !== undefined && align === undefined ? '0' : fill).repeat(n);
-  const a = align ?? (zero !== undefined ? '=' : v.t === 'int' || v.t === 'float' ? '>' : '<');
-  const gap = w - text.length;
-  if (a === '<') return text + pad(gap);
-  if (a === '^') return pad(Math.floor(gap / 2)) + text + pad(Math.ceil(gap / 2));
-  if (a === '=' && (text.startsWith('-') || text.startsWith('+'))) return text[0] + pad(gap) + text.slice(1);
-  return pad(gap) + text;
+  const raw = this.value(id);
+  if (raw.t === 'instance') {
+    const f = this.lookupClassAttr(raw.cls, '__format__');
+    if (f !== undefined) {
+      const s = this.newStr(spec, C_TEMP);
+      try {
+        const r = this.callObject(f, [id, s], [], C_TEMP, undefined);
+        const rv = this.value(r);
+        this.rt.decref(r, C_TEMP);
+        if (rv.t !== 'str') throw this.typeError(`__format__ must return a str, not ${this.typeName(r)}`);
+        return rv.v;
+      } finally {
+        this.rt.decref(s, C_TEMP);
+      }
+    }
+  }
+  const v = this.builtinView(id, raw);
+  const typeName = this.typeName(id);
+  return objectOp(this, () => {
+    switch (v.t) {
+      case 'str':
+        return objects.formatStr(v.v, spec, typeName);
+      case 'int':
+        return spec === '' && raw.t !== 'int' ? this.str(id) : objects.formatInt(v.v, spec, typeName);
+      case 'bool':
+        return spec === '' ? this.str(id) : objects.formatInt(v.v ? 1n : 0n, spec, typeName);
+      case 'float':
+        return spec === '' ? this.str(id) : objects.formatFloat(v.v, spec, typeName);
+      default:
+        if (spec !== '')
+          throw new objects.PyError('TypeError', `unsupported format string passed to ${typeName}.__format__`);
+        return this.str(id);
+    }
+  });
 };
+
+P.formatStrSpec = function (this: Interpreter, text: string, spec: string): string {
+  return objectOp(this, () => objects.formatStr(text, spec));
+};
+
+P.ascii = function (this: Interpreter, id: ObjectId): string {
+  return asciiText(this.repr(id));
+};
+
+/** bytes as latin-1 text (one character a byte). */
+function latin1Text(b: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < b.length; i += 8192) out += String.fromCharCode(...b.subarray(i, i + 8192));
+  return out;
+}
+
+/** The printf host over simulated objects (objects/printf.ts asks it what it needs of an argument). */
+function printfHost(interp: Interpreter, temps: ObjectId[]): objects.PrintfHost<ObjectId> {
+  return {
+    tupleItems: (v) => {
+      const b = interp.builtinView(v);
+      return b.t === 'tuple' ? b.items : undefined;
+    },
+    isMapping: (v) => {
+      const x = interp.value(v);
+      if (x.t === 'instance') return x.base !== undefined || interp.lookupClassAttr(x.cls, '__getitem__') !== undefined;
+      return x.t === 'dict' || x.t === 'list' || x.t === 'tuple' || x.t === 'str' || x.t === 'bytes' || x.t === 'range';
+    },
+    isStr: (v) => interp.value(v).t === 'str',
+    isBytes: (v) => interp.value(v).t === 'bytes',
+    getItem: (m, key, bytesKey) => {
+      const k = bytesKey
+        ? interp.internals.alloc('bytes', 'bytes', bytesSize(key.length), { t: 'bytes', v: latin1Bytes(key) }, C_TEMP)
+        : interp.newStr(key, C_TEMP);
+      try {
+        const item = interp.getItem(m, k, C_TEMP, undefined);
+        temps.push(item);
+        return item;
+      } finally {
+        interp.rt.decref(k, C_TEMP);
+      }
+    },
+    longValue: (v) => {
+      const x = interp.value(v);
+      return x.t === 'int' ? x.v : x.t === 'bool' ? (x.v ? 1n : 0n) : undefined;
+    },
+    number: (v) => {
+      const x = interp.value(v);
+      if (x.t === 'int') return { kind: 'int', value: x.v };
+      if (x.t === 'bool') return { kind: 'int', value: x.v ? 1n : 0n };
+      if (x.t === 'float') return { kind: 'float', value: x.v };
+      if (x.t === 'instance') {
+        for (const [dunder, kind] of [
+          ['__index__', 'int'],
+          ['__int__', 'int'],
+          ['__float__', 'float'],
+        ] as const) {
+          const f = interp.lookupClassAttr(x.cls, dunder);
+          if (f === undefined) continue;
+          const r = interp.callObject(f, [v], [], C_TEMP, undefined);
+          const rv = interp.value(r);
+          interp.rt.decref(r, C_TEMP);
+          if (kind === 'int' && rv.t === 'int') return { kind, value: rv.v };
+          if (kind === 'float' && rv.t === 'float') return { kind, value: rv.v };
+        }
+      }
+      return undefined;
+    },
+    strValue: (v) => {
+      const x = interp.value(v);
+      return x.t === 'str' ? x.v : undefined;
+    },
+    bytesValue: (v) => {
+      const x = interp.value(v);
+      return x.t === 'bytes' ? latin1Text(x.v) : undefined;
+    },
+    str: (v) => interp.str(v),
+    repr: (v) => interp.repr(v),
+    ascii: (v) => asciiText(interp.repr(v)),
+    typeName: (v) => interp.typeName(v),
+  };
+}
+
+const latin1Bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** `fmt % args` for a str or bytes (PyUnicode_Format, _PyBytes_FormatEx): the new object. */
+function percentFormat(
+  interp: Interpreter,
+  fmt: PyValue & { t: 'str' | 'bytes' },
+  args: ObjectId,
+  holder: Holder,
+): ObjectId {
+  const temps: ObjectId[] = [];
+  try {
+    const host = printfHost(interp, temps);
+    if (fmt.t === 'str')
+      return interp.newStr(
+        objectOp(interp, () => objects.percentFormat(host, fmt.v, args)),
+        holder,
+      );
+    const text = objectOp(interp, () => objects.percentFormat(host, latin1Text(fmt.v), args, true));
+    return interp.internals.alloc(
+      'bytes',
+      'bytes',
+      bytesSize(text.length),
+      { t: 'bytes', v: latin1Bytes(text) },
+      holder,
+    );
+  } finally {
+    for (const t of temps) interp.rt.decref(t, C_TEMP);
+  }
+}
 
 // =================================================================================
 // Operators.
@@ -850,7 +1000,7 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
       break;
     }
     case '%':
-      if (av.t === 'str') return this.newStr(percentFormat(this, av.v, b), holder);
+      if (av.t === 'str' || av.t === 'bytes') return percentFormat(this, av, b, holder);
       break;
     case '|':
     case '&':
@@ -873,9 +1023,19 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
   throw unsupportedOperands(this, op, inplace, a, b);
 };
 
+/** int or float operands of an arithmetic operator (int_* and float_* of longobject.c and floatobject.c). */
 function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigint | number, holder: Holder): ObjectId {
-  const bothInt = typeof a === 'bigint' && typeof b === 'bigint';
-  if (bothInt) {
+  return objectOp(interp, () => numericOpImpl(interp, op, a, b, holder));
+}
+
+function numericOpImpl(
+  interp: Interpreter,
+  op: string,
+  a: bigint | number,
+  b: bigint | number,
+  holder: Holder,
+): ObjectId {
+  if (typeof a === 'bigint' && typeof b === 'bigint') {
     const x = a;
     const y = b;
     switch (op) {
@@ -889,14 +1049,14 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
         if (y === 0n) throw interp.pyErr('ZeroDivisionError', 'integer division or modulo by zero');
         return interp.newInt(floorDiv(x, y), holder);
       case '%':
-        if (y === 0n) throw interp.pyErr('ZeroDivisionError', 'integer division or modulo by zero');
+        if (y === 0n) throw interp.pyErr('ZeroDivisionError', 'integer modulo by zero');
         return interp.newInt(x - floorDiv(x, y) * y, holder);
       case '**':
-        if (y < 0n) return interp.newFloat(Number(x) ** Number(y), holder);
+        // long_pow: a negative exponent makes it float_pow of the two converted.
+        if (y < 0n) return interp.newFloat(objects.floatPow(objects.intToFloat(x), objects.intToFloat(y)), holder);
         return interp.newInt(x ** y, holder);
       case '/':
-        if (y === 0n) throw interp.pyErr('ZeroDivisionError', 'division by zero');
-        return interp.newFloat(Number(x) / Number(y), holder);
+        return interp.newFloat(objects.intTrueDiv(x, y), holder);
       case '&':
         return interp.newInt(x & y, holder);
       case '|':
@@ -904,15 +1064,16 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
       case '^':
         return interp.newInt(x ^ y, holder);
       case '<<':
-        return interp.newInt(x << y, holder);
       case '>>':
-        return interp.newInt(x >> y, holder);
+        if (y < 0n) throw interp.pyErr('ValueError', 'negative shift count');
+        return interp.newInt(op === '<<' ? x << y : x >> y, holder);
       default:
         break;
     }
   }
-  const x = Number(a);
-  const y = Number(b);
+  // A float operand: the int converts first (PyLong_AsDouble: OverflowError when too large).
+  const x = typeof a === 'bigint' ? objects.intToFloat(a) : a;
+  const y = typeof b === 'bigint' ? objects.intToFloat(b) : b;
   switch (op) {
     case '+':
       return interp.newFloat(x + y, holder);
@@ -921,18 +1082,17 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
     case '*':
       return interp.newFloat(x * y, holder);
     case '/':
-      if (y === 0) throw interp.pyErr('ZeroDivisionError', 'float division by zero');
-      return interp.newFloat(x / y, holder);
+      return interp.newFloat(objects.floatTrueDiv(x, y), holder);
     case '//':
-      if (y === 0) throw interp.pyErr('ZeroDivisionError', 'float floor division by zero');
-      return interp.newFloat(Math.floor(x / y), holder);
+      return interp.newFloat(objects.floatFloorDiv(x, y), holder);
     case '%':
-      if (y === 0) throw interp.pyErr('ZeroDivisionError', 'float modulo');
-      return interp.newFloat(x - Math.floor(x / y) * y, holder);
+      return interp.newFloat(objects.floatRem(x, y), holder);
     case '**':
-      return interp.newFloat(x ** y, holder);
+      return interp.newFloat(objects.floatPow(x, y), holder);
     default:
-      throw interp.typeError(`unsupported operand type(s) for ${op}: 'float' and 'float'`);
+      throw interp.typeError(
+        `unsupported operand type(s) for ${op}: '${typeof a === 'bigint' ? 'int' : 'float'}' and '${typeof b === 'bigint' ? 'int' : 'float'}'`,
+      );
   }
 }
 
@@ -940,23 +1100,6 @@ const floorDiv = (x: bigint, y: bigint): bigint => {
   const q = x / y;
   return x % y !== 0n && x < 0n !== y < 0n ? q - 1n : q;
 };
-
-function percentFormat(interp: Interpreter, fmt: string, arg: ObjectId): string {
-  const av = interp.value(arg);
-  const args = av.t === 'tuple' ? av.items : [arg];
-  let i = 0;
-  return fmt.replace(/%(\d*)(?:\.(\d+))?([sdrf%])/g, (_m, width: string, prec: string | undefined, c: string) => {
-    if (c === '%') return '%';
-    const a = args[i++];
-    if (a === undefined) throw interp.typeError('not enough arguments for format string');
-    let s: string;
-    if (c === 'r') s = interp.repr(a);
-    else if (c === 'd') s = String(num(interp.value(a)) ?? interp.str(a)).replace(/\..*$/, '');
-    else if (c === 'f') s = Number(num(interp.value(a)) ?? 0).toFixed(prec === undefined ? 6 : Number(prec));
-    else s = interp.str(a);
-    return width === '' ? s : s.padStart(Number(width));
-  });
-}
 
 P.unaryOp = function (this: Interpreter, op, a, holder, scope): ObjectId {
   const v = this.value(a);
@@ -1840,20 +1983,38 @@ const callBuiltinImpl = function (
       return typeof n === 'bigint' ? this.newInt(n < 0n ? -n : n, holder) : this.newFloat(Math.abs(n), holder);
     }
     case 'builtins.divmod': {
+      argN(this, 'divmod', args, 2);
+      const na = num(this.value(args[0] as ObjectId));
+      const nb = num(this.value(args[1] as ObjectId));
+      if (typeof na === 'bigint' && typeof nb === 'bigint') {
+        // long_divmod.
+        if (nb === 0n) throw this.pyErr('ZeroDivisionError', 'integer division or modulo by zero');
+        const q = floorDiv(na, nb);
+        return this.newTuple([this.newInt(q, C_TEMP), this.newInt(na - q * nb, C_TEMP)], holder, C_TEMP);
+      }
+      if (na !== undefined && nb !== undefined) {
+        // float_divmod.
+        const [q, r] = objectOp(this, () =>
+          objects.floatDivmod(
+            typeof na === 'bigint' ? objects.intToFloat(na) : na,
+            typeof nb === 'bigint' ? objects.intToFloat(nb) : nb,
+          ),
+        );
+        return this.newTuple([this.newFloat(q, C_TEMP), this.newFloat(r, C_TEMP)], holder, C_TEMP);
+      }
       const q = this.binaryOp('//', args[0] as ObjectId, args[1] as ObjectId, C_TEMP, false, scope);
       const r = this.binaryOp('%', args[0] as ObjectId, args[1] as ObjectId, C_TEMP, false, scope);
       return this.newTuple([q, r], holder, C_TEMP);
     }
-    case 'builtins.round': {
-      const n = num(this.value(args[0] as ObjectId));
-      if (args.length > 1) {
-        const d = Number(num(this.value(args[1] as ObjectId)) ?? 0);
-        return this.newFloat(Number(Number(n).toFixed(d)), holder);
-      }
-      const x = Number(n);
-      const r = Math.round(x);
-      const even = Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-      return this.newInt(BigInt(even), holder);
+    case 'builtins.round':
+      return roundBuiltin(this, args, kwargs, holder, scope);
+    case 'builtins.format': {
+      argN(this, 'format', args, 1, 2);
+      const spec = args[1];
+      if (spec !== undefined && this.value(spec).t !== 'str')
+        throw this.typeError(`format() argument 2 must be str, not ${this.typeName(spec)}`);
+      const text = this.formatSpec(args[0] as ObjectId, spec === undefined ? '' : this.str(spec));
+      return this.newStr(text, holder);
     }
     case 'builtins.sum': {
       let acc = args.length > 1 ? this.ret(args[1] as ObjectId, C_TEMP) : this.newInt(0n, C_TEMP);
@@ -2135,6 +2296,57 @@ function print(
     }
   }
   return interp.none(holder);
+}
+
+/**
+ * builtin_round: round(x) is x.__round__() (an int for a float, half to even); with
+ * ndigits, a float rounds by correct decimal rounding (objects/floatOps.ts) and an int
+ * to a multiple of 10**-ndigits, half to even.
+ */
+function roundBuiltin(
+  interp: Interpreter,
+  args: ObjectId[],
+  kwargs: [string, ObjectId][],
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
+  const x = args[0] ?? kwArg(kwargs, 'number');
+  if (x === undefined) throw interp.typeError("round() missing required argument 'number' (pos 1)");
+  const nd = args[1] ?? kwArg(kwargs, 'ndigits');
+  const v = interp.value(x);
+  const given = nd !== undefined && interp.value(nd).t !== 'none';
+  if (v.t === 'instance') {
+    const f = interp.lookupClassAttr(v.cls, '__round__');
+    if (f !== undefined) return interp.callObject(f, given ? [x, nd] : [x], [], holder, scope);
+    throw interp.typeError(`type ${interp.typeName(x)} doesn't define __round__ method`);
+  }
+  const n = num(v);
+  if (n === undefined) throw interp.typeError(`type ${interp.typeName(x)} doesn't define __round__ method`);
+  if (!given) {
+    if (typeof n === 'bigint') return interp.newInt(n, holder);
+    return interp.newInt(
+      objectOp(interp, () => objects.floatRoundToInt(n)),
+      holder,
+    );
+  }
+  const dv = interp.value(nd);
+  if (dv.t !== 'int' && dv.t !== 'bool')
+    throw interp.typeError(`'${interp.typeName(nd)}' object cannot be interpreted as an integer`);
+  const digits = dv.t === 'int' ? dv.v : dv.v ? 1n : 0n;
+  if (typeof n === 'number') {
+    const d = digits > 10000n ? 10000 : digits < -10000n ? -10000 : Number(digits);
+    return interp.newFloat(
+      objectOp(interp, () => objects.floatRound(n, d)),
+      holder,
+    );
+  }
+  // long_round: half to even at 10**-ndigits.
+  if (digits >= 0n) return interp.newInt(n, holder);
+  const p = 10n ** -digits;
+  const q = floorDiv(n, p);
+  const r = n - q * p;
+  const up = 2n * r > p || (2n * r === p && (q & 1n) === 1n);
+  return interp.newInt((up ? q + 1n : q) * p, holder);
 }
 
 /** `super()` / `super(cls, obj)`: zero arguments read the `__class__` cell and the first argument of the calling frame. */
@@ -2926,7 +3138,7 @@ function strMethod(interp: Interpreter, s: string, name: string, args: ObjectId[
     case 'format': {
       let auto = 0;
       const out = s.replace(
-        /\{\{|\}\}|\{([^{}!:]*)(?:!([rs]))?(?::([^{}]*))?\}/g,
+        /\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g,
         (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
           if (m === '{{') return '{';
           if (m === '}}') return '}';
@@ -2934,8 +3146,12 @@ function strMethod(interp: Interpreter, s: string, name: string, args: ObjectId[
           const a = args[idx];
           if (a === undefined)
             throw interp.pyErr('IndexError', `Replacement index ${idx} out of range for positional args tuple`);
-          if (conv === 'r') return interp.repr(a);
-          return spec ? interp.formatSpec(a, spec) : interp.str(a);
+          // The conversion first, then format() with the spec.
+          if (conv !== undefined) {
+            const text = conv === 'r' ? interp.repr(a) : conv === 'a' ? interp.ascii(a) : interp.str(a);
+            return spec ? interp.formatStrSpec(text, spec) : text;
+          }
+          return interp.formatSpec(a, spec ?? '');
         },
       );
       return interp.newStr(out, holder);

@@ -293,6 +293,7 @@ const BUILTIN_FUNCTIONS = [
   'property',
   'staticmethod',
   'classmethod',
+  'format',
 ] as const;
 
 export class Interpreter {
@@ -2310,20 +2311,29 @@ export class Interpreter {
         out += p.text;
         continue;
       }
+      // FORMAT_VALUE: the conversion (str, repr, ascii) first, then format() with the spec;
+      // an exact str with neither is the piece itself.
       const v = this.evalExpr(p.value, scope);
+      const spec = p.spec ?? '';
+      if (p.conv === undefined && spec === '' && this.values.get(v)?.t === 'str') {
+        pieces.push(v);
+        out += (this.value(v) as { v: string }).v;
+        continue;
+      }
       let text: string;
       try {
-        if (p.conv === 'r') text = this.repr(v);
-        else if (p.spec !== undefined && p.spec !== '') text = this.formatSpec(v, p.spec);
-        else text = this.str(v);
+        if (p.conv !== undefined) {
+          const converted = p.conv === 'r' ? this.repr(v) : p.conv === 'a' ? this.ascii(v) : this.str(v);
+          text = spec === '' ? converted : this.formatStrSpec(converted, spec);
+        } else text = this.formatSpec(v, spec);
       } finally {
         this.rt.decref(v, stack);
       }
-      // FORMAT_VALUE makes a str object (unless the value was a str already).
-      const piece = this.newStr(text, stack);
-      pieces.push(piece);
+      pieces.push(this.newStr(text, stack));
       out += text;
     }
+    // BUILD_STRING of one piece is that piece.
+    if (pieces.length === 1 && e.parts.length === 1) return pieces[0] as ObjectId;
     const result = this.newStr(out, stack);
     for (const p of pieces) this.rt.decref(p, stack);
     return result;
@@ -3433,6 +3443,10 @@ export class Interpreter {
   declare str: (id: ObjectId) => string;
   declare repr: (id: ObjectId) => string;
   declare formatSpec: (id: ObjectId, spec: string) => string;
+  /** format(s, spec) of a str's text. */
+  declare formatStrSpec: (text: string, spec: string) => string;
+  /** ascii(x). */
+  declare ascii: (id: ObjectId) => string;
   declare isInstance: (obj: ObjectId, cls: ObjectId) => boolean;
   declare callBuiltin: (
     name: string,
