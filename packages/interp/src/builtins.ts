@@ -28,9 +28,17 @@ import {
   type ObjectId,
 } from '@pymemsim/core';
 import type { Comprehension, Expr } from './ast.js';
-import { Interpreter, PyRaise } from './interpreter.js';
+import { Interpreter, OBJECT_SLOTS, PyRaise } from './interpreter.js';
 import { pyStrRepr } from './format.js';
-import type { ClassValue, DictValue, FunctionValue, IteratorValue, PyValue, SetValue } from './values.js';
+import type {
+  ClassValue,
+  DictValue,
+  FunctionValue,
+  IteratorValue,
+  PropertyValue,
+  PyValue,
+  SetValue,
+} from './values.js';
 import * as objects from './objects/index.js';
 
 type Scope = Parameters<Interpreter['comprehension']>[1];
@@ -63,7 +71,13 @@ function seqIter(
 }
 
 P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectId {
-  const v = this.value(obj);
+  const raw = this.value(obj);
+  if (raw.t === 'instance') {
+    const iter = this.lookupClassAttr(raw.cls, '__iter__');
+    if (iter !== undefined) return this.callObject(iter, [obj], [], holder, undefined);
+  }
+  // A container subclass without __iter__ iterates as its container.
+  const v = this.builtinView(obj, raw);
   const alloc = this.internals.alloc;
   switch (v.t) {
     case 'list':
@@ -91,11 +105,6 @@ P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectI
     }
     case 'iterator':
       return this.ret(obj, holder);
-    case 'instance': {
-      const iter = this.lookupClassAttr(v.cls, '__iter__');
-      if (iter !== undefined) return this.callObject(iter, [obj], [], holder, undefined);
-      break;
-    }
     default:
       break;
   }
@@ -135,7 +144,7 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
     case 'snapshot': {
       // A snapshot iterator (dict views, reversed() of a non-sequence) walks a tuple it holds.
       if (v.seq === undefined) return undefined;
-      const items = (this.value(v.seq) as { items: ObjectId[] }).items;
+      const items = (this.builtinView(v.seq) as { items: ObjectId[] }).items;
       const item = items[v.index];
       if (item === undefined) return exhaustIterator(this, it, v);
       v.index += 1;
@@ -200,19 +209,26 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
       return this.newTuple(got, holder, C_TEMP);
     }
     case 'map': {
-      const inner = v.inner?.[0];
-      if (inner === undefined || v.fn === undefined) return undefined;
-      const item = this.iterNext(inner, C_TEMP);
-      if (item === undefined) return undefined;
+      // map_next: the next item of every iterator, in order (none when one is exhausted), then func(*items).
+      if (v.fn === undefined) return undefined;
+      const got: ObjectId[] = [];
+      for (const inner of v.inner ?? []) {
+        const item = this.iterNext(inner, C_TEMP);
+        if (item === undefined) {
+          for (const g of got) this.rt.decref(g, C_TEMP);
+          return undefined;
+        }
+        got.push(item);
+      }
       try {
-        return this.callObject(v.fn, [item], [], holder, undefined);
+        return this.callObject(v.fn, got, [], holder, undefined);
       } finally {
-        this.rt.decref(item, C_TEMP);
+        for (const g of got) this.rt.decref(g, C_TEMP);
       }
     }
     case 'reversed': {
       if (v.seq === undefined) return undefined;
-      const items = (this.value(v.seq) as { items: ObjectId[] }).items;
+      const items = (this.builtinView(v.seq) as { items: ObjectId[] }).items;
       const idx = items.length - 1 - v.index;
       const item = items[idx];
       if (item === undefined || idx < 0) return exhaustIterator(this, it, v);
@@ -286,14 +302,20 @@ P.getItem = function (
   holder: Holder,
   scope: Scope | undefined,
 ): ObjectId {
-  const v = this.value(obj);
+  const raw = this.value(obj);
+  if (raw.t === 'instance') {
+    const gi = this.lookupClassAttr(raw.cls, '__getitem__');
+    if (gi !== undefined) return this.callObject(gi, [obj, key], [], holder, scope);
+  }
+  const v = this.builtinView(obj, raw);
   const isSlice = this.values.get(key)?.t === 'slice';
   switch (v.t) {
     case 'list':
     case 'tuple': {
       if (isSlice) {
         const idx = sliceBounds(this, key, v.items.length);
-        if (v.t === 'tuple' && idx.length === v.items.length && idx.every((x, k) => x === k))
+        // A whole exact tuple is itself; a subclass's slice is a new tuple.
+        if (raw.t === 'tuple' && idx.length === v.items.length && idx.every((x, k) => x === k))
           return this.ret(obj, holder);
         const items = v.items;
         const picked: ObjectId[] = [];
@@ -321,26 +343,74 @@ P.getItem = function (
     }
     case 'dict': {
       const e = this.internals.dictStore(obj).entries.get(this.hashKey(key));
-      // KeyError(key): the key itself is the argument.
-      if (e === undefined) throw raiseWithArgs(this, 'KeyError', [key]);
+      if (e === undefined) {
+        // dict_subscript: a subclass's __missing__(key), else KeyError(key).
+        if (raw.t === 'instance') {
+          const missing = this.lookupClassAttr(raw.cls, '__missing__');
+          if (missing !== undefined) return this.callObject(missing, [obj, key], [], holder, scope);
+        }
+        throw raiseWithArgs(this, 'KeyError', [key]);
+      }
       return this.ret(e.value, holder);
     }
     case 'range': {
+      if (isSlice) return rangeSlice(this, v, key, holder);
       const n = Number(rangeLen(v.start, v.stop, v.step));
       const i = indexOf(this, key, n, 'range');
       if (i < 0 || i >= n) throw this.pyErr('IndexError', 'range object index out of range');
       return this.newInt(v.start + BigInt(i) * v.step, holder);
-    }
-    case 'instance': {
-      const gi = this.lookupClassAttr(v.cls, '__getitem__');
-      if (gi !== undefined) return this.callObject(gi, [obj, key], [], holder, scope);
-      break;
     }
     default:
       break;
   }
   throw this.typeError(`'${this.typeName(obj)}' object is not subscriptable`);
 };
+
+/**
+ * _PySlice_GetLongIndices: a slice's start, stop and step against a sequence of
+ * `length`, in arbitrary precision: None for the defaults, negative indices counted
+ * from the end, then clamped (to [0, length] going forward, [-1, length - 1] going back).
+ */
+function sliceIndicesBig(interp: Interpreter, sl: ObjectId, length: bigint): [bigint, bigint, bigint] {
+  const v = interp.value(sl) as { start: ObjectId; stop: ObjectId; step: ObjectId };
+  const part = (id: ObjectId): bigint | undefined => {
+    const x = interp.value(id);
+    if (x.t === 'none') return undefined;
+    if (x.t === 'int') return x.v;
+    if (x.t === 'bool') return x.v ? 1n : 0n;
+    throw interp.typeError('slice indices must be integers or None or have an __index__ method');
+  };
+  const step = part(v.step) ?? 1n;
+  if (step === 0n) throw interp.pyErr('ValueError', 'slice step cannot be zero');
+  const lower = step < 0n ? -1n : 0n;
+  const upper = step < 0n ? length - 1n : length;
+  const clamp = (x: bigint | undefined, dflt: bigint): bigint => {
+    if (x === undefined) return dflt;
+    if (x < 0n) {
+      x += length;
+      return x < lower ? lower : x;
+    }
+    return x > upper ? upper : x;
+  };
+  return [clamp(part(v.start), step < 0n ? upper : lower), clamp(part(v.stop), step < 0n ? lower : upper), step];
+}
+
+/** range_subscript with a slice (compute_slice): a new range over the selected items. */
+function rangeSlice(
+  interp: Interpreter,
+  r: { start: bigint; stop: bigint; step: bigint },
+  sl: ObjectId,
+  holder: Holder,
+): ObjectId {
+  const [start, stop, step] = sliceIndicesBig(interp, sl, rangeLen(r.start, r.stop, r.step));
+  return interp.internals.alloc(
+    'range',
+    'range',
+    FIXED_SIZES.range,
+    { t: 'range', start: r.start + start * r.step, stop: r.start + stop * r.step, step: step * r.step },
+    holder,
+  );
+}
 
 function raiseWithArgs(interp: Interpreter, type: string, args: ObjectId[]): PyRaise {
   const cls = interp.types.get(type) as ObjectId;
@@ -359,7 +429,15 @@ P.setItem = function (
   from: Holder,
   scope: Scope | undefined,
 ): void {
-  const v = this.value(obj);
+  const raw = this.value(obj);
+  if (raw.t === 'instance') {
+    const si = this.lookupClassAttr(raw.cls, '__setitem__');
+    if (si !== undefined) {
+      this.rt.decref(this.callObject(si, [obj, key, val], [], C_TEMP, scope), C_TEMP);
+      return;
+    }
+  }
+  const v = this.builtinView(obj, raw);
   if (v.t === 'list') {
     if (this.values.get(key)?.t === 'slice') {
       // list_ass_slice (step 1): the new items in, the old ones out, the array resized once.
@@ -401,18 +479,19 @@ P.setItem = function (
     this.dictSet(obj, key, val, from, 'copy');
     return;
   }
-  if (v.t === 'instance') {
-    const si = this.lookupClassAttr(v.cls, '__setitem__');
-    if (si !== undefined) {
-      this.rt.decref(this.callObject(si, [obj, key, val], [], C_TEMP, scope), C_TEMP);
-      return;
-    }
-  }
   throw this.typeError(`'${this.typeName(obj)}' object does not support item assignment`);
 };
 
 P.delItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, scope: Scope | undefined): void {
-  const v = this.value(obj);
+  const raw = this.value(obj);
+  if (raw.t === 'instance') {
+    const di = this.lookupClassAttr(raw.cls, '__delitem__');
+    if (di !== undefined) {
+      this.rt.decref(this.callObject(di, [obj, key], [], C_TEMP, scope), C_TEMP);
+      return;
+    }
+  }
+  const v = this.builtinView(obj, raw);
   if (v.t === 'list') {
     const idxs =
       this.values.get(key)?.t === 'slice'
@@ -437,13 +516,6 @@ P.delItem = function (this: Interpreter, obj: ObjectId, key: ObjectId, scope: Sc
     if (!this.dictDel(obj, this.hashKey(key))) throw raiseWithArgs(this, 'KeyError', [key]);
     return;
   }
-  if (v.t === 'instance') {
-    const di = this.lookupClassAttr(v.cls, '__delitem__');
-    if (di !== undefined) {
-      this.rt.decref(this.callObject(di, [obj, key], [], C_TEMP, scope), C_TEMP);
-      return;
-    }
-  }
   throw this.typeError(`'${this.typeName(obj)}' object does not support item deletion`);
 };
 
@@ -457,7 +529,7 @@ function shrinkList(interp: Interpreter, obj: ObjectId, v: { items: ObjectId[]; 
 // Lists.
 
 P.listAppend = function (this: Interpreter, list: ObjectId, val: ObjectId, from: Holder, how: 'move' | 'copy'): void {
-  const v = this.value(list) as { items: ObjectId[]; allocated: number };
+  const v = this.builtinView(list) as { items: ObjectId[]; allocated: number };
   const n = v.items.length + 1;
   const next = listResize(v.allocated, v.items.length, n);
   if (next !== v.allocated) this.setListCapacity(list, next);
@@ -467,7 +539,7 @@ P.listAppend = function (this: Interpreter, list: ObjectId, val: ObjectId, from:
 };
 
 P.listExtend = function (this: Interpreter, list: ObjectId, iterable: ObjectId, _holder: Holder): void {
-  const v = this.value(list) as { items: ObjectId[]; allocated: number };
+  const v = this.builtinView(list) as { items: ObjectId[]; allocated: number };
   const src = this.value(iterable);
   const items = this.iterateToArray(iterable, C_TEMP);
   if (items.length === 0) return;
@@ -582,7 +654,15 @@ P.runComprehension = function (this: Interpreter, e: Expr, scope: Scope): Object
 // Truth, str, repr, format.
 
 P.truthy = function (this: Interpreter, id: ObjectId, scope: Scope | undefined): boolean {
-  const v = this.value(id);
+  const raw = this.value(id);
+  // A container subclass without __bool__ or __len__ is true when its container is not empty.
+  const v =
+    raw.t === 'instance' &&
+    raw.base !== undefined &&
+    this.lookupClassAttr(raw.cls, '__bool__') === undefined &&
+    this.lookupClassAttr(raw.cls, '__len__') === undefined
+      ? raw.base
+      : raw;
   switch (v.t) {
     case 'none':
       return false;
@@ -644,7 +724,13 @@ function callText(interp: Interpreter, f: ObjectId, id: ObjectId, what: string):
 const reprDepth = new Set<ObjectId>();
 
 P.repr = function (this: Interpreter, id: ObjectId): string {
-  const v = this.value(id);
+  const raw = this.value(id);
+  if (raw.t === 'instance') {
+    const f = this.lookupClassAttr(raw.cls, '__repr__');
+    if (f !== undefined) return callText(this, f, id, '__repr__');
+  }
+  // A container subclass without __repr__ shows as its container (a set subclass names its type).
+  const v = this.builtinView(id, raw);
   const addr = (): string => `0x${this.rt.object(id).addr.toString(16)}`;
   const nested = (items: readonly ObjectId[], open: string, close: string, one = false): string => {
     if (reprDepth.has(id)) return `${open}...${close}`;
@@ -688,12 +774,12 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
     }
     case 'set': {
       // set_repr: the elements in slot order; `set(...)` when the set is already being shown.
-      const name = v.frozen ? 'frozenset' : 'set';
+      const name = this.typeName(id);
       const items = v.store.table.activeKeys();
       if (items.length === 0) return `${name}()`;
       if (reprDepth.has(id)) return `${name}(...)`;
       const body = nested(items, '{', '}');
-      return v.frozen ? `frozenset(${body})` : body;
+      return name !== 'set' ? `${name}(${body})` : body;
     }
     case 'range':
       return v.step === 1n ? `range(${v.start}, ${v.stop})` : `range(${v.start}, ${v.stop}, ${v.step})`;
@@ -708,11 +794,9 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
     case 'class':
       return v.builtin !== undefined ? `<class '${v.name}'>` : `<class '__main__.${v.qualname}'>`;
     case 'instance': {
-      const f = this.lookupClassAttr(v.cls, '__repr__');
-      if (f !== undefined) return callText(this, f, id, '__repr__');
       const cv = this.value(v.cls) as ClassValue;
       if (cv.isException) {
-        const args = (this.value(v.attrs.get('args') as ObjectId) as { items: ObjectId[] }).items;
+        const args = (this.value(this.ownAttr(v, 'args') as ObjectId) as { items: ObjectId[] }).items;
         return `${cv.name}(${args.map((a) => this.repr(a)).join(', ')})`;
       }
       return `<__main__.${cv.qualname} object at ${addr()}>`;
@@ -949,8 +1033,8 @@ function unsupportedOperands(interp: Interpreter, op: string, inplace: boolean, 
 }
 
 P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): ObjectId {
-  const av = this.value(a);
-  const bv = this.value(b);
+  let av = this.value(a);
+  let bv = this.value(b);
   const na = num(av);
   const nb = num(bv);
   if (na !== undefined && nb !== undefined) return numericOp(this, op, na, nb, holder);
@@ -973,6 +1057,9 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
       this.rt.decref(r, holder);
     }
   }
+  // The containers' own operators (a subclass without the dunder acts as its container).
+  av = this.builtinView(a, av);
+  bv = this.builtinView(b, bv);
   switch (op) {
     case '+':
       if (av.t === 'str' && bv.t === 'str') return this.newStr(av.v + bv.v, holder);
@@ -1914,8 +2001,17 @@ const callBuiltinImpl = function (
 ): ObjectId {
   if (self !== undefined) {
     const [kind, method] = name.split('.') as [string, string];
-    void kind;
-    return this.callBuiltinMethod(self, method, args, kwargs, holder, scope);
+    return this.callBuiltinMethod(self, method, args, kwargs, holder, scope, kind);
+  }
+  const unbound = /^(object|list|tuple|dict|set|frozenset|str|int|float|bytes|property|exception)\.(.+)$/.exec(name);
+  if (unbound !== null) {
+    // A method taken from the type (list.append, object.__setattr__, tuple.__new__ ...).
+    const kind = unbound[1] as string;
+    const method = unbound[2] as string;
+    if (method === '__new__') return typeNewBuiltin(this, kind, args, kwargs, holder);
+    const first = args[0];
+    if (first === undefined) throw this.typeError(`unbound method ${kind}.${method}() needs an argument`);
+    return this.callBuiltinMethod(first, method, args.slice(1), kwargs, holder, scope, kind);
   }
   const short = shortName(name);
   switch (name) {
@@ -1923,7 +2019,12 @@ const callBuiltinImpl = function (
       return print(this, args, kwargs, holder, scope);
     case 'builtins.len': {
       argN(this, 'len', args, 1);
-      const v = this.value(args[0] as ObjectId);
+      const raw = this.value(args[0] as ObjectId);
+      if (raw.t === 'instance') {
+        const f = this.lookupClassAttr(raw.cls, '__len__');
+        if (f !== undefined) return this.callObject(f, [args[0] as ObjectId], [], holder, scope);
+      }
+      const v = this.builtinView(args[0] as ObjectId, raw);
       const n =
         v.t === 'str'
           ? [...v.v].length
@@ -1939,10 +2040,6 @@ const callBuiltinImpl = function (
                     ? Number(rangeLen(v.start, v.stop, v.step))
                     : undefined;
       if (n !== undefined) return this.newInt(BigInt(n), holder);
-      if (v.t === 'instance') {
-        const f = this.lookupClassAttr(v.cls, '__len__');
-        if (f !== undefined) return this.callObject(f, [args[0] as ObjectId], [], holder, scope);
-      }
       throw this.typeError(`object of type '${this.typeName(args[0] as ObjectId)}' has no len()`);
     }
     case 'builtins.id':
@@ -2008,6 +2105,39 @@ const callBuiltinImpl = function (
     }
     case 'builtins.round':
       return roundBuiltin(this, args, kwargs, holder, scope);
+    case 'builtins.pow': {
+      argN(this, 'pow', args, 2, 3);
+      const [base, exp, mod] = args as [ObjectId, ObjectId, ObjectId | undefined];
+      if (mod === undefined || this.value(mod).t === 'none')
+        return this.binaryOp('**', base, exp, holder, false, scope);
+      const [b, e, m] = [base, exp, mod].map((x) => num(this.value(x)));
+      if (typeof b !== 'bigint' || typeof e !== 'bigint' || typeof m !== 'bigint')
+        throw this.typeError('pow() 3rd argument not allowed unless all arguments are integers');
+      if (m === 0n) throw this.pyErr('ValueError', 'pow() 3rd argument cannot be 0');
+      const am = m < 0n ? -m : m;
+      let x = ((b % am) + am) % am;
+      let k = e;
+      if (e < 0n) {
+        // A negative exponent: the modular inverse of the base, raised to -e.
+        let [r0, r1, s0, s1] = [x, am, 1n, 0n];
+        while (r1 !== 0n) {
+          const q = r0 / r1;
+          [r0, r1] = [r1, r0 - q * r1];
+          [s0, s1] = [s1, s0 - q * s1];
+        }
+        if (r0 !== 1n) throw this.pyErr('ValueError', 'base is not invertible for the given modulus');
+        x = ((s0 % am) + am) % am;
+        k = -e;
+      }
+      let result = am === 1n ? 0n : 1n;
+      for (; k > 0n; k >>= 1n) {
+        if ((k & 1n) === 1n) result = (result * x) % am;
+        x = (x * x) % am;
+      }
+      // The result has the sign of the modulus.
+      if (m < 0n && result > 0n) result += m;
+      return this.newInt(result, holder);
+    }
     case 'builtins.format': {
       argN(this, 'format', args, 1, 2);
       const spec = args[1];
@@ -2091,6 +2221,7 @@ const callBuiltinImpl = function (
     case 'builtins.zip':
     case 'builtins.map': {
       const kind = short as 'enumerate' | 'zip' | 'map';
+      if (kind === 'map' && args.length < 2) throw this.typeError('map() must have at least two arguments.');
       const sources = kind === 'map' ? args.slice(1) : kind === 'enumerate' ? args.slice(0, 1) : args;
       const inner = sources.map((s) => this.getIter(s, C_TEMP));
       const start = kind === 'enumerate' && args[1] !== undefined ? (num(this.value(args[1])) as bigint) : 0n;
@@ -2168,15 +2299,16 @@ const callBuiltinImpl = function (
     case 'builtins.super':
       return superObject(this, args, holder, scope);
     case 'builtins.property': {
-      const p = this.internals.alloc(
-        'property',
-        'method',
-        FIXED_SIZES.property,
-        { t: 'property', fget: args[0] },
-        holder,
-      );
-      if (args[0] !== undefined) this.rt.incref(args[0], { kind: 'object', owner: p, slot: 'fget' });
-      return p;
+      // property(fget=None, fset=None, fdel=None, doc=None).
+      const names = ['fget', 'fset', 'fdel', 'doc'] as const;
+      if (args.length > 4) throw this.typeError(`property() takes at most 4 arguments (${args.length} given)`);
+      const given: (ObjectId | undefined)[] = [...args];
+      for (const [k, v] of kwargs) {
+        const at = (names as readonly string[]).indexOf(k);
+        if (at < 0) throw this.typeError(`property() got an unexpected keyword argument '${k}'`);
+        given[at] = v;
+      }
+      return newProperty(this, given, undefined, holder);
     }
     case 'builtins.staticmethod':
     case 'builtins.classmethod': {
@@ -2217,7 +2349,7 @@ const callBuiltinImpl = function (
     }
     default:
       if (name.startsWith('gc.')) return gcFunction(this, short, args, kwargs, holder);
-      if (name === 'weakref.ref') return this.newWeakref(args, holder);
+      if (name === 'weakref.ref') return this.newWeakref(args, holder, kwargs);
       if (name.startsWith('type.')) return construct(this, name.slice(5), args, kwargs, holder, scope);
       throw this.pyErr('NotImplementedError', `${name} is not simulated`);
   }
@@ -2299,6 +2431,38 @@ function print(
 }
 
 /**
+ * `object.__new__(cls)`, `tuple.__new__(cls, iterable)` ...: a new instance of `cls`,
+ * which must be a subtype of the type (tp_new_wrapper's checks).
+ */
+function typeNewBuiltin(
+  interp: Interpreter,
+  kind: string,
+  args: ObjectId[],
+  kwargs: [string, ObjectId][],
+  holder: Holder,
+): ObjectId {
+  const cls = args[0];
+  if (cls === undefined) throw interp.typeError(`${kind}.__new__(): not enough arguments`);
+  const cv = interp.values.get(cls);
+  if (cv?.t !== 'class') throw interp.typeError(`${kind}.__new__(X): X is not a type object (${interp.typeName(cls)})`);
+  const base = interp.types.get(kind);
+  if (base !== undefined && !cv.mro.includes(base))
+    throw interp.typeError(`${kind}.__new__(${cv.name}): ${cv.name} is not a subtype of ${kind}`);
+  if (cv.builtin !== undefined)
+    return interp.callBuiltin(`type.${cv.builtin}`, undefined, args.slice(1), kwargs, holder, undefined);
+  if (kind === 'object') {
+    if (cv.isException) {
+      const t = interp.newTuple(args.slice(1), C_TEMP);
+      const exc = interp.exceptionNew(cls, t, holder);
+      interp.rt.decref(t, C_TEMP);
+      return exc;
+    }
+    return interp.newInstance(cls, holder);
+  }
+  return interp.newContainerInstance(cls, kind === 'tuple' || kind === 'frozenset' ? args[1] : undefined, holder);
+}
+
+/**
  * builtin_round: round(x) is x.__round__() (an int for a float, half to even); with
  * ndigits, a float rounds by correct decimal rounding (objects/floatOps.ts) and an int
  * to a multiple of 10**-ndigits, half to even.
@@ -2349,6 +2513,47 @@ function roundBuiltin(
   return interp.newInt((up ? q + 1n : q) * p, holder);
 }
 
+/**
+ * A property object (property_init): each accessor given and not None is held in its
+ * slot; so is the doc. `name` is kept by copies (property_copy), else set when a class
+ * holding the property is created.
+ */
+function newProperty(
+  interp: Interpreter,
+  given: readonly (ObjectId | undefined)[],
+  name: ObjectId | undefined,
+  holder: Holder,
+): ObjectId {
+  const field = (i: number): ObjectId | undefined => {
+    const x = given[i];
+    return x === undefined || interp.value(x).t === 'none' ? undefined : x;
+  };
+  const value: PropertyValue = { t: 'property', fget: field(0), fset: field(1), fdel: field(2), doc: field(3), name };
+  const p = interp.internals.alloc('property', 'method', FIXED_SIZES.property, value, holder);
+  for (const slot of ['fget', 'fset', 'fdel', 'doc', 'name'] as const) {
+    const x = value[slot];
+    if (x !== undefined) interp.rt.incref(x, { kind: 'object', owner: p, slot });
+  }
+  return p;
+}
+
+/** property.getter/setter/deleter (property_copy): a new property with one accessor replaced. */
+function propertyMethod(
+  interp: Interpreter,
+  self: ObjectId,
+  v: PropertyValue,
+  name: string,
+  args: ObjectId[],
+  holder: Holder,
+): ObjectId {
+  const which = name === 'getter' ? 0 : name === 'setter' ? 1 : name === 'deleter' ? 2 : -1;
+  if (which < 0) throw noAttribute(interp, self, name);
+  argN(interp, `${name}`, args, 1);
+  const fields: (ObjectId | undefined)[] = [v.fget, v.fset, v.fdel, v.doc];
+  fields[which] = args[0];
+  return newProperty(interp, fields, v.name, holder);
+}
+
 /** `super()` / `super(cls, obj)`: zero arguments read the `__class__` cell and the first argument of the calling frame. */
 function superObject(interp: Interpreter, args: ObjectId[], holder: Holder, scope: Scope | undefined): ObjectId {
   let cls = args[0];
@@ -2381,7 +2586,7 @@ function sortList(
   reverse: ObjectId | undefined,
   scope: Scope | undefined,
 ): void {
-  const v = interp.value(list) as { items: ObjectId[] };
+  const v = interp.builtinView(list) as { items: ObjectId[] };
   const keys = new Map<ObjectId, ObjectId>();
   if (key !== undefined && interp.value(key).t !== 'none')
     for (const x of v.items) keys.set(x, interp.callObject(key, [x], [], C_TEMP, scope));
@@ -2715,15 +2920,41 @@ function noAttribute(interp: Interpreter, self: ObjectId, name: string): PyRaise
   return interp.pyErr('AttributeError', `'${interp.typeName(self)}' object has no attribute '${name}'`);
 }
 
-P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, holder, scope): ObjectId {
-  const v = this.value(self);
+P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, holder, scope, kind): ObjectId {
+  // object's slot wrappers (object.__setattr__(self, ...), super().__hash__() ...).
+  if (kind === 'object') return objectSlot(this, self, name, args, kwargs, holder, scope);
+  if (
+    kind === 'exception' ||
+    (kind === undefined &&
+      name === '__init__' &&
+      this.value(self).t === 'instance' &&
+      this.builtinView(self).t === 'instance')
+  ) {
+    // BaseException.__init__ sets args; object.__init__ does nothing.
+    if (this.classOf(self).isException) {
+      const t = this.newTuple(args, C_TEMP);
+      this.setAttrRaw(self, 'args', t, C_TEMP, 'move');
+    }
+    return this.none(holder);
+  }
+  const v = this.builtinView(self);
+  if (
+    kind !== undefined &&
+    kind !== (v.t === 'set' && v.frozen ? 'frozenset' : v.t) &&
+    !(kind === 'set' && v.t === 'set')
+  )
+    throw this.typeError(
+      `descriptor '${name}' for '${kind}' objects doesn't apply to a '${this.typeName(self)}' object`,
+    );
   switch (v.t) {
     case 'list':
       return listMethod(this, self, v, name, args, kwargs, holder, scope);
     case 'dict':
-      return dictMethod(this, self, v, name, args, holder, scope);
+      return dictMethod(this, self, v, name, args, kwargs, holder, scope);
     case 'set':
       return setMethod(this, self, v, name, args, holder);
+    case 'property':
+      return propertyMethod(this, self, v, name, args, holder);
     case 'tuple':
       if (name === 'index' || name === 'count')
         return seqIndexCount(this, v.items, name, args[0] as ObjectId, holder, 'tuple');
@@ -2742,19 +2973,78 @@ P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, hol
       throw noAttribute(this, self, name);
     case 'instance':
       if (name === 'with_traceback') return this.ret(self, holder);
-      if (name === '__init__') {
-        // BaseException.__init__ sets args; object.__init__ does nothing.
-        if (this.classOf(self).isException) {
-          const t = this.newTuple(args, C_TEMP);
-          this.setAttrRaw(self, 'args', t, C_TEMP, 'move');
-        }
-        return this.none(holder);
-      }
+      if (OBJECT_SLOTS.includes(name)) return objectSlot(this, self, name, args, kwargs, holder, scope);
       throw noAttribute(this, self, name);
     default:
+      if (OBJECT_SLOTS.includes(name)) return objectSlot(this, self, name, args, kwargs, holder, scope);
       throw noAttribute(this, self, name);
   }
 };
+
+/**
+ * object's slot wrappers called on `self`: __init__ (nothing), __new__, __hash__ (the
+ * address), __eq__ (identity, else NotImplemented), __ne__ (the type's == inverted),
+ * the orders (NotImplemented), __repr__ (the default form), __str__ (the type's
+ * repr), __setattr__/__delattr__/__getattribute__ (PyObject_Generic*: properties and
+ * the instance's own attributes, never the class's __setattr__), __format__.
+ */
+function objectSlot(
+  interp: Interpreter,
+  self: ObjectId,
+  name: string,
+  args: ObjectId[],
+  _kwargs: [string, ObjectId][],
+  holder: Holder,
+  scope: Scope | undefined,
+): ObjectId {
+  const arg = (i: number): ObjectId => {
+    const a = args[i];
+    if (a === undefined) throw interp.typeError(`expected ${i + 1} argument${i === 0 ? '' : 's'}, got ${args.length}`);
+    return a;
+  };
+  switch (name) {
+    case '__init__':
+      return interp.none(holder);
+    case '__hash__':
+      return interp.newInt(objects.hashPointer(interp.rt.object(self).addr), holder);
+    case '__eq__':
+      return self === arg(0) ? interp.bool(true, holder) : interp.ret(interp.notImplemented, holder);
+    case '__ne__': {
+      const r = slotRichCompare(interp, self, arg(0), '==');
+      if (r === undefined) return interp.ret(interp.notImplemented, holder);
+      const t = interp.truthy(r, scope);
+      interp.rt.decref(r, C_TEMP);
+      return interp.bool(!t, holder);
+    }
+    case '__lt__':
+    case '__le__':
+    case '__gt__':
+    case '__ge__':
+      return interp.ret(interp.notImplemented, holder);
+    case '__repr__': {
+      const cls = interp.classOf(self);
+      const mod = cls.builtin !== undefined ? 'builtins' : '__main__';
+      return interp.newStr(
+        `<${mod === 'builtins' ? '' : `${mod}.`}${cls.qualname} object at 0x${interp.rt.object(self).addr.toString(16)}>`,
+        holder,
+      );
+    }
+    case '__str__':
+      return interp.newStr(interp.repr(self), holder);
+    case '__setattr__':
+      interp.setAttr(self, interp.str(arg(0)), arg(1), C_TEMP, 'copy', scope, true);
+      return interp.none(holder);
+    case '__delattr__':
+      interp.delAttr(self, interp.str(arg(0)), scope, true);
+      return interp.none(holder);
+    case '__getattribute__':
+      return interp.getAttr(self, interp.str(arg(0)), holder, scope);
+    case '__format__':
+      return interp.newStr(interp.formatSpec(self, interp.str(arg(0))), holder);
+    default:
+      throw noAttribute(interp, self, name);
+  }
+}
 
 function seqIndexCount(
   interp: Interpreter,
@@ -2784,6 +3074,13 @@ function listMethod(
   scope: Scope | undefined,
 ): ObjectId {
   switch (name) {
+    case '__init__': {
+      // list___init___impl: emptied, then extended from the iterable.
+      if (args.length > 1) throw interp.typeError(`list expected at most 1 argument, got ${args.length}`);
+      if (v.items.length > 0) interp.rt.decref(listMethod(interp, self, v, 'clear', [], [], C_TEMP, scope), C_TEMP);
+      if (args[0] !== undefined) interp.listExtend(self, args[0], holder);
+      return interp.none(holder);
+    }
     case 'append':
       argN(interp, 'list.append', args, 1);
       interp.listAppend(self, args[0] as ObjectId, C_TEMP, 'copy');
@@ -2884,11 +3181,18 @@ function dictMethod(
   v: { store: { entries: Map<string, { key: ObjectId; value: ObjectId }> } },
   name: string,
   args: ObjectId[],
+  kwargs: [string, ObjectId][],
   holder: Holder,
   scope: Scope | undefined,
 ): ObjectId {
   const entries = v.store.entries;
   switch (name) {
+    case '__init__':
+      // dict_init: update from the one positional argument, then from the keywords.
+      if (args.length > 1) throw interp.typeError(`dict expected at most 1 argument, got ${args.length}`);
+      if (args[0] !== undefined) interp.dictUpdate(self, args[0]);
+      for (const [k, x] of kwargs) interp.dictSetStr(self, k, x, C_TEMP, 'copy');
+      return interp.none(holder);
     case 'get': {
       const e = entries.get(interp.hashKey(args[0] as ObjectId));
       if (e !== undefined) return interp.ret(e.value, holder);

@@ -71,6 +71,7 @@ import {
   type DictStore,
   type FunctionValue,
   type InstanceValue,
+  type PropertyValue,
   type PyValue,
   type SetStore,
 } from './values.js';
@@ -294,6 +295,7 @@ const BUILTIN_FUNCTIONS = [
   'staticmethod',
   'classmethod',
   'format',
+  'pow',
 ] as const;
 
 export class Interpreter {
@@ -319,6 +321,8 @@ export class Interpreter {
   private main: Scope | undefined;
   private mainModule: ObjectId | undefined;
   readonly gcCallbacks: ObjectId | undefined;
+  /** The NotImplemented singleton. */
+  readonly notImplemented!: ObjectId;
   readonly gcGarbage: ObjectId | undefined;
 
   constructor(
@@ -443,6 +447,16 @@ export class Interpreter {
       }
       if (name === 'builtins') {
         this.builtinsDict = dict;
+        const ni = this.staticObject(
+          'NotImplemented',
+          'NotImplementedType',
+          'builtin',
+          { t: 'notimplemented' },
+          'static objects',
+        );
+        (this as { notImplemented: ObjectId }).notImplemented = ni;
+        this.rt.incref(ni, C_TEMP);
+        this.dictSetStr(dict, 'NotImplemented', ni, C_TEMP, 'move');
         for (const [tname, id] of this.types) {
           if (tname === 'NoneType' || tname === 'function') continue;
           this.rt.incref(id, C_TEMP);
@@ -648,21 +662,27 @@ export class Interpreter {
 
   /** list_resize: a new capacity means a new getsizeof and a reallocated item array. */
   setListCapacity(list: ObjectId, allocated: number): void {
-    const v = this.value(list) as { allocated: number };
+    const v = this.builtinView(list) as { allocated: number };
     v.allocated = allocated;
-    this.rt.resize(list, listSize(allocated));
+    this.rt.resize(list, listSize(allocated) + this.subclassExtra(list));
     this.rt.setBuffer(list, 'items', 8 * allocated);
+  }
+
+  /** What a subclass instance adds to its container's size (0 for the containers themselves). */
+  private subclassExtra(id: ObjectId): number {
+    const v = this.value(id);
+    return v.t === 'instance' && v.base !== undefined ? containerExtra(v.base) : 0;
   }
 
   /** A dict's keys table changed size or kind: getsizeof and the keys block follow. */
   private setDictTable(dict: ObjectId, store: DictStore): void {
-    this.rt.resize(dict, dictSize(store.table, store.unicode));
+    this.rt.resize(dict, dictSize(store.table, store.unicode) + this.subclassExtra(dict));
     this.rt.setBuffer(dict, 'keys', store.table === 0 ? 0 : dictKeysSize(store.table, store.unicode));
   }
 
   /** A set's table grew or went back to the 8 slots inside the object. */
   setSetTable(set: ObjectId, table: number): void {
-    this.rt.resize(set, setSize(table));
+    this.rt.resize(set, setSize(table) + this.subclassExtra(set));
     this.rt.setBuffer(set, 'table', table > 8 ? 16 * table : 0);
   }
 
@@ -699,7 +719,7 @@ export class Interpreter {
   }
 
   private dictStore(dict: ObjectId): DictStore {
-    const d = this.value(dict);
+    const d = this.builtinView(dict);
     if (d.t !== 'dict') throw new Error('not a dict');
     return d.store;
   }
@@ -711,7 +731,8 @@ export class Interpreter {
   /** dictGetStr with the str key's hash key (`strKey(name)`) already made. */
   private dictGetKey(dict: ObjectId, key: string): ObjectId | undefined {
     // A namespace torn down by the collector (type_clear, module teardown) reads as empty.
-    const d = this.values.get(dict);
+    const raw = this.values.get(dict);
+    const d = raw === undefined ? undefined : this.builtinView(dict, raw);
     return d?.t === 'dict' ? d.store.entries.get(key)?.value : undefined;
   }
 
@@ -870,7 +891,7 @@ export class Interpreter {
 
   /** The set's table (setTable.ts: CPython's slots, probing and growth). */
   setTable(set: ObjectId): SetTable<ObjectId> {
-    return (this.value(set) as { store: SetStore }).store.table;
+    return (this.builtinView(set) as { store: SetStore }).store.table;
   }
 
   /** PyObject_RichCompareBool(stored, key, Py_EQ) for two keys with equal hashes. */
@@ -898,7 +919,7 @@ export class Interpreter {
       if (from !== undefined) this.rt.decref(item, from);
       return false;
     }
-    const store = (this.value(set) as { store: SetStore }).store;
+    const store = (this.builtinView(set) as { store: SetStore }).store;
     store.hash = undefined;
     this.adopt(item, { kind: 'object', owner: set, slot: 'item', ...(resized ? {} : { at: table.rank(slot) }) }, from);
     if (resized) this.refileSet(set);
@@ -927,7 +948,7 @@ export class Interpreter {
     const table = this.setTable(set);
     const gone = table.discard(item, hash, this.keyEq);
     if (gone === undefined) return false;
-    (this.value(set) as { store: SetStore }).store.hash = undefined;
+    (this.builtinView(set) as { store: SetStore }).store.hash = undefined;
     this.rt.decref(gone.key, { kind: 'object', owner: set, slot: 'item', at: table.rank(gone.slot) });
     return true;
   }
@@ -980,6 +1001,11 @@ export class Interpreter {
           // A class that defines __eq__ without __hash__ gets __hash__ = None (type_new).
           if (this.lookupClassAttr(v.cls, '__eq__') !== undefined)
             throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
+          // A container subclass inherits its container's hash (or unhashability).
+          if (v.base?.t === 'tuple') return hashTuple(v.base.items.map((x) => this.pyHash(x)));
+          if (v.base?.t === 'set' && v.base.frozen)
+            return (v.base.store.hash ??= hashFrozenset(v.base.store.table.activeHashes()));
+          if (v.base !== undefined) throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
           return hashPointer(this.rt.object(id).addr);
         }
         if (this.values.get(hashFn)?.t === 'none') throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
@@ -1038,6 +1064,17 @@ export class Interpreter {
         const eq = this.lookupClassAttr(v.cls, '__eq__');
         const hash = this.lookupClassAttr(v.cls, '__hash__');
         if (eq !== undefined && hash === undefined) throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
+        if (v.base !== undefined && hash === undefined) {
+          // A container subclass hashes (and compares) as its container.
+          if (v.base.t === 'tuple') return `t:(${this.hashKeys(v.base.items)})`;
+          if (v.base.t === 'set' && v.base.frozen)
+            return `fs:{${v.base.store.table
+              .activeKeys()
+              .map((k) => this.hashKey(k))
+              .sort()
+              .join(',')}}`;
+          throw this.typeError(`unhashable type: '${this.typeName(id)}'`);
+        }
         if (hash !== undefined) {
           const h = this.callMethod(id, '__hash__', []);
           const hv = this.value(h);
@@ -1067,19 +1104,22 @@ export class Interpreter {
     return this.pyErr('TypeError', message);
   }
 
-  /** BaseException.__new__: an instance with `args` (a tuple taking over `args`, moved from `from`). */
+  /**
+   * `cls(*args)` of an exception class without `__init__`, as C raises it
+   * (_PyErr_CreateException through _PyObject_MakeTpCall): the argument tuple (taking
+   * over `args`, moved from `from`) first, then the instance keeping it as `args`.
+   */
   private instantiateException(cls: ObjectId, args: ObjectId[], from: Holder): ObjectId {
-    const exc = this.newInstance(cls, C_TEMP);
     const t = this.newTuple(args, C_TEMP, from);
-    this.setAttrRaw(exc, 'args', t, C_TEMP, 'move');
-    this.rt.move(exc, C_TEMP, from);
+    const exc = this.exceptionNew(cls, t, from);
+    this.rt.decref(t, C_TEMP);
     return exc;
   }
 
   private excArgs(exc: ObjectId): ObjectId[] {
     const v = this.value(exc);
     if (v.t !== 'instance') return [];
-    const args = v.attrs.get('args');
+    const args = this.ownAttr(v, 'args');
     const av = args === undefined ? undefined : this.values.get(args);
     return av?.t === 'tuple' ? av.items : [];
   }
@@ -1097,7 +1137,7 @@ export class Interpreter {
   }
 
   private excArgsTuple(exc: ObjectId): ObjectId {
-    return (this.value(exc) as InstanceValue).attrs.get('args') as ObjectId;
+    return this.ownAttr(this.value(exc) as InstanceValue, 'args') as ObjectId;
   }
 
   private isSubclassName(id: ObjectId, name: string): boolean {
@@ -2557,6 +2597,15 @@ export class Interpreter {
     for (const e of this.dictStore(ns).entries.values()) this.dictSet(dict, e.key, e.value, C_TEMP, 'copy');
     value.dict = dict;
     this.dictStore(dict).ofClass = true;
+    // type_new_set_names: a property learns the name it is stored under (property.__set_name__).
+    for (const e of this.dictStore(dict).entries.values()) {
+      const pv = this.values.get(e.value);
+      if (pv?.t !== 'property') continue;
+      const old = pv.name;
+      pv.name = e.key;
+      this.rt.increfRef(e.key, e.value, 'name');
+      if (old !== undefined) this.rt.decrefRef(old, e.value, 'name');
+    }
     own(dict, '__dict__', C_TEMP);
     const basesTuple = this.newTuple(bases, C_TEMP);
     own(basesTuple, '__bases__', C_TEMP);
@@ -2980,7 +3029,17 @@ export class Interpreter {
     return this.callObject(fn, [self, ...args], [], C_TEMP, undefined);
   }
 
-  /** type_call: `cls(*args)`: object_new, then `__init__` (slot_tp_init) with new references. */
+  /**
+   * type_call for a class: `cls(*args, **kwargs)`.
+   *
+   * A built-in type is constructed by builtins.ts (with an argument tuple for the types
+   * that have no vectorcall in 3.11). A class, or an exception type, is called through
+   * _PyObject_MakeTpCall: the positional arguments are packed into a tuple (the empty
+   * tuple when there are none) and the keywords into a dict, both held for the whole
+   * call; then tp_new (a `__new__` of the class, BaseException_new which keeps the tuple
+   * as `args`, a container's own, or object_new), and, when the result is an instance of
+   * the class, tp_init (`__init__`, called with new references to the arguments).
+   */
   instantiate(
     cls: ObjectId,
     args: ObjectId[],
@@ -2991,33 +3050,93 @@ export class Interpreter {
     const cv = this.value(cls) as ClassValue;
     if (cv.builtin !== undefined && !cv.isException)
       return this.callBuiltin(`type.${cv.builtin}`, undefined, args, kwargs, from, scope);
-    if (cv.isException && this.lookupClassAttr(cls, '__init__') === undefined) {
-      for (const a of args) this.rt.incref(a, from);
-      return this.instantiateException(cls, args, from);
+    const argsTuple = this.newTuple(args, C_TEMP);
+    let kwDict: ObjectId | undefined;
+    if (kwargs.length > 0) {
+      kwDict = this.newDict(C_TEMP, kwargs.length);
+      for (const [k, v] of kwargs) this.dictSetStr(kwDict, k, v, C_TEMP, 'copy');
     }
-    let obj: ObjectId;
-    if (cv.isException) {
-      const own: ObjectId[] = [];
-      for (const a of args) own.push(this.ret(a, C_TEMP));
-      obj = this.instantiateException(cls, own, C_TEMP);
-    } else obj = this.newInstance(cls, C_TEMP);
-    const init = this.lookupClassAttr(cls, '__init__');
-    if (init !== undefined) {
+    try {
+      const obj = this.typeNew(cls, cv, args, kwargs, argsTuple, scope);
       try {
-        const r = this.callObject(init, [obj, ...args], kwargs, C_TEMP, scope);
-        const isNone = r === this.statics.none;
-        this.rt.decref(r, C_TEMP);
-        if (!isNone) throw this.typeError(`__init__() should return None, not '${this.typeName(r)}'`);
+        if (this.isInstance(obj, cls)) this.typeInit(cls, cv, obj, args, kwargs, argsTuple, scope);
       } catch (e) {
         this.rt.decref(obj, C_TEMP);
         throw e;
       }
-    } else if (args.length > 0 || kwargs.length > 0) {
-      this.rt.decref(obj, C_TEMP);
-      throw this.typeError(`${cv.name}() takes no arguments`);
+      this.rt.move(obj, C_TEMP, from);
+      return obj;
+    } finally {
+      this.rt.decref(argsTuple, C_TEMP);
+      if (kwDict !== undefined) this.rt.decref(kwDict, C_TEMP);
     }
-    this.rt.move(obj, C_TEMP, from);
-    return obj;
+  }
+
+  /** tp_new of a class: its `__new__`, BaseException_new, a container's new, or object_new. Owned by C_TEMP. */
+  private typeNew(
+    cls: ObjectId,
+    cv: ClassValue,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    argsTuple: ObjectId,
+    scope: Scope | undefined,
+  ): ObjectId {
+    const userNew = this.lookupClassAttr(cls, '__new__');
+    if (userNew !== undefined) {
+      // slot_tp_new: __new__(cls, *args, **kwargs) (type_new made a plain function a staticmethod).
+      const nv = this.value(userNew);
+      const fn = nv.t === 'staticmethod' ? nv.func : userNew;
+      return this.callObject(fn, [cls, ...args], kwargs, C_TEMP, scope);
+    }
+    if (cv.isException) return this.exceptionNew(cls, argsTuple, C_TEMP);
+    const container = containerBase(this, cls);
+    if (container === 'tuple' || container === 'frozenset') {
+      // tuple_new / frozenset_new: the items come from the one optional iterable.
+      if (kwargs.length > 0) throw this.typeError(`${container}() takes no keyword arguments`);
+      if (args.length > 1) throw this.typeError(`${cv.name} expected at most 1 argument, got ${args.length}`);
+      return this.newContainerInstance(cls, args[0], C_TEMP);
+    }
+    if (container !== undefined) return this.newContainerInstance(cls, undefined, C_TEMP);
+    // object_new: extra arguments are an error unless __init__ takes them.
+    if ((args.length > 0 || kwargs.length > 0) && this.lookupClassAttr(cls, '__init__') === undefined)
+      throw this.typeError(`${cv.name}() takes no arguments`);
+    return this.newInstance(cls, C_TEMP);
+  }
+
+  /** tp_init of a class: `__init__` (slot_tp_init), BaseException_init, a container's init, or object_init. */
+  private typeInit(
+    cls: ObjectId,
+    cv: ClassValue,
+    obj: ObjectId,
+    args: ObjectId[],
+    kwargs: [string, ObjectId][],
+    argsTuple: ObjectId,
+    scope: Scope | undefined,
+  ): void {
+    const init = this.lookupClassAttr(cls, '__init__');
+    if (init !== undefined) {
+      const r = this.callObject(init, [obj, ...args], kwargs, C_TEMP, scope);
+      const isNone = r === this.statics.none;
+      this.rt.decref(r, C_TEMP);
+      if (!isNone) throw this.typeError(`__init__() should return None, not '${this.typeName(r)}'`);
+      return;
+    }
+    if (cv.isException) {
+      // BaseException_init: args is the call's tuple again.
+      if (this.ownAttr(this.value(obj) as InstanceValue, 'args') !== argsTuple)
+        this.setAttrRaw(obj, 'args', this.ret(argsTuple, C_TEMP), C_TEMP, 'move');
+      return;
+    }
+    const container = containerBase(this, cls);
+    if (container === 'list' || container === 'dict' || container === 'set')
+      this.rt.decref(this.callBuiltinMethod(obj, '__init__', args, kwargs, C_TEMP, scope, container), C_TEMP);
+  }
+
+  /** BaseException_new: an instance whose `args` is `argsTuple` (a new reference). */
+  exceptionNew(cls: ObjectId, argsTuple: ObjectId, holder: Holder): ObjectId {
+    const exc = this.newInstance(cls, holder);
+    this.setAttrRaw(exc, 'args', this.ret(argsTuple, C_TEMP), C_TEMP, 'move');
+    return exc;
   }
 
   /** The shared-keys geometry of a class (3.11 starts with 30 usable entries). */
@@ -3041,15 +3160,61 @@ export class Interpreter {
     const size = cv.slots !== undefined ? 32 + 8 * cv.slots.length : FIXED_SIZES.instance;
     const kind = cv.isException ? 'exception' : cv.slots !== undefined ? 'slotted' : 'instance';
     const id = this.alloc(cv.name, kind, size, { t: 'instance', cls, attrs: new Map(), dict: undefined }, holder);
-    if (kind === 'instance') {
-      // OBJ-13 init_inline_values: the class's shared keys lose one spare slot per new
-      // instance (while more than one is left); the values array holds the usable size.
-      const keys = this.sharedKeys(cls);
-      if (keys.usable > 1) keys.usable -= 1;
-      const k = keys.names.size + keys.usable;
-      this.rt.setBuffer(id, 'values', (((k + 2 + 7) >> 3) << 3) + 8 * k);
-    }
+    if (kind === 'instance') this.initInlineValues(cls, id);
     this.rt.incref(cls, { kind: 'object', owner: id, slot: '__class__' });
+    return id;
+  }
+
+  /**
+   * OBJ-13 init_inline_values: the class's shared keys lose one spare slot per new
+   * instance (while more than one is left); the values array holds the usable size.
+   */
+  private initInlineValues(cls: ObjectId, id: ObjectId): void {
+    const keys = this.sharedKeys(cls);
+    if (keys.usable > 1) keys.usable -= 1;
+    const k = keys.names.size + keys.usable;
+    this.rt.setBuffer(id, 'values', (((k + 2 + 7) >> 3) << 3) + 8 * k);
+  }
+
+  /**
+   * An instance of a subclass of list, tuple, dict, set or frozenset (the container's
+   * tp_new for a subtype): the container's layout plus what the subclass adds — a
+   * managed dict and a weakref slot for list and dict (24 bytes), a managed dict for
+   * set and frozenset (16), a dict pointer for tuple (8). Its items are held in slot
+   * `item`, like the container's; a tuple or frozenset takes them from `iterable`.
+   */
+  newContainerInstance(cls: ObjectId, iterable: ObjectId | undefined, holder: Holder): ObjectId {
+    const cv = this.value(cls) as ClassValue;
+    const kind = containerBase(this, cls);
+    const items = kind === 'tuple' && iterable !== undefined ? this.iterateToArray(iterable, C_TEMP) : [];
+    let base: NonNullable<InstanceValue['base']>;
+    let size: number;
+    switch (kind) {
+      case 'list':
+        base = { t: 'list', items: [], allocated: 0 };
+        size = listSize(0);
+        break;
+      case 'tuple':
+        base = { t: 'tuple', items: [...items] };
+        size = tupleSize(items.length);
+        break;
+      case 'dict':
+        base = {
+          t: 'dict',
+          store: { entries: new Map(), order: new EntryOrder(), table: 0, nentries: 0, unicode: true },
+        };
+        size = dictSize(0, true);
+        break;
+      default:
+        base = { t: 'set', store: { table: new SetTable<ObjectId>(), hash: undefined }, frozen: kind === 'frozenset' };
+        size = setSize(8);
+    }
+    const value: InstanceValue = { t: 'instance', cls, attrs: new Map(), dict: undefined, base };
+    const id = this.alloc(cv.name, 'instance', size + containerExtra(base), value, holder);
+    if (kind !== 'tuple') this.initInlineValues(cls, id);
+    this.rt.incref(cls, { kind: 'object', owner: id, slot: '__class__' });
+    for (const x of items) this.rt.move(x, C_TEMP, { kind: 'object', owner: id, slot: 'item' });
+    if (kind === 'frozenset' && iterable !== undefined) this.setUpdateFrom(id, iterable);
     return id;
   }
 
@@ -3097,11 +3262,16 @@ export class Interpreter {
   private lookupMethod(self: ObjectId, name: string): ObjectId | typeof BUILTIN_METHOD | undefined {
     const v = this.value(self);
     if (v.t === 'instance') {
-      if (v.attrs.has(name)) return undefined;
+      if (this.ownAttr(v, name) !== undefined) return undefined;
       const f = this.lookupClassAttr(v.cls, name);
       if (f !== undefined && this.values.get(f)?.t === 'function') return f;
-      if (f === undefined && builtinMethodExists(this.classOf(self).isException ? 'exception' : 'object', name))
+      if (f !== undefined) return undefined;
+      if (
+        v.base !== undefined &&
+        builtinMethodExists(v.base.t === 'set' && v.base.frozen ? 'frozenset' : v.base.t, name)
+      )
         return BUILTIN_METHOD;
+      if (builtinMethodExists(this.classOf(self).isException ? 'exception' : 'object', name)) return BUILTIN_METHOD;
       return undefined;
     }
     if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name)) return BUILTIN_METHOD;
@@ -3121,14 +3291,18 @@ export class Interpreter {
         const hasProperty = this.classFlags(v.cls).property;
         let clsAttr = hasProperty ? this.lookupClassAttr(v.cls, name) : undefined;
         if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property') {
-          const fget = (this.value(clsAttr) as { fget: ObjectId | undefined }).fget;
-          if (fget === undefined) throw this.pyErr('AttributeError', 'unreadable attribute');
+          const fget = (this.value(clsAttr) as PropertyValue).fget;
+          if (fget === undefined) throw this.propertyError(clsAttr, obj, 'getter');
           return this.callObject(fget, [obj], [], holder, scope);
         }
-        const own = v.attrs.get(name);
+        const own = this.ownAttr(v, name);
         if (own !== undefined) return this.ret(own, holder);
         if (!hasProperty) clsAttr = this.lookupClassAttr(v.cls, name);
         if (clsAttr !== undefined) return this.bindAttr(clsAttr, obj, v.cls, holder);
+        if (v.base !== undefined) {
+          const kind = v.base.t === 'set' && v.base.frozen ? 'frozenset' : v.base.t;
+          if (builtinMethodExists(kind, name)) return this.newBuiltinMethod(`${kind}.${name}`, obj, holder);
+        }
         if (name === 'args' && this.classOf(obj).isException) return this.ret(this.excArgsTuple(obj), holder);
         const getattr = this.lookupClassAttr(v.cls, '__getattr__');
         if (getattr !== undefined) {
@@ -3153,6 +3327,13 @@ export class Interpreter {
           if (av.t === 'staticmethod') return this.ret(av.func, holder);
           if (av.t === 'classmethod') return this.newBoundMethod(av.func, obj, holder);
           return this.ret(a, holder);
+        }
+        // The built-in types' methods and object's slot wrappers (list.append, object.__hash__ ...).
+        for (const c of v.mro) {
+          const cv = this.value(c) as ClassValue;
+          if (cv.builtin === undefined) continue;
+          const m = builtinTypeMethod(cv, name);
+          if (m !== undefined) return this.ret(this.unboundBuiltin(m), holder);
         }
         throw this.pyErr('AttributeError', `type object '${v.name}' has no attribute '${name}'`);
       }
@@ -3185,9 +3366,11 @@ export class Interpreter {
         for (const c of mro.slice(mro.indexOf(v.cls) + 1)) {
           const cv = this.value(c) as ClassValue;
           if (cv.builtin !== undefined) {
-            if (name === '__init__')
-              return this.newBuiltinMethod(cv.isException ? 'exception.__init__' : 'object.__init__', v.obj, holder);
-            continue;
+            const m = builtinTypeMethod(cv, name);
+            if (m === undefined) continue;
+            // __new__ is a static method: unbound; the others bind the object.
+            if (name === '__new__') return this.ret(this.unboundBuiltin(m), holder);
+            return this.newBuiltinMethod(m, v.obj, holder);
           }
           const a = this.dictGetStr(cv.dict, name);
           if (a !== undefined) return this.bindAttr(a, v.obj, objType, holder);
@@ -3204,12 +3387,47 @@ export class Interpreter {
         if (name === 'add' || name === 'discard' || name === 'remove')
           return this.newBuiltinMethod(`set.${name}`, obj, holder);
         break;
+      case 'property':
+        if (name === 'fget' || name === 'fset' || name === 'fdel' || name === '__doc__') {
+          const x = v[name === '__doc__' ? 'doc' : name];
+          return x === undefined ? this.none(holder) : this.ret(x, holder);
+        }
+        break;
+      case 'range':
+        if (name === 'start' || name === 'stop' || name === 'step') return this.newInt(v[name], holder);
+        break;
       default:
         break;
     }
     if (builtinMethodExists(v.t === 'set' && v.frozen ? 'frozenset' : v.t, name))
       return this.newBuiltinMethod(`${v.t}.${name}`, obj, holder);
     throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  /**
+   * An instance's own attribute: in its managed values, or, once `__dict__` was asked
+   * for, in that dict (the live namespace: writes through it are the instance's).
+   */
+  ownAttr(v: InstanceValue, name: string): ObjectId | undefined {
+    return v.dict !== undefined ? this.dictGetStr(v.dict, name) : v.attrs.get(name);
+  }
+
+  /** Static function objects for the built-in types' methods looked up on the type (`list.append`, `object.__hash__`). */
+  private readonly unboundBuiltins = new Map<string, ObjectId>();
+
+  unboundBuiltin(name: string): ObjectId {
+    let id = this.unboundBuiltins.get(name);
+    if (id === undefined) {
+      id = this.staticObject(
+        name,
+        'method_descriptor',
+        'builtin',
+        { t: 'builtin', name, self: undefined },
+        'static functions',
+      );
+      this.unboundBuiltins.set(name, id);
+    }
+    return id;
   }
 
   /** A function found on the class, looked up on an instance: a new bound method (64 bytes). */
@@ -3265,22 +3483,26 @@ export class Interpreter {
     return d;
   }
 
-  /** `o.name = v`: a new reference to v (copied from `from`), the old value released after. */
-  setAttr(obj: ObjectId, name: string, v: ObjectId, from: Holder, _how: 'copy', scope: Scope | undefined): void {
+  /**
+   * `o.name = v` (PyObject_SetAttr): a new reference to v (copied from `from`), the old
+   * value released after. An instance's class `__setattr__` comes first; otherwise (or
+   * when `generic`: object.__setattr__) PyObject_GenericSetAttr: a property's setter,
+   * then `__slots__`, then the instance's own attributes.
+   */
+  setAttr(
+    obj: ObjectId,
+    name: string,
+    v: ObjectId,
+    from: Holder,
+    _how: 'copy',
+    scope: Scope | undefined,
+    generic = false,
+  ): void {
     const ov = this.value(obj);
     if (ov.t === 'instance') {
       const flags = this.classFlags(ov.cls);
-      if (flags.property) {
-        const clsAttr = this.lookupClassAttr(ov.cls, name);
-        if (clsAttr !== undefined && this.values.get(clsAttr)?.t === 'property')
-          throw this.pyErr('AttributeError', "can't set attribute");
-      }
-      const slots = this.classOf(obj).slots;
-      if (slots !== undefined && !slots.includes(name)) {
-        throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
-      }
       const setattr = flags.setattr;
-      if (setattr !== undefined) {
+      if (setattr !== undefined && !generic) {
         const n = this.newStr(name, C_TEMP);
         try {
           const r = this.callObject(setattr, [obj, n, v], [], C_TEMP, scope);
@@ -3289,6 +3511,20 @@ export class Interpreter {
           this.rt.decref(n, C_TEMP);
         }
         return;
+      }
+      if (flags.property) {
+        // property_descr_set: the setter with (obj, value), new references from C.
+        const clsAttr = this.lookupClassAttr(ov.cls, name);
+        const pv = clsAttr === undefined ? undefined : this.values.get(clsAttr);
+        if (clsAttr !== undefined && pv?.t === 'property') {
+          if (pv.fset === undefined) throw this.propertyError(clsAttr, obj, 'setter');
+          this.rt.decref(this.callObject(pv.fset, [obj, v], [], C_TEMP, scope), C_TEMP);
+          return;
+        }
+      }
+      const slots = this.classOf(obj).slots;
+      if (slots !== undefined && !slots.includes(name)) {
+        throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
       }
       this.rt.incref(v, from);
       this.setAttrRaw(obj, name, v, from, 'move');
@@ -3350,9 +3586,17 @@ export class Interpreter {
     return -1;
   }
 
-  delAttr(obj: ObjectId, name: string, scope: Scope | undefined): void {
+  /** The AttributeError of a property without the accessor: "property 'x' of 'A' object has no setter". */
+  private propertyError(prop: ObjectId, obj: ObjectId, what: 'getter' | 'setter' | 'deleter'): PyRaise {
+    const name = (this.value(prop) as PropertyValue).name;
+    const shown = name === undefined ? 'property' : `property ${this.repr(name)}`;
+    return this.pyErr('AttributeError', `${shown} of '${this.typeName(obj)}' object has no ${what}`);
+  }
+
+  /** `del o.name`: the class's `__delattr__` first (unless `generic`), then a property's deleter, then the attribute. */
+  delAttr(obj: ObjectId, name: string, scope: Scope | undefined, generic = false): void {
     const ov = this.value(obj);
-    if (ov.t === 'instance') {
+    if (ov.t === 'instance' && !generic) {
       const delattr = this.lookupClassAttr(ov.cls, '__delattr__');
       if (delattr !== undefined) {
         const n = this.newStr(name, C_TEMP);
@@ -3363,6 +3607,17 @@ export class Interpreter {
         }
         return;
       }
+    }
+    if (ov.t === 'instance' && this.classFlags(ov.cls).property) {
+      const clsAttr = this.lookupClassAttr(ov.cls, name);
+      const pv = clsAttr === undefined ? undefined : this.values.get(clsAttr);
+      if (clsAttr !== undefined && pv?.t === 'property') {
+        if (pv.fdel === undefined) throw this.propertyError(clsAttr, obj, 'deleter');
+        this.rt.decref(this.callObject(pv.fdel, [obj], [], C_TEMP, scope), C_TEMP);
+        return;
+      }
+    }
+    if (ov.t === 'instance') {
       if (ov.dict !== undefined) {
         if (!this.dictDel(ov.dict, strKey(name)))
           throw this.pyErr('AttributeError', `'${this.typeName(obj)}' object has no attribute '${name}'`);
@@ -3456,6 +3711,7 @@ export class Interpreter {
     holder: Holder,
     scope: Scope | undefined,
   ) => ObjectId;
+  /** A method of a built-in type on `self`; `kind` names the type it was taken from (list, object ...). */
   declare callBuiltinMethod: (
     self: ObjectId,
     name: string,
@@ -3463,6 +3719,7 @@ export class Interpreter {
     kwargs: [string, ObjectId][],
     holder: Holder,
     scope: Scope | undefined,
+    kind?: string,
   ) => ObjectId;
   declare listAppend: (list: ObjectId, v: ObjectId, from: Holder, how: 'move' | 'copy') => void;
   declare listExtend: (list: ObjectId, iterable: ObjectId, holder: Holder) => void;
@@ -3638,6 +3895,7 @@ export const BUILTIN_METHODS: Record<string, readonly string[]> = {
     'rpartition',
   ],
   tuple: ['index', 'count'],
+  property: ['getter', 'setter', 'deleter'],
   int: ['bit_length'],
   float: ['is_integer'],
   bytes: ['decode'],
@@ -3646,3 +3904,63 @@ export const BUILTIN_METHODS: Record<string, readonly string[]> = {
 };
 
 const builtinMethodExists = (kind: string, name: string): boolean => BUILTIN_METHODS[kind]?.includes(name) ?? false;
+
+/** object's slot wrappers reachable as attributes (object.__hash__, super().__setattr__ ...). */
+export const OBJECT_SLOTS: readonly string[] = [
+  '__init__',
+  '__new__',
+  '__hash__',
+  '__eq__',
+  '__ne__',
+  '__lt__',
+  '__le__',
+  '__gt__',
+  '__ge__',
+  '__repr__',
+  '__str__',
+  '__setattr__',
+  '__delattr__',
+  '__getattribute__',
+  '__format__',
+];
+
+/** The containers whose instances a subclass's instance carries (InstanceValue.base). */
+export const CONTAINER_BASES: readonly string[] = ['list', 'tuple', 'dict', 'set', 'frozenset'];
+
+/** The built-in container a class derives from (its solid base), or undefined. */
+function containerBase(
+  interp: Interpreter,
+  cls: ObjectId,
+): 'list' | 'tuple' | 'dict' | 'set' | 'frozenset' | undefined {
+  for (const c of (interp.value(cls) as ClassValue).mro) {
+    const b = (interp.value(c) as ClassValue).builtin;
+    if (b !== undefined && CONTAINER_BASES.includes(b)) return b as 'list' | 'tuple' | 'dict' | 'set' | 'frozenset';
+  }
+  return undefined;
+}
+
+/** What a subclass adds to a container's size (see newContainerInstance). */
+export function containerExtra(base: NonNullable<InstanceValue['base']>): number {
+  switch (base.t) {
+    case 'list':
+    case 'dict':
+      return 24;
+    case 'set':
+      return 16;
+    case 'tuple':
+      return 8;
+  }
+}
+
+/**
+ * The qualified name (`list.append`) of the method `name` of a built-in type, or
+ * undefined: its own methods, `__init__`/`__new__` of the containers, object's slots.
+ */
+function builtinTypeMethod(cv: ClassValue, name: string): string | undefined {
+  const kind = cv.builtin ?? '';
+  if (cv.isException) return name === '__init__' ? 'exception.__init__' : undefined;
+  if (builtinMethodExists(kind, name)) return `${kind}.${name}`;
+  if (CONTAINER_BASES.includes(kind) && (name === '__init__' || name === '__new__')) return `${kind}.${name}`;
+  if (kind === 'object' && OBJECT_SLOTS.includes(name)) return `object.${name}`;
+  return undefined;
+}

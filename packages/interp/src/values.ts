@@ -94,6 +94,17 @@ export type InstanceValue = {
   base?: ListValue | TupleValue | DictValue | SetValue;
 };
 
+/** A property: its accessor functions (held in slots of the same names), doc, and the name __set_name__ gave it. */
+export type PropertyValue = {
+  t: 'property';
+  fget: ObjectId | undefined;
+  fset: ObjectId | undefined;
+  fdel: ObjectId | undefined;
+  doc: ObjectId | undefined;
+  /** The attribute name (a str held in slot `name`), once the class holding it was created. */
+  name: ObjectId | undefined;
+};
+
 export type ListValue = { t: 'list'; items: ObjectId[]; allocated: number };
 export type TupleValue = { t: 'tuple'; items: ObjectId[] };
 export type DictValue = { t: 'dict'; store: DictStore };
@@ -144,7 +155,7 @@ export type PyValue =
   | { t: 'module'; name: string; dict: ObjectId }
   | IteratorValue
   | { t: 'weakref'; callback: ObjectId | undefined }
-  | { t: 'property'; fget: ObjectId | undefined }
+  | PropertyValue
   | { t: 'staticmethod' | 'classmethod'; func: ObjectId }
   | { t: 'getset'; name: string; owner: ObjectId }
   | { t: 'super'; cls: ObjectId; obj: ObjectId }

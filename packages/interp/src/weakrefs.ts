@@ -14,8 +14,8 @@ declare module './interpreter.js' {
   interface Interpreter {
     /** Install the collector and weakref hooks (called once from the constructor). */
     installGcHooks(): void;
-    /** `weakref.ref(obj[, callback])`. */
-    newWeakref(args: ObjectId[], holder: Holder): ObjectId;
+    /** `weakref.ref(obj[, callback])`: positional arguments only (weakref___new__). */
+    newWeakref(args: ObjectId[], holder: Holder, kwargs?: readonly [string, ObjectId][]): ObjectId;
   }
 }
 
@@ -23,11 +23,11 @@ P.weakrefTarget = function (this: Interpreter, id: ObjectId): ObjectId | undefin
   return weakrefReferent(this.rt.state, id);
 };
 
-P.newWeakref = function (this: Interpreter, args: ObjectId[], holder: Holder): ObjectId {
+P.newWeakref = function (this: Interpreter, args: ObjectId[], holder: Holder, kwargs = []): ObjectId {
+  if (kwargs.length > 0) throw this.typeError('ref() takes no keyword arguments');
   const referent = args[0];
-  if (referent === undefined || args.length > 2) {
-    throw this.typeError(`__new__ expected at most 2 arguments, got ${args.length}`);
-  }
+  if (referent === undefined) throw this.typeError('__new__ expected at least 1 argument, got 0');
+  if (args.length > 2) throw this.typeError(`__new__ expected at most 2 arguments, got ${args.length}`);
   const v = this.value(referent);
   const weakrefable =
     (v.t === 'instance' && this.classOf(referent).slots === undefined) ||
