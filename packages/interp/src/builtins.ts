@@ -803,10 +803,19 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
     }
     case 'method':
       return `<bound method ${(this.value(v.func) as FunctionValue).qualname} of ${this.repr(v.self)}>`;
-    case 'builtin':
+    case 'builtin': {
+      // A method taken from a built-in type is a method descriptor (a slot wrapper for a dunder).
+      const typed = /^(object|list|tuple|dict|set|frozenset|str|int|float|bytes|property)\.(.+)$/.exec(v.name);
+      if (v.self === undefined && typed !== null) {
+        const [, kind, method] = typed as unknown as [string, string, string];
+        const what = method.startsWith('__') ? 'slot wrapper' : 'method';
+        if (method === '__new__') return `<built-in method __new__ of type object at ${addr()}>`;
+        return `<${what} '${method}' of '${kind}' objects>`;
+      }
       return v.self === undefined
         ? `<built-in function ${v.name.replace(/^.*\./, '')}>`
         : `<built-in method ${v.name.replace(/^.*\./, '')} of ${this.typeName(v.self)} object at 0x${this.rt.object(v.self).addr.toString(16)}>`;
+    }
     case 'module':
       return v.name === '__main__' ? "<module '__main__'>" : `<module '${v.name}' (built-in)>`;
     case 'iterator':
@@ -1075,7 +1084,7 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
     case '*': {
       const [seq, count] = nb !== undefined ? [a, nb] : na !== undefined ? [b, na] : [undefined, undefined];
       if (seq !== undefined && count !== undefined && typeof count === 'bigint') {
-        const sv = this.value(seq);
+        const sv = this.builtinView(seq);
         const n = Math.max(0, Number(count));
         if (sv.t === 'str') return this.newStr(sv.v.repeat(n), holder);
         if (sv.t === 'list' || sv.t === 'tuple') {
@@ -1823,6 +1832,20 @@ function slotRichCompare(interp: Interpreter, self: ObjectId, other: ObjectId, o
  * Returns a new reference owned by `holder`.
  */
 function richCompare(interp: Interpreter, a: ObjectId, b: ObjectId, op: CompareOp, holder: Holder): ObjectId {
+  // PyObject_RichCompare counts as a level of recursion. Comparisons of ints, floats and
+  // strs are specialized in 3.11 (COMPARE_OP_*_JUMP) and skip the check: only one that
+  // may call a class's method is counted.
+  if (interp.values.get(a)?.t !== 'instance' && interp.values.get(b)?.t !== 'instance')
+    return doRichCompare(interp, a, b, op, holder);
+  interp.enterRecursiveCall(' in comparison');
+  try {
+    return doRichCompare(interp, a, b, op, holder);
+  } finally {
+    interp.leaveRecursiveCall();
+  }
+}
+
+function doRichCompare(interp: Interpreter, a: ObjectId, b: ObjectId, op: CompareOp, holder: Holder): ObjectId {
   const ta = interp.typeOf(a);
   const tb = interp.typeOf(b);
   let checkedReverse = false;
@@ -1970,8 +1993,33 @@ P.callBuiltin = function (this: Interpreter, name, self, args, kwargs, holder, s
       this.rt.decref(packed, C_TEMP);
     }
   }
+  if (self === undefined && MAKE_TP_CALL.has(name) && args.length > 0) {
+    // No vectorcall: _PyObject_MakeTpCall packs the arguments into a tuple for tp_call.
+    const packed = this.newTuple(args, C_TEMP);
+    try {
+      return callBuiltinImpl.call(this, name, self, args, kwargs, holder, scope);
+    } finally {
+      this.rt.decref(packed, C_TEMP);
+    }
+  }
   return callBuiltinImpl.call(this, name, self, args, kwargs, holder, scope);
 };
+
+/**
+ * Built-in types that 3.11 calls through tp_call (they have no vectorcall): the call
+ * packs its positional arguments into a tuple, as a class's call does (instantiate).
+ */
+const MAKE_TP_CALL = new Set([
+  'type.int',
+  'type.str',
+  'type.bytes',
+  'type.slice',
+  'type.object',
+  'builtins.property',
+  'builtins.staticmethod',
+  'builtins.classmethod',
+  'weakref.ref',
+]);
 
 /** `builtins.min` -> `min`: the name without its module, made once per builtin (asked on every call). */
 const SHORT_NAMES = new Map<string, string>();
@@ -2955,6 +3003,25 @@ P.callBuiltinMethod = function (this: Interpreter, self, name, args, kwargs, hol
       return setMethod(this, self, v, name, args, holder);
     case 'property':
       return propertyMethod(this, self, v, name, args, holder);
+    case 'range': {
+      // range.index / range.count: arithmetic for ints, a scan for anything else.
+      argN(this, `range.${name}`, args, 1);
+      const x = args[0] as ObjectId;
+      const xv = this.value(x);
+      const n = rangeLen(v.start, v.stop, v.step);
+      const at = (i: bigint): bigint | undefined => {
+        if (xv.t !== 'int' && xv.t !== 'bool') return undefined;
+        const off = (xv.t === 'int' ? xv.v : xv.v ? 1n : 0n) - v.start;
+        return off % v.step === 0n && off / v.step >= 0n && off / v.step < i ? off / v.step : undefined;
+      };
+      const pos = at(n);
+      if (name === 'count') return this.newInt(pos === undefined ? 0n : 1n, holder);
+      if (name === 'index') {
+        if (pos === undefined) throw this.pyErr('ValueError', `${this.repr(x)} is not in range`);
+        return this.newInt(pos, holder);
+      }
+      throw noAttribute(this, self, name);
+    }
     case 'tuple':
       if (name === 'index' || name === 'count')
         return seqIndexCount(this, v.items, name, args[0] as ObjectId, holder, 'tuple');
@@ -3441,12 +3508,25 @@ function strMethod(interp: Interpreter, s: string, name: string, args: ObjectId[
     }
     case 'format': {
       let auto = 0;
+      let manual = false;
       const out = s.replace(
         /\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g,
         (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
           if (m === '{{') return '{';
           if (m === '}}') return '}';
-          const idx = field === undefined || field === '' ? auto++ : Number(field);
+          const automatic = field === undefined || field === '';
+          if (automatic && manual)
+            throw interp.pyErr(
+              'ValueError',
+              'cannot switch from manual field specification to automatic field numbering',
+            );
+          if (!automatic && auto > 0)
+            throw interp.pyErr(
+              'ValueError',
+              'cannot switch from automatic field numbering to manual field specification',
+            );
+          if (!automatic) manual = true;
+          const idx = automatic ? auto++ : Number(field);
           const a = args[idx];
           if (a === undefined)
             throw interp.pyErr('IndexError', `Replacement index ${idx} out of range for positional args tuple`);

@@ -1060,6 +1060,11 @@ export class Interpreter {
       case 'list':
       case 'dict':
         throw this.typeError(`unhashable type: '${v.t}'`);
+      case 'method':
+        // Bound methods are equal when bound to the same object with equal functions.
+        return `m:${v.self}:${this.hashKey(v.func)}`;
+      case 'builtin':
+        return v.self === undefined ? `o:${id}` : `bm:${v.self}:${v.name}`;
       case 'instance': {
         const eq = this.lookupClassAttr(v.cls, '__eq__');
         const hash = this.lookupClassAttr(v.cls, '__hash__');
@@ -1273,6 +1278,21 @@ export class Interpreter {
     if (this.rt.isAlive(main)) this.guarded(() => this.rt.decref(main, { kind: 'root', name: 'sys.modules' }));
     this.mainModule = undefined;
     this.guarded(() => this.rt.collect(2));
+  }
+
+  /**
+   * _Py_EnterRecursiveCall: C code that may recurse into Python (a comparison) counts
+   * against the recursion limit like a Python frame; past it, RecursionError with
+   * `where` appended to the message. Pair with leaveRecursiveCall.
+   */
+  enterRecursiveCall(where: string): void {
+    if (this.depth >= RECURSION_LIMIT - 1)
+      throw this.pyErr('RecursionError', `maximum recursion depth exceeded${where}`);
+    this.depth += 1;
+  }
+
+  leaveRecursiveCall(): void {
+    this.depth -= 1;
   }
 
   /** Set during shutdown: gc.callbacks are no longer called. */
@@ -3093,7 +3113,9 @@ export class Interpreter {
     if (container === 'tuple' || container === 'frozenset') {
       // tuple_new / frozenset_new: the items come from the one optional iterable.
       if (kwargs.length > 0) throw this.typeError(`${container}() takes no keyword arguments`);
-      if (args.length > 1) throw this.typeError(`${cv.name} expected at most 1 argument, got ${args.length}`);
+      // tuple's Argument Clinic names itself; frozenset_new names the type.
+      const who = container === 'tuple' ? 'tuple' : cv.name;
+      if (args.length > 1) throw this.typeError(`${who} expected at most 1 argument, got ${args.length}`);
       return this.newContainerInstance(cls, args[0], C_TEMP);
     }
     if (container !== undefined) return this.newContainerInstance(cls, undefined, C_TEMP);
@@ -3895,6 +3917,7 @@ export const BUILTIN_METHODS: Record<string, readonly string[]> = {
     'rpartition',
   ],
   tuple: ['index', 'count'],
+  range: ['index', 'count'],
   property: ['getter', 'setter', 'deleter'],
   int: ['bit_length'],
   float: ['is_integer'],
