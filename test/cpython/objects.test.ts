@@ -8,15 +8,16 @@
  * afterwards, its getsizeof and its pop() order. packages/interp's objects/hash.ts,
  * objects/floatOps.ts and objects/setTable.ts must reproduce every one.
  *
- * A fast-check property then drives SetTable and an independent transliteration of
- * setobject.c (setModel.ts) with random adds and discards of ints and strs: the
- * iteration order, size and pop() order always agree.
+ * Fast-check properties then drive SetTable, and whole Python programs run by the
+ * interpreter, with random adds and discards of ints and strs, against an independent
+ * transliteration of setobject.c (setModel.ts): the iteration order, getsizeof and
+ * pop() order always agree.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { objects } from '@pymemsim/interp';
+import { objects, pyStrRepr, runProgram } from '@pymemsim/interp';
 import { parseFloat, type Outcome } from './pyvalues.js';
 import { ModelSet } from './setModel.js';
 
@@ -245,6 +246,57 @@ describe(`set order agrees with CPython ${table.python}`, () => {
         expect(popAll(t)).toEqual(popAll(m));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('sets in the interpreter follow the table of setobject.c', () => {
+  /** A Python literal for a typed key. */
+  const literal = ([t, v]: Typed): string => (t === 'int' ? v : JSON.stringify(v));
+  const key = fc.oneof(
+    fc.integer({ min: -40, max: 300 }).map((i): Typed => ['int', String(i)]),
+    fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((i): Typed => ['int', String(i)]),
+    fc.stringMatching(/^[a-z0-9é日]{0,5}$/).map((s): Typed => ['str', s]),
+  );
+  const ops = fc.array(fc.tuple(fc.constantFrom<'add' | 'discard'>('add', 'add', 'discard'), key), {
+    minLength: 1,
+    maxLength: 60,
+  });
+
+  it(`the ${table.sets.length} recorded CPython sequences, run as programs, print CPython's order, getsizeof and pops`, () => {
+    const show = ([t, v]: Typed): string => (t === 'int' ? v : pyStrRepr(v));
+    const bad: number[] = [];
+    table.sets.forEach((c, n) => {
+      const lines = ['import sys', 's = set()'];
+      for (const [op, t, v] of c.ops) lines.push(`s.${op}(${literal([t, v])})`);
+      lines.push('print(list(s))', 'print(sys.getsizeof(s))', 'print([s.pop() for _ in range(len(s))])');
+      const result = runProgram(lines.join('\n') + '\n', 'sets.py');
+      const want = `[${c.order.map(show).join(', ')}]\n${c.getsizeof}\n[${c.pops.map(show).join(', ')}]\n`;
+      if (result.stdout !== want) bad.push(n);
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('property: a program of random adds and discards prints the model order, getsizeof and pop() order', () => {
+    fc.assert(
+      fc.property(ops, (seq) => {
+        const lines = ['import sys', 's = set()'];
+        for (const [op, k] of seq) lines.push(`s.${op}(${literal(k)})`);
+        lines.push('print(list(s))', 'print(sys.getsizeof(s))', 'print([s.pop() for _ in range(len(s))])');
+        const result = runProgram(lines.join('\n') + '\n', 'sets.py');
+        expect(result.stderr).toBe('');
+        const m = runModel(seq);
+        const show = (k: string): string => {
+          const [t, ...rest] = k.split(':');
+          const v = rest.join(':');
+          return t === 'int' ? v : pyStrRepr(v);
+        };
+        const order = `[${m.order().map(show).join(', ')}]`;
+        const size = m.getsizeof();
+        const pops = `[${popAll(m).map(show).join(', ')}]`;
+        expect(result.stdout).toBe(`${order}\n${size}\n${pops}\n`);
+      }),
+      { numRuns: 60 },
     );
   });
 });
