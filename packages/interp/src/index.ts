@@ -11,3 +11,14 @@ import './weakrefs.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
+export {
+  runOnVM,
+  setDefaultCompiler,
+  VM,
+  zipFinder,
+  folderFinder,
+  type Compiler,
+  type VMRunResult,
+  type ModuleFinder,
+} from './vm/index.js';
+export { codeFromJson, codeToJson, type CodeObject, type CodeJson } from './compile/code.js';
