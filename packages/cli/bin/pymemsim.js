@@ -3,7 +3,8 @@
 //
 // The simulator evaluates Python recursively, and CPython's default recursion limit
 // (1000 frames) needs a deeper stack than Node's main thread has, so the command runs
-// in a worker thread with a large stack; its stdin, stdout and stderr are the process's.
+// in a worker thread with a large stack; its stdin is the process's, and it writes to the
+// process's stdout and stderr directly (dist/workerIo.js).
 import { existsSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
@@ -13,7 +14,13 @@ if (!existsSync(main)) {
   process.exit(70);
 }
 
-if (isMainThread) {
+if (isMainThread && process.argv[2] === 'debug') {
+  // The debugger runs no Python (no deep stack needed) and reads a terminal with line
+  // editing, which needs the terminal's raw mode: only the main thread can set it.
+  const { runCli } = await import(main.href);
+  const { processIo } = await import(new URL('../dist/io.js', import.meta.url).href);
+  process.exitCode = await runCli(process.argv.slice(2), { ...processIo, errColumns: process.stderr.columns });
+} else if (isMainThread) {
   // Ctrl-C sets this flag; the run checks it and stops cleanly, finishing its trace.
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL(import.meta.url), {
@@ -21,12 +28,13 @@ if (isMainThread) {
       argv: process.argv.slice(2),
       stdinIsTTY: Boolean(process.stdin.isTTY),
       stderrIsTTY: Boolean(process.stderr.isTTY),
+      stderrColumns: process.stderr.columns,
       interrupt,
     },
     stdin: true,
     resourceLimits: { stackSizeMb: 512 },
   });
-  const forwardStdin = !process.stdin.isTTY || process.argv[2] === 'debug';
+  const forwardStdin = !process.stdin.isTTY;
   if (forwardStdin) process.stdin.pipe(worker.stdin);
   else worker.stdin.end();
   let code = 70;
@@ -58,11 +66,17 @@ if (isMainThread) {
   });
 } else {
   const { runCli } = await import(main.href);
-  const { processIo } = await import(new URL('../dist/io.js', import.meta.url).href);
+  // Output goes straight to descriptors 1 and 2 (see workerIo.ts): a worker's own
+  // process.stdout would hold it back until the run ends.
+  const { workerIo } = await import(new URL('../dist/workerIo.js', import.meta.url).href);
   const data = workerData;
   process.stdin.isTTY = data.stdinIsTTY;
   process.stderr.isTTY = data.stderrIsTTY;
-  const io = { ...processIo, errIsTty: data.stderrIsTTY, interrupted: () => Atomics.load(data.interrupt, 0) !== 0 };
+  const io = workerIo({
+    errIsTty: data.stderrIsTTY,
+    errColumns: data.stderrColumns,
+    interrupted: () => Atomics.load(data.interrupt, 0) !== 0,
+  });
   const code = await runCli(data.argv, io);
   parentPort.postMessage(code);
 }

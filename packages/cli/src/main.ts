@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ENGINE_VERSION, UserError } from '@pymemsim/core';
 import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
 import { paint, processIo, type Io } from './io.js';
-import { simulate } from './commands/run.js';
+import { programSource, simulate } from './commands/run.js';
 import { replayCommand } from './commands/replay.js';
 import { registerTraceCommands } from './commands/traceCommands.js';
 import { registerCheckCommands } from './commands/check.js';
@@ -26,19 +26,54 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('pymemsim')
     .description('Simulate CPython 3.11 memory management: run, record and replay memory traces')
     .version(ENGINE_VERSION)
+    // `run prog.py -x`: options after the program are the program's (passThroughOptions).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
 
   program
     .command('run')
     .description('run a Python program on the simulated runtime and record its trace')
-    .argument('<program>', 'the Python program (.py)')
+    .usage('[options] (prog.py | -c CODE | -m MODULE) [args...]')
+    .argument('[program]', 'the Python program (.py)')
+    .argument('[args...]', "the program's arguments (sys.argv[1:]): everything after the program is the program's")
+    .option('-c <code>', "program passed in as a string (its file name is '<string>', as python3 -c gives it)")
+    .option('-m <module>', 'run a module found from the current folder (MODULE.py or MODULE/__main__.py)')
     .option('-o, --output <file>', 'where to write the trace (default: <program>.pmt in the current directory)')
+    .option('-f, --force', 'overwrite the trace file if it exists')
     .option('--no-trace', 'do not write a trace')
     .option('--max-events <n>', 'stop a runaway program after N events, keeping its trace', positiveInt)
-    .action((path: string, opts: { output?: string; trace: boolean; maxEvents?: number }) => {
-      setExit(simulate(io.readText(path), path, { ...opts, ...interruptOf(io) }, io));
-    });
+    .passThroughOptions()
+    .action(
+      (
+        file: string | undefined,
+        args: string[],
+        opts: {
+          c?: string;
+          m?: string;
+          output?: string;
+          force?: boolean;
+          trace: boolean;
+          maxEvents?: number;
+        },
+      ) => {
+        if (opts.c !== undefined && opts.m !== undefined) {
+          throw new UserError('CLI_USAGE', 'run takes one program: -c CODE or -m MODULE, not both');
+        }
+        // With -c or -m, every positional argument is the program's.
+        const rest =
+          opts.c !== undefined || opts.m !== undefined ? [...(file === undefined ? [] : [file]), ...args] : args;
+        const source = programSource(io, {
+          ...(file !== undefined && opts.c === undefined && opts.m === undefined ? { file } : {}),
+          ...(opts.c !== undefined ? { code: opts.c } : {}),
+          ...(opts.m !== undefined ? { module: opts.m } : {}),
+        });
+        const { c: _c, m: _m, ...runOpts } = opts;
+        setExit(
+          simulate(source.text, source.path, { ...runOpts, argv: [source.argv0, ...rest], ...interruptOf(io) }, io),
+        );
+      },
+    );
 
   program
     .command('demo')
@@ -71,7 +106,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
     code = c;
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(splitRunArguments(argv), { from: 'user' });
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -88,4 +123,35 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
     );
     return 70;
   }
+}
+
+/** The options of `run` that take a value (the program's arguments start after them and their values). */
+const RUN_VALUE_OPTIONS = new Set(['-o', '--output', '--max-events']);
+
+/**
+ * `run -c CODE a -x` and `run -m MODULE a -x`: as in python3, everything after the code
+ * or the module is the program's, options included. Commander stops at the first
+ * positional argument (passThroughOptions), not after an option's value, so a `--` is
+ * put after `-c CODE` / `-m MODULE` when more follows.
+ */
+export function splitRunArguments(argv: readonly string[]): string[] {
+  if (argv[0] !== 'run') return [...argv];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return [...argv];
+    if (a === '-c' || a === '-m') {
+      const end = Math.min(i + 2, argv.length);
+      return end < argv.length ? [...argv.slice(0, end), '--', ...argv.slice(end)] : [...argv];
+    }
+    if (/^-[cm]./.test(a)) {
+      // -cCODE, -mMODULE (python3 accepts the value attached)
+      return i + 1 < argv.length ? [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)] : [...argv];
+    }
+    if (RUN_VALUE_OPTIONS.has(a)) {
+      i += 1;
+      continue;
+    }
+    if (!a.startsWith('-')) return [...argv]; // the program: commander passes the rest through
+  }
+  return [...argv];
 }

@@ -114,6 +114,12 @@ export interface InterpreterOptions extends RuntimeOptions {
   /** Written to as the program prints (stdout) and as CPython would write to stderr. */
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
+  /**
+   * The program's command line, as `sys.argv` holds it: the program's path (`-c` for
+   * `-c CODE`, the module's file for `-m MODULE`), then its arguments. This interpreter
+   * does not build `sys.argv` yet; the option carries the command line to it.
+   */
+  readonly argv?: readonly string[];
 }
 
 /** sys.getrecursionlimit(): a call nested deeper raises RecursionError. */
@@ -324,11 +330,14 @@ export class Interpreter {
   /** The NotImplemented singleton. */
   readonly notImplemented!: ObjectId;
   readonly gcGarbage: ObjectId | undefined;
+  /** The program's command line (InterpreterOptions.argv; default: its path alone), for `sys.argv`. */
+  readonly argv: readonly string[];
 
   constructor(
     readonly source: SourceFile,
     options: InterpreterOptions = {},
   ) {
+    this.argv = options.argv ?? [source.path];
     this.rt = new Runtime(options);
     options.attach?.(this.rt);
     this.writeOut = options.stdout ?? (() => undefined);

@@ -32,6 +32,7 @@ import {
   type HeapObject,
   type HeapState,
 } from '@pymemsim/core';
+import { pythonRepr } from './reprs.js';
 
 /** A holder that is not a heap object. */
 export type RootHolder =
@@ -179,11 +180,11 @@ export function generationOf(obj: HeapObject): string {
 const MAX_ITEMS = 6;
 const MAX_REPR = 60;
 
-/** A short repr: atoms as recorded; lists, tuples, sets and dicts from their references. */
+/** A short repr: atoms as recorded; lists, tuples, sets and dicts from their references; other objects as CPython's default reprs (reprs.ts). */
 export function shortRepr(state: HeapState, id: number, depth = 2, seen: Set<number> = new Set()): string {
   const obj = state.objects[id];
   if (obj === undefined) return `<freed #${id}>`;
-  const text = containerRepr(state, obj, depth, seen) ?? obj.repr;
+  const text = containerRepr(state, obj, depth, seen) ?? pythonRepr(state, id);
   return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 3)}...` : text;
 }
 

@@ -49,6 +49,7 @@ import { UserError, applyEvent, compactState, emptyHeap, type HeapState, type Me
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
+import { UserCodeEnd } from './userCode.js';
 import type { Footer, TraceHeader } from './format.js';
 import {
   checkpointState,
@@ -100,6 +101,8 @@ export class Timeline {
   private readonly cachedChunks: number;
   private lineStarts: Int32Array | undefined;
   private objects: Map<number, number[]> | undefined;
+  /** userCodeEnd(), once known (null: not yet looked for). */
+  private userCodeEndSeq: number | undefined | null = null;
   /** The working state: the fold of the first `workCount` events (plain, the timeline's own). */
   private readonly work: HeapState = emptyHeap();
   private workCount = 0;
@@ -138,6 +141,30 @@ export class Timeline {
   /** The seq of the last event (-1 for an empty trace). */
   get last(): number {
     return this.length - 1;
+  }
+
+  /**
+   * The seq of the event that ends the user's code: where the main module's frame exits,
+   * before interpreter shutdown (userCode.ts). From the footer; a trace without the field
+   * (written before it existed, or cut short) is scanned once. Undefined when the main
+   * module's frame never exited (a run stopped early).
+   */
+  userCodeEnd(progress?: Progress): number | undefined {
+    if (this.userCodeEndSeq !== null) return this.userCodeEndSeq;
+    const recorded = this.footer?.userCodeEnd;
+    if (recorded !== undefined && recorded < this.length) {
+      this.userCodeEndSeq = recorded;
+      return recorded;
+    }
+    const finder = new UserCodeEnd();
+    let done = 0;
+    for (const chunk of this.trace.chunks) {
+      chunkEvents(this.trace, chunk).forEach((event, k) => finder.see(event, chunk.first + k));
+      done += chunk.count;
+      progress?.(done, this.length);
+    }
+    this.userCodeEndSeq = finder.seq;
+    return finder.seq;
   }
 
   /** Checkpoints held in memory (decoded), by event count. */
@@ -376,14 +403,18 @@ export class Timeline {
     return line;
   }
 
-  /** The line in effect at the start of each chunk (one pass over the events, once). */
-  private lineIndex(): Int32Array {
+  /**
+   * The line in effect at the start of each chunk (one pass over the events, once; lineAt
+   * makes it on first use; call it first to see the pass's progress).
+   */
+  lineIndex(progress?: Progress): Int32Array {
     if (this.lineStarts !== undefined) return this.lineStarts;
     const starts = new Int32Array(this.trace.chunks.length);
     let line = 0;
     this.trace.chunks.forEach((chunk, i) => {
       starts[i] = line;
       for (const e of chunkEvents(this.trace, chunk)) if (e.type === 'LineExecuted') line = e.line;
+      progress?.(chunk.first + chunk.count, this.length);
     });
     this.lineStarts = starts;
     return starts;

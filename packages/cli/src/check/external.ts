@@ -25,6 +25,7 @@
  * modelled holds (static objects).
  */
 import type { Holder, MemEvent } from '@pymemsim/core';
+import { Malformed, toMemEvent } from '@pymemsim/replay';
 
 export const EXTERNAL_SCHEMA = 'pymemsim-external/1';
 
@@ -67,53 +68,58 @@ export function toExternalHolder(h: Holder): ExternalHolder {
 }
 
 /**
- * Core's events as external records: a move becomes an incref by the new holder then a
- * decref by the old one; a collection is its unreachable set; the rest is dropped.
+ * Core's events as external records, one event at a time: a move becomes an incref by
+ * the new holder then a decref by the old one; a collection is its unreachable set; the
+ * rest is dropped.
  */
-export function toExternal(events: Iterable<MemEvent>): ExternalRecord[] {
-  const out: ExternalRecord[] = [];
-  let generation: 0 | 1 | 2 = 2;
-  for (const e of events) {
+export class ExternalConverter {
+  private generation: 0 | 1 | 2 = 2;
+
+  push(e: MemEvent): ExternalRecord[] {
     switch (e.type) {
       case 'ObjectAllocated':
-        out.push({
-          type: 'alloc',
-          id: e.id,
-          pyType: e.pyType,
-          size: e.size,
-          gc: e.gc,
-          holder: toExternalHolder(e.holder),
-          ...(e.base !== undefined && e.base !== 0 ? { base: e.base } : {}),
-        });
-        break;
+        return [
+          {
+            type: 'alloc',
+            id: e.id,
+            pyType: e.pyType,
+            size: e.size,
+            gc: e.gc,
+            holder: toExternalHolder(e.holder),
+            ...(e.base !== undefined && e.base !== 0 ? { base: e.base } : {}),
+          },
+        ];
       case 'RefIncremented':
-        out.push({ type: 'incref', id: e.id, holder: toExternalHolder(e.holder) });
-        break;
+        return [{ type: 'incref', id: e.id, holder: toExternalHolder(e.holder) }];
       case 'RefDecremented':
-        out.push({ type: 'decref', id: e.id, holder: toExternalHolder(e.holder) });
-        break;
+        return [{ type: 'decref', id: e.id, holder: toExternalHolder(e.holder) }];
       case 'RefMoved':
-        out.push({ type: 'incref', id: e.id, holder: toExternalHolder(e.to) });
-        out.push({ type: 'decref', id: e.id, holder: toExternalHolder(e.from) });
-        break;
+        return [
+          { type: 'incref', id: e.id, holder: toExternalHolder(e.to) },
+          { type: 'decref', id: e.id, holder: toExternalHolder(e.from) },
+        ];
       case 'ObjectFreed':
-        out.push({ type: 'free', id: e.id });
-        break;
+        return [{ type: 'free', id: e.id }];
       case 'ObjectTracked':
-        out.push({ type: 'track', id: e.id });
-        break;
+        return [{ type: 'track', id: e.id }];
       case 'ObjectUntracked':
-        out.push({ type: 'untrack', id: e.id });
-        break;
+        return [{ type: 'untrack', id: e.id }];
       case 'GcStarted':
-        generation = e.generation;
-        break;
+        this.generation = e.generation;
+        return [];
       case 'GcUnreachableFound':
-        out.push({ type: 'gc', generation, collected: [...e.ids] });
-        break;
+        return [{ type: 'gc', generation: this.generation, collected: [...e.ids] }];
       default:
+        return [];
     }
   }
+}
+
+/** Core's events as external records (ExternalConverter over all of them). */
+export function toExternal(events: Iterable<MemEvent>): ExternalRecord[] {
+  const converter = new ExternalConverter();
+  const out: ExternalRecord[] = [];
+  for (const e of events) out.push(...converter.push(e));
   return out;
 }
 
@@ -210,12 +216,25 @@ function errorColumn(message: string): number {
   return pos !== null ? Number(pos[1]) + 1 : 1;
 }
 
-/** Parse the JSON Lines text; throws ExternalFormatError (line, column) on what cannot be read. */
-export function parseExternal(text: string): { records: ExternalRecord[]; lines: number[] } {
+/** The two inputs `validate` reads: the external schema, or pymemsim's own event log (`export --format jsonl`). */
+export type ExternalInput = 'external' | 'events';
+
+/** A line of `pymemsim export --format jsonl`: `{"seq":0,"type":"ObjectAllocated",...}`. */
+const isEventLine = (v: unknown): v is Record<string, unknown> =>
+  isObj(v) && typeof v['seq'] === 'number' && typeof v['type'] === 'string' && !Object.hasOwn(v, 'schema');
+
+/**
+ * Parse the JSON Lines text; throws ExternalFormatError (line, column) on what cannot be
+ * read. The input is either the external schema (its header first) or pymemsim's own
+ * event log as `pymemsim export --format jsonl` writes it (core's events, each with its
+ * seq), whose events are turned into external records (ExternalConverter) on the way.
+ */
+export function parseExternal(text: string): { records: ExternalRecord[]; lines: number[]; input: ExternalInput } {
   const rows = text.split('\n');
   const records: ExternalRecord[] = [];
   const lines: number[] = [];
-  let header = false;
+  let input: ExternalInput | undefined;
+  const converter = new ExternalConverter();
   rows.forEach((row, i) => {
     const line = i + 1;
     if (row.trim() === '') return;
@@ -226,18 +245,43 @@ export function parseExternal(text: string): { records: ExternalRecord[]; lines:
       const message = error instanceof Error ? error.message : String(error);
       throw new ExternalFormatError(line, errorColumn(message), `bad JSON: ${message}`);
     }
-    if (!header) {
-      if (!isObj(value) || value['schema'] !== EXTERNAL_SCHEMA) {
-        throw new ExternalFormatError(line, 1, `the first line must be the header {"schema":"${EXTERNAL_SCHEMA}"}`);
+    if (input === undefined) {
+      if (isEventLine(value)) input = 'events';
+      else if (isObj(value) && value['schema'] === EXTERNAL_SCHEMA) {
+        input = 'external';
+        return;
+      } else {
+        throw new ExternalFormatError(
+          line,
+          1,
+          `the first line must be the header {"schema":"${EXTERNAL_SCHEMA}"}, or an event of pymemsim export --format jsonl`,
+        );
       }
-      header = true;
+    }
+    if (input === 'events') {
+      if (!isEventLine(value))
+        throw new ExternalFormatError(line, 1, 'expected an event with its "seq", as the lines before');
+      const { seq: _seq, ...raw } = value;
+      let event: MemEvent;
+      try {
+        event = toMemEvent(raw as Parameters<typeof toMemEvent>[0], `line ${line}`);
+      } catch (error) {
+        if (error instanceof Malformed) throw new ExternalFormatError(line, 1, error.message);
+        throw error;
+      }
+      for (const r of converter.push(event)) {
+        records.push(r);
+        lines.push(line);
+      }
       return;
     }
     records.push(parseRecord(value, line));
     lines.push(line);
   });
-  if (!header) throw new ExternalFormatError(1, 1, `empty input: expected the header {"schema":"${EXTERNAL_SCHEMA}"}`);
-  return { records, lines };
+  if (input === undefined) {
+    throw new ExternalFormatError(1, 1, `empty input: expected the header {"schema":"${EXTERNAL_SCHEMA}"}`);
+  }
+  return { records, lines, input };
 }
 
 // ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '@pymemsim/core';
 import { indexTrace, readTrace, replayIndex, replayTrace, type ReplayResult, type Recovery } from '@pymemsim/replay';
 import { paint, type Io } from '../io.js';
+import { withProgress } from './common.js';
 
 export function readTraceFile(path: string): Uint8Array {
   try {
@@ -20,7 +21,7 @@ export function readTraceFile(path: string): Uint8Array {
 
 export function replayCommand(path: string, json: boolean, io: Io): number {
   const bytes = readTraceFile(path);
-  const { contents, result } = replayBytes(bytes, path);
+  const { contents, result } = replayBytes(bytes, path, io);
   if (json) {
     io.out(JSON.stringify({ trace: path, ...result, recovered: contents.recovered ?? null }) + '\n');
     return result.ok ? 0 : 1;
@@ -48,10 +49,12 @@ export function replayCommand(path: string, json: boolean, io: Io): number {
 function replayBytes(
   bytes: Uint8Array,
   path: string,
+  io: Io,
 ): { contents: { readonly recovered?: Recovery }; result: ReplayResult } {
   const index = indexTrace(bytes, path);
   try {
-    return { contents: index, result: replayIndex(index) };
+    // A bar on a terminal, moving chunk by chunk as the fold goes.
+    return { contents: index, result: withProgress(io, 'replaying', index.events, (p) => replayIndex(index, p)) };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     const contents = readTrace(bytes, path);

@@ -26,13 +26,14 @@ export function validateCommand(path: string, options: { json?: boolean }, io: I
   }
   const result = validateExternal(parsed.records, parsed.lines);
   if (options.json === true) {
-    io.out(`${JSON.stringify({ file: path, readable: true, ...result }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ file: path, readable: true, input: parsed.input, ...result }, null, 2)}\n`);
     return result.ok ? 0 : 1;
   }
   const s = result.stats;
+  const read = parsed.input === 'events' ? " (pymemsim's event log, as export --format jsonl writes it)" : '';
   if (result.ok) {
     io.out(
-      `${path}: valid: ${result.records} events, ${s.allocs} allocations, ${s.frees} frees, ${s.gcPasses} GC passes; ${s.aliveAtEnd} objects alive at the end, all held from a root\n`,
+      `${path}: valid${read}: ${result.records} events, ${s.allocs} allocations, ${s.frees} frees, ${s.gcPasses} GC passes; ${s.aliveAtEnd} objects alive at the end, all held from a root\n`,
     );
     return 0;
   }

@@ -347,6 +347,7 @@ P.frameObject = function (this: VM, frame) {
     { track: false },
   );
   frame.frameObject = fo;
+  frame.hadFrameObject = true;
   return fo;
 };
 
@@ -415,11 +416,26 @@ function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
   const entries = tracebackEntries(vm, tb);
   if (entries.length > 0) {
     lines.push('Traceback (most recent call last):');
+    // A run of more than 3 identical entries is cut short, as traceback.c does.
+    let last: { file: string; line: number; name: string } | undefined;
+    let repeated = 0;
+    const flush = (): void => {
+      if (repeated > 3) lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
+    };
     for (const e of entries) {
+      if (last !== undefined && e.file === last.file && e.line === last.line && e.name === last.name) {
+        repeated++;
+        if (repeated > 3) continue;
+      } else {
+        flush();
+        repeated = 1;
+      }
+      last = e;
       lines.push(`  File "${e.file}", line ${e.line}, in ${e.name}`);
       const src = vm.sources.get(e.file)?.split('\n')[e.line - 1];
       if (src !== undefined && src.trim() !== '') lines.push(`    ${src.trim()}`);
     }
+    flush();
   }
   lines.push(vm.formatExceptionOnly(exc));
   return lines.join('\n') + '\n';

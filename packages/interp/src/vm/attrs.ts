@@ -22,7 +22,7 @@
  */
 import type { Holder, ObjectId } from '@pymemsim/core';
 import { C_TEMP, PyRaise, VM } from './vm.js';
-import type { PyValue, TypeValue } from './values.js';
+import type { PyValue, TypeCache, TypeValue } from './values.js';
 
 declare module './vm.js' {
   interface VM {
@@ -76,7 +76,6 @@ export function attrSlot(s: string): string {
 
 /** Bumped by every change of a type namespace: lookups cached before are stale. */
 let typeEpoch = 0;
-const lookupCache = new WeakMap<VM, Map<ObjectId, { epoch: number; names: Map<string, ObjectId | undefined> }>>();
 
 P.typeModified = function (this: VM, type: ObjectId) {
   typeEpoch += 1;
@@ -84,20 +83,45 @@ P.typeModified = function (this: VM, type: ObjectId) {
   if (tv !== undefined && tv.t === 'type') tv.version += 1;
 };
 
-P.lookupType = function (this: VM, type, name) {
-  let perVm = lookupCache.get(this);
-  if (perVm === undefined)
-    lookupCache.set(this, (perVm = new Map<ObjectId, { epoch: number; names: Map<string, ObjectId | undefined> }>()));
-  let c = perVm.get(type);
+/** The type's lookup cache for the current epoch. */
+function cacheOf(tv: TypeValue): TypeCache {
+  let c = tv.cache;
   if (c === undefined || c.epoch !== typeEpoch) {
     c = { epoch: typeEpoch, names: new Map() };
-    perVm.set(type, c);
+    tv.cache = c;
   }
-  if (c.names.has(name)) return c.names.get(name);
-  const found = lookupUncached(this, type, name);
-  c.names.set(name, found);
-  return found;
+  return c;
+}
+
+P.lookupType = function (this: VM, type, name) {
+  const c = cacheOf(this.values.get(type) as TypeValue);
+  const found = c.names.get(name);
+  if (found !== undefined || c.names.has(name)) return found;
+  const r = lookupUncached(this, type, name);
+  c.names.set(name, r);
+  return r;
 };
+
+/** A heap type's special attribute method (`__getattribute__` ...) when Python defines it, else null. */
+function pythonSpecial(
+  vm: VM,
+  type: ObjectId,
+  tv: TypeValue,
+  which: 'getattribute' | 'getattrHook' | 'setattr' | 'delattr',
+): ObjectId | null {
+  const c = cacheOf(tv);
+  const known = c[which];
+  if (known !== undefined) return known;
+  let r: ObjectId | null;
+  if (which === 'getattrHook') r = vm.lookupType(type, '__getattr__') ?? null;
+  else {
+    const name = which === 'getattribute' ? '__getattribute__' : which === 'setattr' ? '__setattr__' : '__delattr__';
+    const f = vm.lookupType(type, name);
+    r = f !== undefined && !vm.isNativeOf(f, vm.T.object) ? f : null;
+  }
+  c[which] = r;
+  return r;
+}
 
 function lookupUncached(vm: VM, type: ObjectId, name: string): ObjectId | undefined {
   const tv = vm.value(type) as TypeValue;
@@ -224,9 +248,9 @@ P.getAttr = function (this: VM, obj, name, out) {
   const tv = this.value(type) as TypeValue;
   if (tv.heap) {
     // slot_tp_getattr_hook: __getattribute__ (when overridden), then __getattr__ on AttributeError.
-    const getattribute = this.lookupType(type, '__getattribute__');
-    const custom = getattribute !== undefined && !this.isNativeOf(getattribute, this.T.object);
-    const hook = this.lookupType(type, '__getattr__');
+    const getattribute = pythonSpecial(this, type, tv, 'getattribute');
+    const custom = getattribute !== null;
+    const hook = pythonSpecial(this, type, tv, 'getattrHook') ?? undefined;
     if (!custom && hook === undefined) return genericGetAttr(this, obj, v, type, name, out);
     const n = this.internStr(name, C_TEMP);
     try {
@@ -288,11 +312,9 @@ P.loadMethod = function (this: VM, obj, name, out) {
   const v = this.value(obj);
   const type = v.type;
   const tv = this.value(type) as TypeValue;
-  const generic =
-    (tv.heap &&
-      this.lookupType(type, '__getattr__') === undefined &&
-      this.isNativeOf(this.lookupType(type, '__getattribute__'), this.T.object)) ||
-    (!tv.heap && tv.slots.getattr === undefined);
+  const generic = tv.heap
+    ? pythonSpecial(this, type, tv, 'getattrHook') === null && pythonSpecial(this, type, tv, 'getattribute') === null
+    : tv.slots.getattr === undefined;
   if (!generic) return this.getAttr(obj, name, out);
   const descr = this.lookupType(type, name);
   let hasGet = false;
@@ -345,8 +367,8 @@ P.setAttr = function (this: VM, obj, name, value) {
   const type = v.type;
   const tv = this.value(type) as TypeValue;
   if (tv.heap) {
-    const setattr = this.lookupType(type, '__setattr__');
-    if (setattr !== undefined && !this.isNativeOf(setattr, this.T.object)) {
+    const setattr = pythonSpecial(this, type, tv, 'setattr');
+    if (setattr !== null) {
       const n = this.internStr(name, C_TEMP);
       try {
         this.rt.decref(this.callUnbound(setattr, obj, [n, value], C_TEMP), C_TEMP);
@@ -367,8 +389,8 @@ P.delAttr = function (this: VM, obj, name) {
   const type = v.type;
   const tv = this.value(type) as TypeValue;
   if (tv.heap) {
-    const delattr = this.lookupType(type, '__delattr__');
-    if (delattr !== undefined && !this.isNativeOf(delattr, this.T.object)) {
+    const delattr = pythonSpecial(this, type, tv, 'delattr');
+    if (delattr !== null) {
       const n = this.internStr(name, C_TEMP);
       try {
         this.rt.decref(this.callUnbound(delattr, obj, [n], C_TEMP), C_TEMP);

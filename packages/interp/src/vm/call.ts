@@ -21,7 +21,7 @@
  */
 import type { Holder, ObjectId } from '@pymemsim/core';
 import { CO_VARARGS, CO_VARKEYWORDS } from '../compile/code.js';
-import { decode } from './decode.js';
+import { decode, type DecodedCode } from './decode.js';
 import { evalFrame } from './eval.js';
 import { CODE_SLOT, FUNC_SLOT, Frame, LOCALS_SLOT } from './frame.js';
 import type { PyRaise } from './vm.js';
@@ -33,7 +33,9 @@ declare module './vm.js' {
     /** CALL of a Python function: a new frame taking the function and `args` (and kw values) from `from`. */
     pushFrame(
       fn: ObjectId,
-      args: ObjectId[],
+      args: readonly ObjectId[],
+      base: number,
+      count: number,
       kwnames: readonly string[] | undefined,
       from: Holder,
       locals: ObjectId,
@@ -70,11 +72,28 @@ declare module './vm.js' {
 
 const P = VM.prototype;
 
+/** Frames of each code object, cleared and ready for another call (no frame object was ever made for them). */
+const framePools = new WeakMap<DecodedCode, Frame[]>();
+
 function newFrame(vm: VM, fn: ObjectId, fv: FunctionValue, locals: ObjectId): Frame {
   const code = decode(fv.co.co);
-  const f = new Frame(code, fv.code, fn, fv.globals, fv.builtins, locals);
+  const pool = framePools.get(code);
+  const spare = pool?.pop();
+  let f: Frame;
+  if (spare !== undefined) {
+    f = spare;
+    f.reuse(fv.code, fn, fv.globals, fv.builtins, locals);
+  } else f = new Frame(code, fv.code, fn, fv.globals, fv.builtins, locals);
   f.bind(vm.rt.enterFrame(code.co.name), 0 as ObjectId);
   return f;
+}
+
+/** A cleared frame goes back to its code's pool. */
+function recycle(f: Frame): void {
+  if (f.owner !== 0 || f.hadFrameObject) return;
+  let pool = framePools.get(f.code);
+  if (pool === undefined) framePools.set(f.code, (pool = []));
+  if (pool.length < 16) pool.push(f);
 }
 
 /** The frame's special references: the function (moved from `from`, or new), the code, the locals. */
@@ -85,13 +104,13 @@ function initSpecials(vm: VM, f: Frame, from: Holder | undefined): void {
   if (f.locals !== 0) vm.rt.increfSlot(f.locals, f.fid, LOCALS_SLOT);
 }
 
-P.pushFrame = function (this: VM, fn, args, kwnames, from, locals) {
+P.pushFrame = function (this: VM, fn, args, base, count, kwnames, from, locals) {
   const fv = this.as(fn, 'function');
   const f = newFrame(this, fn, fv, locals);
   initSpecials(this, f, from);
   const nkw = kwnames === undefined ? 0 : kwnames.length;
   try {
-    bindArguments(this, f, fv, args, args.length - nkw, kwnames, from);
+    bindArguments(this, f, fv, args, base, count - nkw, kwnames, from);
   } catch (e) {
     this.clearFrame(f);
     throw e;
@@ -125,7 +144,7 @@ P.callFunction = function (this: VM, fn, args, kwnames, out) {
   initSpecials(this, f, undefined);
   const nkw = kwnames === undefined ? 0 : kwnames.length;
   try {
-    bindArguments(this, f, fv, args, args.length - nkw, kwnames, undefined);
+    bindArguments(this, f, fv, args, 0, args.length - nkw, kwnames, undefined);
   } catch (e) {
     this.clearFrame(f);
     throw e;
@@ -159,6 +178,7 @@ function bindArguments(
   f: Frame,
   fv: FunctionValue,
   args: readonly ObjectId[],
+  base: number,
   npos: number,
   kwnames: readonly string[] | undefined,
   from: Holder | undefined,
@@ -183,7 +203,7 @@ function bindArguments(
     (co.flags & (CO_VARARGS | CO_VARKEYWORDS)) === 0 &&
     co.kwonlyargcount === 0
   ) {
-    for (let i = 0; i < npos; i++) take(i, args[i] as ObjectId);
+    for (let i = 0; i < npos; i++) take(i, args[base + i] as ObjectId);
     return;
   }
   let kwdict: ObjectId | undefined;
@@ -193,23 +213,23 @@ function bindArguments(
     f.localsplus[i] = kwdict;
   }
   const n = Math.min(npos, argcount);
-  for (let j = 0; j < n; j++) take(j, args[j] as ObjectId);
+  for (let j = 0; j < n; j++) take(j, args[base + j] as ObjectId);
   if ((co.flags & CO_VARARGS) !== 0) {
-    const rest = args.slice(n, npos);
+    const rest = args.slice(base + n, base + npos);
     const holder = f.slotHolder(names[totalArgs] as string);
     f.localsplus[totalArgs] = vm.newTuple(rest, holder, from);
   } else if (npos > n) {
-    for (let j = n; j < npos; j++) drop(args[j] as ObjectId);
+    for (let j = n; j < npos; j++) drop(args[base + j] as ObjectId);
   }
   if (kwnames !== undefined) {
     for (let i = 0; i < kwnames.length; i++) {
       const keyword = kwnames[i] as string;
-      const value = args[npos + i] as ObjectId;
+      const value = args[base + npos + i] as ObjectId;
       let j = co.posonlyargcount;
       while (j < totalArgs && names[j] !== keyword) j++;
       if (j >= totalArgs) {
         if (kwdict === undefined) {
-          for (let k = i; k < kwnames.length; k++) drop(args[npos + k] as ObjectId);
+          for (let k = i; k < kwnames.length; k++) drop(args[base + npos + k] as ObjectId);
           const posonly =
             co.posonlyargcount > 0 ? posonlyPassedAsKeyword(co.localsplusnames, co.posonlyargcount, kwnames) : [];
           if (posonly.length > 0) {
@@ -224,7 +244,7 @@ function bindArguments(
         continue;
       }
       if (f.localsplus[j] !== undefined) {
-        for (let k = i; k < kwnames.length; k++) drop(args[npos + k] as ObjectId);
+        for (let k = i; k < kwnames.length; k++) drop(args[base + npos + k] as ObjectId);
         throw vm.typeError(`${fv.qualname}() got multiple values for argument '${keyword}'`);
       }
       take(j, value);
@@ -315,6 +335,7 @@ P.clearFrame = function (this: VM, frame: Frame) {
   rt.exitFrame(frame.fid, frame.locals !== 0 ? [...order, LOCALS_SLOT] : order);
   frame.localsplus.fill(undefined);
   frame.stack.length = 0;
+  recycle(frame);
 };
 
 P.setLocal = function (this: VM, frame, i, value, from) {

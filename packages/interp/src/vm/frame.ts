@@ -38,10 +38,8 @@ export class Frame {
   readonly stack: ObjectId[] = [];
   /** The next instruction's index. */
   pc = 0;
-  /** The index of the instruction running (f_lasti), -1 before the first. */
-  lasti = -1;
-  /** The line of the last LineExecuted emitted for this frame (0: none yet). */
-  line = 0;
+  /** f_lasti when RERAISE moved it back to the instruction that first raised, else -1. */
+  lastiOverride = -1;
   stackHolder: Holder;
   /** The previous frame of the thread (the caller), while running. */
   prev: Frame | undefined;
@@ -49,22 +47,41 @@ export class Frame {
   isEntry = false;
   /** The frame object (PyFrameObject) once one was made for it, else 0. */
   frameObject: ObjectId = 0 as ObjectId;
+  /** A frame object was made for it at some point (such a frame is never reused). */
+  hadFrameObject = false;
   /** KW_NAMES: the keyword names of the next CALL. */
   kwnames: readonly string[] | undefined;
-  /** The exception-state item to restore when a generator frame suspends or returns. */
-  savedExcInfo: unknown;
 
   constructor(
     readonly code: DecodedCode,
-    readonly codeId: ObjectId,
-    readonly func: ObjectId,
-    readonly globals: ObjectId,
-    readonly builtins: ObjectId,
+    public codeId: ObjectId,
+    public func: ObjectId,
+    public globals: ObjectId,
+    public builtins: ObjectId,
     /** f_locals: the namespace of a module or class body, else 0. */
     public locals: ObjectId,
   ) {
     this.localsplus = new Array<ObjectId | undefined>(code.nlocalsplus).fill(undefined);
     this.stackHolder = { kind: 'stack', frame: 0 as FrameId };
+  }
+
+  /** The instruction running (f_lasti): the one before `pc`, unless RERAISE moved it. */
+  get lasti(): number {
+    return this.lastiOverride >= 0 ? this.lastiOverride : this.pc - 1;
+  }
+
+  /** A frame of the same code, reused for a new call (`localsplus` and `stack` are empty). */
+  reuse(codeId: ObjectId, func: ObjectId, globals: ObjectId, builtins: ObjectId, locals: ObjectId): void {
+    this.codeId = codeId;
+    this.func = func;
+    this.globals = globals;
+    this.builtins = builtins;
+    this.locals = locals;
+    this.pc = 0;
+    this.lastiOverride = -1;
+    this.prev = undefined;
+    this.isEntry = false;
+    this.kwnames = undefined;
   }
 
   /** Name of localsplus slot i (its holder's slot in the heap state). */

@@ -97,6 +97,19 @@ export interface TypeValue {
   version: number;
   /** Shared keys of instances (3.11 starts with 30 usable entries). */
   sharedKeys: { names: Set<string>; usable: number } | undefined;
+  /** Lookups along the MRO, valid while no type namespace changes (attrs.ts). */
+  cache?: TypeCache;
+}
+
+/** What attribute access on a type's instances asks, answered once per type namespace epoch. */
+export interface TypeCache {
+  epoch: number;
+  names: Map<string, ObjectId | undefined>;
+  /** Heap types: a Python __getattribute__, a __getattr__ hook, a Python __setattr__ / __delattr__. */
+  getattribute?: ObjectId | null;
+  getattrHook?: ObjectId | null;
+  setattr?: ObjectId | null;
+  delattr?: ObjectId | null;
 }
 
 /** A member of a built-in type: a method, a class or static method, or an attribute computed by getter/setter. */
