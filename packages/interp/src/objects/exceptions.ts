@@ -420,7 +420,8 @@ function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
     let last: { file: string; line: number; name: string } | undefined;
     let repeated = 0;
     const flush = (): void => {
-      if (repeated > 3) lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
+      if (repeated > 3)
+        lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
     };
     for (const e of entries) {
       if (last !== undefined && e.file === last.file && e.line === last.line && e.name === last.name) {

@@ -36,7 +36,8 @@
  * active key is found by `lookup` from its own hash.
  *
  * Worked example: {3} then add 1: hash(1) & 7 = 1 is empty -> slot 1; iteration goes
- * slot by slot: 1, 3. Adding 9 (9 & 7 = 1, taken): linear probe -> slot 2.
+ * slot by slot: 1, 3. Adding 9 (9 & 7 = 1, taken): a table of 8 is too small for the
+ * linear probes (1 + 9 > 7), so the perturbed step: i = (5*1 + 1 + (9 >> 5)) & 7 = 6.
  *
  * Simplifications: a comparison that mutates the set (an `__eq__` that adds to it)
  * does not restart the search as set_add_entry's `restart:` does.
