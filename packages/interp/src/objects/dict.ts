@@ -186,7 +186,12 @@ P.lookupKey = function (this: VM, key) {
       }
       break;
     case 'set':
-      if (v.frozen && v.type === this.T.frozenset) return `fs:{${[...v.store.entries.keys()].sort().join(',')}}`;
+      if (v.frozen && v.type === this.T.frozenset)
+        return `fs:{${v.store.table
+          .activeKeys()
+          .map((x) => this.lookupKey(x))
+          .sort()
+          .join(',')}}`;
       break;
     case 'complex':
       if (v.type === this.T.complex)
