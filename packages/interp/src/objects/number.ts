@@ -893,6 +893,11 @@ const complexMembers: Record<string, NativeMember> = {
       return vm.newComplex(v.re, -v.im, out);
     },
   },
+  __format__: {
+    k: 'method',
+    fn: (vm, args, _kw, out) =>
+      vm.newStr(vm.formatValue(args[0] as ObjectId, vm.as(args[1] as ObjectId, 'str').v), out),
+  },
 };
 
 declare module '../vm/vm.js' {
