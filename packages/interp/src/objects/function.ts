@@ -1113,10 +1113,10 @@ const rangeSlots: TypeSlots = {
     const r = rv(vm, self);
     const n = Number(rangeLen(r.start, r.stop, r.step));
     if (vm.value(key).t === 'slice') {
-      const { start, step, n: count } = sliceIndices(vm, key, n);
-      const newStart = r.start + BigInt(start) * r.step;
-      const newStep = r.step * BigInt(step);
-      return newRange(vm, newStart, newStart + BigInt(count) * newStep, newStep, out);
+      // compute_slice: the slice's clamped indices mapped through the range.
+      const { start, stop, step } = sliceIndices(vm, key, n);
+      const at = (i: number): bigint => r.start + BigInt(i) * r.step;
+      return newRange(vm, at(start), at(stop), r.step * BigInt(step), out);
     }
     const i = seqIndex(vm, key, n, 'range object');
     if (i === undefined) throw vm.pyErr('IndexError', 'range object index out of range');
