@@ -779,7 +779,7 @@ function propertyCopy(which: 'fget' | 'fset' | 'fdel'): Native {
     const self = args[0] as ObjectId;
     const f = args[1] as ObjectId;
     const p = pv(vm, self);
-    return newProperty(
+    const copy = newProperty(
       vm,
       vm.typeOf(self),
       which === 'fget' ? f : p.fget,
@@ -788,10 +788,31 @@ function propertyCopy(which: 'fget' | 'fset' | 'fdel'): Native {
       p.doc,
       out,
     );
+    if (p.name !== undefined) setPropName(vm, copy, p.name);
+    return copy;
   };
 }
 
+/** property_set_name / property_copy: the property holds its name. */
+function setPropName(vm: VM, prop: ObjectId, name: ObjectId): void {
+  const p = pv(vm, prop);
+  const old = p.name;
+  vm.rt.increfRef(name, prop, 'prop_name');
+  p.name = name;
+  if (old !== undefined) vm.rt.decrefRef(old, prop, 'prop_name');
+}
+
 const propertyMembers: Record<string, NativeMember> = {
+  __set_name__: {
+    k: 'method',
+    fn: (vm, args, kwnames, out) => {
+      if (kwnames !== undefined) throw vm.typeError('__set_name__() takes no keyword arguments');
+      if (args.length !== 3)
+        throw vm.typeError(`__set_name__() takes 2 positional arguments but ${args.length - 1} were given`);
+      setPropName(vm, args[0] as ObjectId, args[2] as ObjectId);
+      return vm.none(out);
+    },
+  },
   fget: getset((vm, self) => vm.ret(pv(vm, self).fget ?? vm.statics.none, C_TEMP)),
   fset: getset((vm, self) => vm.ret(pv(vm, self).fset ?? vm.statics.none, C_TEMP)),
   fdel: getset((vm, self) => vm.ret(pv(vm, self).fdel ?? vm.statics.none, C_TEMP)),

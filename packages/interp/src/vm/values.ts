@@ -245,6 +245,8 @@ export type PyValue =
       fset: ObjectId | undefined;
       fdel: ObjectId | undefined;
       doc: ObjectId | undefined;
+      /** prop_name: set by __set_name__ (3.11), named in the missing-accessor errors. */
+      name?: ObjectId;
     })
   | (Base & { t: 'staticmethod' | 'classmethod'; func: ObjectId | undefined })
   | (Base & { t: 'super'; cls: ObjectId; obj: ObjectId | undefined; objType: ObjectId | undefined })
