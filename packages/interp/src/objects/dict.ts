@@ -200,9 +200,10 @@ P.lookupKey = function (this: VM, key) {
     default:
       break;
   }
-  // Any other object: by identity, unless its type defines __eq__ (then by hash and ==).
+  // Any other object: by identity, unless its type defines __eq__ (then by hash and ==);
+  // bound methods compare by their function and self, so equal ones are distinct objects.
   const h = this.hash(key); // raises TypeError for an unhashable type
-  if (this.hasCustomEq(key)) return CUSTOM + h.toString();
+  if (v.t === 'method' || this.hasCustomEq(key)) return CUSTOM + h.toString();
   return `o:${key}`;
 };
 

@@ -547,8 +547,9 @@ const methodSlots: TypeSlots = {
   },
   hash: (vm, self) => {
     const m = mv(vm, self);
-    const a = vm.hash(m.self);
-    const b = identityHash(vm, m.func);
+    // method_hash: the pointer hash of self, xor the function's hash.
+    const a = identityHash(vm, m.self);
+    const b = vm.hash(m.func);
     const h = BigInt.asIntN(64, a ^ b);
     return h === -1n ? -2n : h;
   },
