@@ -414,9 +414,8 @@ const wrSlots: TypeSlots = {
 
 const weakrefFunctions: Record<string, Native> = {
   getweakrefcount: (vm, args, kw, out) =>
-    vm.newInt(BigInt(weakrefsTo(vm.rt.state, one(vm, '_weakref.getweakrefcount', args, kw)).length), out),
-  getweakrefs: (vm, args, kw, out) =>
-    vm.newList(weakrefsTo(vm.rt.state, one(vm, '_weakref.getweakrefs', args, kw)), out),
+    vm.newInt(BigInt(weakrefsTo(vm.rt.state, one(vm, 'getweakrefcount', args, kw)).length), out),
+  getweakrefs: (vm, args, kw, out) => vm.newList(weakrefsTo(vm.rt.state, one(vm, 'getweakrefs', args, kw)), out),
   _remove_dead_weakref: (vm, args, _kw, out) => {
     const [d, key] = args as [ObjectId, ObjectId];
     const v = vm.dictGet(d, key);

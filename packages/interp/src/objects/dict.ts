@@ -158,35 +158,36 @@ const CUSTOM = '\u0000';
  * An instance of a subclass of a built-in value type (str, int, float, bytes, tuple) that
  * keeps the base's __eq__ and __hash__: it hashes and compares as the base's value does.
  */
-function plainValue(vm: VM, key: ObjectId, type: ObjectId): boolean {
-  if (!vm.typeValue(type).heap) return true;
-  if (vm.hasCustomEq(key)) return false;
-  const h = vm.lookupType(type, '__hash__');
-  return h !== undefined && vm.value(h).t === 'descriptor';
+function plainValue(vm: VM, type: ObjectId, base: ObjectId): boolean {
+  if (type === base) return true;
+  return (
+    vm.lookupType(type, '__eq__') === vm.lookupType(base, '__eq__') &&
+    vm.lookupType(type, '__hash__') === vm.lookupType(base, '__hash__')
+  );
 }
 
 P.lookupKey = function (this: VM, key) {
   const v = this.value(key);
   switch (v.t) {
     case 'str':
-      if (v.type === this.T.str || plainValue(this, key, v.type)) return strKey(v.v);
+      if (plainValue(this, v.type, this.T.str)) return strKey(v.v);
       break;
     case 'int':
-      if (v.type === this.T.int || plainValue(this, key, v.type)) return intKey(v.v);
+      if (plainValue(this, v.type, this.T.int)) return intKey(v.v);
       break;
     case 'bool':
       return intKey(v.v ? 1n : 0n);
     case 'float':
-      if (v.type !== this.T.float && !plainValue(this, key, v.type)) break;
+      if (!plainValue(this, v.type, this.T.float)) break;
       if (Number.isNaN(v.v)) return `o:${key}`;
       return Number.isInteger(v.v) ? `i:${BigInt(v.v)}` : `f:${v.v}`;
     case 'none':
       return 'n';
     case 'bytes':
-      if (v.type === this.T.bytes || plainValue(this, key, v.type)) return `b:${String.fromCharCode(...v.v)}`;
+      if (plainValue(this, v.type, this.T.bytes)) return `b:${String.fromCharCode(...v.v)}`;
       break;
     case 'tuple':
-      if (v.type === this.T.tuple || plainValue(this, key, v.type)) {
+      if (plainValue(this, v.type, this.T.tuple)) {
         let out = 't:(';
         for (let i = 0; i < v.items.length; i++) {
           const k = this.lookupKey(v.items[i] as ObjectId);
