@@ -1,6 +1,7 @@
 /*
  * Python's text forms of atoms: repr of str and float, as CPython 3.11 prints them.
  */
+import { floatRepr } from './objects/floatOps.js';
 
 const NOT_PRINTABLE = /^[\p{C}\p{Z}]$/u;
 
@@ -25,20 +26,7 @@ export function pyStrRepr(s: string): string {
   return out + q;
 }
 
-/** float.__repr__: the shortest repr that round-trips, in Python's layout (1.0, 1e-05, 1e+16, inf, nan). */
+/** float.__repr__: the shortest repr that reads back, in Python's layout (objects/floatOps.ts). */
 export function formatFloat(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
-  const [mant, expPart] = v.toExponential().split('e') as [string, string];
-  const exp = Number(expPart);
-  const digits = mant.replace('-', '').replace('.', '');
-  const sign = v < 0 ? '-' : '';
-  if (exp < -4 || exp >= 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    return `${sign}${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
-  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  return floatRepr(v);
 }

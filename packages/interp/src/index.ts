@@ -1,5 +1,6 @@
 export * from './source.js';
 export * from './format.js';
+export * as objects from './objects/index.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';

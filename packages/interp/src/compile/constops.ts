@@ -20,6 +20,7 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- a port of CPython's C: indices
    and links are in range by construction, as there; a miss is a compiler defect */
 import type { CodeObject, Constant } from './code.js';
+import { intTrueDiv } from '../objects/floatOps.js';
 
 export const NONE: Constant = { k: 'None' };
 export const ELLIPSIS: Constant = { k: 'Ellipsis' };
@@ -163,32 +164,14 @@ const toFloat = (n: Num): number | null => (n.kind === 'int' ? intToFloat(n.v) :
 const mkFloat = (v: number): Constant => ({ k: 'float', v });
 const mkComplex = (re: number, im: number): Constant => ({ k: 'complex', re, im });
 
-/** Python's true division of two ints, correctly rounded (`long_true_divide`). */
+/** Python's true division of two ints, correctly rounded (`long_true_divide`, objects/floatOps.ts); null when it raises. */
 function intTrueDivide(a: bigint, b: bigint): number | null {
   if (b === 0n) return null;
-  const fa = intToFloat(a);
-  const fb = intToFloat(b);
-  const small = (x: bigint): boolean => (x < 0n ? -x : x) <= 2n ** 53n;
-  if (small(a) && small(b) && fa !== null && fb !== null) return fa / fb;
-  // Exact: scale the quotient to 55+ significant bits, round half even.
-  const neg = a < 0n !== b < 0n;
-  let x = a < 0n ? -a : a;
-  const y = b < 0n ? -b : b;
-  if (x === 0n) return neg ? -0 : 0;
-  const xbits = x.toString(2).length;
-  const ybits = y.toString(2).length;
-  let shift = 55 - (xbits - ybits);
-  if (shift > 0) x <<= BigInt(shift);
-  else shift = 0;
-  const q = x / y;
-  const r = x % y;
-  // q has 55 or 56 bits; fold the remainder into a sticky bit, then let Number() round.
-  const qq = q * 2n + (r !== 0n ? 1n : 0n);
-  const f = intToFloat(qq);
-  if (f === null) return null;
-  const res = f / 2 ** (shift + 1);
-  if (!Number.isFinite(res)) return null;
-  return neg ? -res : res;
+  try {
+    return intTrueDiv(a, b);
+  } catch {
+    return null;
+  }
 }
 
 function floatFloorDivMod(vx: number, wx: number): [number, number] | null {

@@ -26,7 +26,6 @@ import { defineNamespaceType, newNamespace } from '../objects/namespace.js';
 import { defineWeakrefModule } from './weakref.js';
 import type { Native } from '../vm/native.js';
 import { kwarg, npos } from '../vm/native.js';
-import type { TypeSlots } from '../vm/typeSlots.js';
 import { intOf } from '../objects/number.js';
 import { makeStdStream } from './io.js';
 
@@ -86,15 +85,24 @@ function one(vm: VM, name: string, args: readonly ObjectId[], kwnames: readonly 
   return args[0] as ObjectId;
 }
 
-function noArgs(vm: VM, name: string, args: readonly ObjectId[]): void {
+function noArgs(vm: VM, name: string, args: readonly ObjectId[], kwnames?: readonly string[]): void {
+  if (kwnames !== undefined) throw vm.typeError(`${name}() takes no keyword arguments`);
   if (args.length > 0) throw vm.typeError(`${name}() takes no arguments (${args.length} given)`);
 }
+
+/** A METH_NOARGS function of module `mod`: its argument errors name it as CPython does. */
+const noArgsFn =
+  (name: string, f: (vm: VM, out: Holder) => ObjectId): Native =>
+  (vm, args, kwnames, out) => {
+    noArgs(vm, name, args, kwnames);
+    return f(vm, out);
+  };
 
 // ---------------------------------------------------------------------------------
 // sys
 
 const sysFunctions: Record<string, Native> = {
-  getrefcount: (vm, args, kw, out) => vm.newInt(BigInt(vm.rt.refcount(one(vm, 'getrefcount', args, kw))), out),
+  getrefcount: (vm, args, kw, out) => vm.newInt(BigInt(vm.rt.refcount(one(vm, 'sys.getrefcount', args, kw))), out),
   getsizeof: (vm, args, kwnames, out) => {
     const n = npos(args, kwnames);
     if (n < 1 || n > 2) throw vm.typeError(`getsizeof() takes at most 2 arguments (${n} given)`);
@@ -110,7 +118,7 @@ const sysFunctions: Record<string, Native> = {
     }
   },
   intern: (vm, args, kw, out) => {
-    const s = one(vm, 'intern', args, kw);
+    const s = one(vm, 'sys.intern', args, kw);
     const v = vm.value(s);
     if (v.t !== 'str' || v.type !== vm.T.str)
       throw vm.typeError(`intern() argument must be str, not ${vm.typeName(s)}`);
@@ -419,13 +427,16 @@ const tupleOf = (vm: VM, xs: readonly number[], out: Holder): ObjectId =>
 const gcFunctions: Record<string, Native> = {
   collect: (vm, args, kwnames, out) => {
     const n = npos(args, kwnames);
+    for (const k of kwnames ?? [])
+      if (k !== 'generation') throw vm.typeError(`'${k}' is an invalid keyword argument for collect()`);
+    if (n > 1) throw vm.typeError(`collect() takes at most 1 argument (${n} given)`);
     const g0 = n > 0 ? args[0] : kwarg(args, kwnames, 'generation');
     const g = g0 === undefined ? 2 : intArg(vm, g0);
     if (g < 0 || g > 2) throw vm.pyErr('ValueError', 'invalid generation');
     return vm.newInt(BigInt(vm.rt.collect(g as 0 | 1 | 2)), out);
   },
-  get_count: (vm, _a, _k, out) => tupleOf(vm, vm.rt.state.gc.counts, out),
-  get_threshold: (vm, _a, _k, out) => tupleOf(vm, vm.rt.state.gc.thresholds, out),
+  get_count: noArgsFn('gc.get_count', (vm, out) => tupleOf(vm, vm.rt.state.gc.counts, out)),
+  get_threshold: noArgsFn('gc.get_threshold', (vm, out) => tupleOf(vm, vm.rt.state.gc.thresholds, out)),
   set_threshold: (vm, args, kwnames, out) =>
     vm.withArgsTuple(args, kwnames, () => {
       if (kwnames !== undefined) throw vm.typeError('set_threshold() takes no keyword arguments');
@@ -436,27 +447,27 @@ const gcFunctions: Record<string, Native> = {
       vm.rt.setThresholds(t);
       return vm.none(out);
     }),
-  isenabled: (vm, _a, _k, out) => vm.bool(vm.rt.state.gc.enabled, out),
-  enable: (vm, _a, _k, out) => {
+  isenabled: noArgsFn('gc.isenabled', (vm, out) => vm.bool(vm.rt.state.gc.enabled, out)),
+  enable: noArgsFn('gc.enable', (vm, out) => {
     vm.rt.setEnabled(true);
     return vm.none(out);
-  },
-  disable: (vm, _a, _k, out) => {
+  }),
+  disable: noArgsFn('gc.disable', (vm, out) => {
     vm.rt.setEnabled(false);
     return vm.none(out);
-  },
+  }),
   is_tracked: (vm, args, kw, out) => {
-    const o = vm.rt.object(one(vm, 'is_tracked', args, kw));
+    const o = vm.rt.object(one(vm, 'gc.is_tracked', args, kw));
     return vm.bool(o.gen >= 0 && o.gen <= 3, out);
   },
-  is_finalized: (vm, args, kw, out) => vm.bool(vm.rt.object(one(vm, 'is_finalized', args, kw)).finalized, out),
-  get_debug: (vm, _a, _k, out) => vm.newInt(BigInt(vm.rt.state.gc.debug), out),
+  is_finalized: (vm, args, kw, out) => vm.bool(vm.rt.object(one(vm, 'gc.is_finalized', args, kw)).finalized, out),
+  get_debug: noArgsFn('gc.get_debug', (vm, out) => vm.newInt(BigInt(vm.rt.state.gc.debug), out)),
   set_debug: (vm, args, kw, out) => {
-    vm.rt.setDebug(intArg(vm, one(vm, 'set_debug', args, kw)));
+    vm.rt.setDebug(intArg(vm, one(vm, 'gc.set_debug', args, kw)));
     return vm.none(out);
   },
-  get_stats: (vm, args, _k, out) => {
-    noArgs(vm, 'get_stats', args);
+  get_stats: (vm, args, kwnames, out) => {
+    noArgs(vm, 'gc.get_stats', args, kwnames);
     const dicts = vm.rt.state.gc.stats.map((s) => {
       const d = vm.newDict(C_TEMP);
       for (const [k, v] of [
@@ -477,30 +488,32 @@ const gcFunctions: Record<string, Native> = {
   get_objects: (vm, args, kwnames, out) => {
     const n = npos(args, kwnames);
     for (const k of kwnames ?? [])
-      if (k !== 'generation') throw vm.typeError(`get_objects() got an unexpected keyword argument '${k}'`);
+      if (k !== 'generation') throw vm.typeError(`'${k}' is an invalid keyword argument for get_objects()`);
     if (n > 1) throw vm.typeError(`get_objects() takes at most 1 argument (${n} given)`);
     const gArg = n > 0 ? args[0] : kwarg(args, kwnames, 'generation');
     let g: number | undefined;
     if (gArg !== undefined && gArg !== vm.statics.none) {
       if (intOf(vm, gArg) === undefined) {
-        throw vm.typeError(`'${vm.typeName(gArg)}' object cannot be interpreted as an integer`);
+        throw vm.typeError(`argument should be integer or None, not '${vm.typeName(gArg)}'`);
       }
       g = intArg(vm, gArg);
-      if (g >= 3)
+      // -1 (the C default) is every generation, as None is.
+      if (g === -1) g = undefined;
+      else if (g >= 3)
         throw vm.pyErr('ValueError', 'generation parameter must be less than the number of available generations (3)');
-      if (g < 0) throw vm.pyErr('ValueError', 'generation parameter cannot be negative');
+      else if (g < 0) throw vm.pyErr('ValueError', 'generation parameter cannot be negative');
     }
     return vm.newList(getObjects(vm.rt.state, g as 0 | 1 | 2 | undefined), out);
   },
-  freeze: (vm, _a, _k, out) => {
+  freeze: noArgsFn('gc.freeze', (vm, out) => {
     vm.rt.freeze();
     return vm.none(out);
-  },
-  unfreeze: (vm, _a, _k, out) => {
+  }),
+  unfreeze: noArgsFn('gc.unfreeze', (vm, out) => {
     vm.rt.unfreeze();
     return vm.none(out);
-  },
-  get_freeze_count: (vm, _a, _k, out) => vm.newInt(BigInt(getFreezeCount(vm.rt.state)), out),
+  }),
+  get_freeze_count: noArgsFn('gc.get_freeze_count', (vm, out) => vm.newInt(BigInt(getFreezeCount(vm.rt.state)), out)),
 };
 
 declare module '../vm/vm.js' {

@@ -161,28 +161,40 @@ function valueSlot(vm: VM, key: ObjectId): string {
 /** A key whose equality is decided by a Python `__eq__` (its lookup text is per entry). */
 const CUSTOM = '\u0000';
 
+/**
+ * An instance of a subclass of a built-in value type (str, int, float, bytes, tuple) that
+ * keeps the base's __eq__ and __hash__: it hashes and compares as the base's value does.
+ */
+function plainValue(vm: VM, type: ObjectId, base: ObjectId): boolean {
+  if (type === base) return true;
+  return (
+    vm.lookupType(type, '__eq__') === vm.lookupType(base, '__eq__') &&
+    vm.lookupType(type, '__hash__') === vm.lookupType(base, '__hash__')
+  );
+}
+
 P.lookupKey = function (this: VM, key) {
   const v = this.value(key);
   switch (v.t) {
     case 'str':
-      if (v.type === this.T.str) return strKey(v.v);
+      if (plainValue(this, v.type, this.T.str)) return strKey(v.v);
       break;
     case 'int':
-      if (v.type === this.T.int) return intKey(v.v);
+      if (plainValue(this, v.type, this.T.int)) return intKey(v.v);
       break;
     case 'bool':
       return intKey(v.v ? 1n : 0n);
     case 'float':
-      if (v.type !== this.T.float) break;
+      if (!plainValue(this, v.type, this.T.float)) break;
       if (Number.isNaN(v.v)) return `o:${key}`;
       return Number.isInteger(v.v) ? `i:${BigInt(v.v)}` : `f:${v.v}`;
     case 'none':
       return 'n';
     case 'bytes':
-      if (v.type === this.T.bytes) return `b:${String.fromCharCode(...v.v)}`;
+      if (plainValue(this, v.type, this.T.bytes)) return `b:${String.fromCharCode(...v.v)}`;
       break;
     case 'tuple':
-      if (v.type === this.T.tuple) {
+      if (plainValue(this, v.type, this.T.tuple)) {
         let out = 't:(';
         for (let i = 0; i < v.items.length; i++) {
           const k = this.lookupKey(v.items[i] as ObjectId);
@@ -193,7 +205,12 @@ P.lookupKey = function (this: VM, key) {
       }
       break;
     case 'set':
-      if (v.frozen && v.type === this.T.frozenset) return `fs:{${[...v.store.entries.keys()].sort().join(',')}}`;
+      if (v.frozen && v.type === this.T.frozenset)
+        return `fs:{${v.store.table
+          .activeKeys()
+          .map((x) => this.lookupKey(x))
+          .sort()
+          .join(',')}}`;
       break;
     case 'complex':
       if (v.type === this.T.complex)
@@ -202,9 +219,10 @@ P.lookupKey = function (this: VM, key) {
     default:
       break;
   }
-  // Any other object: by identity, unless its type defines __eq__ (then by hash and ==).
+  // Any other object: by identity, unless its type defines __eq__ (then by hash and ==);
+  // bound methods compare by their function and self, so equal ones are distinct objects.
   const h = this.hash(key); // raises TypeError for an unhashable type
-  if (this.hasCustomEq(key)) return CUSTOM + h.toString();
+  if (v.t === 'method' || this.hasCustomEq(key)) return CUSTOM + h.toString();
   return `o:${key}`;
 };
 

@@ -537,8 +537,9 @@ const methodSlots: TypeSlots = {
   },
   hash: (vm, self) => {
     const m = mv(vm, self);
-    const a = vm.hash(m.self);
-    const b = identityHash(vm, m.func);
+    // method_hash: the pointer hash of self, xor the function's hash.
+    const a = identityHash(vm, m.self);
+    const b = vm.hash(m.func);
     const h = BigInt.asIntN(64, a ^ b);
     return h === -1n ? -2n : h;
   },
@@ -769,7 +770,7 @@ function propertyCopy(which: 'fget' | 'fset' | 'fdel'): Native {
     const self = args[0] as ObjectId;
     const f = args[1] as ObjectId;
     const p = pv(vm, self);
-    return newProperty(
+    const copy = newProperty(
       vm,
       vm.typeOf(self),
       which === 'fget' ? f : p.fget,
@@ -778,10 +779,31 @@ function propertyCopy(which: 'fget' | 'fset' | 'fdel'): Native {
       p.doc,
       out,
     );
+    if (p.name !== undefined) setPropName(vm, copy, p.name);
+    return copy;
   };
 }
 
+/** property_set_name / property_copy: the property holds its name. */
+function setPropName(vm: VM, prop: ObjectId, name: ObjectId): void {
+  const p = pv(vm, prop);
+  const old = p.name;
+  vm.rt.increfRef(name, prop, 'prop_name');
+  p.name = name;
+  if (old !== undefined) vm.rt.decrefRef(old, prop, 'prop_name');
+}
+
 const propertyMembers: Record<string, NativeMember> = {
+  __set_name__: {
+    k: 'method',
+    fn: (vm, args, kwnames, out) => {
+      if (kwnames !== undefined) throw vm.typeError('__set_name__() takes no keyword arguments');
+      if (args.length !== 3)
+        throw vm.typeError(`__set_name__() takes 2 positional arguments but ${args.length - 1} were given`);
+      setPropName(vm, args[0] as ObjectId, args[2] as ObjectId);
+      return vm.none(out);
+    },
+  },
   fget: getset((vm, self) => vm.ret(pv(vm, self).fget ?? vm.statics.none, C_TEMP)),
   fset: getset((vm, self) => vm.ret(pv(vm, self).fset ?? vm.statics.none, C_TEMP)),
   fdel: getset((vm, self) => vm.ret(pv(vm, self).fdel ?? vm.statics.none, C_TEMP)),
@@ -1103,10 +1125,10 @@ const rangeSlots: TypeSlots = {
     const r = rv(vm, self);
     const n = Number(rangeLen(r.start, r.stop, r.step));
     if (vm.value(key).t === 'slice') {
-      const { start, step, n: count } = sliceIndices(vm, key, n);
-      const newStart = r.start + BigInt(start) * r.step;
-      const newStep = r.step * BigInt(step);
-      return newRange(vm, newStart, newStart + BigInt(count) * newStep, newStep, out);
+      // compute_slice: the slice's clamped indices mapped through the range.
+      const { start, stop, step } = sliceIndices(vm, key, n);
+      const at = (i: number): bigint => r.start + BigInt(i) * r.step;
+      return newRange(vm, at(start), at(stop), r.step * BigInt(step), out);
     }
     const i = seqIndex(vm, key, n, 'range object');
     if (i === undefined) throw vm.pyErr('IndexError', 'range object index out of range');

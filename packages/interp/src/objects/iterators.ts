@@ -176,13 +176,18 @@ function dictNext(vm: VM, it: ObjectId, out: Holder): ObjectId | undefined {
 function setNext(vm: VM, it: ObjectId, out: Holder): ObjectId | undefined {
   const v = iterValue(vm, it);
   if (v.seq === undefined) return undefined;
-  const order = vm.setOrder(v.seq);
-  if (order.length !== v.size) {
+  // setiter_iternext: the next active slot from the position reached.
+  const sv = vm.value(v.seq);
+  if (sv.t !== 'set') return exhaust(vm, it, v);
+  const table = sv.store.table;
+  if (table.used !== v.size) {
     v.size = -1;
     throw vm.pyErr('RuntimeError', 'Set changed size during iteration');
   }
-  if (v.index >= order.length) return exhaust(vm, it, v);
-  return vm.ret(order[v.index++] as ObjectId, out);
+  const i = table.next(v.index);
+  if (i < 0) return exhaust(vm, it, v);
+  v.index = i + 1;
+  return vm.ret(table.keyAt(i) as ObjectId, out);
 }
 
 function rangeNext(vm: VM, it: ObjectId, out: Holder): ObjectId | undefined {

@@ -592,7 +592,11 @@ const listMethods: Record<string, Native> = {
     );
     return vm.none(out);
   },
-  __reversed__: (vm, args, _kw, out) => vm.newIterator('list_reverseiterator', args[0] as ObjectId, out),
+  // list___reversed___impl: the iterator starts at the last item.
+  __reversed__: (vm, args, _kw, out) =>
+    vm.newIterator('list_reverseiterator', args[0] as ObjectId, out, {
+      index: vm.as(args[0] as ObjectId, 'list').items.length - 1,
+    }),
   __sizeof__: (vm, args, _kw, out) => vm.newInt(BigInt(40 + 8 * vm.as(args[0] as ObjectId, 'list').allocated), out),
 };
 

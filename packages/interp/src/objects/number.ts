@@ -24,6 +24,18 @@ import type { BinaryOp, CompareOp, TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { methods } from './list.js';
 import { reduceHash } from '../vm/protocols.js';
+import * as ops from './floatOps.js';
+import { PyError } from './pyError.js';
+
+/** A floatOps.ts operation, its PyError raised as the Python exception. */
+function objectOp<T>(vm: VM, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PyError) throw vm.pyErr(e.pyType, e.message);
+    throw e;
+  }
+}
 
 const MODULUS = (1n << 61n) - 1n;
 
@@ -113,32 +125,11 @@ export function ratio(v: number): [bigint, bigint] {
   return [sign * mant, 1n << BigInt(-e)];
 }
 
-/** float_rem: fmod with the sign of the divisor. */
-export function floatMod(vx: number, wx: number): number {
-  let mod = vx % wx;
-  if (mod) {
-    if (wx < 0 !== mod < 0) mod += wx;
-  } else mod = wx < 0 ? -0 : 0;
-  return mod;
-}
+/** float_rem: fmod with the sign of the divisor (floatOps.ts; the divisor is not zero). */
+export const floatMod = (vx: number, wx: number): number => ops.floatRem(vx, wx);
 
-/** float_floor_div via float_divmod. */
-export function floatDivmod(vx: number, wx: number): [number, number] {
-  let mod = vx % wx;
-  let div = (vx - mod) / wx;
-  if (mod) {
-    if (wx < 0 !== mod < 0) {
-      mod += wx;
-      div -= 1;
-    }
-  } else mod = wx < 0 ? -0 : 0;
-  let floordiv: number;
-  if (div) {
-    floordiv = Math.floor(div);
-    if (div - floordiv > 0.5) floordiv += 1;
-  } else floordiv = vx / wx < 0 ? -0 : 0;
-  return [floordiv, mod];
-}
+/** float_divmod: the floor quotient and the remainder (floatOps.ts; the divisor is not zero). */
+export const floatDivmod = (vx: number, wx: number): [number, number] => ops.floatDivmod(vx, wx);
 
 function intCompare(a: bigint, b: bigint, op: CompareOp): boolean {
   switch (op) {
@@ -214,7 +205,10 @@ function intBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holder
         return vm.newInt(x - floorDivBig(x, y) * y, out);
       case '/':
         if (y === 0n) throw vm.pyErr('ZeroDivisionError', 'division by zero');
-        return vm.newFloat(trueDivide(vm, x, y), out);
+        return vm.newFloat(
+          objectOp(vm, () => ops.intTrueDiv(x, y)),
+          out,
+        );
       case '**':
         if (y < 0n) {
           if (x === 0n) throw vm.pyErr('ZeroDivisionError', '0.0 cannot be raised to a negative power');
@@ -245,28 +239,6 @@ function intBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holder
   };
 }
 
-/** long_true_divide: correctly rounded. */
-function trueDivide(vm: VM, x: bigint, y: bigint): number {
-  const fx = Number(x);
-  const fy = Number(y);
-  if (Math.abs(fx) < 2 ** 53 && Math.abs(fy) < 2 ** 53) return fx / fy;
-  // Scale so the quotient keeps 64 significant bits, then round once.
-  const neg = x < 0n !== y < 0n;
-  let a = x < 0n ? -x : x;
-  const b = y < 0n ? -y : y;
-  let shift = 0;
-  const want = bitLength(b) + 64 - bitLength(a);
-  if (want > 0) {
-    a <<= BigInt(want);
-    shift = -want;
-  }
-  const q = a / b;
-  const r = q * b === a ? 0n : 1n;
-  const result = Number(q | r) * 2 ** shift;
-  if (!Number.isFinite(result)) throw vm.pyErr('OverflowError', 'integer division result too large for a float');
-  return neg ? -result : result;
-}
-
 function floatBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holder) => ObjectId | undefined {
   return (vm, a, b, out) => {
     const av = vm.value(a);
@@ -291,31 +263,28 @@ function floatBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Hold
       case '%':
         if (y === 0) throw vm.pyErr('ZeroDivisionError', 'float modulo');
         return vm.newFloat(floatMod(x, y), out);
-      case '**':
-        return vm.newFloat(floatPow(vm, x, y), out);
+      case '**': {
+        if (x < 0 && Number.isFinite(y) && y !== Math.floor(y)) {
+          // float_pow: a negative number to a fractional power is complex_pow's
+          // (c_pow of (x, 0) and (y, 0): |x|**y at the angle pi*y).
+          const len = Math.pow(-x, y);
+          const phase = Math.atan2(0, x) * y;
+          return vm.newComplex(len * Math.cos(phase), len * Math.sin(phase), out);
+        }
+        return vm.newFloat(
+          objectOp(vm, () => ops.floatPow(x, y)),
+          out,
+        );
+      }
       default:
         return undefined;
     }
   };
 }
 
-/** float_pow's special cases. */
+/** float_pow for two floats with a real result (floatOps.ts). */
 export function floatPow(vm: VM, iv: number, iw: number): number {
-  if (iw === 0) return 1;
-  if (Number.isNaN(iv)) return iw === 0 ? 1 : iv;
-  if (Number.isNaN(iw)) return iv === 1 ? 1 : iw;
-  if (iv === 0) {
-    if (iw < 0) throw vm.pyErr('ZeroDivisionError', '0.0 cannot be raised to a negative power');
-    return iv ** iw;
-  }
-  if (iv < 0 && !Number.isInteger(iw) && Number.isFinite(iw)) {
-    throw vm.pyErr('ValueError', 'negative number cannot be raised to a fractional power');
-  }
-  if (iv === -1 && !Number.isFinite(iw)) return 1;
-  const r = iv ** iw;
-  if (!Number.isFinite(r) && Number.isFinite(iv) && Number.isFinite(iw))
-    throw vm.pyErr('OverflowError', "(34, 'Numerical result out of range')");
-  return r;
+  return objectOp(vm, () => ops.floatPow(iv, iw));
 }
 
 function numberCompare(vm: VM, a: ObjectId, b: ObjectId, op: CompareOp): boolean | undefined {
@@ -640,31 +609,6 @@ const floatSlots: TypeSlots = {
   },
 };
 
-function roundHalfEven(x: number, ndigits: number): number {
-  if (!Number.isFinite(x)) return x;
-  // Correct decimal rounding: work on the exact decimal expansion of x.
-  const [num, den] = ratio(x);
-  const scaleNum = ndigits >= 0 ? 10n ** BigInt(ndigits) : 1n;
-  const scaleDen = ndigits >= 0 ? 1n : 10n ** BigInt(-ndigits);
-  const n = num * scaleNum;
-  const d = den * scaleDen;
-  let q = floorDivBig(n, d);
-  const r = n - q * d;
-  if (2n * r > d || (2n * r === d && (q & 1n) === 1n)) q += 1n;
-  const result = ndigits >= 0 ? Number(q) / 10 ** ndigits : Number(q * 10n ** BigInt(-ndigits));
-  // Through a decimal string, so the division rounds correctly.
-  if (ndigits >= 0) {
-    const s = q.toString();
-    const neg = s.startsWith('-');
-    const digits = neg ? s.slice(1) : s;
-    const padded = digits.padStart(ndigits + 1, '0');
-    const text = `${neg ? '-' : ''}${padded.slice(0, padded.length - ndigits)}.${padded.slice(padded.length - ndigits)}e0`;
-    const v = Number(text);
-    return v === 0 && x < 0 ? -0 : v;
-  }
-  return result === 0 && x < 0 ? -0 : result;
-}
-
 const floatMethods: Record<string, Native> = {
   is_integer: (vm, args, _kw, out) => vm.bool(Number.isInteger(vm.as(args[0] as ObjectId, 'float').v), out),
   as_integer_ratio: (vm, args, _kw, out) => {
@@ -684,13 +628,18 @@ const floatMethods: Record<string, Native> = {
     const v = vm.as(args[0] as ObjectId, 'float').v;
     const nd = args[1];
     if (nd === undefined || nd === vm.statics.none) {
-      if (Number.isNaN(v)) throw vm.pyErr('ValueError', 'cannot convert float NaN to integer');
-      if (!Number.isFinite(v)) throw vm.pyErr('OverflowError', 'cannot convert float infinity to integer');
-      let r = Math.round(v);
-      if (Math.abs(v - Math.trunc(v)) === 0.5) r = 2 * Math.round(v / 2);
-      return vm.newInt(BigInt(r), out);
+      return vm.newInt(
+        objectOp(vm, () => ops.floatRoundToInt(v)),
+        out,
+      );
     }
-    return vm.newFloat(roundHalfEven(v, Number(vm.index(nd))), out);
+    // float_round_impl: correct decimal rounding (dtoa's mode 3), as floatOps.ts does it.
+    const n = vm.index(nd);
+    const ndigits = n > 100000n ? 100000 : n < -100000n ? -100000 : Number(n);
+    return vm.newFloat(
+      objectOp(vm, () => ops.floatRound(v, ndigits)),
+      out,
+    );
   },
   __getnewargs__: (vm, args, _kw, out) =>
     vm.newTuple([vm.newFloat(vm.as(args[0] as ObjectId, 'float').v, C_TEMP)], out, C_TEMP),
@@ -892,6 +841,11 @@ const complexMembers: Record<string, NativeMember> = {
       const v = vm.as(args[0] as ObjectId, 'complex');
       return vm.newComplex(v.re, -v.im, out);
     },
+  },
+  __format__: {
+    k: 'method',
+    fn: (vm, args, _kw, out) =>
+      vm.newStr(vm.formatValue(args[0] as ObjectId, vm.as(args[1] as ObjectId, 'str').v), out),
   },
 };
 

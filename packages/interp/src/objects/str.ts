@@ -833,6 +833,8 @@ declare module '../vm/vm.js' {
   interface VM {
     /** str % args (PyUnicode_Format). */
     percentFormat(fmt: string, args: ObjectId): string;
+    /** bytes % args (_PyBytes_FormatEx): the result's bytes. */
+    bytesPercentFormat(fmt: Uint8Array, args: ObjectId): Uint8Array;
     /** str.format(*args, **kwargs). */
     strFormat(fmt: string, args: readonly ObjectId[], kwnames: readonly string[] | undefined): string;
     strFormatMap(fmt: string, mapping: ObjectId): string;
@@ -985,6 +987,13 @@ const bytesSlots: TypeSlots = {
     r.set(x);
     r.set(y, x.length);
     return vm.newBytes(r, out);
+  },
+  number: {
+    '%': (vm, a, b, out) => {
+      const av = vm.value(a);
+      if (av.t !== 'bytes') return undefined;
+      return vm.newBytes(vm.bytesPercentFormat(av.v, b), out);
+    },
   },
   repeat: (vm, seq, n, out) => {
     const b = bytesOf(vm, seq);

@@ -597,9 +597,8 @@ P.descrSet = function (this: VM, descr, obj, value) {
 
 P.propertyName = function (this: VM, descr) {
   const v = this.value(descr);
-  if (v.t !== 'property' || v.fget === undefined) return '';
-  const fv = this.values.get(v.fget);
-  return fv !== undefined && fv.t === 'function' ? `'${fv.name}' ` : '';
+  if (v.t !== 'property' || v.name === undefined) return '';
+  return `${this.reprText(v.name)} `;
 };
 
 P.genericGetAttr = function (this: VM, obj, name, out) {

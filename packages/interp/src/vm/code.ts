@@ -137,12 +137,17 @@ function makeConstant(vm: VM, c: Constant, out: Holder, cache: Map<string, Objec
       break;
     }
     case 'frozenset': {
-      id = vm.newSet(C_TEMP, true);
+      // The AST optimizer's frozenset(tuple) in source order, rebuilt by
+      // merge_consts_recursive from that set's iteration order: the table CPython ends with.
+      const first = vm.newSet(C_TEMP, true);
       for (const x of c.items) {
         const item = makeConstant(vm, x, C_TEMP, cache);
-        vm.setAdd(id, item);
+        vm.setAdd(first, item);
         vm.rt.decref(item, C_TEMP);
       }
+      id = vm.newSet(C_TEMP, true);
+      for (const item of vm.setOrder(first)) vm.setAdd(id, item);
+      vm.rt.decref(first, C_TEMP);
       vm.rt.move(id, C_TEMP, out);
       break;
     }

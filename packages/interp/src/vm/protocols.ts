@@ -235,7 +235,12 @@ P.hash = function (this: VM, obj) {
   const r = this.callUnbound(f, obj, [], C_TEMP);
   const rv = this.value(r);
   this.rt.decref(r, C_TEMP);
-  if (rv.t === 'int') return reduceHash(rv.v);
+  // slot_tp_hash: a result that fits a Py_ssize_t is the hash (-1 becomes -2); a larger
+  // int is hashed as an int.
+  if (rv.t === 'int') {
+    if (rv.v >= -(1n << 63n) && rv.v < 1n << 63n) return rv.v === -1n ? -2n : rv.v;
+    return reduceHash(rv.v);
+  }
   if (rv.t === 'bool') return rv.v ? 1n : 0n;
   throw this.typeError('__hash__ method should return an integer');
 };

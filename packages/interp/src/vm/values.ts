@@ -20,6 +20,7 @@ import type { CodeObject } from '../compile/code.js';
 import type { EntryOrder } from '../entryOrder.js';
 import type { Frame } from './frame.js';
 import type { Native } from './native.js';
+import type { SetTable } from '../objects/setTable.js';
 import type { TypeSlots } from './typeSlots.js';
 
 /** A dict entry: the key object and the value object; `n` places it in the store's `order`. */
@@ -61,10 +62,9 @@ export interface DictStore {
   refBase?: number;
 }
 
+/** A set's or frozenset's hash table (objects/setTable.ts), holding the items' ids. */
 export interface SetStore {
-  entries: Map<string, ObjectId>;
-  table: number;
-  fill: number;
+  table: SetTable<ObjectId>;
 }
 
 export interface TypeValue {
@@ -263,6 +263,8 @@ export type PyValue =
       fset: ObjectId | undefined;
       fdel: ObjectId | undefined;
       doc: ObjectId | undefined;
+      /** prop_name: set by __set_name__ (3.11), named in the missing-accessor errors. */
+      name?: ObjectId;
     })
   | (Base & { t: 'staticmethod' | 'classmethod'; func: ObjectId | undefined })
   | (Base & { t: 'super'; cls: ObjectId; obj: ObjectId | undefined; objType: ObjectId | undefined })
