@@ -28,6 +28,8 @@ import type { Native } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember, ValueOf } from '../vm/values.js';
 import { methods } from './list.js';
+import { displayLine, positionAt } from './tbdisplay.js';
+import type { CodeObject } from '../compile/code.js';
 
 type ExcValue = ValueOf<'exception'>;
 
@@ -419,17 +421,51 @@ P.formatExceptionOnly = function (this: VM, exc) {
   return msg === '' ? name : `${name}: ${msg}`;
 };
 
-function tracebackEntries(vm: VM, tb: ObjectId | undefined): { file: string; line: number; name: string }[] {
-  const out: { file: string; line: number; name: string }[] = [];
+interface TracebackEntry {
+  readonly file: string;
+  readonly line: number;
+  readonly name: string;
+  readonly code: CodeObject;
+  /** tb_lasti, in code units. */
+  readonly lasti: number;
+}
+
+function tracebackEntries(vm: VM, tb: ObjectId | undefined): TracebackEntry[] {
+  const out: TracebackEntry[] = [];
   for (let t = tb; t !== undefined;) {
     const v = vm.value(t) as ValueOf<'traceback'>;
     const fo = vm.value(v.frame) as ValueOf<'frame'>;
     const code = vm.value(fo.code) as ValueOf<'code'>;
-    out.push({ file: code.co.co.filename, line: v.line, name: code.co.co.name });
+    out.push({ file: code.co.co.filename, line: v.line, name: code.co.co.name, code: code.co.co, lasti: v.lasti });
     const next = vm.rt.object(t).refs.find((r) => r.slot === 'tb_next');
     t = next?.to;
   }
   return out;
+}
+
+/** tb_printinternal: the entries, a run of more than 3 identical ones cut short. */
+function formatEntries(vm: VM, entries: readonly TracebackEntry[]): string[] {
+  const lines: string[] = [];
+  let last: TracebackEntry | undefined;
+  let repeated = 0;
+  const flush = (): void => {
+    if (repeated > 3)
+      lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
+  };
+  for (const e of entries) {
+    if (last !== undefined && e.file === last.file && e.line === last.line && e.name === last.name) {
+      repeated++;
+      if (repeated > 3) continue;
+    } else {
+      flush();
+      repeated = 1;
+    }
+    last = e;
+    lines.push(`  File "${e.file}", line ${e.line}, in ${e.name}`);
+    lines.push(...displayLine(vm.sources.get(e.file), e.line, positionAt(e.code, e.lasti)));
+  }
+  flush();
+  return lines;
 }
 
 function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
@@ -437,26 +473,7 @@ function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
   const entries = tracebackEntries(vm, tb);
   if (entries.length > 0) {
     lines.push('Traceback (most recent call last):');
-    // A run of more than 3 identical entries is cut short, as traceback.c does.
-    let last: { file: string; line: number; name: string } | undefined;
-    let repeated = 0;
-    const flush = (): void => {
-      if (repeated > 3) lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
-    };
-    for (const e of entries) {
-      if (last !== undefined && e.file === last.file && e.line === last.line && e.name === last.name) {
-        repeated++;
-        if (repeated > 3) continue;
-      } else {
-        flush();
-        repeated = 1;
-      }
-      last = e;
-      lines.push(`  File "${e.file}", line ${e.line}, in ${e.name}`);
-      const src = vm.sources.get(e.file)?.split('\n')[e.line - 1];
-      if (src !== undefined && src.trim() !== '') lines.push(`    ${src.trim()}`);
-    }
-    flush();
+    lines.push(...formatEntries(vm, entries));
   }
   const syntax = syntaxErrorInfo(vm, exc);
   if (syntax !== undefined) return lines.map((l) => l + '\n').join('') + formatSyntaxError(syntax);
@@ -816,7 +833,7 @@ export function defineExceptionTypes(vm: VM): void {
       ),
       tb_frame: getset((vm, self) => vm.ret(vm.as(self, 'traceback').frame, C_TEMP)),
       tb_lineno: getset((vm, self) => vm.newInt(BigInt(vm.as(self, 'traceback').line), C_TEMP)),
-      tb_lasti: getset((vm, self) => vm.newInt(BigInt(vm.as(self, 'traceback').lasti), C_TEMP)),
+      tb_lasti: getset((vm, self) => vm.newInt(BigInt(2 * vm.as(self, 'traceback').lasti), C_TEMP)),
     },
   });
   vm.T.frame = vm.defineType({
