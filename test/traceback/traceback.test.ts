@@ -19,16 +19,7 @@ interface Expected {
 }
 
 /** Programs pymemsim does not print right yet, with why; they run as expected failures. */
-const PENDING: Record<string, string> = {
-  attr_module: 'no "Did you mean" suggestion yet',
-  attr_str_method: 'no "Did you mean" suggestion yet',
-  attr_suggest: 'no "Did you mean" suggestion yet',
-  dict_attr: 'no "Did you mean" suggestion yet',
-  nameerror_builtin: 'no "Did you mean" suggestion yet',
-  nameerror_local: 'no "Did you mean" suggestion yet',
-  nameerror_suggest: 'no "Did you mean" suggestion yet',
-  notes: '__notes__ not printed yet',
-};
+const PENDING: Record<string, string> = {};
 
 const expected = JSON.parse(readFileSync(join(here, 'expected.json'), 'utf8')) as Record<string, Expected>;
 

@@ -1,2 +1,2 @@
-import math
-print(math.pii)
+import keyword
+print(keyword.kwlst)

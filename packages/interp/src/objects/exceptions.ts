@@ -29,6 +29,7 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember, ValueOf } from '../vm/values.js';
 import { methods } from './list.js';
 import { displayLine, positionAt } from './tbdisplay.js';
+import { offerSuggestion } from './suggestions.js';
 import type { CodeObject } from '../compile/code.js';
 
 type ExcValue = ValueOf<'exception'>;
@@ -468,7 +469,11 @@ function formatEntries(vm: VM, entries: readonly TracebackEntry[]): string[] {
   return lines;
 }
 
-function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
+/**
+ * One exception's traceback and message; `printed` for print_exception (an uncaught
+ * exception: suggestions and notes follow the message), not for the unraisable hook.
+ */
+function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined, printed: boolean): string {
   const lines: string[] = [];
   const entries = tracebackEntries(vm, tb);
   if (entries.length > 0) {
@@ -477,8 +482,43 @@ function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
   }
   const syntax = syntaxErrorInfo(vm, exc);
   if (syntax !== undefined) return lines.map((l) => l + '\n').join('') + formatSyntaxError(syntax);
-  lines.push(vm.formatExceptionOnly(exc));
+  let last = vm.formatExceptionOnly(exc);
+  if (printed) {
+    // print_exception_suggestions, then print_exception_notes.
+    const suggestion = offerSuggestion(vm, exc, tb);
+    if (suggestion !== undefined) last += `. Did you mean: '${suggestion}'?`;
+    lines.push(last, ...exceptionNotes(vm, exc));
+  } else lines.push(last);
   return lines.join('\n') + '\n';
+}
+
+/** print_exception_notes: each of `__notes__` (its str) on lines of its own, or the repr of a non-sequence. */
+function exceptionNotes(vm: VM, exc: ObjectId): string[] {
+  const text = (f: () => string, failed: string): string => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof PyRaise)) throw e;
+      vm.clearRaise(e);
+      return failed;
+    }
+  };
+  const notes = vm.getAttrOpt(exc, '__notes__', C_TEMP);
+  if (notes === undefined) return [];
+  try {
+    const nv = vm.value(notes);
+    if (nv.t !== 'list' && nv.t !== 'tuple' && nv.t !== 'str') {
+      return [text(() => vm.reprText(notes), '<__notes__ repr() failed>')];
+    }
+    const items = vm.iterateToArray(notes, C_TEMP);
+    try {
+      return items.map((n) => text(() => vm.strText(n), '<note str() failed>'));
+    } finally {
+      for (const x of items) vm.rt.decref(x, C_TEMP);
+    }
+  } finally {
+    vm.rt.decref(notes, C_TEMP);
+  }
 }
 
 /**
@@ -537,13 +577,13 @@ P.formatTraceback = function (this: VM, e) {
         chain(v.context, excValue(this, v.context).traceback) +
         '\nDuring handling of the above exception, another exception occurred:\n\n';
     }
-    return prefix + formatOne(this, exc, tb);
+    return prefix + formatOne(this, exc, tb, true);
   };
   return chain(e.exc, e.tb ?? excValue(this, e.exc).traceback);
 };
 
 P.reportUnraisable = function (this: VM, e, where) {
-  const text = formatOne(this, e.exc, e.tb);
+  const text = formatOne(this, e.exc, e.tb, false);
   this.write(`Exception ignored in: ${where}\n${text}`, true);
   this.clearRaise(e);
 };
