@@ -487,13 +487,18 @@ function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined, printed: boo
     // print_exception_suggestions, then print_exception_notes.
     const suggestion = offerSuggestion(vm, exc, tb);
     if (suggestion !== undefined) last += `. Did you mean: '${suggestion}'?`;
-    lines.push(last, ...exceptionNotes(vm, exc));
-  } else lines.push(last);
+    lines.push(last);
+    return lines.join('\n') + '\n' + exceptionNotes(vm, exc);
+  }
+  lines.push(last);
   return lines.join('\n') + '\n';
 }
 
-/** print_exception_notes: each of `__notes__` (its str) on lines of its own, or the repr of a non-sequence. */
-function exceptionNotes(vm: VM, exc: ObjectId): string[] {
+/**
+ * print_exception_notes: each of `__notes__` (its str) and a newline, or the repr of a
+ * `__notes__` that is not a sequence (3.11 writes no newline after it).
+ */
+function exceptionNotes(vm: VM, exc: ObjectId): string {
   const text = (f: () => string, failed: string): string => {
     try {
       return f();
@@ -504,15 +509,15 @@ function exceptionNotes(vm: VM, exc: ObjectId): string[] {
     }
   };
   const notes = vm.getAttrOpt(exc, '__notes__', C_TEMP);
-  if (notes === undefined) return [];
+  if (notes === undefined) return '';
   try {
     const nv = vm.value(notes);
     if (nv.t !== 'list' && nv.t !== 'tuple' && nv.t !== 'str') {
-      return [text(() => vm.reprText(notes), '<__notes__ repr() failed>')];
+      return text(() => vm.reprText(notes), '<__notes__ repr() failed>');
     }
     const items = vm.iterateToArray(notes, C_TEMP);
     try {
-      return items.map((n) => text(() => vm.strText(n), '<note str() failed>'));
+      return items.map((n) => text(() => vm.strText(n), '<note str() failed>') + '\n').join('');
     } finally {
       for (const x of items) vm.rt.decref(x, C_TEMP);
     }
