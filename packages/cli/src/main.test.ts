@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_PROGRAM } from '@pymemsim/interp';
 import { RECORD_HEADER_SIZE, crc32, indexTrace, readTrace, replayTrace } from '@pymemsim/replay';
 import { checkProgram, runProgram } from '@pymemsim/interp';
-import { programSource, resolveModule } from './commands/run.js';
+import { programSource, resolveModule, scriptPath } from './commands/run.js';
 import { runCli, splitRunArguments } from './main.js';
 import { memoryIo } from './memoryIo.js';
 
@@ -199,6 +199,24 @@ describe('pymemsim run: the command line of python3 and memray', () => {
     expect(shown.stdout).toBe("['prog.py', 'a', '-b']\n");
     const io = memoryIo();
     expect(programSource(io, { code: 'pass' })).toEqual({ text: 'pass', path: '<string>', argv0: '-c' });
+  });
+
+  it('runs a file program by its absolute path, joined to the current folder as python3 does (argv[0] as given)', () => {
+    expect(scriptPath('prog.py', '/home/u')).toBe('/home/u/prog.py');
+    expect(scriptPath('./prog.py', '/home/u')).toBe('/home/u/./prog.py');
+    expect(scriptPath('../x/prog.py', '/home/u/')).toBe('/home/u/../x/prog.py');
+    expect(scriptPath('/abs/prog.py', '/home/u')).toBe('/abs/prog.py');
+    const dir = workdir();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      writeFileSync(join(dir, 'p.py'), 'print(__file__)\n');
+      const src = programSource(memoryIo(), { file: 'p.py' });
+      expect(src.argv0).toBe('p.py');
+      expect(src.path).toBe(join(process.cwd(), 'p.py'));
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('-c CODE runs the text as <string>, its trace string.pmt; a syntax error names <string>', async () => {

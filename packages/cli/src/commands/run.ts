@@ -10,7 +10,7 @@
  * is the program's, `sys.argv[1:]`, even when it looks like an option.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { UserError, type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
 import { DEFAULT_CHECKPOINT_EVERY, TraceWriter, recordTo, traceHeader, type WriterOptions } from '@pymemsim/replay';
@@ -74,7 +74,17 @@ export function programSource(
   if (given.file === undefined) {
     throw new UserError('CLI_USAGE', 'run needs a program: pymemsim run prog.py, run -c CODE or run -m MODULE');
   }
-  return { text: io.readText(given.file), path: given.file, argv0: given.file };
+  return { text: io.readText(given.file), path: scriptPath(given.file), argv0: given.file };
+}
+
+/**
+ * The path `python3 prog.py` runs a script as (since 3.9; `__file__`, tracebacks): the
+ * given path made absolute by joining it to the current folder, not normalised
+ * (`./prog.py` stays `/cwd/./prog.py`), as _Py_abspath does. sys.argv[0] keeps the given path.
+ */
+export function scriptPath(file: string, cwd = process.cwd()): string {
+  if (isAbsolute(file)) return file;
+  return cwd.endsWith(sep) ? cwd + file : cwd + sep + file;
 }
 
 /** Simulate `text` (the program at `path`) and record it. Returns the exit code. */

@@ -28,6 +28,9 @@ import type { Native } from '../vm/native.js';
 import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember, ValueOf } from '../vm/values.js';
 import { methods } from './list.js';
+import { displayLine, positionAt } from './tbdisplay.js';
+import { offerSuggestion } from './suggestions.js';
+import type { CodeObject } from '../compile/code.js';
 
 type ExcValue = ValueOf<'exception'>;
 
@@ -489,50 +492,108 @@ P.formatExceptionOnly = function (this: VM, exc) {
   return msg === '' ? name : `${name}: ${msg}`;
 };
 
-function tracebackEntries(vm: VM, tb: ObjectId | undefined): { file: string; line: number; name: string }[] {
-  const out: { file: string; line: number; name: string }[] = [];
+interface TracebackEntry {
+  readonly file: string;
+  readonly line: number;
+  readonly name: string;
+  readonly code: CodeObject;
+  /** tb_lasti, in code units. */
+  readonly lasti: number;
+}
+
+function tracebackEntries(vm: VM, tb: ObjectId | undefined): TracebackEntry[] {
+  const out: TracebackEntry[] = [];
   for (let t = tb; t !== undefined;) {
     const v = vm.value(t) as ValueOf<'traceback'>;
     const fo = vm.value(v.frame) as ValueOf<'frame'>;
     const code = vm.value(fo.code) as ValueOf<'code'>;
-    out.push({ file: code.co.co.filename, line: v.line, name: code.co.co.name });
+    out.push({ file: code.co.co.filename, line: v.line, name: code.co.co.name, code: code.co.co, lasti: v.lasti });
     const next = vm.rt.object(t).refs.find((r) => r.slot === 'tb_next');
     t = next?.to;
   }
   return out;
 }
 
-function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
+/** tb_printinternal: the entries, a run of more than 3 identical ones cut short. */
+function formatEntries(vm: VM, entries: readonly TracebackEntry[]): string[] {
+  const lines: string[] = [];
+  let last: TracebackEntry | undefined;
+  let repeated = 0;
+  const flush = (): void => {
+    if (repeated > 3)
+      lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
+  };
+  for (const e of entries) {
+    if (last !== undefined && e.file === last.file && e.line === last.line && e.name === last.name) {
+      repeated++;
+      if (repeated > 3) continue;
+    } else {
+      flush();
+      repeated = 1;
+    }
+    last = e;
+    lines.push(`  File "${e.file}", line ${e.line}, in ${e.name}`);
+    lines.push(...displayLine(vm.sources.get(e.file), e.line, positionAt(e.code, e.lasti)));
+  }
+  flush();
+  return lines;
+}
+
+/**
+ * One exception's traceback and message; `printed` for print_exception (an uncaught
+ * exception: suggestions and notes follow the message), not for the unraisable hook.
+ */
+function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined, printed: boolean): string {
   const lines: string[] = [];
   const entries = tracebackEntries(vm, tb);
   if (entries.length > 0) {
     lines.push('Traceback (most recent call last):');
-    // A run of more than 3 identical entries is cut short, as traceback.c does.
-    let last: { file: string; line: number; name: string } | undefined;
-    let repeated = 0;
-    const flush = (): void => {
-      if (repeated > 3)
-        lines.push(`  [Previous line repeated ${repeated - 3} more time${repeated - 3 === 1 ? '' : 's'}]`);
-    };
-    for (const e of entries) {
-      if (last !== undefined && e.file === last.file && e.line === last.line && e.name === last.name) {
-        repeated++;
-        if (repeated > 3) continue;
-      } else {
-        flush();
-        repeated = 1;
-      }
-      last = e;
-      lines.push(`  File "${e.file}", line ${e.line}, in ${e.name}`);
-      const src = vm.sources.get(e.file)?.split('\n')[e.line - 1];
-      if (src !== undefined && src.trim() !== '') lines.push(`    ${src.trim()}`);
-    }
-    flush();
+    lines.push(...formatEntries(vm, entries));
   }
   const syntax = syntaxErrorInfo(vm, exc);
   if (syntax !== undefined) return lines.map((l) => l + '\n').join('') + formatSyntaxError(syntax);
-  lines.push(vm.formatExceptionOnly(exc));
+  let last = vm.formatExceptionOnly(exc);
+  if (printed) {
+    // print_exception_suggestions, then print_exception_notes.
+    const suggestion = offerSuggestion(vm, exc, tb);
+    if (suggestion !== undefined) last += `. Did you mean: '${suggestion}'?`;
+    lines.push(last);
+    return lines.join('\n') + '\n' + exceptionNotes(vm, exc);
+  }
+  lines.push(last);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * print_exception_notes: each of `__notes__` (its str) and a newline, or the repr of a
+ * `__notes__` that is not a sequence (3.11 writes no newline after it).
+ */
+function exceptionNotes(vm: VM, exc: ObjectId): string {
+  const text = (f: () => string, failed: string): string => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof PyRaise)) throw e;
+      vm.clearRaise(e);
+      return failed;
+    }
+  };
+  const notes = vm.getAttrOpt(exc, '__notes__', C_TEMP);
+  if (notes === undefined) return '';
+  try {
+    const nv = vm.value(notes);
+    if (nv.t !== 'list' && nv.t !== 'tuple' && nv.t !== 'str') {
+      return text(() => vm.reprText(notes), '<__notes__ repr() failed>');
+    }
+    const items = vm.iterateToArray(notes, C_TEMP);
+    try {
+      return items.map((n) => text(() => vm.strText(n), '<note str() failed>') + '\n').join('');
+    } finally {
+      for (const x of items) vm.rt.decref(x, C_TEMP);
+    }
+  } finally {
+    vm.rt.decref(notes, C_TEMP);
+  }
 }
 
 /**
@@ -591,14 +652,15 @@ P.formatTraceback = function (this: VM, e) {
         chain(v.context, excValue(this, v.context).traceback) +
         '\nDuring handling of the above exception, another exception occurred:\n\n';
     }
-    return prefix + formatOne(this, exc, tb);
+    return prefix + formatOne(this, exc, tb, true);
   };
   return chain(e.exc, e.tb ?? excValue(this, e.exc).traceback);
 };
 
 P.reportUnraisable = function (this: VM, e, where, msg = 'Exception ignored in') {
-  const text = formatOne(this, e.exc, e.tb);
-  this.write(`${msg}: ${where}\n${text}`, true);
+  const text = formatOne(this, e.exc, e.tb, false);
+  this.write(`${msg}: ${where}
+${text}`, true);
   this.clearRaise(e);
 };
 
@@ -901,7 +963,7 @@ export function defineExceptionTypes(vm: VM): void {
       ),
       tb_frame: getset((vm, self) => vm.ret(vm.as(self, 'traceback').frame, C_TEMP)),
       tb_lineno: getset((vm, self) => vm.newInt(BigInt(vm.as(self, 'traceback').line), C_TEMP)),
-      tb_lasti: getset((vm, self) => vm.newInt(BigInt(vm.as(self, 'traceback').lasti), C_TEMP)),
+      tb_lasti: getset((vm, self) => vm.newInt(BigInt(2 * vm.as(self, 'traceback').lasti), C_TEMP)),
     },
   });
   vm.T.frame = vm.defineType({

@@ -226,7 +226,8 @@ P.instanceAttr = function (this: VM, obj, name) {
 
 P.getAttrOpt = function (this: VM, obj, name, out) {
   try {
-    return this.getAttr(obj, name, out);
+    // _PyObject_LookupAttr: the AttributeError is dropped, so it is not augmented.
+    return getAttrRaw.call(this, obj, name, out);
   } catch (e) {
     if (e instanceof PyRaise && this.isInstanceOf(e.exc, this.typeByName.get('AttributeError') as ObjectId)) {
       this.clearRaise(e);
@@ -243,7 +244,8 @@ P.hasAttr = function (this: VM, obj, name) {
   return true;
 };
 
-P.getAttr = function (this: VM, obj, name, out) {
+/** tp_getattro without PyObject_GetAttr's augmenting of the AttributeError. */
+function getAttrRaw(this: VM, obj: ObjectId, name: string, out: Holder): ObjectId {
   const v = this.value(obj);
   const type = v.type;
   const tv = this.value(type) as TypeValue;
@@ -294,6 +296,33 @@ P.getAttr = function (this: VM, obj, name, out) {
     return r;
   }
   return genericGetAttr(this, obj, v, type, name, out);
+}
+
+/**
+ * set_attribute_error_context: an AttributeError leaving PyObject_GetAttr or
+ * _PyObject_GetMethod gets the attribute's `name` and the `obj` (references), unless it
+ * has either already, so that printing it can suggest a close name.
+ */
+function setAttributeErrorContext(vm: VM, e: unknown, obj: ObjectId, name: string): void {
+  if (!(e instanceof PyRaise)) return;
+  const ae = vm.typeByName.get('AttributeError') as ObjectId;
+  if (!vm.isSubtype(vm.typeOf(e.exc), ae)) return;
+  const has = (n: string): boolean => {
+    const x = vm.instanceAttr(e.exc, n);
+    return x !== undefined && x !== vm.statics.none;
+  };
+  if (has('name') || has('obj')) return;
+  vm.setInstanceAttr(e.exc, 'name', vm.internStr(name, C_TEMP), C_TEMP, 'move');
+  vm.setInstanceAttr(e.exc, 'obj', obj, C_TEMP, 'copy');
+}
+
+P.getAttr = function (this: VM, obj, name, out) {
+  try {
+    return getAttrRaw.call(this, obj, name, out);
+  } catch (e) {
+    setAttributeErrorContext(this, e, obj, name);
+    throw e;
+  }
 };
 
 /** PyObject_GenericGetAttr. */
@@ -316,6 +345,15 @@ function genericGetAttr(vm: VM, obj: ObjectId, v: PyValue, type: ObjectId, name:
 }
 
 P.loadMethod = function (this: VM, obj, name, out) {
+  try {
+    return loadMethodRaw.call(this, obj, name, out);
+  } catch (e) {
+    setAttributeErrorContext(this, e, obj, name);
+    throw e;
+  }
+};
+
+function loadMethodRaw(this: VM, obj: ObjectId, name: string, out: Holder): ObjectId {
   this.methodFound = false;
   const v = this.value(obj);
   const type = v.type;
@@ -324,7 +362,7 @@ P.loadMethod = function (this: VM, obj, name, out) {
   const generic = tv.heap
     ? pythonSpecial(this, type, tv, 'getattrHook') === null && pythonSpecial(this, type, tv, 'getattribute') === null
     : tv.slots.getattr === undefined;
-  if (!generic) return this.getAttr(obj, name, out);
+  if (!generic) return getAttrRaw.call(this, obj, name, out);
   const descr = this.lookupType(type, name);
   let hasGet = false;
   let isMethod = false;
@@ -349,7 +387,7 @@ P.loadMethod = function (this: VM, obj, name, out) {
     return this.ret(descr, out);
   }
   throw this.attributeError(obj, name);
-};
+}
 
 P.methodFound = false;
 

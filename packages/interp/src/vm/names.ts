@@ -32,7 +32,10 @@ declare module './vm.js' {
 const P = VM.prototype;
 
 P.nameError = function (this: VM, name) {
-  return this.pyErr('NameError', `name '${name}' is not defined`);
+  const e = this.pyErr('NameError', `name '${name}' is not defined`);
+  // format_exc_check_arg: the name goes on the NameError, for suggestions when it is printed.
+  this.setInstanceAttr(e.exc, 'name', this.internStr(name, C_TEMP), C_TEMP, 'move');
+  return e;
 };
 
 const isExactDict = (vm: VM, id: ObjectId): boolean => {

@@ -1,0 +1,2 @@
+import keyword
+print(keyword.kwlst)

@@ -1,0 +1,4 @@
+def boom():
+    raise ValueError("bad value")
+
+x = boom() + 1

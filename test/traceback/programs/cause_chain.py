@@ -1,0 +1,6 @@
+def inner():
+    return {}["missing"]
+try:
+    inner()
+except KeyError as e:
+    raise RuntimeError("wrapped") from e

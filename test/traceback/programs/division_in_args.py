@@ -1,0 +1,3 @@
+def show(*args):
+    print(*args)
+show(1, 2 / 0, 3)

@@ -1,0 +1,3 @@
+class Thing:
+    alpha = 1
+Thing.alpah

@@ -1,0 +1,4 @@
+results = []
+def run():
+    reslts.append(1)
+run()

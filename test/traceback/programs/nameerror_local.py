@@ -1,0 +1,4 @@
+def f():
+    value = 3
+    return valeu + 1
+f()

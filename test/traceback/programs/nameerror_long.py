@@ -1,0 +1,2 @@
+a_very_long_variable_name_that_goes_beyond_forty_chars = 1
+print(a_very_long_variable_name_that_goes_beyond_forty_charz)

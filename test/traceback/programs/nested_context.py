@@ -1,0 +1,7 @@
+try:
+    try:
+        {}["a"]
+    except KeyError:
+        [][1]
+except IndexError:
+    None.x

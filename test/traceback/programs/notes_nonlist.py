@@ -1,0 +1,3 @@
+e = KeyError("k")
+e.__notes__ = 42
+raise e

@@ -1,0 +1,4 @@
+def f():
+    if True:
+        raise KeyError("k")
+f()

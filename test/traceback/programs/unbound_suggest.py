@@ -1,0 +1,3 @@
+def f():
+    counter += 1
+f()
