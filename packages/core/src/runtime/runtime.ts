@@ -513,12 +513,28 @@ export class Runtime {
     const obj = this.object(id);
     // Fast paths: nothing kept, so the next reference is simply the last or the first.
     if (keep === undefined && order !== 'classLast') {
-      for (let ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0]; ref !== undefined;) {
-        const at = order === 'reverse' ? obj.refs.length - 1 : 0;
-        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
-        ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0];
+      if (order === 'reverse') {
+        for (let at = obj.refs.length - 1; at >= 0; at = obj.refs.length - 1) {
+          const ref = obj.refs[at] as Ref;
+          this.decref(ref.to, this.objectHolder(id, ref.slot, at));
+        }
+      } else {
+        for (let ref = obj.refs[0]; ref !== undefined; ref = obj.refs[0]) {
+          this.decref(ref.to, this.objectHolder(id, ref.slot, 0));
+        }
       }
       return;
+    }
+    // An instance's dealloc: everything but its class reference, front first.
+    if (keep === isClassSlot && order === 'classLast') {
+      for (;;) {
+        const refs = obj.refs;
+        let at = 0;
+        while (at < refs.length && (refs[at] as Ref).slot === '__class__') at++;
+        const ref = refs[at];
+        if (ref === undefined) return;
+        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
+      }
     }
     for (;;) {
       const refs = obj.refs;
