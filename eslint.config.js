@@ -46,6 +46,11 @@ export default tseslint.config(
     },
   },
   { files: ['packages/replay/src/**'], rules: layering(['@pymemsim/interp', '@pymemsim/cli', '@pymemsim/bench']) },
+  // The page runs in the browser: it speaks to the server through the protocol only.
+  { files: ['packages/viewer/**'], rules: layering(['@pymemsim/*']) },
   // Tests sit outside the package tsconfigs, so they are linted without type information.
-  { files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts', 'packages/viewer/vite.config.ts'],
+    ...tseslint.configs.disableTypeChecked,
+  },
 );

@@ -7,8 +7,9 @@ import { fold } from './benchmarks/fold.js';
 import { gcCollect } from './benchmarks/gcCollect.js';
 import { programs } from './benchmarks/programs.js';
 import { replay } from './benchmarks/replay.js';
+import { viewer } from './benchmarks/viewer.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [fold, replay, gcCollect, programs];
+export const BENCHMARKS: readonly Benchmark[] = [fold, replay, viewer, gcCollect, programs];
 
 /** The benchmarks whose name contains `filter` (all of them without one). */
 export const selectBenchmarks = (filter?: string): Benchmark[] =>

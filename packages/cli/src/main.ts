@@ -8,9 +8,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ENGINE_VERSION, UserError } from '@pymemsim/core';
 import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
 import { paint, processIo, type Io } from './io.js';
-import { programSource, simulate } from './commands/run.js';
+import { defaultTracePath, programSource, simulate } from './commands/run.js';
+import { viewCommand } from './commands/view.js';
 import { replayCommand } from './commands/replay.js';
-import { registerTraceCommands } from './commands/traceCommands.js';
+import { portArg, registerTraceCommands } from './commands/traceCommands.js';
 import { registerCheckCommands } from './commands/check.js';
 
 const positiveInt = (value: string): number => {
@@ -43,9 +44,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-f, --force', 'overwrite the trace file if it exists')
     .option('--no-trace', 'do not write a trace')
     .option('--max-events <n>', 'stop a runaway program after N events, keeping its trace', positiveInt)
+    .option('--view', 'then open the trace in the viewer (as pymemsim view)')
+    .option('--port <n>', "with --view: the viewer's port (default: a free one)", portArg)
+    .option('--no-open', "with --view: print the viewer's URL without opening a browser")
     .passThroughOptions()
     .action(
-      (
+      async (
         file: string | undefined,
         args: string[],
         opts: {
@@ -55,10 +59,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           force?: boolean;
           trace: boolean;
           maxEvents?: number;
+          view?: boolean;
+          port?: number;
+          open: boolean;
         },
       ) => {
         if (opts.c !== undefined && opts.m !== undefined) {
           throw new UserError('CLI_USAGE', 'run takes one program: -c CODE or -m MODULE, not both');
+        }
+        if (opts.view === true && !opts.trace) {
+          throw new UserError('CLI_USAGE', '--view needs a trace: leave out --no-trace');
         }
         // With -c or -m, every positional argument is the program's.
         const rest =
@@ -68,10 +78,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           ...(opts.c !== undefined ? { code: opts.c } : {}),
           ...(opts.m !== undefined ? { module: opts.m } : {}),
         });
-        const { c: _c, m: _m, ...runOpts } = opts;
-        setExit(
-          simulate(source.text, source.path, { ...runOpts, argv: [source.argv0, ...rest], ...interruptOf(io) }, io),
+        const { c: _c, m: _m, view, port, open, ...runOpts } = opts;
+        const code = simulate(
+          source.text,
+          source.path,
+          { ...runOpts, argv: [source.argv0, ...rest], ...interruptOf(io) },
+          io,
         );
+        if (view !== true || (code !== 0 && code !== 1) || io.interrupted?.() === true) {
+          setExit(code);
+          return;
+        }
+        // Then the viewer on the trace just written (until Ctrl-C).
+        const trace = runOpts.output ?? defaultTracePath(source.path);
+        const viewed = await viewCommand(trace, { ...(port !== undefined ? { port } : {}), open }, io);
+        setExit(code !== 0 ? code : viewed);
       },
     );
 

@@ -1,5 +1,5 @@
 /*
- * The trace commands (inspect, report, history, why, diff, stats, export, debug), registered on
+ * The trace commands (inspect, report, history, why, diff, stats, export, view, debug), registered on
  * the program by main.ts. Each handler lives in its own module; this one only declares
  * the arguments and flags.
  */
@@ -15,6 +15,14 @@ import { SORT_KEYS, inspectCommand, type SortKey } from './inspect.js';
 import { REPORT_GROUPS, REPORT_SORTS, reportCommand, type ReportGroup, type ReportSort } from './report.js';
 import { statsCommand } from './stats.js';
 import { whyCommand } from './why.js';
+import { viewCommand } from './view.js';
+
+/** `--port N`: a TCP port, 1 to 65535. */
+export const portArg = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number (1 to 65535)');
+  return n;
+};
 
 const AT = `${AT_HELP}; default: end`;
 const LAST = 'with --at line:N, the last time line N runs (default: the first)';
@@ -165,6 +173,17 @@ export function registerTraceCommands(program: Command, io: Io, setExit: (code: 
         setExit(exportCommand(path, opts, io));
       },
     );
+
+  program
+    .command('view')
+    .description('the time-travel viewer in the browser: source, heap graph, timeline, arena map (a local server)')
+    .argument('<trace>', 'a .pmt trace file')
+    .option('--port <n>', 'serve on this port of 127.0.0.1 (default: a free one)', portArg)
+    .option('--no-open', 'print the URL without opening a browser')
+    .option('--html <file>', 'write one self-contained page that works offline instead (short traces)')
+    .action(async (path: string, opts: { port?: number; open: boolean; html?: string }) => {
+      setExit(await viewCommand(path, opts, io));
+    });
 
   program
     .command('debug')

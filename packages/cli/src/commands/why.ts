@@ -49,7 +49,26 @@ interface Step {
 }
 
 export function whyCommand(path: string, options: WhyOptions, io: Io): number {
-  const timeline = openTimeline(path, io);
+  return whyOnTimeline(openTimeline(path, io), options, io);
+}
+
+/** The `why --json` answer for a trace already open (the viewer's server asks it). */
+export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>): unknown {
+  let text = '';
+  const io: Io = {
+    out: (t) => {
+      text += t;
+    },
+    err: () => undefined,
+    readText: () => '',
+    errIsTty: false,
+  };
+  whyOnTimeline(timeline, { ...options, json: true }, io);
+  return JSON.parse(text) as unknown;
+}
+
+function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number {
+  const path = timeline.name;
   const when = moment(timeline, options.at, options.last, io);
   const at = when.seq;
   const id =
