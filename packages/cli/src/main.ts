@@ -11,6 +11,7 @@ import { paint, processIo, type Io } from './io.js';
 import { defaultTracePath, programSource, simulate } from './commands/run.js';
 import { viewCommand } from './commands/view.js';
 import { replayCommand } from './commands/replay.js';
+import { disCommand } from './commands/dis.js';
 import { portArg, registerTraceCommands } from './commands/traceCommands.js';
 import { registerCheckCommands } from './commands/check.js';
 
@@ -113,6 +114,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action((path: string, opts: { json?: boolean }) => {
       setExit(replayCommand(path, opts.json === true, io));
+    });
+
+  program
+    .command('dis')
+    .description("print the bytecode of a program, as python3 -m dis prints CPython 3.11's")
+    .argument('<program>', 'the Python program (.py)')
+    .action((path: string) => {
+      setExit(disCommand(path, io));
     });
 
   registerTraceCommands(program, io, setExit);

@@ -251,7 +251,7 @@ export function recordProgram(program: GeneratedProgram, path: string, target: C
         });
       },
     });
-    finalState = result.interpreter?.rt.state;
+    finalState = result.rt?.state;
   } catch {
     // The run broke (the fault made it an internal error): the trace keeps what was written.
   } finally {

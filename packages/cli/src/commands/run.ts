@@ -134,10 +134,10 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   }
   status?.clear();
   // The program's stdout and stderr were written as it ran; diagnostics come back here.
-  if (result.interpreter === undefined && result.stderr !== '') io.err(result.stderr);
+  if (result.vm === undefined && result.stderr !== '') io.err(result.stderr);
   // A run stopped before its interpreter was built (an event budget smaller than the
   // startup) still ends its trace properly: the state is the runtime's.
-  const state = result.interpreter?.rt.state ?? (result.stopped !== undefined ? live : undefined);
+  const state = result.rt?.state ?? (result.stopped !== undefined ? live : undefined);
   if (writer !== undefined) {
     if (state !== undefined) writer.finish(state);
     else writer.abort();

@@ -19,6 +19,7 @@
  * Simplifications: an exception set by the VM is instantiated at once (CPython may keep
  * it unnormalised until someone looks); `except*` and exception groups are not simulated.
  */
+import { formatSyntaxError, type SyntaxErrorInfo } from '../compile/source.js';
 import { FIXED_SIZES, tupleSize, type Holder, type ObjectId } from '@pymemsim/core';
 import { C_TEMP, PyRaise, RAISED, VM } from '../vm/vm.js';
 import type { Frame } from '../vm/frame.js';
@@ -137,7 +138,27 @@ function initSpecialFields(vm: VM, exc: ObjectId, args: readonly ObjectId[]): vo
   const cls = vm.typeOf(exc);
   const is = (name: string): boolean => vm.isSubtype(cls, vm.typeByName.get(name) as ObjectId);
   const set = (name: string, v: ObjectId): void => vm.setInstanceAttr(exc, name, v, C_TEMP, 'copy');
-  if (is('StopIteration')) set('value', args[0] ?? vm.statics.none);
+  if (is('SyntaxError')) {
+    // SyntaxError_init: (msg, (filename, lineno, offset, text[, end_lineno, end_offset])).
+    if (args.length >= 1) set('msg', args[0] as ObjectId);
+    if (args.length === 2) {
+      const info = vm.iterateToArray(args[1] as ObjectId, C_TEMP);
+      try {
+        if (info.length < 4 || info.length > 6)
+          throw vm.typeError(
+            info.length < 4
+              ? `function takes at least 4 arguments (${info.length} given)`
+              : `function takes at most 6 arguments (${info.length} given)`,
+          );
+        ['filename', 'lineno', 'offset', 'text', 'end_lineno', 'end_offset'].forEach((name, i) => {
+          const v = info[i];
+          if (v !== undefined) set(name, v);
+        });
+      } finally {
+        for (const x of info) vm.rt.decref(x, C_TEMP);
+      }
+    }
+  } else if (is('StopIteration')) set('value', args[0] ?? vm.statics.none);
   else if (is('SystemExit'))
     set(
       'code',
@@ -437,8 +458,51 @@ function formatOne(vm: VM, exc: ObjectId, tb: ObjectId | undefined): string {
     }
     flush();
   }
+  const syntax = syntaxErrorInfo(vm, exc);
+  if (syntax !== undefined) return lines.map((l) => l + '\n').join('') + formatSyntaxError(syntax);
   lines.push(vm.formatExceptionOnly(exc));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * A SyntaxError's location as print_exception reads it (parse_syntax_error), or
+ * undefined for other exceptions and a SyntaxError whose attributes do not parse.
+ */
+function syntaxErrorInfo(vm: VM, exc: ObjectId): SyntaxErrorInfo | undefined {
+  const cls = vm.typeOf(exc);
+  const base = vm.typeByName.get('SyntaxError');
+  if (base === undefined || !vm.isSubtype(cls, base)) return undefined;
+  const attr = (n: string): ObjectId | undefined => {
+    const v = vm.instanceAttr(exc, n);
+    return v === undefined || v === vm.statics.none ? undefined : v;
+  };
+  const num = (n: string, absent: number): number | undefined => {
+    const v = attr(n);
+    if (v === undefined) return absent;
+    const x = vm.value(v);
+    return x.t === 'int' ? Number(x.v) : x.t === 'bool' ? Number(x.v) : undefined;
+  };
+  const lineno = num('lineno', 0);
+  const offset = num('offset', -1);
+  if (lineno === undefined || offset === undefined) return undefined;
+  const exact = cls === base;
+  const endLineno = exact ? (num('end_lineno', lineno) ?? lineno) : lineno;
+  const endOffset = exact ? (num('end_offset', -1) ?? -1) : -1;
+  const file = attr('filename');
+  const text = attr('text');
+  const msg = attr('msg');
+  const tv = vm.typeValue(cls);
+  const name = tv.module === 'builtins' || tv.module === '' ? tv.qualname : `${tv.module}.${tv.qualname}`;
+  return {
+    cls: name,
+    msg: msg === undefined ? 'None' : vm.strText(msg),
+    filename: file === undefined ? '<string>' : vm.strText(file),
+    lineno,
+    offset,
+    endLineno,
+    endOffset,
+    text: text === undefined ? undefined : vm.strText(text),
+  };
 }
 
 P.formatTraceback = function (this: VM, e) {
@@ -588,6 +652,28 @@ const baseMembers: Record<string, NativeMember> = {
   } satisfies Record<string, Native>),
 };
 
+/** SyntaxError_str: the message, then the file's base name and the line when they are known. */
+const syntaxErrorSlots: TypeSlots = {
+  str: (vm, self) => {
+    const attr = (n: string): ObjectId | undefined => {
+      const v = vm.instanceAttr(self, n);
+      return v === undefined || v === vm.statics.none ? undefined : v;
+    };
+    const msg = attr('msg');
+    const fileObj = attr('filename');
+    const fv = fileObj === undefined ? undefined : vm.value(fileObj);
+    const filename = fv?.t === 'str' ? fv.v.slice(fv.v.lastIndexOf('/') + 1) : undefined;
+    const linenoObj = attr('lineno');
+    const lv = linenoObj === undefined ? undefined : vm.value(linenoObj);
+    const lineno = lv?.t === 'int' ? lv.v : undefined;
+    const text = msg === undefined ? 'None' : vm.strText(msg);
+    if (filename === undefined && lineno === undefined) return text;
+    if (filename !== undefined && lineno !== undefined) return `${text} (${filename}, line ${lineno})`;
+    if (filename !== undefined) return `${text} (${filename})`;
+    return `${text} (line ${lineno})`;
+  },
+};
+
 const keyErrorSlots: TypeSlots = {
   str: (vm, self) => {
     const args = excArgs(vm, self);
@@ -685,6 +771,7 @@ const EXTRA: Record<string, { slots?: TypeSlots; members?: Record<string, Native
   NameError: { members: attrMembers(['name']) },
   OSError: { members: attrMembers(['errno', 'strerror', 'filename', 'filename2']) },
   SyntaxError: {
+    slots: syntaxErrorSlots,
     members: attrMembers([
       'msg',
       'filename',

@@ -251,12 +251,24 @@ P.compileToCode = function (this: VM, text, filename, mode, out) {
   if (compile === undefined) throw this.pyErr('SystemError', 'no compiler');
   const r = compile(text, filename, mode);
   if (r.code === undefined) {
-    const d = r.diagnostics[0];
-    const message = d?.message ?? 'invalid syntax';
-    throw this.pyErr(
-      d !== undefined && 'pyType' in d && typeof d.pyType === 'string' ? d.pyType : 'SyntaxError',
-      message,
+    const e = r.error;
+    if (e === undefined) throw this.pyErr('SyntaxError', r.diagnostics[0]?.message ?? 'invalid syntax');
+    // SyntaxError(msg, (filename, lineno, offset, text, end_lineno, end_offset)).
+    const int = (n: number): ObjectId => this.newInt(BigInt(n), C_TEMP);
+    const info = this.newTuple(
+      [
+        this.newStr(e.filename, C_TEMP),
+        int(e.lineno),
+        int(e.offset),
+        e.text === undefined ? this.ret(this.statics.none, C_TEMP) : this.newStr(e.text, C_TEMP),
+        int(e.endLineno),
+        int(e.endOffset),
+      ],
+      C_TEMP,
+      C_TEMP,
     );
+    const cls = this.typeByName.get(e.cls) ?? (this.typeByName.get('SyntaxError') as ObjectId);
+    throw this.raiseNew(cls, [this.newStr(e.msg, C_TEMP), info], C_TEMP);
   }
   this.sources.set(filename, text);
   return this.makeCode(r.code, out);

@@ -12,15 +12,12 @@
  */
 import { EventBudgetExceeded, listMembers, type Diagnostic, type Holder, type ObjectId } from '@pymemsim/core';
 import type { CodeObject } from '../compile/code.js';
+import { formatSyntaxError, type CompiledSource } from '../compile/source.js';
 import { C_TEMP, PyRaise, VM, type VMOptions } from './vm.js';
 import './all.js';
 
 /** Compile source text to a code object (the compiler of ../compile, or another). */
-export type Compiler = (
-  source: string,
-  filename: string,
-  mode: 'exec' | 'eval' | 'single',
-) => { code: CodeObject | undefined; diagnostics: readonly Diagnostic[]; message?: string };
+export type Compiler = (source: string, filename: string, mode: 'exec' | 'eval' | 'single') => CompiledSource;
 
 let defaultCompiler: Compiler | undefined;
 
@@ -31,6 +28,8 @@ export function setDefaultCompiler(c: Compiler): void {
 
 export interface RunOptions extends VMOptions {
   readonly compile?: Compiler;
+  /** The program's code object, when it is already compiled. */
+  readonly code?: CodeObject;
 }
 
 export interface VMRunResult {
@@ -130,11 +129,11 @@ function uncaught(vm: VM, e: PyRaise): number {
 export function runOnVM(source: string, path: string, options: RunOptions = {}): VMRunResult {
   const compile = options.compile ?? defaultCompiler;
   if (compile === undefined) throw new Error('no compiler registered');
-  const compiled = compile(source, path, 'exec');
+  const compiled = options.code !== undefined ? { code: options.code, diagnostics: [] } : compile(source, path, 'exec');
   if (compiled.code === undefined) {
     return {
       stdout: '',
-      stderr: `${compiled.message ?? 'SyntaxError'}\n`,
+      stderr: compiled.error !== undefined ? formatSyntaxError(compiled.error) : 'SyntaxError\n',
       exitCode: 1,
       diagnostics: compiled.diagnostics,
     };
