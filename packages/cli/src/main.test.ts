@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROGRAM } from '@pymemsim/interp';
 import { RECORD_HEADER_SIZE, crc32, indexTrace, readTrace, replayTrace } from '@pymemsim/replay';
-import { SourceFile, formatSyntaxError, runProgram } from '@pymemsim/interp';
+import { checkProgram, runProgram } from '@pymemsim/interp';
 import { programSource, resolveModule } from './commands/run.js';
 import { runCli, splitRunArguments } from './main.js';
 import { memoryIo } from './memoryIo.js';
@@ -185,8 +185,10 @@ describe('pymemsim run: the command line of python3 and memray', () => {
 
   it('gives the interpreter sys.argv as python3 would: the program, then its arguments', () => {
     const r = runProgram('x = 1\n', 'prog.py', { argv: ['prog.py', 'a', '-b'] });
-    expect(r.interpreter?.argv).toEqual(['prog.py', 'a', '-b']);
-    expect(runProgram('x = 1\n', 'prog.py').interpreter?.argv).toEqual(['prog.py']);
+    expect(r.vm?.argv).toEqual(['prog.py', 'a', '-b']);
+    expect(runProgram('x = 1\n', 'prog.py').vm?.argv).toEqual(['prog.py']);
+    const shown = runProgram('import sys\nprint(sys.argv)\n', 'prog.py', { argv: ['prog.py', 'a', '-b'] });
+    expect(shown.stdout).toBe("['prog.py', 'a', '-b']\n");
     const io = memoryIo();
     expect(programSource(io, { code: 'pass' })).toEqual({ text: 'pass', path: '<string>', argv0: '-c' });
   });
@@ -269,20 +271,13 @@ describe('pymemsim run: the command line of python3 and memray', () => {
     expect(io.stderr).toMatch(/note: .*never finished \(the run was stopped\)/);
   });
 
-  it('prints the exception class a syntax diagnostic names (IndentationError), else SyntaxError', () => {
-    const src = new SourceFile('p.py', 'if 1:\nx = 1\n');
-    const span = { start: 6, end: 7 };
-    const plain = formatSyntaxError({ code: 'PY_SYNTAX', message: 'invalid syntax', span }, src);
-    expect(plain.split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
-    const named = {
-      code: 'PY_SYNTAX',
-      message: "expected an indented block after 'if' statement on line 1",
-      span,
-      exception: 'IndentationError',
-    } as const;
-    expect(formatSyntaxError(named, src).split('\n').at(-1)).toBe(
+  it('prints the exception class of a syntax error (IndentationError), else SyntaxError', () => {
+    const indent = checkProgram('if 1:\nx = 1\n', 'p.py');
+    expect(indent.message.split('\n').at(-1)).toBe(
       "IndentationError: expected an indented block after 'if' statement on line 1",
     );
+    const plain = checkProgram('x = = 1\n', 'p.py');
+    expect(plain.message.split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
   });
 });
 
