@@ -374,6 +374,10 @@ export function foldPlain(state: HeapState, events: Iterable<MemEvent>): HeapSta
 
 function addHolder(state: S, id: ObjectId, h: Holder): void {
   switch (h.kind) {
+    // Stack temporaries first: most reference events are theirs.
+    case 'stack':
+      state.frames[h.frame]?.stack.push(id);
+      return;
     case 'object': {
       const owner = state.objects[h.owner];
       if (owner === undefined) return;
@@ -392,9 +396,6 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
       frame.vars[h.name] = id;
       return;
     }
-    case 'stack':
-      state.frames[h.frame]?.stack.push(id);
-      return;
     case 'root': {
       const list = Object.hasOwn(state.roots, h.name) ? state.roots[h.name] : undefined;
       if (list === undefined) state.roots[h.name] = [id];
@@ -406,6 +407,20 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
 
 function removeHolder(state: S, id: ObjectId, h: Holder): void {
   switch (h.kind) {
+    case 'stack': {
+      const stack = state.frames[h.frame]?.stack;
+      if (stack === undefined) return;
+      // Nearly always the top or the one below it. (Own loops: lastIndexOf's call costs more
+      // than the search; removeAt also sees arrays of objects and strings, and a shared
+      // helper is slower for every kind of array.)
+      const last = stack.length - 1;
+      let i = last;
+      while (i >= 0 && stack[i] !== id) i--;
+      if (i < 0) return;
+      for (let j = i; j < last; j++) stack[j] = stack[j + 1] as ObjectId;
+      stack.pop();
+      return;
+    }
     case 'object': {
       const owner = state.objects[h.owner];
       if (owner === undefined) return;
@@ -452,20 +467,6 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       let i = 0;
       while (i < order.length && order[i] !== h.name) i++;
       if (i < order.length) removeAt(order, i);
-      return;
-    }
-    case 'stack': {
-      const stack = state.frames[h.frame]?.stack;
-      if (stack === undefined) return;
-      // Nearly always the top or the one below it. (Own loops: lastIndexOf's call costs more
-      // than the search; removeAt also sees arrays of objects and strings, and a shared
-      // helper is slower for every kind of array.)
-      const last = stack.length - 1;
-      let i = last;
-      while (i >= 0 && stack[i] !== id) i--;
-      if (i < 0) return;
-      for (let j = i; j < last; j++) stack[j] = stack[j + 1] as ObjectId;
-      stack.pop();
       return;
     }
     case 'root': {

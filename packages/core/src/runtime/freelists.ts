@@ -49,6 +49,9 @@ import { tupleSize } from './sizes.js';
 import { free } from './pymalloc.js';
 import type { Runtime } from './runtime.js';
 
+/** `tuple1` ... `tuple20` by length (made once: a tuple's every allocation and dealloc asks). */
+const TUPLE_LISTS: readonly string[] = Array.from({ length: MAX_TUPLE_FREELIST_SIZE + 1 }, (_, n) => `tuple${n}`);
+
 /** The tuple length for a tuple of `bytes` (OBJ-7: 40 + 8n). */
 const tupleLength = (bytes: number): number => (bytes - tupleSize(0)) / 8;
 
@@ -65,7 +68,7 @@ export function freelistForNew(pyType: string, kind: string, bytes: number, item
     case 'tuple': {
       const n = items ?? tupleLength(bytes);
       // maybe_freelist_pop: 1 <= n < PyTuple_MAXSAVESIZE (20 is pushed, never popped in 3.11).
-      return Number.isInteger(n) && n >= 1 && n < MAX_TUPLE_FREELIST_SIZE ? `tuple${n}` : undefined;
+      return Number.isInteger(n) && n >= 1 && n < MAX_TUPLE_FREELIST_SIZE ? TUPLE_LISTS[n] : undefined;
     }
     default:
       return undefined;
@@ -84,7 +87,7 @@ export function freelistForDead(obj: HeapObject): string | undefined {
       return 'dict';
     case 'tuple': {
       const n = tupleLength(obj.alloc);
-      return Number.isInteger(n) && n >= 1 && n <= MAX_TUPLE_FREELIST_SIZE ? `tuple${n}` : undefined;
+      return Number.isInteger(n) && n >= 1 && n <= MAX_TUPLE_FREELIST_SIZE ? TUPLE_LISTS[n] : undefined;
     }
     default:
       return undefined;

@@ -104,7 +104,17 @@ export function blockEvent(
 
 /** `_PyObject_Malloc`: a pymalloc block for 1..512 bytes, else a system block. Returns its address. */
 export function malloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNER): number {
-  if (!isSmallRequest(nbytes)) return rawMalloc(rt, nbytes, who);
+  return mallocFor(rt, nbytes, who.owner, who.buffer);
+}
+
+/** `malloc` with the owner fields as arguments (an allocation makes no BlockOwner). */
+export function mallocFor(
+  rt: Runtime,
+  nbytes: number,
+  owner: ObjectId | undefined,
+  buffer: string | undefined,
+): number {
+  if (!isSmallRequest(nbytes)) return rawMallocFor(rt, nbytes, owner, buffer);
   const mem = rt.state.memory;
   const c = sizeClassIndex(nbytes);
   // PM-4: the first pool of usedpools[c]; PM-5 when there is none.
@@ -114,7 +124,7 @@ export function malloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNER):
   const top = p?.free[p.free.length - 1];
   if (top === undefined) throw new Defect(`pymalloc: usedpools[${c}] has no free block`);
   const addr = poolAddress(pool) + POOL_OVERHEAD + top * blockSize(c);
-  rt.blockAllocated(addr, nbytes, who.owner, who.buffer);
+  rt.blockAllocated(addr, nbytes, owner, buffer);
   return addr;
 }
 
@@ -135,10 +145,14 @@ function allocateFromNewPool(rt: Runtime, sizeClass: number): void {
 
 /** The system allocator (PM-9): a freed chunk of the same size if any (LIFO), else fresh memory. */
 export function rawMalloc(rt: Runtime, nbytes: number, who: BlockOwner = NO_OWNER): number {
+  return rawMallocFor(rt, nbytes, who.owner, who.buffer);
+}
+
+function rawMallocFor(rt: Runtime, nbytes: number, owner: ObjectId | undefined, buffer: string | undefined): number {
   const raw = rt.state.memory.raw;
   const bin = raw.bins[rawChunkSize(nbytes)];
   const addr = bin !== undefined && bin.length > 0 ? (bin[bin.length - 1] as number) : raw.top + 16;
-  rt.blockAllocated(addr, nbytes, who.owner, who.buffer);
+  rt.blockAllocated(addr, nbytes, owner, buffer);
   return addr;
 }
 

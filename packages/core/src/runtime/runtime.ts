@@ -66,7 +66,7 @@ import {
 import { emptyHeap, NOT_TRACKED, type Frame, type HeapObject, type HeapState, type Ref } from '../state.js';
 import { formatMallocStats } from '../views/mallocStats.js';
 import { clearFreeLists } from './freelists.js';
-import { placeObject, releaseObjectMemory, setBuffer } from './objectMemory.js';
+import { placeObject, placedFromFreelist, releaseObjectMemory, setBuffer } from './objectMemory.js';
 import { blockEvent } from './pymalloc.js';
 import { collectGenerations, freeze, gcCollect, unfreeze, type GcHooks, type Generation } from './gc.js';
 import { kindInfo } from './kinds.js';
@@ -156,6 +156,8 @@ export class Runtime {
   private readonly trashLater: ObjectId[] = [];
   private readonly maxEvents: number;
   private readonly interrupted: (() => string | undefined) | undefined;
+  /** The event count at which the interrupt check or the budget is next due (see `counted`). */
+  private checkAt = 0;
   /** `gcstate->collecting`: a collection (with its gc.callbacks) is running (gc.ts). */
   collecting = false;
   /** Exited frames, emptied, for enterFrame to reuse when unobserved (see exitFrame). */
@@ -183,6 +185,7 @@ export class Runtime {
     this.hooks = { ...noHooks, ...options.hooks };
     this.maxEvents = options.maxEvents ?? Infinity;
     this.interrupted = options.interrupted;
+    this.scheduleCheck();
   }
 
   /** Apply one decided event to the working state and publish it. */
@@ -217,14 +220,29 @@ export class Runtime {
     }
   }
 
-  /** After each event: the interrupt check (every 4096 events) and the event budget. */
+  /**
+   * After each event: the interrupt check (every 4096 events) and the event budget. One
+   * comparison per event: `checkAt` is the next event count at which either is due.
+   */
   private counted(): void {
-    if ((this.state.seq & 0xfff) === 0 && this.interrupted !== undefined) {
+    if (this.state.seq >= this.checkAt) this.check();
+  }
+
+  private check(): void {
+    const seq = this.state.seq;
+    if (seq % 4096 === 0 && this.interrupted !== undefined) {
       const reason = this.interrupted();
       if (reason !== undefined) throw new EventBudgetExceeded(reason);
     }
-    if (this.state.seq >= this.maxEvents)
-      throw new EventBudgetExceeded(`stopped after ${this.maxEvents} events (--max-events)`);
+    if (seq >= this.maxEvents) throw new EventBudgetExceeded(`stopped after ${this.maxEvents} events (--max-events)`);
+    this.scheduleCheck();
+  }
+
+  /** The next event count at which `check` has something to do. */
+  private scheduleCheck(): void {
+    const seq = this.state.seq;
+    const poll = this.interrupted === undefined ? Infinity : seq - (seq % 4096) + 4096;
+    this.checkAt = Math.min(poll, this.maxEvents);
   }
 
   object(id: ObjectId): HeapObject {
@@ -249,7 +267,8 @@ export class Runtime {
   allocate(spec: ObjectSpec, holder: Holder): ObjectId {
     const id = objectId(this.state.allocated + 1);
     const info = kindInfo(spec.kind);
-    const { addr, fromFreelist } = placeObject(this, spec, id, info.gc);
+    const addr = placeObject(this, spec, id, info.gc);
+    const fromFreelist = placedFromFreelist;
     if (this.unobserved) {
       // The transition reads the spec's fields where the event would carry them.
       this.state.seq += 1;
@@ -437,14 +456,15 @@ export class Runtime {
   private deallocBody(id: ObjectId): void {
     const obj = this.object(id);
     const info = kindInfo(obj.kind);
-    if (this.unobserved) {
+    const unobserved = this.unobserved; // nothing runs between these two events
+    if (unobserved) {
       this.state.seq += 1;
       deallocStarted(this.state, id);
       this.counted();
     } else this.emit({ type: 'DeallocStarted', id });
     // Step 1: untrack (GC-T6).
     if (obj.gen !== NOT_TRACKED) {
-      if (this.unobserved) {
+      if (unobserved) {
         this.state.seq += 1;
         objectUntracked(this.state, id);
         this.counted();
@@ -467,7 +487,7 @@ export class Runtime {
     }
     this.releaseAll(id, info.release, isClassSlot);
     const cls = classRef(obj);
-    if (cls !== undefined) this.move(cls.to, { kind: 'object', owner: id, slot: '__class__' }, DEALLOC_TYPE_REF);
+    if (cls !== undefined) this.move(cls.to, this.objectHolder(id, '__class__', undefined), DEALLOC_TYPE_REF);
     // Step 5: the memory goes back.
     releaseObjectMemory(this, obj);
     this.hooks.freed(id);
@@ -493,12 +513,28 @@ export class Runtime {
     const obj = this.object(id);
     // Fast paths: nothing kept, so the next reference is simply the last or the first.
     if (keep === undefined && order !== 'classLast') {
-      for (let ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0]; ref !== undefined;) {
-        const at = order === 'reverse' ? obj.refs.length - 1 : 0;
-        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
-        ref = order === 'reverse' ? obj.refs.at(-1) : obj.refs[0];
+      if (order === 'reverse') {
+        for (let at = obj.refs.length - 1; at >= 0; at = obj.refs.length - 1) {
+          const ref = obj.refs[at] as Ref;
+          this.decref(ref.to, this.objectHolder(id, ref.slot, at));
+        }
+      } else {
+        for (let ref = obj.refs[0]; ref !== undefined; ref = obj.refs[0]) {
+          this.decref(ref.to, this.objectHolder(id, ref.slot, 0));
+        }
       }
       return;
+    }
+    // An instance's dealloc: everything but its class reference, front first.
+    if (keep === isClassSlot && order === 'classLast') {
+      for (;;) {
+        const refs = obj.refs;
+        let at = 0;
+        while (at < refs.length && (refs[at] as Ref).slot === '__class__') at++;
+        const ref = refs[at];
+        if (ref === undefined) return;
+        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
+      }
     }
     for (;;) {
       const refs = obj.refs;

@@ -74,6 +74,9 @@ export function attrSlot(s: string): string {
   return k;
 }
 
+/** A name cached as absent from the MRO (object ids start at 1). */
+const NOT_FOUND = 0 as ObjectId;
+
 /** Bumped by every change of a type namespace: lookups cached before are stale. */
 let typeEpoch = 0;
 
@@ -95,10 +98,11 @@ function cacheOf(tv: TypeValue): TypeCache {
 
 P.lookupType = function (this: VM, type, name) {
   const c = cacheOf(this.values.get(type) as TypeValue);
+  // One map read per lookup: an absent name is cached as NOT_FOUND (no object has id 0).
   const found = c.names.get(name);
-  if (found !== undefined || c.names.has(name)) return found;
+  if (found !== undefined) return found === NOT_FOUND ? undefined : found;
   const r = lookupUncached(this, type, name);
-  c.names.set(name, r);
+  c.names.set(name, r ?? NOT_FOUND);
   return r;
 };
 
@@ -110,7 +114,15 @@ function pythonSpecial(
   which: 'getattribute' | 'getattrHook' | 'setattr' | 'delattr',
 ): ObjectId | null {
   const c = cacheOf(tv);
-  const known = c[which];
+  // Each field read by its own name: a read keyed by `which` would be a generic keyed load.
+  const known =
+    which === 'getattribute'
+      ? c.getattribute
+      : which === 'getattrHook'
+        ? c.getattrHook
+        : which === 'setattr'
+          ? c.setattr
+          : c.delattr;
   if (known !== undefined) return known;
   let r: ObjectId | null;
   if (which === 'getattrHook') r = vm.lookupType(type, '__getattr__') ?? null;
@@ -120,7 +132,10 @@ function pythonSpecial(
     // object's slot, or type's for the instances of a metaclass: the generic path.
     r = f !== undefined && !vm.isNativeOf(f, vm.T.object) && !vm.isNativeOf(f, vm.T.type) ? f : null;
   }
-  c[which] = r;
+  if (which === 'getattribute') c.getattribute = r;
+  else if (which === 'getattrHook') c.getattrHook = r;
+  else if (which === 'setattr') c.setattr = r;
+  else c.delattr = r;
   return r;
 }
 

@@ -112,7 +112,8 @@ export interface TypeValue {
 /** What attribute access on a type's instances asks, answered once per type namespace epoch. */
 export interface TypeCache {
   epoch: number;
-  names: Map<string, ObjectId | undefined>;
+  /** `_PyType_Lookup`'s answers by name; 0 for a name the MRO lacks. */
+  names: Map<string, ObjectId>;
   /** Heap types: a Python __getattribute__, a __getattr__ hook, a Python __setattr__ / __delattr__. */
   getattribute?: ObjectId | null;
   getattrHook?: ObjectId | null;
