@@ -27,12 +27,11 @@ import {
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
-  liveFrames,
-  liveIds,
   type Frame,
   type HeapObject,
   type HeapState,
 } from '@pymemsim/core';
+import { liveFrameList, liveObjectIds as indexedLiveIds } from './liveIndex.js';
 import { pythonRepr } from './reprs.js';
 
 /** A holder that is not a heap object. */
@@ -236,7 +235,7 @@ export interface FrameView {
 
 /** The frames, innermost (the current one) first, then every other live frame. */
 export function framesOf(state: HeapState): Frame[] {
-  const all = liveFrames(state);
+  const all = liveFrameList(state);
   const chain: Frame[] = [];
   const seen = new Set<number>();
   for (let f = state.frames[state.currentFrame]; f !== undefined && !seen.has(f.id); f = state.frames[f.parent]) {
@@ -358,8 +357,8 @@ export function objectView(state: HeapState, id: number): ObjectView | undefined
   };
 }
 
-/** Live object ids in id order. */
-export const liveObjectIds = (state: HeapState): number[] => liveIds(state);
+/** Live object ids in id order (from the state's live index when it has one, liveIndex.ts). */
+export const liveObjectIds = (state: HeapState): number[] => indexedLiveIds(state);
 
 /**
  * The objects worth showing by default: every object reachable from a frame or from the
@@ -441,7 +440,7 @@ function unreachableIds(state: HeapState, reachable: ReadonlySet<number>): numbe
 /** Every object a root holder holds: frame variables, stack temporaries, interpreter roots. */
 function rootIds(state: HeapState): number[] {
   const ids: number[] = [];
-  for (const frame of liveFrames(state)) {
+  for (const frame of liveFrameList(state)) {
     for (const name of frame.varOrder) {
       const id = Object.hasOwn(frame.vars, name) ? frame.vars[name] : undefined;
       if (id !== undefined) ids.push(id);
@@ -454,5 +453,5 @@ function rootIds(state: HeapState): number[] {
 
 /** The ids (as property keys) of the live objects: freed slots hold undefined. */
 function liveIdKeys(state: HeapState): string[] {
-  return liveIds(state).map(String);
+  return indexedLiveIds(state).map(String);
 }
