@@ -27,12 +27,11 @@ import {
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
-  liveFrames,
-  liveIds,
   type Frame,
   type HeapObject,
   type HeapState,
 } from '@pymemsim/core';
+import { liveFrameList, liveObjectIds as indexedLiveIds } from './liveIndex.js';
 import { pythonRepr } from './reprs.js';
 
 /** A holder that is not a heap object. */
@@ -236,7 +235,7 @@ export interface FrameView {
 
 /** The frames, innermost (the current one) first, then every other live frame. */
 export function framesOf(state: HeapState): Frame[] {
-  const all = liveFrames(state);
+  const all = liveFrameList(state);
   const chain: Frame[] = [];
   const seen = new Set<number>();
   for (let f = state.frames[state.currentFrame]; f !== undefined && !seen.has(f.id); f = state.frames[f.parent]) {
@@ -358,8 +357,8 @@ export function objectView(state: HeapState, id: number): ObjectView | undefined
   };
 }
 
-/** Live object ids in id order. */
-export const liveObjectIds = (state: HeapState): number[] => liveIds(state);
+/** Live object ids in id order (from the state's live index when it has one, liveIndex.ts). */
+export const liveObjectIds = (state: HeapState): number[] => indexedLiveIds(state);
 
 /**
  * The objects worth showing by default: every object reachable from a frame or from the
@@ -369,17 +368,27 @@ export const liveObjectIds = (state: HeapState): number[] => liveIds(state);
  */
 export function programObjects(state: HeapState, given?: Referrers): Set<number> {
   const shown = new Set<number>();
+  // Marks by id (the tables' ids run 1..allocated): SHOWN, REACHED. Cheaper than sets
+  // for the walks below, which visit every object the roots reach.
+  const size = state.allocated + 1;
+  const marks = new Uint8Array(size);
+  const objects = state.objects;
   // Modules (gc, sys ...) are shown, not their contents; a function's globals are the
   // module's dict: not followed either.
-  const visit = (start: number[]): void => {
-    const stack = [...start];
+  const visit = (stack: number[]): void => {
     while (stack.length > 0) {
       const id = stack.pop() as number;
-      const obj = state.objects[id];
-      if (shown.has(id) || obj === undefined) continue;
+      if (!(id < size) || (marks[id] as number) & SHOWN) continue;
+      const obj = objects[id];
+      if (obj === undefined) continue;
+      marks[id] = (marks[id] as number) | SHOWN;
       shown.add(id);
       if (obj.kind === 'module') continue;
-      for (const r of obj.refs) if (r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
+      const refs = obj.refs;
+      for (let i = 0; i < refs.length; i++) {
+        const r = refs[i] as HeapObject['refs'][number];
+        if (r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
+      }
     }
   };
   const fromFrames: number[] = [];
@@ -395,53 +404,61 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
   visit(fromFrames);
   // Objects that no root reaches at all (when every live object is reachable, there are
   // none, and the live objects need not be listed).
-  const reachable = new Set<number>();
+  let reached = 0;
   const stack = given === undefined ? rootIds(state) : [...given.roots.keys()];
   while (stack.length > 0) {
     const id = stack.pop() as number;
-    if (reachable.has(id)) continue;
-    const obj = state.objects[id];
+    if (!(id < size) || (marks[id] as number) & REACHED) continue;
+    const obj = objects[id];
     if (obj === undefined) continue;
-    reachable.add(id);
-    for (const r of obj.refs) stack.push(r.to);
+    marks[id] = (marks[id] as number) | REACHED;
+    reached += 1;
+    const refs = obj.refs;
+    for (let i = 0; i < refs.length; i++) stack.push((refs[i] as HeapObject['refs'][number]).to);
   }
-  if (reachable.size < state.live) visit(unreachableIds(state, reachable));
+  if (reached < state.live) {
+    visit(unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached));
+  }
   return shown;
 }
 
+const SHOWN = 1;
+const REACHED = 2;
+
 /**
- * The live objects not in `reachable`, in id order. Garbage is a cycle of containers the
- * collector tracks, or held by one: the generation lists and what their unreachable
- * members hold are looked at first; only when that does not account for every live
- * object (an object being deallocated, held by nothing) are all live objects listed.
+ * The live objects not reached (`count` of them are), in id order. Garbage is a cycle of
+ * containers the collector tracks, or held by one: the generation lists and what their
+ * unreachable members hold are looked at first; only when that does not account for
+ * every live object (an object being deallocated, held by nothing) are all live objects
+ * listed.
  */
-function unreachableIds(state: HeapState, reachable: ReadonlySet<number>): number[] {
+function unreachableIds(state: HeapState, isReached: (id: number) => boolean, count: number): number[] {
   const garbage = new Set<number>();
   const stack: number[] = [];
   for (const list of state.gc.lists) {
     for (let id = list.head, n = 0; id !== NO_OBJECT && n < list.length; n++) {
       const obj = state.objects[id];
       if (obj === undefined) break;
-      if (!reachable.has(id)) stack.push(id);
+      if (!isReached(id)) stack.push(id);
       id = obj.gcNext;
     }
   }
   while (stack.length > 0) {
     const id = stack.pop() as number;
-    if (garbage.has(id) || reachable.has(id)) continue;
+    if (garbage.has(id) || isReached(id)) continue;
     const obj = state.objects[id];
     if (obj === undefined) continue;
     garbage.add(id);
     for (const r of obj.refs) stack.push(r.to);
   }
-  if (reachable.size + garbage.size === state.live) return [...garbage].sort((a, b) => a - b);
-  return liveObjectIds(state).filter((id) => !reachable.has(id));
+  if (count + garbage.size === state.live) return [...garbage].sort((a, b) => a - b);
+  return liveObjectIds(state).filter((id) => !isReached(id));
 }
 
 /** Every object a root holder holds: frame variables, stack temporaries, interpreter roots. */
 function rootIds(state: HeapState): number[] {
   const ids: number[] = [];
-  for (const frame of liveFrames(state)) {
+  for (const frame of liveFrameList(state)) {
     for (const name of frame.varOrder) {
       const id = Object.hasOwn(frame.vars, name) ? frame.vars[name] : undefined;
       if (id !== undefined) ids.push(id);
@@ -454,5 +471,5 @@ function rootIds(state: HeapState): number[] {
 
 /** The ids (as property keys) of the live objects: freed slots hold undefined. */
 function liveIdKeys(state: HeapState): string[] {
-  return liveIds(state).map(String);
+  return indexedLiveIds(state).map(String);
 }

@@ -31,6 +31,8 @@
  * w deep-equals materialize(s) and shares nothing with s.
  */
 
+import type { IdSet } from './liveIndex.js';
+
 /** Deeper than any state; keeps the walk far from the stack limit. */
 const MAX_DEPTH = 64;
 /** Integer-keyed objects with at least this many keys are stored as SnapshotTables. */
@@ -173,6 +175,48 @@ function shareTable(c: Record<string, unknown>, prev: unknown, depth: number): S
   return new SnapshotTable(ids, Object.freeze(values), Object.getPrototypeOf(c) === null, allFast);
 }
 
+/**
+ * What `share` makes of an id table holding `ids` (ascending, each a slot of `table`
+ * holding a value), without listing the table's keys: a SnapshotTable sharing values with
+ * `prev` (a SnapshotTable or plain data) when there are TABLE_MIN ids or more, else a
+ * plain object of those entries for share to take as it is. For a table that keeps
+ * freed slots (a heap state's), whose keys cost a string each to list.
+ */
+export function shareIdTable(table: Record<number, unknown>, ids: readonly number[], prev: unknown): unknown {
+  const n = ids.length;
+  if (n < TABLE_MIN) {
+    const out = (Object.getPrototypeOf(table) === null ? Object.create(null) : {}) as Record<number, unknown>;
+    for (const id of ids) out[id] = table[id];
+    return out;
+  }
+  const pt = prev instanceof SnapshotTable ? prev : undefined;
+  const po =
+    pt === undefined && typeof prev === 'object' && prev !== null ? (prev as Record<number, unknown>) : undefined;
+  const keys = new Float64Array(n);
+  const values = new Array<unknown>(n);
+  let allFast = true;
+  let same = pt !== undefined && pt.ids.length === n;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    let pv: unknown;
+    if (pt !== undefined) {
+      while (j < pt.ids.length && (pt.ids[j] as number) < id) j += 1;
+      pv = j < pt.ids.length && pt.ids[j] === id ? pt.values[j] : undefined;
+    } else if (po !== undefined && Object.hasOwn(po, id)) {
+      pv = po[id];
+    }
+    const v = table[id];
+    const sv = typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v;
+    keys[i] = id;
+    values[i] = sv;
+    if (allFast && !(typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) allFast = false;
+    if (same && (sv !== pv || pt?.ids[i] !== id)) same = false;
+  }
+  if (same && pt !== undefined) return pt;
+  return new SnapshotTable(keys, Object.freeze(values), Object.getPrototypeOf(table) === null, allFast);
+}
+
 const isIndex = (key: string): boolean => {
   const n = Number(key);
   return Number.isSafeInteger(n) && n >= 0 && String(n) === key;
@@ -290,11 +334,14 @@ export function deepFreeze<T>(value: T): T {
  * only what differs and allocates only for what is new: far cheaper than a copy of a
  * large heap.
  */
-export function restore<T extends object>(target: T, source: T): T {
+export function restore<T extends object>(target: T, source: T, live?: ReadonlyMap<object, IdSet>): T {
   const t = target as Record<string, unknown>;
   // A heap state's id tables keep freed slots (core's HeapState.objects): their ids run
-  // 1..allocated (1..framesEntered), read by index, never by listing keys.
+  // 1..allocated (1..framesEntered), read by index, never by listing keys. With `live`
+  // (a LiveIndex's sets, liveIndex.ts) only the ids a set lists are visited, and each
+  // set is left listing what its table holds after the restore.
   TABLE_BOUNDS.clear();
+  LIVE_SETS.clear();
   for (const [table, bound] of [
     ['objects', 'allocated'],
     ['frames', 'framesEntered'],
@@ -303,16 +350,30 @@ export function restore<T extends object>(target: T, source: T): T {
     const n = t[bound];
     if (typeof tv === 'object' && tv !== null && typeof n === 'number') TABLE_BOUNDS.set(tv, n);
   }
+  if (live !== undefined) for (const [table, set] of live) LIVE_SETS.set(table, set);
   try {
     restoreObject(t, source as Record<string, unknown>, 0);
   } finally {
     TABLE_BOUNDS.clear();
+    LIVE_SETS.clear();
   }
   return target;
 }
 
 /** The id tables of the state being restored, with the highest id they can hold. */
 const TABLE_BOUNDS = new Map<object, number>();
+/** The id tables of the state being restored whose live ids a set lists. */
+const LIVE_SETS = new Map<object, IdSet>();
+
+/**
+ * Before ids up to `top` are written into `t` (an id table `set` describes): give every
+ * id from the set's `filled` up to `top` a slot, in ascending order, so that V8 keeps
+ * the table's fast elements (a write far past the last slot turns them into a hash table).
+ */
+function fillSlots(t: Record<number, unknown>, set: IdSet, top: number): void {
+  for (let id = set.filled + 1; id <= top; id++) if (!Object.hasOwn(t, id)) t[id] = undefined;
+  if (top > set.filled) set.filled = top;
+}
 
 /** Restore `t[key]` (or `t[index]`) to `sv`, in place where possible. */
 function restoreSlot(t: Record<string | number, unknown>, key: string | number, sv: unknown, depth: number): void {
@@ -337,8 +398,10 @@ function restoreSlot(t: Record<string | number, unknown>, key: string | number, 
     } else if (!Array.isArray(tv) && Object.getPrototypeOf(tv) === Object.getPrototypeOf(sv)) {
       const svo = sv as Record<string, unknown>;
       const tvo = tv as Record<string, unknown>;
+      const set = LIVE_SETS.get(tvo);
       const bound = TABLE_BOUNDS.get(tvo);
-      if (bound !== undefined) restoreIdTable(tvo, svo, bound, depth + 1);
+      if (set !== undefined) restoreLiveTable(tvo, svo, set, depth + 1);
+      else if (bound !== undefined) restoreIdTable(tvo, svo, bound, depth + 1);
       else if (isFastObject(svo) && isFastObject(tvo)) restoreFast(tvo as FastObject, svo as FastObject);
       else restoreObject(tvo, svo, depth + 1);
       return;
@@ -375,6 +438,21 @@ function restoreIdTable(t: Record<string, unknown>, s: Record<string, unknown>, 
   for (const key in s) restoreSlot(t, key, s[key], depth);
 }
 
+/** restore for an id table a live set describes, from a plain object (few entries): only the set's ids are visited. */
+function restoreLiveTable(t: Record<string, unknown>, s: Record<string, unknown>, set: IdSet, depth: number): void {
+  for (const id of set.ids()) {
+    if (t[id] !== undefined && !Object.hasOwn(s, id)) t[id] = undefined;
+  }
+  const ids: number[] = [];
+  for (const key in s) {
+    const id = Number(key);
+    ids.push(id);
+  }
+  if (ids.length > 0) fillSlots(t, set, Math.max(...ids));
+  for (const key in s) restoreSlot(t, key, s[key], depth);
+  if (!set.reset(ids.filter((id) => t[id] !== undefined))) LIVE_SETS.delete(t);
+}
+
 function restoreArray(t: unknown[], s: readonly unknown[], depth: number): void {
   if (t.length > s.length) t.length = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -403,8 +481,22 @@ function keepSpare(gone: unknown, allFast: boolean): void {
  */
 function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: number): void {
   const { ids, values, allFast } = s;
+  const set = LIVE_SETS.get(t);
   const bound = TABLE_BOUNDS.get(t);
-  if (bound !== undefined) {
+  if (set !== undefined) {
+    // Entries the snapshot lacks become freed slots: the set's ids and the snapshot's,
+    // both ascending, walked side by side.
+    let j = 0;
+    for (const id of set.ids()) {
+      while (j < ids.length && (ids[j] as number) < id) j += 1;
+      if (j < ids.length && ids[j] === id) continue;
+      const tv = t[id];
+      if (tv === undefined) continue;
+      t[id] = undefined;
+      keepSpare(tv, allFast);
+    }
+    if (ids.length > 0) fillSlots(t, set, ids[ids.length - 1] as number);
+  } else if (bound !== undefined) {
     // An id table of a heap state: entries the snapshot lacks become freed slots (set to
     // undefined, not deleted, as applyEvent does), found by index.
     let j = 0;
@@ -455,6 +547,7 @@ function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: numbe
       restoreSlot(t, id, sv, depth);
     }
   }
+  if (set !== undefined && !set.reset(ids)) LIVE_SETS.delete(t);
 }
 
 // ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import {
   Runtime,
   UserError,
+  compactState,
   emptyHeap,
   foldPlain,
   hashState,
@@ -23,6 +24,8 @@ import { equalIgnoring, firstDivergence, stateDifferences } from './diff.js';
 import { encodeTrace } from './encoder.js';
 import { traceHeader } from './format.js';
 import { indexTrace } from './reader.js';
+import { programObjects } from './heapView.js';
+import { compactIndexed, liveIndexOf } from './liveIndex.js';
 import { deepFreeze, materialize, restore, share, thaw } from './snapshot.js';
 import { Timeline } from './timeline.js';
 
@@ -221,6 +224,58 @@ describe('Timeline.stateAt', () => {
     expectUserError(() => t.stateAt(events.length), 'CLI_USAGE');
     expectUserError(() => t.stateAt(-2), 'CLI_USAGE');
     expectUserError(() => t.event(1.5), 'CLI_USAGE');
+  });
+});
+
+describe('the live index of the working state', () => {
+  /** The ids of a table whose slot holds a value, read the slow way. */
+  const slots = (table: Record<number, unknown>): number[] =>
+    Object.keys(table)
+      .map(Number)
+      .filter((id) => table[id] !== undefined);
+
+  it("lists exactly the live ids after any fold or restore; views read through it give the fold's answers", () => {
+    fc.assert(
+      fc.property(
+        program,
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+        (steps, chunkSize, fileCheckpoints, K, visits) => {
+          const events = runProgram(steps);
+          const t = open(events, chunkSize, fileCheckpoints, K);
+          for (const v of visits) {
+            const n = (v % (events.length + 1)) - 1;
+            const state = t.stateAt(n);
+            const index = liveIndexOf(state);
+            expect(index).toBeDefined();
+            const expected = fold(events, n);
+            expect(index?.objects.ids()).toEqual(slots(expected.objects));
+            expect(index?.frames.ids()).toEqual(slots(expected.frames));
+            expect(index?.buffers.ids()).toEqual(slots(expected.memory.buffers));
+            expect(hashState(compactIndexed(state, index))).toBe(hashState(compactState(expected)));
+            expect([...programObjects(state)]).toEqual([...programObjects(expected)]);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('follows a heap large enough for table snapshots, with long runs of freed slots', () => {
+    const steps = Array.from(
+      { length: 600 },
+      (_, i) => [[0, 1, 3, 5, 6][i % 5] as number, (i * 7) % 6, (i * 11) % 6] as const,
+    );
+    const events = runProgram(steps);
+    const t = open(events, 16, 64, 32);
+    for (const n of [events.length - 1, 3, events.length - 50, 200, 199, 1, -1, events.length - 1]) {
+      const state = t.stateAt(n);
+      const expected = fold(events, n);
+      expect(liveIndexOf(state)?.objects.ids()).toEqual(slots(expected.objects));
+      expect(hashState(state)).toBe(hashState(expected));
+    }
   });
 });
 

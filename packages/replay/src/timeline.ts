@@ -45,7 +45,7 @@
  * Invariants (timeline.test.ts): stateAt(n) and snapshotAt(n) hash like foldPlain of
  * events 0..n, however the timeline moved before; checkpoints are frozen and never change.
  */
-import { UserError, applyEvent, compactState, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
+import { UserError, applyEvent, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
@@ -62,6 +62,7 @@ import {
   type TraceIndex,
 } from './reader.js';
 import { Malformed } from './malformed.js';
+import { LiveIndex, attachIndex, compactIndexed, shareIndexed } from './liveIndex.js';
 import { deepFreeze, materialize, restore, share } from './snapshot.js';
 
 export interface TimelineOptions extends ReadOptions {
@@ -106,6 +107,8 @@ export class Timeline {
   /** The working state: the fold of the first `workCount` events (plain, the timeline's own). */
   private readonly work: HeapState = emptyHeap();
   private workCount = 0;
+  /** The live ids of the working state's tables (liveIndex.ts), kept up to date by fold and restore. */
+  private readonly live = new LiveIndex();
 
   private constructor(index: TraceIndex, options: TimelineOptions) {
     this.trace = index;
@@ -119,6 +122,7 @@ export class Timeline {
       throw new RangeError(`checkpointEvery must be a positive integer, got ${this.checkpointEvery}`);
     }
     this.cachedChunks = Math.max(1, options.cachedChunks ?? 16);
+    attachIndex(this.work, this.live);
     this.checkpoints.set(0, deepFreeze(emptyHeap()));
     for (const cp of index.checkpoints) {
       if (cp.seq === 0 || cp.seq > this.length) continue;
@@ -245,7 +249,7 @@ export class Timeline {
   /** The state after event n as an immutable state of one's own (frozen, sharing structure with a checkpoint). */
   snapshotAt(n: number): HeapState {
     const state = this.stateAt(n);
-    return materialize(share(compactState(state), this.checkpoints.get(this.nearestDecoded(n + 1))));
+    return materialize(share(compactIndexed(state, this.live), this.checkpoints.get(this.nearestDecoded(n + 1))));
   }
 
   /**
@@ -255,12 +259,20 @@ export class Timeline {
   private moveTo(count: number, visit?: (state: HeapState, seq: number, event: MemEvent) => boolean): void {
     const start = this.nearestCheckpoint(count);
     if (this.workCount < start || this.workCount > count) {
-      const checkpoint = this.checkpointAt(start);
-      this.workCount = -1; // invalid while it is being restored
-      restore(this.work, checkpoint);
+      this.restoreWork(this.checkpointAt(start));
       this.workCount = start;
     }
     this.fold(count, visit);
+  }
+
+  /** Restore the working state to `checkpoint` in place, visiting only the live ids its index lists. */
+  private restoreWork(checkpoint: HeapState): void {
+    this.workCount = -1; // invalid while it is being restored
+    const live = this.live;
+    live.valid = false;
+    const tables = live.tables(this.work);
+    restore(this.work, checkpoint, tables);
+    live.restored(this.work, tables);
   }
 
   /**
@@ -281,7 +293,8 @@ export class Timeline {
       // yet (sharing structure with the snapshot before it is cheaper than decoding it).
       const count = seq + 1;
       if ((count % K === 0 || this.fileCheckpoints.has(count)) && this.checkpoints.get(count) === undefined) {
-        const snap = share(compactState(state), previous);
+        this.live.check(state);
+        const snap = shareIndexed(state, this.live, previous);
         this.addCheckpoint(count, snap);
         previous = snap;
       }
@@ -300,10 +313,12 @@ export class Timeline {
       } catch (error) {
         if (error !== STOP) {
           this.workCount = -1; // part of an event may have been applied: restore next time
+          this.live.rebuild(state); // and the index may have missed it
           throw error;
         }
       }
     }
+    this.live.check(state);
   }
 
   private foldChunkInto(
@@ -313,12 +328,14 @@ export class Timeline {
     to: number,
     onEvent: (event: MemEvent, seq: number) => void,
   ): void {
+    const live = this.live;
     const apply = (event: MemEvent, seq: number): void => {
       try {
         applyEvent(state, event);
       } catch (error) {
         throw this.unreplayable(seq, event, error);
       }
+      live.see(state, event);
       onEvent(event, seq);
     };
     if (chunk.events !== undefined) {
@@ -381,8 +398,7 @@ export class Timeline {
             }
             return false;
           };
-    this.workCount = -1;
-    restore(this.work, this.checkpointAt(0));
+    this.restoreWork(this.checkpointAt(0));
     this.workCount = 0;
     this.fold(total, report);
     progress?.(total, total);

@@ -84,19 +84,17 @@ export function App({ source }: { source: DataSource }) {
     [last, pump],
   );
 
-  // Start: the trace, the state before the first event, then the summary until complete.
+  // Start: the trace, the state where the first line starts, then the summary until complete.
   useEffect(() => {
-    source
-      .trace()
-      .then((t) => {
+    // Start where the program's first line starts (the interpreter's setup comes before),
+    // asked with the trace rather than after it.
+    Promise.all([source.trace(), source.move(-1, 'next-line')])
+      .then(([t, r]) => {
         setInfo(t);
-        // Start where the program's first line starts (the interpreter's setup comes before).
-        return source.move(-1, 'next-line').then((r) => {
-          const first = r.seq ?? -1;
-          setAt(first);
-          target.current = { at: first, limit: DEFAULT_LIMIT };
-          void pump();
-        });
+        const first = r.seq ?? -1;
+        setAt(first);
+        target.current = { at: first, limit: DEFAULT_LIMIT };
+        void pump();
       })
       .catch(fail);
   }, [source, pump]);

@@ -77,6 +77,9 @@ export class ViewModel {
   private readonly passes: GcPass[] = [];
   private readonly open: { start: number; generation: number; reason: string }[] = [];
   private summaryDone = 0;
+  /** Answers already computed (the trace never changes): the last few states and moves. */
+  private readonly states = new Answers<StateView>(32);
+  private readonly moves = new Answers<MoveResult>(64);
 
   constructor(readonly timeline: Timeline) {
     this.sampleEvery = Math.max(1, Math.ceil(timeline.length / SAMPLES));
@@ -104,8 +107,21 @@ export class ViewModel {
 
   /** The heap after event `at`, with at most `limit` objects drawn. */
   state(at: number, limit = DEFAULT_OBJECT_LIMIT): StateView {
-    const t = this.timeline;
     this.checkAt(at);
+    return this.states.get(`${at}/${limit}`, () => this.computeState(at, limit));
+  }
+
+  /**
+   * What the page asks first (where the program's first line starts, and the state
+   * there), computed before it asks: the server calls this while the page loads.
+   */
+  prepareFirstPaint(): void {
+    const first = this.move(-1, 'next-line').seq ?? -1;
+    this.state(first);
+  }
+
+  private computeState(at: number, limit: number): StateView {
+    const t = this.timeline;
     const state = t.stateAt(at);
     // The program's objects: reachable from the frames and the globals of __main__ first,
     // then garbage no root reaches; what only the interpreter holds is left out.
@@ -221,6 +237,11 @@ export class ViewModel {
   /** Where a line step or a watch run from event `from` lands (the debugger's commands). */
   move(from: number, how: MoveKind, watch?: { obj?: number; var?: string }): MoveResult {
     this.checkAt(from);
+    const key = `${from}/${how}/${watch?.obj ?? ''}/${watch?.var ?? ''}`;
+    return this.moves.get(key, () => this.computeMove(from, how, watch));
+  }
+
+  private computeMove(from: number, how: MoveKind, watch?: { obj?: number; var?: string }): MoveResult {
     const dbg = new Debugger(this.timeline);
     const answer = (line: string): string => {
       const r = dbg.run(line);
@@ -282,7 +303,7 @@ export class ViewModel {
       }
       if (seq % every === 0 || seq === t.last) this.samples.push({ seq, live: state.live, blocks: blocksInUse(state) });
       this.summaryDone = seq + 1;
-      return (seq & 1023) === 1023 && performance.now() > deadline;
+      return (seq & 127) === 127 && performance.now() > deadline;
     });
     return this.summaryDone >= t.length;
   }
@@ -291,6 +312,28 @@ export class ViewModel {
   completeSummary(): SummaryView {
     while (!this.summaryStep(Number.POSITIVE_INFINITY));
     return this.summary();
+  }
+}
+
+/** The last `size` answers by key (least recently used dropped first); errors are not kept. */
+class Answers<T> {
+  private readonly map = new Map<string, T>();
+  constructor(private readonly size: number) {}
+
+  get(key: string, compute: () => T): T {
+    const known = this.map.get(key);
+    if (known !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, known);
+      return known;
+    }
+    const value = compute();
+    this.map.set(key, value);
+    if (this.map.size > this.size) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    return value;
   }
 }
 

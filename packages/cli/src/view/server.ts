@@ -41,10 +41,22 @@ export function requirePage(): string {
   return index;
 }
 
+/** The summary pass waits this long after the last request (and after the start). */
+const QUIET_MS = 300;
+/** The summary pass's slices between requests. */
+const SLICE_MS = 10;
+
 /** Start serving `model` on 127.0.0.1:`port` (0: a free port). */
 export async function startViewServer(model: ViewModel, port = 0): Promise<ViewServer> {
   requirePage();
-  const server = createServer((req, res) => handle(model, req, res));
+  // The summary pass yields to the page: it pauses while requests come (QUIET_MS after
+  // the last one), so a seek never waits behind more than one slice of it.
+  let lastRequest = performance.now();
+  const server = createServer((req, res) => {
+    lastRequest = performance.now();
+    handle(model, req, res);
+    lastRequest = performance.now();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -59,19 +71,36 @@ export async function startViewServer(model: ViewModel, port = 0): Promise<ViewS
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
-  // The summary pass, between requests.
-  let timer: NodeJS.Immediate | undefined;
+  // The summary pass, between requests, in slices of SLICE_MS.
+  let timer: NodeJS.Timeout | undefined;
+  let prepared = false;
   const background = (): void => {
     timer = undefined;
-    if (!model.summaryStep()) timer = setImmediate(background);
+    if (!prepared) {
+      // First what the page asks first, while it loads.
+      prepared = true;
+      try {
+        model.prepareFirstPaint();
+      } catch {
+        // The page's own request will get the error.
+      }
+      timer = setTimeout(background, 0);
+      return;
+    }
+    const quiet = performance.now() - lastRequest;
+    if (quiet < QUIET_MS) {
+      timer = setTimeout(background, QUIET_MS - quiet);
+      return;
+    }
+    if (!model.summaryStep(SLICE_MS)) timer = setTimeout(background, 0);
   };
-  timer = setImmediate(background);
+  timer = setTimeout(background, 0);
   return {
     server,
     url: `http://127.0.0.1:${address.port}/`,
     close: () =>
       new Promise<void>((resolve) => {
-        if (timer !== undefined) clearImmediate(timer);
+        if (timer !== undefined) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -51,6 +51,29 @@ describe('the view model', () => {
     60_000,
   );
 
+  it.each(golden)(
+    '%s: a seek in any order, after the summary pass or during it, answers what the fold forward gives',
+    (name) => {
+      const path = join(TRACES, name, 'trace.pmt');
+      const bytes = readFileSync(path);
+      // The oracle only moves forward, event after event (never restored to a checkpoint).
+      const oracle = new ViewModel(Timeline.open(bytes, path, { checkpointEvery: 2 ** 40 }));
+      const timeline = Timeline.open(bytes, path, { checkpointEvery: 16 });
+      const model = new ViewModel(timeline);
+      const n = timeline.length;
+      const points = Array.from({ length: 40 }, (_, i) => ((i * 7919) % (n + 1)) - 1);
+      const expected = new Map([...points].sort((a, b) => a - b).map((at) => [at, oracle.state(at, 1000)]));
+      points.forEach((at, i) => {
+        if (i === 20)
+          model.completeSummary(); // a checkpoint every 16 events from here on
+        else if (i % 5 === 0) model.summaryStep(0);
+        expect(model.state(at, 1000)).toEqual(expected.get(at));
+      });
+      for (const at of points.slice(0, 5)) expect(model.state(at, 1000)).toEqual(expected.get(at)); // kept answers
+    },
+    60_000,
+  );
+
   it('folds the objects over the limit behind a count, reachable from the frames first', () => {
     const timeline = open('demo');
     const model = new ViewModel(timeline);
