@@ -659,8 +659,11 @@ P.formatTraceback = function (this: VM, e) {
 
 P.reportUnraisable = function (this: VM, e, where, msg = 'Exception ignored in') {
   const text = formatOne(this, e.exc, e.tb, false);
-  this.write(`${msg}: ${where}
-${text}`, true);
+  this.write(
+    `${msg}: ${where}
+${text}`,
+    true,
+  );
   this.clearRaise(e);
 };
 
