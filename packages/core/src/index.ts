@@ -2,6 +2,7 @@ export * from './events.js';
 export * from './state.js';
 export * from './evolve.js';
 export * from './errors.js';
+export * from './interrupt.js';
 export * from './invariants.js';
 export * from './stream.js';
 export * from './hash.js';

@@ -7,6 +7,7 @@ export {
   CREATED_BY,
   END_MAGIC,
   FORMAT_VERSION,
+  HEADER_CRC_FORMAT,
   MAGIC,
   READABLE_FORMATS,
   RECORD_HEADER_SIZE,
@@ -30,7 +31,7 @@ export {
   encodeTrace,
   type EncoderOptions,
 } from './encoder.js';
-export { TraceWriter, record, recordTo, type WriterOptions } from './writer.js';
+export { TraceWriter, record, recordTo, type TraceSink, type WriterOptions } from './writer.js';
 export {
   checkpointState,
   chunkEvents,
@@ -46,7 +47,8 @@ export {
   type TraceIndex,
 } from './reader.js';
 export { FIRST_SCHEMA, upcast } from './upcast.js';
-export { replayTrace, replayIndex, type ReplayResult } from './replay.js';
+export { fileSource, memorySource, type ByteSource } from './source.js';
+export { replayTrace, replayIndex, replayIndexRecovering, type ReplayResult } from './replay.js';
 export { Timeline, type Occurrence, type Progress, type TimelineOptions } from './timeline.js';
 export { dumpLine, eventObjectIds, formatEvent, formatValue, isHolder, type ObjectRole } from './dump.js';
 export { SnapshotTable, deepFreeze, materialize, restore, share, thaw } from './snapshot.js';

@@ -243,7 +243,7 @@ describe('Timeline lines, objects, cursor and scan', () => {
         for (const [id, seqs] of brute) {
           expect([...new Set(t.occurrences(id).map((o) => o.seq))]).toEqual(seqs);
         }
-        expect(t.objectIds()).toEqual([...brute.keys()].sort((a, b) => a - b));
+        expect(t.largestObjectId()).toBe(Math.max(0, ...brute.keys()));
       }),
       { numRuns: 60 },
     );

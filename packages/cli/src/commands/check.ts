@@ -12,6 +12,8 @@ import cliProgress from 'cli-progress';
 import { UserError } from '@pymemsim/core';
 import { paint, type Io } from '../io.js';
 import { validateCommand } from './validate.js';
+import { openOutput } from '../output.js';
+import { outputSink } from './run.js';
 import type { CheckTarget } from '../check/laws.js';
 import {
   DEFAULT_RUNS,
@@ -74,7 +76,11 @@ export function checkCommand(options: CheckOptions, io: Io): number {
     let trace: string | undefined;
     if (result.failure !== undefined) {
       trace = join(options.out ?? '.', `check-failure-${suite.name}.pmt`);
-      recordProgram(result.failure.program, trace, target);
+      // Written whole, then put in place (output.ts), also when the run broke (aborted:
+      // the trace keeps what it wrote).
+      const output = openOutput(trace, { what: 'failure trace', flag: trace });
+      recordProgram(result.failure.program, { ...outputSink(output), abandon: () => output.commit() }, target);
+      output.commit();
     }
     results.push({ ...result, ...(trace !== undefined ? { trace } : {}) });
     if (options.json === true) continue;
@@ -137,9 +143,9 @@ export function checkCommand(options: CheckOptions, io: Io): number {
 
 /** A progress bar on stderr, only when it is a terminal. */
 function withBar<T>(io: Io, label: string, total: number, work: (onRun?: (n: number) => void) => T): T {
-  if (!io.errIsTty) return work(undefined);
+  if (!io.errIsTty || io.progressStream === undefined) return work(undefined);
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value} runs`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    { format: `${label} [{bar}] {value} runs`, stream: io.progressStream as unknown as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);

@@ -5,13 +5,31 @@
 import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { UserError, type MemEvent } from '@pymemsim/core';
-import { Timeline, dumpLine, type Progress } from '@pymemsim/replay';
-import { paint, type Io } from '../io.js';
-import { readTraceFile } from './replay.js';
+import { Timeline, dumpLine, fileSource, type ByteSource, type Progress } from '@pymemsim/replay';
+import { cannotRead, paint, type Io } from '../io.js';
 
-/** Open a trace file as a timeline; a recovered (cut short, damaged) trace is opened with a warning. */
+/** A trace file opened for reading piece by piece (a missing or unreadable file is FILE_NOT_FOUND). */
+export function openTraceSource(path: string): ByteSource {
+  try {
+    return fileSource(path);
+  } catch (cause) {
+    throw cannotRead(path, cause, 'a trace');
+  }
+}
+
+/**
+ * Open a trace file as a timeline, read piece by piece (the file stays open until the
+ * process ends, or `close()`); a recovered (cut short, damaged) trace is opened with a warning.
+ */
 export function openTimeline(path: string, io: Io, options: { warn?: boolean } = {}): Timeline {
-  const timeline = Timeline.open(readTraceFile(path), path);
+  const source = openTraceSource(path);
+  let timeline: Timeline;
+  try {
+    timeline = Timeline.open(source, path);
+  } catch (error) {
+    source.close();
+    throw error;
+  }
   if (timeline.recovered !== undefined && options.warn !== false) {
     io.err(`${paint(io).yellow('warning')}: ${timeline.recovered.message}\n`);
   }
@@ -83,11 +101,11 @@ const PROGRESS_THRESHOLD = 200_000;
  * long (`total` events); `work` reports through the callback it is given.
  */
 export function withProgress<T>(io: Io, label: string, total: number, work: (progress?: Progress) => T): T {
-  if (!io.errIsTty || total < PROGRESS_THRESHOLD) return work(undefined);
+  if (!io.errIsTty || io.progressStream === undefined || total < PROGRESS_THRESHOLD) return work(undefined);
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {value}/{total} events`,
-      stream: process.stderr,
+      stream: io.progressStream as unknown as NodeJS.WritableStream, // what cli-progress uses of it: io.ts
       hideCursor: true,
       clearOnComplete: true,
     },

@@ -28,8 +28,11 @@
  *   help                h    this list
  *   quit                q    leave (end of input too)
  *
- * Input is read with node:readline: from a terminal with a prompt, or from a pipe or a
- * file without one (scripts and tests). Every answer goes to stdout.
+ * Input is read line by line as it is needed (io.stdinLines: synchronous reads of stdin),
+ * from a terminal with a prompt, or from a pipe or a file without one (scripts); every
+ * answer goes to stdout and is flushed before the next line is read. Ctrl-C stops the
+ * command running (a long `continue`) and the debugger waits for the next one; at the
+ * prompt it ends the debugger. The end of input ends it too, with status 0.
  *
  * A hit is an event s after which a watched value differs from its value before s.
  * `continue` goes to the first hit after the cursor; `reverse-continue` to the last hit
@@ -53,7 +56,7 @@ import {
   formatRoot,
   type Timeline,
 } from '@pymemsim/replay';
-import type { Io } from '../io.js';
+import { fdLines, type Io } from '../io.js';
 import { describeLine, openTimeline } from './common.js';
 import { formatGcStats, heapReport, renderHeapReport } from './inspect.js';
 
@@ -65,18 +68,18 @@ export interface InteractiveIo extends Io {
 
 export async function debugCommand(path: string, io: InteractiveIo, options: { json?: boolean } = {}): Promise<number> {
   const timeline = openTimeline(path, io);
-  const input = io.input ?? process.stdin;
   const json = options.json === true;
-  const tty = !json && (io.inIsTty ?? (io.input === undefined && process.stdin.isTTY));
+  const tty = !json && io.inIsTty === true;
   const dbg = new Debugger(timeline);
   io.out(json ? `${JSON.stringify(dbg.status('', dbg.banner(), false))}\n` : `${dbg.banner()}\n`);
-  const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
+  const rl = io.input !== undefined ? createInterface({ input: io.input, terminal: false, crlfDelay: Infinity }) : undefined;
+  const lines: AsyncIterable<string> | Iterable<string> = rl ?? io.stdinLines?.() ?? fdLines(0);
   const prompt = (): void => {
     if (tty) io.out('(pymemsim) ');
   };
   let last = '';
   prompt();
-  for await (const raw of rl) {
+  for await (const raw of lines) {
     let line = raw.trim();
     if (line === '' && tty) line = last;
     if (line === '') {
@@ -85,12 +88,14 @@ export async function debugCommand(path: string, io: InteractiveIo, options: { j
     }
     last = line;
     const { output, quit, error } = dbg.run(line);
+    io.clearInterrupt?.(); // a Ctrl-C stopped this command, not the debugger
     if (json) io.out(`${JSON.stringify(dbg.status(line, output, error))}\n`);
     else if (output !== '') io.out(output.endsWith('\n') ? output : `${output}\n`);
     if (quit) break;
     prompt();
   }
-  rl.close();
+  rl?.close();
+  timeline.close();
   return 0;
 }
 

@@ -2,8 +2,8 @@
  * `pymemsim history T --obj ID`: every event that touched one object, in order: its
  * allocation, each incref and decref with its holder, moves, tracking, the collector's
  * steps naming it, references it took or dropped as a holder, its deallocation, each
- * with the source line (number and text) it came from. From the timeline's per-object
- * index (one pass over the trace).
+ * with the source line (number and text) it came from. From one pass over the trace
+ * looking for that object (Timeline.occurrences).
  */
 import { UserError, formatHolder, type MemEvent, type MemEventType } from '@pymemsim/core';
 import { formatEvent, isHolder, type ObjectRole, type Timeline } from '@pymemsim/replay';
@@ -52,7 +52,7 @@ export function objectHistory(timeline: Timeline, id: number, io: Io): HistoryEn
   if (occurrences.length === 0) {
     throw new UserError(
       'CLI_USAGE',
-      `no event of ${timeline.name} names object #${id} (ids run from 1 to ${timeline.objectIds().at(-1) ?? 0})`,
+      `no event of ${timeline.name} names object #${id} (ids run from 1 to ${timeline.largestObjectId()})`,
     );
   }
   return occurrences.map(({ seq, role }) => {

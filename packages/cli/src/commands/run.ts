@@ -1,13 +1,26 @@
 /*
  * `pymemsim run prog.py`: the program's stdout on stdout and nothing else; its trace
- * written as it runs (every complete chunk on disk at once, so a crash keeps it); on
- * stderr at the end, where the trace went and a one-line summary.
+ * written as it runs (every complete chunk on disk at once, so a crash keeps it; the
+ * header first, so even a run killed at once leaves a trace that opens); on stderr at
+ * the end, where the trace went and a one-line summary.
+ *
+ * The run stops cleanly (its trace gets its footer) at Ctrl-C, when stdout's reader goes
+ * away (`| head -1`: exit 141, quietly), when stdout or the trace cannot be written (a
+ * full disk: exit 73, one line), and at --max-events.
  */
 import { basename, extname } from 'node:path';
-import { type HeapState } from '@pymemsim/core';
+import { UserError, type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
-import { DEFAULT_CHECKPOINT_EVERY, TraceWriter, recordTo, traceHeader, type WriterOptions } from '@pymemsim/replay';
+import {
+  DEFAULT_CHECKPOINT_EVERY,
+  TraceWriter,
+  recordTo,
+  traceHeader,
+  type TraceSink,
+  type WriterOptions,
+} from '@pymemsim/replay';
 import { paint, type Io } from '../io.js';
+import { openStreamingOutput, type OutputFile } from '../output.js';
 
 export interface RunOptions {
   readonly output?: string;
@@ -15,15 +28,29 @@ export interface RunOptions {
   readonly maxEvents?: number;
   /** Set when the user pressed Ctrl-C (the command line's worker shares it with the main thread). */
   readonly interrupted?: () => boolean;
+  /** The files the run reads (its program): the trace may not overwrite one. */
+  readonly inputs?: readonly string[];
 }
 
 /** How `run` writes traces: a checkpoint every DEFAULT_CHECKPOINT_EVERY events (within the budget). */
 export const RUN_TRACE_OPTIONS: WriterOptions = { checkpointEvery: DEFAULT_CHECKPOINT_EVERY };
 
 const INTERRUPTED = 'interrupted (Ctrl-C)';
+const STDOUT_CLOSED = 'stdout was closed by its reader: the run stopped there';
 
 export function defaultTracePath(program: string): string {
   return `${basename(program, extname(program))}.pmt`;
+}
+
+/** An output file as the sink of a trace writer (finish puts it in place; abort keeps what it wrote). */
+export function outputSink(output: OutputFile): TraceSink {
+  return {
+    path: output.path,
+    write: (bytes) => output.write(bytes),
+    sync: () => output.sync(),
+    close: () => output.commit(),
+    abandon: () => output.discard(),
+  };
 }
 
 /** Simulate `text` (the program at `path`) and record it. Returns the exit code. */
@@ -34,21 +61,46 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     return 1;
   }
   const tracePath = options.trace ? (options.output ?? defaultTracePath(path)) : undefined;
+  // Opened before the run: an output that is the program, or that another run is writing, is refused first.
+  const output =
+    tracePath === undefined
+      ? undefined
+      : openStreamingOutput(tracePath, {
+          inputs: options.inputs ?? [],
+          what: 'trace',
+          flag: options.output === undefined ? `the trace ${tracePath}` : `-o ${tracePath}`,
+        });
   let writer: TraceWriter | undefined;
+  // stdout failing (its reader gone, a full disk) stops the run at its next check, as Ctrl-C does.
+  let stdoutFailure: UserError | undefined;
+  const out = (t: string): void => {
+    if (stdoutFailure !== undefined) return;
+    try {
+      io.out(t);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      stdoutFailure = error;
+    }
+  };
+  const stopReason = (): string | undefined => {
+    if (stdoutFailure !== undefined) {
+      return stdoutFailure.code === 'OUTPUT_CLOSED' ? STDOUT_CLOSED : `stopped: ${stdoutFailure.message}`;
+    }
+    if (writer?.failure !== undefined) return `stopped: ${writer.failure.message}`;
+    return options.interrupted?.() === true ? INTERRUPTED : undefined;
+  };
   let result: RunResult;
   try {
     result = runProgram(text, path, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
-      ...(options.interrupted !== undefined
-        ? { interrupted: () => (options.interrupted?.() === true ? INTERRUPTED : undefined) }
-        : {}),
-      stdout: (t) => io.out(t),
+      interrupted: stopReason,
+      stdout: out,
       stderr: (t) => io.err(t),
       attach: (rt) => {
-        if (tracePath === undefined) return;
+        if (output === undefined) return;
         // The runtime's working state is the fold of its events at each one it publishes:
         // the writer's checkpoints read it instead of folding every event again.
-        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }), {
+        writer = new TraceWriter(outputSink(output), traceHeader({ path, source: text }), {
           ...RUN_TRACE_OPTIONS,
           live: rt.state,
         });
@@ -57,20 +109,29 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     });
   } catch (error) {
     writer?.abort(); // keep every complete chunk; a defect still shows its stack
+    output?.discard();
     throw error;
   }
   // The program's stdout and stderr were written as it ran; diagnostics come back here.
   if (result.interpreter === undefined && result.stderr !== '') io.err(result.stderr);
   const state = result.interpreter?.rt.state;
   if (writer !== undefined) {
-    if (state !== undefined) writer.finish(state);
+    if (state !== undefined && writer.failure === undefined) writer.finish(state);
     else writer.abort();
-    if (writer.failure !== undefined) throw writer.failure;
   }
-  if (result.stopped !== undefined)
-    io.err(`${paint(io).yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
+  output?.discard(); // after finish() a no-op; else (no events at all) what was written stays
+  if (writer?.failure !== undefined) throw writer.failure;
+  // A failed stdout is reported when the command ends (main.ts: quietly when its reader went away).
+  const quiet = stdoutFailure !== undefined && (stdoutFailure.code !== 'OUTPUT_CLOSED' || tracePath === undefined);
+  if (result.stopped !== undefined && !quiet) {
+    const stop = result.stopped.startsWith('stopped: ') ? result.stopped.slice(9) : result.stopped;
+    io.err(
+      `${paint(io).yellow('pymemsim:')} ${stop}${tracePath !== undefined ? '; the trace keeps every event so far' : ''}\n`,
+    );
+  }
   // With --no-trace nothing follows the program's own stderr (its last line is CPython's).
   if (state !== undefined && tracePath !== undefined) io.err(summary(tracePath, state, io) + '\n');
+  if (stdoutFailure !== undefined) return stdoutFailure.exitCode; // 141 closed, 73 not writable
   // 130: stopped by SIGINT, as shells report it.
   return result.stopped === INTERRUPTED ? 130 : result.exitCode;
 }
