@@ -76,8 +76,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 export const INTERRUPTED_REASON = 'interrupted (Ctrl-C)';
 
 /** The process's own stdio, for callers that give no Io. */
-const defaultIo = (): Io =>
-  processIo({ stdoutIsTty: isatty(1), stderrIsTty: isatty(2), stdinIsTty: isatty(0) });
+const defaultIo = (): Io => processIo({ stdoutIsTty: isatty(1), stderrIsTty: isatty(2), stdinIsTty: isatty(0) });
 
 export async function runCli(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
   let code = 0;

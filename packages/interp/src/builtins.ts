@@ -555,10 +555,10 @@ P.runComprehension = function (this: Interpreter, e: Expr, scope: Scope): Object
       if (e.k === 'ListComp') this.listAppend(result, this.internals.evalExpr(e.elt, scope), stack, 'move');
       else if (e.k === 'SetComp') this.setAdd(result, this.internals.evalExpr(e.elt, scope), stack);
       else {
+        // MAP_ADD: _PyDict_SetItem_Take2 takes both references (a key already there is dropped).
         const k = this.internals.evalExpr(e.key, scope);
         const v = this.internals.evalExpr(e.value, scope);
         this.dictSet(result, k, v, stack, 'move');
-        this.rt.decref(k, stack);
       }
     }
   };

@@ -72,7 +72,8 @@ export function replayIndexRecovering(
 ): { result: ReplayResult; recovered: Recovery | undefined } {
   let state = emptyHeap();
   const bad = foldChunks(index, index.chunks.length, state, progress);
-  if (bad === undefined) return { result: result(state, index.events, index.footer?.finalHash), recovered: index.recovered };
+  if (bad === undefined)
+    return { result: result(state, index.events, index.footer?.finalHash), recovered: index.recovered };
   // The failing chunk may have applied part of its events: fold the chunks before it again.
   state = emptyHeap();
   foldChunks(index, bad.chunk, state);
@@ -109,7 +110,8 @@ function foldChunks(
       try {
         foldScratchEvents(chunk.payload, index.header.schema, state);
       } catch (error) {
-        if (error instanceof Malformed) return { chunk: i, error: corruptRecord(index.name, chunk.offset, 'event chunk', error) };
+        if (error instanceof Malformed)
+          return { chunk: i, error: corruptRecord(index.name, chunk.offset, 'event chunk', error) };
         if (error instanceof NotApplied) throw cannotReplay(error.type, error.seq, error.cause);
         throw error;
       }
@@ -141,4 +143,3 @@ function result(state: HeapState, events: number, expected: string | undefined):
   const actual = hashState(state);
   return { ok: expected === actual, events, expected, actual, state };
 }
-

@@ -46,7 +46,8 @@ export function fileSource(path: string): ByteSource {
   let whole: Uint8Array | undefined;
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: is a directory, read '${path}'`), { code: 'EISDIR' });
+    if (stat.isDirectory())
+      throw Object.assign(new Error(`EISDIR: is a directory, read '${path}'`), { code: 'EISDIR' });
     // A pipe or a device (`/dev/stdin` from a pipe) cannot be read at positions: read it whole.
     if (!stat.isFile()) whole = readFileSync(fd);
     size = stat.size;

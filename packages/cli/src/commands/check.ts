@@ -145,7 +145,12 @@ export function checkCommand(options: CheckOptions, io: Io): number {
 function withBar<T>(io: Io, label: string, total: number, work: (onRun?: (n: number) => void) => T): T {
   if (!io.errIsTty || io.progressStream === undefined) return work(undefined);
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value} runs`, stream: io.progressStream as unknown as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true },
+    {
+      format: `${label} [{bar}] {value} runs`,
+      stream: io.progressStream as unknown as NodeJS.WritableStream,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);

@@ -72,7 +72,8 @@ export async function debugCommand(path: string, io: InteractiveIo, options: { j
   const tty = !json && io.inIsTty === true;
   const dbg = new Debugger(timeline);
   io.out(json ? `${JSON.stringify(dbg.status('', dbg.banner(), false))}\n` : `${dbg.banner()}\n`);
-  const rl = io.input !== undefined ? createInterface({ input: io.input, terminal: false, crlfDelay: Infinity }) : undefined;
+  const rl =
+    io.input !== undefined ? createInterface({ input: io.input, terminal: false, crlfDelay: Infinity }) : undefined;
   const lines: AsyncIterable<string> | Iterable<string> = rl ?? io.stdinLines?.() ?? fdLines(0);
   const prompt = (): void => {
     if (tty) io.out('(pymemsim) ');
