@@ -1,5 +1,16 @@
 export * from './events.js';
 export * from './state.js';
+export {
+  HOLEY_MIN,
+  forgetRefIndex,
+  hasHoles,
+  liveRefs,
+  positionOfSlot,
+  refAtPosition,
+  refCount,
+  slotOfPosition,
+  type RefSlot,
+} from './refList.js';
 export * from './evolve.js';
 export * from './errors.js';
 export * from './interrupt.js';

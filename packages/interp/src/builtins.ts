@@ -30,6 +30,19 @@ import type { Comprehension, Expr } from './ast.js';
 import { Interpreter, PyRaise } from './interpreter.js';
 import { formatFloat, pyStrRepr } from './format.js';
 import type { ClassValue, FunctionValue, IteratorValue, PyValue } from './values.js';
+import {
+  MAX_ITEMS,
+  bitLength,
+  checkDecimalDigits,
+  checkItems,
+  checkMul,
+  checkPow,
+  checkShift,
+  checkStrLength,
+  intToDecimal,
+  raiseLimit,
+  type Limit,
+} from './limits.js';
 
 type Scope = Parameters<Interpreter['comprehension']>[1];
 const P = Interpreter.prototype;
@@ -100,7 +113,7 @@ P.getIter = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectI
 /** FOR_ITER: the next item as a new reference owned by `holder`, or undefined when exhausted. */
 /** An exhausted iterator lets go of its sequence (it_seq = NULL); next() then gives undefined. */
 function exhaustIterator(interp: Interpreter, it: ObjectId, v: IteratorValue): undefined {
-  if (v.seq !== undefined && interp.rt.object(it).refs.some((r) => r.slot === 'it_seq')) {
+  if (v.seq !== undefined && interp.rt.object(it).refs.some((r) => r?.slot === 'it_seq')) {
     const seq = v.seq;
     v.seq = undefined;
     interp.rt.decref(seq, { kind: 'object', owner: it, slot: 'it_seq' });
@@ -216,10 +229,14 @@ P.iterNext = function (this: Interpreter, it: ObjectId, holder: Holder): ObjectI
 P.iterateToArray = function (this: Interpreter, obj: ObjectId, holder: Holder): ObjectId[] {
   const v = this.value(obj);
   if (v.t === 'list' || v.t === 'tuple') return v.items.map((i) => this.ret(i, holder));
+  if (v.t === 'range') limit(this, checkItems(rangeLen(v.start, v.stop, v.step), 'list'));
   const it = this.getIter(obj, C_TEMP);
   const out: ObjectId[] = [];
   try {
-    for (let x = this.iterNext(it, holder); x !== undefined; x = this.iterNext(it, holder)) out.push(x);
+    for (let x = this.iterNext(it, holder); x !== undefined; x = this.iterNext(it, holder)) {
+      if (out.length >= MAX_ITEMS) limit(this, checkItems(out.length + 1, 'list'));
+      out.push(x);
+    }
   } catch (e) {
     for (const o of out) this.rt.decref(o, holder);
     throw e;
@@ -449,6 +466,7 @@ function shrinkList(interp: Interpreter, obj: ObjectId, v: { items: ObjectId[]; 
 P.listAppend = function (this: Interpreter, list: ObjectId, val: ObjectId, from: Holder, how: 'move' | 'copy'): void {
   const v = this.value(list) as { items: ObjectId[]; allocated: number };
   const n = v.items.length + 1;
+  if (n > MAX_ITEMS) limit(this, checkItems(n, 'list'));
   const next = listResize(v.allocated, v.items.length, n);
   if (next !== v.allocated) this.setListCapacity(list, next);
   v.items.push(val);
@@ -461,6 +479,10 @@ P.listExtend = function (this: Interpreter, list: ObjectId, iterable: ObjectId, 
   const src = this.value(iterable);
   const items = this.iterateToArray(iterable, C_TEMP);
   if (items.length === 0) return;
+  if (v.items.length + items.length > MAX_ITEMS) {
+    for (const i of items) this.rt.decref(i, C_TEMP);
+    limit(this, checkItems(v.items.length + items.length, 'list'));
+  }
   const sized =
     src.t === 'list' ||
     src.t === 'tuple' ||
@@ -656,7 +678,7 @@ P.repr = function (this: Interpreter, id: ObjectId): string {
     case 'bool':
       return v.v ? 'True' : 'False';
     case 'int':
-      return v.v.toString();
+      return intToDecimal(v.v, (type, message) => this.pyErr(type, message));
     case 'float':
       return formatFloat(v.v);
     case 'str':
@@ -813,7 +835,10 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
   }
   switch (op) {
     case '+':
-      if (av.t === 'str' && bv.t === 'str') return this.newStr(av.v + bv.v, holder);
+      if (av.t === 'str' && bv.t === 'str') {
+        limit(this, checkStrLength(av.v.length + bv.v.length, 'str'));
+        return this.newStr(av.v + bv.v, holder);
+      }
       if (av.t === 'list' && bv.t === 'list') {
         if (inplace) {
           this.listExtend(a, b, holder);
@@ -827,7 +852,10 @@ P.binaryOp = function (this: Interpreter, op, a, b, holder, inplace, scope): Obj
       const [seq, count] = nb !== undefined ? [a, nb] : na !== undefined ? [b, na] : [undefined, undefined];
       if (seq !== undefined && count !== undefined && typeof count === 'bigint') {
         const sv = this.value(seq);
-        const n = Math.max(0, Number(count));
+        const big = count < 0n ? 0n : count;
+        if (sv.t === 'str') limit(this, checkStrLength(BigInt(sv.v.length) * big, 'str', true));
+        if (sv.t === 'list' || sv.t === 'tuple') limit(this, checkItems(BigInt(sv.items.length) * big, sv.t));
+        const n = Number(big);
         if (sv.t === 'str') return this.newStr(sv.v.repeat(n), holder);
         if (sv.t === 'list' || sv.t === 'tuple') {
           const items: ObjectId[] = [];
@@ -884,6 +912,7 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
       case '-':
         return interp.newInt(x - y, holder);
       case '*':
+        limit(interp, checkMul(x, y));
         return interp.newInt(x * y, holder);
       case '//':
         if (y === 0n) throw interp.pyErr('ZeroDivisionError', 'integer division or modulo by zero');
@@ -893,6 +922,7 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
         return interp.newInt(x - floorDiv(x, y) * y, holder);
       case '**':
         if (y < 0n) return interp.newFloat(Number(x) ** Number(y), holder);
+        limit(interp, checkPow(x, y));
         return interp.newInt(x ** y, holder);
       case '/':
         if (y === 0n) throw interp.pyErr('ZeroDivisionError', 'division by zero');
@@ -904,9 +934,13 @@ function numericOp(interp: Interpreter, op: string, a: bigint | number, b: bigin
       case '^':
         return interp.newInt(x ^ y, holder);
       case '<<':
+        if (y < 0n) throw interp.pyErr('ValueError', 'negative shift count');
+        limit(interp, checkShift(x, y));
         return interp.newInt(x << y, holder);
       case '>>':
-        return interp.newInt(x >> y, holder);
+        if (y < 0n) throw interp.pyErr('ValueError', 'negative shift count');
+        // A count past the int's length leaves its sign (BigInt would refuse a huge count).
+        return interp.newInt(y > BigInt(bitLength(x)) ? (x < 0n ? -1n : 0n) : x >> y, holder);
       default:
         break;
     }
@@ -1589,6 +1623,7 @@ function construct(
         const t = v.v.trim().replaceAll('_', '');
         if (!/^[+-]?\d+$/.test(t))
           throw interp.pyErr('ValueError', `invalid literal for int() with base 10: ${pyStrRepr(v.v)}`);
+        checkDecimalDigits(t.replace(/^[+-]/, '').length, (type, message) => interp.pyErr(type, message));
         return interp.newInt(BigInt(t), holder);
       }
       throw interp.typeError(
@@ -2199,3 +2234,8 @@ function trimChars(s: string, chars: string, left: boolean, right: boolean): str
 }
 
 export { dictSize };
+
+/** Go on, or raise what a resource limit becomes (limits.ts): CPython's exception, or the run's stop. */
+function limit(interp: Interpreter, found: Limit | undefined): void {
+  if (found !== undefined) raiseLimit(found, (type, message) => interp.pyErr(type, message));
+}

@@ -10,3 +10,4 @@ import './weakrefs.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
+export * from './limits.js';

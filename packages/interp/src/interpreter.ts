@@ -76,6 +76,7 @@ import {
   type SetStore,
 } from './values.js';
 import { formatFloat, pyStrRepr } from './format.js';
+import { MAX_ITEMS, bitLength, checkItems, raiseLimit, type Limit } from './limits.js';
 
 export { EventBudgetExceeded };
 
@@ -98,7 +99,10 @@ const CONTINUE = new ContinueSignal('continue');
 export interface InterpreterOptions extends RuntimeOptions {
   /** Called with the new runtime before its first event (to record every event from the empty heap). */
   readonly attach?: (rt: Runtime) => void;
-  /** Written to as the program prints (stdout) and as CPython would write to stderr. */
+  /**
+   * Written to as the program prints (stdout) and as CPython would write to stderr. When
+   * given, the text is not also kept in the result's `stdout` / `stderr`.
+   */
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
 }
@@ -301,6 +305,9 @@ export class Interpreter {
   private resolution: Resolution | undefined;
   private readonly writeOut: (text: string) => void;
   private readonly writeErr: (text: string) => void;
+  /** Keep the output in `stdout` / `stderr` (only when no writer was given for it). */
+  private readonly keepOut: boolean;
+  private readonly keepErr: boolean;
   /** The exception being handled (sys.exc_info), innermost last. */
   private readonly handling: ObjectId[] = [];
   private main: Scope | undefined;
@@ -316,6 +323,8 @@ export class Interpreter {
     options.attach?.(this.rt);
     this.writeOut = options.stdout ?? (() => undefined);
     this.writeErr = options.stderr ?? (() => undefined);
+    this.keepOut = options.stdout === undefined;
+    this.keepErr = options.stderr === undefined;
     this.rt.hooks.freed = (id) => {
       const v = this.values.get(id);
       if (v?.t === 'str' && this.interned.get(v.v) === id) this.interned.delete(v.v);
@@ -561,7 +570,8 @@ export class Interpreter {
   }
 
   private reprAtom(v: PyValue): string {
-    if (v.t === 'int') return v.v.toString();
+    // An int past what CPython converts to decimal (4300 digits) is named by its length.
+    if (v.t === 'int') return bitLength(v.v) > 14_300 ? `<int of ${bitLength(v.v)} bits>` : v.v.toString();
     if (v.t === 'float') return formatFloat(v.v);
     if (v.t === 'str') return pyStrRepr(v.v.length > 40 ? `${v.v.slice(0, 40)}…` : v.v);
     return '';
@@ -770,6 +780,8 @@ export class Interpreter {
     from: Holder,
     how: 'move' | 'copy',
   ): void {
+    if (store.entries.size >= MAX_ITEMS)
+      raiseLimit(checkItems(store.entries.size + 1, 'dict') as Limit, (t, m) => this.pyErr(t, m));
     const isStr = this.values.get(key)?.t === 'str';
     const tableBefore = store.table;
     const unicodeBefore = store.unicode;
@@ -855,6 +867,8 @@ export class Interpreter {
       if (from !== undefined) this.rt.decref(item, from);
       return false;
     }
+    if (v.store.entries.size >= MAX_ITEMS)
+      raiseLimit(checkItems(v.store.entries.size + 1, 'set') as Limit, (t, m) => this.pyErr(t, m));
     v.store.entries.set(hk, item);
     v.store.fill += 1;
     this.adopt(item, { kind: 'object', owner: set, slot: 'item' }, from);
@@ -3053,7 +3067,7 @@ export class Interpreter {
   }
 
   private funcDict(fn: ObjectId, create: boolean): ObjectId | undefined {
-    const held = this.rt.object(fn).refs.find((r) => r.slot === '__dict__');
+    const held = this.rt.object(fn).refs.find((r) => r?.slot === '__dict__');
     if (held !== undefined) return held.to;
     if (!create) return undefined;
     const d = this.newDict({ kind: 'object', owner: fn, slot: '__dict__' });
@@ -3307,13 +3321,15 @@ export class Interpreter {
       assign: (t: Target, v: ObjectId, scope: Scope): void => this.assign(t, v, scope),
       evalExpr: (e: Expr, scope: Scope): ObjectId => this.evalExpr(e, scope),
       handling: this.handling,
+      // Given a writer (options.stdout / stderr), the output goes there as it comes and is
+      // not also kept: a program printing a gigabyte must not hold it in one string.
       writeOut: (t: string): void => {
-        this.stdout += t;
+        if (this.keepOut) this.stdout += t;
         this.writeOut(t);
         this.rt.output(t);
       },
       writeErr: (t: string): void => {
-        this.stderr += t;
+        if (this.keepErr) this.stderr += t;
         this.writeErr(t);
       },
       modules: this.modules,

@@ -10,6 +10,7 @@ import './weakrefs.js';
 import { parseModule } from './parse.js';
 import { resolveModule } from './resolve.js';
 import { SourceFile, formatDiagnostic, formatSyntaxError } from './source.js';
+import { engineLimit } from './limits.js';
 import type { Module } from './ast.js';
 
 export interface RunResult {
@@ -77,14 +78,17 @@ export function runProgram(text: string, path: string, options: InterpreterOptio
     }
     interpreter.shutdown();
   } catch (e) {
-    if (e instanceof EventBudgetExceeded) {
+    // A stop (the event budget, Ctrl-C, a resource limit: limits.ts), or a JavaScript
+    // engine limit reached anyway, ends the run where it is; the trace keeps every event.
+    const stop = e instanceof EventBudgetExceeded ? e : engineLimit(e);
+    if (stop !== undefined) {
       return {
         stdout: interpreter.stdout,
         stderr: interpreter.stderr,
         exitCode: 1,
         diagnostics: [],
         interpreter,
-        stopped: e.message,
+        stopped: stop.message,
       };
     }
     throw e;

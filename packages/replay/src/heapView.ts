@@ -28,6 +28,7 @@ import {
   UNREACHABLE_LIST,
   liveFrames,
   liveIds,
+  liveRefs,
   type Frame,
   type HeapObject,
   type HeapState,
@@ -69,7 +70,7 @@ export const formatRoot = (r: RootHolder): string => {
 /** The label of each of `owner`'s references, in order (`item` references numbered among themselves). */
 export function refLabels(owner: HeapObject): string[] {
   let items = 0;
-  return owner.refs.map((r) => (r.slot === 'item' ? `[${items++}]` : slotLabel(r.slot)));
+  return liveRefs(owner.refs).map((r) => (r.slot === 'item' ? `[${items++}]` : slotLabel(r.slot)));
 }
 
 export function slotLabel(slot: string): string {
@@ -83,7 +84,7 @@ export function linksOf(state: HeapState, id: number): Link[] {
   const obj = state.objects[id];
   if (obj === undefined) return [];
   const labels = refLabels(obj);
-  return obj.refs.map((r, i) => ({ owner: id, slot: r.slot, label: labels[i] ?? r.slot, to: r.to }));
+  return liveRefs(obj.refs).map((r, i) => ({ owner: id, slot: r.slot, label: labels[i] ?? r.slot, to: r.to }));
 }
 
 /** Every reference held to each object: by objects (links) and by root holders. */
@@ -197,11 +198,12 @@ function containerRepr(state: HeapState, obj: HeapObject, depth: number, seen: S
   const inner = new Set(seen).add(obj.id);
   const item = (to: number): string => shortRepr(state, to, depth - 1, inner);
   let parts: string[];
+  const refs = liveRefs(obj.refs);
   if (isSeq) {
-    parts = obj.refs.filter((r) => r.slot === 'item').map((r) => item(r.to));
+    parts = refs.filter((r) => r.slot === 'item').map((r) => item(r.to));
   } else {
-    const keys = obj.refs.filter((r) => r.slot === 'key');
-    const values = obj.refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
+    const keys = refs.filter((r) => r.slot === 'key');
+    const values = refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
     const paired = keys.length === values.length;
     parts = values.map((v, i) => {
       const k = paired ? keys[i] : undefined;
@@ -289,11 +291,12 @@ export function mainGlobals(
   for (const key of liveIdKeys(state)) {
     const module = state.objects[Number(key)];
     if (module === undefined || module.kind !== 'module') continue;
-    const dictRef = module.refs.find((r) => r.slot === '__dict__');
+    const dictRef = module.refs.find((r) => r?.slot === '__dict__');
     const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
     if (dict === undefined) continue;
     const entries: { name: string; id: number }[] = [];
     for (const r of dict.refs) {
+      if (r === undefined) continue;
       const name = dictKeyOf(r.slot);
       if (name !== undefined) entries.push({ name, id: r.to });
     }
@@ -354,7 +357,8 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
       if (shown.has(id) || obj === undefined) continue;
       shown.add(id);
       if (obj.kind === 'module') continue;
-      for (const r of obj.refs) if (r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
+      for (const r of obj.refs)
+        if (r !== undefined && r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
     }
   };
   const fromFrames: number[] = [];
@@ -376,7 +380,7 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
     const id = stack.pop() as number;
     if (reachable.has(id)) continue;
     reachable.add(id);
-    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+    for (const r of state.objects[id]?.refs ?? []) if (r !== undefined) stack.push(r.to);
   }
   const garbage = liveObjectIds(state).filter((id) => !reachable.has(id));
   visit(garbage);

@@ -268,7 +268,7 @@ export function heapDot(timeline: Timeline, at: number, state: HeapState, all: b
     const id = stack.pop() as number;
     if (reachable.has(id)) continue;
     reachable.add(id);
-    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+    for (const r of state.objects[id]?.refs ?? []) if (r !== undefined) stack.push(r.to);
   }
   const lines: string[] = [];
   lines.push(`digraph heap {`);

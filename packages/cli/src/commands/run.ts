@@ -9,6 +9,7 @@
  * full disk: exit 73, one line), and at --max-events.
  */
 import { basename, extname } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { UserError, type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
 import {
@@ -87,7 +88,8 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
       return stdoutFailure.code === 'OUTPUT_CLOSED' ? STDOUT_CLOSED : `stopped: ${stdoutFailure.message}`;
     }
     if (writer?.failure !== undefined) return `stopped: ${writer.failure.message}`;
-    return options.interrupted?.() === true ? INTERRUPTED : undefined;
+    if (options.interrupted?.() === true) return INTERRUPTED;
+    return heapFull();
   };
   let result: RunResult;
   try {
@@ -134,6 +136,24 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   if (stdoutFailure !== undefined) return stdoutFailure.exitCode; // 141 closed, 73 not writable
   // 130: stopped by SIGINT, as shells report it.
   return result.stopped === INTERRUPTED ? 130 : result.exitCode;
+}
+
+/** Of the JavaScript heap's limit, the part a run may fill before it stops (rather than crash). */
+const HEAP_SHARE = 0.9;
+
+/**
+ * The simulation's own memory ran out (a program holding millions of objects): a stop
+ * naming the limit, before V8 would abort the process. Checked with the interrupt,
+ * every few thousand events.
+ */
+function heapFull(): string | undefined {
+  const heap = getHeapStatistics();
+  if (heap.used_heap_size < HEAP_SHARE * heap.heap_size_limit) return undefined;
+  const mb = (n: number): string => `${Math.round(n / 2 ** 20)} MiB`;
+  return (
+    `MemoryError: the simulation's heap is full (${mb(heap.used_heap_size)} of ${mb(heap.heap_size_limit)}, ` +
+    `the JavaScript engine's limit): the run stops here`
+  );
 }
 
 function summary(tracePath: string, state: HeapState, io: Io): string {
