@@ -10,6 +10,12 @@
  *   free     {id}                                    the object's memory released
  *   track    {id}            untrack {id}            the collector starts / stops tracking it
  *   gc       {generation, collected}                 a GC pass found `collected` unreachable
+ *   freeze   {}              unfreeze {}             gc.freeze(): every tracked object leaves
+ *                                                    the collector's view / comes back to it
+ *
+ * `validate` also reads the JSON Lines export of a pymemsim trace (`pymemsim export
+ * --format jsonl`: core's events, each with its seq), turned into these records as it is
+ * read (ExternalReader; ExternalConverter does the same for events in memory).
  *
  * Holders: {"object": id, "slot": s}, {"frame": f, "name": n}, {"stack": f}, {"root": n}.
  *
@@ -21,8 +27,8 @@
  * frame has exited when a program ends, so only `root` holders keep objects at the end).
  *
  * Simplifications: no generations (a partial collection is only checked to collect nothing
- * reachable), no frozen objects, no weak references; `base` counts references nobody
- * modelled holds (static objects).
+ * reachable; frozen objects are left out of a full one), no weak references; `base` counts
+ * references nobody modelled holds (static objects).
  */
 import type { Holder, MemEvent } from '@pymemsim/core';
 
@@ -46,6 +52,7 @@ export type ExternalRecord =
     }
   | { readonly type: 'incref' | 'decref'; readonly id: number; readonly holder: ExternalHolder }
   | { readonly type: 'free' | 'track' | 'untrack'; readonly id: number }
+  | { readonly type: 'freeze' | 'unfreeze' }
   | { readonly type: 'gc'; readonly generation: 0 | 1 | 2; readonly collected: readonly number[] };
 
 // ---------------------------------------------------------------------------------
@@ -104,6 +111,10 @@ export class ExternalConverter {
         return [{ type: 'track', id: e.id }];
       case 'ObjectUntracked':
         return [{ type: 'untrack', id: e.id }];
+      case 'GcFrozen':
+        return [{ type: 'freeze' }];
+      case 'GcUnfrozen':
+        return [{ type: 'unfreeze' }];
       case 'GcStarted':
         this.generation = e.generation;
         return [];
@@ -213,6 +224,9 @@ function parseRecord(v: unknown, line: number): ExternalRecord {
     case 'track':
     case 'untrack':
       return { type: v['type'], id: id() };
+    case 'freeze':
+    case 'unfreeze':
+      return { type: v['type'] };
     case 'gc': {
       const g = v['generation'];
       const collected = v['collected'];
@@ -222,7 +236,7 @@ function parseRecord(v: unknown, line: number): ExternalRecord {
     }
     default:
       return bad(
-        `unknown record type ${quote(v['type'])} (expected alloc, incref, decref, free, track, untrack or gc)`,
+        `unknown record type ${quote(v['type'])} (expected alloc, incref, decref, free, track, untrack, gc, freeze or unfreeze)`,
       );
   }
 }
@@ -352,6 +366,10 @@ export class ExternalReader {
         return [{ type: 'track', id: id() }];
       case 'ObjectUntracked':
         return [{ type: 'untrack', id: id() }];
+      case 'GcFrozen':
+        return [{ type: 'freeze' }];
+      case 'GcUnfrozen':
+        return [{ type: 'unfreeze' }];
       case 'GcStarted': {
         const g = e['generation'];
         if (g !== 0 && g !== 1 && g !== 2) throw new ExternalFormatError(line, 1, `"generation" must be 0, 1 or 2`);
@@ -457,6 +475,8 @@ interface Obj {
   /** Objects this one holds references to (by the object holder's owner), with counts. */
   holds: Counts<number>;
   tracked: boolean;
+  /** Tracked, but in the permanent generation (gc.freeze): no collection looks at it. */
+  frozen: boolean;
   count: number;
   /** References held by holders that are not objects (frames, stacks, roots): a root of reachability. */
   outside: number;
@@ -716,6 +736,7 @@ export class ExternalValidator {
           heldBy: NO_COUNTS,
           holds: NO_COUNTS,
           tracked: false,
+          frozen: false,
           count: 0,
           outside: 0,
           byRoots: 0,
@@ -792,9 +813,15 @@ export class ExternalValidator {
       case 'untrack': {
         const bad = usedAfterFree(r.id, `${r.type} of`);
         if (bad !== undefined) return bad;
-        (live.get(r.id) as Obj).tracked = r.type === 'track';
+        const o = live.get(r.id) as Obj;
+        o.tracked = r.type === 'track';
+        o.frozen = false;
         return undefined;
       }
+      case 'freeze':
+      case 'unfreeze':
+        for (const o of live.values()) if (o.tracked) o.frozen = r.type === 'freeze';
+        return undefined;
       case 'gc': {
         this.stats.gcPasses += 1;
         const reach = this.reachable(false);
@@ -815,7 +842,7 @@ export class ExternalValidator {
         }
         if (r.generation === 2) {
           for (const o of live.values()) {
-            if (o.tracked && !reach.has(o.id) && !collected.has(o.id)) {
+            if (o.tracked && !o.frozen && !reach.has(o.id) && !collected.has(o.id)) {
               return {
                 line,
                 rule: 'gc-missed',
