@@ -26,6 +26,7 @@ type Op =
   | { kind: 'insert'; at: number }
   | { kind: 'remove'; at: number }
   | { kind: 'removeSlot'; at: number }
+  | { kind: 'replace'; at: number }
   | { kind: 'copy' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -33,6 +34,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.nat().map((at) => ({ kind: 'insert' as const, at })) },
   { weight: 5, arbitrary: fc.nat().map((at) => ({ kind: 'remove' as const, at })) },
   { weight: 2, arbitrary: fc.nat().map((at) => ({ kind: 'removeSlot' as const, at })) },
+  { weight: 3, arbitrary: fc.nat().map((at) => ({ kind: 'replace' as const, at })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'copy' as const }) },
 );
 
@@ -68,6 +70,14 @@ describe('reference lists (refList.ts)', () => {
             const at = o.at % model.length;
             expect(removeRefAtPosition(list, at)).toBe(model[at]);
             model.splice(at, 1);
+          } else if (o.kind === 'replace') {
+            // A dict value replaced in place: the new reference goes in before the old one, which goes.
+            if (model.length === 0) continue;
+            const at = o.at % model.length;
+            const r = ref(++n);
+            insertRef(list, at, r);
+            expect(removeRefAtPosition(list, at + 1)).toBe(model[at]);
+            model[at] = r;
           } else if (o.kind === 'removeSlot') {
             if (model.length === 0) continue;
             const at = o.at % model.length;

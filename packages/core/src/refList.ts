@@ -30,14 +30,18 @@ export type RefSlot = Ref | undefined;
 /** Lists at least this long leave removed slots empty instead of moving what follows. */
 export const HOLEY_MIN = 2048;
 
-/** The index of a holey list: a Fenwick tree over its slots (1 = a reference present). */
+/**
+ * What is known of a long list: its length then, its empty slots, and (only while it has
+ * some) a Fenwick tree over its slots (1 = a reference present). A list without empty
+ * slots needs no tree: a position is a slot.
+ */
 interface RankIndex {
-  tree: Int32Array;
-  /** The largest power of two not above the tree's capacity (where a descent starts). */
-  top: number;
-  /** Slots covered by the tree (the list's length when the index is current). */
   size: number;
   holes: number;
+  /** Undefined when the list has no empty slot, or after an insert moved slots (rebuilt when needed). */
+  tree: Int32Array | undefined;
+  /** The largest power of two not above the tree's capacity (where a descent starts). */
+  top: number;
 }
 
 const indexes = new WeakMap<readonly RefSlot[], RankIndex>();
@@ -67,8 +71,8 @@ export function slotOfPosition(list: readonly RefSlot[], at: number): number {
   if (list.length < HOLEY_MIN) return at < list.length ? at : -1;
   const index = indexOf(list);
   if (index.holes === 0) return at < list.length ? at : -1;
+  const tree = treeOf(index, list);
   // Fenwick descent: the smallest slot whose prefix count is at + 1.
-  const tree = index.tree;
   let pos = 0;
   let remaining = at + 1;
   for (let step = index.top; step > 0; step >>= 1) {
@@ -86,8 +90,9 @@ export function positionOfSlot(list: readonly RefSlot[], i: number): number {
   if (list.length < HOLEY_MIN) return i;
   const index = indexOf(list);
   if (index.holes === 0) return i;
+  const tree = treeOf(index, list);
   let sum = 0;
-  for (let k = i; k > 0; k -= k & -k) sum += index.tree[k] as number;
+  for (let k = i; k > 0; k -= k & -k) sum += tree[k] as number;
   return sum;
 }
 
@@ -102,11 +107,16 @@ export function pushRef(list: RefSlot[], ref: Ref): void {
   list.push(ref);
   if (list.length < HOLEY_MIN) return;
   const index = indexes.get(list);
-  if (index === undefined) return; // built on first use
-  if (index.size === list.length - 1 && list.length < index.tree.length) {
-    index.size = list.length;
-    bump(index, list.length - 1, 1);
-  } else indexes.delete(list);
+  if (index === undefined) return; // made on first use
+  if (index.size !== list.length - 1) {
+    indexes.delete(list);
+    return;
+  }
+  index.size = list.length;
+  const tree = index.tree;
+  if (tree === undefined) return;
+  if (list.length < tree.length) bump(tree, list.length - 1, 1);
+  else index.tree = undefined; // full: rebuilt, larger, when needed
 }
 
 /** Insert a reference at position `at` (counting references present); at or past the end appends. */
@@ -116,8 +126,44 @@ export function insertRef(list: RefSlot[], at: number, ref: Ref): void {
     return;
   }
   const i = Math.max(0, slotOfPosition(list, Math.max(0, at)));
+  if (list.length < HOLEY_MIN) {
+    insertAt(list, i, ref);
+    return;
+  }
+  const index = indexOf(list);
+  if (index.holes > 0) {
+    const hole = nearestHole(list, i);
+    if (hole >= 0) {
+      // Move the few references between the slot and an empty slot near it by one, as a
+      // gap buffer does: only the empty slot's count changes (a value replaced in place,
+      // an insert after deletions).
+      if (hole > i) {
+        for (let j = hole; j > i; j--) list[j] = list[j - 1];
+        list[i] = ref;
+      } else {
+        for (let j = hole; j < i - 1; j++) list[j] = list[j + 1];
+        list[i - 1] = ref;
+      }
+      index.holes -= 1;
+      bump(treeOf(index, list), hole, 1);
+      return;
+    }
+  }
   insertAt(list, i, ref);
-  if (list.length >= HOLEY_MIN) indexes.delete(list); // rebuilt on first use: an insert in the middle is rare
+  index.size = list.length;
+  index.tree = undefined; // the slots after `i` moved: rebuilt when needed (not needed while there are no holes)
+}
+
+/** Slots searched on each side for an empty one to insert into without moving the list's tail. */
+const NEAR = 64;
+
+/** The empty slot nearest `i` (after it first), within NEAR slots, or -1. */
+function nearestHole(list: readonly RefSlot[], i: number): number {
+  for (let d = 0; d <= NEAR; d++) {
+    if (i + d < list.length && list[i + d] === undefined) return i + d;
+    if (d > 0 && i - d >= 0 && list[i - d] === undefined) return i - d;
+  }
+  return -1;
 }
 
 /** Remove the reference at position `at` (counting references present). Returns it, or undefined. */
@@ -135,29 +181,28 @@ export function removeRefAtSlot(list: RefSlot[], i: number): Ref | undefined {
     removeAt(list, i);
     return ref;
   }
+  const index = indexOf(list);
   if (i === list.length - 1) {
     // The last slot: drop it, and any empty slots before it.
-    const index = indexOf(list);
+    if (index.tree !== undefined) bump(index.tree, i, -1);
     list.pop();
-    bump(index, i, -1);
-    index.size = list.length;
     while (list.length > 0 && list[list.length - 1] === undefined) {
       list.pop();
       index.holes -= 1;
-      index.size = list.length;
     }
+    index.size = list.length;
     if (list.length < HOLEY_MIN) compact(list);
     return ref;
   }
-  const index = indexOf(list);
+  const tree = treeOf(index, list);
   list[i] = undefined;
   index.holes += 1;
-  bump(index, i, -1);
+  bump(tree, i, -1);
   if (2 * index.holes > list.length) compact(list);
   return ref;
 }
 
-/** Remove every empty slot (one pass) and forget the index. */
+/** Remove every empty slot (one pass). */
 export function compact(list: RefSlot[]): void {
   let w = 0;
   for (let r = 0; r < list.length; r++) {
@@ -165,12 +210,13 @@ export function compact(list: RefSlot[]): void {
     if (ref !== undefined) list[w++] = ref;
   }
   list.length = w;
-  indexes.delete(list);
+  if (w < HOLEY_MIN) indexes.delete(list);
+  else indexes.set(list, { size: w, holes: 0, tree: undefined, top: 0 });
 }
 
 /**
  * Forget what is known of a list that was changed other than through this module (a
- * snapshot restore writing into it): its index is rebuilt when next needed.
+ * snapshot restore writing into it): it is looked at again when next needed.
  */
 export function forgetRefIndex(list: readonly RefSlot[]): void {
   indexes.delete(list);
@@ -178,30 +224,35 @@ export function forgetRefIndex(list: readonly RefSlot[]): void {
 
 // ---------------------------------------------------------------------------------
 
+/** What is known of a long list (one pass over it when nothing is, or its length changed behind our back). */
 function indexOf(list: readonly RefSlot[]): RankIndex {
   const known = indexes.get(list);
   if (known !== undefined && known.size === list.length) return known;
-  // Build: counts per slot, then each node adds itself to its parent (O(n)).
+  let holes = 0;
+  for (let i = 0; i < list.length; i++) if (list[i] === undefined) holes += 1;
+  const index: RankIndex = { size: list.length, holes, tree: undefined, top: 0 };
+  indexes.set(list, index);
+  return index;
+}
+
+/** The index's tree, built from the list when it has none (O(n)). */
+function treeOf(index: RankIndex, list: readonly RefSlot[]): Int32Array {
+  if (index.tree !== undefined) return index.tree;
   const capacity = Math.max(list.length * 2, HOLEY_MIN);
   const tree = new Int32Array(capacity + 1);
-  let holes = 0;
-  for (let i = 0; i < list.length; i++) {
-    if (list[i] === undefined) holes += 1;
-    else tree[i + 1] = 1;
-  }
+  for (let i = 0; i < list.length; i++) if (list[i] !== undefined) tree[i + 1] = 1;
   for (let k = 1; k <= capacity; k++) {
     const parent = k + (k & -k);
     if (parent <= capacity) tree[parent] = (tree[parent] as number) + (tree[k] as number);
   }
   let top = 1;
   while (top * 2 <= capacity) top *= 2;
-  const index: RankIndex = { tree, top, size: list.length, holes };
-  indexes.set(list, index);
-  return index;
+  index.tree = tree;
+  index.top = top;
+  return tree;
 }
 
-function bump(index: RankIndex, slot: number, delta: number): void {
-  const tree = index.tree;
+function bump(tree: Int32Array, slot: number, delta: number): void {
   for (let k = slot + 1; k < tree.length; k += k & -k) tree[k] = (tree[k] as number) + delta;
 }
 
