@@ -55,7 +55,7 @@ export interface RunOptions {
   readonly stdin?: Stdin;
   readonly stdout?: Stdout;
   readonly cwd?: string;
-  /** Kill (SIGKILL) after this long: the command hangs (default 60 s). */
+  /** Kill (SIGKILL) after this long: the command hangs (default 150 s: the machine may be busy). */
   readonly timeoutMs?: number;
   /** Called once the process is started (to signal it, write to it ...). */
   readonly started?: (child: ChildProcess) => void;
@@ -72,7 +72,7 @@ export interface Outcome {
   readonly hung: boolean;
 }
 
-const DEFAULT_TIMEOUT = 60_000;
+const DEFAULT_TIMEOUT = 150_000;
 
 /** Run `pymemsim ...args` and wait for it. */
 export function pymemsim(args: readonly string[], options: RunOptions = {}): Promise<Outcome> {

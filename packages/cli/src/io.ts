@@ -166,7 +166,7 @@ export class StdWriter {
 /** The lines of a file descriptor read synchronously, without their line ends (\n or \r\n). */
 export function* fdLines(
   fd: number,
-  hooks: { beforeRead?: () => void; waiting?: (on: boolean) => void } = {},
+  hooks: { beforeRead?: () => void; waiting?: (on: boolean) => void; interrupted?: () => void } = {},
   maxLine = 1 << 20,
 ): Generator<string> {
   const buf = Buffer.alloc(1 << 16);
@@ -175,18 +175,26 @@ export function* fdLines(
   const line = (s: string): string => (s.endsWith('\r') ? s.slice(0, -1) : s);
   for (;;) {
     hooks.beforeRead?.();
-    let n: number;
+    let n = -1;
+    // Waiting (for the main thread: Ctrl-C now ends the command at once) until a read
+    // gives something, also across a non-blocking descriptor's retries.
     hooks.waiting?.(true);
     try {
-      n = readSync(fd, buf, 0, buf.length, null);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EINTR') {
-        pause(5);
-        continue;
+      while (n < 0) {
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (cause) {
+          const code = (cause as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN' || code === 'EINTR') {
+            hooks.interrupted?.();
+            pause(5);
+            continue;
+          }
+          if (code === 'EOF' || code === 'EBADF')
+            n = 0; // a closed stdin reads as the end of input
+          else throw new UserError('FILE_NOT_FOUND', `cannot read stdin: ${describeErrno(cause)}`, { cause });
+        }
       }
-      if (code === 'EOF' || code === 'EBADF') break; // a closed stdin reads as the end of input
-      throw new UserError('FILE_NOT_FOUND', `cannot read stdin: ${describeErrno(cause)}`, { cause });
     } finally {
       hooks.waiting?.(false);
     }
@@ -244,6 +252,10 @@ export function processIo(options: ProcessIoOptions): Io & { flush(): void; stdo
     stdinLines: () =>
       fdLines(0, {
         beforeRead: flushOut,
+        // Ctrl-C while waiting for a line: the end of the command.
+        interrupted: () => {
+          if (options.interrupted?.() === true) throw new UserError('INTERRUPTED', 'interrupted (Ctrl-C)');
+        },
         ...(options.waitingForInput !== undefined ? { waiting: options.waitingForInput } : {}),
       }),
     ...(options.interrupted !== undefined ? { interrupted: options.interrupted } : {}),

@@ -100,8 +100,16 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo()): Pro
 function reportError(error: unknown, io: Io, discarded: readonly string[]): number {
   if (error instanceof CommanderError) {
     // --help and --version end here with code 0; usage errors were already printed.
-    flushQuietly(io);
-    return error.exitCode === 0 ? 0 : 2;
+    if (error.exitCode !== 0) {
+      flushQuietly(io);
+      return 2;
+    }
+    try {
+      io.flush?.();
+    } catch (failure) {
+      return reportError(failure, io, discarded);
+    }
+    return 0;
   }
   if (error instanceof UserError) {
     if (error.code === 'OUTPUT_CLOSED') return error.exitCode; // `| head`: nothing to say, nobody to say it to

@@ -40,10 +40,11 @@
  * answers for the last few objects asked about are kept.
  *
  * Memory: a timeline over a file (source.ts) holds one decoded chunk at a time plus a few
- * cached ones, and at most `maxSnapshots` of its own snapshots: when a fold passes more
- * multiples of K than that, every other one is dropped (the spacing doubles) and decoded
- * trace checkpoints are forgotten (they can be decoded again). Long passes poll the
- * interrupt (core's checkInterrupt) once per chunk.
+ * cached ones, and snapshots whose heaps hold at most `maxSnapshotObjects` objects in all
+ * (each costs about its live objects, the rest being shared): past that, every other one
+ * of its own is dropped (the spacing doubles) and decoded trace checkpoints are forgotten
+ * (they can be decoded again). Long passes poll the interrupt (core's checkInterrupt)
+ * once per chunk.
  *
  * Errors: the trace is untrusted. A chunk or checkpoint that passed its CRC but does
  * not decode, or an event the fold cannot apply, is UserError TRACE_CORRUPT naming the
@@ -84,8 +85,8 @@ export interface TimelineOptions extends ReadOptions {
   readonly checkpointEvery?: number;
   /** Decoded chunks kept for event lookups (default 16). */
   readonly cachedChunks?: number;
-  /** The timeline's own snapshots kept at most (default 128; see the header). */
-  readonly maxSnapshots?: number;
+  /** The live objects of all the snapshots held, at most (default 2^22; see the header). */
+  readonly maxSnapshotObjects?: number;
 }
 
 /** Objects whose occurrences are kept after a pass (see occurrences()). */
@@ -119,9 +120,11 @@ export class Timeline {
   private readonly fileCheckpoints = new Map<number, TraceIndex['checkpoints'][number]>();
   private readonly chunkCache = new Map<number, readonly MemEvent[]>();
   private readonly cachedChunks: number;
-  private readonly maxSnapshots: number;
-  /** Snapshots held (the timeline's own and decoded trace checkpoints), but the empty heap. */
-  private heldSnapshots = 0;
+  private readonly maxSnapshotObjects: number;
+  /** The snapshots held (the timeline's own and decoded trace checkpoints), by count: their live objects. */
+  private readonly held = new Map<number, number>();
+  /** The sum of `held`. */
+  private heldObjects = 0;
   private lineStarts: Int32Array | undefined;
   /** Occurrences of the last few objects asked about, each coded as seq * 2 + (0 subject, 1 holder). */
   private readonly occurrenceCache = new Map<number, number[]>();
@@ -142,7 +145,7 @@ export class Timeline {
       throw new RangeError(`checkpointEvery must be a positive integer, got ${this.checkpointEvery}`);
     }
     this.cachedChunks = Math.max(1, options.cachedChunks ?? 16);
-    this.maxSnapshots = Math.max(2, options.maxSnapshots ?? 128);
+    this.maxSnapshotObjects = Math.max(1, options.maxSnapshotObjects ?? 2 ** 22);
     this.checkpoints.set(0, deepFreeze(emptyHeap()));
     for (const cp of index.checkpoints) {
       if (cp.seq === 0 || cp.seq > this.length) continue;
@@ -543,20 +546,33 @@ export class Timeline {
     // As a snapshot, sharing with the nearest one before it (and fast to restore from).
     const state = share(checkpointState(this.trace, ref), this.checkpoints.get(this.nearestDecoded(count)));
     this.checkpoints.set(count, state);
-    this.heldSnapshots += 1;
+    this.hold(count, state);
     return state;
   }
 
   private addCheckpoint(count: number, state: HeapState): void {
     const known = this.checkpoints.has(count);
     this.checkpoints.set(count, state);
-    this.heldSnapshots += 1;
     if (!known) {
       const i = this.counts.findIndex((c) => c > count);
       if (i < 0) this.counts.push(count);
       else this.counts.splice(i, 0, count);
     }
-    if (this.heldSnapshots > this.maxSnapshots) this.thin(count);
+    this.hold(count, state);
+    if (this.heldObjects > this.maxSnapshotObjects && this.held.size > 2) this.thin(count);
+  }
+
+  /** Count a snapshot held at `count` (its weight: its live objects). */
+  private hold(count: number, state: HeapState): void {
+    this.release(count);
+    const weight = state.live + 1;
+    this.held.set(count, weight);
+    this.heldObjects += weight;
+  }
+
+  private release(count: number): void {
+    this.heldObjects -= this.held.get(count) ?? 0;
+    this.held.delete(count);
   }
 
   /**
@@ -572,7 +588,7 @@ export class Timeline {
         continue;
       }
       if (this.fileCheckpoints.has(c)) {
-        if (this.checkpoints.get(c) !== undefined) this.heldSnapshots -= 1;
+        this.release(c);
         this.checkpoints.set(c, undefined);
         counts.push(c);
         continue;
@@ -583,7 +599,7 @@ export class Timeline {
         continue;
       }
       this.checkpoints.delete(c);
-      this.heldSnapshots -= 1;
+      this.release(c);
     }
     this.counts = counts;
   }

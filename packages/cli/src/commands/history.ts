@@ -48,6 +48,9 @@ export function historyCommand(path: string, options: HistoryOptions, io: Io): n
 
 /** The history of object `id`; a UserError when no event names it. */
 export function objectHistory(timeline: Timeline, id: number, io: Io): HistoryEntry[] {
+  if (timeline.length === 0) {
+    throw new UserError('CLI_USAGE', `${timeline.name} holds no events: no object has a history yet`);
+  }
   const occurrences = withProgress(io, 'indexing', timeline.length, (progress) => timeline.occurrences(id, progress));
   if (occurrences.length === 0) {
     throw new UserError(
