@@ -34,7 +34,23 @@ export default tseslint.config(
   },
   { files: ['packages/core/src/**'], rules: layering(['@pymemsim/*', 'node:*', 'msgpackr', 'fs', 'path']) },
   { files: ['packages/interp/src/**'], rules: layering(['@pymemsim/replay', '@pymemsim/cli', '@pymemsim/bench']) },
+  // A simulated Python exception is thrown as PyRaise, which is not an Error: no JavaScript
+  // stack is captured for each `raise` the program makes.
+  {
+    files: ['packages/interp/src/**'],
+    rules: {
+      '@typescript-eslint/only-throw-error': [
+        'error',
+        { allow: [{ from: 'file', name: 'PyRaise', path: 'src/vm/vm.ts' }] },
+      ],
+    },
+  },
   { files: ['packages/replay/src/**'], rules: layering(['@pymemsim/interp', '@pymemsim/cli', '@pymemsim/bench']) },
+  // The page runs in the browser: it speaks to the server through the protocol only.
+  { files: ['packages/viewer/**'], rules: layering(['@pymemsim/*']) },
   // Tests sit outside the package tsconfigs, so they are linted without type information.
-  { files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['**/*.js', '**/*.test.ts', 'test/**/*.ts', 'vitest.config.ts', 'packages/viewer/vite.config.ts'],
+    ...tseslint.configs.disableTypeChecked,
+  },
 );

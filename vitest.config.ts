@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // One root config; each package and the cross-package suites in test/ are projects.
 // The `source` condition resolves workspace packages to their TypeScript sources,
@@ -33,7 +33,16 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'test', include: ['test/**/*.test.ts'], testTimeout: 120_000 },
+        test: {
+          name: 'test',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/viewer/**'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'viewer', include: ['test/viewer/**/*.test.ts'], testTimeout: 120_000 },
       },
     ],
   },

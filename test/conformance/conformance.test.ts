@@ -13,6 +13,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runProgram } from '@pymemsim/interp';
+import { decodeSource } from '@pymemsim/interp/parse';
 
 const here = import.meta.dirname;
 const ownCases = join(here, 'cases');
@@ -42,8 +43,13 @@ function check(c: Case): void {
     const p = join(c.dir, `${c.name}.${ext}`);
     return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
   };
-  const source = file('py') ?? '';
-  const result = runProgram(source, `${c.name}.py`);
+  // The source is decoded as CPython decodes .py files (PEP 263 cookies, BOM); a source
+  // that cannot be decoded ends as CPython's run does, with its SyntaxError.
+  const decoded = decodeSource(readFileSync(join(c.dir, `${c.name}.py`)), `${c.name}.py`);
+  const result =
+    decoded.text === undefined
+      ? { stdout: '', exitCode: 1, stderr: `SyntaxError: ${decoded.diagnostics[0]?.message ?? ''}\n` }
+      : runProgram(decoded.text, `${c.name}.py`);
   expect(result.stdout).toBe(file('out') ?? '');
   const exit = Number((file('exit') ?? '0').trim());
   expect(result.exitCode).toBe(exit);

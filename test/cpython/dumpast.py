@@ -1,6 +1,7 @@
 """Print the AST CPython's parser makes for a source file, as JSON.
 
 Usage: python3.11 dumpast.py FILE
+       python3.11 dumpast.py --batch < FILES   (one path a line)
 
 The shape is the one of packages/interp/src/parse/pyast.ts: each node an object with
 `k` (its `ast` class name), its fields, and its positions when it has them; operators
@@ -34,7 +35,39 @@ def node(n):
     return out
 
 
+def batch():
+    import warnings
+
+    warnings.simplefilter("ignore")
+    for line in sys.stdin:
+        path = line.rstrip("\n")
+        if not path:
+            continue
+        with open(path, "rb") as f:
+            source = f.read()
+        try:
+            out = {"file": path, "ast": node(ast.parse(source, path))}
+        except SyntaxError as e:
+            out = {
+                "file": path,
+                "error": {
+                    "cls": type(e).__name__,
+                    "msg": e.msg,
+                    "lineno": e.lineno,
+                    "offset": e.offset,
+                    "end_lineno": e.end_lineno,
+                    "end_offset": e.end_offset,
+                },
+            }
+        except (ValueError, RecursionError, MemoryError) as e:
+            out = {"file": path, "crash": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(out) + "\n")
+
+
 def main():
+    if sys.argv[1] == "--batch":
+        batch()
+        return
     with open(sys.argv[1], "rb") as f:
         source = f.read()
     tree = ast.parse(source, sys.argv[1])

@@ -14,10 +14,10 @@ function same(source: string, path: string): void {
   const recorded = runProgram(source, path, { record: true });
   expect(quiet.stdout).toBe(recorded.stdout);
   expect(quiet.exitCode).toBe(recorded.exitCode);
-  const log = recorded.interpreter?.rt.log ?? [];
+  const log = recorded.rt?.log ?? [];
   const fold = emptyHeap();
   for (const event of log) applyEvent(fold, event);
-  const live = quiet.interpreter?.rt.state;
+  const live = quiet.rt?.state;
   expect(live?.seq).toBe(log.length);
   expect(live === undefined ? '' : hashState(live)).toBe(hashState(fold));
 }

@@ -9,8 +9,9 @@ import { gcCollect } from './benchmarks/gcCollect.js';
 import { memory } from './benchmarks/memory.js';
 import { programs } from './benchmarks/programs.js';
 import { replay } from './benchmarks/replay.js';
+import { viewer } from './benchmarks/viewer.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [fold, replay, gcCollect, programs, dict, memory];
+export const BENCHMARKS: readonly Benchmark[] = [fold, replay, viewer, gcCollect, programs, dict, memory];
 
 /** The benchmarks whose name contains `filter` (all of them without one). */
 export const selectBenchmarks = (filter?: string): Benchmark[] =>

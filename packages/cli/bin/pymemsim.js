@@ -12,6 +12,10 @@
 // cleanly, a run finishes its trace); a second Ctrl-C, or the first while the worker
 // waits for input, stops everything at once, removing the temporary files of outputs
 // the worker had not finished.
+//
+// But `debug` with a terminal for stdin runs on this thread: it runs no Python (no deep
+// stack needed) and edits the line being typed (node:readline), which needs the
+// terminal's raw mode, which only the main thread can set.
 import { existsSync, unlinkSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -26,7 +30,17 @@ if (!existsSync(main)) {
 const INTERRUPTS = 0;
 const WAITING = 1;
 
-if (isMainThread) {
+if (isMainThread && process.argv[2] === 'debug' && isatty(0)) {
+  const { runCli } = await import(main.href);
+  const { processIo } = await import(new URL('../dist/io.js', import.meta.url).href);
+  const io = processIo({
+    stdoutIsTty: isatty(1),
+    stderrIsTty: isatty(2),
+    stdinIsTty: true,
+    ...(isatty(2) && process.stderr.columns > 0 ? { columns: process.stderr.columns } : {}),
+  });
+  process.exit(await runCli(process.argv.slice(2), io));
+} else if (isMainThread) {
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(new URL(import.meta.url), {
     workerData: {

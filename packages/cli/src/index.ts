@@ -3,4 +3,8 @@ export type { Io } from './io.js';
 export * from './check/index.js';
 export { checkCommand, type CheckOptions } from './commands/check.js';
 export { validateCommand } from './commands/validate.js';
+export { viewCommand, type ViewOptions } from './commands/view.js';
+export { ViewModel, DEFAULT_OBJECT_LIMIT, HISTORY_LIMIT } from './view/model.js';
+export { startViewServer, type ViewServer } from './view/server.js';
+export { MAX_HTML_EVENTS, inlineData, renderHtml, writeHtml } from './view/html.js';
 export { memoryIo, type MemoryIo } from './memoryIo.js';

@@ -28,6 +28,8 @@ export interface Io {
   readText(path: string): string;
   /** stderr is a terminal (progress bars, colour). */
   readonly errIsTty: boolean;
+  /** The terminal's width, when stderr is one (progress bars fit in it). */
+  readonly errColumns?: number;
   /** The user pressed Ctrl-C: long work stops cleanly (a run finishes its trace). */
   readonly interrupted?: () => boolean;
   /** Forget a Ctrl-C that was handled (the debugger stops one command and goes on). */

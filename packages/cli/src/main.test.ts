@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROGRAM } from '@pymemsim/interp';
 import { RECORD_HEADER_SIZE, crc32, indexTrace, readTrace, replayTrace } from '@pymemsim/replay';
-import { runCli } from './main.js';
+import { checkProgram, runProgram } from '@pymemsim/interp';
+import { programSource, resolveModule } from './commands/run.js';
+import { runCli, splitRunArguments } from './main.js';
 import { memoryIo } from './memoryIo.js';
 
 const workdir = (): string => mkdtempSync(join(tmpdir(), 'pymemsim-cli-'));
@@ -45,7 +47,7 @@ describe('pymemsim run', () => {
     const path = join(dir, 'prog.py');
     writeFileSync(path, source);
     const io = memoryIo();
-    const code = await runCli(['run', ...flags, path, '-o', join(dir, 'prog.pmt')], io);
+    const code = await runCli(['run', ...flags, '-o', join(dir, 'prog.pmt'), path], io);
     return { code, io, dir };
   };
 
@@ -91,7 +93,8 @@ describe('pymemsim run', () => {
 });
 
 describe('the pymemsim command (bin, in a worker thread)', () => {
-  it('raises RecursionError at CPython’s default depth and prints CPython’s traceback', () => {
+  // It spawns the built command: give a loaded machine time.
+  it('raises RecursionError at CPython’s default depth and prints CPython’s traceback', { timeout: 30_000 }, () => {
     const dir = workdir();
     const path = join(dir, 'deep.py');
     writeFileSync(path, 'def f(n):\n    return f(n + 1)\n\nf(0)\n');
@@ -147,5 +150,153 @@ describe('pymemsim replay', () => {
       expect(io.stderr).toContain(`byte ${second.offset}`);
       expect(io.stdout).toContain(`${second.first} events replayed`);
     }
+  });
+});
+
+describe('pymemsim run: the command line of python3 and memray', () => {
+  it('passes what follows the program to it, options included, and takes its own options before it', async () => {
+    const dir = workdir();
+    const path = join(dir, 'prog.py');
+    writeFileSync(path, 'print("ran")\n');
+    const io = memoryIo();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(await runCli(['run', '--max-events', '100000', path, 'a', '-o', 'other.pmt', '--no-trace'], io)).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(io.stdout).toBe('ran\n');
+    expect(existsSync(join(dir, 'prog.pmt'))).toBe(true); // -o and --no-trace were the program's
+    expect(existsSync(join(dir, 'other.pmt'))).toBe(false);
+    expect(splitRunArguments(['run', '-f', 'p.py', '-x'])).toEqual(['run', '-f', 'p.py', '-x']);
+    expect(splitRunArguments(['run', '-c', 'pass', '-x', 'y'])).toEqual(['run', '-c', 'pass', '--', '-x', 'y']);
+    expect(splitRunArguments(['run', '-o', 't.pmt', '-m', 'mod', '-v'])).toEqual([
+      'run',
+      '-o',
+      't.pmt',
+      '-m',
+      'mod',
+      '--',
+      '-v',
+    ]);
+    expect(splitRunArguments(['run', '-cpass', 'z'])).toEqual(['run', '-cpass', '--', 'z']);
+  });
+
+  it('gives the interpreter sys.argv as python3 would: the program, then its arguments', () => {
+    const r = runProgram('x = 1\n', 'prog.py', { argv: ['prog.py', 'a', '-b'] });
+    expect(r.vm?.argv).toEqual(['prog.py', 'a', '-b']);
+    expect(runProgram('x = 1\n', 'prog.py').vm?.argv).toEqual(['prog.py']);
+    const shown = runProgram('import sys\nprint(sys.argv)\n', 'prog.py', { argv: ['prog.py', 'a', '-b'] });
+    expect(shown.stdout).toBe("['prog.py', 'a', '-b']\n");
+    const io = memoryIo();
+    expect(programSource(io, { code: 'pass' })).toEqual({ text: 'pass', path: '<string>', argv0: '-c' });
+  });
+
+  it('-c CODE runs the text as <string>, its trace string.pmt; a syntax error names <string>', async () => {
+    const dir = workdir();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const io = memoryIo();
+      expect(await runCli(['run', '-c', 'print(6 * 7)', 'ignored-arg'], io)).toBe(0);
+      expect(io.stdout).toBe('42\n');
+      expect(readTrace(readFileSync(join(dir, 'string.pmt')), 'string.pmt').header.program.path).toBe('<string>');
+      const bad = memoryIo();
+      expect(await runCli(['run', '--no-trace', '-c', 'x = ('], bad)).toBe(1);
+      expect(bad.stderr).toMatch(/^ {2}File "<string>", line 1\n/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('-m MODULE finds MODULE.py or MODULE/__main__.py in the current folder, as python3 does', async () => {
+    const dir = workdir();
+    writeFileSync(join(dir, 'tool.py'), 'print("tool")\n');
+    mkdirSync(join(dir, 'pkg'));
+    writeFileSync(join(dir, 'pkg', '__main__.py'), 'print("pkg main")\n');
+    mkdirSync(join(dir, 'deep'));
+    writeFileSync(join(dir, 'deep', 'inner.py'), 'print("inner")\n');
+    expect(resolveModule('tool', dir)).toBe(join(dir, 'tool.py'));
+    expect(resolveModule('pkg', dir)).toBe(join(dir, 'pkg', '__main__.py'));
+    expect(resolveModule('deep.inner', dir)).toBe(join(dir, 'deep', 'inner.py'));
+    expect(() => resolveModule('nothere', dir)).toThrow(/no module named nothere/);
+    expect(() => resolveModule('1bad', dir)).toThrow(/not a module name/);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const io = memoryIo();
+      expect(await runCli(['run', '-m', 'pkg', 'x'], io)).toBe(0);
+      expect(io.stdout).toBe('pkg main\n');
+      expect(existsSync(join(dir, '__main__.pmt'))).toBe(true);
+      const missing = memoryIo();
+      expect(await runCli(['run', '-m', 'nothere'], missing)).toBe(66);
+      expect(missing.stderr).toMatch(/error\[FILE_NOT_FOUND\]: no module named nothere/);
+      const both = memoryIo();
+      expect(await runCli(['run', '-m', 'tool', '-c', 'pass'], both)).toBe(0); // -c after -m MODULE is the module's
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('refuses to overwrite an existing trace unless -f, as memray does', async () => {
+    const dir = workdir();
+    const path = join(dir, 'prog.py');
+    writeFileSync(path, 'print(1)\n');
+    const trace = join(dir, 'prog.pmt');
+    expect(await runCli(['run', '-o', trace, path], memoryIo())).toBe(0);
+    const before = readFileSync(trace);
+    const io = memoryIo();
+    expect(await runCli(['run', '-o', trace, path], io)).toBe(73);
+    expect(io.stdout).toBe(''); // refused before the program ran
+    expect(io.stderr).toMatch(/error\[FILE_WRITE\]: .*prog\.pmt already exists: give -f to overwrite it/);
+    expect(readFileSync(trace)).toEqual(before);
+    expect(await runCli(['run', '-f', '-o', trace, path], memoryIo())).toBe(0);
+    expect(await runCli(['run', '--force', '-o', trace, path], memoryIo())).toBe(0);
+  });
+
+  it('finishes the trace of a run stopped by --max-events even before the program starts (not a crash)', async () => {
+    const dir = workdir();
+    const path = join(dir, 'prog.py');
+    writeFileSync(path, 'x = 1\n');
+    const trace = join(dir, 'prog.pmt');
+    expect(await runCli(['run', '--max-events', '100', '-o', trace, path], memoryIo())).toBe(1);
+    const contents = readTrace(readFileSync(trace), trace);
+    expect(contents.recovered).toBeUndefined(); // a footer: no "did not finish" warning
+    expect(contents.footer?.events).toBe(100);
+    expect(replayTrace(contents).ok).toBe(true);
+    const io = memoryIo();
+    expect(await runCli(['inspect', trace], io)).toBe(0);
+    expect(io.stderr).not.toMatch(/crashed|did not finish/);
+    expect(io.stderr).toMatch(/note: .*never finished \(the run was stopped\)/);
+  });
+
+  it('prints the exception class of a syntax error (IndentationError), else SyntaxError', () => {
+    const indent = checkProgram('if 1:\nx = 1\n', 'p.py');
+    expect(indent.message.split('\n').at(-1)).toBe(
+      "IndentationError: expected an indented block after 'if' statement on line 1",
+    );
+    const plain = checkProgram('x = = 1\n', 'p.py');
+    expect(plain.message.split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
+  });
+});
+
+describe('pymemsim validate on what export writes', () => {
+  it("accepts the JSON Lines of export --format jsonl (pymemsim's own event log)", async () => {
+    const dir = workdir();
+    const trace = join(dir, 'demo.pmt');
+    await runCli(['demo', '-o', trace], memoryIo());
+    const jsonl = join(dir, 'demo.jsonl');
+    expect(await runCli(['export', trace, '--format', 'jsonl', '-o', jsonl], memoryIo())).toBe(0);
+    const io = memoryIo();
+    expect(await runCli(['validate', jsonl], io)).toBe(0);
+    expect(io.stdout).toMatch(/demo\.jsonl: valid \(pymemsim's event log, as export --format jsonl writes it\)/);
+    // A damaged event is named by its line.
+    const lines = readFileSync(jsonl, 'utf8').split('\n');
+    lines[3] = lines[3]?.replace('"type":"', '"type":"Bogus') ?? '';
+    writeFileSync(jsonl, lines.join('\n'));
+    const bad = memoryIo();
+    expect(await runCli(['validate', jsonl], bad)).toBe(2);
+    expect(bad.stderr).toMatch(/demo\.jsonl:4:1: unreadable: .*unknown event type/);
   });
 });

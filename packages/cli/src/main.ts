@@ -15,9 +15,11 @@ import { ENGINE_VERSION, UserError, setInterruptSource } from '@pymemsim/core';
 import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
 import { paint, processIo, type Io } from './io.js';
 import { discardOpenOutputs } from './output.js';
-import { simulate } from './commands/run.js';
+import { defaultTracePath, programSource, simulate } from './commands/run.js';
+import { viewCommand } from './commands/view.js';
 import { replayCommand } from './commands/replay.js';
-import { registerTraceCommands } from './commands/traceCommands.js';
+import { disCommand } from './commands/dis.js';
+import { portArg, registerTraceCommands } from './commands/traceCommands.js';
 import { registerCheckCommands } from './commands/check.js';
 
 const positiveInt = (value: string): number => {
@@ -33,19 +35,79 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('pymemsim')
     .description('Simulate CPython 3.11 memory management: run, record and replay memory traces')
     .version(ENGINE_VERSION)
+    // `run prog.py -x`: options after the program are the program's (passThroughOptions).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
 
   program
     .command('run')
     .description('run a Python program on the simulated runtime and record its trace')
-    .argument('<program>', 'the Python program (.py)')
+    .usage('[options] (prog.py | -c CODE | -m MODULE) [args...]')
+    .argument('[program]', 'the Python program (.py)')
+    .argument('[args...]', "the program's arguments (sys.argv[1:]): everything after the program is the program's")
+    .option('-c <code>', "program passed in as a string (its file name is '<string>', as python3 -c gives it)")
+    .option('-m <module>', 'run a module found from the current folder (MODULE.py or MODULE/__main__.py)')
     .option('-o, --output <file>', 'where to write the trace (default: <program>.pmt in the current directory)')
+    .option('-f, --force', 'overwrite the trace file if it exists')
     .option('--no-trace', 'do not write a trace')
     .option('--max-events <n>', 'stop a runaway program after N events, keeping its trace', positiveInt)
-    .action((path: string, opts: { output?: string; trace: boolean; maxEvents?: number }) => {
-      setExit(simulate(io.readText(path), path, { ...opts, ...interruptOf(io), inputs: [path] }, io));
-    });
+    .option('--view', 'then open the trace in the viewer (as pymemsim view)')
+    .option('--port <n>', "with --view: the viewer's port (default: a free one)", portArg)
+    .option('--no-open', "with --view: print the viewer's URL without opening a browser")
+    .passThroughOptions()
+    .action(
+      async (
+        file: string | undefined,
+        args: string[],
+        opts: {
+          c?: string;
+          m?: string;
+          output?: string;
+          force?: boolean;
+          trace: boolean;
+          maxEvents?: number;
+          view?: boolean;
+          port?: number;
+          open: boolean;
+        },
+      ) => {
+        if (opts.c !== undefined && opts.m !== undefined) {
+          throw new UserError('CLI_USAGE', 'run takes one program: -c CODE or -m MODULE, not both');
+        }
+        if (opts.view === true && !opts.trace) {
+          throw new UserError('CLI_USAGE', '--view needs a trace: leave out --no-trace');
+        }
+        // With -c or -m, every positional argument is the program's.
+        const rest =
+          opts.c !== undefined || opts.m !== undefined ? [...(file === undefined ? [] : [file]), ...args] : args;
+        const source = programSource(io, {
+          ...(file !== undefined && opts.c === undefined && opts.m === undefined ? { file } : {}),
+          ...(opts.c !== undefined ? { code: opts.c } : {}),
+          ...(opts.m !== undefined ? { module: opts.m } : {}),
+        });
+        const { c: _c, m: _m, view, port, open, ...runOpts } = opts;
+        const code = simulate(
+          source.text,
+          source.path,
+          {
+            ...runOpts,
+            argv: [source.argv0, ...rest],
+            ...interruptOf(io),
+            ...(opts.c === undefined ? { inputs: [source.path] } : {}),
+          },
+          io,
+        );
+        if (view !== true || (code !== 0 && code !== 1) || io.interrupted?.() === true) {
+          setExit(code);
+          return;
+        }
+        // Then the viewer on the trace just written (until Ctrl-C).
+        const trace = runOpts.output ?? defaultTracePath(source.path);
+        const viewed = await viewCommand(trace, { ...(port !== undefined ? { port } : {}), open }, io);
+        setExit(code !== 0 ? code : viewed);
+      },
+    );
 
   program
     .command('demo')
@@ -64,6 +126,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action((path: string, opts: { json?: boolean }) => {
       setExit(replayCommand(path, opts.json === true, io));
+    });
+
+  program
+    .command('dis')
+    .description("print the bytecode of a program, as python3 -m dis prints CPython 3.11's")
+    .argument('<program>', 'the Python program (.py)')
+    .action((path: string) => {
+      setExit(disCommand(path, io));
     });
 
   registerTraceCommands(program, io, setExit);
@@ -86,7 +156,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo()): Pro
   const interrupted = io.interrupted;
   setInterruptSource(interrupted === undefined ? undefined : () => (interrupted() ? INTERRUPTED_REASON : undefined));
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(splitRunArguments(argv), { from: 'user' });
     io.flush?.();
     return code;
   } catch (error) {
@@ -136,4 +206,35 @@ function flushQuietly(io: Io): void {
   } catch {
     // reported by the error being handled
   }
+}
+
+/** The options of `run` that take a value (the program's arguments start after them and their values). */
+const RUN_VALUE_OPTIONS = new Set(['-o', '--output', '--max-events']);
+
+/**
+ * `run -c CODE a -x` and `run -m MODULE a -x`: as in python3, everything after the code
+ * or the module is the program's, options included. Commander stops at the first
+ * positional argument (passThroughOptions), not after an option's value, so a `--` is
+ * put after `-c CODE` / `-m MODULE` when more follows.
+ */
+export function splitRunArguments(argv: readonly string[]): string[] {
+  if (argv[0] !== 'run') return [...argv];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return [...argv];
+    if (a === '-c' || a === '-m') {
+      const end = Math.min(i + 2, argv.length);
+      return end < argv.length ? [...argv.slice(0, end), '--', ...argv.slice(end)] : [...argv];
+    }
+    if (/^-[cm]./.test(a)) {
+      // -cCODE, -mMODULE (python3 accepts the value attached)
+      return i + 1 < argv.length ? [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)] : [...argv];
+    }
+    if (RUN_VALUE_OPTIONS.has(a)) {
+      i += 1;
+      continue;
+    }
+    if (!a.startsWith('-')) return [...argv]; // the program: commander passes the rest through
+  }
+  return [...argv];
 }

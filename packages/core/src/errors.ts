@@ -47,8 +47,16 @@ export class Defect extends Error {
 /** A half-open range of character offsets in a source text. */
 export type Span = { readonly start: number; readonly end: number };
 
+/** The Python exception class CPython raises for a syntax diagnostic. */
+export type PythonSyntaxErrorClass = 'SyntaxError' | 'IndentationError' | 'TabError';
+
 export type Diagnostic = {
   readonly code: ErrorCode;
   readonly message: string;
   readonly span: Span;
+  /**
+   * For a `PY_SYNTAX` diagnostic, the exception CPython raises (so it can be printed as
+   * `IndentationError: ...`); absent means SyntaxError.
+   */
+  readonly exception?: PythonSyntaxErrorClass;
 };

@@ -1,13 +1,44 @@
-export * from './ast.js';
-export * from './parse.js';
-export * from './resolve.js';
 export * from './source.js';
-export * from './values.js';
 export * from './format.js';
-export * from './interpreter.js';
-import './builtins.js';
-import './weakrefs.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
 export * from './limits.js';
+export { STDLIB_PREFIX, stdlibFinder } from './stdlib.js';
+export {
+  runOnVM,
+  setDefaultCompiler,
+  VM,
+  PyRaise as VMRaise,
+  zipFinder,
+  folderFinder,
+  type Compiler,
+  type VMRunResult,
+  type ModuleFinder,
+} from './vm/index.js';
+export {
+  compileSource,
+  formatSyntaxError,
+  syntaxErrorOf,
+  type SyntaxErrorInfo,
+  type CompiledSource,
+} from './compile/source.js';
+export {
+  compileModule,
+  compileExpression,
+  disassemble,
+  coLines,
+  coPositions,
+  parseExceptionTable,
+  type CompileDiagnostic,
+  type CompileOptions,
+  type Position,
+} from './compile/index.js';
+export {
+  codeToJson,
+  codeFromJson,
+  type CodeObject,
+  type CodeJson,
+  type Constant as CodeConstant,
+} from './compile/code.js';
+export { astFromJson, type Expr as PyExpr, type Module as PyModule } from './parse/pyast.js';

@@ -59,7 +59,7 @@ describe('resource limits become what CPython 3.11 raises (measured with python3
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('before\n');
     // The run ends where it was: its events so far stand (the trace keeps them).
-    expect(r.interpreter?.rt.log?.length ?? 0).toBeGreaterThan(0);
+    expect(r.rt?.log?.length ?? 0).toBeGreaterThan(0);
   });
 
   it('the helpers: under a limit nothing, over it the exception or the stop', () => {

@@ -28,8 +28,9 @@
  *                                   takes gigabytes
  *
  * Read first: the check* helpers. Each returns undefined (go on) or a `Limit`, which
- * `raiseLimit` turns into the Python exception or the stop. The interpreter calls them
- * before it builds a value (so nothing is half built); the VM calls the same ones.
+ * `raiseLimit` turns into the Python exception or the stop. The VM calls them (objects/:
+ * number.ts, str.ts, list.ts, dict.ts, set.ts, through `vm.checkLimit` / `vm.checkSize`)
+ * before it builds a value, so nothing is half built.
  */
 import { EventBudgetExceeded } from '@pymemsim/core';
 
@@ -126,7 +127,7 @@ export function checkItems(items: bigint | number, kind: string): Limit | undefi
 }
 
 /** Throw what a limit becomes: the Python exception `raise` makes, or the stop. */
-export function raiseLimit(limit: Limit, raise: (exception: string, message: string | undefined) => Error): never {
+export function raiseLimit(limit: Limit, raise: (exception: string, message: string | undefined) => unknown): never {
   if (limit.kind === 'stop') throw new SimulationLimit(limit.message);
   throw raise(limit.exception, limit.message);
 }
@@ -142,7 +143,7 @@ const DIGITS_ERROR =
  * The decimal text of an int, or CPython's ValueError past INT_MAX_STR_DIGITS digits
  * (thrown through `raise`). An int too long for that is refused before it is converted.
  */
-export function intToDecimal(v: bigint, raise: (exception: string, message: string) => Error): string {
+export function intToDecimal(v: bigint, raise: (exception: string, message: string) => unknown): string {
   // 4300 digits hold at most 14,284 bits: a longer int is refused without converting it.
   if (bitLength(v) > 14_300) throw raise('ValueError', DIGITS_ERROR);
   const text = v.toString();
@@ -151,7 +152,7 @@ export function intToDecimal(v: bigint, raise: (exception: string, message: stri
 }
 
 /** int(text) of decimal digits: CPython's ValueError past INT_MAX_STR_DIGITS digits. */
-export function checkDecimalDigits(digits: number, raise: (exception: string, message: string) => Error): void {
+export function checkDecimalDigits(digits: number, raise: (exception: string, message: string) => unknown): void {
   if (digits > INT_MAX_STR_DIGITS) {
     throw raise(
       'ValueError',

@@ -1,121 +1,99 @@
 /*
- * Running a program: parse, refuse what is outside the subset, evaluate, finalize as
- * CPython does at exit, and report what happened as data (stdout, what CPython would
- * write on stderr, the exit code). Nothing here prints or touches files: the cli does.
+ * Running a program: what `python3 prog.py` does, simulated
+ * =========================================================
+ * Compile the source (../compile: the parser, then CPython 3.11's compiler), refuse it
+ * with CPython's SyntaxError text when it does not compile, else run the code object on
+ * the VM (../vm) with the finders `import` searches (the program's folder, then CPython's
+ * Lib), print an uncaught exception's traceback and shut down as Py_FinalizeEx does. The
+ * result is data (stdout, stderr, the exit code, the VM and its runtime): nothing here
+ * prints or touches files but the finders' reads.
  */
-import type { Diagnostic } from '@pymemsim/core';
-import { EventBudgetExceeded, Interpreter, PyRaise, type InterpreterOptions } from './interpreter.js';
-import './builtins.js';
-import './weakrefs.js';
-import { parseModule } from './parse.js';
-import { resolveModule } from './resolve.js';
-import { SourceFile, formatDiagnostic, formatSyntaxError } from './source.js';
-import { engineLimit } from './limits.js';
-import type { Module } from './ast.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Diagnostic, Runtime } from '@pymemsim/core';
+import { compileSource, formatSyntaxError, type SyntaxErrorInfo } from './compile/source.js';
+import { folderFinder, type ModuleFinder } from './vm/importlib.js';
+import { runOnVM, setDefaultCompiler, type RunOptions as VMRunOptions } from './vm/run.js';
+import type { VM } from './vm/vm.js';
+import { stdlibFinder } from './stdlib.js';
+
+setDefaultCompiler(compileSource);
 
 export interface RunResult {
   readonly stdout: string;
-  /** What CPython would write on stderr (traceback, syntax error, unraisable reports), or pymemsim's diagnostics. */
+  /** What CPython would write on stderr (traceback, syntax error, unraisable reports). */
   readonly stderr: string;
   readonly exitCode: number;
   readonly diagnostics: readonly Diagnostic[];
-  /** The interpreter, present when the program started (its runtime holds the state and log). */
-  readonly interpreter?: Interpreter;
-  /** Set when the run was stopped by the event budget. */
+  /** The VM, present when the program started (its runtime holds the state and log). */
+  readonly vm?: VM;
+  /** The VM's runtime, when the program started. */
+  readonly rt?: Runtime;
+  /** Set when the run was stopped by the event budget or an interrupt. */
   readonly stopped?: string;
 }
 
-/** Parse, resolve and check a program without running it. */
-export function checkProgram(
-  text: string,
-  path: string,
-): { source: SourceFile; module: Module; diagnostics: Diagnostic[]; message: string } {
-  const source = new SourceFile(path, text);
-  const parsed = parseModule(text);
-  const diagnostics = [...parsed.diagnostics];
-  if (diagnostics.length === 0) diagnostics.push(...resolveModule(parsed.module).diagnostics);
-  const syntax = diagnostics.find((d) => d.code === 'PY_SYNTAX');
-  const message =
-    syntax !== undefined
-      ? formatSyntaxError(syntax, source)
-      : diagnostics.map((d) => formatDiagnostic(d, source)).join('\n');
-  return { source, module: parsed.module, diagnostics, message };
+export interface ProgramOptions extends VMRunOptions {
+  /**
+   * Where CPython's Lib is read from: a folder of .py files; by default the copy of
+   * CPython 3.11's Lib this package ships.
+   */
+  readonly stdlib?: string;
+  /** sys.path[0]: the folder imports search first; by default the program's folder. */
+  readonly programDir?: string;
+}
+
+export interface CheckResult {
+  readonly diagnostics: readonly Diagnostic[];
+  /** The SyntaxError, as `python3 prog.py` prints it; '' when the program compiles. */
+  readonly message: string;
+  readonly error?: SyntaxErrorInfo;
+}
+
+/** Compile a program without running it. */
+export function checkProgram(text: string, path: string): CheckResult {
+  const compiled = compileSource(text, path, 'exec');
+  if (compiled.error === undefined) return { diagnostics: compiled.diagnostics, message: '' };
+  return {
+    diagnostics: compiled.diagnostics,
+    message: formatSyntaxError(compiled.error).trimEnd(),
+    error: compiled.error,
+  };
+}
+
+/** Read a file as text, or undefined when it is not a readable file. */
+function readSource(path: string): string | undefined {
+  try {
+    if (!existsSync(path) || !statSync(path).isFile()) return undefined;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The finders `import` searches for a program at `path`: its folder, then the Lib. */
+export function programFinders(path: string, options: ProgramOptions = {}): ModuleFinder[] {
+  const finders: ModuleFinder[] = [];
+  const dir = options.programDir ?? (path.startsWith('<') ? process.cwd() : dirname(resolve(path)));
+  finders.push(folderFinder(dir, readSource));
+  finders.push(options.stdlib !== undefined ? folderFinder(resolve(options.stdlib), readSource) : stdlibFinder());
+  return finders;
 }
 
 /**
  * Run `text` as the program at `path`. To record every event from the empty heap,
  * subscribe to the runtime in `options.attach`, which runs before the first event.
  */
-export function runProgram(text: string, path: string, options: InterpreterOptions = {}): RunResult {
-  const check = checkProgram(text, path);
-  if (check.diagnostics.length > 0) {
-    return { stdout: '', stderr: check.message + '\n', exitCode: 1, diagnostics: check.diagnostics };
+export function runProgram(text: string, path: string, options: ProgramOptions = {}): RunResult {
+  const compiled = compileSource(text, path, 'exec');
+  if (compiled.code === undefined) {
+    const stderr = compiled.error !== undefined ? formatSyntaxError(compiled.error) : 'SyntaxError\n';
+    return { stdout: '', stderr, exitCode: 1, diagnostics: compiled.diagnostics };
   }
-  const source = check.source;
-  let interpreter: Interpreter;
-  try {
-    interpreter = new Interpreter(source, options);
-  } catch (e) {
-    if (e instanceof EventBudgetExceeded)
-      return { stdout: '', stderr: '', exitCode: 1, diagnostics: [], stopped: e.message };
-    throw e;
-  }
-  const internals = interpreter.internals;
-  let exitCode = 0;
-  try {
-    try {
-      interpreter.runModule(check.module);
-    } catch (e) {
-      if (!(e instanceof PyRaise)) throw e;
-      // Uncaught: the traceback is printed, then the exception (and the frames its
-      // traceback keeps alive) goes, then the interpreter shuts down.
-      exitCode = 1;
-      const lines = ['Traceback (most recent call last):', ...formatTraceback(e.traceback, path, source)];
-      lines.push(interpreter.formatException(e.exc));
-      internals.writeErr(lines.join('\n') + '\n');
-      interpreter.endModule();
-      interpreter.rt.decref(e.exc, { kind: 'root', name: 'raised' });
-    }
-    interpreter.shutdown();
-  } catch (e) {
-    // A stop (the event budget, Ctrl-C, a resource limit: limits.ts), or a JavaScript
-    // engine limit reached anyway, ends the run where it is; the trace keeps every event.
-    const stop = e instanceof EventBudgetExceeded ? e : engineLimit(e);
-    if (stop !== undefined) {
-      return {
-        stdout: interpreter.stdout,
-        stderr: interpreter.stderr,
-        exitCode: 1,
-        diagnostics: [],
-        interpreter,
-        stopped: stop.message,
-      };
-    }
-    throw e;
-  }
-  return { stdout: interpreter.stdout, stderr: interpreter.stderr, exitCode, diagnostics: [], interpreter };
-}
-
-/** Traceback entries as CPython prints them: a run of more than 3 identical entries is cut short. */
-export function formatTraceback(
-  entries: readonly { line: number; name: string }[],
-  path: string,
-  source: SourceFile,
-): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < entries.length) {
-    const e = entries[i] as { line: number; name: string };
-    let j = i;
-    while (j < entries.length && entries[j]?.line === e.line && entries[j]?.name === e.name) j++;
-    const run = j - i;
-    for (let k = 0; k < Math.min(run, 3); k++) {
-      out.push(`  File "${path}", line ${e.line}, in ${e.name}`);
-      const text = source.lineText(e.line).trim();
-      if (text !== '') out.push(`    ${text}`);
-    }
-    if (run > 3) out.push(`  [Previous line repeated ${run - 3} more time${run - 3 === 1 ? '' : 's'}]`);
-    i = j;
-  }
-  return out;
+  const r = runOnVM(text, path, {
+    ...options,
+    code: compiled.code,
+    finders: options.finders ?? programFinders(path, options),
+  });
+  return r.vm !== undefined ? { ...r, rt: r.vm.rt } : r;
 }

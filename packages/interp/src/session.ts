@@ -1,43 +1,51 @@
 /*
- * An interactive session: one module whose frame stays open while more source is
- * executed in it, line by line (what a REPL, a notebook cell or a model-based test
- * does). Each `exec` compiles its text as a code object of its own (as `exec` would),
- * so its constants live as long as that code object, which the session keeps.
+ * An interactive session: one `__main__` module whose globals stay while more source is
+ * executed in it, piece by piece (what a REPL, a notebook cell or a model-based test
+ * does). Each `exec` compiles its text as a module code object of its own and runs it in
+ * the session's globals, as `exec(source, globals)` would; the code object goes when the
+ * piece has run, unless something it made (a function) keeps it.
  */
-import { Interpreter, PyRaise, type InterpreterOptions } from './interpreter.js';
-import './builtins.js';
-import './weakrefs.js';
-import { parseModule } from './parse.js';
-import { SourceFile, formatDiagnostic } from './source.js';
+import type { ObjectId } from '@pymemsim/core';
+import { compileSource, formatSyntaxError } from './compile/source.js';
+import { programFinders, type ProgramOptions } from './run.js';
+import { PyRaise, VM } from './vm/vm.js';
+import './vm/run.js';
+
+const SESSION_FILE = '<session>';
 
 export class Session {
-  readonly interpreter: Interpreter;
+  readonly vm: VM;
+  private readonly globals: ObjectId;
 
-  constructor(options: InterpreterOptions = {}) {
-    this.interpreter = new Interpreter(new SourceFile('<session>', ''), options);
-    this.interpreter.beginModule({ body: [] });
+  constructor(options: ProgramOptions = {}) {
+    this.vm = new VM({ ...options, finders: options.finders ?? programFinders(SESSION_FILE, options) });
+    this.vm.compiler = compileSource;
+    this.globals = this.vm.createMain(SESSION_FILE);
   }
 
   get rt() {
-    return this.interpreter.rt;
+    return this.vm.rt;
   }
 
-  /** Run more source in the session's module; returns what it printed. A Python exception propagates as PyRaise. */
+  /**
+   * Run more source in the session's module; returns what it printed. A source that does
+   * not compile throws an Error with CPython's SyntaxError text; a Python exception
+   * propagates as PyRaise (the caller clears it with `vm.clearRaise`).
+   */
   exec(source: string): string {
-    const { module, diagnostics } = parseModule(source);
-    if (diagnostics.length > 0) {
-      const src = new SourceFile('<session>', source);
-      throw new Error(diagnostics.map((d) => formatDiagnostic(d, src)).join('\n'));
+    const compiled = compileSource(source, SESSION_FILE, 'exec');
+    if (compiled.code === undefined) {
+      throw new Error(compiled.error !== undefined ? formatSyntaxError(compiled.error) : 'SyntaxError');
     }
-    const before = this.interpreter.stdout.length;
-    const resolution = this.interpreter.compileMore(module);
-    this.interpreter.execInModule(module, resolution);
-    return this.interpreter.stdout.slice(before);
+    this.vm.sources.set(SESSION_FILE, source);
+    const before = this.vm.stdout.length;
+    this.vm.runModuleCode(compiled.code, this.globals, { kind: 'root', name: 'session code' });
+    return this.vm.stdout.slice(before);
   }
 
   /** The object a module-level name is bound to. */
-  global(name: string) {
-    return this.interpreter.global(name);
+  global(name: string): ObjectId | undefined {
+    return this.vm.dictGetStr(this.globals, name);
   }
 }
 

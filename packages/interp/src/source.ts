@@ -68,8 +68,11 @@ export function formatDiagnostic(d: Diagnostic, src: SourceFile): string {
   return `${src.path}:${line}:${col}: error[${d.code}]: ${d.message}\n${src.caret(d.span)}`;
 }
 
-/** A syntax error as CPython reports it on stderr. */
-export function formatSyntaxError(d: Diagnostic, src: SourceFile): string {
-  const { line } = src.lineCol(d.span.start);
-  return `  File "${src.path}", line ${line}\n${src.caret(d.span)}\nSyntaxError: ${d.message}`;
+/**
+ * The exception class CPython raises for a syntax diagnostic: the one the parser names
+ * (`exception`: IndentationError, TabError), else SyntaxError.
+ */
+export function syntaxExceptionOf(d: Diagnostic): string {
+  const named = (d as { readonly exception?: unknown }).exception;
+  return typeof named === 'string' && named !== '' ? named : 'SyntaxError';
 }

@@ -26,6 +26,7 @@
  */
 import { Defect, UserError, applyEvent, emptyHeap, hashState, type HeapState, type MemEvent } from '@pymemsim/core';
 import { encodeCheckpointPayload, encodeChunkPayload } from './chunkCodec.js';
+import { UserCodeEnd } from './userCode.js';
 import {
   MAX_U32,
   TAG_CHECKPOINT,
@@ -87,6 +88,8 @@ export class TraceEncoder {
   private finished = false;
   private eventBytes = 0;
   private checkpointBytes = 0;
+  /** Where the main module's frame exits (the footer's `userCodeEnd`). */
+  private readonly userCode = new UserCodeEnd();
   /** Bytes and live objects of the last checkpoint written (its size estimates the next). */
   private lastCheckpoint: { readonly bytes: number; readonly live: number } | undefined;
 
@@ -123,6 +126,7 @@ export class TraceEncoder {
   push(event: MemEvent): Uint8Array[] {
     this.checkOpen();
     if (this.state !== undefined && !this.live) applyEvent(this.state, event);
+    if (event.type === 'FrameEntered' || event.type === 'FrameExited') this.userCode.see(event, this.events);
     this.pending.push(event);
     const out: Uint8Array[] = [];
     if (this.pending.length >= this.chunkSize) out.push(...this.flush());
@@ -162,6 +166,7 @@ export class TraceEncoder {
       chunks: this.chunks,
       checkpoints: this.checkpoints,
       finalHash: hashState(state),
+      ...(this.userCode.seq !== undefined ? { userCodeEnd: this.userCode.seq } : {}),
     };
     out.push(this.emit(encodeRecord(TAG_FOOTER, footer)), this.emit(encodeTrailer(footerOffset)));
     this.finished = true;

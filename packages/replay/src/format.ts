@@ -128,6 +128,12 @@ export interface Footer {
   readonly checkpoints: readonly CheckpointIndexEntry[];
   /** hashState (core) of the state after all events. */
   readonly finalHash: string;
+  /**
+   * The seq of the event where the main module's frame exits: the end of the user's code,
+   * before interpreter shutdown (userCode.ts). Absent when it never exited (a run stopped
+   * early) and in traces written before this field existed.
+   */
+  readonly userCodeEnd?: number;
 }
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -509,6 +515,7 @@ export function toFooter(value: Plain): Footer {
       return { offset: nat(e, 'offset', where), seq: nat(e, 'seq', where) };
     }),
     finalHash: str(f, 'finalHash', 'the footer'),
+    ...(field(f, 'userCodeEnd') !== undefined ? { userCodeEnd: nat(f, 'userCodeEnd', 'the footer') } : {}),
   };
 }
 

@@ -23,6 +23,7 @@
  * first) and start at distinct root holders.
  */
 import {
+  NO_OBJECT,
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
@@ -33,6 +34,7 @@ import {
   type HeapObject,
   type HeapState,
 } from '@pymemsim/core';
+import { pythonRepr } from './reprs.js';
 
 /** A holder that is not a heap object. */
 export type RootHolder =
@@ -180,11 +182,11 @@ export function generationOf(obj: HeapObject): string {
 const MAX_ITEMS = 6;
 const MAX_REPR = 60;
 
-/** A short repr: atoms as recorded; lists, tuples, sets and dicts from their references. */
+/** A short repr: atoms as recorded; lists, tuples, sets and dicts from their references; other objects as CPython's default reprs (reprs.ts). */
 export function shortRepr(state: HeapState, id: number, depth = 2, seen: Set<number> = new Set()): string {
   const obj = state.objects[id];
   if (obj === undefined) return `<freed #${id}>`;
-  const text = containerRepr(state, obj, depth, seen) ?? obj.repr;
+  const text = containerRepr(state, obj, depth, seen) ?? pythonRepr(state, id);
   return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 3)}...` : text;
 }
 
@@ -197,28 +199,33 @@ function containerRepr(state: HeapState, obj: HeapObject, depth: number, seen: S
   if (depth <= 0) return `${open}...${close}`;
   const inner = new Set(seen).add(obj.id);
   const item = (to: number): string => shortRepr(state, to, depth - 1, inner);
+  // Only the items shown are turned into text (a list of a million items shows six).
+  let count: number;
   let parts: string[];
   const refs = liveRefs(obj.refs);
   if (isSeq) {
-    parts = refs.filter((r) => r.slot === 'item').map((r) => item(r.to));
+    const items = refs.filter((r) => r.slot === 'item');
+    count = items.length;
+    parts = items.slice(0, MAX_ITEMS).map((r) => item(r.to));
   } else {
     const keys = refs.filter((r) => r.slot === 'key');
     const values = refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
     const paired = keys.length === values.length;
-    parts = values.map((v, i) => {
+    count = values.length;
+    if (count > MAX_ITEMS * 3) return `{... ${count} items}`;
+    parts = values.slice(0, MAX_ITEMS).map((v, i) => {
       const k = paired ? keys[i] : undefined;
       const text = dictKeyOf(v.slot) ?? v.slot;
       return `${k === undefined ? `'${text}'` : item(k.to)}: ${item(v.to)}`;
     });
   }
-  if (parts.length === 0) {
+  if (count === 0) {
     if (kind === 'set' || kind === 'frozenset') return `${kind}()`;
     return `${open}${close}`;
   }
-  if (kind === 'dict' && parts.length > MAX_ITEMS * 3) return `{... ${parts.length} items}`;
-  const shown = parts.length > MAX_ITEMS ? [...parts.slice(0, MAX_ITEMS), '...'] : parts;
+  const shown = count > MAX_ITEMS ? [...parts, '...'] : parts;
   const body = shown.join(', ');
-  return kind === 'tuple' && parts.length === 1 ? `(${body},)` : `${open}${body}${close}`;
+  return kind === 'tuple' && count === 1 ? `(${body},)` : `${open}${body}${close}`;
 }
 
 export interface FrameView {
@@ -288,24 +295,42 @@ export function mainGlobals(
 ):
   | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
   | undefined {
-  for (const key of liveIdKeys(state)) {
-    const module = state.objects[Number(key)];
-    if (module === undefined || module.kind !== 'module') continue;
-    const dictRef = module.refs.find((r) => r?.slot === '__dict__');
-    const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
-    if (dict === undefined) continue;
-    const entries: { name: string; id: number }[] = [];
-    for (const r of dict.refs) {
-      if (r === undefined) continue;
-      const name = dictKeyOf(r.slot);
-      if (name !== undefined) entries.push({ name, id: r.to });
-    }
-    const nameId = entries.find((e) => e.name === '__name__')?.id;
-    if (nameId !== undefined && state.objects[nameId]?.repr === "'__main__'") {
-      return { module: module.id, dict: dict.id, entries };
+  // The interpreter keeps its modules in a root (sys.modules): those first; a look at
+  // every live object (slow for a large heap) only when no root holds it.
+  for (const name of Object.keys(state.roots)) {
+    for (const id of state.roots[name] ?? []) {
+      const found = mainModuleGlobals(state, id);
+      if (found !== undefined) return found;
     }
   }
+  for (const key of liveIdKeys(state)) {
+    const found = mainModuleGlobals(state, Number(key));
+    if (found !== undefined) return found;
+  }
   return undefined;
+}
+
+/** The globals of `__main__` when object `id` is that module. */
+function mainModuleGlobals(
+  state: HeapState,
+  id: number,
+):
+  | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
+  | undefined {
+  const module = state.objects[id];
+  if (module === undefined || module.kind !== 'module') return undefined;
+  const dictRef = module.refs.find((r) => r?.slot === '__dict__');
+  const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
+  if (dict === undefined) return undefined;
+  const entries: { name: string; id: number }[] = [];
+  for (const r of dict.refs) {
+    if (r === undefined) continue;
+    const name = dictKeyOf(r.slot);
+    if (name !== undefined) entries.push({ name, id: r.to });
+  }
+  const nameId = entries.find((e) => e.name === '__name__')?.id;
+  if (nameId === undefined || state.objects[nameId]?.repr !== "'__main__'") return undefined;
+  return { module: module.id, dict: dict.id, entries };
 }
 
 /** An object as a row of the inspection tables. */
@@ -372,19 +397,63 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
   // The program's own globals (not the dunder names the interpreter sets up).
   for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) fromFrames.push(e.id);
   visit(fromFrames);
-  // Objects that no root reaches at all.
+  // Objects that no root reaches at all (when every live object is reachable, there are
+  // none, and the live objects need not be listed).
   const reachable = new Set<number>();
-  const { roots } = given ?? referrers(state);
-  const stack = [...roots.keys()];
+  const stack = given === undefined ? rootIds(state) : [...given.roots.keys()];
   while (stack.length > 0) {
     const id = stack.pop() as number;
     if (reachable.has(id)) continue;
+    const obj = state.objects[id];
+    if (obj === undefined) continue;
     reachable.add(id);
-    for (const r of state.objects[id]?.refs ?? []) if (r !== undefined) stack.push(r.to);
+    for (const r of obj.refs) if (r !== undefined) stack.push(r.to);
   }
-  const garbage = liveObjectIds(state).filter((id) => !reachable.has(id));
-  visit(garbage);
+  if (reachable.size < state.live) visit(unreachableIds(state, reachable));
   return shown;
+}
+
+/**
+ * The live objects not in `reachable`, in id order. Garbage is a cycle of containers the
+ * collector tracks, or held by one: the generation lists and what their unreachable
+ * members hold are looked at first; only when that does not account for every live
+ * object (an object being deallocated, held by nothing) are all live objects listed.
+ */
+function unreachableIds(state: HeapState, reachable: ReadonlySet<number>): number[] {
+  const garbage = new Set<number>();
+  const stack: number[] = [];
+  for (const list of state.gc.lists) {
+    for (let id = list.head, n = 0; id !== NO_OBJECT && n < list.length; n++) {
+      const obj = state.objects[id];
+      if (obj === undefined) break;
+      if (!reachable.has(id)) stack.push(id);
+      id = obj.gcNext;
+    }
+  }
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (garbage.has(id) || reachable.has(id)) continue;
+    const obj = state.objects[id];
+    if (obj === undefined) continue;
+    garbage.add(id);
+    for (const r of obj.refs) if (r !== undefined) stack.push(r.to);
+  }
+  if (reachable.size + garbage.size === state.live) return [...garbage].sort((a, b) => a - b);
+  return liveObjectIds(state).filter((id) => !reachable.has(id));
+}
+
+/** Every object a root holder holds: frame variables, stack temporaries, interpreter roots. */
+function rootIds(state: HeapState): number[] {
+  const ids: number[] = [];
+  for (const frame of liveFrames(state)) {
+    for (const name of frame.varOrder) {
+      const id = Object.hasOwn(frame.vars, name) ? frame.vars[name] : undefined;
+      if (id !== undefined) ids.push(id);
+    }
+    ids.push(...frame.stack, ...frame.displaced.map((d) => d.id));
+  }
+  for (const name of Object.keys(state.roots)) ids.push(...(state.roots[name] ?? []));
+  return ids;
 }
 
 /** The ids (as property keys) of the live objects: freed slots hold undefined. */

@@ -48,7 +48,9 @@ export {
 } from './reader.js';
 export { FIRST_SCHEMA, upcast } from './upcast.js';
 export { fileSource, memorySource, type ByteSource } from './source.js';
+export { Malformed, toMemEvent } from './eventSchema.js';
 export { replayTrace, replayIndex, replayIndexRecovering, type ReplayResult } from './replay.js';
+export { UserCodeEnd } from './userCode.js';
 export { Timeline, type Occurrence, type Progress, type TimelineOptions } from './timeline.js';
 export { dumpLine, eventObjectIds, formatEvent, formatValue, isHolder, type ObjectRole } from './dump.js';
 export { SnapshotTable, deepFreeze, materialize, restore, share, thaw } from './snapshot.js';
@@ -78,4 +80,15 @@ export {
   type Referrers,
   type RootHolder,
 } from './heapView.js';
+export {
+  holderWords,
+  linkExpression,
+  objectNames,
+  objectWords,
+  resolveExpression,
+  stateContext,
+  variables,
+  type HolderContext,
+} from './names.js';
+export { pyStr, pythonRepr } from './reprs.js';
 export { equalIgnoring, eventPair, firstDivergence, stateDifferences, type Difference } from './diff.js';

@@ -65,6 +65,7 @@ import {
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
+import { UserCodeEnd } from './userCode.js';
 import type { Footer, TraceHeader } from './format.js';
 import {
   checkpointState,
@@ -129,6 +130,8 @@ export class Timeline {
   /** Occurrences of the last few objects asked about, each coded as seq * 2 + (0 subject, 1 holder). */
   private readonly occurrenceCache = new Map<number, number[]>();
   private largestId: number | undefined;
+  /** userCodeEnd(), once known (null: not yet looked for). */
+  private userCodeEndSeq: number | undefined | null = null;
   /** The working state: the fold of the first `workCount` events (plain, the timeline's own). */
   private readonly work: HeapState = emptyHeap();
   private workCount = 0;
@@ -173,6 +176,30 @@ export class Timeline {
   /** The seq of the last event (-1 for an empty trace). */
   get last(): number {
     return this.length - 1;
+  }
+
+  /**
+   * The seq of the event that ends the user's code: where the main module's frame exits,
+   * before interpreter shutdown (userCode.ts). From the footer; a trace without the field
+   * (written before it existed, or cut short) is scanned once. Undefined when the main
+   * module's frame never exited (a run stopped early).
+   */
+  userCodeEnd(progress?: Progress): number | undefined {
+    if (this.userCodeEndSeq !== null) return this.userCodeEndSeq;
+    const recorded = this.footer?.userCodeEnd;
+    if (recorded !== undefined && recorded < this.length) {
+      this.userCodeEndSeq = recorded;
+      return recorded;
+    }
+    const finder = new UserCodeEnd();
+    let done = 0;
+    for (const chunk of this.trace.chunks) {
+      chunkEvents(this.trace, chunk).forEach((event, k) => finder.see(event, chunk.first + k));
+      done += chunk.count;
+      progress?.(done, this.length);
+    }
+    this.userCodeEndSeq = finder.seq;
+    return finder.seq;
   }
 
   /** Checkpoints held in memory (decoded), by event count. */
@@ -413,8 +440,11 @@ export class Timeline {
     return line;
   }
 
-  /** The line in effect at the start of each chunk (one pass over the events, once). */
-  private lineIndex(): Int32Array {
+  /**
+   * The line in effect at the start of each chunk (one pass over the events, once; lineAt
+   * makes it on first use; call it first to see the pass's progress).
+   */
+  lineIndex(progress?: Progress): Int32Array {
     if (this.lineStarts !== undefined) return this.lineStarts;
     const starts = new Int32Array(this.trace.chunks.length);
     let line = 0;
@@ -423,6 +453,7 @@ export class Timeline {
       this.eachEvent(chunk, (e) => {
         if (e.type === 'LineExecuted') line = e.line;
       });
+      progress?.(chunk.first + chunk.count, this.length);
     });
     this.lineStarts = starts;
     return starts;
@@ -461,6 +492,28 @@ export class Timeline {
       this.occurrenceCache.set(id, codes);
     }
     return codes.map((code) => ({ seq: Math.floor(code / 2), role: code % 2 === 0 ? 'subject' : 'holder' }));
+  }
+
+  /** The ids of every object any event names, in order: one pass over the events (a bit per id, not an index). */
+  objectIds(progress?: Progress): number[] {
+    let seen = new Uint8Array(1024);
+    let done = 0;
+    const visit = (found: number): void => {
+      if (found >= seen.length) {
+        const grown = new Uint8Array(Math.max(found + 1, seen.length * 2));
+        grown.set(seen);
+        seen = grown;
+      }
+      seen[found] = 1;
+    };
+    for (const chunk of this.trace.chunks) {
+      this.eachEvent(chunk, (event) => eventObjectIds(event, visit));
+      done += chunk.count;
+      progress?.(done, this.length);
+    }
+    const ids: number[] = [];
+    for (let i = 0; i < seen.length; i++) if (seen[i] === 1) ids.push(i);
+    return ids;
   }
 
   /** The largest object id any event names (0 for none): one pass over the events, once. */

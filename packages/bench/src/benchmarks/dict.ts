@@ -54,7 +54,7 @@ function measureDict(options: DictOptions): Measurement[] {
       const r = runProgram(text, 'dict.py');
       sim.push((performance.now() - start) / 1000);
       if (r.exitCode !== 0 || r.stdout !== '0\n') throw new Error(`pymemsim failed on the dict program: ${r.stderr}`);
-      events = r.interpreter?.rt.state.seq ?? 0;
+      events = r.rt?.state.seq ?? 0;
       const pyStart = performance.now();
       const p = spawnSync('python3', ['-I', path], { encoding: 'utf8' });
       const seconds = (performance.now() - pyStart) / 1000;

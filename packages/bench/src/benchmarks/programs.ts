@@ -47,7 +47,7 @@ function timePymemsim(text: string, path: string): { seconds: number; stdout: st
   const r = runProgram(text, path);
   const seconds = (performance.now() - start) / 1000;
   if (r.exitCode !== 0) throw new Error(`pymemsim failed on ${path}: ${r.stderr}`);
-  return { seconds, stdout: r.stdout, events: r.interpreter?.rt.state.seq ?? 0 };
+  return { seconds, stdout: r.stdout, events: r.rt?.state.seq ?? 0 };
 }
 
 export const programs: Benchmark = {

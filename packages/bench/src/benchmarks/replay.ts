@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Defect, emptyHeap, foldPlain, hashState } from '@pymemsim/core';
+import { Defect, emptyHeap, foldPlain, hashState, type HeapState } from '@pymemsim/core';
 import {
   DEFAULT_CHECKPOINT_EVERY,
   Timeline,
@@ -74,6 +74,25 @@ function collectGarbage(): void {
   }
 }
 
+/**
+ * Write the synthetic program's trace of at least `events` events to `path`, with the
+ * checkpoints `pymemsim run` writes (the events are streamed, never all in memory).
+ */
+export function writeSyntheticTrace(
+  path: string,
+  events: number,
+  seed: number = DEFAULT_SEED,
+): { readonly events: number; readonly state: HeapState } {
+  const writer = new TraceWriter(path, traceHeader({ path: 'synthetic.py', source: '# synthetic program\n' }), {
+    checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+  });
+  const program = streamSyntheticProgram({ events, seed }, (chunk) => {
+    for (const event of chunk) writer.write(event);
+  });
+  writer.finish();
+  return program;
+}
+
 export function measureReplay(options: ReplayOptions = {}): Measurement[] {
   const target = options.events ?? 10_000_000;
   const runs = options.runs ?? 3;
@@ -81,13 +100,7 @@ export function measureReplay(options: ReplayOptions = {}): Measurement[] {
   try {
     // --- Write the trace (untimed).
     const path = join(dir, 'synthetic.pmt');
-    const writer = new TraceWriter(path, traceHeader({ path: 'synthetic.py', source: '# synthetic program\n' }), {
-      checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
-    });
-    const program = streamSyntheticProgram({ events: target, seed: options.seed ?? DEFAULT_SEED }, (events) => {
-      for (const event of events) writer.write(event);
-    });
-    writer.finish();
+    const program = writeSyntheticTrace(path, target, options.seed ?? DEFAULT_SEED);
     const expected = hashState(program.state);
     const fileBytes = statSync(path).size;
     const bytes = readFileSync(path);

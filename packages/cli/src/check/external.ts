@@ -373,7 +373,7 @@ export class ExternalReader {
       case 'GcStarted': {
         const g = e['generation'];
         if (g !== 0 && g !== 1 && g !== 2) throw new ExternalFormatError(line, 1, `"generation" must be 0, 1 or 2`);
-        this.converter.convert({ type: 'GcStarted', generation: g, reason: 'automatic' } as MemEvent);
+        this.converter.convert({ type: 'GcStarted', generation: g, reason: 'automatic' });
         return [];
       }
       case 'GcUnreachableFound': {
@@ -794,7 +794,8 @@ export class ExternalValidator {
             model: this.view(o, true),
           };
         }
-        const child = countEntries(o.holds).next().value?.[0];
+        const first: IteratorResult<[number, number]> = countEntries(o.holds).next();
+        const child = first.done === true ? undefined : first.value[0];
         if (child !== undefined) {
           return {
             line,

@@ -254,7 +254,7 @@ export function recordProgram(program: GeneratedProgram, path: string | TraceSin
         });
       },
     });
-    finalState = result.interpreter?.rt.state;
+    finalState = result.rt?.state;
   } catch {
     // The run broke (the fault made it an internal error): the trace keeps what was written.
   } finally {

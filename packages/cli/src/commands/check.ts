@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { UserError } from '@pymemsim/core';
 import { paint, type Io } from '../io.js';
+import { progressBar } from './common.js';
 import { validateCommand } from './validate.js';
 import { openOutput } from '../output.js';
 import { outputSink } from './run.js';
@@ -143,16 +143,8 @@ export function checkCommand(options: CheckOptions, io: Io): number {
 
 /** A progress bar on stderr, only when it is a terminal. */
 function withBar<T>(io: Io, label: string, total: number, work: (onRun?: (n: number) => void) => T): T {
-  if (!io.errIsTty || io.progressStream === undefined) return work(undefined);
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} [{bar}] {value} runs`,
-      stream: io.progressStream as unknown as NodeJS.WritableStream,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  if (!io.errIsTty) return work(undefined);
+  const bar = progressBar(io, `${label} [{bar}] {value} runs`);
   bar.start(total, 0);
   try {
     return work((n) => bar.update(Math.min(n, total)));

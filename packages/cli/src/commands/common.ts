@@ -2,11 +2,11 @@
  * What the trace commands share: opening a trace as a timeline, reading `--at`,
  * naming source lines, the progress bar (stderr, only on a terminal), JSON output.
  */
-import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { UserError, type MemEvent } from '@pymemsim/core';
+import type { MemEvent } from '@pymemsim/core';
 import { Timeline, dumpLine, fileSource, type ByteSource, type Progress } from '@pymemsim/replay';
 import { cannotRead, paint, type Io } from '../io.js';
+import { resolveAtSpec, type AtSpec, type ResolvedAt } from './at.js';
 
 /** A trace file opened for reading piece by piece (a missing or unreadable file is FILE_NOT_FOUND). */
 export function openTraceSource(path: string): ByteSource {
@@ -36,39 +36,24 @@ export function openTimeline(path: string, io: Io, options: { warn?: boolean } =
   return timeline;
 }
 
-/** `--at N`: an event seq (a non-negative integer), or `end` for the last event. */
-export const eventArg = (value: string): number => {
-  if (value === 'end' || value === 'last') return Number.POSITIVE_INFINITY;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError('expected an event number (0, 1, ...) or "end"');
-  }
-  return n;
-};
-
-/** `--obj ID`: an object id, `#12` or `12`. */
-export const objectArg = (value: string): number => {
-  const text = value.startsWith('#') ? value.slice(1) : value;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) {
-    throw new InvalidArgumentError('expected an object id (a positive integer, as in #12)');
-  }
-  return n;
-};
-
-/** The event `--at` names (default and `end`: the last one). A trace without events is a user error. */
-export function resolveAt(timeline: Timeline, at: number | undefined): number {
-  if (timeline.length === 0) {
-    throw new UserError('CLI_USAGE', `${timeline.name} holds no events: there is nothing to inspect`);
-  }
-  if (at === undefined || at === Number.POSITIVE_INFINITY) return timeline.last;
-  if (at > timeline.last) {
-    throw new UserError(
-      'CLI_USAGE',
-      `--at ${at}: ${timeline.name} has ${timeline.length} events, numbered 0 to ${timeline.last}`,
-    );
-  }
-  return at;
+/**
+ * The moment `--at` names (at.ts; default: the end of the program), with a progress bar
+ * when finding it passes over a long trace; a note on stderr when it is not exactly
+ * what was asked (`end` of a run stopped early). A number is an event.
+ */
+export function moment(
+  timeline: Timeline,
+  at: AtSpec | number | undefined,
+  last: boolean | undefined,
+  io: Io,
+  fallback: AtSpec = { kind: 'end' },
+): ResolvedAt {
+  const spec: AtSpec = typeof at === 'number' ? { kind: 'event', seq: at } : (at ?? fallback);
+  const resolved = withProgress(io, 'searching', timeline.length, (progress) =>
+    resolveAtSpec(timeline, spec, { ...(last === true ? { last } : {}), ...(progress ? { progress } : {}) }),
+  );
+  if (resolved.note !== undefined) io.err(`${paint(io).yellow('note')}: ${resolved.note}\n`);
+  return resolved;
 }
 
 /** The text of line `line` (1-based) of the trace's program, trimmed ('' when out of range). */
@@ -97,25 +82,52 @@ export function printJson(io: Io, value: unknown): void {
 const PROGRESS_THRESHOLD = 200_000;
 
 /**
- * Run `work` with a progress bar on stderr when stderr is a terminal and the work is
- * long (`total` events); `work` reports through the callback it is given.
+ * stderr as the stream a progress bar draws on: every write goes through `io.err`, which
+ * writes at once (synchronous writes to the descriptor: io.ts), so the bar
+ * is redrawn while the work runs. cli-progress redraws from inside `update` (at most
+ * every 200 ms: `synchronousUpdate`), which is what moves a bar during synchronous work.
  */
-export function withProgress<T>(io: Io, label: string, total: number, work: (progress?: Progress) => T): T {
-  if (!io.errIsTty || io.progressStream === undefined || total < PROGRESS_THRESHOLD) return work(undefined);
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} events`,
-      stream: io.progressStream as unknown as NodeJS.WritableStream, // what cli-progress uses of it: io.ts
-      hideCursor: true,
-      clearOnComplete: true,
+export function errStream(io: Io): NodeJS.WritableStream & { isTTY: boolean; columns: number } {
+  const stream = {
+    isTTY: io.errIsTty,
+    columns: io.errColumns ?? 80,
+    write(text: string | Uint8Array, ...rest: unknown[]): boolean {
+      io.err(typeof text === 'string' ? text : Buffer.from(text).toString('utf8'));
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
     },
+  };
+  return stream as unknown as NodeJS.WritableStream & { isTTY: boolean; columns: number };
+}
+
+/** A progress bar on stderr (cli-progress), drawn through `io`. `format` uses {bar}, {value}, {total}, {percentage}. */
+export function progressBar(io: Io, format: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    { format, stream: errStream(io), hideCursor: true, clearOnComplete: true, gracefulExit: false },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+}
+
+/**
+ * Run `work` with a progress bar on stderr when stderr is a terminal and the work is
+ * long (`total` events); `work` reports through the callback it is given. The bar is
+ * drawn from the first report on (work that needs no pass draws none).
+ */
+export function withProgress<T>(io: Io, label: string, total: number, work: (progress?: Progress) => T): T {
+  if (!io.errIsTty || total < PROGRESS_THRESHOLD) return work(undefined);
+  const bar = progressBar(io, `${label} [{bar}] {percentage}% | {value}/{total} events`);
+  let started = false;
   try {
-    return work((done) => bar.update(done));
+    return work((done, all) => {
+      if (!started) {
+        bar.start(all > 0 ? all : total, 0);
+        started = true;
+      }
+      bar.update(done);
+    });
   } finally {
-    bar.stop();
+    if (started) bar.stop();
   }
 }
 

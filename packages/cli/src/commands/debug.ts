@@ -1,69 +1,93 @@
 /*
- * `pymemsim debug T`: a time-travel debugger over a trace
- * =======================================================
+ * `pymemsim debug T`: a time-travel debugger over a trace, with gdb's and rr's verbs
+ * ==================================================================================
  * A cursor on the trace's events, moved forward and backward; at every stop, the event
- * and the source line it came from. Watches stop `continue` (forward) and
- * `reverse-continue` (backward) where a watched object's reference count changes (or it
- * is born or freed) or where a watched variable is bound to another object.
+ * (with what it means) and the source line it came from. Breakpoints on source lines
+ * and watches on objects and variables stop `continue` (forward) and `reverse-continue`
+ * (backward): a breakpoint where its line starts (the line's LineExecuted event, before
+ * the line runs, where gdb stops), a watch where a watched object's reference count
+ * changes (or it is born or freed) or where a watched variable is bound to another object.
  *
- * Read first: Debugger.execute(), then Debugger.findWatchHit().
+ * Read first: Debugger.execute(), then Debugger.findHit().
  *
- * Commands (any unambiguous abbreviation from the table; an empty line repeats the
- * last command on a terminal):
+ * The verbs (gdb's, with rr's reverse ones; an event is this debugger's instruction, so
+ * `step` and `back` move by events as gdb's `stepi` does):
  *
- *   step [n]            s    n events forward (default 1)
- *   back [n]            b    n events back
- *   goto N              g    to event N
- *   next-line           n    forward to the next LineExecuted
- *   prev-line           p    back to the LineExecuted that started the line before this one
- *   watch obj ID        w    stop where #ID's refcount changes (or it appears or goes)
- *   watch var NAME           stop where NAME is bound to another object (or unbound)
- *   unwatch [WHAT]           drop a watch (all without an argument)
- *   continue            c    forward to the next watch hit
- *   reverse-continue    rc   back to the previous watch hit
- *   print ID                 one object: type, repr, refcount, generation, references
- *   heap                     the objects of the program (as `inspect`)
- *   gc                       the collector: counts, thresholds, gc.get_stats()
- *   where                    the event, the line and the frames with their variables
- *   help                h    this list
- *   quit                q    leave (end of input too)
+ *   break LINE          b     stop where line LINE starts          delete [N]   d
+ *   continue            c     forward to the next breakpoint or watch hit
+ *   reverse-continue    rc    back to the previous one
+ *   next [n]            n     to where the next line starts in this frame (over calls)
+ *   reverse-next [n]    rn    back to where the previous line of this frame started
+ *   next-line [n]             to where the next line starts, in any frame (gdb's step)
+ *   reverse-step [n]    rs    back to where the previous line started, in any frame
+ *                             (also prev-line)
+ *   finish                    forward until this frame returns (after its FrameExited)
+ *   reverse-finish            back to the call that entered this frame
+ *   step [n]            s     n events forward (stepi, si)
+ *   back [n]                  n events back (reverse-stepi, rsi)
+ *   goto N              g     to event N
+ *   watch EXPR          w     watch an object (`watch 12`, `watch obj 12`) or a
+ *                             variable (`watch head`, `watch var head`)
+ *   unwatch [WHAT]            drop a watch (all without an argument)
+ *   print EXPR          p     one object: `p 512`, `p #512`, `p head`, `p head.next`,
+ *                             `p items[2]`: type, repr, refcount, generation, references
+ *   backtrace           bt    the frames, innermost first, with their lines (also where)
+ *   list [LINE]         l     the source around the current line (or LINE)
+ *   info WHAT           i     breakpoints, watch, frame, locals, globals, gc, heap, memory
+ *   heap, gc, where           the program's objects; the collector; the event, frames
+ *                             and variables
+ *   help                h     this list
+ *   quit                q     leave (end of input too)
  *
- * Input is read line by line as it is needed (io.stdinLines: synchronous reads of stdin),
- * from a terminal with a prompt, or from a pipe or a file without one (scripts); every
- * answer goes to stdout and is flushed before the next line is read. Ctrl-C stops the
- * command running (a long `continue`) and the debugger waits for the next one; at the
- * prompt it ends the debugger. The end of input ends it too, with status 0.
+ * A unique prefix of a verb works too (`cont`, `fin`); an empty line repeats the last
+ * command on a terminal. Input: on a terminal, node:readline edits the line (arrows,
+ * history, Ctrl-R) and draws the prompt (the command then runs on the main thread:
+ * bin/pymemsim.js); from a pipe or a file, lines are read as they are needed
+ * (io.stdinLines: synchronous reads of stdin), without a prompt (scripts), and every
+ * answer is flushed before the next line is read. Ctrl-C stops the command running (a
+ * long `continue`) and the debugger waits for the next one; while it waits for a line
+ * it ends the debugger (exit 130). The end of input ends it too, with status 0.
  *
- * A hit is an event s after which a watched value differs from its value before s.
- * `continue` goes to the first hit after the cursor; `reverse-continue` to the last hit
- * before it, folding the events before the cursor in windows of K events (the
- * timeline's checkpoint interval), nearest window first.
+ * A watch hit is an event s after which a watched value differs from its value before
+ * s. `continue` goes to the first hit after the cursor; `reverse-continue` to the last
+ * hit before it, folding the events before the cursor in windows of K events (the
+ * timeline's checkpoint interval), nearest window first. Breakpoints alone need no fold:
+ * the events are read, not applied.
  */
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { UserError, formatHolder, type HeapState } from '@pymemsim/core';
+import type { Readable, Writable } from 'node:stream';
+import { UserError, formatHolder, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
   dumpLine,
+  framesOf,
   frameViews,
   generationOf,
   linksOf,
+  linkExpression,
   lookupVariable,
   mainGlobals,
+  objectNames,
   objectView,
+  objectWords,
   referrers,
+  resolveExpression,
   shortRepr,
-  objectLabel,
-  formatRoot,
+  stateContext,
+  type HolderContext,
   type Timeline,
 } from '@pymemsim/replay';
 import { fdLines, type Io } from '../io.js';
-import { describeLine, openTimeline } from './common.js';
-import { formatGcStats, heapReport, renderHeapReport } from './inspect.js';
+import { describeLine, openTimeline, sourceLine } from './common.js';
+import { eventWords } from './history.js';
+import { formatGcStats, heapReport, memorySummary, renderHeapReport, renderMemory } from './inspect.js';
+import { rootWords } from './why.js';
 
 /** An Io that can also be read from (tests give one; the process's stdin otherwise). */
 export interface InteractiveIo extends Io {
   readonly input?: Readable;
   readonly inIsTty?: boolean;
+  /** Where a terminal's prompt and line editing write (the process's stdout otherwise). */
+  readonly output?: Writable;
 }
 
 export async function debugCommand(path: string, io: InteractiveIo, options: { json?: boolean } = {}): Promise<number> {
@@ -72,19 +96,34 @@ export async function debugCommand(path: string, io: InteractiveIo, options: { j
   const tty = !json && io.inIsTty === true;
   const dbg = new Debugger(timeline);
   io.out(json ? `${JSON.stringify(dbg.status('', dbg.banner(), false))}\n` : `${dbg.banner()}\n`);
-  const rl =
-    io.input !== undefined ? createInterface({ input: io.input, terminal: false, crlfDelay: Infinity }) : undefined;
+  // On a terminal, readline edits the line (arrows, history, Ctrl-R) and draws the prompt;
+  // otherwise lines are read synchronously as they are needed (a test may give a stream).
+  const rl = tty
+    ? createInterface({
+        input: io.input ?? process.stdin,
+        output: io.output ?? process.stdout,
+        terminal: true,
+        historySize: 1000,
+        prompt: '(pymemsim) ',
+      })
+    : io.input !== undefined
+      ? createInterface({ input: io.input, terminal: false, crlfDelay: Infinity })
+      : undefined;
+  if (rl !== undefined && tty) {
+    // Ctrl-C at the prompt drops the line being typed, as gdb does; Ctrl-D or quit leaves.
+    rl.on('SIGINT', () => {
+      rl.write('^C\n');
+      rl.prompt();
+    });
+    rl.prompt();
+  }
   const lines: AsyncIterable<string> | Iterable<string> = rl ?? io.stdinLines?.() ?? fdLines(0);
-  const prompt = (): void => {
-    if (tty) io.out('(pymemsim) ');
-  };
   let last = '';
-  prompt();
   for await (const raw of lines) {
     let line = raw.trim();
     if (line === '' && tty) line = last;
     if (line === '') {
-      prompt();
+      if (tty) rl?.prompt();
       continue;
     }
     last = line;
@@ -93,7 +132,7 @@ export async function debugCommand(path: string, io: InteractiveIo, options: { j
     if (json) io.out(`${JSON.stringify(dbg.status(line, output, error))}\n`);
     else if (output !== '') io.out(output.endsWith('\n') ? output : `${output}\n`);
     if (quit) break;
-    prompt();
+    if (tty) rl?.prompt();
   }
   rl?.close();
   timeline.close();
@@ -115,46 +154,81 @@ function watchValue(state: HeapState, w: Watch): string {
   return bound.frame === 0 ? `#${bound.id} (global)` : `#${bound.id} in frame ${bound.frame}`;
 }
 
-const COMMANDS: readonly { readonly name: string; readonly alias?: string }[] = [
-  { name: 'step', alias: 's' },
-  { name: 'back', alias: 'b' },
-  { name: 'goto', alias: 'g' },
-  { name: 'next-line', alias: 'n' },
-  { name: 'prev-line', alias: 'p' },
-  { name: 'watch', alias: 'w' },
+interface Breakpoint {
+  readonly number: number;
+  readonly line: number;
+}
+
+/** The verbs, their short forms and other names; order is the order of prefix matching. */
+const COMMANDS: readonly { readonly name: string; readonly aliases?: readonly string[] }[] = [
+  { name: 'break', aliases: ['b', 'br'] },
+  { name: 'delete', aliases: ['d'] },
+  { name: 'continue', aliases: ['c'] },
+  { name: 'reverse-continue', aliases: ['rc'] },
+  { name: 'next', aliases: ['n'] },
+  { name: 'reverse-next', aliases: ['rn'] },
+  { name: 'next-line' },
+  { name: 'reverse-step', aliases: ['rs', 'prev-line'] },
+  { name: 'finish', aliases: ['fin'] },
+  { name: 'reverse-finish' },
+  { name: 'step', aliases: ['s', 'stepi', 'si'] },
+  { name: 'back', aliases: ['reverse-stepi', 'rsi'] },
+  { name: 'goto', aliases: ['g'] },
+  { name: 'watch', aliases: ['w'] },
   { name: 'unwatch' },
-  { name: 'continue', alias: 'c' },
-  { name: 'reverse-continue', alias: 'rc' },
-  { name: 'print' },
+  { name: 'print', aliases: ['p', 'inspect'] },
+  { name: 'backtrace', aliases: ['bt'] },
+  { name: 'list', aliases: ['l'] },
+  { name: 'info', aliases: ['i'] },
   { name: 'heap' },
   { name: 'gc' },
   { name: 'where' },
-  { name: 'help', alias: 'h' },
-  { name: 'quit', alias: 'q' },
+  { name: 'help', aliases: ['h'] },
+  { name: 'quit', aliases: ['q', 'exit'] },
 ];
 
-export const HELP = `commands:
-  step [n]             s   n events forward (default 1)
-  back [n]             b   n events back (default 1)
-  goto N               g   to event N
-  next-line            n   forward to where the next source line starts
-  prev-line            p   back to where the previous source line started
-  watch obj ID         w   stop where object #ID's refcount changes, or it appears or is freed
-  watch var NAME           stop where variable NAME is bound to another object
-  watch                    list the watches
+/** The verb a word names: a name or alias, else a unique prefix of a name. */
+export function commandOf(word: string): string | undefined {
+  const exact = COMMANDS.find((c) => c.name === word || c.aliases?.includes(word) === true);
+  if (exact !== undefined) return exact.name;
+  const prefixed = COMMANDS.filter((c) => c.name.startsWith(word));
+  return prefixed.length === 1 ? prefixed[0]?.name : undefined;
+}
+
+export const HELP = `commands (gdb's and rr's; an event is this debugger's instruction):
+  break LINE           b    stop where line LINE starts (before it runs)
+  delete [N]           d    delete breakpoint N, or all
+  continue             c    forward to the next breakpoint or watch hit
+  reverse-continue     rc   back to the previous breakpoint or watch hit
+  next [n]             n    to where the next line starts in this frame (over calls)
+  reverse-next [n]     rn   back to where the previous line of this frame started
+  next-line [n]             to where the next line starts, in any frame (into calls)
+  reverse-step [n]     rs   back to where the previous line started, in any frame
+  finish                    forward until this frame returns
+  reverse-finish            back to the call that entered this frame
+  step [n]             s    n events forward (also stepi, si)
+  back [n]                  n events back (also reverse-stepi, rsi)
+  goto N               g    to event N
+  watch EXPR           w    stop where an object's refcount changes (watch 12, watch obj 12)
+                            or a variable is bound to another object (watch head, watch var head)
+  watch                     list the watches
   unwatch [obj ID | var NAME]   drop one watch, or all
-  continue             c   forward to the next watch hit
-  reverse-continue     rc  back to the previous watch hit
-  print ID                 one object: type, repr, refcount, generation, references
-  heap                     the program's objects (as pymemsim inspect)
-  gc                       the collector's counts, thresholds and gc.get_stats()
-  where                    the current event, its source line, the frames and variables
-  help                 h   this list
-  quit                 q   leave`;
+  print EXPR           p    one object: p 512, p #512, p head, p head.next, p items[2]
+  backtrace            bt   the frames, innermost first, with their lines
+  list [LINE]          l    the source around the current line (or LINE)
+  info WHAT            i    breakpoints, watch, frame, locals, globals, gc, heap, memory
+  heap                      the program's objects (as pymemsim inspect)
+  gc                        the collector's counts, thresholds and gc.get_stats()
+  where                     the current event, its source line, the frames and variables
+  help                 h    this list
+  quit                 q    leave
+A unique prefix of a command works too (cont, fin); an empty line repeats the last one.`;
 
 /** The debugger's state and commands, without any I/O: each command returns its answer. */
 export class Debugger {
   private readonly watches: Watch[] = [];
+  private readonly breakpoints: Breakpoint[] = [];
+  private nextBreakpoint = 1;
 
   constructor(private readonly timeline: Timeline) {
     timeline.position = -1;
@@ -199,12 +273,13 @@ export class Debugger {
       event: n >= 0 ? { seq: n, ...t.event(n) } : null,
       line: n >= 0 ? t.lineAt(n) : 0,
       watches: this.watches.map(watchName),
+      breakpoints: this.breakpoints.map((b) => ({ number: b.number, line: b.line })),
     };
   }
 
   execute(line: string): { output: string; quit: boolean } {
     const [word = '', ...args] = line.trim().split(/\s+/);
-    const command = COMMANDS.find((c) => c.name === word || c.alias === word)?.name;
+    const command = commandOf(word);
     const t = this.timeline;
     const done = (output: string): { output: string; quit: boolean } => ({ output, quit: false });
     switch (command) {
@@ -218,32 +293,48 @@ export class Debugger {
         if (n < -1 || n > t.last) throw usage(`there is no event ${n}: events are numbered 0 to ${t.last}`);
         return done(this.moveTo(n));
       }
-      case 'next-line': {
-        const next = this.findEvent(this.position + 1, t.last, 1, (seq) => t.event(seq).type === 'LineExecuted');
-        return done(next === undefined ? `no line starts after event ${this.position}` : this.moveTo(next));
-      }
-      case 'prev-line': {
-        const isLine = (seq: number): boolean => t.event(seq).type === 'LineExecuted';
-        const start = this.position < 0 ? undefined : this.findEvent(this.position, 0, -1, isLine);
-        const prev = start === undefined || start === 0 ? undefined : this.findEvent(start - 1, 0, -1, isLine);
-        return done(prev === undefined ? 'no line starts before this one' : this.moveTo(prev));
-      }
+      case 'next':
+        return done(this.lines(count(args[0]), () => this.nextLine(true), 'no line of this frame starts after'));
+      case 'next-line':
+        return done(this.lines(count(args[0]), () => this.nextLine(false), 'no line starts after'));
+      case 'reverse-next':
+        return done(this.lines(count(args[0]), () => this.previousLine(true), 'no line of this frame starts before'));
+      case 'reverse-step':
+        return done(this.lines(count(args[0]), () => this.previousLine(false), 'no line starts before'));
+      case 'finish':
+        return done(this.finish());
+      case 'reverse-finish':
+        return done(this.reverseFinish());
+      case 'break':
+        return done(this.addBreakpoint(args[0]));
+      case 'delete':
+        return done(this.deleteBreakpoint(args[0]));
       case 'watch':
         return done(this.watch(args));
       case 'unwatch':
         return done(this.unwatch(args));
-      case 'continue': {
-        if (this.watches.length === 0) throw usage('no watches: add one with "watch obj ID" or "watch var NAME"');
-        const hit = this.findWatchHit(1);
-        return done(hit === undefined ? `no watch hit after event ${this.position}; staying here` : this.hit(hit));
-      }
+      case 'continue':
       case 'reverse-continue': {
-        if (this.watches.length === 0) throw usage('no watches: add one with "watch obj ID" or "watch var NAME"');
-        const hit = this.findWatchHit(-1);
-        return done(hit === undefined ? `no watch hit before event ${this.position}; staying here` : this.hit(hit));
+        if (this.watches.length === 0 && this.breakpoints.length === 0) {
+          throw usage('no breakpoints or watches: add one with "break LINE", "watch NAME" or "watch obj ID"');
+        }
+        const dir = command === 'continue' ? 1 : -1;
+        const hit = this.findHit(dir);
+        if (hit === undefined) {
+          return done(
+            `no breakpoint or watch hit ${dir > 0 ? 'after' : 'before'} event ${this.position}; staying here`,
+          );
+        }
+        return done(this.hit(hit));
       }
       case 'print':
-        return done(this.print(args[0]));
+        return done(this.print(args.join(' ')));
+      case 'backtrace':
+        return done(this.backtrace());
+      case 'list':
+        return done(this.list(args[0]));
+      case 'info':
+        return done(this.info(args[0]));
       case 'heap':
         return done(renderHeapReport(heapReport(t, this.position, this.current, false)).trimEnd());
       case 'gc':
@@ -270,35 +361,198 @@ export class Debugger {
     const t = this.timeline;
     const n = this.position;
     if (n < 0) return 'before the first event';
-    return `${dumpLine(n, t.event(n))}\n  at ${describeLine(t, this.current.line)}`;
+    const event = t.event(n);
+    const state = this.current;
+    const where = state.line > 0 ? `at ${describeLine(t, state.line)}` : describeLine(t, state.line);
+    // A line's start says it all; other events get words.
+    if (event.type === 'LineExecuted') return `${dumpLine(n, event)}\n  ${where}`;
+    const words = eventWords(event, stateContext(state, objectNames(state)));
+    return `${dumpLine(n, event)}\n  ${words}\n  ${where}`;
   }
 
   private hit(h: { seq: number; changes: string[] }): string {
     const head = this.moveTo(h.seq);
-    return `${h.changes.map((c) => `watch ${c}`).join('\n')}\n${head}`;
+    return `${h.changes.join('\n')}\n${head}`;
   }
 
-  /** The first (dir 1) or last (dir -1) seq from `from` toward `to` where `test` holds. */
-  private findEvent(from: number, to: number, dir: 1 | -1, test: (seq: number) => boolean): number | undefined {
-    for (let n = from; dir > 0 ? n <= to : n >= to; n += dir)
-      if (n >= 0 && n <= this.timeline.last && test(n)) return n;
+  // -------------------------------------------------------------------------------
+  // Moving by lines and frames (events read, not folded)
+
+  /** Do `move` n times; the answer of the last, or `none` where none moved. */
+  private lines(n: number, move: () => number | undefined, none: string): string {
+    let moved: number | undefined;
+    for (let i = 0; i < n; i++) {
+      const seq = move();
+      if (seq === undefined) break;
+      this.timeline.goto(seq);
+      moved = seq;
+    }
+    return moved === undefined ? `${none} event ${this.position}; staying here` : this.here();
+  }
+
+  /**
+   * The next LineExecuted after the cursor: in any frame, or (`sameFrame`) in this frame
+   * or a caller (calls are stepped over: frames entered after the cursor are skipped).
+   */
+  private nextLine(sameFrame: boolean): number | undefined {
+    const t = this.timeline;
+    const current = this.position >= 0 ? this.current.line : 0;
+    let depth = 0;
+    let called = false;
+    for (let n = this.position + 1; n <= t.last; n++) {
+      const e = t.event(n);
+      if (e.type === 'FrameEntered') {
+        depth += 1;
+        called = true;
+      } else if (e.type === 'FrameExited') depth -= 1;
+      else if (e.type === 'LineExecuted' && (!sameFrame || depth <= 0)) {
+        // Back from a call, the interpreter may announce the same line again: not a new line.
+        if (sameFrame && depth === 0 && called && e.line === current) continue;
+        return n;
+      }
+    }
     return undefined;
   }
 
   /**
-   * The next (dir 1) or previous (dir -1) event where a watched value changes from the
-   * state before the event to the state after it, with what changed.
+   * Back to where the previous line started: the LineExecuted before the one that
+   * started the current line; with `sameFrame`, only lines of this frame or a caller,
+   * and a line announced again after a call it made counts from its first announcement.
    */
-  private findWatchHit(dir: 1 | -1): { seq: number; changes: string[] } | undefined {
+  private previousLine(sameFrame: boolean): number | undefined {
     const t = this.timeline;
+    let depth = 0;
+    let crossedCall = false;
+    // Line starts found going back (the current line's first), earliest announcement kept.
+    const found: { seq: number; line: number }[] = [];
+    for (let n = this.position; n >= 0; n--) {
+      const e = t.event(n);
+      if (e.type === 'LineExecuted' && (!sameFrame || depth <= 0)) {
+        const last = found.at(-1);
+        if (sameFrame && last !== undefined && last.line === e.line && crossedCall) {
+          last.seq = n; // the same line, before the call it made
+        } else {
+          if (found.length === 2) return found[1]?.seq;
+          found.push({ seq: n, line: e.line });
+          if (!sameFrame && found.length === 2) return n;
+        }
+        crossedCall = false;
+      }
+      // Going back, an exit is a call being re-entered, an entry leaves it (or this frame).
+      if (e.type === 'FrameExited') depth += 1;
+      else if (e.type === 'FrameEntered') {
+        depth -= 1;
+        if (depth === 0) crossedCall = true;
+      }
+    }
+    return found[1]?.seq;
+  }
+
+  private finish(): string {
+    const t = this.timeline;
+    const frame = this.current.currentFrame;
+    if (this.position < 0 || this.current.frames[frame] === undefined) throw usage('no frame is running here');
+    let depth = 0;
+    for (let n = this.position + 1; n <= t.last; n++) {
+      const e = t.event(n);
+      if (e.type === 'FrameEntered') depth += 1;
+      else if (e.type === 'FrameExited') {
+        if (depth === 0) {
+          const here = this.moveTo(n);
+          const s = this.current;
+          const caller = s.frames[s.currentFrame];
+          const to =
+            caller === undefined
+              ? ''
+              : ` to frame ${caller.id} (${caller.name}) at ${describeLine(t, this.frameLines(1)[0] ?? 0)}`;
+          return `frame ${frame} returns${to}\n${here}`;
+        }
+        depth -= 1;
+      }
+    }
+    return `frame ${frame} never returns in this trace; staying here`;
+  }
+
+  private reverseFinish(): string {
+    const t = this.timeline;
+    const frame = this.current.currentFrame;
+    if (this.position < 0 || this.current.frames[frame] === undefined) throw usage('no frame is running here');
+    let depth = 0;
+    for (let n = this.position; n >= 0; n--) {
+      const e = t.event(n);
+      if (e.type === 'FrameExited') depth += 1;
+      else if (e.type === 'FrameEntered') {
+        if (depth === 0) return `before frame ${frame} (${e.name}) is entered\n${this.moveTo(n - 1)}`;
+        depth -= 1;
+      }
+    }
+    return 'no call enters this frame in the trace; staying here';
+  }
+
+  // -------------------------------------------------------------------------------
+  // Breakpoints and watches
+
+  private addBreakpoint(arg: string | undefined): string {
+    const t = this.timeline;
+    const text = arg?.includes(':') === true ? arg.slice(arg.lastIndexOf(':') + 1) : arg;
+    const line = Number(text);
+    const lines = t.header.program.source.split('\n').length;
+    if (text === undefined || !Number.isSafeInteger(line) || line < 1) {
+      throw usage('break needs a line number, as in "break 21"');
+    }
+    if (line > lines) throw usage(`${t.header.program.path} has ${lines} lines`);
+    const existing = this.breakpoints.find((b) => b.line === line);
+    if (existing !== undefined) return `breakpoint ${existing.number} is already at line ${line}`;
+    const b = { number: this.nextBreakpoint++, line };
+    this.breakpoints.push(b);
+    const code = sourceLine(t, line);
+    return `breakpoint ${b.number} at line ${line}${code === '' ? '' : `: ${code}`}`;
+  }
+
+  private deleteBreakpoint(arg: string | undefined): string {
+    if (arg === undefined) {
+      const n = this.breakpoints.length;
+      this.breakpoints.length = 0;
+      return `deleted ${n} breakpoint${n === 1 ? '' : 's'}`;
+    }
+    const number = Number(arg);
+    const i = this.breakpoints.findIndex((b) => b.number === number);
+    if (i < 0) throw usage(`no breakpoint number ${arg}`);
+    this.breakpoints.splice(i, 1);
+    return `deleted breakpoint ${number}`;
+  }
+
+  /**
+   * The next (dir 1) or previous (dir -1) event where a breakpoint's line starts or a
+   * watched value changes from the state before the event to the state after it.
+   */
+  private findHit(dir: 1 | -1): { seq: number; changes: string[] } | undefined {
+    const t = this.timeline;
+    const lines = new Map(this.breakpoints.map((b) => [b.line, b]));
+    const atBreakpoint = (e: MemEvent): string | undefined => {
+      if (e.type !== 'LineExecuted') return undefined;
+      const b = lines.get(e.line);
+      return b === undefined ? undefined : `breakpoint ${b.number}, line ${b.line}`;
+    };
+    if (this.watches.length === 0) {
+      // Breakpoints only: read the events.
+      for (let n = this.position + dir; dir > 0 ? n <= t.last : n >= 0; n += dir) {
+        if (dir < 0 && n === this.position) continue;
+        const b = atBreakpoint(t.event(n));
+        if (b !== undefined) return { seq: n, changes: [b] };
+      }
+      return undefined;
+    }
     const values = (s: HeapState): string[] => this.watches.map((w) => watchValue(s, w));
     if (dir > 0) {
       if (this.position >= t.last) return undefined;
       let before = values(this.current);
       let changes: string[] = [];
-      const seq = t.scan(this.position, t.last, (state) => {
+      const seq = t.scan(this.position, t.last, (state, _seq, event) => {
         const after = values(state);
         changes = this.describeChanges(before, after);
+        const b = atBreakpoint(event);
+        if (b !== undefined) changes.unshift(b);
         before = after;
         return changes.length > 0;
       });
@@ -310,9 +564,11 @@ export class Debugger {
       const start = Math.max(-1, end - K);
       let before = values(t.stateAt(start));
       let found: { seq: number; changes: string[] } | undefined;
-      t.scan(start, end, (state, seq) => {
+      t.scan(start, end, (state, seq, event) => {
         const after = values(state);
         const changes = this.describeChanges(before, after);
+        const b = atBreakpoint(event);
+        if (b !== undefined) changes.unshift(b);
         if (changes.length > 0) found = { seq, changes };
         before = after;
         return false;
@@ -326,7 +582,7 @@ export class Debugger {
   private describeChanges(before: readonly string[], after: readonly string[]): string[] {
     const out: string[] = [];
     this.watches.forEach((w, i) => {
-      if (before[i] !== after[i]) out.push(`${watchName(w)}: ${before[i] ?? '?'} -> ${after[i] ?? '?'}`);
+      if (before[i] !== after[i]) out.push(`watch ${watchName(w)}: ${before[i] ?? '?'} -> ${after[i] ?? '?'}`);
     });
     return out;
   }
@@ -356,27 +612,40 @@ export class Debugger {
     return `no longer watching ${name}`;
   }
 
-  private print(arg: string | undefined): string {
-    if (arg === undefined) throw usage('print needs an object id, as in "print 12" or "print #12"');
-    const id = Number(arg.replace(/^#/, ''));
-    if (!Number.isSafeInteger(id) || id <= 0) throw usage(`${JSON.stringify(arg)} is not an object id`);
+  // -------------------------------------------------------------------------------
+  // Looking
+
+  private print(expr: string): string {
+    if (expr.trim() === '') throw usage('print what? an object id or a name: "print 512", "print head.next"');
     const s = this.current;
+    const found = resolveExpression(s, expr);
+    if ('error' in found) {
+      return `${found.error} after event ${this.position}`;
+    }
+    const id = found.id;
     const v = objectView(s, id);
     if (v === undefined) return `#${id} is not alive after event ${this.position}`;
     const obj = s.objects[id];
+    const names = objectNames(s);
+    const ctx = stateContext(s, names);
     const refs = referrers(s);
+    // Named as the program would reach it, or as the user wrote it.
+    const typed = /^#?\d+$/.test(expr.trim()) ? undefined : expr.trim();
+    const name = names.get(id) ?? typed;
     const lines = [
-      `#${id} ${v.type} ${v.repr}`,
+      `${v.type} #${id}${name === undefined ? '' : ` (${name})`} ${v.repr}`,
       `  refcount ${v.refcount}${v.base > 0 ? ` (${v.base} of them static)` : ''}, ${v.generation}, ${v.size} bytes at ${v.address}`,
     ];
     const held = linksOf(s, id);
     if (held.length > 0) {
       lines.push('  holds:');
-      for (const l of held) lines.push(`    ${l.label} -> ${objectLabel(s, l.to)} ${shortRepr(s, l.to, 1)}`);
+      for (const l of held) {
+        lines.push(`    ${linkExpression(l.label) ?? 'a key'} -> ${objectWords(ctx, l.to)} ${shortRepr(s, l.to, 1)}`);
+      }
     }
     const by = [
-      ...(refs.roots.get(id) ?? []).map(formatRoot),
-      ...(refs.links.get(id) ?? []).map((l) => `${objectLabel(s, l.owner)} ${l.label}`),
+      ...(refs.roots.get(id) ?? []).map(rootWords),
+      ...(refs.links.get(id) ?? []).map((l) => holderText(ctx, l.owner, l.label)),
     ];
     if (by.length > 0) {
       lines.push('  held by:');
@@ -384,6 +653,122 @@ export class Debugger {
     }
     if (obj !== undefined && obj.dying) lines.push('  (being deallocated)');
     return lines.join('\n');
+  }
+
+  /** The frames, innermost first: `#0  f (frame 2) at line 5: y = [x]`. */
+  private backtrace(): string {
+    const s = this.current;
+    const t = this.timeline;
+    if (this.position < 0) return 'no frames: before the first event';
+    const chain: { id: number; name: string }[] = [];
+    const seen = new Set<number>();
+    for (let f = s.frames[s.currentFrame]; f !== undefined && !seen.has(f.id); f = s.frames[f.parent]) {
+      chain.push({ id: f.id, name: f.name });
+      seen.add(f.id);
+    }
+    if (chain.length === 0) return `no frames after event ${this.position} (${describeLine(t, s.line)})`;
+    const lines = this.frameLines(chain.length);
+    return chain.map((f, i) => `#${i}  ${f.name} (frame ${f.id}) at ${describeLine(t, lines[i] ?? 0)}`).join('\n');
+  }
+
+  /**
+   * The line each of the `depth` innermost frames is at: the last line started in it
+   * before the cursor (a caller: the line of its call), read backwards through the
+   * events, skipping the calls that returned.
+   */
+  private frameLines(depth: number): number[] {
+    const t = this.timeline;
+    const lines: number[] = [];
+    let nested = 0;
+    let line: number | undefined;
+    for (let n = this.position; n >= 0 && lines.length < depth; n--) {
+      const e = t.event(n);
+      if (e.type === 'LineExecuted' && nested === 0) line ??= e.line;
+      else if (e.type === 'FrameExited') nested += 1;
+      else if (e.type === 'FrameEntered') {
+        if (nested > 0) nested -= 1;
+        else {
+          // The entry of this frame: its caller is next.
+          lines.push(line ?? 0);
+          line = undefined;
+        }
+      }
+    }
+    if (lines.length < depth) lines.push(line ?? 0);
+    return lines;
+  }
+
+  private list(arg: string | undefined): string {
+    const t = this.timeline;
+    const source = t.header.program.source.split('\n');
+    if (source.at(-1) === '') source.pop();
+    const current = this.position >= 0 ? this.current.line : 0;
+    let center = current > 0 ? current : 1;
+    if (arg !== undefined) {
+      const n = Number(arg.includes(':') ? arg.slice(arg.lastIndexOf(':') + 1) : arg);
+      if (!Number.isSafeInteger(n) || n < 1) throw usage('list takes a line number, as in "list 21"');
+      center = n;
+    }
+    const first = Math.max(1, center - 5);
+    const last = Math.min(source.length, first + 9);
+    if (first > source.length) throw usage(`${t.header.program.path} has ${source.length} lines`);
+    const breaks = new Set(this.breakpoints.map((b) => b.line));
+    const out: string[] = [];
+    for (let n = first; n <= last; n++) {
+      const mark = `${n === current ? '=>' : '  '}${breaks.has(n) ? 'b' : ' '}`;
+      out.push(`${mark} ${String(n).padStart(4)}  ${source[n - 1] ?? ''}`);
+    }
+    return out.join('\n');
+  }
+
+  private info(what: string | undefined): string {
+    const topics = ['breakpoints', 'watch', 'frame', 'locals', 'globals', 'gc', 'heap', 'memory'];
+    const topic = what === undefined ? undefined : topics.find((x) => x.startsWith(what));
+    const s = this.current;
+    switch (topic) {
+      case 'breakpoints':
+        return [
+          this.breakpoints.length === 0
+            ? 'no breakpoints'
+            : this.breakpoints
+                .map((b) => `breakpoint ${b.number} at ${describeLine(this.timeline, b.line)}`)
+                .join('\n'),
+          this.watch([]),
+        ].join('\n');
+      case 'watch':
+        return this.watch([]);
+      case 'frame': {
+        const f = s.frames[s.currentFrame];
+        if (f === undefined) return `no frame is running after event ${this.position}`;
+        return `frame ${f.id} (${f.name})${f.parent !== 0 ? `, called from frame ${f.parent}` : ''}, at ${describeLine(this.timeline, s.line)}`;
+      }
+      case 'locals': {
+        const f = frameViews(s).find((v) => v.id === s.currentFrame);
+        if (f === undefined) return 'no frame is running here';
+        const names = objectNames(s);
+        const ctx = stateContext(s, names);
+        // `(code)` and the like are the interpreter's, not the program's.
+        const vars = f.vars.filter((v) => !v.name.startsWith('('));
+        return vars.length === 0
+          ? 'no locals'
+          : vars.map((v) => `${v.name} = ${objectWords(ctx, v.id)} ${shortRepr(s, v.id, 1)}`).join('\n');
+      }
+      case 'globals': {
+        const ctx = stateContext(s, objectNames(s));
+        const globals = (mainGlobals(s)?.entries ?? []).filter((e) => !e.name.startsWith('__'));
+        return globals.length === 0
+          ? 'no globals'
+          : globals.map((g) => `${g.name} = ${objectWords(ctx, g.id)} ${shortRepr(s, g.id, 1)}`).join('\n');
+      }
+      case 'gc':
+        return this.gc();
+      case 'heap':
+        return renderHeapReport(heapReport(this.timeline, this.position, s, false)).trimEnd();
+      case 'memory':
+        return ['memory:', ...renderMemory(memorySummary(s))].join('\n');
+      default:
+        return `info what? ${topics.join(', ')}`;
+    }
   }
 
   private gc(): string {
@@ -401,18 +786,22 @@ export class Debugger {
 
   private where(): string {
     const s = this.current;
-    const lines = [this.position < 0 ? 'before the first event' : `event ${this.position} of ${this.timeline.last}`];
+    const names = objectNames(s);
+    const ctx = stateContext(s, names);
+    const lines = [
+      this.position < 0 ? 'before the first event' : `event ${this.position} of 0 to ${this.timeline.last}`,
+    ];
     if (this.position >= 0) lines.push(`  ${dumpLine(this.position, this.timeline.event(this.position))}`);
     lines.push(`  at ${describeLine(this.timeline, s.line)}`);
-    for (const f of frameViews(s)) {
+    for (const f of framesOf(s)) {
       lines.push(`  frame ${f.id} ${f.name}${f.id === s.currentFrame ? ' (running)' : ''}`);
-      for (const v of f.vars) {
+      for (const v of frameViews(s).find((x) => x.id === f.id)?.vars ?? []) {
         const obj = s.objects[v.id];
         lines.push(
           `    ${v.name} = #${v.id} ${obj === undefined ? '(freed)' : `${obj.pyType} ${shortRepr(s, v.id, 1)} (refcount ${obj.refcount}, ${generationOf(obj)})`}`,
         );
       }
-      if (f.stack.length > 0) lines.push(`    stack: ${f.stack.map((id) => objectLabel(s, id)).join(', ')}`);
+      if (f.stack.length > 0) lines.push(`    stack: ${f.stack.map((id) => objectWords(ctx, id)).join(', ')}`);
     }
     const globals = (mainGlobals(s)?.entries ?? []).filter((e) => !e.name.startsWith('__'));
     if (globals.length > 0) {
@@ -428,6 +817,16 @@ export class Debugger {
   }
 }
 
+/** `.next of Node #512 (head)`, `the global head`. */
+function holderText(ctx: HolderContext, owner: number, label: string): string {
+  if (owner === ctx.globals) {
+    const expr = linkExpression(label);
+    if (expr !== undefined && expr.startsWith('[')) return `the global ${expr.replace(/^\[['"]?|['"]?\]$/g, '')}`;
+  }
+  return `${linkExpression(label) ?? 'a key'} of ${objectWords(ctx, owner)}`;
+}
+
+/** `watch obj 12`, `watch var x`, and gdb's forms: `watch 12`, `watch #12`, `watch x`. */
 function parseWatch(args: readonly string[]): Watch {
   const [kind, what] = args;
   if (kind === 'obj' && what !== undefined) {
@@ -436,13 +835,20 @@ function parseWatch(args: readonly string[]): Watch {
     return { kind: 'obj', id };
   }
   if (kind === 'var' && what !== undefined) return { kind: 'var', name: what };
-  throw usage('watch what? "watch obj ID" or "watch var NAME"');
+  if (kind !== undefined && what === undefined) {
+    if (/^#?\d+$/.test(kind)) {
+      const id = Number(kind.replace(/^#/, ''));
+      if (Number.isSafeInteger(id) && id > 0) return { kind: 'obj', id };
+    }
+    if (/^[A-Za-z_]\w*$/.test(kind)) return { kind: 'var', name: kind };
+  }
+  throw usage('watch what? "watch NAME" (a variable), "watch 12" (an object), or "watch var NAME", "watch obj ID"');
 }
 
 function count(arg: string | undefined): number {
   if (arg === undefined) return 1;
   const n = Number(arg);
-  if (!Number.isSafeInteger(n) || n < 1) throw usage(`${JSON.stringify(arg)} is not a positive number of events`);
+  if (!Number.isSafeInteger(n) || n < 1) throw usage(`${JSON.stringify(arg)} is not a positive number`);
   return n;
 }
 

@@ -9,7 +9,8 @@
  *           program output as instant events, and counters for the live objects and
  *           the generation counts. The timestamp of everything is the event's seq
  *           (shown as microseconds: read "µs" as "events").
- *   dot     the heap after event N (default: the last) as a Graphviz digraph: frames,
+ *   dot     the heap at --at (default: the end of the program, before interpreter
+ *           shutdown) as a Graphviz digraph: frames,
  *           their variables and stack temporaries, the objects the program can reach
  *           and the garbage no root reaches (red), each reference labelled with its
  *           slot. Objects only the interpreter's roots hold are left out (--all keeps
@@ -25,6 +26,7 @@ import {
   framesOf,
   linksOf,
   liveObjectIds,
+  objectNames,
   programObjects,
   referrers,
   shortRepr,
@@ -33,7 +35,8 @@ import {
 } from '@pymemsim/replay';
 import type { Io } from '../io.js';
 import { openOutput } from '../output.js';
-import { openTimeline, resolveAt, withProgress } from './common.js';
+import type { AtSpec } from './at.js';
+import { moment, openTimeline, withProgress } from './common.js';
 import { stateWithProgress } from './inspect.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'chrome', 'dot'] as const;
@@ -46,7 +49,9 @@ export const formatArg = (value: string): ExportFormat => {
 
 export interface ExportOptions {
   readonly format: ExportFormat;
-  readonly at?: number;
+  /** jsonl, chrome: the last event exported (default the last); dot: the moment drawn (default the end of the program). */
+  readonly at?: AtSpec | number;
+  readonly last?: boolean;
   readonly output?: string;
   readonly all?: boolean;
   /** Describe the export as JSON on stdout (the data goes to the -o file). */
@@ -94,7 +99,10 @@ export function exportCommand(path: string, options: ExportOptions, io: Io): num
     throw new UserError('CLI_USAGE', '--json describes the export on stdout: give -o FILE for the exported data');
   }
   const timeline = openTimeline(path, io);
-  const at = resolveAt(timeline, options.at);
+  const when = moment(timeline, options.at, options.last, io, {
+    kind: options.format === 'dot' ? 'end' : 'last',
+  });
+  const at = when.seq;
   const describe = (): void => {
     if (options.json !== true) return;
     io.out(
@@ -104,8 +112,11 @@ export function exportCommand(path: string, options: ExportOptions, io: Io): num
   if (options.format === 'dot') {
     const state = stateWithProgress(timeline, at, io);
     const sink = openSink(io, options.output, [path]);
-    sink.write(heapDot(timeline, at, state, options.all === true));
-    sink.close();
+    try {
+      sink.write(heapDot(timeline, at, state, options.all === true, when.what));
+    } finally {
+      sink.close();
+    }
     describe();
     return 0;
   }
@@ -258,8 +269,15 @@ function exportChrome(
 
 const dotString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
-export function heapDot(timeline: Timeline, at: number, state: HeapState, all: boolean): string {
+export function heapDot(
+  timeline: Timeline,
+  at: number,
+  state: HeapState,
+  all: boolean,
+  when = `after event ${at}`,
+): string {
   const refs = referrers(state);
+  const names = objectNames(state);
   const shown = all ? new Set(liveObjectIds(state)) : programObjects(state, refs);
   // Garbage: objects no root reaches (programObjects' second part), drawn in red.
   const reachable = new Set<number>();
@@ -272,7 +290,7 @@ export function heapDot(timeline: Timeline, at: number, state: HeapState, all: b
   }
   const lines: string[] = [];
   lines.push(`digraph heap {`);
-  lines.push(`  label=${dotString(`${timeline.name}: the heap after event ${at}`)};`);
+  lines.push(`  label=${dotString(`${timeline.name}: the heap ${when}`)};`);
   lines.push('  rankdir=LR;');
   lines.push('  node [shape=box, fontname="monospace", fontsize=10];');
   lines.push('  edge [fontname="monospace", fontsize=9];');
@@ -295,7 +313,8 @@ export function heapDot(timeline: Timeline, at: number, state: HeapState, all: b
     const obj = state.objects[id];
     if (obj === undefined) continue;
     const garbage = !reachable.has(id);
-    const label = `#${id} ${obj.pyType}\n${shortRepr(state, id)}\nrefcount ${obj.refcount}, ${generationOf(obj)}`;
+    const name = names.get(id);
+    const label = `#${id} ${obj.pyType}${name === undefined ? '' : ` (${name})`}\n${shortRepr(state, id)}\nrefcount ${obj.refcount}, ${generationOf(obj)}`;
     lines.push(`  o${id} [label=${dotString(label)}${garbage ? ', color=red, fontcolor=red' : ''}];`);
     for (const link of linksOf(state, id)) {
       if (shown.has(link.to)) lines.push(`  o${id} -> o${link.to} [label=${dotString(link.label)}];`);

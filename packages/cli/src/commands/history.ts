@@ -5,13 +5,27 @@
  * with the source line (number and text) it came from. From one pass over the trace
  * looking for that object (Timeline.occurrences).
  */
-import { UserError, formatHolder, type MemEvent, type MemEventType } from '@pymemsim/core';
-import { formatEvent, isHolder, type ObjectRole, type Timeline } from '@pymemsim/replay';
+import { UserError, type MemEvent, type MemEventType } from '@pymemsim/core';
+import {
+  formatEvent,
+  holderWords,
+  isHolder,
+  objectWords,
+  type HolderContext,
+  type ObjectRole,
+  type Timeline,
+} from '@pymemsim/replay';
 import type { Io } from '../io.js';
-import { openTimeline, printJson, sourceLine, withProgress } from './common.js';
+import { resolveObj, type AtSpec, type ObjSpec } from './at.js';
+import { moment, openTimeline, printJson, sourceLine, withProgress } from './common.js';
+import { stateWithProgress } from './inspect.js';
+import { timelineContext } from './words.js';
 
 export interface HistoryOptions {
-  readonly obj: number;
+  /** An object id, or a variable name resolved at --at (default: the end of the program). */
+  readonly obj: ObjSpec;
+  readonly at?: AtSpec | number;
+  readonly last?: boolean;
   readonly json?: boolean;
 }
 
@@ -27,14 +41,22 @@ export interface HistoryEntry {
 
 export function historyCommand(path: string, options: HistoryOptions, io: Io): number {
   const timeline = openTimeline(path, io);
-  const entries = objectHistory(timeline, options.obj, io);
+  let id: number;
+  let named = '';
+  if (typeof options.obj === 'number') id = options.obj;
+  else {
+    const when = moment(timeline, options.at, options.last, io);
+    id = resolveObj(options.obj, stateWithProgress(timeline, when.seq, io), when.what);
+    named = ` (${options.obj} at event ${when.seq})`;
+  }
+  const entries = objectHistory(timeline, id, io);
   if (options.json === true) {
-    printJson(io, { trace: path, object: options.obj, events: entries });
+    printJson(io, { trace: path, object: id, events: entries });
     return 0;
   }
   const allocated = entries.find((e) => e.event.type === 'ObjectAllocated' && e.role === 'subject')?.event;
-  const type = allocated?.type === 'ObjectAllocated' ? ` (${allocated.pyType})` : '';
-  io.out(`${path}: ${entries.length} event${entries.length === 1 ? '' : 's'} touched object #${options.obj}${type}\n`);
+  const type = allocated?.type === 'ObjectAllocated' ? `${allocated.pyType} #${id}` : `object #${id}`;
+  io.out(`${path}: ${entries.length} event${entries.length === 1 ? '' : 's'} touched ${type}${named}\n`);
   let line = -1;
   for (const e of entries) {
     if (e.line !== line) {
@@ -58,25 +80,38 @@ export function objectHistory(timeline: Timeline, id: number, io: Io): HistoryEn
       `no event of ${timeline.name} names object #${id} (ids run from 1 to ${timeline.largestObjectId()})`,
     );
   }
+  const ctx = timelineContext(timeline);
+  withProgress(io, 'reading lines', timeline.length, (progress) => timeline.lineIndex(progress));
   return occurrences.map(({ seq, role }) => {
     const event = timeline.event(seq);
     const line = timeline.lineAt(seq);
-    return { seq, line, source: sourceLine(timeline, line), role, what: describeFor(event, id, role), event };
+    return { seq, line, source: sourceLine(timeline, line), role, what: describeFor(event, id, role, ctx), event };
   });
 }
 
 /** Describers by event type (a partial table: other events are shown as they are). */
-type Describers = { readonly [T in MemEventType]?: (e: Extract<MemEvent, { readonly type: T }>) => string };
+type Describers = {
+  readonly [T in MemEventType]?: (e: Extract<MemEvent, { readonly type: T }>, words: Words) => string;
+};
 
-const holderText = (h: unknown): string => (isHolder(h) ? formatHolder(h) : String(h));
+/** Holders and objects in words (names.ts in replay), for one trace. */
+interface Words {
+  holder(h: unknown): string;
+  object(id: number): string;
+}
+
+const wordsOf = (ctx: HolderContext): Words => ({
+  holder: (h) => (isHolder(h) ? holderWords(h, ctx) : String(h)),
+  object: (id) => objectWords(ctx, id),
+});
 
 /** What an event says about the object it is about. */
 const AS_SUBJECT: Describers = {
-  ObjectAllocated: (e) =>
-    `allocated: ${e.pyType}${e.repr === '' ? '' : ` ${e.repr}`}, ${e.size} bytes at 0x${e.addr.toString(16)}, held by ${holderText(e.holder)}`,
-  RefIncremented: (e) => `incref by ${holderText(e.holder)}`,
-  RefDecremented: (e) => `decref by ${holderText(e.holder)}`,
-  RefMoved: (e) => `reference moves from ${holderText(e.from)} to ${holderText(e.to)}`,
+  ObjectAllocated: (e, w) =>
+    `allocated: ${e.pyType}${e.repr === '' ? '' : ` ${e.repr}`}, ${e.size} bytes at 0x${e.addr.toString(16)}, held by ${w.holder(e.holder)}`,
+  RefIncremented: (e, w) => `incref: a reference held by ${w.holder(e.holder)}`,
+  RefDecremented: (e, w) => `decref: ${w.holder(e.holder)} lets go`,
+  RefMoved: (e, w) => `its reference moves from ${w.holder(e.from)} to ${w.holder(e.to)}`,
   DeallocStarted: () => 'count reached 0: deallocation starts',
   ObjectFreed: (e) => `freed (memory to the ${e.to})`,
   ObjectTracked: () => 'tracked by the collector (generation 0)',
@@ -90,22 +125,58 @@ const AS_SUBJECT: Describers = {
 
 /** What an event says about an object whose slot takes, drops or passes on a reference. */
 const AS_HOLDER: Describers = {
-  ObjectAllocated: (e) => `holds the new ${e.pyType} #${e.id} (${formatEvent(e)})`,
-  RefIncremented: (e) => `takes a reference to #${e.id} in ${holderText(e.holder)}`,
-  RefDecremented: (e) => `drops its reference to #${e.id} from ${holderText(e.holder)}`,
-  RefMoved: (e) => `reference to #${e.id} moves from ${holderText(e.from)} to ${holderText(e.to)}`,
+  ObjectAllocated: (e, w) => `holds the new ${e.pyType} #${e.id} in ${w.holder(e.holder)}`,
+  RefIncremented: (e, w) => `takes a reference to ${w.object(e.id)} in ${w.holder(e.holder)}`,
+  RefDecremented: (e, w) => `drops its reference to ${w.object(e.id)} from ${w.holder(e.holder)}`,
+  RefMoved: (e, w) => `the reference to ${w.object(e.id)} moves from ${w.holder(e.from)} to ${w.holder(e.to)}`,
 };
 
-function describeWith(table: Describers, event: MemEvent): string | undefined {
-  const describer = table[event.type] as ((e: MemEvent) => string) | undefined;
-  return describer?.(event);
+function describeWith(table: Describers, event: MemEvent, words: Words): string | undefined {
+  const describer = table[event.type] as ((e: MemEvent, w: Words) => string) | undefined;
+  return describer?.(event, words);
 }
 
 /** An event in words, from the point of view of object `id`. */
-export function describeFor(event: MemEvent, id: number, role: ObjectRole): string {
+export function describeFor(
+  event: MemEvent,
+  id: number,
+  role: ObjectRole,
+  ctx: HolderContext = { typeOf: () => undefined },
+): string {
   const e = event as unknown as Record<string, unknown>;
-  if (role === 'holder' && e['id'] !== id) return describeWith(AS_HOLDER, event) ?? formatEvent(event);
-  return describeWith(AS_SUBJECT, event) ?? describeMemory(e) ?? formatEvent(event);
+  const words = wordsOf(ctx);
+  if (role === 'holder' && e['id'] !== id) return describeWith(AS_HOLDER, event, words) ?? formatEvent(event);
+  return describeWith(AS_SUBJECT, event, words) ?? describeMemory(e) ?? formatEvent(event);
+}
+
+/** What events that are about no object say. */
+const OTHER: Describers = {
+  GcStarted: (e) =>
+    `the generation ${e.generation} collection starts (${e.reason === 'manual' ? 'gc.collect()' : 'automatic'})`,
+  GcFinished: (e) =>
+    `the generation ${e.generation} collection ends: ${e.collected} collected, ${e.uncollectable} uncollectable`,
+  GcSurvivorsPromoted: (e) => `${e.count} survivors of generation ${e.from} move to generation ${e.to}`,
+  GcConfigChanged: (e) => `the collector's settings change (${formatEvent(e).replace(/^\S+ /, '')})`,
+  LineExecuted: (e) => `line ${e.line} starts`,
+  FrameEntered: (e) =>
+    `frame ${e.frame} (${e.name}) is entered${e.parent === undefined ? '' : ` from frame ${e.parent}`}`,
+  FrameExited: (e) => `frame ${e.frame} exits`,
+  OutputWritten: (e) => `the program writes ${JSON.stringify(e.text)}`,
+};
+
+/**
+ * An event in words, whatever it is about: `Node #512 (head): its reference moves from
+ * the evaluation stack of frame 1 to the global head`, `line 12 starts`.
+ */
+export function eventWords(event: MemEvent, ctx: HolderContext): string {
+  const e = event as unknown as Record<string, unknown>;
+  const words = wordsOf(ctx);
+  const id = typeof e['id'] === 'number' ? e['id'] : e['owner'];
+  if (typeof id === 'number') {
+    const what = describeWith(AS_SUBJECT, event, words) ?? describeMemory(e) ?? formatEvent(event);
+    return `${words.object(id)}: ${what}`;
+  }
+  return describeWith(OTHER, event, words) ?? describeMemory(e) ?? formatEvent(event);
 }
 
 /** Memory events about an object's blocks (named generically: core's vocabulary is growing). */

@@ -1,14 +1,21 @@
 /*
- * `pymemsim run prog.py`: the program's stdout on stdout and nothing else; its trace
- * written as it runs (every complete chunk on disk at once, so a crash keeps it; the
- * header first, so even a run killed at once leaves a trace that opens); on stderr at
- * the end, where the trace went and a one-line summary.
+ * `pymemsim run [options] prog.py [args...]` (or `-c CODE`, `-m MODULE`): the program's
+ * stdout on stdout and nothing else, written as the program prints; its trace written as
+ * it runs (every complete chunk on disk at once, so a crash keeps it; the header first,
+ * so even a run killed at once leaves a trace that opens); on stderr at the end, where
+ * the trace went and a one-line summary. On a terminal, a recording that runs for more
+ * than a second shows a status line on stderr (events so far), erased before the
+ * program writes and at the end.
+ *
+ * The command line is python3's: what follows the program (or `-c CODE`, `-m MODULE`)
+ * is the program's, `sys.argv[1:]`, even when it looks like an option.
  *
  * The run stops cleanly (its trace gets its footer) at Ctrl-C, when stdout's reader goes
  * away (`| head -1`: exit 141, quietly), when stdout or the trace cannot be written (a
  * full disk: exit 73, one line), and at --max-events.
  */
-import { basename, extname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { UserError, type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
@@ -27,6 +34,10 @@ export interface RunOptions {
   readonly output?: string;
   readonly trace: boolean;
   readonly maxEvents?: number;
+  /** Overwrite an existing trace file (without it, an existing trace is refused, as memray does). */
+  readonly force?: boolean;
+  /** `sys.argv`: the program (as python3 names it) and its arguments. */
+  readonly argv?: readonly string[];
   /** Set when the user pressed Ctrl-C (the command line's worker shares it with the main thread). */
   readonly interrupted?: () => boolean;
   /** The files the run reads (its program): the trace may not overwrite one. */
@@ -39,8 +50,48 @@ export const RUN_TRACE_OPTIONS: WriterOptions = { checkpointEvery: DEFAULT_CHECK
 const INTERRUPTED = 'interrupted (Ctrl-C)';
 const STDOUT_CLOSED = 'stdout was closed by its reader: the run stopped there';
 
+/** `prog.py` -> `prog.pmt`; `<string>` (-c) -> `string.pmt`. */
 export function defaultTracePath(program: string): string {
-  return `${basename(program, extname(program))}.pmt`;
+  return `${basename(program, extname(program)).replace(/^<(.*)>$/, '$1')}.pmt`;
+}
+
+/** A program to run: its text, the path it is known by, and its sys.argv[0]. */
+export interface ProgramSource {
+  readonly text: string;
+  readonly path: string;
+  readonly argv0: string;
+}
+
+/** `-m MODULE`: the module's file, found from the current folder as python3 finds a plain module or package. */
+export function resolveModule(name: string, cwd = process.cwd()): string {
+  if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(name)) {
+    throw new UserError('CLI_USAGE', `-m ${JSON.stringify(name)}: not a module name (names separated by dots)`);
+  }
+  const base = join(cwd, ...name.split('.'));
+  const candidates = [`${base}.py`, join(base, '__main__.py')];
+  for (const file of candidates) {
+    if (existsSync(file) && statSync(file).isFile()) return file;
+  }
+  throw new UserError(
+    'FILE_NOT_FOUND',
+    `no module named ${name}: looked for ${candidates.map((c) => c.slice(cwd.length + 1)).join(' and ')} in ${cwd}`,
+  );
+}
+
+/** The program `run` was given: a file, `-c CODE` or `-m MODULE`. */
+export function programSource(
+  io: Io,
+  given: { readonly file?: string; readonly code?: string; readonly module?: string },
+): ProgramSource {
+  if (given.code !== undefined) return { text: given.code, path: '<string>', argv0: '-c' };
+  if (given.module !== undefined) {
+    const file = resolveModule(given.module);
+    return { text: io.readText(file), path: file, argv0: resolve(file) };
+  }
+  if (given.file === undefined) {
+    throw new UserError('CLI_USAGE', 'run needs a program: pymemsim run prog.py, run -c CODE or run -m MODULE');
+  }
+  return { text: io.readText(given.file), path: given.file, argv0: given.file };
 }
 
 /** An output file as the sink of a trace writer (finish puts it in place; abort keeps what it wrote). */
@@ -71,12 +122,22 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
           what: 'trace',
           flag: options.output === undefined ? `the trace ${tracePath}` : `-o ${tracePath}`,
         });
+  if (output !== undefined && options.force !== true && existsSync(output.path)) {
+    output.discard();
+    throw new UserError(
+      'FILE_WRITE',
+      `${output.path} already exists: give -f to overwrite it, or -o FILE to write the trace elsewhere`,
+    );
+  }
   let writer: TraceWriter | undefined;
+  let live: HeapState | undefined;
+  const status = tracePath !== undefined && io.errIsTty ? new RunStatus(io, tracePath) : undefined;
   // stdout failing (its reader gone, a full disk) stops the run at its next check, as Ctrl-C does.
   let stdoutFailure: UserError | undefined;
   const out = (t: string): void => {
     if (stdoutFailure !== undefined) return;
     try {
+      status?.wrote(t);
       io.out(t);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
@@ -84,6 +145,7 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     }
   };
   const stopReason = (): string | undefined => {
+    if (live !== undefined) status?.tick(live.seq);
     if (stdoutFailure !== undefined) {
       return stdoutFailure.code === 'OUTPUT_CLOSED' ? STDOUT_CLOSED : `stopped: ${stdoutFailure.message}`;
     }
@@ -95,10 +157,15 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   try {
     result = runProgram(text, path, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+      ...(options.argv !== undefined ? { argv: options.argv } : {}),
       interrupted: stopReason,
       stdout: out,
-      stderr: (t) => io.err(t),
+      stderr: (t) => {
+        status?.wrote(t);
+        io.err(t);
+      },
       attach: (rt) => {
+        live = rt.state;
         if (output === undefined) return;
         // The runtime's working state is the fold of its events at each one it publishes:
         // the writer's checkpoints read it instead of folding every event again.
@@ -110,13 +177,17 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
       },
     });
   } catch (error) {
+    status?.clear();
     writer?.abort(); // keep every complete chunk; a defect still shows its stack
     output?.discard();
     throw error;
   }
+  status?.clear();
   // The program's stdout and stderr were written as it ran; diagnostics come back here.
-  if (result.interpreter === undefined && result.stderr !== '') io.err(result.stderr);
-  const state = result.interpreter?.rt.state;
+  if (result.vm === undefined && result.stderr !== '') io.err(result.stderr);
+  // A run stopped before its interpreter was built (an event budget smaller than the
+  // startup) still ends its trace properly: the state is the runtime's.
+  const state = result.rt?.state ?? (result.stopped !== undefined ? live : undefined);
   if (writer !== undefined) {
     if (state !== undefined && writer.failure === undefined) writer.finish(state);
     else writer.abort();
@@ -162,4 +233,48 @@ function summary(tracePath: string, state: HeapState, io: Io): string {
   const peak = (state.memory.peakBytes / 1024).toFixed(1);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
   return `${paint(io).dim('pymemsim:')} ${where}: ${plural(state.seq, 'event')}, ${plural(state.allocated, 'object')} allocated, ${plural(passes, 'GC pass')}, peak ${peak} KiB live`;
+}
+
+/**
+ * The status line of a long recording on a terminal: `pymemsim: recording prog.pmt:
+ * 12,345,678 events, 9 s`, redrawn at most every 250 ms from the runtime's periodic
+ * check (every 4096 events), first after a second. It is erased before the program
+ * writes, and drawn only when the program's output ends a line (so it never overwrites
+ * a partial line).
+ */
+export class RunStatus {
+  private readonly start = Date.now();
+  private lastDraw = 0;
+  private drawn = false;
+  private atLineStart = true;
+
+  constructor(
+    private readonly io: Io,
+    private readonly tracePath: string,
+    private readonly delayMs = 1000,
+    private readonly everyMs = 250,
+  ) {}
+
+  tick(events: number): void {
+    const now = Date.now();
+    if (!this.atLineStart || now - this.start < this.delayMs || now - this.lastDraw < this.everyMs) return;
+    this.lastDraw = now;
+    const seconds = Math.round((now - this.start) / 1000);
+    this.io.err(
+      `\r\x1b[K${paint(this.io).dim('pymemsim:')} recording ${this.tracePath}: ${events.toLocaleString('en-US')} events, ${seconds} s`,
+    );
+    this.drawn = true;
+  }
+
+  /** The program writes `text`: erase the status line first. */
+  wrote(text: string): void {
+    this.clear();
+    if (text !== '') this.atLineStart = text.endsWith('\n');
+  }
+
+  clear(): void {
+    if (!this.drawn) return;
+    this.io.err('\r\x1b[K');
+    this.drawn = false;
+  }
 }

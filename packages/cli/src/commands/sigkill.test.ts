@@ -29,7 +29,7 @@ describe('a recording killed with SIGKILL', () => {
     const program = join(dir, 'forever.py');
     const trace = join(dir, 'forever.pmt');
     writeFileSync(program, FOREVER);
-    const child = spawn(process.execPath, [bin, 'run', program, '-o', trace, '--max-events', '1000000000'], {
+    const child = spawn(process.execPath, [bin, 'run', '-o', trace, '--max-events', '1000000000', program], {
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
@@ -76,7 +76,7 @@ describe('a recording stopped with Ctrl-C (SIGINT)', () => {
       const program = join(dir, 'forever.py');
       const trace = join(dir, 'forever.pmt');
       writeFileSync(program, FOREVER);
-      const child = spawn(process.execPath, [bin, 'run', program, '-o', trace], {
+      const child = spawn(process.execPath, [bin, 'run', '-o', trace, program], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';

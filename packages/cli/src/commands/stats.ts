@@ -6,11 +6,13 @@
 import * as core from '@pymemsim/core';
 import type { HeapState } from '@pymemsim/core';
 import type { Io } from '../io.js';
-import { describeLine, openTimeline, printJson, resolveAt } from './common.js';
+import type { AtSpec } from './at.js';
+import { describeLine, moment, openTimeline, printJson } from './common.js';
 import { formatGcStats, stateWithProgress } from './inspect.js';
 
 export interface StatsOptions {
-  readonly at?: number;
+  readonly at?: AtSpec | number;
+  readonly last?: boolean;
   readonly json?: boolean;
 }
 
@@ -32,7 +34,8 @@ export function mallocStats(state: HeapState): string | undefined {
 
 export function statsCommand(path: string, options: StatsOptions, io: Io): number {
   const timeline = openTimeline(path, io);
-  const at = resolveAt(timeline, options.at);
+  const when = moment(timeline, options.at, options.last, io);
+  const at = when.seq;
   const state = stateWithProgress(timeline, at, io);
   const gcStats = formatGcStats(state.gc.stats);
   const report = mallocStats(state);
@@ -48,7 +51,7 @@ export function statsCommand(path: string, options: StatsOptions, io: Io): numbe
     });
     return 0;
   }
-  io.out(`# ${path}, after event ${at} (${describeLine(timeline, state.line)})\n`);
+  io.out(`# ${path}, ${when.what} (${describeLine(timeline, state.line)})\n`);
   io.out(`>>> gc.get_stats()\n${gcStats}\n`);
   if (report === undefined) io.out(`# ${NO_MALLOC_STATS}\n`);
   else io.out(`>>> sys._debugmallocstats()\n${report.endsWith('\n') ? report : `${report}\n`}`);

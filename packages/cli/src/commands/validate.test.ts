@@ -10,7 +10,7 @@ import { memoryIo } from '../memoryIo.js';
 /** The demo program's run, as external records. */
 function demoRecords(): ExternalRecord[] {
   const result = runProgram(DEMO_PROGRAM, DEMO_PATH, { record: true });
-  return toExternal(result.interpreter?.rt.log ?? []);
+  return toExternal(result.rt?.log ?? []);
 }
 
 async function validate(text: string): Promise<{ code: number; io: ReturnType<typeof memoryIo> }> {

@@ -112,9 +112,10 @@ export function validateCommand(path: string, options: { json?: boolean }, io: I
     return result.ok ? 0 : 1;
   }
   const s = result.stats;
+  const read = reader.kind === 'pymemsim-export' ? " (pymemsim's event log, as export --format jsonl writes it)" : '';
   if (result.ok) {
     io.out(
-      `${path}: valid: ${result.records} events, ${s.allocs} allocations, ${s.frees} frees, ${s.gcPasses} GC passes; ${s.aliveAtEnd} objects alive at the end, all held from a root\n`,
+      `${path}: valid${read}: ${result.records} events, ${s.allocs} allocations, ${s.frees} frees, ${s.gcPasses} GC passes; ${s.aliveAtEnd} objects alive at the end, all held from a root\n`,
     );
     return 0;
   }

@@ -11,23 +11,32 @@
  * holder and source line), why that holder let go (its own deallocation, or the
  * collector clearing it), and the collection it happened in, if any.
  */
-import { UserError, formatHolder, type HeapState, type MemEvent } from '@pymemsim/core';
+import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
-  formatChain,
-  formatRoot,
-  objectLabel,
+  holderWords,
+  linkExpression,
+  objectNames,
+  objectWords,
   referrerChains,
   referrers,
   shortRepr,
+  stateContext,
+  type Chain,
+  type HolderContext,
+  type RootHolder,
   type Timeline,
 } from '@pymemsim/replay';
 import type { Io } from '../io.js';
-import { describeLine, openTimeline, printJson, resolveAt, withProgress } from './common.js';
+import { resolveObj, type AtSpec, type ObjSpec } from './at.js';
+import { describeLine, moment, openTimeline, printJson, withProgress } from './common.js';
 import { stateWithProgress } from './inspect.js';
+import { timelineContext } from './words.js';
 
 export interface WhyOptions {
-  readonly obj: number;
-  readonly at?: number;
+  /** An object id, or a variable name resolved at --at. */
+  readonly obj: ObjSpec;
+  readonly at?: AtSpec | number;
+  readonly last?: boolean;
   readonly json?: boolean;
   /** Chains to show at most (default 8). */
   readonly max?: number;
@@ -40,14 +49,38 @@ interface Step {
 }
 
 export function whyCommand(path: string, options: WhyOptions, io: Io): number {
-  const timeline = openTimeline(path, io);
-  const at = resolveAt(timeline, options.at);
-  const id = options.obj;
+  return whyOnTimeline(openTimeline(path, io), options, io);
+}
+
+/** The `why --json` answer for a trace already open (the viewer's server asks it). */
+export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>): unknown {
+  let text = '';
+  const io: Io = {
+    out: (t) => {
+      text += t;
+    },
+    err: () => undefined,
+    readText: () => '',
+    errIsTty: false,
+  };
+  whyOnTimeline(timeline, { ...options, json: true }, io);
+  return JSON.parse(text) as unknown;
+}
+
+function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number {
+  const path = timeline.name;
+  const when = moment(timeline, options.at, options.last, io);
+  const at = when.seq;
+  const id =
+    typeof options.obj === 'number'
+      ? options.obj
+      : resolveObj(options.obj, stateWithProgress(timeline, at, io), when.what);
   const occurrences = withProgress(io, 'indexing', timeline.length, (p) => timeline.occurrences(id, p));
   const firstSeq = occurrences[0]?.seq;
   if (firstSeq === undefined) {
     throw new UserError('CLI_USAGE', `no event of ${path} names object #${id}`);
   }
+  withProgress(io, 'reading lines', timeline.length, (progress) => timeline.lineIndex(progress));
   const step = (seq: number, what: string): Step => ({
     seq,
     line: describeLine(timeline, timeline.lineAt(seq)),
@@ -58,51 +91,113 @@ export function whyCommand(path: string, options: WhyOptions, io: Io): number {
     if (options.json === true) printJson(io, result);
     else
       io.out(
-        `${path}: object #${id} does not exist yet after event ${at}: it is allocated at event ${firstSeq} (${result.allocated.line})\n`,
+        `${path}: object #${id} does not exist yet ${when.what}: it is allocated at event ${firstSeq} (${result.allocated.line})\n`,
       );
     return 0;
   }
   const state = stateWithProgress(timeline, at, io);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, options, io);
-  return explainFreed(timeline, at, options, io, step);
+  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io);
+  return explainFreed(timeline, at, when.what, id, options, io, step);
 }
 
-function explainAlive(timeline: Timeline, state: HeapState, at: number, options: WhyOptions, io: Io): number {
+/** A root holder in words. */
+export function rootWords(r: RootHolder): string {
+  switch (r.kind) {
+    case 'frame':
+      return `variable ${r.name} of frame ${r.frame} (${r.frameName})`;
+    case 'stack':
+      return `a temporary on the stack of frame ${r.frame} (${r.frameName})`;
+    case 'root':
+      return `the interpreter (${r.name})`;
+  }
+}
+
+/**
+ * A chain as a Python programmer reads it: from a variable, the expression that reaches
+ * the object and the objects on the way (`head.next  (Node #510 -> Node #512)`); from any
+ * other root, the root in words and each link (`the interpreter (sys.modules) -> module
+ * #480 .__dict__ -> ...`). A chain through the globals of `__main__` starts at the global.
+ */
+export function chainWords(state: HeapState, chain: Chain, ctx: HolderContext): string {
+  const type = (id: number): string => `${state.objects[id]?.pyType ?? 'object'} #${id}`;
+  // Through the globals dict: start at the global it holds.
+  let start: string | undefined;
+  let first = chain.first;
+  let links = chain.links;
+  const g = links.findIndex((l) => l.owner === ctx.globals && linkExpression(l.label)?.startsWith('[') === true);
+  if (g >= 0) {
+    const l = links[g];
+    if (l !== undefined) {
+      start = (linkExpression(l.label) ?? '').replace(/^\[['"]?|['"]?\]$/g, '');
+      first = l.to;
+      links = links.slice(g + 1);
+    }
+  } else if (chain.root.kind === 'frame') {
+    start = chain.root.name;
+  }
+  if (start !== undefined) {
+    const expr = start + links.map((l) => linkExpression(l.label) ?? ' (a key)').join('');
+    const objects = [first, ...links.map((l) => l.to)].map(type);
+    const origin =
+      g >= 0 || chain.root.kind !== 'frame'
+        ? `the global ${start}`
+        : `variable ${start} of frame ${chain.root.frame} (${chain.root.frameName})`;
+    return links.length === 0 ? origin : `${expr}  (${origin}: ${objects.join(' -> ')})`;
+  }
+  let out = `${rootWords(chain.root)} -> ${objectWords(ctx, chain.first)}`;
+  for (const link of chain.links) out += ` ${link.label} -> ${objectWords(ctx, link.to)}`;
+  return out;
+}
+
+function explainAlive(
+  timeline: Timeline,
+  state: HeapState,
+  at: number,
+  when: string,
+  options: WhyOptions & { obj: number },
+  io: Io,
+): number {
   const id = options.obj;
   const obj = state.objects[id];
   if (obj === undefined) return 1;
   const refs = referrers(state);
+  const names = objectNames(state);
+  const ctx = stateContext(state, names);
   const chains = referrerChains(state, id, options.max ?? 8, refs);
   const direct = [
-    ...(refs.roots.get(id) ?? []).map((r) => formatRoot(r)),
-    ...(refs.links.get(id) ?? []).map((l) => `${objectLabel(state, l.owner)} ${l.label}`),
+    ...(refs.roots.get(id) ?? []).map((r) => rootWords(r)),
+    ...(refs.links.get(id) ?? []).map((l) =>
+      holderWords({ kind: 'object', owner: l.owner as never, slot: /^\[\d+\]$/.test(l.label) ? l.label : l.slot }, ctx),
+    ),
   ];
   const where = describeLine(timeline, state.line);
+  const name = names.get(id);
   if (options.json === true) {
     printJson(io, {
       trace: timeline.name,
       object: id,
       at,
+      when,
       line: state.line,
       alive: true,
       type: obj.pyType,
+      name: name ?? null,
       repr: shortRepr(state, id),
       refcount: obj.refcount,
       base: obj.base,
-      chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: formatChain(state, c) })),
+      chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: chainWords(state, c, ctx) })),
       referrers: direct,
     });
     return 0;
   }
   const out: string[] = [];
-  out.push(
-    `${timeline.name}: #${id} ${obj.pyType} ${shortRepr(state, id)} is alive after event ${at} (${where}), refcount ${obj.refcount}`,
-  );
+  out.push(`${timeline.name}: ${objectWords(ctx, id)} ${shortRepr(state, id)} is alive ${when}`);
+  out.push(`  ${where}; refcount ${obj.refcount}`);
   if (chains.length > 0) {
     out.push(
       `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
     );
-    chains.forEach((c, i) => out.push(`  ${i + 1}. ${formatChain(state, c)}`));
+    chains.forEach((c, i) => out.push(`  ${i + 1}. ${chainWords(state, c, ctx)}`));
   } else {
     out.push(
       'no chain of references from a root reaches it: only unreachable objects keep it alive ' +
@@ -121,11 +216,13 @@ function explainAlive(timeline: Timeline, state: HeapState, at: number, options:
 function explainFreed(
   timeline: Timeline,
   at: number,
+  when: string,
+  id: number,
   options: WhyOptions,
   io: Io,
   step: (seq: number, what: string) => Step,
 ): number {
-  const id = options.obj;
+  const ctx = timelineContext(timeline);
   const occurrences = timeline.occurrences(id).filter((o) => o.seq <= at);
   const subject = (type: string): number | undefined =>
     occurrences.filter((o) => o.role === 'subject' && timeline.event(o.seq).type === type).at(-1)?.seq;
@@ -135,13 +232,10 @@ function explainFreed(
   const allocated = allocation === undefined ? undefined : timeline.event(allocation);
   const allocatedAs =
     allocated?.type === 'ObjectAllocated'
-      ? ` ${allocated.pyType}${allocated.repr === '' ? '' : ` ${allocated.repr}`}`
-      : '';
+      ? `${allocated.pyType} #${id}${allocated.repr === '' ? '' : ` ${allocated.repr}`}`
+      : `#${id}`;
   if (freed === undefined) {
-    throw new UserError(
-      'CLI_USAGE',
-      `object #${id} is not alive after event ${at}, but no event of ${timeline.name} frees it`,
-    );
+    throw new UserError('CLI_USAGE', `object #${id} is not alive ${when}, but no event of ${timeline.name} frees it`);
   }
   const dealloc = subject('DeallocStarted');
   const decref = occurrences
@@ -153,7 +247,12 @@ function explainFreed(
   if (decref !== undefined) {
     const e = timeline.event(decref);
     const holder = e.type === 'RefDecremented' ? e.holder : undefined;
-    steps.push(step(decref, `its count reached 0: decref by ${holder === undefined ? '?' : formatHolder(holder)}`));
+    steps.push(
+      step(
+        decref,
+        `its count reached 0: the reference held by ${holder === undefined ? '?' : holderWords(holder, ctx)} was dropped`,
+      ),
+    );
     if (holder?.kind === 'object') {
       const reason = whyHolderLetGo(timeline, holder.owner, decref);
       if (reason !== undefined) steps.push(reason(step));
@@ -179,7 +278,7 @@ function explainFreed(
     printJson(io, { trace: timeline.name, object: id, at, alive: false, freedAt: freed, steps });
     return 0;
   }
-  const out = [`${timeline.name}: #${id}${allocatedAs} is not alive after event ${at}: it was freed at event ${freed}`];
+  const out = [`${timeline.name}: ${allocatedAs} is not alive ${when}: it was freed at event ${freed}`];
   for (const s of steps) out.push(`  ${String(s.seq).padStart(6, '0')} ${s.what}  (${s.line})`);
   io.out(out.join('\n') + '\n');
   return 0;
@@ -196,14 +295,15 @@ function whyHolderLetGo(
   seq: number,
 ): ((step: (seq: number, what: string) => Step) => Step) | undefined {
   const before = timeline.occurrences(owner).filter((o) => o.seq < seq && o.role === 'subject');
+  const what = objectWords(timelineContext(timeline), owner);
   for (let i = before.length - 1; i >= 0; i--) {
     const o = before[i];
     if (o === undefined) continue;
     const e = timeline.event(o.seq);
     if (e.type === 'DeallocStarted')
-      return (step) => step(o.seq, `#${owner} dropped it because #${owner} was being deallocated`);
+      return (step) => step(o.seq, `${what} dropped it because it was being deallocated`);
     if (e.type === 'GcObjectCleared')
-      return (step) => step(o.seq, `#${owner} dropped it because the collector cleared #${owner} (tp_clear)`);
+      return (step) => step(o.seq, `${what} dropped it because the collector cleared it (tp_clear)`);
     if (e.type === 'ObjectAllocated' || e.type === 'RefDecremented' || e.type === 'RefIncremented') break;
   }
   return undefined;

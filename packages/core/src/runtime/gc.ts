@@ -368,7 +368,7 @@ let lastMayHaveFinalizer = false;
 function mayHaveFinalizer(kind: string): boolean {
   if (kind !== lastKind) {
     lastKind = kind;
-    lastMayHaveFinalizer = kindInfo(kind).release === 'classLast';
+    lastMayHaveFinalizer = kindInfo(kind).finalizer;
   }
   return lastMayHaveFinalizer;
 }

@@ -4,14 +4,15 @@ import { KINDS, kindInfo, type KindInfo } from './kinds.js';
 
 // The header table of kinds.ts, transcribed; keep the two in step.
 const HEADER_TABLE: Record<string, KindInfo> = {
-  int: { gc: false, trackedAtCreation: false, release: 'forward', trashcan: false },
-  str: { gc: false, trackedAtCreation: false, release: 'forward', trashcan: false },
-  tuple: { gc: true, trackedAtCreation: true, release: 'reverse', trashcan: true },
-  list: { gc: true, trackedAtCreation: true, release: 'reverse', trashcan: true },
-  dict: { gc: true, trackedAtCreation: false, release: 'forward', trashcan: true },
-  set: { gc: true, trackedAtCreation: true, release: 'forward', trashcan: true },
-  instance: { gc: true, trackedAtCreation: true, release: 'classLast', trashcan: true },
-  function: { gc: true, trackedAtCreation: true, release: 'forward', trashcan: false },
+  int: { finalizer: false, gc: false, trackedAtCreation: false, release: 'forward', trashcan: false },
+  str: { finalizer: false, gc: false, trackedAtCreation: false, release: 'forward', trashcan: false },
+  tuple: { finalizer: false, gc: true, trackedAtCreation: true, release: 'reverse', trashcan: true },
+  list: { finalizer: false, gc: true, trackedAtCreation: true, release: 'reverse', trashcan: true },
+  dict: { finalizer: false, gc: true, trackedAtCreation: false, release: 'forward', trashcan: true },
+  set: { finalizer: false, gc: true, trackedAtCreation: true, release: 'forward', trashcan: true },
+  instance: { finalizer: true, gc: true, trackedAtCreation: true, release: 'classLast', trashcan: true },
+  function: { finalizer: false, gc: true, trackedAtCreation: true, release: 'forward', trashcan: false },
+  generator: { finalizer: true, gc: true, trackedAtCreation: true, release: 'forward', trashcan: false },
 };
 
 describe('object kinds', () => {

@@ -9,29 +9,33 @@
  * Source: Objects/listobject.c list_dealloc, tupleobject.c tupledealloc, dictobject.c
  * dict_dealloc, setobject.c set_dealloc, typeobject.c subtype_dealloc, funcobject.c.
  *
- *   kind       gc   tracked at creation   release order                    trashcan
- *   int        no   -                     -                                no
- *   str        no   -                     -                                no
- *   tuple      yes  yes (not `()`)        items last to first              yes
- *   list       yes  yes                   items last to first              yes
- *   dict       yes  no (GC-T4, lazily)    entries in order, key then value yes
- *   set        yes  yes                   table-slot order                 yes
- *   instance   yes  yes                   slots, values, then the class    yes
- *   function   yes  yes                   in order                         no
+ *   kind       gc   tracked at creation   release order                    trashcan  finalizer
+ *   int        no   -                     -                                no        no
+ *   str        no   -                     -                                no        no
+ *   tuple      yes  yes (not `()`)        items last to first              yes       no
+ *   list       yes  yes                   items last to first              yes       no
+ *   dict       yes  no (GC-T4, lazily)    entries in order, key then value yes       no
+ *   set        yes  yes                   table-slot order                 yes       no
+ *   instance   yes  yes                   slots, values, then the class    yes       __del__
+ *   function   yes  yes                   in order                         no        no
+ *   generator  yes  yes                   its frame, then its names        no        close()
  *   ...        (the table below is the source of truth; kinds.test.ts checks this one)
  */
 
 export type ReleaseOrder = 'forward' | 'reverse' | 'classLast';
 
 export interface KindInfo {
+  /** Its dealloc may run a finalizer (tp_finalize: `__del__`, a suspended generator's close). */
+  readonly finalizer: boolean;
   readonly gc: boolean;
   readonly trackedAtCreation: boolean;
   readonly release: ReleaseOrder;
   readonly trashcan: boolean;
 }
 
-const atom: KindInfo = { gc: false, trackedAtCreation: false, release: 'forward', trashcan: false };
-const container = (release: ReleaseOrder, trashcan: boolean, tracked = true): KindInfo => ({
+const atom: KindInfo = { finalizer: false, gc: false, trackedAtCreation: false, release: 'forward', trashcan: false };
+const container = (release: ReleaseOrder, trashcan: boolean, tracked = true, finalizer = false): KindInfo => ({
+  finalizer,
   gc: true,
   trackedAtCreation: tracked,
   release,
@@ -54,15 +58,16 @@ export const KINDS = {
   dict: container('forward', true, false),
   set: container('forward', true),
   frozenset: container('forward', true),
-  instance: container('classLast', true),
-  slotted: container('classLast', true),
+  instance: container('classLast', true, true, true),
+  slotted: container('classLast', true, true, true),
   function: container('forward', false),
   class: container('forward', false),
   cell: container('forward', false),
   method: container('forward', false),
   weakref: container('forward', false),
   module: container('forward', false),
-  exception: container('classLast', true),
+  exception: container('classLast', true, true, true),
+  generator: container('forward', false, true, true),
 } as const satisfies Record<string, KindInfo>;
 
 export type Kind = keyof typeof KINDS;

@@ -210,6 +210,14 @@ export class Runtime {
     return this.subject;
   }
 
+  /** The interrupt check, for work that makes no events (an empty loop): stops the run when asked. */
+  poll(): void {
+    if (this.interrupted !== undefined) {
+      const reason = this.interrupted();
+      if (reason !== undefined) throw new EventBudgetExceeded(reason);
+    }
+  }
+
   /** After each event: the interrupt check (every 4096 events) and the event budget. */
   private counted(): void {
     if ((this.state.seq & 0xfff) === 0 && this.interrupted !== undefined) {
@@ -445,7 +453,7 @@ export class Runtime {
     }
     // Step 2 (subtype_dealloc): __del__ runs once, with the object re-tracked and a
     // temporary reference; if it is still referenced afterwards it was resurrected.
-    if (info.release === 'classLast' && !obj.finalized && this.hooks.hasFinalizer(id)) {
+    if (info.finalizer && !obj.finalized && this.hooks.hasFinalizer(id)) {
       if (this.finalizeFromDealloc(id)) return;
     }
     // Step 3: weak references cleared, their callbacks called (weakref.ts).

@@ -18,6 +18,17 @@
  *                CO_FAST_FREE. `co_varnames`, `co_cellvars`, `co_freevars` are derived.
  *   Constant     an entry of `co_consts`: None, Ellipsis, bool, int, float, complex, str,
  *                bytes, tuple and frozenset of constants, or a nested code object.
+ *
+ * Identity of constants: CPython merges equal constants across a whole compilation unit
+ * (`c_const_cache`, `merge_consts_recursive`, keyed by `_PyCode_ConstantKey`), so the
+ * same tuple in two functions is one object, and so are the items of constant tuples.
+ * The compiler (compile/codegen.ts) does the same: two Constant entries that are one
+ * Python object in CPython are the same JS object (`===`), in the `consts` of any code
+ * object of the unit and as items of constant tuples and frozensets; equal code objects
+ * are merged too. A consumer makes one simulated object per distinct JS Constant object.
+ * Caches that span compilation units (small ints, interned strs, singletons) are the
+ * runtime's, not the compiler's (see packages/interp/README.md). `codeFromJson` makes a
+ * fresh object per entry: identity does not survive JSON.
  */
 
 export const CO_FAST_LOCAL = 0x20;
@@ -115,12 +126,13 @@ export interface CodeJson {
   exceptiontable: string;
 }
 
+import { floatRepr } from './constops.js';
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 
 /** A float as `repr()` writes it, so -0.0, inf and nan survive JSON. */
-const floatText = (v: number): string =>
-  Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : Object.is(v, -0) ? '-0.0' : String(v);
+const floatText = (v: number): string => floatRepr(v);
 const floatValue = (s: string): number =>
   s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
 

@@ -1,0 +1,173 @@
+/*
+ * The viewer's HTTP server: the built page (from @pymemsim/viewer) and the protocol's
+ * answers (model.ts), on 127.0.0.1 only. Every answer is computed on request from the
+ * timeline, so the page never receives the trace whole; the summary pass runs between
+ * requests, a slice of events at a time.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { UserError } from '@pymemsim/core';
+import { pageDirectory, pageIndex, type MoveKind } from '@pymemsim/viewer';
+import { DEFAULT_OBJECT_LIMIT, type ViewModel } from './model.js';
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+const MOVES: readonly MoveKind[] = ['next-line', 'prev-line', 'next-change', 'prev-change'];
+
+export interface ViewServer {
+  readonly server: Server;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The page must be built (pnpm install builds it); a clear error otherwise. */
+export function requirePage(): string {
+  const index = pageIndex();
+  if (index === undefined) {
+    throw new UserError(
+      'FILE_NOT_FOUND',
+      `the viewer's page is not built (no ${pageDirectory()}index.html): run \`pnpm install\` (or \`pnpm build\`) at the repository root`,
+    );
+  }
+  return index;
+}
+
+/** Start serving `model` on 127.0.0.1:`port` (0: a free port). */
+export async function startViewServer(model: ViewModel, port = 0): Promise<ViewServer> {
+  requirePage();
+  const server = createServer((req, res) => handle(model, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new UserError(
+              'CLI_USAGE',
+              `port ${port} on 127.0.0.1 is in use: choose another with --port, or leave it out`,
+            )
+          : error,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  // The summary pass, between requests.
+  let timer: NodeJS.Immediate | undefined;
+  const background = (): void => {
+    timer = undefined;
+    if (!model.summaryStep()) timer = setImmediate(background);
+  };
+  timer = setImmediate(background);
+  return {
+    server,
+    url: `http://127.0.0.1:${address.port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (timer !== undefined) clearImmediate(timer);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function handle(model: ViewModel, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, 'application/json', JSON.stringify({ error: `${req.method ?? '?'} is not served: only GET` }));
+    return;
+  }
+  if (url.pathname.startsWith('/api/')) {
+    try {
+      const body = answer(model, url);
+      send(res, 200, 'application/json', JSON.stringify(body));
+    } catch (error) {
+      if (error instanceof UserError) {
+        send(res, 400, 'application/json', JSON.stringify({ error: error.message }));
+        return;
+      }
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      send(res, 500, 'application/json', JSON.stringify({ error: `internal error: ${message}` }));
+    }
+    return;
+  }
+  serveFile(res, url.pathname);
+}
+
+function answer(model: ViewModel, url: URL): unknown {
+  const q = url.searchParams;
+  const int = (name: string, fallback?: number): number => {
+    const text = q.get(name);
+    if (text === null) {
+      if (fallback !== undefined) return fallback;
+      throw new UserError('CLI_USAGE', `${url.pathname} needs ?${name}=`);
+    }
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) {
+      throw new UserError('CLI_USAGE', `${name}=${text}: expected an integer`);
+    }
+    return n;
+  };
+  switch (url.pathname) {
+    case '/api/trace':
+      return model.info();
+    case '/api/state':
+      return model.state(int('at'), int('limit', DEFAULT_OBJECT_LIMIT));
+    case '/api/summary':
+      return model.summary();
+    case '/api/history':
+      return model.history(int('obj'));
+    case '/api/why':
+      return model.why(int('obj'), int('at'));
+    case '/api/move': {
+      const how = q.get('how') as MoveKind | null;
+      if (how === null || !MOVES.includes(how)) {
+        throw new UserError('CLI_USAGE', `how=${how ?? ''}: expected one of ${MOVES.join(', ')}`);
+      }
+      const obj = q.get('obj');
+      const name = q.get('var');
+      return model.move(int('from'), how, {
+        ...(obj !== null ? { obj: int('obj') } : {}),
+        ...(name !== null ? { var: name } : {}),
+      });
+    }
+    default:
+      throw new UserError('CLI_USAGE', `${url.pathname}: no such request`);
+  }
+}
+
+function serveFile(res: ServerResponse, pathname: string): void {
+  const root = pageDirectory();
+  let relative: string;
+  try {
+    relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+  } catch {
+    send(res, 400, 'text/plain; charset=utf-8', `${pathname}: not a valid path`);
+    return;
+  }
+  const file = normalize(join(root, relative));
+  if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    send(res, 404, 'text/plain', 'not found');
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = readFileSync(file);
+  } catch {
+    send(res, 404, 'text/plain; charset=utf-8', `${pathname}: not found`);
+    return;
+  }
+  send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', body);
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}

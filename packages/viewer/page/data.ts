@@ -1,0 +1,130 @@
+/*
+ * Where the page's answers come from: the server of `pymemsim view` (fetch), or the
+ * answers inlined in a file written with `--html` (InlineData). The page asks both the
+ * same questions (protocol.ts).
+ */
+import type {
+  HistoryView,
+  InlineData,
+  MoveKind,
+  MoveResult,
+  StateView,
+  SummaryView,
+  TraceInfo,
+  WhyView,
+} from '../src/protocol.js';
+
+export interface Watch {
+  readonly obj?: number;
+  readonly var?: string;
+}
+
+export interface DataSource {
+  /** True for a file written with --html (everything is already here). */
+  readonly offline: boolean;
+  trace(): Promise<TraceInfo>;
+  state(at: number, limit: number): Promise<StateView>;
+  summary(): Promise<SummaryView>;
+  history(id: number): Promise<HistoryView>;
+  why(id: number, at: number): Promise<WhyView>;
+  move(from: number, how: MoveKind, watch?: Watch): Promise<MoveResult>;
+}
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(path);
+  const body = (await res.json()) as T | { error: string };
+  if (!res.ok) throw new Error((body as { error: string }).error);
+  return body as T;
+}
+
+export function serverSource(): DataSource {
+  const watchQuery = (w?: Watch): string =>
+    w === undefined
+      ? ''
+      : w.obj !== undefined
+        ? `&obj=${w.obj}`
+        : w.var !== undefined
+          ? `&var=${encodeURIComponent(w.var)}`
+          : '';
+  return {
+    offline: false,
+    trace: () => get('api/trace'),
+    state: (at, limit) => get(`api/state?at=${at}&limit=${limit}`),
+    summary: () => get('api/summary'),
+    history: (id) => get(`api/history?obj=${id}`),
+    why: (id, at) => get(`api/why?obj=${id}&at=${at}`),
+    move: (from, how, watch) => get(`api/move?from=${from}&how=${how}${watchQuery(watch)}`),
+  };
+}
+
+/** The answers of a file written with --html. Watches are run over its inlined states. */
+export function inlineSource(data: InlineData): DataSource {
+  const parsed = new Map<number, unknown>();
+  const value = <T>(index: number | undefined, what: string): T => {
+    if (index === undefined) throw new Error(`${what} is not in this file`);
+    let v = parsed.get(index);
+    if (v === undefined) {
+      v = JSON.parse(data.table[index] ?? 'null') as unknown;
+      parsed.set(index, v);
+    }
+    return v as T;
+  };
+  const stateAt = (at: number): StateView => value<StateView>(data.states[at + 1], `the state after event ${at}`);
+  const watchValue = (s: StateView, w: Watch): string => {
+    if (w.obj !== undefined) {
+      const o = s.objects.find((x) => x.id === w.obj);
+      return o === undefined ? 'absent' : `refcount ${o.refcount}`;
+    }
+    for (const f of s.frames) {
+      const v = f.vars.find((x) => x.name === w.var);
+      if (v !== undefined) return `#${v.id} in frame ${f.id}`;
+    }
+    const g = s.globals.find((x) => x.name === w.var);
+    return g === undefined ? 'unbound' : `#${g.id} (global)`;
+  };
+  const last = data.trace.events - 1;
+  return {
+    offline: true,
+    trace: () => Promise.resolve(data.trace),
+    state: (at) => Promise.resolve(stateAt(at)),
+    summary: () => Promise.resolve(data.summary),
+    history: (id) => Promise.resolve(value<HistoryView>(data.histories[String(id)], `the history of #${id}`)),
+    why: (id, at) => {
+      const v = value<Omit<WhyView, 'at'>>(
+        data.whys[`${id}@${at}`] ?? data.whys[`${id}@last`],
+        `why #${id} is alive after event ${at}`,
+      );
+      return Promise.resolve({ ...v, at } as WhyView);
+    },
+    move: (from, how, watch) => {
+      if (how === 'next-line' || how === 'prev-line') {
+        return Promise.resolve(value<MoveResult>(data.moves[`${how}@${from}`], `the line step from event ${from}`));
+      }
+      if (watch === undefined) return Promise.reject(new Error('nothing watched'));
+      const dir = how === 'next-change' ? 1 : -1;
+      if (dir > 0) {
+        let before = watchValue(stateAt(from), watch);
+        for (let n = from + 1; n <= last; n++) {
+          const after = watchValue(stateAt(n), watch);
+          if (after !== before) return Promise.resolve({ seq: n, message: `${before} -> ${after}` });
+          before = after;
+        }
+      } else {
+        let after = from > 0 ? watchValue(stateAt(from - 1), watch) : '';
+        for (let n = from - 1; n >= 0; n--) {
+          const prior = watchValue(stateAt(n - 1), watch);
+          if (prior !== after) return Promise.resolve({ seq: n, message: `${prior} -> ${after}` });
+          after = prior;
+        }
+      }
+      return Promise.resolve({ seq: null, message: `no change ${dir > 0 ? 'after' : 'before'} event ${from}` });
+    },
+  };
+}
+
+/** The inlined answers when this page is a file written with --html, else the server. */
+export function dataSource(): DataSource {
+  const inline = document.getElementById('pymemsim-data');
+  if (inline?.textContent) return inlineSource(JSON.parse(inline.textContent) as InlineData);
+  return serverSource();
+}

@@ -1,0 +1,181 @@
+/*
+ * The heap drawn as Python Tutor draws it: frames (and the globals of __main__) on the
+ * left, objects on the right, one arrow per reference from the row that holds it.
+ * dagre (a layered graph layout) places the boxes: frames in the first layer, each
+ * object one layer right of its first holder, crossings reduced. Arrows start at the
+ * row of their variable or slot, so they are drawn here, not by dagre.
+ */
+import dagre from '@dagrejs/dagre';
+import type { ObjectNode, StateView } from '../src/protocol.js';
+
+export const ROW = 18;
+const HEAD = 22;
+const FRAME_WIDTH = 170;
+const OBJECT_WIDTH = 210;
+/** Reference rows drawn in an object box at most; the rest are counted. */
+export const MAX_ROWS = 12;
+/** Boxes above which dagre's crossing-reduction sweeps are skipped (they grow fast with the graph). */
+const SWEEP_LIMIT = 40;
+
+export interface Row {
+  readonly label: string;
+  readonly text: string;
+  /** The object this row points to (an arrow when that object is drawn). */
+  readonly to?: number;
+}
+
+export interface Box {
+  readonly key: string;
+  readonly kind: 'frame' | 'object';
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly title: string;
+  readonly rows: readonly Row[];
+  readonly object?: ObjectNode;
+  readonly frame?: number;
+  readonly current?: boolean;
+}
+
+export interface Arrow {
+  /** `${from box key}:${row}` and the object it points to. */
+  readonly from: string;
+  readonly row: number;
+  readonly to: number;
+  readonly label: string;
+  readonly path: string;
+}
+
+export interface Layout {
+  readonly boxes: readonly Box[];
+  readonly arrows: readonly Arrow[];
+  readonly width: number;
+  readonly height: number;
+}
+
+const objectKey = (id: number): string => `o${id}`;
+
+export function layoutHeap(state: StateView): Layout {
+  const drawn = new Map(state.objects.map((o) => [o.id, o]));
+  const text = (id: number): string => {
+    const o = drawn.get(id);
+    return o === undefined ? `#${id}` : '';
+  };
+  type Pending = Omit<Box, 'x' | 'y'>;
+  const pending: Pending[] = [];
+  for (const f of state.frames) {
+    pending.push({
+      key: `f${f.id}`,
+      kind: 'frame',
+      title: `frame ${f.id}: ${f.name}`,
+      rows: [
+        ...f.vars.map((v) => ({ label: v.name, text: text(v.id), to: v.id })),
+        // Evaluation-stack temporaries hold references too.
+        ...f.stack.map((id, i) => ({ label: `stack[${i}]`, text: text(id), to: id })),
+      ],
+      width: FRAME_WIDTH,
+      height: HEAD + Math.max(1, f.vars.length + f.stack.length) * ROW + 6,
+      frame: f.id,
+      current: f.current,
+    });
+  }
+  if (state.globals.length > 0) {
+    pending.push({
+      key: 'globals',
+      kind: 'frame',
+      title: 'globals of __main__',
+      rows: state.globals.map((v) => ({ label: v.name, text: text(v.id), to: v.id })),
+      width: FRAME_WIDTH,
+      height: HEAD + state.globals.length * ROW + 6,
+      frame: 0,
+    });
+  }
+  for (const o of state.objects) {
+    // Rows for the references to drawn objects; the others (to what only the interpreter
+    // holds: code objects, a module's dict ...) are counted in one row.
+    const rows: Row[] = o.refs.slice(0, MAX_ROWS).map((r) => ({ label: r.label, text: '', to: r.to }));
+    const more = o.refs.length + o.moreRefs - rows.length;
+    if (more > 0) rows.push({ label: `+${more} more`, text: '' });
+    pending.push({
+      key: objectKey(o.id),
+      kind: 'object',
+      title: `#${o.id} ${o.type}`,
+      rows,
+      width: OBJECT_WIDTH,
+      // head, repr line, refcount/generation line, rows
+      height: HEAD + 2 * ROW + rows.length * ROW + 6,
+      object: o,
+    });
+  }
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 60, marginx: 10, marginy: 10, ranker: 'longest-path' });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const b of pending) g.setNode(b.key, { width: b.width, height: b.height });
+  let e = 0;
+  for (const b of pending) {
+    for (const r of b.rows) {
+      if (r.to !== undefined && drawn.has(r.to) && objectKey(r.to) !== b.key) {
+        g.setEdge(b.key, objectKey(r.to), {}, `e${e++}`);
+      }
+    }
+  }
+  // Crossing reduction's sweeps cost most of the time for a large heap: only for small ones.
+  dagre.layout(g, { disableOptimalOrderHeuristic: pending.length > SWEEP_LIMIT });
+  let boxes: Box[] = pending.map((b) => {
+    const n = g.node(b.key) as { x: number; y: number };
+    return { ...b, x: n.x - b.width / 2, y: n.y - b.height / 2 };
+  });
+  boxes = stackFramesFirst(boxes);
+  const byKey = new Map(boxes.map((b) => [b.key, b]));
+  const arrows: Arrow[] = [];
+  for (const b of boxes) {
+    const first = b.kind === 'frame' ? HEAD : HEAD + 2 * ROW;
+    b.rows.forEach((r, i) => {
+      if (r.to === undefined) return;
+      const target = byKey.get(objectKey(r.to));
+      if (target === undefined) return;
+      const x1 = b.x + b.width - 8;
+      const y1 = b.y + first + i * ROW + ROW / 2;
+      let path: string;
+      if (target === b) {
+        // A reference to itself: a loop on the right edge.
+        path = `M${x1},${y1} C${x1 + 40},${y1} ${x1 + 40},${b.y + 8} ${b.x + b.width - 20},${b.y}`;
+      } else {
+        const x2 = target.x < x1 ? target.x + 8 : target.x;
+        const y2 = target.y + HEAD / 2;
+        const dx = Math.max(30, Math.abs(x2 - x1) / 2);
+        path = `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`;
+      }
+      arrows.push({ from: b.key, row: i, to: r.to, label: r.label, path });
+    });
+  }
+  // An empty graph has no extent (dagre reports -Infinity).
+  const width = Math.max(0, ...boxes.map((b) => b.x + b.width)) + 60;
+  const height = Math.max(0, ...boxes.map((b) => b.y + b.height)) + 20;
+  return { boxes, arrows, width, height };
+}
+
+/**
+ * As Python Tutor stacks them: the globals on top of the first column, then the frames
+ * from the outermost call to the innermost, then whatever else dagre put in that column
+ * (garbage no frame reaches), each where dagre centred the column.
+ */
+function stackFramesFirst(boxes: Box[]): Box[] {
+  const frames = boxes.filter((b) => b.kind === 'frame');
+  if (frames.length === 0) return boxes;
+  const left = Math.min(...frames.map((b) => b.x + b.width / 2));
+  const column = boxes.filter((b) => Math.abs(b.x + b.width / 2 - left) < 1);
+  const order = [
+    ...column.filter((b) => b.key === 'globals'),
+    ...column.filter((b) => b.kind === 'frame' && b.key !== 'globals').reverse(),
+    ...column.filter((b) => b.kind !== 'frame'),
+  ];
+  const placed = new Map<string, Box>();
+  let y = 10; // dagre's margin
+  for (const b of order) {
+    placed.set(b.key, { ...b, y });
+    y += b.height + 14;
+  }
+  return boxes.map((b) => placed.get(b.key) ?? b);
+}

@@ -1,0 +1,2 @@
+# coding: ascii
+print("only ascii is declared: café")

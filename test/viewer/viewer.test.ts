@@ -1,0 +1,306 @@
+/*
+ * The viewer in a real headless Chromium (Debian's chromium, driven by playwright-core):
+ * for each golden trace, open `pymemsim view`'s page, step, drag the slider, click an
+ * object, follow why-alive, jump to where a freed object was freed, run a watch back
+ * and forth, and check what the page shows against `pymemsim inspect --json`,
+ * `history --json` and `why --json` at the same event. A file written with `--html`
+ * is opened offline and checked the same way. Screenshots of each trace at a chosen
+ * event are written to test/viewer/artifacts/ (see packages/viewer/README.md).
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ViewModel, memoryIo, runCli, startViewServer, renderHtml, type ViewServer } from '@pymemsim/cli';
+import { Timeline } from '@pymemsim/replay';
+import { chromiumPath, launchChromium, type HeadlessBrowser } from '@pymemsim/viewer/browser';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const TRACES = join(ROOT, 'traces');
+const ARTIFACTS = join(import.meta.dirname, 'artifacts');
+const names = readdirSync(TRACES).sort();
+
+// CI installs Chromium (.ci/run); elsewhere a machine without it skips these, saying so.
+const haveChromium = chromiumPath() !== undefined;
+if (!haveChromium && process.env['CI'] !== undefined) throw new Error('CI: no Chromium found; .ci/run installs it');
+if (!haveChromium) console.warn('viewer tests skipped: no Chromium (apt-get install chromium)');
+
+async function cli<T>(...args: string[]): Promise<T> {
+  const io = memoryIo();
+  const code = await runCli(args, io);
+  if (code !== 0) throw new Error(`pymemsim ${args.join(' ')} exited ${code}: ${io.stderr}`);
+  return JSON.parse(io.stdout) as T;
+}
+
+interface Report {
+  at: number;
+  line: number;
+  frames: { id: number; name: string; variables: { name: string; object: { id: number } | null }[] }[];
+  globals: { name: string; object: { id: number } | null }[];
+  objects: { id: number; refcount: number; type: string }[];
+}
+interface History {
+  events: { seq: number; event: { type: string } }[];
+}
+interface Why {
+  alive: boolean;
+  freedAt?: number;
+  chains?: {
+    text: string;
+    first: number;
+    root: { kind: string; frame?: number; name?: string };
+    links: { owner: number; label: string; to: number }[];
+  }[];
+}
+
+/** What the page shows, read from its DOM. */
+async function readPage(page: Page) {
+  return page.evaluate(() => {
+    const app = document.querySelector('.app') as HTMLElement;
+    const num = (e: Element, a: string): number => Number(e.getAttribute(a));
+    const vars = (box: Element) =>
+      [...box.querySelectorAll('.var')]
+        .filter((v) => !(v.getAttribute('data-name') ?? '').startsWith('stack['))
+        .map((v) => ({ name: v.getAttribute('data-name') ?? '', id: num(v, 'data-id') }));
+    const boxes = [...document.querySelectorAll('svg.heap g.frame')];
+    return {
+      at: Number(app.dataset['drawnAt']),
+      line: Number(document.querySelector('.source')?.getAttribute('data-line')),
+      frames: boxes.filter((b) => num(b, 'data-frame') !== 0).map((b) => ({ id: num(b, 'data-frame'), vars: vars(b) })),
+      globals: boxes.filter((b) => num(b, 'data-frame') === 0).flatMap(vars),
+      objects: [...document.querySelectorAll('svg.heap g.object')].map((o) => ({
+        id: num(o, 'data-id'),
+        refcount: num(o, 'data-refcount'),
+        type: o.getAttribute('data-type') ?? '',
+      })),
+      hot: [...document.querySelectorAll('svg.heap path.ref.hot')].map((p) => ({
+        from: p.getAttribute('data-from') ?? '',
+        label: p.getAttribute('data-label') ?? '',
+        to: num(p, 'data-to'),
+      })),
+    };
+  });
+}
+
+/** Wait until the page has drawn the event it asked for (and it is `at`, when given). */
+async function drawn(page: Page, at?: number): Promise<number> {
+  await page.waitForFunction(
+    (want) => {
+      const app = document.querySelector('.app') as HTMLElement | null;
+      if (app === null || app.dataset['drawnAt'] === '' || app.dataset['drawnAt'] !== app.dataset['at']) return false;
+      return want === null || app.dataset['drawnAt'] === String(want);
+    },
+    at ?? null,
+    { timeout: 15_000 },
+  );
+  return page.evaluate(() => Number((document.querySelector('.app') as HTMLElement).dataset['drawnAt']));
+}
+
+/** The page's heap against `inspect --json` at the same event. */
+async function expectLikeInspect(page: Page, trace: string): Promise<Report> {
+  const shown = await readPage(page);
+  const report = await cli<Report>('inspect', trace, '--at', String(shown.at), '--json');
+  expect(shown.line).toBe(report.line);
+  expect(shown.frames.map((f) => f.id)).toEqual(report.frames.map((f) => f.id));
+  for (const f of report.frames) {
+    const vars = f.variables.map((v) => ({ name: v.name, id: v.object?.id }));
+    expect(shown.frames.find((x) => x.id === f.id)?.vars).toEqual(vars);
+  }
+  expect(shown.globals).toEqual(report.globals.map((g) => ({ name: g.name, id: g.object?.id })));
+  expect(report.objects.length).toBeLessThanOrEqual(120); // all drawn: nothing folded
+  expect(new Map(shown.objects.map((o) => [o.id, o.refcount]))).toEqual(
+    new Map(report.objects.map((o) => [o.id, o.refcount])),
+  );
+  return report;
+}
+
+/** The first event after `from` (dir 1) or the last before it (dir -1) after which #id's refcount or presence differs. */
+function nextChange(timeline: Timeline, id: number, from: number, dir: 1 | -1): number | undefined {
+  const value = (n: number): string => String(timeline.stateAt(n).objects[id]?.refcount ?? 'absent');
+  if (dir > 0) {
+    for (let n = from + 1; n <= timeline.last; n++) if (value(n) !== value(n - 1)) return n;
+  } else {
+    for (let n = from - 1; n >= 0; n--) if (value(n) !== value(n - 1)) return n;
+  }
+  return undefined;
+}
+
+describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
+  let chromium: HeadlessBrowser;
+  beforeAll(async () => {
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    chromium = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await chromium?.close();
+  });
+
+  for (const name of names) {
+    it(`${name}: step, slider, object, why alive, freed, watch`, async () => {
+      const trace = join(TRACES, name, 'trace.pmt');
+      const timeline = Timeline.open(readFileSync(trace), trace);
+      let server: ViewServer | undefined;
+      const page = await chromium.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        server = await startViewServer(new ViewModel(Timeline.open(readFileSync(trace), trace)));
+        await page.goto(server.url);
+        // It opens where the program's first line starts.
+        const first = await drawn(page);
+        expect(timeline.event(first).type).toBe('LineExecuted');
+        await expectLikeInspect(page, trace);
+
+        // A chosen event: where the line two thirds into the program starts.
+        const lines: number[] = [];
+        for (const [seq, e] of timeline.events()) if (e.type === 'LineExecuted') lines.push(seq);
+        const chosen = lines[Math.floor((lines.length * 2) / 3)] ?? first;
+
+        // Drag the slider from one end to near the chosen event.
+        const slider = page.locator('input.slider');
+        const box = await slider.boundingBox();
+        if (box === null) throw new Error('no slider');
+        const y = box.y + box.height / 2;
+        await page.mouse.move(box.x + 4, y);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.5, y, { steps: 8 });
+        await page.mouse.move(box.x + box.width * 0.8, y, { steps: 8 });
+        await page.mouse.up();
+        const dragged = await drawn(page);
+        expect(dragged).toBeGreaterThan(timeline.last * 0.7);
+        expect(dragged).toBeLessThan(timeline.last * 0.9);
+        await expectLikeInspect(page, trace);
+
+        // Go to the chosen event through the timeline's line step from the start.
+        await page.keyboard.press('Home');
+        await drawn(page, -1);
+        await page.evaluate((n) => {
+          const s = document.querySelector('input.slider') as HTMLInputElement;
+          s.value = String(n);
+          s.dispatchEvent(new Event('input', { bubbles: true }));
+        }, chosen);
+        await drawn(page, chosen);
+        const report = await expectLikeInspect(page, trace);
+        await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+        // Step forward and back, and by lines.
+        await page.keyboard.press('ArrowRight');
+        await drawn(page, chosen + 1);
+        await expectLikeInspect(page, trace);
+        await page.keyboard.press('ArrowLeft');
+        await drawn(page, chosen);
+        await page.keyboard.press('n');
+        const nextLine = lines.find((s) => s > chosen);
+        if (nextLine !== undefined) {
+          await drawn(page, nextLine);
+          await expectLikeInspect(page, trace);
+          await page.keyboard.press('p');
+          await drawn(page, chosen);
+        }
+
+        // Click an object: a variable's, preferring one that is freed later in the trace.
+        const candidates = [...report.frames.flatMap((f) => f.variables), ...report.globals]
+          .map((v) => v.object?.id)
+          .filter((id): id is number => id !== undefined);
+        expect(candidates.length).toBeGreaterThan(0);
+        const freedLater = candidates.find((id) => timeline.stateAt(timeline.last).objects[id] === undefined);
+        const target = freedLater ?? (candidates[0] as number);
+        await page.locator(`svg.heap g.object[data-id="${target}"] rect`).click();
+        await page.waitForSelector(`.object-panel[data-object="${target}"] .history tr`);
+        await page.waitForSelector('.why[data-alive="true"]');
+        const history = await cli<History>('history', trace, '--obj', String(target), '--json');
+        const rows = await page.$$eval('.object-panel .history tr', (trs) =>
+          trs.map((tr) => Number(tr.getAttribute('data-seq'))),
+        );
+        expect(rows).toEqual(history.events.map((e) => e.seq).slice(0, 2000));
+
+        // Why alive: the same chains as `why --json`, highlighted in the graph.
+        const why = await cli<Why>('why', trace, '--obj', String(target), '--at', String(chosen), '--json');
+        expect(why.alive).toBe(true);
+        const chains = await page.$$eval('.why .chain', (lis) => lis.map((li) => li.textContent));
+        expect(chains).toEqual((why.chains ?? []).map((c) => c.text));
+        const shown = await readPage(page);
+        const drawnIds = new Set(shown.objects.map((o) => o.id));
+        for (const chain of why.chains ?? []) {
+          for (const link of chain.links) {
+            if (!drawnIds.has(link.owner) || !drawnIds.has(link.to)) continue;
+            expect(shown.hot).toContainEqual({ from: `o${link.owner}`, label: link.label, to: link.to });
+          }
+          if (chain.root.kind === 'frame' && drawnIds.has(chain.first)) {
+            expect(shown.hot).toContainEqual({ from: `f${chain.root.frame}`, label: chain.root.name, to: chain.first });
+          }
+        }
+        expect(shown.hot.length).toBeGreaterThan(0);
+
+        // Watch it: run back and forward to where its count changes.
+        await page.locator('.object-panel button[data-action="watch"]').click();
+        await page.keyboard.press(']');
+        const forward = nextChange(timeline, target, chosen, 1);
+        if (forward !== undefined) {
+          expect(await drawn(page, forward)).toBe(forward);
+          await page.keyboard.press('[');
+          const backward = nextChange(timeline, target, forward, -1);
+          if (backward !== undefined) expect(await drawn(page, backward)).toBe(backward);
+        }
+
+        // Freed by the end: the panel says what freed it, and its button jumps there.
+        if (freedLater !== undefined) {
+          await page.keyboard.press('End');
+          await drawn(page, timeline.last);
+          await page.waitForSelector('.why[data-alive="false"]');
+          const freed = await cli<Why>('why', trace, '--obj', String(target), '--json');
+          await page.locator('button[data-action="jump-freed"]').click();
+          expect(await drawn(page, freed.freedAt)).toBe(freed.freedAt);
+          expect(timeline.event(freed.freedAt ?? -1).type).toBe('ObjectFreed');
+        }
+        expect(errors).toEqual([]);
+      } catch (error) {
+        const state = await page.evaluate(() => ({
+          at: document.querySelector('.app')?.getAttribute('data-at'),
+          drawn: document.querySelector('.app')?.getAttribute('data-drawn-at'),
+          error: document.querySelector('header .error')?.textContent,
+          message: document.querySelector('.event-line .message')?.textContent,
+        }));
+        throw new Error(`${String(error)}\npage: ${JSON.stringify(state)}; page errors: ${errors.join('; ')}`, {
+          cause: error,
+        });
+      } finally {
+        await page.close();
+        await server?.close();
+      }
+    }, 90_000);
+  }
+
+  it('a file written with --html works offline and shows what the server shows', async () => {
+    const trace = join(TRACES, 'demo', 'trace.pmt');
+    const timeline = Timeline.open(readFileSync(trace), trace);
+    const html = join(tmpdir(), `pymemsim-view-${process.pid}.html`);
+    writeFileSync(html, renderHtml(new ViewModel(timeline)));
+    const page = await chromium.newPage();
+    const requests: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    try {
+      await page.goto(`file://${html}`);
+      const first = await drawn(page);
+      expect(timeline.event(first).type).toBe('LineExecuted');
+      await expectLikeInspect(page, trace);
+      for (let i = 0; i < 3; i++) await page.keyboard.press('n');
+      await drawn(page);
+      await expectLikeInspect(page, trace);
+      await page.keyboard.press('End');
+      await drawn(page, timeline.last);
+      await expectLikeInspect(page, trace);
+      expect(requests).toEqual([]);
+    } finally {
+      await page.close();
+      rmSync(html, { force: true });
+    }
+  }, 90_000);
+});
