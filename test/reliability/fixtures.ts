@@ -94,11 +94,11 @@ export async function makeFixtures(): Promise<Fixtures> {
   const program = join(dir, 'prog.py');
   writeFileSync(program, SMALL_PROGRAM);
   const trace = join(dir, 'prog.pmt');
-  await cli(['run', program, '-o', trace]);
+  await cli(['run', '-o', trace, program]);
   const longProgram = join(dir, 'long.py');
   writeFileSync(longProgram, LONG_PROGRAM);
   const longTrace = join(dir, 'long.pmt');
-  await cli(['run', longProgram, '-o', longTrace]);
+  await cli(['run', '-o', longTrace, longProgram]);
   const longEvents = indexTrace(readFileSync(longTrace), longTrace).events;
   const longJsonl = join(dir, 'long.jsonl');
   await cli(['export', longTrace, '--format', 'jsonl', '--at', '2000000', '-o', longJsonl]);

@@ -71,8 +71,8 @@ interface Command {
 const commands = (): Command[] => [
   { name: '--version', args: () => ['--version'], stdout: /^0\.1\.0$/m },
   { name: '--help', args: () => ['--help'], stdout: /Usage: pymemsim/ },
-  { name: 'run', args: (o) => ['run', f.program, '-o', join(o, 't.pmt')], stdout: /linked a b/ },
-  { name: 'run --no-trace', args: () => ['run', f.program, '--no-trace'], stdout: /collected 2/ },
+  { name: 'run', args: (o) => ['run', '-o', join(o, 't.pmt'), f.program], stdout: /linked a b/ },
+  { name: 'run --no-trace', args: () => ['run', '--no-trace', f.program], stdout: /collected 2/ },
   { name: 'demo', args: (o) => ['demo', '-o', join(o, 'demo.pmt')], stdout: /gc\.collect\(\): 2/ },
   { name: 'replay', args: () => ['replay', f.trace], stdout: /matches the recording/ },
   { name: 'inspect', args: () => ['inspect', f.trace], stdout: /the heap after event/ },
@@ -120,7 +120,7 @@ describe.concurrent('stdin: closed, piped and never closed, redirected from a fi
 
   it('`run /dev/stdin`: the program is read from stdin', { timeout: LONG }, async () => {
     const out = scratch();
-    const o = await pymemsim(['run', '/dev/stdin', '-o', join(out, 'p.pmt')], {
+    const o = await pymemsim(['run', '-o', join(out, 'p.pmt'), '/dev/stdin'], {
       stdin: { kind: 'file', path: f.program },
       cwd: out,
     });
@@ -174,7 +174,7 @@ describe.concurrent('stdout: a full device (> /dev/full) and a pipe whose reader
   it('a run whose stdout reader goes away stops there and finishes its trace', { timeout: LONG }, async () => {
     const out = scratch();
     const trace = join(out, 'f.pmt');
-    const o = await pymemsim(['run', f.printer, '-o', trace], {
+    const o = await pymemsim(['run', '-o', trace, f.printer], {
       stdout: { kind: 'closed' },
       cwd: out,
     });
@@ -184,7 +184,7 @@ describe.concurrent('stdout: a full device (> /dev/full) and a pipe whose reader
   });
 
   for (const [name, args] of [
-    ['run -o /dev/full', ['run', 'PROGRAM', '-o', '/dev/full']],
+    ['run -o /dev/full', ['run', '-o', '/dev/full', 'PROGRAM']],
     ['export -o /dev/full', ['export', 'TRACE', '--format', 'jsonl', '-o', '/dev/full']],
   ] as const) {
     it(`${name}: one line naming the file, exit 73`, { timeout: LONG }, async () => {
@@ -219,13 +219,13 @@ describe.concurrent('an output that is one of the inputs is refused, the input u
   it('run prog.py -o a hard link to prog.py', { timeout: LONG }, () =>
     refused((o, p) => {
       linkSync(p, join(o, 'link.pmt'));
-      return ['run', p, '-o', join(o, 'link.pmt')];
+      return ['run', '-o', join(o, 'link.pmt'), p];
     }, f.program),
   );
   it('run prog.py -o a symbolic link to prog.py', { timeout: LONG }, () =>
     refused((o, p) => {
       symlinkSync(p, join(o, 'sym.pmt'));
-      return ['run', p, '-o', join(o, 'sym.pmt')];
+      return ['run', '-o', join(o, 'sym.pmt'), p];
     }, f.program),
   );
   for (const format of ['jsonl', 'chrome', 'dot']) {
@@ -243,11 +243,11 @@ describe.concurrent('two commands writing the same file at once', () => {
       const out = scratch();
       const trace = join(out, 'same.pmt');
       const long = join(f.dir, 'long.py');
-      const first = pymemsim(['run', long, '-o', trace], { cwd: out });
+      const first = pymemsim(['run', '-o', trace, long], { cwd: out });
       // The second starts once the first holds the file.
       const deadline = Date.now() + 60_000;
       while (!existsSync(`${trace}.lock`) && Date.now() < deadline) await sleep(20);
-      const second = await pymemsim(['run', long, '-o', trace], { cwd: out });
+      const second = await pymemsim(['run', '-o', trace, long], { cwd: out });
       const one = await first;
       clean(one);
       clean(second);
@@ -279,7 +279,7 @@ describe.concurrent('two commands writing the same file at once', () => {
     const out = scratch();
     const trace = join(out, 'stale.pmt');
     writeFileSync(`${trace}.lock`, '999999999\n'); // no such process
-    const o = await pymemsim(['run', f.program, '-o', trace], { cwd: out });
+    const o = await pymemsim(['run', '-o', trace, f.program], { cwd: out });
     clean(o);
     expect(o.code).toBe(0);
     expect(readTrace(readFileSync(trace), trace).footer).toBeDefined();
@@ -299,7 +299,7 @@ describe('Ctrl-C (SIGINT) during every long command: it stops within a second, i
   const longs = (): Long[] => [
     {
       name: 'run',
-      args: (o) => ['run', f.forever, '-o', join(o, 'r.pmt')],
+      args: (o) => ['run', '-o', join(o, 'r.pmt'), f.forever],
       output: (o) => join(o, 'r.pmt'),
       left: 'whole trace',
     },
@@ -493,7 +493,7 @@ describe.concurrent('programs at the limits: CPython exceptions, or a clean stop
       const out = scratch();
       const file = join(out, 'limit.py');
       writeFileSync(file, `${program}\n`);
-      const o = await pymemsim(['run', file, '-o', join(out, 'limit.pmt')], { cwd: out });
+      const o = await pymemsim(['run', '-o', join(out, 'limit.pmt'), file], { cwd: out });
       clean(o);
       expect(o.code, o.stderr).toBe(code);
       expect(o.stdout + o.stderr).toMatch(expected);
@@ -508,7 +508,7 @@ describe.concurrent('programs at the limits: CPython exceptions, or a clean stop
       file,
       'd = {}\nfor i in range(10 ** 6):\n    d[i] = i\nprint(len(d))\nfor i in range(10 ** 6):\n    del d[i]\nprint(len(d))\n',
     );
-    const o = await pymemsim(['run', file, '--no-trace'], { cwd: out, timeoutMs: 590_000 });
+    const o = await pymemsim(['run', '--no-trace', file], { cwd: out, timeoutMs: 590_000 });
     clean(o);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toBe('1000000\n0\n');
@@ -520,7 +520,7 @@ describe.concurrent('more ways in', () => {
     for (const after of [300, 1200]) {
       const out = scratch();
       const trace = join(out, 'k.pmt');
-      const o = await pymemsim(['run', join(f.dir, 'long.py'), '-o', trace], {
+      const o = await pymemsim(['run', '-o', trace, join(f.dir, 'long.py')], {
         cwd: out,
         started: (child) => {
           const poll = setInterval(() => {

@@ -86,6 +86,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           ...(opts.c !== undefined ? { code: opts.c } : {}),
           ...(opts.m !== undefined ? { module: opts.m } : {}),
         });
+        if (source.syntaxError !== undefined) {
+          io.err(`${source.syntaxError}\n`); // as python3 prints it, exit 1
+          setExit(1);
+          return;
+        }
         const { c: _c, m: _m, view, port, open, ...runOpts } = opts;
         const code = simulate(
           source.text,

@@ -117,7 +117,7 @@ async function traceOf(program: string, cacheDir: string): Promise<{ path: strin
   if (footer !== undefined) return { path, events: footer.events };
   process.stderr.write(`  recording ${program} (once; kept as ${path})...\n`);
   const partial = `${path}.recording`;
-  await peakOf(['run', program, '-o', partial]);
+  await peakOf(['run', '-o', partial, program]);
   renameSync(partial, path);
   return { path, events: footerOf(path)?.events ?? 0 };
 }
@@ -183,7 +183,7 @@ async function measureMemory(options: MemoryOptions): Promise<Measurement[]> {
     writeFileSync(printer, `s = 'x' * 1023\nfor i in range(${Math.ceil(bytes / 1024)}):\n    print(s)\n`);
     report(
       'run-print-1GB',
-      await peakOf(['run', printer, '-o', join(work, 'print.pmt')]),
+      await peakOf(['run', '-o', join(work, 'print.pmt'), printer]),
       RUN_AIM_MIB,
       `run of a program printing ${(bytes / 2 ** 20).toFixed(0)} MiB (trace written), stdout > /dev/null`,
     );

@@ -14,11 +14,12 @@
  * away (`| head -1`: exit 141, quietly), when stdout or the trace cannot be written (a
  * full disk: exit 73, one line), and at --max-events.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { UserError, type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
+import { decodeSource } from '@pymemsim/interp/parse';
 import {
   DEFAULT_CHECKPOINT_EVERY,
   TraceWriter,
@@ -27,7 +28,7 @@ import {
   type TraceSink,
   type WriterOptions,
 } from '@pymemsim/replay';
-import { paint, type Io } from '../io.js';
+import { cannotRead, paint, type Io } from '../io.js';
 import { openStreamingOutput, type OutputFile } from '../output.js';
 
 export interface RunOptions {
@@ -60,6 +61,8 @@ export interface ProgramSource {
   readonly text: string;
   readonly path: string;
   readonly argv0: string;
+  /** The source does not decode: CPython's SyntaxError line, printed instead of running. */
+  readonly syntaxError?: string;
 }
 
 /** `-m MODULE`: the module's file, found from the current folder as python3 finds a plain module or package. */
@@ -86,12 +89,30 @@ export function programSource(
   if (given.code !== undefined) return { text: given.code, path: '<string>', argv0: '-c' };
   if (given.module !== undefined) {
     const file = resolveModule(given.module);
-    return { text: io.readText(file), path: file, argv0: resolve(file) };
+    return { ...programText(file), path: file, argv0: resolve(file) };
   }
   if (given.file === undefined) {
     throw new UserError('CLI_USAGE', 'run needs a program: pymemsim run prog.py, run -c CODE or run -m MODULE');
   }
-  return { text: io.readText(given.file), path: given.file, argv0: given.file };
+  return { ...programText(given.file), path: given.file, argv0: given.file };
+}
+
+/**
+ * A program file's text, decoded as CPython decodes source (UTF-8, or the encoding its
+ * `# -*- coding: ... -*-` line declares); bytes that do not decode are CPython's
+ * SyntaxError (`Non-UTF-8 code starting with '\xe9' in file ...`), in `syntaxError`.
+ */
+function programText(file: string): { text: string; syntaxError?: string } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (cause) {
+    throw cannotRead(file, cause, 'a program');
+  }
+  const decoded = decodeSource(bytes, resolve(file));
+  if (decoded.text !== undefined) return { text: decoded.text };
+  const d = decoded.diagnostics[0];
+  return { text: '', syntaxError: `${d?.exception ?? 'SyntaxError'}: ${d?.message ?? 'cannot decode the source'}` };
 }
 
 /** An output file as the sink of a trace writer (finish puts it in place; abort keeps what it wrote). */
