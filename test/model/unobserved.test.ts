@@ -9,9 +9,16 @@ import { applyEvent, emptyHeap, hashState } from '@pymemsim/core';
 import { programArbitrary } from '@pymemsim/cli';
 import { runProgram } from '@pymemsim/interp';
 
+/** A runaway program stops (and fails) instead of hanging the suite. */
+function deadline(): () => string | undefined {
+  const end = Date.now() + 60_000;
+  return () => (Date.now() > end ? 'stopped after 60 s' : undefined);
+}
+
 function same(source: string, path: string): void {
-  const quiet = runProgram(source, path);
-  const recorded = runProgram(source, path, { record: true });
+  const quiet = runProgram(source, path, { interrupted: deadline() });
+  const recorded = runProgram(source, path, { record: true, interrupted: deadline() });
+  expect(quiet.stopped).toBeUndefined();
   expect(quiet.stdout).toBe(recorded.stdout);
   expect(quiet.exitCode).toBe(recorded.exitCode);
   const log = recorded.rt?.log ?? [];
