@@ -51,11 +51,16 @@ describe('pymemsim run', () => {
     return { code, io, dir };
   };
 
-  it('reports a construct outside the subset with file:line:col before running', async () => {
-    const { code, io } = await run('x = 1\nwith x:\n    x = 0\n');
+  it('runs what the old evaluator refused (with, generators) and ends a protocol error as CPython does', async () => {
+    const { code, io } = await run('x = 1\nwith x:\n    x = 0\n', '--no-trace');
     expect(code).toBe(1);
     expect(io.stdout).toBe('');
-    expect(io.stderr).toMatch(/prog\.py:2:1: error\[PY_UNSUPPORTED\]: `with` statement/);
+    expect(io.stderr.trim().split('\n').at(-1)).toBe(
+      "TypeError: 'int' object does not support the context manager protocol",
+    );
+    const gen = await run('def g():\n    yield 1\n    yield 2\nprint(sum(x for x in g()))\n', '--no-trace');
+    expect(gen.code).toBe(0);
+    expect(gen.io.stdout).toBe('3\n');
   });
 
   it('reports a syntax error as CPython does, exit 1', async () => {
@@ -76,7 +81,10 @@ describe('pymemsim run', () => {
     expect(code).toBe(1);
     expect(io.stderr).toMatch(/stopped after 20000 events/);
     const contents = readTrace(readFileSync(join(dir, 'prog.pmt')), 'prog.pmt');
-    expect(contents.events.length).toBe(20000);
+    // The budget stops the run at its 20000th event; the unwinding that follows may release
+    // a temporary or two, and those events are in the trace too (it replays to the state).
+    expect(contents.events.length).toBeGreaterThanOrEqual(20000);
+    expect(contents.events.length).toBeLessThan(20100);
   });
 
   it('names a missing program and exits 66', async () => {
@@ -273,11 +281,11 @@ describe('pymemsim run: the command line of python3 and memray', () => {
 
   it('prints the exception class of a syntax error (IndentationError), else SyntaxError', () => {
     const indent = checkProgram('if 1:\nx = 1\n', 'p.py');
-    expect(indent.message.split('\n').at(-1)).toBe(
+    expect(indent.message.trimEnd().split('\n').at(-1)).toBe(
       "IndentationError: expected an indented block after 'if' statement on line 1",
     );
     const plain = checkProgram('x = = 1\n', 'p.py');
-    expect(plain.message.split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
+    expect(plain.message.trimEnd().split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
   });
 });
 
