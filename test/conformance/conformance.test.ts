@@ -59,7 +59,12 @@ function check(c: Case): void {
   const decoded = decodeSource(readFileSync(join(c.dir, `${c.name}.py`)), `${c.name}.py`);
   const result =
     decoded.text === undefined
-      ? { stdout: '', exitCode: 1, stderr: `SyntaxError: ${decoded.diagnostics[0]?.message ?? ''}\n`, stopped: undefined }
+      ? {
+          stdout: '',
+          exitCode: 1,
+          stderr: `SyntaxError: ${decoded.diagnostics[0]?.message ?? ''}\n`,
+          stopped: undefined,
+        }
       : runProgram(decoded.text, `${c.name}.py`, { interrupted: deadline(CASE_SECONDS) });
   expect(result.stopped).toBeUndefined();
   expect(result.stdout).toBe(file('out') ?? '');
