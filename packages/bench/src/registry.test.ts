@@ -1,5 +1,6 @@
 import { checkInvariants, hashState } from '@pymemsim/core';
 import { describe, expect, it } from 'vitest';
+import { dictBenchmark } from './benchmarks/dict.js';
 import { foldBenchmark } from './benchmarks/fold.js';
 import { replayBenchmark } from './benchmarks/replay.js';
 import { BENCHMARKS, selectBenchmarks } from './registry.js';
@@ -30,7 +31,7 @@ describe('benchmark registry', () => {
     }
   });
 
-  it('replay reports complete measurements with positive figures (small trace)', async () => {
+  it('replay reports complete measurements with positive figures (small trace)', { timeout: 60_000 }, async () => {
     const measurements = await replayBenchmark({ events: 30_000, runs: 1, seeks: 20 }).run();
     expect(measurements.map((m) => m.name)).toEqual([
       'replay/from-file',
@@ -46,6 +47,15 @@ describe('benchmark registry', () => {
       }
       expect(m.ratio).toBeCloseTo(m.value / m.reference, 12);
     }
+  });
+
+  it('dict reports one measurement against CPython (a small dict)', { timeout: 60_000 }, async () => {
+    const [m, ...rest] = await dictBenchmark({ keys: 2_000, rounds: 1 }).run();
+    expect(rest).toEqual([]);
+    expect(m?.name).toBe('dict/build-and-delete-2000');
+    expect(m?.referenceKind).toBe('cpython');
+    expect(m?.target).toBe(0.1);
+    expect(m?.value).toBeGreaterThan(0);
   });
 
   it('the synthetic program streams the same events it returns', () => {

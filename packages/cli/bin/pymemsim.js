@@ -3,80 +3,123 @@
 //
 // The simulator evaluates Python recursively, and CPython's default recursion limit
 // (1000 frames) needs a deeper stack than Node's main thread has, so the command runs
-// in a worker thread with a large stack; its stdin is the process's, and it writes to the
-// process's stdout and stderr directly (dist/workerIo.js).
-import { existsSync } from 'node:fs';
+// in a worker thread with a large stack. The worker writes stdout and stderr and reads
+// stdin itself, synchronously, through file descriptors 0, 1 and 2 (dist/io.js): this
+// thread never touches them, so that a command that does not read stdin never waits on
+// it, and a full disk or a closed pipe is reported by the command, in one line.
+//
+// This thread only watches: Ctrl-C sets a flag the worker polls (long work stops
+// cleanly, a run finishes its trace); a second Ctrl-C, or the first while the worker
+// waits for input, stops everything at once, removing the temporary files of outputs
+// the worker had not finished.
+//
+// But `debug` with a terminal for stdin runs on this thread: it runs no Python (no deep
+// stack needed) and edits the line being typed (node:readline), which needs the
+// terminal's raw mode, which only the main thread can set.
+import { existsSync, unlinkSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const main = new URL('../dist/main.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write('pymemsim is not built yet: run `pnpm install` (or `pnpm build`) at the repository root\n');
+  writeSync(2, 'pymemsim is not built yet: run `pnpm install` (or `pnpm build`) at the repository root\n');
   process.exit(70);
 }
 
-if (isMainThread && process.argv[2] === 'debug') {
-  // The debugger runs no Python (no deep stack needed) and reads a terminal with line
-  // editing, which needs the terminal's raw mode: only the main thread can set it.
+/** Flags shared with the worker: [0] Ctrl-C presses, [1] 1 while the worker waits for stdin. */
+const INTERRUPTS = 0;
+const WAITING = 1;
+
+if (isMainThread && process.argv[2] === 'debug' && isatty(0)) {
   const { runCli } = await import(main.href);
   const { processIo } = await import(new URL('../dist/io.js', import.meta.url).href);
-  process.exitCode = await runCli(process.argv.slice(2), { ...processIo, errColumns: process.stderr.columns });
+  const io = processIo({
+    stdoutIsTty: isatty(1),
+    stderrIsTty: isatty(2),
+    stdinIsTty: true,
+    ...(isatty(2) && process.stderr.columns > 0 ? { columns: process.stderr.columns } : {}),
+  });
+  process.exit(await runCli(process.argv.slice(2), io));
 } else if (isMainThread) {
-  // Ctrl-C sets this flag; the run checks it and stops cleanly, finishing its trace.
-  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(new URL(import.meta.url), {
     workerData: {
       argv: process.argv.slice(2),
-      stdinIsTTY: Boolean(process.stdin.isTTY),
-      stderrIsTTY: Boolean(process.stderr.isTTY),
-      stderrColumns: process.stderr.columns,
-      interrupt,
+      stdinIsTTY: isatty(0),
+      stdoutIsTTY: isatty(1),
+      stderrIsTTY: isatty(2),
+      // Only a terminal has a width (and touching process.stderr is harmless then).
+      columns: isatty(2) ? (process.stderr.columns ?? 0) : 0,
+      shared,
     },
-    stdin: true,
+    // The worker's own process.stdout/stderr are not used; anything written there anyway
+    // (a warning from Node) is passed on below, never through this thread's streams.
+    stdin: false,
+    stdout: true,
+    stderr: true,
     resourceLimits: { stackSizeMb: 512 },
   });
-  const forwardStdin = !process.stdin.isTTY;
-  if (forwardStdin) process.stdin.pipe(worker.stdin);
-  else worker.stdin.end();
-  let code = 70;
+  const pass = (fd) => (chunk) => {
+    try {
+      writeSync(fd, chunk);
+    } catch {
+      // nowhere to write it
+    }
+  };
+  worker.stdout.on('data', pass(1));
+  worker.stderr.on('data', pass(2));
+  const temps = new Set();
+  let code;
   worker.on('message', (m) => {
-    if (typeof m === 'number') code = m;
+    if (m?.temp !== undefined) {
+      if (m.exists) temps.add(m.temp);
+      else temps.delete(m.temp);
+    }
   });
   worker.on('error', (e) => {
-    process.stderr.write(
-      `internal error in pymemsim: ${e?.stack ?? e}\nPlease report this, with the program that caused it.\n`,
-    );
+    pass(2)(`internal error in pymemsim: ${e?.stack ?? e}\nPlease report this, with the program that caused it.\n`);
     code = 70;
   });
-  worker.on('exit', () => {
-    if (forwardStdin) {
-      process.stdin.unpipe(worker.stdin);
-      process.stdin.destroy();
-    }
-    process.exitCode = code;
+  worker.on('exit', (exitCode) => {
+    process.exitCode = code ?? exitCode;
   });
-  // First Ctrl-C: the run stops at its next check and writes its trace's footer.
-  // A second one stops everything at once (the trace keeps every complete chunk).
-  process.on('SIGINT', () => {
-    if (Atomics.load(interrupt, 0) !== 0) {
-      void worker.terminate();
-      code = 130;
-      return;
+  const stopNow = () => {
+    for (const t of temps) {
+      try {
+        unlinkSync(t);
+      } catch {
+        // gone already
+      }
     }
-    Atomics.store(interrupt, 0, 1);
+    process.exit(130);
+  };
+  process.on('SIGINT', () => {
+    // Waiting for input (the debugger's prompt): nothing to finish, stop now.
+    if (Atomics.load(shared, WAITING) !== 0) stopNow();
+    if (Atomics.add(shared, INTERRUPTS, 1) === 0) return; // the first: the worker stops cleanly
+    // The second: stop at once. A worker blocked in a system call cannot be terminated,
+    // so the process ends anyway a moment later.
+    code = 130;
+    void worker.terminate().then(stopNow);
+    setTimeout(stopNow, 500).unref();
   });
 } else {
   const { runCli } = await import(main.href);
-  // Output goes straight to descriptors 1 and 2 (see workerIo.ts): a worker's own
-  // process.stdout would hold it back until the run ends.
-  const { workerIo } = await import(new URL('../dist/workerIo.js', import.meta.url).href);
+  const { processIo } = await import(new URL('../dist/io.js', import.meta.url).href);
+  const { setOutputObserver } = await import(new URL('../dist/output.js', import.meta.url).href);
   const data = workerData;
-  process.stdin.isTTY = data.stdinIsTTY;
-  process.stderr.isTTY = data.stderrIsTTY;
-  const io = workerIo({
-    errIsTty: data.stderrIsTTY,
-    errColumns: data.stderrColumns,
-    interrupted: () => Atomics.load(data.interrupt, 0) !== 0,
+  const shared = data.shared;
+  setOutputObserver((temp, exists) => parentPort.postMessage({ temp, exists }));
+  const io = processIo({
+    stdoutIsTty: data.stdoutIsTTY,
+    stderrIsTty: data.stderrIsTTY,
+    stdinIsTty: data.stdinIsTTY,
+    ...(data.columns > 0 ? { columns: data.columns } : {}),
+    interrupted: () => Atomics.load(shared, INTERRUPTS) !== 0,
+    clearInterrupt: () => Atomics.store(shared, INTERRUPTS, 0),
+    waitingForInput: (on) => Atomics.store(shared, WAITING, on ? 1 : 0),
   });
   const code = await runCli(data.argv, io);
-  parentPort.postMessage(code);
+  // The exit code is the worker's; whatever the command left pending must not keep it alive.
+  process.exit(code);
 }

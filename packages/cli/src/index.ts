@@ -7,4 +7,4 @@ export { viewCommand, type ViewOptions } from './commands/view.js';
 export { ViewModel, DEFAULT_OBJECT_LIMIT, HISTORY_LIMIT } from './view/model.js';
 export { startViewServer, type ViewServer } from './view/server.js';
 export { MAX_HTML_EVENTS, inlineData, renderHtml, writeHtml } from './view/html.js';
-export { memoryIo } from './memoryIo.js';
+export { memoryIo, type MemoryIo } from './memoryIo.js';

@@ -2,12 +2,19 @@
  * The pymemsim command line. Thin handlers: a user error becomes one line and an exit
  * code; a defect keeps its stack and asks to be reported (exit 70).
  * Exit codes: 0 ok, 1 diagnostics or an uncaught Python exception, 2 usage,
- * 65 bad input data, 66 missing input, 70 internal error, 73 cannot write output.
+ * 65 bad input data, 66 missing input, 70 internal error, 73 cannot write output,
+ * 130 interrupted (Ctrl-C), 141 stdout closed by its reader (quietly, as `| head` expects).
+ *
+ * Whatever ends a command, runCli is where it ends: the outputs it had not finished are
+ * discarded (output.ts), stdout is flushed, and the interrupt source (core's
+ * checkInterrupt, polled by every long loop) is the Io's for the command's duration.
  */
+import { isatty } from 'node:tty';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ENGINE_VERSION, UserError } from '@pymemsim/core';
+import { ENGINE_VERSION, UserError, setInterruptSource } from '@pymemsim/core';
 import { DEMO_PATH, DEMO_PROGRAM } from '@pymemsim/interp';
 import { paint, processIo, type Io } from './io.js';
+import { discardOpenOutputs } from './output.js';
 import { defaultTracePath, programSource, simulate } from './commands/run.js';
 import { viewCommand } from './commands/view.js';
 import { replayCommand } from './commands/replay.js';
@@ -79,11 +86,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           ...(opts.c !== undefined ? { code: opts.c } : {}),
           ...(opts.m !== undefined ? { module: opts.m } : {}),
         });
+        if (source.syntaxError !== undefined) {
+          io.err(`${source.syntaxError}\n`); // as python3 prints it, exit 1
+          setExit(1);
+          return;
+        }
         const { c: _c, m: _m, view, port, open, ...runOpts } = opts;
         const code = simulate(
           source.text,
           source.path,
-          { ...runOpts, argv: [source.argv0, ...rest], ...interruptOf(io) },
+          {
+            ...runOpts,
+            argv: [source.argv0, ...rest],
+            ...interruptOf(io),
+            ...(opts.c === undefined ? { inputs: [source.path] } : {}),
+          },
           io,
         );
         if (view !== true || (code !== 0 && code !== 1) || io.interrupted?.() === true) {
@@ -130,28 +147,69 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
-export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
+/** What an interrupted command says. */
+export const INTERRUPTED_REASON = 'interrupted (Ctrl-C)';
+
+/** The process's own stdio, for callers that give no Io. */
+const defaultIo = (): Io => processIo({ stdoutIsTty: isatty(1), stderrIsTty: isatty(2), stdinIsTty: isatty(0) });
+
+export async function runCli(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
   let code = 0;
   const program = buildProgram(io, (c) => {
     code = c;
   });
+  const interrupted = io.interrupted;
+  setInterruptSource(interrupted === undefined ? undefined : () => (interrupted() ? INTERRUPTED_REASON : undefined));
   try {
     await program.parseAsync(splitRunArguments(argv), { from: 'user' });
+    io.flush?.();
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode === 0 ? 0 : 2;
+    return reportError(error, io, discardOpenOutputs());
+  } finally {
+    setInterruptSource(undefined);
+  }
+}
+
+/** How a command that threw ends: its exit code, after one line on stderr (or none). */
+function reportError(error: unknown, io: Io, discarded: readonly string[]): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here with code 0; usage errors were already printed.
+    if (error.exitCode !== 0) {
+      flushQuietly(io);
+      return 2;
     }
-    if (error instanceof UserError) {
-      io.err(`${paint(io).red(`error[${error.code}]`)}: ${error.message}\n`);
+    try {
+      io.flush?.();
+    } catch (failure) {
+      return reportError(failure, io, discarded);
+    }
+    return 0;
+  }
+  if (error instanceof UserError) {
+    if (error.code === 'OUTPUT_CLOSED') return error.exitCode; // `| head`: nothing to say, nobody to say it to
+    const unwritten = discarded.length === 0 ? '' : `; not written: ${discarded.join(', ')}`;
+    if (error.code === 'INTERRUPTED') {
+      flushQuietly(io);
+      io.err(`${paint(io).yellow('pymemsim:')} ${error.message}${unwritten}\n`);
       return error.exitCode;
     }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.err(
-      `${paint(io).red('internal error')} in pymemsim ${ENGINE_VERSION}: ${detail}\nPlease report this, with the program that caused it.\n`,
-    );
-    return 70;
+    io.err(`${paint(io).red(`error[${error.code}]`)}: ${error.message}${unwritten}\n`);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.err(
+    `${paint(io).red('internal error')} in pymemsim ${ENGINE_VERSION}: ${detail}\nPlease report this, with the program that caused it.\n`,
+  );
+  return 70;
+}
+
+/** Flush stdout, ignoring a failure (the command already ends with another error). */
+function flushQuietly(io: Io): void {
+  try {
+    io.flush?.();
+  } catch {
+    // reported by the error being handled
   }
 }
 

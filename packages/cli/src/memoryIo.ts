@@ -2,11 +2,12 @@
  * An `Io` that keeps what is written in memory: how tests (and library users embedding
  * the command line) run pymemsim commands without a process.
  */
-import { processIo, type Io } from './io.js';
+import { readTextFile, type Io } from './io.js';
 
 export type MemoryIo = Io & { stdout: string; stderr: string };
 
-export function memoryIo(): MemoryIo {
+/** `input`: the lines a command reading stdin (debug) gets. */
+export function memoryIo(options: { input?: readonly string[]; interrupted?: () => boolean } = {}): MemoryIo {
   const io: MemoryIo = {
     stdout: '',
     stderr: '',
@@ -16,8 +17,10 @@ export function memoryIo(): MemoryIo {
     err(t: string) {
       io.stderr += t;
     },
-    readText: (path: string) => processIo.readText(path),
+    readText: readTextFile,
     errIsTty: false,
+    ...(options.input !== undefined ? { stdinLines: () => options.input ?? [] } : {}),
+    ...(options.interrupted !== undefined ? { interrupted: options.interrupted } : {}),
   };
   return io;
 }

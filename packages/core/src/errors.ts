@@ -5,7 +5,9 @@
  * the cli), a `UserError` (bad input, missing file, bad flags; one line, no stack), and a
  * `Defect` (a broken invariant inside pymemsim; never the user's fault).
  * Codes live in one table with their exit codes: 0 ok, 1 diagnostics or an uncaught
- * Python exception, 2 usage, 65 bad input data, 70 internal.
+ * Python exception, 2 usage, 65 bad input data, 66 missing input, 70 internal, 73 an
+ * output that cannot be written, 130 interrupted (Ctrl-C, as shells report SIGINT), 141
+ * stdout closed by its reader (as shells report SIGPIPE).
  */
 
 export const ERROR_CODES = {
@@ -18,6 +20,8 @@ export const ERROR_CODES = {
   TRACE_FORMAT: { exit: 65 },
   TRACE_VERSION: { exit: 65 },
   TRACE_CORRUPT: { exit: 65 },
+  INTERRUPTED: { exit: 130 },
+  OUTPUT_CLOSED: { exit: 141 },
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -21,6 +21,7 @@
 import { produce, type Draft } from 'immer';
 import type { FrameId, FreeTarget, Holder, MemEvent, ObjectAllocated, ObjectId } from './events.js';
 import { Defect } from './errors.js';
+import { insertRef, pushRef, removeAt, removeRefAtSlot, slotOfPosition } from './refList.js';
 import {
   FREELISTS,
   applyArenaAllocated,
@@ -382,8 +383,8 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
       const owner = state.objects[h.owner];
       if (owner === undefined) return;
       const ref = { slot: h.slot, to: id };
-      if (h.at === undefined || h.at >= owner.refs.length) owner.refs.push(ref);
-      else insertAt(owner.refs, Math.max(0, h.at), ref);
+      if (h.at === undefined) pushRef(owner.refs, ref);
+      else insertRef(owner.refs, Math.max(0, h.at), ref);
       return;
     }
     case 'frame': {
@@ -426,9 +427,10 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       if (owner === undefined) return;
       const refs = owner.refs;
       if (h.at !== undefined) {
-        const r = refs[h.at];
+        const i = slotOfPosition(refs, h.at);
+        const r = i < 0 ? undefined : refs[i];
         if (r !== undefined && r.to === id && r.slot === h.slot) {
-          removeAt(refs, h.at);
+          removeRefAtSlot(refs, i);
           return;
         }
       }
@@ -438,12 +440,12 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       for (let lo = 0, hi = refs.length - 1; lo <= hi; lo++, hi--) {
         const rh = refs[hi];
         if (rh !== undefined && rh.to === id && rh.slot === h.slot) {
-          removeAt(refs, hi);
+          removeRefAtSlot(refs, hi);
           return;
         }
         const rl = refs[lo];
         if (rl !== undefined && rl.to === id && rl.slot === h.slot) {
-          removeAt(refs, lo);
+          removeRefAtSlot(refs, lo);
           return;
         }
       }
@@ -482,35 +484,6 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       return;
     }
   }
-}
-
-/**
- * `list.splice(at, 1)` and `list.splice(at, 0, item)` without the array splice returns:
- * these run on nearly every event, and the lists are mostly short (long moves still use splice).
- */
-function removeAt<T>(list: T[], at: number): void {
-  const last = list.length - 1;
-  if (last - at > 16) {
-    if (at < last - at) {
-      // Nearer the front (a dict's oldest entries, an LRU eviction): move what is before
-      // it up by one, then drop the first slot, which V8 does without moving the rest.
-      for (let i = at; i > 0; i--) list[i] = list[i - 1] as T;
-      list.shift();
-    } else list.splice(at, 1); // a long move: the builtin's memmove wins
-    return;
-  }
-  for (let i = at; i < last; i++) list[i] = list[i + 1] as T;
-  list.pop();
-}
-
-function insertAt<T>(list: T[], at: number, item: T): void {
-  if (list.length - at > 16) {
-    list.splice(at, 0, item);
-    return;
-  }
-  list.push(item);
-  for (let i = list.length - 1; i > at; i--) list[i] = list[i - 1] as T;
-  list[at] = item;
 }
 
 // ---------------------------------------------------------------------------------

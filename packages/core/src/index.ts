@@ -1,7 +1,19 @@
 export * from './events.js';
 export * from './state.js';
+export {
+  HOLEY_MIN,
+  forgetRefIndex,
+  hasHoles,
+  liveRefs,
+  positionOfSlot,
+  refAtPosition,
+  refCount,
+  slotOfPosition,
+  type RefSlot,
+} from './refList.js';
 export * from './evolve.js';
 export * from './errors.js';
+export * from './interrupt.js';
 export * from './invariants.js';
 export * from './stream.js';
 export * from './hash.js';

@@ -29,7 +29,8 @@ export function countHolders(state: HeapState): Map<number, number> {
     if (state.objects[id] === undefined) throw new Defect(`${where} refers to freed object #${id}`);
     held.set(id, (held.get(id) ?? 0) + 1);
   };
-  for (const obj of liveObjects(state)) for (const r of obj.refs) hold(r.to, `#${obj.id}.${r.slot}`);
+  for (const obj of liveObjects(state))
+    for (const r of obj.refs) if (r !== undefined) hold(r.to, `#${obj.id}.${r.slot}`);
   for (const frame of liveFrames(state)) {
     for (const [name, id] of Object.entries(frame.vars))
       if (id !== undefined) hold(id, `frame ${frame.id} var ${name}`);

@@ -14,6 +14,7 @@
  */
 import { EVENT_SCHEMA_VERSION, type FrameId, type ObjectId } from './events.js';
 import { emptyMemory, type MemoryState } from './memory.js';
+import { hasHoles, liveRefs, type RefSlot } from './refList.js';
 
 /** Id 0 is never an object: it ends a generation list. */
 export const NO_OBJECT = 0;
@@ -38,8 +39,12 @@ export interface HeapObject {
   /** References not represented by holders (static objects, RC-8). */
   readonly base: number;
   refcount: number;
-  /** References this object holds, in the order its type releases or visits them. */
-  refs: Ref[];
+  /**
+   * References this object holds, in the order its type releases or visits them. A long
+   * list may have empty slots (undefined) where references were dropped (refList.ts);
+   * positions (a holder's `at`) count only the references present.
+   */
+  refs: RefSlot[];
   readonly gcType: boolean;
   /** The list this object is linked into, or NOT_TRACKED. */
   gen: number;
@@ -261,10 +266,20 @@ export function compactTable<T>(table: Record<number, T | undefined>, bound: num
 export function compactState(state: HeapState): HeapState {
   return {
     ...state,
-    objects: compactTable(state.objects, state.allocated),
+    objects: compactObjects(state.objects, state.allocated),
     frames: compactFrames(state),
     memory: { ...state.memory, buffers: compactTable(state.memory.buffers, state.allocated) },
   };
+}
+
+/** The live objects, each reference list without its empty slots (a copy of the objects that have some). */
+function compactObjects(table: Record<number, HeapObject | undefined>, bound: number): Record<number, HeapObject> {
+  const out: Record<number, HeapObject> = {};
+  for (let id = 1; id <= bound; id++) {
+    const obj = table[id];
+    if (obj !== undefined) out[id] = hasHoles(obj.refs) ? { ...obj, refs: [...liveRefs(obj.refs)] } : obj;
+  }
+  return out;
 }
 
 /** The running frames, each without its unbound slots (see Frame.vars). */

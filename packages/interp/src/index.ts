@@ -4,6 +4,7 @@ export * as objects from './objects/index.js';
 export * from './run.js';
 export * from './session.js';
 export * from './demo.js';
+export * from './limits.js';
 export { STDLIB_PREFIX, stdlibFinder } from './stdlib.js';
 export {
   runOnVM,

@@ -21,7 +21,7 @@
  * before the divergence are equal (they are folds of equal events), up to the ignored
  * fields.
  */
-import type { MemEvent } from '@pymemsim/core';
+import { checkInterrupt, type MemEvent } from '@pymemsim/core';
 import type { Timeline } from './timeline.js';
 
 /** Deep equality of plain data, leaving out the keys in `ignore` at every depth. */
@@ -55,11 +55,12 @@ export function firstDivergence(
   progress?: (done: number, total: number) => void,
 ): number | undefined {
   const common = Math.min(a.length, b.length);
-  if (common > 0) {
-    const ia = a.events(0, common - 1);
-    const ib = b.events(0, common - 1);
+  const start = ignore.size === 0 ? sameChunks(a, b, common, progress) : 0;
+  if (start < common) {
+    const ia = a.events(start, common - 1);
+    const ib = b.events(start, common - 1);
     const step = Math.max(1, Math.floor(common / 200));
-    for (let n = 0; n < common; n++) {
+    for (let n = start; n < common; n++) {
       const ea = ia.next();
       const eb = ib.next();
       if (ea.done === true || eb.done === true) return n;
@@ -69,6 +70,35 @@ export function firstDivergence(
   }
   progress?.(common, common);
   return a.length === b.length ? undefined : common;
+}
+
+/**
+ * The events before the first pair of chunks whose bytes differ: chunks with the same
+ * bytes hold the same events, so two runs that agree are compared without decoding
+ * (a chunk pair that differs in bytes may still hold equal events: compared one by one).
+ */
+function sameChunks(
+  a: Timeline,
+  b: Timeline,
+  common: number,
+  progress?: (done: number, total: number) => void,
+): number {
+  const ca = a.chunks;
+  const cb = b.chunks;
+  let done = 0;
+  for (let i = 0; i < ca.length && i < cb.length; i++) {
+    const x = ca[i];
+    const y = cb[i];
+    if (x === undefined || y === undefined || x.first !== done || y.first !== done) break;
+    if (x.count !== y.count || done + x.count > common) break;
+    checkInterrupt();
+    const px = x.payload;
+    const py = y.payload;
+    if (!Buffer.from(px.buffer, px.byteOffset, px.byteLength).equals(py)) break;
+    done += x.count;
+    progress?.(done, common);
+  }
+  return done;
 }
 
 /** One difference between two states: a path (`objects.12.refcount`) and the two values. */

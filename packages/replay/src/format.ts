@@ -1,6 +1,6 @@
 /*
- * The .pmt trace format, version 2 (and reading version 1)
- * ========================================================
+ * The .pmt trace format, version 3 (and reading versions 1 and 2)
+ * ===============================================================
  * A trace is a header, then records (event chunks, checkpoints, one footer), then an
  * 8-byte end marker. All integers are little-endian; the header and the footer are
  * msgpack (codec.ts); event chunks and checkpoints are packed and compressed
@@ -12,7 +12,8 @@
  *   offset 0   "PMT1"                      magic, 4 bytes: 50 4D 54 31
  *          4   u32 header length H
  *          8   msgpack header (H bytes)    TraceHeader
- *        8+H   record*                     tag u8 | payload length u32 | CRC32 u32 | payload
+ *        8+H   u32 CRC32 of the H bytes    (format 3; formats 1 and 2 have none)
+ *       12+H   record*                     tag u8 | payload length u32 | CRC32 u32 | payload
  *              'E' 0x45  event chunk       first, count, packed events (format 1: msgpack map)
  *              'C' 0x43  checkpoint        seq, packed state (format 1: msgpack map)
  *              'F' 0x46  footer            msgpack { events, chunks, checkpoints, finalHash }
@@ -34,8 +35,8 @@
  * The header carries no time stamp, host or user: the same program and engine give the
  * same trace, byte for byte.
  *
- * Simplifications: offsets are u32, so a trace is at most 4 GiB. The header has no CRC:
- * it is written once and small, and its largest part, the source, is checked by its hash.
+ * Simplifications: offsets are u32, so a trace is at most 4 GiB. Formats 1 and 2 had no
+ * CRC on the header (only the source was checked, by its hash); they are still read.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -49,12 +50,17 @@ import {
   type MemEvent,
 } from '@pymemsim/core';
 import { crc32, decodeValue, encodeValue, type Plain, type PlainObject } from './codec.js';
+import { toSource, type ByteSource } from './source.js';
 import { Malformed, expectObject, show, toMemEvent } from './eventSchema.js';
 import { FIRST_SCHEMA, isReadableSchema, upcast } from './upcast.js';
 
-export const FORMAT_VERSION = 2;
-/** Formats this reader opens: 1 (msgpack chunks) and 2 (packed, compressed chunks). */
-export const READABLE_FORMATS: readonly number[] = [1, 2];
+export const FORMAT_VERSION = 3;
+/** Formats this reader opens: 1 (msgpack chunks), 2 (packed, compressed chunks), 3 (2 with a header CRC). */
+export const READABLE_FORMATS: readonly number[] = [1, 2, 3];
+/** The first format whose header is followed by its CRC32. */
+export const HEADER_CRC_FORMAT = 3;
+/** The size of the header's CRC (format 3). */
+export const HEADER_CRC_SIZE = 4;
 /** "PMT1": the first four bytes of every trace. */
 export const MAGIC = Uint8Array.of(0x50, 0x4d, 0x54, 0x31);
 /** "PMTE": the last four bytes of a finished trace. */
@@ -171,10 +177,12 @@ const isTag = (tag: number): tag is RecordTag => tag === TAG_EVENTS || tag === T
 export function encodeHeader(header: TraceHeader): Uint8Array {
   const body = encodeValue(header);
   if (body.length > MAX_U32) throw new UserError('FILE_WRITE', `the trace header is ${body.length} bytes, over 4 GiB`);
-  const out = new Uint8Array(HEADER_PREFIX_SIZE + body.length);
+  const crc = header.format >= HEADER_CRC_FORMAT ? HEADER_CRC_SIZE : 0;
+  const out = new Uint8Array(HEADER_PREFIX_SIZE + body.length + crc);
   out.set(MAGIC, 0);
   view(out).setUint32(4, body.length, true);
   out.set(body, HEADER_PREFIX_SIZE);
+  if (crc > 0) view(out).setUint32(HEADER_PREFIX_SIZE + body.length, crc32(body), true);
   return out;
 }
 
@@ -210,38 +218,45 @@ export function encodeTrailer(footerOffset: number): Uint8Array {
 // ---------------------------------------------------------------------------------
 // Reading
 
-/** Read and check the header. Throws `UserError` (TRACE_FORMAT, TRACE_VERSION, TRACE_CORRUPT). */
-export function readHeader(bytes: Uint8Array, name: string): { header: TraceHeader; end: number } {
-  const magicFound = bytes.subarray(0, MAGIC.length);
-  if (!startsWith(bytes, MAGIC, 0)) {
+/**
+ * Read and check the header (of bytes, or a source: source.ts). Returns it and the
+ * offset of the first record. Throws `UserError` (TRACE_FORMAT, TRACE_VERSION, TRACE_CORRUPT).
+ */
+export function readHeader(input: Uint8Array | ByteSource, name: string): { header: TraceHeader; end: number } {
+  const source = toSource(input);
+  const size = source.size;
+  const prefix = source.read(0, HEADER_PREFIX_SIZE);
+  const magicFound = prefix.subarray(0, MAGIC.length);
+  if (!startsWith(prefix, MAGIC, 0)) {
     const found =
-      bytes.length === 0
+      size === 0
         ? 'an empty file'
-        : bytes.length < MAGIC.length && startsWith(MAGIC, magicFound, 0)
-          ? `only ${bytes.length} byte(s) of them: the file ends at byte ${bytes.length}`
+        : size < MAGIC.length && startsWith(MAGIC, magicFound, 0)
+          ? `only ${size} byte(s) of them: the file ends at byte ${size}`
           : `${describeBytes(magicFound)}`;
     throw new UserError(
       'TRACE_FORMAT',
       `${name}: not a pymemsim trace: expected the magic bytes "PMT1" (50 4D 54 31) at byte 0, found ${found}`,
     );
   }
-  if (bytes.length < HEADER_PREFIX_SIZE) {
+  if (size < HEADER_PREFIX_SIZE) {
     throw new UserError(
       'TRACE_FORMAT',
-      `${name}: trace header cut short: its 4-byte length at byte 4 is incomplete, the file ends at byte ${bytes.length}`,
+      `${name}: trace header cut short: its 4-byte length at byte 4 is incomplete, the file ends at byte ${size}`,
     );
   }
-  const length = view(bytes).getUint32(4, true);
-  const remaining = bytes.length - HEADER_PREFIX_SIZE;
+  const length = view(prefix).getUint32(4, true);
+  const remaining = size - HEADER_PREFIX_SIZE;
   if (length > remaining) {
     throw new UserError(
       'TRACE_FORMAT',
       `${name}: trace header cut short: the header at byte 8 declares ${length} bytes but only ${remaining} remain ` +
-        `(the file ends at byte ${bytes.length})`,
+        `(the file ends at byte ${size})`,
     );
   }
-  const end = HEADER_PREFIX_SIZE + length;
-  const decoded = decodeValue(bytes.subarray(HEADER_PREFIX_SIZE, end));
+  let end = HEADER_PREFIX_SIZE + length;
+  const body = source.read(HEADER_PREFIX_SIZE, length);
+  const decoded = decodeValue(body);
   if (!decoded.ok) {
     throw new UserError('TRACE_FORMAT', `${name}: the trace header at byte 8 is unreadable: ${decoded.reason}`);
   }
@@ -253,6 +268,24 @@ export function readHeader(bytes: Uint8Array, name: string): { header: TraceHead
     throw new UserError('TRACE_FORMAT', `${name}: the trace header at byte 8 is malformed: ${error.message}`, {
       cause: error,
     });
+  }
+  if (header.format >= HEADER_CRC_FORMAT) {
+    if (size - end < HEADER_CRC_SIZE) {
+      throw new UserError(
+        'TRACE_FORMAT',
+        `${name}: trace header cut short: its CRC32 at byte ${end} is incomplete, the file ends at byte ${size}`,
+      );
+    }
+    const stored = view(source.read(end, HEADER_CRC_SIZE)).getUint32(0, true);
+    const computed = crc32(body);
+    if (stored !== computed) {
+      throw new UserError(
+        'TRACE_CORRUPT',
+        `${name}: the trace header at byte 8 is damaged: the CRC32 of its ${length} bytes is 0x${hex8(computed)}, ` +
+          `the trace says 0x${hex8(stored)} (at byte ${end})`,
+      );
+    }
+    end += HEADER_CRC_SIZE;
   }
   if (sha256Hex(header.program.source) !== header.program.hash) {
     throw new UserError(
@@ -273,7 +306,7 @@ function toHeader(value: Plain, name: string): TraceHeader {
     throw new UserError(
       'TRACE_VERSION',
       `${name}: trace format ${format as number} is not readable by this pymemsim (engine ${ENGINE_VERSION} reads ` +
-        `formats ${READABLE_FORMATS.join(' and ')})${(format as number) > FORMAT_VERSION ? '; upgrade pymemsim to open it' : ''}`,
+        `formats ${READABLE_FORMATS.slice(0, -1).join(', ')} and ${READABLE_FORMATS.at(-1) ?? ''})${(format as number) > FORMAT_VERSION ? '; upgrade pymemsim to open it' : ''}`,
     );
   }
   const engine = str(h, 'engine', 'the header');
@@ -315,7 +348,14 @@ function toHeader(value: Plain, name: string): TraceHeader {
 
 /** One record read at `offset`, or why none could be. */
 export type RecordRead =
-  | { readonly ok: true; readonly tag: RecordTag; readonly payload: Uint8Array; readonly end: number }
+  | {
+      readonly ok: true;
+      readonly tag: RecordTag;
+      readonly payload: Uint8Array;
+      /** The offset of the payload. */
+      readonly start: number;
+      readonly end: number;
+    }
   | {
       readonly ok: false;
       /** The file ends inside the record (cut short) rather than holding wrong bytes. */
@@ -323,13 +363,19 @@ export type RecordRead =
       readonly problem: string;
     };
 
-/** Read the record starting at `offset` (< bytes.length), checking its length and CRC. */
-export function readRecord(bytes: Uint8Array, offset: number): RecordRead {
-  const tag = bytes[offset] ?? -1;
+/**
+ * Read the record starting at `offset` (< limit), checking its length and CRC; the
+ * record must end by `limit` (default: the end of the source).
+ */
+export function readRecord(input: Uint8Array | ByteSource, offset: number, limit?: number): RecordRead {
+  const source = toSource(input);
+  const size = limit ?? source.size;
+  const head = source.read(offset, Math.min(RECORD_HEADER_SIZE, Math.max(0, size - offset)));
+  const tag = head[0] ?? -1;
   if (!isTag(tag)) {
     return { ok: false, cut: false, problem: `byte ${offset} holds 0x${hex2(tag)}, which is not a record tag` };
   }
-  const remaining = bytes.length - offset;
+  const remaining = size - offset;
   if (remaining < RECORD_HEADER_SIZE) {
     return {
       ok: false,
@@ -339,20 +385,20 @@ export function readRecord(bytes: Uint8Array, offset: number): RecordRead {
         `has only ${remaining} byte(s) before the end of the file`,
     };
   }
-  const v = view(bytes);
-  const length = v.getUint32(offset + 1, true);
-  const stored = v.getUint32(offset + 5, true);
+  const v = view(head);
+  const length = v.getUint32(1, true);
+  const stored = v.getUint32(5, true);
   const start = offset + RECORD_HEADER_SIZE;
-  if (length > bytes.length - start) {
+  if (length > size - start) {
     return {
       ok: false,
       cut: true,
       problem:
         `the ${tagName(tag)} record at byte ${offset} is cut short: it declares ${length} payload bytes ` +
-        `but only ${bytes.length - start} remain`,
+        `but only ${size - start} remain`,
     };
   }
-  const payload = bytes.subarray(start, start + length);
+  const payload = source.read(start, length);
   const computed = crc32(payload);
   if (computed !== stored) {
     return {
@@ -363,7 +409,7 @@ export function readRecord(bytes: Uint8Array, offset: number): RecordRead {
         `(bytes ${start} to ${start + length - 1}) is 0x${hex8(computed)}, the record says 0x${hex8(stored)}`,
     };
   }
-  return { ok: true, tag, payload, end: start + length };
+  return { ok: true, tag, payload, start, end: start + length };
 }
 
 /** The payload of an 'E' record as a chunk of current-schema events. Throws `Malformed`. */

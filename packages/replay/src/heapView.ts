@@ -27,6 +27,9 @@ import {
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
+  liveFrames,
+  liveIds,
+  liveRefs,
   type Frame,
   type HeapObject,
   type HeapState,
@@ -70,7 +73,7 @@ export const formatRoot = (r: RootHolder): string => {
 /** The label of each of `owner`'s references, in order (`item` references numbered among themselves). */
 export function refLabels(owner: HeapObject): string[] {
   let items = 0;
-  return owner.refs.map((r) => (r.slot === 'item' ? `[${items++}]` : slotLabel(r.slot)));
+  return liveRefs(owner.refs).map((r) => (r.slot === 'item' ? `[${items++}]` : slotLabel(r.slot)));
 }
 
 export function slotLabel(slot: string): string {
@@ -84,7 +87,7 @@ export function linksOf(state: HeapState, id: number): Link[] {
   const obj = state.objects[id];
   if (obj === undefined) return [];
   const labels = refLabels(obj);
-  return obj.refs.map((r, i) => ({ owner: id, slot: r.slot, label: labels[i] ?? r.slot, to: r.to }));
+  return liveRefs(obj.refs).map((r, i) => ({ owner: id, slot: r.slot, label: labels[i] ?? r.slot, to: r.to }));
 }
 
 /** Every reference held to each object: by objects (links) and by root holders. */
@@ -200,13 +203,14 @@ function containerRepr(state: HeapState, obj: HeapObject, depth: number, seen: S
   // Only the items shown are turned into text (a list of a million items shows six).
   let count: number;
   let parts: string[];
+  const refs = liveRefs(obj.refs);
   if (isSeq) {
-    const items = obj.refs.filter((r) => r.slot === 'item');
+    const items = refs.filter((r) => r.slot === 'item');
     count = items.length;
     parts = items.slice(0, MAX_ITEMS).map((r) => item(r.to));
   } else {
-    const keys = obj.refs.filter((r) => r.slot === 'key');
-    const values = obj.refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
+    const keys = refs.filter((r) => r.slot === 'key');
+    const values = refs.filter((r) => r.slot !== 'key' && r.slot.startsWith('['));
     const paired = keys.length === values.length;
     count = values.length;
     if (count > MAX_ITEMS * 3) return `{... ${count} items}`;
@@ -316,11 +320,12 @@ function mainModuleGlobals(
   | undefined {
   const module = state.objects[id];
   if (module === undefined || module.kind !== 'module') return undefined;
-  const dictRef = module.refs.find((r) => r.slot === '__dict__');
+  const dictRef = module.refs.find((r) => r?.slot === '__dict__');
   const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
   if (dict === undefined) return undefined;
   const entries: { name: string; id: number }[] = [];
   for (const r of dict.refs) {
+    if (r === undefined) continue;
     const name = dictKeyOf(r.slot);
     if (name !== undefined) entries.push({ name, id: r.to });
   }
@@ -386,8 +391,8 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
       if (obj.kind === 'module') continue;
       const refs = obj.refs;
       for (let i = 0; i < refs.length; i++) {
-        const r = refs[i] as HeapObject['refs'][number];
-        if (r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
+        const r = refs[i];
+        if (r !== undefined && r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
       }
     }
   };
@@ -414,7 +419,10 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
     marks[id] = (marks[id] as number) | REACHED;
     reached += 1;
     const refs = obj.refs;
-    for (let i = 0; i < refs.length; i++) stack.push((refs[i] as HeapObject['refs'][number]).to);
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i];
+      if (r !== undefined) stack.push(r.to);
+    }
   }
   if (reached < state.live) {
     visit(unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached));
@@ -449,7 +457,7 @@ function unreachableIds(state: HeapState, isReached: (id: number) => boolean, co
     const obj = state.objects[id];
     if (obj === undefined) continue;
     garbage.add(id);
-    for (const r of obj.refs) stack.push(r.to);
+    for (const r of obj.refs) if (r !== undefined) stack.push(r.to);
   }
   if (count + garbage.size === state.live) return [...garbage].sort((a, b) => a - b);
   return liveObjectIds(state).filter((id) => !isReached(id));

@@ -7,6 +7,7 @@ export {
   CREATED_BY,
   END_MAGIC,
   FORMAT_VERSION,
+  HEADER_CRC_FORMAT,
   MAGIC,
   READABLE_FORMATS,
   RECORD_HEADER_SIZE,
@@ -30,7 +31,7 @@ export {
   encodeTrace,
   type EncoderOptions,
 } from './encoder.js';
-export { TraceWriter, record, recordTo, type WriterOptions } from './writer.js';
+export { TraceWriter, record, recordTo, type TraceSink, type WriterOptions } from './writer.js';
 export {
   checkpointState,
   chunkEvents,
@@ -46,8 +47,9 @@ export {
   type TraceIndex,
 } from './reader.js';
 export { FIRST_SCHEMA, upcast } from './upcast.js';
+export { fileSource, memorySource, type ByteSource } from './source.js';
 export { Malformed, toMemEvent } from './eventSchema.js';
-export { replayTrace, replayIndex, type ReplayResult } from './replay.js';
+export { replayTrace, replayIndex, replayIndexRecovering, type ReplayResult } from './replay.js';
 export { UserCodeEnd } from './userCode.js';
 export { Timeline, type Occurrence, type Progress, type TimelineOptions } from './timeline.js';
 export { dumpLine, eventObjectIds, formatEvent, formatValue, isHolder, type ObjectRole } from './dump.js';

@@ -82,6 +82,7 @@ export function objectNames(state: HeapState): Map<number, string> {
       // A class's or module's namespace: `Node.__dict__['f']` reads `Node.f`.
       const namespace = base.endsWith('.__dict__') && (obj.pyType === 'dict' || obj.pyType === 'mappingproxy');
       obj.refs.forEach((r, i) => {
+        if (r === undefined) return;
         const to = state.objects[r.to];
         if (names.has(r.to) || UNNAMED_SLOTS.has(r.slot) || to === undefined) return;
         // A static object (None, small ints, ...) is named only by a variable holding it.
@@ -146,9 +147,9 @@ export function resolveExpression(
     let next = found >= 0 ? obj.refs[found]?.to : undefined;
     if (next === undefined && step.startsWith('.')) {
       // An attribute kept in the object's namespace dict (a class's or a module's).
-      const dict = obj.refs.find((r) => r.slot === '__dict__' || r.slot === '.__dict__')?.to;
+      const dict = obj.refs.find((r) => r?.slot === '__dict__' || r?.slot === '.__dict__')?.to;
       const slot = `[${JSON.stringify(step.slice(1))}]`;
-      next = dict === undefined ? undefined : state.objects[dict]?.refs.find((r) => r.slot === slot)?.to;
+      next = dict === undefined ? undefined : state.objects[dict]?.refs.find((r) => r?.slot === slot)?.to;
     }
     if (next === undefined) return { error: `${path} (${obj.pyType}) holds no reference ${step}` };
     id = next;

@@ -34,10 +34,11 @@
  * byte not used. With `{ recover: false }` any of the recovered cases throws
  * UserError TRACE_CORRUPT with the same message instead.
  */
-import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
+import { UserError, checkInterrupt, type HeapState, type MemEvent } from '@pymemsim/core';
 import { Observable } from 'rxjs';
 import { chunkPrefix, checkpointPrefix, decodeCheckpointState, decodeChunk } from './chunkCodec.js';
 import { Malformed } from './eventSchema.js';
+import { toSource, type ByteSource } from './source.js';
 import {
   END_MAGIC,
   TAG_CHECKPOINT,
@@ -86,8 +87,9 @@ export interface ReadOptions {
   readonly recover?: boolean;
 }
 
-/** Open a trace. `name` (usually the file path) prefixes every message. */
-export function readTrace(bytes: Uint8Array, name: string, options: ReadOptions = {}): TraceContents {
+/** Open a trace, every event in memory. `name` (usually the file path) prefixes every message. */
+export function readTrace(input: Uint8Array | ByteSource, name: string, options: ReadOptions = {}): TraceContents {
+  const bytes = toSource(input);
   const { header, end } = readHeader(bytes, name);
   const events: MemEvent[] = [];
   const checkpoints: CheckpointRecord[] = [];
@@ -125,7 +127,8 @@ export function readTrace(bytes: Uint8Array, name: string, options: ReadOptions 
  * error before any event; a damaged or unfinished trace emits every recoverable event,
  * then errors with UserError TRACE_CORRUPT carrying the recovery message.
  */
-export function events$(bytes: Uint8Array, name: string): Observable<MemEvent> {
+export function events$(input: Uint8Array | ByteSource, name: string): Observable<MemEvent> {
+  const bytes = toSource(input);
   return new Observable<MemEvent>((subscriber) => {
     const { header, end } = readHeader(bytes, name);
     const scan = scanRecords(bytes, name, header, end, true);
@@ -147,13 +150,16 @@ export function events$(bytes: Uint8Array, name: string): Observable<MemEvent> {
  * long trace), or undefined when the trace has no intact end marker and footer; then
  * `readTrace` tells what is wrong. The header is checked as by readTrace.
  */
-export function readFooter(bytes: Uint8Array, name: string): Footer | undefined {
+export function readFooter(input: Uint8Array | ByteSource, name: string): Footer | undefined {
+  const bytes = toSource(input);
   const { end } = readHeader(bytes, name);
-  const trailer = bytes.length - TRAILER_SIZE;
-  if (trailer < end || !startsWith(bytes, END_MAGIC, trailer + 4)) return undefined;
-  const offset = dataView(bytes).getUint32(trailer, true);
+  const trailer = bytes.size - TRAILER_SIZE;
+  if (trailer < end) return undefined;
+  const marker = bytes.read(trailer, TRAILER_SIZE);
+  if (!startsWith(marker, END_MAGIC, 4)) return undefined;
+  const offset = dataView(marker).getUint32(0, true);
   if (offset < end || offset >= trailer) return undefined;
-  const record = readRecord(bytes.subarray(0, trailer), offset);
+  const record = readRecord(bytes, offset, trailer);
   if (!record.ok || record.tag !== TAG_FOOTER || record.end !== trailer) return undefined;
   try {
     return toFooter(decodePayload(record.payload));
@@ -169,7 +175,7 @@ export interface ChunkRef {
   readonly offset: number;
   readonly first: number;
   readonly count: number;
-  /** The record's payload (a view of the trace's bytes). */
+  /** The record's payload (a view of the trace's bytes in memory, or read again from its file). */
   readonly payload: Uint8Array;
   /** The checked events, when the chunk was decoded while scanning (format 1 always). */
   readonly events?: readonly MemEvent[];
@@ -194,6 +200,8 @@ export interface TraceIndex {
   readonly events: number;
   readonly footer?: Footer;
   readonly recovered?: Recovery;
+  /** Where the payloads are read from (close it when done with a file). */
+  readonly source?: ByteSource;
 }
 
 /**
@@ -201,7 +209,8 @@ export interface TraceIndex {
  * numbering, without decoding the bodies of format 2 (see the header comment). Throws
  * as readTrace does for a bad header; `{ recover: false }` makes any loss TRACE_CORRUPT.
  */
-export function indexTrace(bytes: Uint8Array, name: string, options: ReadOptions = {}): TraceIndex {
+export function indexTrace(input: Uint8Array | ByteSource, name: string, options: ReadOptions = {}): TraceIndex {
+  const bytes = toSource(input);
   const { header, end } = readHeader(bytes, name);
   const chunks: ChunkRef[] = [];
   const checkpoints: CheckpointRef[] = [];
@@ -222,6 +231,7 @@ export function indexTrace(bytes: Uint8Array, name: string, options: ReadOptions
     header,
     chunks,
     checkpoints,
+    source: bytes,
     events: last === undefined ? 0 : last.first + last.count,
     ...(footer !== undefined ? { footer } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
@@ -267,25 +277,49 @@ type Part =
   | { readonly kind: 'checkpoint'; readonly offset: number; readonly checkpoint: CheckpointRef }
   | { readonly kind: 'footer'; readonly offset: number; readonly footer: Footer };
 
+/** A record's payload, where it was read: kept (in memory), or read again when used (a file). */
+type PayloadRead = { readonly bytes: Uint8Array; readonly source: ByteSource; readonly start: number };
+
+/** `payload` as a property: the bytes themselves, or a getter reading them again from the file. */
+function payloadOf(read: PayloadRead): { readonly payload: Uint8Array } {
+  if (read.source.views) return { payload: read.bytes };
+  const { source, start } = read;
+  const length = read.bytes.length;
+  return {
+    get payload(): Uint8Array {
+      return source.read(start, length);
+    },
+  };
+}
+
 /** An 'E' record as a chunk reference; `decode` decodes the events of format 2 too. Throws Malformed. */
-function toChunkRef(offset: number, payload: Uint8Array, header: TraceHeader, decode: boolean): ChunkRef {
+function toChunkRef(offset: number, read: PayloadRead, header: TraceHeader, decode: boolean): ChunkRef {
+  const payload = read.bytes;
   if (header.format === 1) {
     const chunk: EventChunk = toEventChunk(decodePayload(payload), header.schema);
     return { offset, first: chunk.first, count: chunk.count, payload, events: chunk.events };
   }
-  if (!decode) return { offset, ...chunkPrefix(payload), payload };
+  if (!decode) return withPayload({ offset, ...chunkPrefix(payload) }, read);
   const { first, count, events } = decodeChunk(payload, header.schema);
-  return { offset, first, count, payload, events };
+  return withPayload({ offset, first, count, events }, read);
 }
 
-function toCheckpointRef(offset: number, payload: Uint8Array, header: TraceHeader, decode: boolean): CheckpointRef {
+function toCheckpointRef(offset: number, read: PayloadRead, header: TraceHeader, decode: boolean): CheckpointRef {
+  const payload = read.bytes;
   if (header.format === 1) {
     const { seq, state } = toCheckpoint(decodePayload(payload));
     return { offset, seq, payload, state };
   }
-  if (!decode) return { offset, seq: checkpointPrefix(payload), payload };
+  if (!decode) return withPayload({ offset, seq: checkpointPrefix(payload) }, read);
   const { seq, state } = decodeCheckpointState(payload);
-  return { offset, seq, payload, state: toCheckpointState(seq, state) };
+  return withPayload({ offset, seq, state: toCheckpointState(seq, state) }, read);
+}
+
+/** `fields` with the payload property of `read` (a getter for a file: see payloadOf). */
+function withPayload<T extends object>(fields: T, read: PayloadRead): T & { readonly payload: Uint8Array } {
+  return Object.defineProperties(fields, Object.getOwnPropertyDescriptors(payloadOf(read))) as T & {
+    readonly payload: Uint8Array;
+  };
 }
 
 /**
@@ -294,7 +328,7 @@ function toCheckpointRef(offset: number, payload: Uint8Array, header: TraceHeade
  * events and states of format 2 are decoded and checked too.
  */
 function* scanRecords(
-  bytes: Uint8Array,
+  bytes: ByteSource,
   name: string,
   header: TraceHeader,
   start: number,
@@ -310,14 +344,15 @@ function* scanRecords(
     `recovered ${seq} event${seq === 1 ? '' : 's'} in ${chunks.length} complete chunk${chunks.length === 1 ? '' : 's'}`;
   const lost = (at: number, problem: string): Recovery => ({
     message:
-      at === bytes.length
+      at === bytes.size
         ? `${name}: ${problem}; ${kept()}; any later events were never written`
-        : `${name}: ${problem}; ${kept()}; bytes ${at} to ${bytes.length - 1} are ignored, with any events in them`,
+        : `${name}: ${problem}; ${kept()}; bytes ${at} to ${bytes.size - 1} are ignored, with any events in them`,
     lostFromOffset: at,
   });
 
   for (;;) {
-    if (offset === bytes.length) {
+    checkInterrupt();
+    if (offset === bytes.size) {
       return lost(
         offset,
         `the trace ends at byte ${offset} without its footer: the run that wrote it did not finish ` +
@@ -328,13 +363,14 @@ function* scanRecords(
     if (!record.ok) return lost(offset, record.problem);
     const what = `the ${tagName(record.tag)} record at byte ${offset}`;
     let part: Part;
+    const read: PayloadRead = { bytes: record.payload, source: bytes, start: record.start };
     try {
       switch (record.tag) {
         case TAG_EVENTS:
-          part = { kind: 'chunk', offset, chunk: toChunkRef(offset, record.payload, header, decode) };
+          part = { kind: 'chunk', offset, chunk: toChunkRef(offset, read, header, decode) };
           break;
         case TAG_CHECKPOINT:
-          part = { kind: 'checkpoint', offset, checkpoint: toCheckpointRef(offset, record.payload, header, decode) };
+          part = { kind: 'checkpoint', offset, checkpoint: toCheckpointRef(offset, read, header, decode) };
           break;
         case TAG_FOOTER:
           part = { kind: 'footer', offset, footer: toFooter(decodePayload(record.payload)) };
@@ -385,13 +421,13 @@ function* scanRecords(
 
 /** After a good footer: the end marker must hold the footer's offset and end the file. */
 function checkEnd(
-  bytes: Uint8Array,
+  bytes: ByteSource,
   name: string,
   footerOffset: number,
   at: number,
   kept: () => string,
 ): Recovery | undefined {
-  const remaining = bytes.length - at;
+  const remaining = bytes.size - at;
   const all = `${kept()} (all of them) and the footer`;
   if (remaining < TRAILER_SIZE) {
     return {
@@ -399,8 +435,9 @@ function checkEnd(
       lostFromOffset: at,
     };
   }
-  const pointer = dataView(bytes).getUint32(at, true);
-  if (pointer !== footerOffset || !startsWith(bytes, END_MAGIC, at + 4)) {
+  const marker = bytes.read(at, TRAILER_SIZE);
+  const pointer = dataView(marker).getUint32(0, true);
+  if (pointer !== footerOffset || !startsWith(marker, END_MAGIC, 4)) {
     return {
       message:
         `${name}: the end marker at byte ${at} is damaged (expected the footer offset ${footerOffset} and "PMTE"); ` +
@@ -409,10 +446,10 @@ function checkEnd(
     };
   }
   const after = at + TRAILER_SIZE;
-  if (after < bytes.length) {
+  if (after < bytes.size) {
     return {
       message:
-        `${name}: ${bytes.length - after} unexpected byte(s) after the end marker, from byte ${after}, ` +
+        `${name}: ${bytes.size - after} unexpected byte(s) after the end marker, from byte ${after}, ` +
         `are ignored; ${all}`,
       lostFromOffset: after,
     };

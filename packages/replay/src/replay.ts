@@ -12,10 +12,18 @@
  * A trace without a footer (an unfinished run) replays, but has nothing to compare
  * with: `ok` is false and `expected` undefined.
  */
-import { UserError, applyEvent, emptyHeap, hashState, type HeapState, type MemEvent } from '@pymemsim/core';
+import {
+  UserError,
+  applyEvent,
+  checkInterrupt,
+  emptyHeap,
+  hashState,
+  type HeapState,
+  type MemEvent,
+} from '@pymemsim/core';
 import { NotApplied, foldScratchEvents } from './chunkCodec.js';
 import { Malformed } from './malformed.js';
-import { corruptRecord, type TraceContents, type TraceIndex } from './reader.js';
+import { corruptRecord, type Recovery, type TraceContents, type TraceIndex } from './reader.js';
 
 export interface ReplayResult {
   /** The replayed state hashes to the footer's finalHash. */
@@ -42,26 +50,75 @@ export function replayTrace(contents: Pick<TraceContents, 'events' | 'footer'>):
 
 /**
  * replayTrace over an index (indexTrace): one chunk decoded at a time, so a trace of any
- * length replays in the memory of its bytes and one state. `progress` sees the events
+ * length replays in the memory of one chunk and one state. `progress` sees the events
  * done after each chunk.
  */
 export function replayIndex(index: TraceIndex, progress?: (done: number, total: number) => void): ReplayResult {
   const state = emptyHeap();
-  for (const chunk of index.chunks) {
+  const bad = foldChunks(index, index.chunks.length, state, progress);
+  if (bad !== undefined) throw bad.error;
+  return result(state, index.events, index.footer?.finalHash);
+}
+
+/**
+ * replayIndex, but a chunk whose body does not decode (its CRC was right: only a crafted
+ * file has one) ends the replay before it, as readTrace recovers a damaged trace: the
+ * result is the replay of the chunks before it (no footer to compare with), and
+ * `recovered` says what was lost. Otherwise `recovered` is the index's own.
+ */
+export function replayIndexRecovering(
+  index: TraceIndex,
+  progress?: (done: number, total: number) => void,
+): { result: ReplayResult; recovered: Recovery | undefined } {
+  let state = emptyHeap();
+  const bad = foldChunks(index, index.chunks.length, state, progress);
+  if (bad === undefined)
+    return { result: result(state, index.events, index.footer?.finalHash), recovered: index.recovered };
+  // The failing chunk may have applied part of its events: fold the chunks before it again.
+  state = emptyHeap();
+  foldChunks(index, bad.chunk, state);
+  const before = index.chunks[bad.chunk - 1];
+  const events = before === undefined ? 0 : before.first + before.count;
+  const at = index.chunks[bad.chunk]?.offset ?? 0;
+  const size = index.source?.size;
+  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+  return {
+    result: result(state, events, undefined),
+    recovered: {
+      message:
+        `${bad.error.message}; recovered ${plural(events, 'event')} in ${plural(bad.chunk, 'complete chunk')}` +
+        (size === undefined ? '' : `; bytes ${at} to ${size - 1} are ignored, with any events in them`),
+      lostFromOffset: at,
+    },
+  };
+}
+
+/** Fold the first `count` chunks into `state`; a chunk whose body does not decode stops it (returned). */
+function foldChunks(
+  index: TraceIndex,
+  count: number,
+  state: HeapState,
+  progress?: (done: number, total: number) => void,
+): { chunk: number; error: UserError } | undefined {
+  for (let i = 0; i < count; i++) {
+    const chunk = index.chunks[i];
+    if (chunk === undefined) break;
+    checkInterrupt();
     if (chunk.events !== undefined) {
       chunk.events.forEach((event, k) => applyOrReport(state, event, chunk.first + k));
     } else {
       try {
         foldScratchEvents(chunk.payload, index.header.schema, state);
       } catch (error) {
-        if (error instanceof Malformed) throw corruptRecord(index.name, chunk.offset, 'event chunk', error);
+        if (error instanceof Malformed)
+          return { chunk: i, error: corruptRecord(index.name, chunk.offset, 'event chunk', error) };
         if (error instanceof NotApplied) throw cannotReplay(error.type, error.seq, error.cause);
         throw error;
       }
     }
     progress?.(chunk.first + chunk.count, index.events);
   }
-  return result(state, index.events, index.footer?.finalHash);
+  return undefined;
 }
 
 function applyOrReport(state: HeapState, event: MemEvent, seq: number): void {

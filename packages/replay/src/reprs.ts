@@ -38,13 +38,13 @@ function strValue(state: HeapState, id: number | undefined): string | undefined 
 }
 
 const refTo = (state: HeapState, id: number, slot: string): number | undefined =>
-  state.objects[id]?.refs.find((r) => r.slot === slot || r.slot === `.${slot}`)?.to;
+  state.objects[id]?.refs.find((r) => r?.slot === slot || r?.slot === `.${slot}`)?.to;
 
 /** The value held under str key `key` by the `__dict__` of object `id`. */
 const dictEntry = (state: HeapState, id: number, key: string): number | undefined => {
   const dict = refTo(state, id, '__dict__');
   const slot = `[${JSON.stringify(key)}]`;
-  return dict === undefined ? undefined : state.objects[dict]?.refs.find((r) => r.slot === slot)?.to;
+  return dict === undefined ? undefined : state.objects[dict]?.refs.find((r) => r?.slot === slot)?.to;
 };
 
 /** An attribute's str value: a reference of its own (`__qualname__`) or an entry of the object's `__dict__`. */

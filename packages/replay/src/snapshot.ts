@@ -30,6 +30,7 @@
  * thaw(x) deep-equals x, shares nothing with it and is not frozen; after restore(w, s),
  * w deep-equals materialize(s) and shares nothing with s.
  */
+import { forgetRefIndex, type RefSlot } from '@pymemsim/core';
 
 import type { IdSet } from './liveIndex.js';
 
@@ -462,6 +463,7 @@ function restoreArray(t: unknown[], s: readonly unknown[], depth: number): void 
       if (!Object.is(t[i], sv)) t[i] = sv;
     } else restoreSlot(t as unknown as Record<number, unknown>, i, sv, depth);
   }
+  forgetRefIndex(t as RefSlot[]); // written in place: if it is a reference list, its position index goes
 }
 
 /**
@@ -647,18 +649,21 @@ function restoreFast(t: FastObject, s: FastObject): void {
   if (t.finalized !== s.finalized) t.finalized = s.finalized;
   if (t.dying !== s.dying) t.dying = s.dying;
   if (t.repr !== s.repr) t.repr = s.repr;
-  const tr = t.refs;
+  // The working list may have empty slots (a long list's dropped references: core's
+  // refList.ts); the snapshot's has none. Written in place, so its position index goes.
+  const tr = t.refs as ({ slot: unknown; to: unknown } | undefined)[];
   const sr = s.refs;
   if (tr.length > sr.length) tr.length = sr.length;
   for (let i = 0; i < sr.length; i++) {
     const b = sr[i] as { slot: unknown; to: unknown };
     const a = tr[i];
-    if (a === undefined) tr.push({ slot: b.slot, to: b.to });
+    if (a === undefined) tr[i] = { slot: b.slot, to: b.to };
     else {
       if (a.slot !== b.slot) a.slot = b.slot;
       if (a.to !== b.to) a.to = b.to;
     }
   }
+  forgetRefIndex(tr as RefSlot[]);
 }
 
 /**

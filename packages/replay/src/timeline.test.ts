@@ -298,6 +298,7 @@ describe('Timeline lines, objects, cursor and scan', () => {
         for (const [id, seqs] of brute) {
           expect([...new Set(t.occurrences(id).map((o) => o.seq))]).toEqual(seqs);
         }
+        expect(t.largestObjectId()).toBe(Math.max(0, ...brute.keys()));
         expect(t.objectIds()).toEqual([...brute.keys()].sort((a, b) => a - b));
       }),
       { numRuns: 60 },

@@ -35,8 +35,16 @@
  * LineExecuted at or before n (0 before the first), i.e. the `line` of the state after n.
  *
  * Objects: `occurrences(id)` lists every event naming object `id` (as its subject or as
- * the holder of a reference, dump.ts), from a per-object index built by one pass over
- * the events on first use.
+ * the holder of a reference, dump.ts), from one pass over the events looking for that
+ * object (no index of every object: on a long trace it would not fit in memory); the
+ * answers for the last few objects asked about are kept.
+ *
+ * Memory: a timeline over a file (source.ts) holds one decoded chunk at a time plus a few
+ * cached ones, and snapshots whose heaps hold at most `maxSnapshotObjects` objects in all
+ * (each costs about its live objects, the rest being shared): past that, every other one
+ * of its own is dropped (the spacing doubles) and decoded trace checkpoints are forgotten
+ * (they can be decoded again). Long passes poll the interrupt (core's checkInterrupt)
+ * once per chunk.
  *
  * Errors: the trace is untrusted. A chunk or checkpoint that passed its CRC but does
  * not decode, or an event the fold cannot apply, is UserError TRACE_CORRUPT naming the
@@ -45,7 +53,15 @@
  * Invariants (timeline.test.ts): stateAt(n) and snapshotAt(n) hash like foldPlain of
  * events 0..n, however the timeline moved before; checkpoints are frozen and never change.
  */
-import { UserError, applyEvent, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
+import {
+  UserError,
+  applyEvent,
+  checkInterrupt,
+  compactState,
+  emptyHeap,
+  type HeapState,
+  type MemEvent,
+} from '@pymemsim/core';
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
@@ -64,13 +80,19 @@ import {
 import { Malformed } from './malformed.js';
 import { LiveIndex, attachIndex, compactIndexed, shareIndexed } from './liveIndex.js';
 import { deepFreeze, materialize, restore, share } from './snapshot.js';
+import type { ByteSource } from './source.js';
 
 export interface TimelineOptions extends ReadOptions {
   /** Keep a checkpoint every this many events as folds pass by (default 8192). */
   readonly checkpointEvery?: number;
   /** Decoded chunks kept for event lookups (default 16). */
   readonly cachedChunks?: number;
+  /** The live objects of all the snapshots held, at most (default 2^22; see the header). */
+  readonly maxSnapshotObjects?: number;
 }
+
+/** Objects whose occurrences are kept after a pass (see occurrences()). */
+const KEPT_OCCURRENCES = 8;
 
 /** Progress of a long pass: events done out of total. */
 export type Progress = (done: number, total: number) => void;
@@ -100,8 +122,15 @@ export class Timeline {
   private readonly fileCheckpoints = new Map<number, TraceIndex['checkpoints'][number]>();
   private readonly chunkCache = new Map<number, readonly MemEvent[]>();
   private readonly cachedChunks: number;
+  private readonly maxSnapshotObjects: number;
+  /** The snapshots held (the timeline's own and decoded trace checkpoints), by count: their live objects. */
+  private readonly held = new Map<number, number>();
+  /** The sum of `held`. */
+  private heldObjects = 0;
   private lineStarts: Int32Array | undefined;
-  private objects: Map<number, number[]> | undefined;
+  /** Occurrences of the last few objects asked about, each coded as seq * 2 + (0 subject, 1 holder). */
+  private readonly occurrenceCache = new Map<number, number[]>();
+  private largestId: number | undefined;
   /** userCodeEnd(), once known (null: not yet looked for). */
   private userCodeEndSeq: number | undefined | null = null;
   /** The working state: the fold of the first `workCount` events (plain, the timeline's own). */
@@ -123,6 +152,7 @@ export class Timeline {
     }
     this.cachedChunks = Math.max(1, options.cachedChunks ?? 16);
     attachIndex(this.work, this.live);
+    this.maxSnapshotObjects = Math.max(1, options.maxSnapshotObjects ?? 2 ** 22);
     this.checkpoints.set(0, deepFreeze(emptyHeap()));
     for (const cp of index.checkpoints) {
       if (cp.seq === 0 || cp.seq > this.length) continue;
@@ -132,9 +162,14 @@ export class Timeline {
     this.counts = [...this.checkpoints.keys()].sort((a, b) => a - b);
   }
 
-  /** Open a trace's bytes (indexTrace: nothing is decoded until used). */
-  static open(bytes: Uint8Array, name: string, options: TimelineOptions = {}): Timeline {
-    return new Timeline(indexTrace(bytes, name, options), options);
+  /** Open a trace's bytes or a source (indexTrace: nothing is decoded until used). */
+  static open(input: Uint8Array | ByteSource, name: string, options: TimelineOptions = {}): Timeline {
+    return new Timeline(indexTrace(input, name, options), options);
+  }
+
+  /** Release the trace's file (a timeline over bytes in memory has nothing to release). */
+  close(): void {
+    this.trace.source?.close();
   }
 
   /** A timeline over an index already read. */
@@ -194,6 +229,7 @@ export class Timeline {
     for (let i = this.chunkIndexOf(from); i < this.trace.chunks.length; i++) {
       const chunk = this.trace.chunks[i] as ChunkRef;
       if (chunk.first > to) return;
+      checkInterrupt();
       const events = this.eventsOf(chunk);
       const start = Math.max(from, chunk.first);
       const end = Math.min(to, chunk.first + chunk.count - 1);
@@ -306,6 +342,7 @@ export class Timeline {
     for (let i = this.chunkIndexOf(start); i < this.trace.chunks.length && !stop; i++) {
       const chunk = this.trace.chunks[i] as ChunkRef;
       if (chunk.first >= end) break;
+      checkInterrupt();
       const from = Math.max(0, start - chunk.first);
       const to = Math.min(chunk.count, end - chunk.first);
       try {
@@ -429,45 +466,100 @@ export class Timeline {
     let line = 0;
     this.trace.chunks.forEach((chunk, i) => {
       starts[i] = line;
-      for (const e of chunkEvents(this.trace, chunk)) if (e.type === 'LineExecuted') line = e.line;
+      this.eachEvent(chunk, (e) => {
+        if (e.type === 'LineExecuted') line = e.line;
+      });
       progress?.(chunk.first + chunk.count, this.length);
     });
     this.lineStarts = starts;
     return starts;
   }
 
-  /** Every event naming object `id`, in order (one pass over the events builds the index, once). */
+  /**
+   * Every event of a chunk, in order, without keeping them: scratch events (rewritten
+   * for the next one: read, do not keep) for format 2, the decoded ones for format 1.
+   */
+  private eachEvent(chunk: ChunkRef, each: (event: MemEvent, seq: number) => void): void {
+    checkInterrupt();
+    if (chunk.events !== undefined) {
+      chunk.events.forEach((e, k) => each(e, chunk.first + k));
+      return;
+    }
+    try {
+      forEachScratchEvent(chunk.payload, this.header.schema, 0, chunk.count, each);
+    } catch (error) {
+      if (error instanceof Malformed) throw corruptRecord(this.name, chunk.offset, 'event chunk', error);
+      throw error;
+    }
+  }
+
+  /**
+   * Every event naming object `id`, in order: one pass over the events (the last few
+   * objects' answers are kept).
+   */
   occurrences(id: number, progress?: Progress): readonly Occurrence[] {
-    const codes = this.objectIndex(progress).get(id) ?? [];
+    let codes = this.occurrenceCache.get(id);
+    if (codes === undefined) {
+      codes = this.findOccurrences(id, progress);
+      if (this.occurrenceCache.size >= KEPT_OCCURRENCES) {
+        const oldest = this.occurrenceCache.keys().next().value;
+        if (oldest !== undefined) this.occurrenceCache.delete(oldest);
+      }
+      this.occurrenceCache.set(id, codes);
+    }
     return codes.map((code) => ({ seq: Math.floor(code / 2), role: code % 2 === 0 ? 'subject' : 'holder' }));
   }
 
-  /** The ids of every object any event names. */
+  /** The ids of every object any event names, in order: one pass over the events (a bit per id, not an index). */
   objectIds(progress?: Progress): number[] {
-    return [...this.objectIndex(progress).keys()].sort((a, b) => a - b);
+    let seen = new Uint8Array(1024);
+    let done = 0;
+    const visit = (found: number): void => {
+      if (found >= seen.length) {
+        const grown = new Uint8Array(Math.max(found + 1, seen.length * 2));
+        grown.set(seen);
+        seen = grown;
+      }
+      seen[found] = 1;
+    };
+    for (const chunk of this.trace.chunks) {
+      this.eachEvent(chunk, (event) => eventObjectIds(event, visit));
+      done += chunk.count;
+      progress?.(done, this.length);
+    }
+    const ids: number[] = [];
+    for (let i = 0; i < seen.length; i++) if (seen[i] === 1) ids.push(i);
+    return ids;
   }
 
-  /** Object id -> its mentions, each coded as seq * 2 + (0 subject, 1 holder), in order. */
-  private objectIndex(progress?: Progress): Map<number, number[]> {
-    if (this.objects !== undefined) return this.objects;
-    const index = new Map<number, number[]>();
+  /** The largest object id any event names (0 for none): one pass over the events, once. */
+  largestObjectId(progress?: Progress): number {
+    if (this.largestId === undefined) this.findOccurrences(0, progress);
+    return this.largestId ?? 0;
+  }
+
+  /** One pass: the mentions of `id`, coded as seq * 2 + (0 subject, 1 holder); notes the largest id seen. */
+  private findOccurrences(id: number, progress?: Progress): number[] {
+    const codes: number[] = [];
+    let largest = 0;
     let done = 0;
+    let seq = 0;
+    const visit = (found: number, role: ObjectRole): void => {
+      if (found > largest) largest = found;
+      if (found !== id) return;
+      const code = seq * 2 + (role === 'subject' ? 0 : 1);
+      if (codes[codes.length - 1] !== code) codes.push(code);
+    };
     for (const chunk of this.trace.chunks) {
-      const events = chunkEvents(this.trace, chunk);
-      events.forEach((event, k) => {
-        const seq = chunk.first + k;
-        eventObjectIds(event, (id, role) => {
-          const code = seq * 2 + (role === 'subject' ? 0 : 1);
-          const list = index.get(id);
-          if (list === undefined) index.set(id, [code]);
-          else if (list[list.length - 1] !== code) list.push(code);
-        });
+      this.eachEvent(chunk, (event, n) => {
+        seq = n;
+        eventObjectIds(event, visit);
       });
       done += chunk.count;
       progress?.(done, this.length);
     }
-    this.objects = index;
-    return index;
+    this.largestId = largest;
+    return codes;
   }
 
   // -------------------------------------------------------------------------------
@@ -523,16 +615,62 @@ export class Timeline {
     // As a snapshot, sharing with the nearest one before it (and fast to restore from).
     const state = share(checkpointState(this.trace, ref), this.checkpoints.get(this.nearestDecoded(count)));
     this.checkpoints.set(count, state);
+    this.hold(count, state);
     return state;
   }
 
   private addCheckpoint(count: number, state: HeapState): void {
     const known = this.checkpoints.has(count);
     this.checkpoints.set(count, state);
-    if (known) return; // a trace checkpoint, now decoded: already counted
-    const i = this.counts.findIndex((c) => c > count);
-    if (i < 0) this.counts.push(count);
-    else this.counts.splice(i, 0, count);
+    if (!known) {
+      const i = this.counts.findIndex((c) => c > count);
+      if (i < 0) this.counts.push(count);
+      else this.counts.splice(i, 0, count);
+    }
+    this.hold(count, state);
+    if (this.heldObjects > this.maxSnapshotObjects && this.held.size > 2) this.thin(count);
+  }
+
+  /** Count a snapshot held at `count` (its weight: its live objects). */
+  private hold(count: number, state: HeapState): void {
+    this.release(count);
+    const weight = state.live + 1;
+    this.held.set(count, weight);
+    this.heldObjects += weight;
+  }
+
+  private release(count: number): void {
+    this.heldObjects -= this.held.get(count) ?? 0;
+    this.held.delete(count);
+  }
+
+  /**
+   * Too many snapshots: drop every other one (but the empty heap and the one just made,
+   * `keep`), and forget decoded trace checkpoints (decoded again when needed).
+   */
+  private thin(keep: number): void {
+    let odd = false;
+    const counts: number[] = [];
+    for (const c of this.counts) {
+      if (c === 0 || c === keep) {
+        counts.push(c);
+        continue;
+      }
+      if (this.fileCheckpoints.has(c)) {
+        this.release(c);
+        this.checkpoints.set(c, undefined);
+        counts.push(c);
+        continue;
+      }
+      odd = !odd;
+      if (odd) {
+        counts.push(c);
+        continue;
+      }
+      this.checkpoints.delete(c);
+      this.release(c);
+    }
+    this.counts = counts;
   }
 
   // -------------------------------------------------------------------------------

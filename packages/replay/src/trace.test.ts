@@ -1,4 +1,5 @@
 import {
+  ENGINE_VERSION,
   EVENT_SCHEMA_VERSION,
   Runtime,
   UserError,
@@ -13,13 +14,17 @@ import {
 } from '@pymemsim/core';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeCheckpointPayload, encodeChunkPayload } from './chunkCodec.js';
-import { encodeValue } from './codec.js';
+import { crc32, encodeValue } from './codec.js';
 import { concatBytes, encodeTrace } from './encoder.js';
 import { EVENT_FIELDS } from './eventSchema.js';
 import {
   FORMAT_VERSION,
+  HEADER_CRC_SIZE,
   HEADER_PREFIX_SIZE,
   MAGIC,
   END_MAGIC,
@@ -38,6 +43,7 @@ import {
 import { events$, indexTrace, readFooter, readTrace, type TraceContents } from './reader.js';
 import { replayIndex, replayTrace } from './replay.js';
 import { Timeline } from './timeline.js';
+import { fileSource } from './source.js';
 import { stateDifferences } from './diff.js';
 import { upcast } from './upcast.js';
 
@@ -67,10 +73,10 @@ const WORKED_EXAMPLE = [
 ] as unknown as MemEvent[];
 
 const WORKED_EXAMPLE_LAYOUT = {
-  length: 671,
+  length: 675,
   headerLength: 200,
-  chunks: [208, 405],
-  footerOffset: 542,
+  chunks: [212, 409],
+  footerOffset: 546,
   firstChunk: '45bc000000972c08560005d60125ce3d',
   secondChunk: '458000000029b0017c05049d01258c41',
 };
@@ -302,7 +308,11 @@ describe('write then read', () => {
     const bytes = encodeTrace(header, events, { chunkSize: 2 });
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const headerLength = v.getUint32(4, true);
-    const firstRecord = HEADER_PREFIX_SIZE + headerLength;
+    // Format 3: the header's CRC32 follows it.
+    expect(v.getUint32(HEADER_PREFIX_SIZE + headerLength, true)).toBe(
+      crc32(bytes.subarray(HEADER_PREFIX_SIZE, HEADER_PREFIX_SIZE + headerLength)),
+    );
+    const firstRecord = HEADER_PREFIX_SIZE + headerLength + HEADER_CRC_SIZE;
     expect(bytes[firstRecord]).toBe(TAG_EVENTS);
     const footerOffset = v.getUint32(bytes.length - 8, true);
     expect(bytes[footerOffset]).toBe(TAG_FOOTER);
@@ -521,7 +531,7 @@ describe('damaged traces', () => {
     ]) {
       for (const [bytes, offset] of [
         [concatBytes([head, chunkRecord(0, [events[0], bad])]), head.length],
-        [encodeTraceV1ish(bad), head.length],
+        [encodeTraceV1ish(bad), encodeHeader({ ...header, format: 1 }).length],
       ] as const) {
         const contents = readTrace(bytes, 'bad.pmt');
         expect(contents.events).toEqual([]);
@@ -628,6 +638,63 @@ describe('headers and versions', () => {
       expect(hashState(got)).toBe(hashState(want));
     }
     expect(replayIndex(indexTrace(bytes, 'v1.pmt'))).toMatchObject({ ok: true });
+  });
+
+  it('detects a damaged header through its CRC32 (format 3): any flipped bit of the engine or the path', () => {
+    const bytes = encodeTrace(header, events);
+    const text = Buffer.from(bytes);
+    for (const field of [ENGINE_VERSION, program.path]) {
+      const at = text.indexOf(field, HEADER_PREFIX_SIZE);
+      expect(at).toBeGreaterThan(0);
+      for (let bit = 0; bit < 8; bit++) {
+        const damaged = bytes.slice();
+        damaged[at] = (damaged[at] ?? 0) ^ (1 << bit);
+        const error = expectUserError(() => readTrace(damaged, 'h.pmt'), 'TRACE_CORRUPT');
+        expect(error.message).toMatch(/header at byte 8 is damaged: the CRC32 of its \d+ bytes is 0x[0-9A-F]{8}/);
+      }
+    }
+  });
+
+  it('still reads traces of format 2 (no header CRC): events, checkpoints, footer and timeline', () => {
+    const { events: run, final } = sampleRun();
+    const v2 = encodeTrace({ ...header, format: 2 }, run, { chunkSize: 4, checkpointEvery: 8 });
+    const v3 = encodeTrace(header, run, { chunkSize: 4, checkpointEvery: 8 });
+    expect(v2.length).toBe(v3.length - HEADER_CRC_SIZE);
+    const contents = readTrace(v2, 'v2.pmt', { recover: false });
+    expect(contents.header.format).toBe(2);
+    expect(contents.events).toEqual(run);
+    expect(replayTrace(contents)).toMatchObject({ ok: true, actual: hashState(final) });
+    expect(readFooter(v2, 'v2.pmt')).toEqual(contents.footer);
+    const t = Timeline.open(v2, 'v2.pmt');
+    expect(hashState(t.stateAt(run.length - 1))).toBe(hashState(final));
+  });
+
+  it('reads a trace from its file piece by piece as it reads it in memory', () => {
+    const { events: run, final } = sampleRun();
+    const bytes = encodeTrace(header, run, { chunkSize: 3, checkpointEvery: 6, checkpointBudget: Infinity });
+    const dir = mkdtempSync(join(tmpdir(), 'source-'));
+    const path = join(dir, 't.pmt');
+    writeFileSync(path, bytes);
+    const source = fileSource(path);
+    try {
+      expect(source.views).toBe(false);
+      expect(readTrace(source, 'f.pmt')).toEqual(readTrace(bytes, 'f.pmt'));
+      expect(replayIndex(indexTrace(source, 'f.pmt'))).toMatchObject({ ok: true, actual: hashState(final) });
+      const t = Timeline.open(source, 'f.pmt', { checkpointEvery: 2 });
+      for (let n = run.length - 1; n >= -1; n--) {
+        expect(hashState(t.stateAt(n))).toBe(hashState(foldPlain(emptyHeap(), run.slice(0, n + 1))));
+      }
+      // Cut short on disk: the same recovery as in memory.
+      writeFileSync(path, bytes.subarray(0, bytes.length - 20));
+      const cut = fileSource(path);
+      expect(readTrace(cut, 'f.pmt').recovered).toEqual(
+        readTrace(bytes.subarray(0, bytes.length - 20), 'f.pmt').recovered,
+      );
+      cut.close();
+    } finally {
+      source.close();
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('detects a damaged program source through its hash', () => {

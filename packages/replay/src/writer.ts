@@ -30,24 +30,53 @@ export interface WriterOptions extends EncoderOptions {
   readonly fsync?: boolean;
 }
 
+/**
+ * Where a writer's bytes go when it is not given a path: a file opened by someone else
+ * (the command line opens every output in one place). `write` appends synchronously and
+ * throws on failure (a UserError is kept as the writer's failure as it is); `close` is
+ * called by finish() (complete) and `abandon` by abort() and after a failed write.
+ */
+export interface TraceSink {
+  readonly path: string;
+  write(bytes: Uint8Array): void;
+  sync?(): void;
+  close(): void;
+  abandon?(): void;
+}
+
+/** A sink writing to a file descriptor it opened (`new TraceWriter(path, ...)`). */
+function fileSink(path: string): TraceSink {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    throw new UserError('FILE_WRITE', `cannot create the trace file ${path}: ${messageOf(error)}`, { cause: error });
+  }
+  return {
+    path,
+    write(bytes) {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    },
+    sync: () => fsyncSync(fd),
+    close: () => closeSync(fd),
+  };
+}
+
 export class TraceWriter {
   readonly path: string;
   /** Why the writer closed itself: a write to the file failed. */
   failure: UserError | undefined;
-  private fd: number | undefined;
+  private sink: TraceSink | undefined;
   private readonly encoder: TraceEncoder;
   private readonly fsync: boolean;
 
-  /** Creates (or truncates) the file at `path` and writes the header. */
-  constructor(path: string, header: TraceHeader, options: WriterOptions = {}) {
-    this.path = path;
+  /** Creates (or truncates) the file at `path`, or takes a sink, and writes the header at once. */
+  constructor(target: string | TraceSink, header: TraceHeader, options: WriterOptions = {}) {
+    this.sink = typeof target === 'string' ? fileSink(target) : target;
+    this.path = this.sink.path;
     this.fsync = options.fsync ?? false;
     this.encoder = new TraceEncoder(options);
-    try {
-      this.fd = openSync(path, 'w');
-    } catch (error) {
-      throw new UserError('FILE_WRITE', `cannot create the trace file ${path}: ${messageOf(error)}`, { cause: error });
-    }
     this.append([this.encoder.start(header)]);
   }
 
@@ -62,7 +91,7 @@ export class TraceWriter {
   }
 
   get closed(): boolean {
-    return this.fd === undefined;
+    return this.sink === undefined;
   }
 
   /** Add one event; a full chunk goes to the file at once. */
@@ -84,47 +113,49 @@ export class TraceWriter {
   finish(finalState?: HeapState): void {
     this.checkOpen();
     this.append(this.encoder.finish(finalState));
-    this.close();
+    this.close(true);
   }
 
   /** Write the pending events and close without a footer (an interrupted run). Idempotent. */
   abort(): void {
-    if (this.fd === undefined) return;
+    if (this.sink === undefined) return;
     try {
       this.append(this.encoder.flush());
     } finally {
-      this.close();
+      this.close(false);
     }
   }
 
   private append(parts: readonly Uint8Array[]): void {
-    const fd = this.fd;
-    if (fd === undefined || parts.length === 0) return;
+    const sink = this.sink;
+    if (sink === undefined || parts.length === 0) return;
     try {
-      for (const bytes of parts) {
-        let done = 0;
-        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-      }
-      if (this.fsync) fsyncSync(fd);
+      for (const bytes of parts) sink.write(bytes);
+      if (this.fsync) sink.sync?.();
     } catch (error) {
-      this.failure = new UserError('FILE_WRITE', `cannot write the trace file ${this.path}: ${messageOf(error)}`, {
-        cause: error,
-      });
-      this.close();
+      this.failure =
+        error instanceof UserError
+          ? error
+          : new UserError('FILE_WRITE', `cannot write the trace file ${this.path}: ${messageOf(error)}`, {
+              cause: error,
+            });
+      this.close(false);
       throw this.failure;
     }
   }
 
-  private close(): void {
-    const fd = this.fd;
-    if (fd === undefined) return;
-    this.fd = undefined;
-    closeSync(fd);
+  /** Close the sink: complete (finish) or abandoned (abort, a failed write). */
+  private close(complete: boolean): void {
+    const sink = this.sink;
+    if (sink === undefined) return;
+    this.sink = undefined;
+    if (complete || sink.abandon === undefined) sink.close();
+    else sink.abandon();
   }
 
   private checkOpen(): void {
     if (this.failure !== undefined) throw this.failure;
-    if (this.fd === undefined) throw new Defect(`the trace writer for ${this.path} is closed`);
+    if (this.sink === undefined) throw new Defect(`the trace writer for ${this.path} is closed`);
   }
 }
 

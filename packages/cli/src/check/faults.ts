@@ -41,7 +41,7 @@ export const collectorFreesReachable: CheckTarget = {
       const victim = victims[victims.length - 1];
       if (victim !== undefined) {
         for (const owner of liveObjects(rt.state)) {
-          const ref = owner.refs.find((r) => r.to === victim.id);
+          const ref = owner.refs.find((r) => r?.to === victim.id);
           if (ref === undefined) continue;
           rt.decref(victim.id, { kind: 'object', owner: owner.id, slot: ref.slot });
           break;

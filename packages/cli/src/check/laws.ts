@@ -156,6 +156,7 @@ export class World {
     const list = this.rt.state.objects[this.savedList];
     const out: number[] = [];
     for (const r of list?.refs ?? []) {
+      if (r === undefined) continue;
       const t = this.tokenOf.get(r.to);
       if (r.slot === 'item' && t !== undefined) out.push(t);
     }

@@ -24,9 +24,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { HeapState, MemEvent, Runtime } from '@pymemsim/core';
+import { UserError, checkInterrupt, type HeapState, type MemEvent, type Runtime } from '@pymemsim/core';
 import { runProgram } from '@pymemsim/interp';
-import { TraceWriter, readTrace, recordTo, traceHeader } from '@pymemsim/replay';
+import { TraceWriter, readTrace, recordTo, traceHeader, type TraceSink } from '@pymemsim/replay';
 import { PRELUDE, STEP_KINDS, compileSteps, stepArbitrary, type GeneratedProgram, type StepKind } from './program.js';
 import { LawBroken, runChecked, type CheckTarget, type LawSet, type RoundTripResult } from './laws.js';
 
@@ -191,6 +191,8 @@ export function runSuite(suite: Suite, options: SuiteOptions = {}): SuiteResult 
   const start = performance.now();
   let calls = 0;
   const property = fc.property(suiteArbitrary(suite), (program) => {
+    // Ctrl-C: every run from here fails at once, so fast-check's shrinking ends at once too.
+    checkInterrupt();
     calls += 1;
     options.onRun?.(calls);
     checkProgramAgainst(suite, program, options.target);
@@ -205,6 +207,7 @@ export function runSuite(suite: Suite, options: SuiteOptions = {}): SuiteResult 
   if (!details.failed) return { ...base, ok: true };
   const program = details.counterexample?.[0];
   const error = details.errorInstance;
+  if (error instanceof UserError && error.code === 'INTERRUPTED') throw error;
   if (program === undefined) {
     throw error instanceof Error ? error : new Error(`suite ${suite.name} failed without a counterexample`);
   }
@@ -230,7 +233,7 @@ export function runSuite(suite: Suite, options: SuiteOptions = {}): SuiteResult 
  * runProgram with a TraceWriter attached, the runtime instrumented as in the suite once
  * the prelude's lines have run. A run that breaks (an internal error) keeps what it wrote.
  */
-export function recordProgram(program: GeneratedProgram, path: string, target: CheckTarget = {}): void {
+export function recordProgram(program: GeneratedProgram, path: string | TraceSink, target: CheckTarget = {}): void {
   const preludeLines = program.prelude.split('\n').length - 1;
   let writer: TraceWriter | undefined;
   let finalState: HeapState | undefined;

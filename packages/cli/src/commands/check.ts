@@ -12,6 +12,8 @@ import { UserError } from '@pymemsim/core';
 import { paint, type Io } from '../io.js';
 import { progressBar } from './common.js';
 import { validateCommand } from './validate.js';
+import { openOutput } from '../output.js';
+import { outputSink } from './run.js';
 import type { CheckTarget } from '../check/laws.js';
 import {
   DEFAULT_RUNS,
@@ -74,7 +76,11 @@ export function checkCommand(options: CheckOptions, io: Io): number {
     let trace: string | undefined;
     if (result.failure !== undefined) {
       trace = join(options.out ?? '.', `check-failure-${suite.name}.pmt`);
-      recordProgram(result.failure.program, trace, target);
+      // Written whole, then put in place (output.ts), also when the run broke (aborted:
+      // the trace keeps what it wrote).
+      const output = openOutput(trace, { what: 'failure trace', flag: trace });
+      recordProgram(result.failure.program, { ...outputSink(output), abandon: () => output.commit() }, target);
+      output.commit();
     }
     results.push({ ...result, ...(trace !== undefined ? { trace } : {}) });
     if (options.json === true) continue;

@@ -4,14 +4,32 @@
  */
 import cliProgress from 'cli-progress';
 import type { MemEvent } from '@pymemsim/core';
-import { Timeline, dumpLine, type Progress } from '@pymemsim/replay';
-import { paint, type Io } from '../io.js';
+import { Timeline, dumpLine, fileSource, type ByteSource, type Progress } from '@pymemsim/replay';
+import { cannotRead, paint, type Io } from '../io.js';
 import { resolveAtSpec, type AtSpec, type ResolvedAt } from './at.js';
-import { readTraceFile } from './replay.js';
 
-/** Open a trace file as a timeline; a recovered (cut short, damaged) trace is opened with a warning. */
+/** A trace file opened for reading piece by piece (a missing or unreadable file is FILE_NOT_FOUND). */
+export function openTraceSource(path: string): ByteSource {
+  try {
+    return fileSource(path);
+  } catch (cause) {
+    throw cannotRead(path, cause, 'a trace');
+  }
+}
+
+/**
+ * Open a trace file as a timeline, read piece by piece (the file stays open until the
+ * process ends, or `close()`); a recovered (cut short, damaged) trace is opened with a warning.
+ */
 export function openTimeline(path: string, io: Io, options: { warn?: boolean } = {}): Timeline {
-  const timeline = Timeline.open(readTraceFile(path), path);
+  const source = openTraceSource(path);
+  let timeline: Timeline;
+  try {
+    timeline = Timeline.open(source, path);
+  } catch (error) {
+    source.close();
+    throw error;
+  }
   if (timeline.recovered !== undefined && options.warn !== false) {
     io.err(`${paint(io).yellow('warning')}: ${timeline.recovered.message}\n`);
   }
@@ -65,7 +83,7 @@ const PROGRESS_THRESHOLD = 200_000;
 
 /**
  * stderr as the stream a progress bar draws on: every write goes through `io.err`, which
- * writes at once (the worker writes to the descriptor itself: workerIo.ts), so the bar
+ * writes at once (synchronous writes to the descriptor: io.ts), so the bar
  * is redrawn while the work runs. cli-progress redraws from inside `update` (at most
  * every 200 ms: `synchronousUpdate`), which is what moves a bar during synchronous work.
  */

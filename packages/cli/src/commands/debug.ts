@@ -40,9 +40,13 @@
  *   quit                q     leave (end of input too)
  *
  * A unique prefix of a verb works too (`cont`, `fin`); an empty line repeats the last
- * command on a terminal. Input is read with node:readline: on a terminal with a prompt,
- * line editing and history (the arrows; Ctrl-R); from a pipe or a file without a prompt
- * (scripts and tests). Every answer goes to stdout.
+ * command on a terminal. Input: on a terminal, node:readline edits the line (arrows,
+ * history, Ctrl-R) and draws the prompt (the command then runs on the main thread:
+ * bin/pymemsim.js); from a pipe or a file, lines are read as they are needed
+ * (io.stdinLines: synchronous reads of stdin), without a prompt (scripts), and every
+ * answer is flushed before the next line is read. Ctrl-C stops the command running (a
+ * long `continue`) and the debugger waits for the next one; while it waits for a line
+ * it ends the debugger (exit 130). The end of input ends it too, with status 0.
  *
  * A watch hit is an event s after which a watched value differs from its value before
  * s. `continue` goes to the first hit after the cursor; `reverse-continue` to the last
@@ -72,7 +76,7 @@ import {
   type HolderContext,
   type Timeline,
 } from '@pymemsim/replay';
-import type { Io } from '../io.js';
+import { fdLines, type Io } from '../io.js';
 import { describeLine, openTimeline, sourceLine } from './common.js';
 import { eventWords } from './history.js';
 import { formatGcStats, heapReport, memorySummary, renderHeapReport, renderMemory } from './inspect.js';
@@ -88,22 +92,24 @@ export interface InteractiveIo extends Io {
 
 export async function debugCommand(path: string, io: InteractiveIo, options: { json?: boolean } = {}): Promise<number> {
   const timeline = openTimeline(path, io);
-  const input = io.input ?? process.stdin;
   const json = options.json === true;
-  const tty = !json && (io.inIsTty ?? (io.input === undefined && process.stdin.isTTY));
+  const tty = !json && io.inIsTty === true;
   const dbg = new Debugger(timeline);
   io.out(json ? `${JSON.stringify(dbg.status('', dbg.banner(), false))}\n` : `${dbg.banner()}\n`);
-  // On a terminal, readline edits the line (arrows, history, Ctrl-R) and draws the prompt.
+  // On a terminal, readline edits the line (arrows, history, Ctrl-R) and draws the prompt;
+  // otherwise lines are read synchronously as they are needed (a test may give a stream).
   const rl = tty
     ? createInterface({
-        input,
+        input: io.input ?? process.stdin,
         output: io.output ?? process.stdout,
         terminal: true,
         historySize: 1000,
         prompt: '(pymemsim) ',
       })
-    : createInterface({ input, terminal: false, crlfDelay: Infinity });
-  if (tty) {
+    : io.input !== undefined
+      ? createInterface({ input: io.input, terminal: false, crlfDelay: Infinity })
+      : undefined;
+  if (rl !== undefined && tty) {
     // Ctrl-C at the prompt drops the line being typed, as gdb does; Ctrl-D or quit leaves.
     rl.on('SIGINT', () => {
       rl.write('^C\n');
@@ -111,22 +117,25 @@ export async function debugCommand(path: string, io: InteractiveIo, options: { j
     });
     rl.prompt();
   }
+  const lines: AsyncIterable<string> | Iterable<string> = rl ?? io.stdinLines?.() ?? fdLines(0);
   let last = '';
-  for await (const raw of rl) {
+  for await (const raw of lines) {
     let line = raw.trim();
     if (line === '' && tty) line = last;
     if (line === '') {
-      if (tty) rl.prompt();
+      if (tty) rl?.prompt();
       continue;
     }
     last = line;
     const { output, quit, error } = dbg.run(line);
+    io.clearInterrupt?.(); // a Ctrl-C stopped this command, not the debugger
     if (json) io.out(`${JSON.stringify(dbg.status(line, output, error))}\n`);
     else if (output !== '') io.out(output.endsWith('\n') ? output : `${output}\n`);
     if (quit) break;
-    if (tty) rl.prompt();
+    if (tty) rl?.prompt();
   }
-  rl.close();
+  rl?.close();
+  timeline.close();
   return 0;
 }
 

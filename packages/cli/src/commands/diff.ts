@@ -4,7 +4,7 @@
  * line, then how the two heaps differ just after it. Exit 0 when the traces are the
  * same (up to the ignored fields), 1 when they differ, 2 for any error (a missing or
  * damaged trace, a bad flag), so that scripts can tell "different" from "could not
- * compare".
+ * compare"; 130 when stopped by Ctrl-C. Both traces are read one chunk at a time.
  */
 import { UserError, canonicalJson, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
@@ -36,7 +36,8 @@ export function diffCommand(pathA: string, pathB: string, options: DiffOptions, 
   try {
     return compare(pathA, pathB, options, io);
   } catch (error) {
-    if (!(error instanceof UserError)) throw error;
+    // Ctrl-C and a closed stdout end it as they end every command (130, 141).
+    if (!(error instanceof UserError) || error.code === 'INTERRUPTED' || error.code === 'OUTPUT_CLOSED') throw error;
     io.err(`${paint(io).red(`error[${error.code}]`)}: ${error.message}\n`);
     return 2;
   }

@@ -16,10 +16,10 @@
  *           slot. Objects only the interpreter's roots hold are left out (--all keeps
  *           them).
  *
- * Output goes to FILE with -o, else to stdout; it is written in pieces, so a long
- * trace never has to fit in one string.
+ * Output goes to FILE with -o (complete or absent: output.ts), else to stdout; it is
+ * written in pieces as the trace is read one chunk at a time, so neither the trace nor
+ * the export ever has to fit in memory.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
@@ -34,6 +34,7 @@ import {
   type Timeline,
 } from '@pymemsim/replay';
 import type { Io } from '../io.js';
+import { openOutput } from '../output.js';
 import type { AtSpec } from './at.js';
 import { moment, openTimeline, withProgress } from './common.js';
 import { stateWithProgress } from './inspect.js';
@@ -60,51 +61,35 @@ export interface ExportOptions {
 /** Text written in pieces to a file or to stdout. */
 interface Sink {
   write(text: string): void;
+  /** The export is complete. */
   close(): void;
 }
 
-function openSink(io: Io, output: string | undefined): Sink {
-  let buffer = '';
-  if (output === undefined) {
-    return {
-      write(text) {
-        buffer += text;
-        if (buffer.length > 1 << 20) {
-          io.out(buffer);
-          buffer = '';
-        }
-      },
-      close() {
-        if (buffer !== '') io.out(buffer);
-        buffer = '';
-      },
-    };
-  }
-  let fd: number;
-  try {
-    fd = openSync(output, 'w');
-  } catch (cause) {
-    throw new UserError('FILE_WRITE', `cannot create ${output}: ${(cause as Error).message}`, { cause });
-  }
+/**
+ * stdout (its writer holds back 64 KiB at most), or an output file (output.ts: written
+ * under a temporary name and put in place by close(); an error or Ctrl-C leaves the old
+ * file, if any, as it was). Pieces are gathered into writes of about 1 MiB.
+ */
+function openSink(io: Io, output: string | undefined, inputs: readonly string[]): Sink {
+  if (output === undefined) return { write: (text) => io.out(text), close: () => io.flush?.() };
+  const file = openOutput(output, { inputs, what: 'export' });
+  let parts: string[] = [];
+  let held = 0;
   const flush = (): void => {
-    try {
-      writeSync(fd, buffer);
-    } catch (cause) {
-      throw new UserError('FILE_WRITE', `cannot write ${output}: ${(cause as Error).message}`, { cause });
-    }
-    buffer = '';
+    if (held === 0) return;
+    file.write(parts.join(''));
+    parts = [];
+    held = 0;
   };
   return {
     write(text) {
-      buffer += text;
-      if (buffer.length > 1 << 20) flush();
+      parts.push(text);
+      held += text.length;
+      if (held > 1 << 20) flush();
     },
     close() {
-      try {
-        flush();
-      } finally {
-        closeSync(fd);
-      }
+      flush();
+      file.commit();
     },
   };
 }
@@ -126,7 +111,7 @@ export function exportCommand(path: string, options: ExportOptions, io: Io): num
   };
   if (options.format === 'dot') {
     const state = stateWithProgress(timeline, at, io);
-    const sink = openSink(io, options.output);
+    const sink = openSink(io, options.output, [path]);
     try {
       sink.write(heapDot(timeline, at, state, options.all === true, when.what));
     } finally {
@@ -135,15 +120,12 @@ export function exportCommand(path: string, options: ExportOptions, io: Io): num
     describe();
     return 0;
   }
-  const sink = openSink(io, options.output);
-  try {
-    withProgress(io, 'exporting', at + 1, (progress) => {
-      if (options.format === 'jsonl') exportJsonLines(timeline, at, sink, progress);
-      else exportChrome(timeline, at, sink, progress);
-    });
-  } finally {
-    sink.close();
-  }
+  const sink = openSink(io, options.output, [path]);
+  withProgress(io, 'exporting', at + 1, (progress) => {
+    if (options.format === 'jsonl') exportJsonLines(timeline, at, sink, progress);
+    else exportChrome(timeline, at, sink, progress);
+  });
+  sink.close();
   if (options.json === true) describe();
   else if (options.output !== undefined) io.err(`${path}: events 0 to ${at} exported to ${options.output}\n`);
   return 0;
@@ -304,7 +286,7 @@ export function heapDot(
     const id = stack.pop() as number;
     if (reachable.has(id)) continue;
     reachable.add(id);
-    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+    for (const r of state.objects[id]?.refs ?? []) if (r !== undefined) stack.push(r.to);
   }
   const lines: string[] = [];
   lines.push(`digraph heap {`);

@@ -2,8 +2,8 @@
  * `pymemsim history T --obj ID`: every event that touched one object, in order: its
  * allocation, each incref and decref with its holder, moves, tracking, the collector's
  * steps naming it, references it took or dropped as a holder, its deallocation, each
- * with the source line (number and text) it came from. From the timeline's per-object
- * index (one pass over the trace).
+ * with the source line (number and text) it came from. From one pass over the trace
+ * looking for that object (Timeline.occurrences).
  */
 import { UserError, type MemEvent, type MemEventType } from '@pymemsim/core';
 import {
@@ -70,11 +70,14 @@ export function historyCommand(path: string, options: HistoryOptions, io: Io): n
 
 /** The history of object `id`; a UserError when no event names it. */
 export function objectHistory(timeline: Timeline, id: number, io: Io): HistoryEntry[] {
+  if (timeline.length === 0) {
+    throw new UserError('CLI_USAGE', `${timeline.name} holds no events: no object has a history yet`);
+  }
   const occurrences = withProgress(io, 'indexing', timeline.length, (progress) => timeline.occurrences(id, progress));
   if (occurrences.length === 0) {
     throw new UserError(
       'CLI_USAGE',
-      `no event of ${timeline.name} names object #${id} (ids run from 1 to ${timeline.objectIds().at(-1) ?? 0})`,
+      `no event of ${timeline.name} names object #${id} (ids run from 1 to ${timeline.largestObjectId()})`,
     );
   }
   const ctx = timelineContext(timeline);

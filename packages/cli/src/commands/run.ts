@@ -1,20 +1,35 @@
 /*
  * `pymemsim run [options] prog.py [args...]` (or `-c CODE`, `-m MODULE`): the program's
  * stdout on stdout and nothing else, written as the program prints; its trace written as
- * it runs (every complete chunk on disk at once, so a crash keeps it); on stderr at the
- * end, where the trace went and a one-line summary. On a terminal, a recording that runs
- * for more than a second shows a status line on stderr (events so far), erased before
- * the program writes and at the end.
+ * it runs (every complete chunk on disk at once, so a crash keeps it; the header first,
+ * so even a run killed at once leaves a trace that opens); on stderr at the end, where
+ * the trace went and a one-line summary. On a terminal, a recording that runs for more
+ * than a second shows a status line on stderr (events so far), erased before the
+ * program writes and at the end.
  *
  * The command line is python3's: what follows the program (or `-c CODE`, `-m MODULE`)
  * is the program's, `sys.argv[1:]`, even when it looks like an option.
+ *
+ * The run stops cleanly (its trace gets its footer) at Ctrl-C, when stdout's reader goes
+ * away (`| head -1`: exit 141, quietly), when stdout or the trace cannot be written (a
+ * full disk: exit 73, one line), and at --max-events.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve, sep } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { UserError, type HeapState } from '@pymemsim/core';
 import { checkProgram, runProgram, type RunResult } from '@pymemsim/interp';
-import { DEFAULT_CHECKPOINT_EVERY, TraceWriter, recordTo, traceHeader, type WriterOptions } from '@pymemsim/replay';
-import { paint, type Io } from '../io.js';
+import { decodeSource } from '@pymemsim/interp/parse';
+import {
+  DEFAULT_CHECKPOINT_EVERY,
+  TraceWriter,
+  recordTo,
+  traceHeader,
+  type TraceSink,
+  type WriterOptions,
+} from '@pymemsim/replay';
+import { cannotRead, paint, type Io } from '../io.js';
+import { openStreamingOutput, type OutputFile } from '../output.js';
 
 export interface RunOptions {
   readonly output?: string;
@@ -26,12 +41,15 @@ export interface RunOptions {
   readonly argv?: readonly string[];
   /** Set when the user pressed Ctrl-C (the command line's worker shares it with the main thread). */
   readonly interrupted?: () => boolean;
+  /** The files the run reads (its program): the trace may not overwrite one. */
+  readonly inputs?: readonly string[];
 }
 
 /** How `run` writes traces: a checkpoint every DEFAULT_CHECKPOINT_EVERY events (within the budget). */
 export const RUN_TRACE_OPTIONS: WriterOptions = { checkpointEvery: DEFAULT_CHECKPOINT_EVERY };
 
 const INTERRUPTED = 'interrupted (Ctrl-C)';
+const STDOUT_CLOSED = 'stdout was closed by its reader: the run stopped there';
 
 /** `prog.py` -> `prog.pmt`; `<string>` (-c) -> `string.pmt`. */
 export function defaultTracePath(program: string): string {
@@ -43,6 +61,8 @@ export interface ProgramSource {
   readonly text: string;
   readonly path: string;
   readonly argv0: string;
+  /** The source does not decode: CPython's SyntaxError line, printed instead of running. */
+  readonly syntaxError?: string;
 }
 
 /** `-m MODULE`: the module's file, found from the current folder as python3 finds a plain module or package. */
@@ -69,12 +89,12 @@ export function programSource(
   if (given.code !== undefined) return { text: given.code, path: '<string>', argv0: '-c' };
   if (given.module !== undefined) {
     const file = resolveModule(given.module);
-    return { text: io.readText(file), path: file, argv0: resolve(file) };
+    return { ...programText(file), path: file, argv0: resolve(file) };
   }
   if (given.file === undefined) {
     throw new UserError('CLI_USAGE', 'run needs a program: pymemsim run prog.py, run -c CODE or run -m MODULE');
   }
-  return { text: io.readText(given.file), path: scriptPath(given.file), argv0: given.file };
+  return { ...programText(given.file), path: scriptPath(given.file), argv0: given.file };
 }
 
 /**
@@ -87,6 +107,35 @@ export function scriptPath(file: string, cwd = process.cwd()): string {
   return cwd.endsWith(sep) ? cwd + file : cwd + sep + file;
 }
 
+/**
+ * A program file's text, decoded as CPython decodes source (UTF-8, or the encoding its
+ * `# -*- coding: ... -*-` line declares); bytes that do not decode are CPython's
+ * SyntaxError (`Non-UTF-8 code starting with '\xe9' in file ...`), in `syntaxError`.
+ */
+function programText(file: string): { text: string; syntaxError?: string } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (cause) {
+    throw cannotRead(file, cause, 'a program');
+  }
+  const decoded = decodeSource(bytes, resolve(file));
+  if (decoded.text !== undefined) return { text: decoded.text };
+  const d = decoded.diagnostics[0];
+  return { text: '', syntaxError: `${d?.exception ?? 'SyntaxError'}: ${d?.message ?? 'cannot decode the source'}` };
+}
+
+/** An output file as the sink of a trace writer (finish puts it in place; abort keeps what it wrote). */
+export function outputSink(output: OutputFile): TraceSink {
+  return {
+    path: output.path,
+    write: (bytes) => output.write(bytes),
+    sync: () => output.sync(),
+    close: () => output.commit(),
+    abandon: () => output.discard(),
+  };
+}
+
 /** Simulate `text` (the program at `path`) and record it. Returns the exit code. */
 export function simulate(text: string, path: string, options: RunOptions, io: Io): number {
   const check = checkProgram(text, path);
@@ -95,42 +144,63 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     return 1;
   }
   const tracePath = options.trace ? (options.output ?? defaultTracePath(path)) : undefined;
-  if (tracePath !== undefined && options.force !== true && existsSync(tracePath)) {
+  // Opened before the run: an output that is the program, or that another run is writing, is refused first.
+  const output =
+    tracePath === undefined
+      ? undefined
+      : openStreamingOutput(tracePath, {
+          inputs: options.inputs ?? [],
+          what: 'trace',
+          flag: options.output === undefined ? `the trace ${tracePath}` : `-o ${tracePath}`,
+        });
+  if (output !== undefined && options.force !== true && existsSync(output.path)) {
+    output.discard();
     throw new UserError(
       'FILE_WRITE',
-      `${tracePath} already exists: give -f to overwrite it, or -o FILE to write the trace elsewhere`,
+      `${output.path} already exists: give -f to overwrite it, or -o FILE to write the trace elsewhere`,
     );
   }
   let writer: TraceWriter | undefined;
   let live: HeapState | undefined;
   const status = tracePath !== undefined && io.errIsTty ? new RunStatus(io, tracePath) : undefined;
+  // stdout failing (its reader gone, a full disk) stops the run at its next check, as Ctrl-C does.
+  let stdoutFailure: UserError | undefined;
+  const out = (t: string): void => {
+    if (stdoutFailure !== undefined) return;
+    try {
+      status?.wrote(t);
+      io.out(t);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      stdoutFailure = error;
+    }
+  };
+  const stopReason = (): string | undefined => {
+    if (live !== undefined) status?.tick(live.seq);
+    if (stdoutFailure !== undefined) {
+      return stdoutFailure.code === 'OUTPUT_CLOSED' ? STDOUT_CLOSED : `stopped: ${stdoutFailure.message}`;
+    }
+    if (writer?.failure !== undefined) return `stopped: ${writer.failure.message}`;
+    if (options.interrupted?.() === true) return INTERRUPTED;
+    return heapFull();
+  };
   let result: RunResult;
   try {
     result = runProgram(text, path, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
       ...(options.argv !== undefined ? { argv: options.argv } : {}),
-      ...(options.interrupted !== undefined || status !== undefined
-        ? {
-            interrupted: () => {
-              if (live !== undefined) status?.tick(live.seq);
-              return options.interrupted?.() === true ? INTERRUPTED : undefined;
-            },
-          }
-        : {}),
-      stdout: (t) => {
-        status?.wrote(t);
-        io.out(t);
-      },
+      interrupted: stopReason,
+      stdout: out,
       stderr: (t) => {
         status?.wrote(t);
         io.err(t);
       },
       attach: (rt) => {
         live = rt.state;
-        if (tracePath === undefined) return;
+        if (output === undefined) return;
         // The runtime's working state is the fold of its events at each one it publishes:
         // the writer's checkpoints read it instead of folding every event again.
-        writer = new TraceWriter(tracePath, traceHeader({ path, source: text }), {
+        writer = new TraceWriter(outputSink(output), traceHeader({ path, source: text }), {
           ...RUN_TRACE_OPTIONS,
           live: rt.state,
         });
@@ -140,6 +210,7 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   } catch (error) {
     status?.clear();
     writer?.abort(); // keep every complete chunk; a defect still shows its stack
+    output?.discard();
     throw error;
   }
   status?.clear();
@@ -149,16 +220,42 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
   // startup) still ends its trace properly: the state is the runtime's.
   const state = result.rt?.state ?? (result.stopped !== undefined ? live : undefined);
   if (writer !== undefined) {
-    if (state !== undefined) writer.finish(state);
+    if (state !== undefined && writer.failure === undefined) writer.finish(state);
     else writer.abort();
-    if (writer.failure !== undefined) throw writer.failure;
   }
-  if (result.stopped !== undefined)
-    io.err(`${paint(io).yellow('pymemsim:')} ${result.stopped}; the trace keeps every event so far\n`);
+  output?.discard(); // after finish() a no-op; else (no events at all) what was written stays
+  if (writer?.failure !== undefined) throw writer.failure;
+  // A failed stdout is reported when the command ends (main.ts: quietly when its reader went away).
+  const quiet = stdoutFailure !== undefined && (stdoutFailure.code !== 'OUTPUT_CLOSED' || tracePath === undefined);
+  if (result.stopped !== undefined && !quiet) {
+    const stop = result.stopped.startsWith('stopped: ') ? result.stopped.slice(9) : result.stopped;
+    io.err(
+      `${paint(io).yellow('pymemsim:')} ${stop}${tracePath !== undefined ? '; the trace keeps every event so far' : ''}\n`,
+    );
+  }
   // With --no-trace nothing follows the program's own stderr (its last line is CPython's).
   if (state !== undefined && tracePath !== undefined) io.err(summary(tracePath, state, io) + '\n');
+  if (stdoutFailure !== undefined) return stdoutFailure.exitCode; // 141 closed, 73 not writable
   // 130: stopped by SIGINT, as shells report it.
   return result.stopped === INTERRUPTED ? 130 : result.exitCode;
+}
+
+/** Of the JavaScript heap's limit, the part a run may fill before it stops (rather than crash). */
+const HEAP_SHARE = 0.9;
+
+/**
+ * The simulation's own memory ran out (a program holding millions of objects): a stop
+ * naming the limit, before V8 would abort the process. Checked with the interrupt,
+ * every few thousand events.
+ */
+function heapFull(): string | undefined {
+  const heap = getHeapStatistics();
+  if (heap.used_heap_size < HEAP_SHARE * heap.heap_size_limit) return undefined;
+  const mb = (n: number): string => `${Math.round(n / 2 ** 20)} MiB`;
+  return (
+    `MemoryError: the simulation's heap is full (${mb(heap.used_heap_size)} of ${mb(heap.heap_size_limit)}, ` +
+    `the JavaScript engine's limit): the run stops here`
+  );
 }
 
 function summary(tracePath: string, state: HeapState, io: Io): string {

@@ -13,7 +13,15 @@
  * page's requests; the pass also leaves the timeline a checkpoint every K events, so
  * seeks after it fold at most K events.
  */
-import { MAX_POOLS_IN_ARENA, UserError, blockSize, blocksPerPool, type HeapState, type MemEvent } from '@pymemsim/core';
+import {
+  MAX_POOLS_IN_ARENA,
+  UserError,
+  blockSize,
+  refCount,
+  blocksPerPool,
+  type HeapState,
+  type MemEvent,
+} from '@pymemsim/core';
 import {
   dumpLine,
   eventObjectIds,
@@ -354,12 +362,13 @@ function drawnRefs(
   const refs: { label: string; to: number }[] = [];
   let items = 0;
   for (const r of obj.refs) {
+    if (r === undefined) continue;
     // The label as linksOf gives it: an `item` reference numbered among the items.
     const label = r.slot === 'item' ? `[${items++}]` : undefined;
     if (refs.length >= MAX_REFS || !drawn.has(r.to)) continue;
     refs.push({ label: label ?? slotLabel(r.slot), to: r.to });
   }
-  return { refs, moreRefs: obj.refs.length - refs.length };
+  return { refs, moreRefs: refCount(obj.refs) - refs.length };
 }
 
 /** pymalloc blocks handed out, over every carved pool. */

@@ -65,6 +65,7 @@
  * a temporary list (only `gc.get_objects()` called from such a callback could tell).
  */
 import { Defect } from '../errors.js';
+import { refAtPosition, refCount } from '../refList.js';
 import type { Holder, ObjectId } from '../events.js';
 import {
   NO_OBJECT,
@@ -279,7 +280,7 @@ const isExact = (obj: HeapObject, type: 'tuple' | 'dict'): boolean => obj.kind =
 
 /** No item (tuple) or key/value (dict) may be tracked: _PyTuple_MaybeUntrack, _PyDict_MaybeUntrack. */
 function holdsNothingTrackable(state: HeapState, obj: HeapObject): boolean {
-  for (const r of obj.refs) if (mayBeTracked(state, r.to)) return false;
+  for (const r of obj.refs) if (r !== undefined && mayBeTracked(state, r.to)) return false;
   return true;
 }
 
@@ -410,12 +411,12 @@ function clearAll(rt: Runtime, obj: HeapObject, reverse: boolean): void {
   const refs = obj.refs;
   const id = obj.id;
   if (reverse) {
-    for (let at = refs.length - 1; at >= 0; at = refs.length - 1) {
-      const ref = refs[at] as { slot: string; to: ObjectId };
+    for (let at = refCount(refs) - 1; at >= 0; at = refCount(refs) - 1) {
+      const ref = refAtPosition(refs, at) as { slot: string; to: ObjectId };
       rt.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at });
     }
   } else {
-    for (let ref = refs[0]; ref !== undefined; ref = refs[0]) {
+    for (let ref = refAtPosition(refs, 0); ref !== undefined; ref = refAtPosition(refs, 0)) {
       rt.decref(ref.to, { kind: 'object', owner: id, slot: ref.slot, at: 0 });
     }
   }
@@ -574,7 +575,10 @@ function deduceUnreachable(state: HeapState, list: GcListIndex, scratch: Scratch
     const out = obj.refs;
     const count = out.length;
     if (e + count > edges.length) edges = scratch.growEdges(e, e + count);
-    for (let j = 0; j < count; j++) edges[e++] = (out[j] as Ref).to;
+    for (let j = 0; j < count; j++) {
+      const r = out[j];
+      if (r !== undefined) edges[e++] = r.to;
+    }
     ends[n] = e;
     const kind = obj.kind;
     order[n] = visitOrder(kind);
@@ -666,11 +670,15 @@ export function visitReferents(obj: HeapObject, visit: (to: ObjectId) => void, s
   const refs = obj.refs;
   switch (kindInfo(obj.kind).release) {
     case 'reverse':
-      for (let i = refs.length - 1; i >= 0; i--) visit((refs[i] as { to: ObjectId }).to);
+      for (let i = refs.length - 1; i >= 0; i--) {
+        const r = refs[i];
+        if (r !== undefined) visit(r.to);
+      }
       return;
     case 'classLast': {
       let cls: ObjectId | undefined;
       for (const r of refs) {
+        if (r === undefined) continue;
         if (r.slot === '__class__') cls = r.to;
         else visit(r.to);
       }
@@ -679,12 +687,13 @@ export function visitReferents(obj: HeapObject, visit: (to: ObjectId) => void, s
     }
     case 'forward': {
       if (obj.kind !== 'dict') {
-        for (const r of refs) visit(r.to);
+        for (const r of refs) if (r !== undefined) visit(r.to);
         return;
       }
       // dict_traverse: per entry the value, then the key.
       let key: ObjectId | undefined;
       for (const r of refs) {
+        if (r === undefined) continue;
         if (r.slot === 'key') {
           if (key !== undefined && !skipKeys) visit(key);
           key = r.to;

@@ -51,7 +51,7 @@ export interface TraverseOptions {
 /** A dict table is unicode when every key now present is an exact `str`. */
 export function hasOnlyStrKeys(state: HeapState, dict: HeapObject): boolean {
   for (const r of dict.refs) {
-    if (r.slot === 'key' && state.objects[r.to]?.pyType !== 'str') return false;
+    if (r !== undefined && r.slot === 'key' && state.objects[r.to]?.pyType !== 'str') return false;
   }
   return true;
 }

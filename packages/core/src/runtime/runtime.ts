@@ -38,6 +38,7 @@
  */
 import { Subject } from 'rxjs';
 import { Defect } from '../errors.js';
+import { positionOfSlot, refAtPosition, refCount } from '../refList.js';
 import {
   applyEvent,
   deallocStarted,
@@ -78,7 +79,7 @@ const isClassSlot = (slot: string): boolean => slot === '__class__';
 
 /** The instance's reference to its class. */
 function classRef(obj: HeapObject): Ref | undefined {
-  for (const r of obj.refs) if (r.slot === '__class__') return r;
+  for (const r of obj.refs) if (r !== undefined && r.slot === '__class__') return r;
   return undefined;
 }
 
@@ -511,54 +512,44 @@ export class Runtime {
   /** Drop every reference the object holds, in `order`. */
   releaseAll(id: ObjectId, order: 'forward' | 'reverse' | 'classLast', keep?: (slot: string) => boolean): void {
     const obj = this.object(id);
-    // Fast paths: nothing kept, so the next reference is simply the last or the first.
+    // Fast paths: nothing kept, so the next reference is simply the last or the first
+    // (positions count the references present: a long list may have empty slots, refList.ts).
     if (keep === undefined && order !== 'classLast') {
-      if (order === 'reverse') {
-        for (let at = obj.refs.length - 1; at >= 0; at = obj.refs.length - 1) {
-          const ref = obj.refs[at] as Ref;
-          this.decref(ref.to, this.objectHolder(id, ref.slot, at));
-        }
-      } else {
-        for (let ref = obj.refs[0]; ref !== undefined; ref = obj.refs[0]) {
-          this.decref(ref.to, this.objectHolder(id, ref.slot, 0));
-        }
+      const next = (): number => (order === 'reverse' ? refCount(obj.refs) - 1 : 0);
+      for (let at = next(), ref = refAtPosition(obj.refs, at); ref !== undefined;) {
+        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
+        at = next();
+        ref = refAtPosition(obj.refs, at);
       }
       return;
     }
-    // An instance's dealloc: everything but its class reference, front first.
-    if (keep === isClassSlot && order === 'classLast') {
-      for (;;) {
-        const refs = obj.refs;
-        let at = 0;
-        while (at < refs.length && (refs[at] as Ref).slot === '__class__') at++;
-        const ref = refs[at];
-        if (ref === undefined) return;
-        this.decref(ref.to, this.objectHolder(id, ref.slot, at));
-      }
-    }
     for (;;) {
       const refs = obj.refs;
-      let at = -1;
+      let slot = -1;
       if (order === 'reverse') {
         for (let i = refs.length - 1; i >= 0; i--) {
-          if (keep === undefined || !keep(refs[i]?.slot ?? '')) {
-            at = i;
+          const r = refs[i];
+          if (r !== undefined && (keep === undefined || !keep(r.slot))) {
+            slot = i;
             break;
           }
         }
       } else {
         for (let i = 0; i < refs.length; i++) {
-          const slot = refs[i]?.slot ?? '';
-          if ((order !== 'classLast' || slot !== '__class__') && (keep === undefined || !keep(slot))) {
-            at = i;
+          const r = refs[i];
+          if (r === undefined) continue;
+          if ((order !== 'classLast' || r.slot !== '__class__') && (keep === undefined || !keep(r.slot))) {
+            slot = i;
             break;
           }
         }
-        if (at < 0 && order === 'classLast' && keep === undefined && refs.length > 0) at = 0;
+        if (slot < 0 && order === 'classLast' && keep === undefined) {
+          slot = refs.findIndex((r) => r !== undefined);
+        }
       }
-      const ref = refs[at];
+      const ref = slot < 0 ? undefined : refs[slot];
       if (ref === undefined) return;
-      this.decref(ref.to, this.objectHolder(id, ref.slot, at));
+      this.decref(ref.to, this.objectHolder(id, ref.slot, positionOfSlot(refs, slot)));
     }
   }
 

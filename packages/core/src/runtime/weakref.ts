@@ -116,7 +116,7 @@ export function weakrefReferent(state: HeapState, weakref: ObjectId): ObjectId |
 export function weakrefCallback(state: HeapState, weakref: ObjectId): ObjectId | undefined {
   const obj = state.objects[weakref];
   if (obj === undefined) return undefined;
-  for (const r of obj.refs) if (r.slot === CALLBACK_SLOT) return r.to;
+  for (const r of obj.refs) if (r !== undefined && r.slot === CALLBACK_SLOT) return r.to;
   return undefined;
 }
 

@@ -34,7 +34,7 @@
  * index decide everything observable); OrderedDict's nodes are not separate allocations
  * (their bytes count in its size).
  */
-import { type Holder, type ObjectId } from '@pymemsim/core';
+import { forgetRefIndex, liveRefs, type Holder, type ObjectId } from '@pymemsim/core';
 import { C_TEMP, type VM } from '../vm/vm.js';
 import { registerBuiltinModule } from '../vm/importlib.js';
 import type { Native } from '../vm/native.js';
@@ -206,13 +206,14 @@ function rotate(vm: VM, self: ObjectId, n: number): void {
 /** The deque's item references in item order (after a rotation or reversal moved pointers). */
 function reorderItemRefs(vm: VM, self: ObjectId, d: DequeData): void {
   const refs = vm.rt.object(self).refs;
-  const others = refs.filter((r) => r.slot !== 'item');
+  const others = liveRefs(refs).filter((r) => r.slot !== 'item');
   const head = others.slice(0, d.refBase);
   const tail = others.slice(d.refBase);
   refs.length = 0;
   refs.push(...head);
   for (const id of d.items) refs.push({ slot: 'item', to: id });
   refs.push(...tail);
+  forgetRefIndex(refs); // rewritten here, not through core's reference lists
 }
 
 /** deque_extend (extendleft when `left`). */

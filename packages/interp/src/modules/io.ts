@@ -74,7 +74,7 @@ interface IoTypes {
 const typesByVm = new WeakMap<VM, IoTypes>();
 
 const slotRef = (vm: VM, obj: ObjectId, slot: string): ObjectId | undefined =>
-  vm.rt.object(obj).refs.find((r) => r.slot === slot)?.to;
+  vm.rt.object(obj).refs.find((r) => r?.slot === slot)?.to;
 
 /** Set the reference `obj` holds in `slot` (undefined clears it), moving `value` from `from`. */
 function setSlot(vm: VM, obj: ObjectId, slot: string, value: ObjectId | undefined, from: Holder | undefined): void {

@@ -114,7 +114,7 @@ function sreTypes(vm: VM): SreTypes {
 }
 
 const slotRef = (vm: VM, obj: ObjectId, slot: string): ObjectId | undefined =>
-  vm.rt.object(obj).refs.find((r) => r.slot === slot)?.to;
+  vm.rt.object(obj).refs.find((r) => r?.slot === slot)?.to;
 
 function patternData(vm: VM, self: ObjectId): PatternData {
   const v = vm.value(self);

@@ -519,7 +519,7 @@ function structInit(vm: VM, self: ObjectId, format: ObjectId): void {
     Uint8Array.from(text, (c) => c.charCodeAt(0)),
     C_TEMP,
   );
-  const old = vm.rt.object(self).refs.find((r) => r.slot === 's_format')?.to;
+  const old = vm.rt.object(self).refs.find((r) => r?.slot === 's_format')?.to;
   vm.rt.moveToRef(bytes, C_TEMP, self, 's_format');
   if (old !== undefined) vm.rt.decrefRef(old, self, 's_format');
   const ncodes = layout.codes.length;
@@ -657,8 +657,8 @@ function iterParts(vm: VM, it: ObjectId): { data: IterData; s: ObjectId | undefi
   const refs = vm.rt.object(it).refs;
   return {
     data: vm.as(it, 'native').data as IterData,
-    s: refs.find((r) => r.slot === 'so')?.to,
-    buffer: refs.find((r) => r.slot === 'buf.obj')?.to,
+    s: refs.find((r) => r?.slot === 'so')?.to,
+    buffer: refs.find((r) => r?.slot === 'buf.obj')?.to,
   };
 }
 

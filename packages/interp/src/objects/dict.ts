@@ -32,6 +32,7 @@ import {
 import { EntryOrder } from '../entryOrder.js';
 import { C_TEMP, VM } from '../vm/vm.js';
 import type { DictEntry, DictStore } from '../vm/values.js';
+import { MAX_ITEMS } from '../limits.js';
 
 declare module '../vm/vm.js' {
   interface VM {
@@ -330,6 +331,7 @@ function insertNew(
   from: Holder,
   how: 'move' | 'copy',
 ): void {
+  if (store.entries.size >= MAX_ITEMS) vm.checkSize(store.entries.size + 1, 'dict');
   const kv = vm.values.get(key);
   const isStr = kv !== undefined && kv.t === 'str';
   const tableBefore = store.table;

@@ -508,7 +508,7 @@ function tracebackEntries(vm: VM, tb: ObjectId | undefined): TracebackEntry[] {
     const fo = vm.value(v.frame) as ValueOf<'frame'>;
     const code = vm.value(fo.code) as ValueOf<'code'>;
     out.push({ file: code.co.co.filename, line: v.line, name: code.co.co.name, code: code.co.co, lasti: v.lasti });
-    const next = vm.rt.object(t).refs.find((r) => r.slot === 'tb_next');
+    const next = vm.rt.object(t).refs.find((r) => r?.slot === 'tb_next');
     t = next?.to;
   }
   return out;
@@ -962,7 +962,7 @@ export function defineExceptionTypes(vm: VM): void {
     baseType: false,
     members: {
       tb_next: getset((vm, self) =>
-        vm.ret(vm.rt.object(self).refs.find((r) => r.slot === 'tb_next')?.to ?? vm.statics.none, C_TEMP),
+        vm.ret(vm.rt.object(self).refs.find((r) => r?.slot === 'tb_next')?.to ?? vm.statics.none, C_TEMP),
       ),
       tb_frame: getset((vm, self) => vm.ret(vm.as(self, 'traceback').frame, C_TEMP)),
       tb_lineno: getset((vm, self) => vm.newInt(BigInt(vm.as(self, 'traceback').line), C_TEMP)),
@@ -990,7 +990,7 @@ export function defineExceptionTypes(vm: VM): void {
             live.prev !== undefined && live.prev.fid !== 0 ? vm.frameObject(live.prev) : vm.statics.none,
             C_TEMP,
           );
-        return vm.ret(vm.rt.object(self).refs.find((r) => r.slot === 'f_back')?.to ?? vm.statics.none, C_TEMP);
+        return vm.ret(vm.rt.object(self).refs.find((r) => r?.slot === 'f_back')?.to ?? vm.statics.none, C_TEMP);
       }),
       f_globals: getset((vm, self) => {
         const live = liveFrame(vm, self);

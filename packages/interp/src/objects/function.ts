@@ -172,12 +172,12 @@ const typeMembers: Record<string, NativeMember> = {
     },
   ),
   __mro__: getset((vm, self) => {
-    const refs = vm.rt.object(self).refs.find((r) => r.slot === '__mro__');
+    const refs = vm.rt.object(self).refs.find((r) => r?.slot === '__mro__');
     if (refs !== undefined) return vm.ret(refs.to, C_TEMP);
     return vm.newTuple(vm.typeValue(self).mro, C_TEMP);
   }),
   __bases__: getset((vm, self) => {
-    const refs = vm.rt.object(self).refs.find((r) => r.slot === '__bases__');
+    const refs = vm.rt.object(self).refs.find((r) => r?.slot === '__bases__');
     if (refs !== undefined) return vm.ret(refs.to, C_TEMP);
     return vm.newTuple(vm.typeValue(self).bases, C_TEMP);
   }),
@@ -371,14 +371,14 @@ const fnv = (vm: VM, id: ObjectId): ValueOf<'function'> => vm.as(id, 'function')
 /** A reference a function holds in `slot`, replaced (func_set_*). */
 function replaceFuncRef(vm: VM, fn: ObjectId, slot: string, value: ObjectId | undefined): void {
   const refs = vm.rt.object(fn).refs;
-  const at = refs.findIndex((r) => r.slot === slot);
+  const at = refs.findIndex((r) => r?.slot === slot);
   const old = at >= 0 ? (refs[at] as { to: ObjectId }).to : undefined;
   if (value !== undefined) vm.rt.increfRef(value, fn, slot, at >= 0 ? at : undefined);
   if (old !== undefined) vm.rt.decrefRef(old, fn, slot, at >= 0 && value !== undefined ? at + 1 : undefined);
 }
 
 const funcRef = (vm: VM, fn: ObjectId, slot: string): ObjectId | undefined =>
-  vm.rt.object(fn).refs.find((r) => r.slot === slot)?.to;
+  vm.rt.object(fn).refs.find((r) => r?.slot === slot)?.to;
 
 const functionMembers: Record<string, NativeMember> = {
   __name__: getset(
@@ -672,7 +672,7 @@ const cellMembers: Record<string, NativeMember> = {
 
 const codeValue = (vm: VM, id: ObjectId): ValueOf<'code'> => vm.as(id, 'code');
 const codeRef = (vm: VM, id: ObjectId, slot: string): ObjectId =>
-  vm.rt.object(id).refs.find((r) => r.slot === slot)?.to as ObjectId;
+  vm.rt.object(id).refs.find((r) => r?.slot === slot)?.to as ObjectId;
 
 const codeMembers: Record<string, NativeMember> = {
   co_name: getset((vm, self) => vm.ret(codeRef(vm, self, 'co_name'), C_TEMP)),

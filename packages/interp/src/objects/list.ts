@@ -18,8 +18,11 @@ import {
   tupleSize,
   type Holder,
   type ObjectId,
+  forgetRefIndex,
+  liveRefs,
 } from '@pymemsim/core';
 import { C_TEMP, VM } from '../vm/vm.js';
+import { MAX_ITEMS, checkItems, raiseLimit, type Limit } from '../limits.js';
 import type { Native } from '../vm/native.js';
 import { kwarg, npos } from '../vm/native.js';
 import type { CompareOp, TypeSlots } from '../vm/typeSlots.js';
@@ -67,6 +70,7 @@ function resize(vm: VM, list: ObjectId, items: ObjectId[], allocated: number, n:
 
 P.listAppendMove = function (this: VM, list, value, from) {
   const v = this.as(list, 'list');
+  if (v.items.length >= MAX_ITEMS) this.checkSize(v.items.length + 1, 'list');
   resize(this, list, v.items, v.allocated, v.items.length + 1);
   v.items.push(value);
   this.rt.moveToRef(value, from, list, 'item');
@@ -74,6 +78,7 @@ P.listAppendMove = function (this: VM, list, value, from) {
 
 P.listAppend = function (this: VM, list, value) {
   const v = this.as(list, 'list');
+  if (v.items.length >= MAX_ITEMS) this.checkSize(v.items.length + 1, 'list');
   resize(this, list, v.items, v.allocated, v.items.length + 1);
   v.items.push(value);
   this.rt.increfRef(value, list, 'item');
@@ -116,6 +121,7 @@ P.listExtend = function (this: VM, list, iterable) {
     const n = items.length;
     if (n === 0) return;
     const m = v.items.length;
+    this.checkSize(m + n, 'list');
     if (v.allocated === 0) this.setListCapacity(list, listPreallocateExact(n));
     else resize(this, list, v.items, v.allocated, m + n);
     for (const o of items) {
@@ -128,8 +134,13 @@ P.listExtend = function (this: VM, list, iterable) {
   try {
     const n = this.lengthHint(iterable, 8);
     const m = v.items.length;
+    this.checkSize(m + n, 'list');
     resize(this, list, v.items, v.allocated, m + n);
     for (let x = this.iterNext(it, C_TEMP); x !== undefined; x = this.iterNext(it, C_TEMP)) {
+      if (v.items.length >= MAX_ITEMS) {
+        this.rt.decref(x, C_TEMP);
+        this.checkSize(v.items.length + 1, 'list');
+      }
       if (v.items.length >= v.allocated) resize(this, list, v.items, v.allocated, v.items.length + 1);
       v.items.push(x);
       this.rt.moveToRef(x, C_TEMP, list, 'item');
@@ -345,10 +356,11 @@ function listInsert(vm: VM, list: ObjectId, where: number, x: ObjectId): void {
 /** After items were rearranged in place (sort, heapq): the item references follow their new order. */
 function listReorderRefs(vm: VM, list: ObjectId): void {
   const refs = vm.rt.object(list).refs;
-  const others = refs.filter((r) => r.slot !== 'item');
+  const others = liveRefs(refs).filter((r) => r.slot !== 'item');
   refs.length = 0;
   for (const id of vm.as(list, 'list').items) refs.push({ slot: 'item', to: id });
   refs.push(...others);
+  forgetRefIndex(refs); // rewritten here, not through core's reference lists
 }
 
 function listClear(vm: VM, list: ObjectId): void {
@@ -476,8 +488,8 @@ const listSlots: TypeSlots = {
   },
   repeat: (vm, seq, n, out) => {
     const items = listItems(vm, seq);
+    vm.checkSize(n < 0n ? 0n : BigInt(items.length) * n, 'list');
     const count = n < 0n ? 0 : Number(n);
-    vm.checkSize(items.length * count, 'list');
     const res: ObjectId[] = [];
     for (let k = 0; k < count; k++) res.push(...items);
     return vm.newList(res, out);
@@ -609,13 +621,22 @@ declare module '../vm/vm.js' {
   interface VM {
     /** listsort: stable, by `<` (of the keys when `key` is given). */
     sortList(list: ObjectId, key: ObjectId | undefined, reverse: boolean): void;
-    /** A size a container cannot reach in the simulation raises MemoryError. */
-    checkSize(n: number, what: string): void;
+    /**
+     * A container of `n` items: go on, or what the resource limit becomes (limits.ts):
+     * CPython's MemoryError past the simulated machine's memory, else the run's stop.
+     */
+    checkSize(n: number | bigint, what: string): void;
+    /** Go on (undefined), or raise what a resource limit becomes (limits.ts). */
+    checkLimit(found: Limit | undefined): void;
   }
 }
 
 P.checkSize = function (this: VM, n, what) {
-  if (n > 50_000_000) throw this.pyErr('MemoryError', `a ${what} of ${n} items is more than the simulation holds`);
+  if (n > MAX_ITEMS) this.checkLimit(checkItems(n, what));
+};
+
+P.checkLimit = function (this: VM, found) {
+  if (found !== undefined) raiseLimit(found, (type, message) => this.pyErr(type, message));
 };
 
 P.sortList = function (this: VM, list, key, reverse) {
@@ -746,8 +767,8 @@ const tupleSlots: TypeSlots = {
   repeat: (vm, seq, n, out) => {
     const items = tupleItems(vm, seq);
     if (n === 1n && vm.typeOf(seq) === vm.T.tuple) return vm.ret(seq, out);
+    vm.checkSize(n < 0n ? 0n : BigInt(items.length) * n, 'tuple');
     const count = n < 0n ? 0 : Number(n);
-    vm.checkSize(items.length * count, 'tuple');
     const res: ObjectId[] = [];
     for (let k = 0; k < count; k++) res.push(...items);
     return vm.newTuple(res, out);

@@ -24,6 +24,7 @@ import type { BinaryOp, CompareOp, TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { methods } from './list.js';
 import { reduceHash } from '../vm/protocols.js';
+import { bitLength, checkDecimalDigits, checkMul, checkPow, checkShift, intToDecimal } from '../limits.js';
 import * as ops from './floatOps.js';
 import { PyError } from './pyError.js';
 
@@ -174,16 +175,6 @@ function floatCompare(a: number, b: number, op: CompareOp): boolean {
   }
 }
 
-const LIMIT_BITS = 1 << 26;
-
-function checkBits(vm: VM, bits: number): void {
-  if (bits > LIMIT_BITS) {
-    throw vm.pyErr('MemoryError', `an int of more than ${LIMIT_BITS} bits is more than the simulation holds`);
-  }
-}
-
-const bitLength = (v: bigint): number => (v === 0n ? 0 : (v < 0n ? -v : v).toString(2).length);
-
 function intBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holder) => ObjectId | undefined {
   return (vm, a, b, out) => {
     const x = intOf(vm, a);
@@ -195,7 +186,7 @@ function intBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holder
       case '-':
         return vm.newInt(x - y, out);
       case '*':
-        if (x !== 0n && y !== 0n) checkBits(vm, bitLength(x) + bitLength(y));
+        if (x !== 0n && y !== 0n) vm.checkLimit(checkMul(x, y));
         return vm.newInt(x * y, out);
       case '//':
         if (y === 0n) throw vm.pyErr('ZeroDivisionError', 'integer division or modulo by zero');
@@ -214,16 +205,16 @@ function intBinary(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holder
           if (x === 0n) throw vm.pyErr('ZeroDivisionError', '0.0 cannot be raised to a negative power');
           return vm.newFloat(intToFloat(vm, x) ** Number(y), out);
         }
-        if (x !== 0n && x !== 1n && x !== -1n)
-          checkBits(vm, bitLength(x) * Number(y > BigInt(LIMIT_BITS) ? BigInt(LIMIT_BITS) + 1n : y));
+        vm.checkLimit(checkPow(x, y));
         return vm.newInt(x ** y, out);
       case '<<':
         if (y < 0n) throw vm.pyErr('ValueError', 'negative shift count');
-        if (x !== 0n) checkBits(vm, bitLength(x) + Number(y > BigInt(LIMIT_BITS) ? BigInt(LIMIT_BITS) + 1n : y));
+        vm.checkLimit(checkShift(x, y));
         return vm.newInt(x << y, out);
       case '>>':
         if (y < 0n) throw vm.pyErr('ValueError', 'negative shift count');
-        return vm.newInt(x >> y, out);
+        // A count past the int's length leaves its sign (BigInt would refuse a huge count).
+        return vm.newInt(y > BigInt(bitLength(x)) ? (x < 0n ? -1n : 0n) : x >> y, out);
       case '&':
         if (vm.value(a).t === 'bool' && vm.value(b).t === 'bool') return vm.bool((x & y) !== 0n, out);
         return vm.newInt(x & y, out);
@@ -337,6 +328,8 @@ export function parseIntLiteral(vm: VM, text: string, base: number): bigint {
     throw vm.pyErr('ValueError', `invalid literal for int() with base ${base}: ${vm.reprTextOfStr(orig)}`);
   };
   if (b < 2 || b > 36 || s === '' || s.startsWith('_') || s.endsWith('_') || s.includes('__')) bad();
+  // A decimal of more than 4300 digits: CPython's ValueError (sys.get_int_max_str_digits()).
+  if (b === 10 && s.length > 4300) checkDecimalDigits(s.replaceAll('_', '').length, (t, m) => vm.pyErr(t, m));
   let v = 0n;
   const B = BigInt(b);
   for (const ch of s) {
@@ -429,7 +422,9 @@ const intSlots: TypeSlots = {
   },
   repr: (vm, self) => {
     const v = vm.value(self);
-    return v.t === 'bool' ? (v.v ? 'True' : 'False') : String((v as { v: bigint }).v);
+    if (v.t === 'bool') return v.v ? 'True' : 'False';
+    // Past 4300 digits: CPython's ValueError (sys.get_int_max_str_digits()).
+    return intToDecimal((v as { v: bigint }).v, (type, message) => vm.pyErr(type, message));
   },
   hash: (vm, self) => intHash(intOf(vm, self) as bigint),
   compare: numberCompare,

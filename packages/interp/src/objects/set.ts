@@ -23,6 +23,7 @@ import type { SetStore } from '../vm/values.js';
 import { keyError } from './dictType.js';
 import { methods } from './list.js';
 import { noArgs, oneArg } from './sequence.js';
+import { MAX_ITEMS } from '../limits.js';
 import { SetTable } from './setTable.js';
 
 declare module '../vm/vm.js' {
@@ -74,6 +75,7 @@ function syncSize(vm: VM, set: ObjectId, before: number): void {
 function addEntry(vm: VM, set: ObjectId, item: ObjectId, hash: bigint): boolean {
   const t = tableOf(vm, set);
   const before = t.size;
+  if (t.used >= MAX_ITEMS) vm.checkSize(t.used + 1, 'set');
   const r = t.add(item, hash, eqOf(vm));
   if (r.slot < 0) return false;
   vm.rt.increfRef(item, set, 'item');

@@ -23,6 +23,7 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { methods } from './list.js';
 import { argRange, clampIndex, noArgs, oneArg, seqIndex, sliceIndexList } from './sequence.js';
+import { checkStrLength } from '../limits.js';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -796,16 +797,14 @@ const strSlots: TypeSlots = {
     const x = strOf(vm, a);
     if (bv.v === '' && vm.typeOf(a) === vm.T.str) return vm.ret(a, out);
     if (x === '' && vm.typeOf(b) === vm.T.str) return vm.ret(b, out);
-    vm.checkSize(x.length + bv.v.length, 'str');
+    vm.checkLimit(checkStrLength(x.length + bv.v.length, 'str'));
     return vm.newStr(x + bv.v, out);
   },
   repeat: (vm, seq, n, out) => {
     const s = strOf(vm, seq);
     if (n <= 0n || s === '') return vm.newStr('', out);
     if (n === 1n && vm.typeOf(seq) === vm.T.str) return vm.ret(seq, out);
-    if (BigInt(s.length) * n > 100_000_000n) {
-      throw vm.pyErr('MemoryError', `a str of ${BigInt(s.length) * n} characters is more than the simulation holds`);
-    }
+    vm.checkLimit(checkStrLength(BigInt(s.length) * n, 'str', true));
     return vm.newStr(s.repeat(Number(n)), out);
   },
   number: {
@@ -997,8 +996,8 @@ const bytesSlots: TypeSlots = {
   },
   repeat: (vm, seq, n, out) => {
     const b = bytesOf(vm, seq);
+    vm.checkLimit(checkStrLength(n < 0n ? 0n : BigInt(b.length) * n, 'bytes', true));
     const count = n < 0n ? 0 : Number(n);
-    vm.checkSize(b.length * count, 'bytes');
     const r = new Uint8Array(b.length * count);
     for (let k = 0; k < count; k++) r.set(b, k * b.length);
     return vm.newBytes(r, out);

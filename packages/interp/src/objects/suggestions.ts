@@ -153,7 +153,7 @@ function nameSuggestion(vm: VM, exc: ObjectId, traceback: ObjectId | undefined):
   let tb = traceback ?? vm.exceptionTraceback(exc);
   if (tb === vm.statics.none) return undefined;
   for (;;) {
-    const next = vm.rt.object(tb).refs.find((r) => r.slot === 'tb_next')?.to;
+    const next = vm.rt.object(tb).refs.find((r) => r?.slot === 'tb_next')?.to;
     if (next === undefined) break;
     tb = next;
   }
@@ -172,7 +172,7 @@ function nameSuggestion(vm: VM, exc: ObjectId, traceback: ObjectId | undefined):
   vm.rt.decref(tuple, C_TEMP);
   const found = searchList(vm, list, nv.v);
   if (found !== undefined) return found;
-  const func = fv.live?.func ?? vm.rt.object(fo).refs.find((r) => r.slot === 'f_func')?.to;
+  const func = fv.live?.func ?? vm.rt.object(fo).refs.find((r) => r?.slot === 'f_func')?.to;
   if (func === undefined) return undefined;
   const f = vm.value(func) as ValueOf<'function'>;
   return searchList(vm, keysList(vm, f.globals), nv.v) ?? searchList(vm, keysList(vm, f.builtins), nv.v);

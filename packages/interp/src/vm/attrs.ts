@@ -20,7 +20,7 @@
  * Objects/moduleobject.c (module_getattro), Objects/dictobject.c (_PyObject_InitializeDict,
  * init_inline_values, make_dict_from_instance_attributes).
  */
-import type { Holder, ObjectId } from '@pymemsim/core';
+import { positionOfSlot, type Holder, type ObjectId } from '@pymemsim/core';
 import { C_TEMP, PyRaise, VM } from './vm.js';
 import type { PyValue, TypeCache, TypeValue } from './values.js';
 
@@ -537,12 +537,12 @@ P.delInstanceAttr = function (this: VM, obj, name) {
   return true;
 };
 
-/** Where `owner` holds `id` in `slot` (the last such reference), or -1. */
+/** The position (among the references present) where `owner` holds `id` in `slot` (the last such reference), or -1. */
 function refIndex(vm: VM, owner: ObjectId, slot: string, id: ObjectId): number {
   const refs = vm.rt.object(owner).refs;
   for (let i = refs.length - 1; i >= 0; i--) {
     const r = refs[i];
-    if (r !== undefined && r.to === id && r.slot === slot) return i;
+    if (r !== undefined && r.to === id && r.slot === slot) return positionOfSlot(refs, i);
   }
   return -1;
 }

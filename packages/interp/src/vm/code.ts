@@ -254,7 +254,7 @@ P.setFunctionPart = function (this: VM, fn, part, value, from) {
   fv[part] = value;
   // In func_clear's order: after the doc, before the code.
   const refs = this.rt.object(fn).refs;
-  const at = refs.findIndex((r) => r.slot === '__code__');
+  const at = refs.findIndex((r) => r?.slot === '__code__');
   this.rt.moveToRef(value, from, fn, slot, at < 0 ? undefined : at);
   if (old !== undefined) this.rt.decrefRef(old, fn, slot);
   fv.version += 1;

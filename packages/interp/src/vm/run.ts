@@ -16,6 +16,7 @@ import type { CodeObject } from '../compile/code.js';
 import { formatSyntaxError, type CompiledSource } from '../compile/source.js';
 import { C_TEMP, PyRaise, VM, type VMOptions } from './vm.js';
 import './all.js';
+import { engineLimit } from '../limits.js';
 
 /** Compile source text to a code object (the compiler of ../compile, or another). */
 export type Compiler = (source: string, filename: string, mode: 'exec' | 'eval' | 'single') => CompiledSource;
@@ -173,8 +174,11 @@ export function runOnVM(source: string, path: string, options: RunOptions = {}):
     }
     vm.shutdown();
   } catch (e) {
-    if (e instanceof EventBudgetExceeded) {
-      return { stdout: vm.stdout, stderr: vm.stderr, exitCode: 1, diagnostics: [], vm, stopped: e.message };
+    // A stop (the event budget, Ctrl-C, a resource limit: limits.ts), or a JavaScript
+    // engine limit reached anyway, ends the run where it is; the trace keeps every event.
+    const stop = e instanceof EventBudgetExceeded ? e : engineLimit(e);
+    if (stop !== undefined) {
+      return { stdout: vm.stdout, stderr: vm.stderr, exitCode: 1, diagnostics: [], vm, stopped: stop.message };
     }
     throw e;
   }

@@ -43,6 +43,7 @@ import type { Frame } from './frame.js';
 import type { ModuleFinder } from './importlib.js';
 import type { HostOptions } from '../modules/host.js';
 import { IdTable, type PyValue, type TypeValue, type ValueOf } from './values.js';
+import { bitLength } from '../limits.js';
 
 /**
  * A Python exception propagating through the simulated program (not an Error: no stack
@@ -67,7 +68,11 @@ export const RECURSION_LIMIT = 1000;
 export interface VMOptions extends RuntimeOptions {
   /** Called with the new runtime before its first event (to record every event from the empty heap). */
   readonly attach?: (rt: Runtime) => void;
-  /** Written to as the program writes to stdout and stderr. */
+  /**
+   * Written to as the program writes to stdout and stderr. When given, the text is not
+   * also kept in the VM's `stdout` / `stderr`: a program printing a gigabyte must not be
+   * held in one string.
+   */
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
   /** sys.argv (the program's path first). */
@@ -155,8 +160,11 @@ export class VM {
   excInfo: ExcStackItem = { value: undefined, holder: { kind: 'root', name: 'exc_info' }, previous: undefined };
   readonly writeOut: (text: string) => void;
   readonly writeErr: (text: string) => void;
+  /** What the program wrote, when no writer was given for it (see VMOptions). */
   stdout = '';
   stderr = '';
+  private readonly keepOut: boolean;
+  private readonly keepErr: boolean;
   readonly argv: readonly string[];
   /** Clocks and entropy for the C modules (../modules/host.ts). */
   readonly host: HostOptions;
@@ -168,6 +176,8 @@ export class VM {
     options.attach?.(this.rt);
     this.writeOut = options.stdout ?? (() => undefined);
     this.writeErr = options.stderr ?? (() => undefined);
+    this.keepOut = options.stdout === undefined;
+    this.keepErr = options.stderr === undefined;
     this.argv = options.argv ?? [''];
     this.host = options.host ?? {};
     this.rt.hooks.freed = (id) => this.freed(id);
@@ -432,11 +442,11 @@ export class VM {
 
   write(text: string, toStderr: boolean): void {
     if (toStderr) {
-      this.stderr += text;
+      if (this.keepErr) this.stderr += text;
       this.writeErr(text);
       return;
     }
-    this.stdout += text;
+    if (this.keepOut) this.stdout += text;
     this.writeOut(text);
     this.rt.output(text);
   }
@@ -446,7 +456,8 @@ export class VM {
 export function reprAtom(v: PyValue): string {
   switch (v.t) {
     case 'int':
-      return v.v.toString();
+      // An int past what CPython converts to decimal (4300 digits) is named by its length.
+      return bitLength(v.v) > 14_300 ? `<int of ${bitLength(v.v)} bits>` : v.v.toString();
     case 'float':
       return formatFloat(v.v);
     case 'str':
