@@ -27,8 +27,6 @@ import {
   NOT_TRACKED,
   PERMANENT_GENERATION,
   UNREACHABLE_LIST,
-  liveFrames,
-  liveIds,
   liveRefs,
   type Frame,
   type HeapObject,

@@ -33,9 +33,12 @@
  */
 import {
   compactState,
+  hasHoles,
   liveFrames,
   liveIds,
+  liveRefs,
   type Frame,
+  type HeapObject,
   type HeapState,
   type MemEvent,
   type ObjectId,
@@ -274,7 +277,7 @@ export function compactIndexed(state: HeapState, index: LiveIndex | undefined, t
   if (!tables) return { ...state, frames }; // the caller builds the object and buffer tables
   return {
     ...state,
-    objects: pick(state.objects, index.objects.ids()),
+    objects: pick(withoutHoles(state.objects, index.objects.ids()), index.objects.ids()),
     frames,
     memory: { ...state.memory, buffers: pick(state.memory.buffers, index.buffers.ids()) },
   };
@@ -296,7 +299,11 @@ export function shareIndexed(
   return share(
     {
       ...compact,
-      objects: shareIdTable(state.objects, index.objects.ids(), previous?.objects) as HeapState['objects'],
+      objects: shareIdTable(
+        withoutHoles(state.objects, index.objects.ids()),
+        index.objects.ids(),
+        previous?.objects,
+      ) as HeapState['objects'],
       memory: {
         ...compact.memory,
         buffers: shareIdTable(
@@ -308,6 +315,25 @@ export function shareIndexed(
     },
     previous,
   );
+}
+
+/**
+ * The object table with every reference list dense, as compactState leaves it (a long
+ * list may have empty slots, core's refList.ts; checkpoints and hashes never see them):
+ * the table itself when no live object has any, else a copy with those objects copied.
+ */
+function withoutHoles(
+  table: Record<number, HeapObject | undefined>,
+  ids: readonly number[],
+): Record<number, HeapObject | undefined> {
+  let out: Record<number, HeapObject | undefined> | undefined;
+  for (const id of ids) {
+    const obj = table[id];
+    if (obj === undefined || !hasHoles(obj.refs)) continue;
+    out ??= { ...table };
+    out[id] = { ...obj, refs: [...liveRefs(obj.refs)] };
+  }
+  return out ?? table;
 }
 
 /** core's compactFrame: the frame with only its bound names (a null-prototype map: Python names may be `__proto__`). */

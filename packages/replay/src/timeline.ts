@@ -53,15 +53,7 @@
  * Invariants (timeline.test.ts): stateAt(n) and snapshotAt(n) hash like foldPlain of
  * events 0..n, however the timeline moved before; checkpoints are frozen and never change.
  */
-import {
-  UserError,
-  applyEvent,
-  checkInterrupt,
-  compactState,
-  emptyHeap,
-  type HeapState,
-  type MemEvent,
-} from '@pymemsim/core';
+import { UserError, applyEvent, checkInterrupt, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';

@@ -74,7 +74,6 @@ import {
   type GcListIndex,
   type HeapObject,
   type HeapState,
-  type Ref,
 } from '../state.js';
 import { kindInfo } from './kinds.js';
 import type { Runtime } from './runtime.js';
