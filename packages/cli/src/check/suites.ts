@@ -10,6 +10,10 @@
  *             a finalizer runs at most once; a resurrected object survives
  *   weakref   a weakref reads its live referent, None once the referent is freed; its
  *             callback runs exactly once, after it was cleared, never while it is garbage
+ *   frames    generators, generator expressions, closures and `with` blocks: a suspended
+ *             frame's references and a closure's cell are holders (counted, traversed),
+ *             an ended, closed or finalized generator lets go, a manager goes with its
+ *             block; and the fold of the log equals the live state
  *   pymalloc  blocks in use per size class = live small allocations + parked free-list
  *             blocks; no two live blocks overlap
  *   replay    folding the log from emptyHeap gives the live state; the per-event, batched
@@ -27,7 +31,15 @@ import fc from 'fast-check';
 import type { HeapState, MemEvent, Runtime } from '@pymemsim/core';
 import { runProgram } from '@pymemsim/interp';
 import { TraceWriter, readTrace, recordTo, traceHeader } from '@pymemsim/replay';
-import { PRELUDE, STEP_KINDS, compileSteps, stepArbitrary, type GeneratedProgram, type StepKind } from './program.js';
+import {
+  FRAME_KINDS,
+  PRELUDE,
+  STEP_KINDS,
+  compileSteps,
+  stepArbitrary,
+  type GeneratedProgram,
+  type StepKind,
+} from './program.js';
 import { LawBroken, runChecked, type CheckTarget, type LawSet, type RoundTripResult } from './laws.js';
 
 export interface Suite {
@@ -76,6 +88,32 @@ export const SUITES: readonly Suite[] = [
     prelude: PRELUDE,
     kinds: ['new', 'alias', 'append', 'setattr', 'delattr', 'del', 'weakref', 'weakref', 'collect', 'clearSaved'],
     laws: { perLine: ['weakref', 'reachable-alive', 'invariants'], atEnd: [] },
+    maxSteps: 30,
+  },
+  {
+    name: 'frames',
+    summary: 'suspended frames and closure cells hold their objects; ended generators let go',
+    prelude: PRELUDE,
+    kinds: [
+      'new',
+      'new',
+      'alias',
+      'append',
+      'pop',
+      'setattr',
+      'delattr',
+      'del',
+      'del',
+      ...FRAME_KINDS,
+      'gen',
+      'next',
+      'next',
+      'collect',
+    ],
+    laws: {
+      perLine: ['refcount', 'freed-at-zero', 'invariants', 'reachable-alive', 'full-collection'],
+      atEnd: ['replay'],
+    },
     maxSteps: 30,
   },
   {
