@@ -10,6 +10,10 @@ export default defineConfig({
     // Workspace packages are transformed by vite (not loaded by Node from dist/), so the
     // `source` condition applies to them too: every suite tests the sources.
     server: { deps: { inline: [/@pymemsim\//] } },
+    // Timing is measured by the benchmarks, not by tests: a limit only catches a test that
+    // never ends, and must not fail a property run on a busy two-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     projects: [
       {
         extends: true,

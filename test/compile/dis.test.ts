@@ -11,14 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  astFromJson,
-  compileModule,
-  compileSource,
-  coPositions,
-  disassemble,
-  type CodeObject,
-} from '@pymemsim/interp';
+import { astFromJson, compileModule, compileSource, coPositions, disassemble, type CodeObject } from '@pymemsim/interp';
+import { decodeSource } from '@pymemsim/interp/parse';
 import { oracleUnavailable, PYTHON, runOracle, type OracleRecord } from './oracle.js';
 
 const here = import.meta.dirname;
@@ -51,7 +45,10 @@ describe.skipIf(unavailable !== null)(`dis = python3.11 -m dis (${unavailable ??
       env: { ...process.env, PYTHONHASHSEED: '0' },
       maxBuffer: 1 << 28,
     });
-    const { code } = compileSource(readFileSync(rec.path, 'utf8'), rec.path, 'exec');
+    // The file's bytes decoded as python3 decodes a source file (coding cookie, BOM).
+    const { text } = decodeSource(readFileSync(rec.path), rec.path);
+    if (text === undefined) throw new Error(`${rec.path} did not decode`);
+    const { code } = compileSource(text, rec.path, 'exec');
     if (code === undefined) throw new Error(`${rec.path} did not compile`);
     expect(mask(disassemble(code))).toBe(mask(theirs));
   });

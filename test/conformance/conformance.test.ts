@@ -38,6 +38,17 @@ function cases(dir: string): Case[] {
     .map((f) => ({ name: f.replace(/\.py$/, ''), dir }));
 }
 
+/**
+ * A runaway case (a loop the simulation never leaves) stops after this long and fails its
+ * test: a synchronous run cannot be cut short by the test runner's own timeout.
+ */
+const CASE_SECONDS = 60;
+
+function deadline(seconds: number): () => string | undefined {
+  const end = Date.now() + seconds * 1000;
+  return () => (Date.now() > end ? `stopped after ${seconds} s` : undefined);
+}
+
 function check(c: Case): void {
   const file = (ext: string): string | undefined => {
     const p = join(c.dir, `${c.name}.${ext}`);
@@ -48,8 +59,9 @@ function check(c: Case): void {
   const decoded = decodeSource(readFileSync(join(c.dir, `${c.name}.py`)), `${c.name}.py`);
   const result =
     decoded.text === undefined
-      ? { stdout: '', exitCode: 1, stderr: `SyntaxError: ${decoded.diagnostics[0]?.message ?? ''}\n` }
-      : runProgram(decoded.text, `${c.name}.py`);
+      ? { stdout: '', exitCode: 1, stderr: `SyntaxError: ${decoded.diagnostics[0]?.message ?? ''}\n`, stopped: undefined }
+      : runProgram(decoded.text, `${c.name}.py`, { interrupted: deadline(CASE_SECONDS) });
+  expect(result.stopped).toBeUndefined();
   expect(result.stdout).toBe(file('out') ?? '');
   const exit = Number((file('exit') ?? '0').trim());
   expect(result.exitCode).toBe(exit);

@@ -22,7 +22,7 @@ it('every generated program runs without an internal error and its trace replays
         },
       });
       expect(result.exitCode, result.stderr).toBe(0); // no Python exception: the programs are valid
-      writer?.finish(result.interpreter?.rt.state);
+      writer?.finish(result.rt?.state);
       const replay = replayTrace(readTrace(readFileSync(path), path));
       expect(replay.ok).toBe(true); // the fold of the trace ends in the recorded state
     }),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROGRAM } from '@pymemsim/interp';
 import { RECORD_HEADER_SIZE, crc32, indexTrace, readTrace, replayTrace } from '@pymemsim/replay';
-import { SourceFile, formatSyntaxError, runProgram } from '@pymemsim/interp';
+import { checkProgram, runProgram } from '@pymemsim/interp';
 import { programSource, resolveModule } from './commands/run.js';
 import { runCli, splitRunArguments } from './main.js';
 import { memoryIo } from './memoryIo.js';
@@ -51,11 +51,16 @@ describe('pymemsim run', () => {
     return { code, io, dir };
   };
 
-  it('reports a construct outside the subset with file:line:col before running', async () => {
-    const { code, io } = await run('x = 1\nwith x:\n    x = 0\n');
+  it('runs what the old evaluator refused (with, generators) and ends a protocol error as CPython does', async () => {
+    const { code, io } = await run('x = 1\nwith x:\n    x = 0\n', '--no-trace');
     expect(code).toBe(1);
     expect(io.stdout).toBe('');
-    expect(io.stderr).toMatch(/prog\.py:2:1: error\[PY_UNSUPPORTED\]: `with` statement/);
+    expect(io.stderr.trim().split('\n').at(-1)).toBe(
+      "TypeError: 'int' object does not support the context manager protocol",
+    );
+    const gen = await run('def g():\n    yield 1\n    yield 2\nprint(sum(x for x in g()))\n', '--no-trace');
+    expect(gen.code).toBe(0);
+    expect(gen.io.stdout).toBe('3\n');
   });
 
   it('reports a syntax error as CPython does, exit 1', async () => {
@@ -76,7 +81,10 @@ describe('pymemsim run', () => {
     expect(code).toBe(1);
     expect(io.stderr).toMatch(/stopped after 20000 events/);
     const contents = readTrace(readFileSync(join(dir, 'prog.pmt')), 'prog.pmt');
-    expect(contents.events.length).toBe(20000);
+    // The budget stops the run at its 20000th event; the unwinding that follows may release
+    // a temporary or two, and those events are in the trace too (it replays to the state).
+    expect(contents.events.length).toBeGreaterThanOrEqual(20000);
+    expect(contents.events.length).toBeLessThan(20100);
   });
 
   it('names a missing program and exits 66', async () => {
@@ -185,8 +193,10 @@ describe('pymemsim run: the command line of python3 and memray', () => {
 
   it('gives the interpreter sys.argv as python3 would: the program, then its arguments', () => {
     const r = runProgram('x = 1\n', 'prog.py', { argv: ['prog.py', 'a', '-b'] });
-    expect(r.interpreter?.argv).toEqual(['prog.py', 'a', '-b']);
-    expect(runProgram('x = 1\n', 'prog.py').interpreter?.argv).toEqual(['prog.py']);
+    expect(r.vm?.argv).toEqual(['prog.py', 'a', '-b']);
+    expect(runProgram('x = 1\n', 'prog.py').vm?.argv).toEqual(['prog.py']);
+    const shown = runProgram('import sys\nprint(sys.argv)\n', 'prog.py', { argv: ['prog.py', 'a', '-b'] });
+    expect(shown.stdout).toBe("['prog.py', 'a', '-b']\n");
     const io = memoryIo();
     expect(programSource(io, { code: 'pass' })).toEqual({ text: 'pass', path: '<string>', argv0: '-c' });
   });
@@ -269,20 +279,13 @@ describe('pymemsim run: the command line of python3 and memray', () => {
     expect(io.stderr).toMatch(/note: .*never finished \(the run was stopped\)/);
   });
 
-  it('prints the exception class a syntax diagnostic names (IndentationError), else SyntaxError', () => {
-    const src = new SourceFile('p.py', 'if 1:\nx = 1\n');
-    const span = { start: 6, end: 7 };
-    const plain = formatSyntaxError({ code: 'PY_SYNTAX', message: 'invalid syntax', span }, src);
-    expect(plain.split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
-    const named = {
-      code: 'PY_SYNTAX',
-      message: "expected an indented block after 'if' statement on line 1",
-      span,
-      exception: 'IndentationError',
-    } as const;
-    expect(formatSyntaxError(named, src).split('\n').at(-1)).toBe(
+  it('prints the exception class of a syntax error (IndentationError), else SyntaxError', () => {
+    const indent = checkProgram('if 1:\nx = 1\n', 'p.py');
+    expect(indent.message.trimEnd().split('\n').at(-1)).toBe(
       "IndentationError: expected an indented block after 'if' statement on line 1",
     );
+    const plain = checkProgram('x = = 1\n', 'p.py');
+    expect(plain.message.trimEnd().split('\n').at(-1)).toBe('SyntaxError: invalid syntax');
   });
 });
 

@@ -15,7 +15,9 @@
  * shutdown, where everything still alive is what the program kept; at.ts). Objects the
  * interpreter makes before the program's first line (builtins, small ints, the module's
  * constants: CPython has them before any program runs) are the group `(startup)`,
- * counted only with --startup.
+ * counted only with --startup. So are the static objects of built-in types (a method
+ * descriptor, `range.__new__`): CPython makes them when it readies the type at startup;
+ * the simulation makes one when the program first reaches it (kind `builtin`, no size).
  *
  * One pass over the events, reading them (no fold): per live object only its group and
  * size are kept, so memory follows the live objects, not the trace's length.
@@ -117,7 +119,7 @@ export function allocationReport(
         break;
       }
       case 'ObjectAllocated': {
-        const early = line === 0 && frames.length === 0;
+        const early = (line === 0 && frames.length === 0) || (e.kind === 'builtin' && e.size === 0);
         if (early && !startup) {
           startupObjects += 1;
           break;

@@ -202,10 +202,12 @@ describe('pymemsim report', () => {
     const r = await cli('report', trace);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/line +allocations +bytes +peak live +alive at end +source/);
-    expect(r.out).toMatch(/\n {2}10 +3 +168 B .*head = Node\(i, head\)/);
+    // Each Node(i, head) also makes the tuple its arguments are packed into
+    // (_PyObject_MakeTpCall), freed when the call returns: 6 objects, 3 alive at the end.
+    expect(r.out).toMatch(/\n {2}10 +6 +336 B .*head = Node\(i, head\)/);
     const j = json<ReportJson>((await cli('report', trace, '--json')).out);
     const line10 = j.rows.find((row) => row.key === '10');
-    expect(line10).toMatchObject({ allocations: 3, aliveAtEnd: 3 });
+    expect(line10).toMatchObject({ allocations: 6, aliveAtEnd: 3 });
     // Lines 15-16 make the cycle the collection frees: allocated, none alive at the end.
     expect(j.rows.find((row) => row.key === '15')).toMatchObject({ aliveAtEnd: 0 });
     expect(j.rows.find((row) => row.key === '16')).toMatchObject({ aliveAtEnd: 0 });
@@ -226,7 +228,7 @@ describe('pymemsim report', () => {
     expect(user.rows.find((row) => row.key === 'Node')?.allocations).toBe(3);
     expect(user.startup).toBeGreaterThan(0);
     const byFunction = json<ReportJson>((await cli('report', trace, '--by', 'function', '--json')).out);
-    // build makes its range, the range's iterator and the three Nodes.
-    expect(byFunction.rows.find((row) => row.key === 'build')?.allocations).toBe(5);
+    // build makes its range, the range's iterator, the three Nodes and their argument tuples.
+    expect(byFunction.rows.find((row) => row.key === 'build')?.allocations).toBe(8);
   });
 });

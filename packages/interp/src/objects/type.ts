@@ -535,7 +535,12 @@ P.newHeapType = function (this: VM, meta, name, basesIn, ns, out) {
     sharedKeys: undefined,
   };
   const size = tv.hasDict && !baseTv.isException && baseTv.layout === 'object' ? FIXED_SIZES.class : 920;
-  const cls = this.alloc('type', 'class', size, tv, C_TEMP, { repr: `<class '${qualname}'>` });
+  // type_repr: `<class 'module.Qualname'>`, the module from the namespace's __module__.
+  const nsModule = this.dictGetStr(ns, '__module__');
+  const reprModule =
+    nsModule !== undefined && this.value(nsModule).t === 'str' ? this.as(nsModule, 'str').v : 'builtins';
+  const reprName = reprModule === 'builtins' ? qualname : `${reprModule}.${qualname}`;
+  const cls = this.alloc('type', 'class', size, tv, C_TEMP, { repr: `<class '${reprName}'>` });
   try {
     // tp_bases, tp_base
     const basesTuple = this.newTuple(bases, C_TEMP);

@@ -130,7 +130,9 @@ function decodeUncached(co: CodeObject): DecodedCode {
   const endCols = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const u = unitArr[i] as number;
-    lines[i] = positions.line[u] as number;
+    // A function's RESUME carries the def line, but no line starts there: CPython's first
+    // line event in a call is the body's first line.
+    lines[i] = opsArr[i] === Op.RESUME && argsArr[i] === 0 ? -1 : (positions.line[u] as number);
     endLines[i] = positions.endLine[u] as number;
     cols[i] = positions.col[u] as number;
     endCols[i] = positions.endCol[u] as number;
