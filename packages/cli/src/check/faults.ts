@@ -63,6 +63,19 @@ export const callbackTwice: CheckTarget = {
   },
 };
 
+/** frames: a generator's frame never lets go of its argument `x` (not when it ends, is closed or dies). */
+export const generatorKeepsFrame: CheckTarget = {
+  instrument(rt: Runtime) {
+    const decref = rt.decref.bind(rt);
+    rt.decref = (id: ObjectId, holder: Holder) => {
+      if (holder.kind === 'object' && holder.slot === 'x' && rt.state.objects[holder.owner]?.pyType === 'generator') {
+        return;
+      }
+      decref(id, holder);
+    };
+  },
+};
+
 /** pymalloc: one pymalloc block is handed out without leaving its pool's free list (so it is handed out twice). */
 export const blockHandedOutTwice: CheckTarget = {
   instrument(rt: Runtime) {
@@ -112,6 +125,7 @@ export const FAULTS: Readonly<Record<string, CheckTarget>> = {
   refcount: skipOneDecref,
   gc: collectorFreesReachable,
   weakref: callbackTwice,
+  frames: generatorKeepsFrame,
   pymalloc: blockHandedOutTwice,
   replay: unloggedEvent,
   trace: lossyTrace,

@@ -8,7 +8,11 @@
  * Beside it a deliberately small model: the objects the statements create ("tokens",
  * each mapped to the real object id bound to its name right after its line), what each
  * holds (list items, attributes), which names are bound to which token, and what a
- * weak reference refers to. Which objects are alive is read from the real state; the
+ * weak reference refers to. Frames are modelled too: a generator's suspended frame
+ * holds its argument and locals (`gen(x)`: `x`, then also `y = [x]`, a list only the
+ * frame holds; a generator expression: the list iterator over its list, then also the
+ * current item `i`) until it ends, is closed or is finalized (PEP 442: the collector or
+ * its dealloc closes it); a closure's cell holds its captured object. Which objects are alive is read from the real state; the
  * laws relate it to the model. Hooks wrapped around the interpreter's count finalizer
  * runs and weakref callback calls, and a subscription to the event stream watches every
  * event.
@@ -99,12 +103,44 @@ export interface LawSet {
   readonly atEnd: readonly LawName[];
 }
 
+/** A generator's frame, as the model sees it. */
+interface FrameModel {
+  /** `gen(x)` of the prelude, or a generator expression `(i for i in L)`. */
+  readonly source: 'gen' | 'genexpr';
+  state: 'created' | 'suspended' | 'done';
+  /** gen: the argument x; genexpr: the list L its iterator runs over. */
+  readonly arg: number;
+  /** gen: values yielded so far; genexpr: the list iterator's index. */
+  resumed: number;
+  /** genexpr: the item bound to `i`. */
+  current?: number | undefined;
+}
+
 interface Token {
-  readonly kind: 'list' | 'instance' | 'weakref';
+  readonly kind: 'list' | 'instance' | 'weakref' | 'generator' | 'function';
   readonly cls?: ClassName;
   readonly items: number[];
   readonly attrs: Map<Field, number>;
   readonly target?: number;
+  readonly frame?: FrameModel;
+  /** A closure's cell. */
+  readonly captured?: number;
+}
+
+/**
+ * What a token holds besides its items and attributes: a closure its captured object; a
+ * suspended generator its frame's references. `gen(x)` holds x (the local), then also
+ * the list `y = [x]` only its frame holds (so x once more); a generator expression holds
+ * its list (through its list iterator), then also the current item. An ended or closed
+ * generator holds nothing.
+ */
+function frameHolds(tok: Token): number[] {
+  if (tok.captured !== undefined) return [tok.captured];
+  const f = tok.frame;
+  if (f === undefined || f.state === 'done') return [];
+  if (f.state === 'created') return [f.arg];
+  if (f.source === 'gen') return [f.arg, f.arg];
+  return f.current === undefined ? [f.arg] : [f.arg, f.current];
 }
 
 /** The program, its model and what the watchers saw. */
@@ -220,12 +256,60 @@ export class World {
       case 'weakref':
         this.newToken(step.name, { kind: 'weakref', items: [], attrs: new Map(), target: this.var(step.target) });
         return;
+      case 'gen':
+      case 'genexpr': {
+        const arg = this.var(step.t === 'gen' ? step.arg : step.list);
+        const frame: FrameModel = { source: step.t, state: 'created', arg, resumed: 0 };
+        this.newToken(step.name, { kind: 'generator', items: [], attrs: new Map(), frame });
+        return;
+      }
+      case 'next':
+        this.resume(this.token(step.gen));
+        return;
+      case 'close': {
+        const frame = this.token(step.gen).frame;
+        if (frame !== undefined) frame.state = 'done';
+        return;
+      }
+      case 'closure':
+        this.newToken(step.name, { kind: 'function', items: [], attrs: new Map(), captured: this.var(step.arg) });
+        return;
+      case 'call': {
+        const captured = this.token(step.fn).captured;
+        if (captured === undefined) throw new LawBroken('runs', `the model has no closure bound to ${step.fn}`, 0);
+        this.vars.set(step.name, captured);
+        return;
+      }
+      case 'with':
+        this.vars.set(step.name, this.var(step.arg));
+        return;
       case 'clearSaved':
       case 'collect':
       case 'threshold':
         return;
       default:
         step satisfies never;
+    }
+  }
+
+  /** `next(N, None)`: run the generator to its next yield, or to its end. */
+  private resume(gen: Token): void {
+    const f = gen.frame;
+    if (f === undefined || f.state === 'done') return;
+    if (f.source === 'gen') {
+      // Two yields, then the return ends the frame.
+      f.resumed += 1;
+      f.state = f.resumed > 2 ? 'done' : 'suspended';
+      return;
+    }
+    // The list iterator reads the list's item at its index now; past the end it lets go.
+    const items = this.tokens.get(f.arg)?.items ?? [];
+    if (f.resumed < items.length) {
+      f.current = items[f.resumed];
+      f.resumed += 1;
+      f.state = 'suspended';
+    } else {
+      f.state = 'done';
     }
   }
 
@@ -238,6 +322,10 @@ export class World {
       const n = (this.finalized.get(id) ?? 0) + 1;
       this.finalized.set(id, n);
       if (n > 1) this.seen.push({ law: 'finalizer-once', message: `__del__ of #${id} ran ${n} times` });
+      // A generator's finalizer closes it (_PyGen_Finalize): its frame lets go.
+      const t = this.tokenOf.get(id);
+      const frame = t === undefined ? undefined : this.tokens.get(t)?.frame;
+      if (frame !== undefined) frame.state = 'done';
       runFinalizer(id);
     };
     const runCallback = hooks.runWeakrefCallback?.bind(hooks);
@@ -285,11 +373,19 @@ export class World {
 const describeToken = (w: World, t: number): string => {
   const tok = w.tokens.get(t);
   const names = [...w.vars].filter(([, v]) => v === t).map(([n]) => n);
-  const what = tok?.kind === 'instance' ? `${tok.cls ?? '?'} instance` : (tok?.kind ?? '?');
+  const what =
+    tok?.kind === 'instance'
+      ? `${tok.cls ?? '?'} instance`
+      : tok?.frame !== undefined
+        ? `${tok.frame.source === 'gen' ? 'generator' : 'generator expression'}, ${tok.frame.state}`
+        : (tok?.kind ?? '?');
   return `#${w.ids.get(t) ?? '?'} (${what}${names.length > 0 ? `, bound to ${names.join(', ')}` : ''})`;
 };
 
-/** References the model says each live token has: names, `saved`, items and attributes of live tokens. */
+/**
+ * References the model says each live token has: names, `saved`, items, attributes,
+ * frames and cells of live tokens.
+ */
 function modelCounts(w: World, alive: (t: number) => boolean): Map<number, number> {
   const held = new Map<number, number>();
   const hold = (t: number): void => {
@@ -301,6 +397,7 @@ function modelCounts(w: World, alive: (t: number) => boolean): Map<number, numbe
     if (!alive(t)) continue;
     for (const x of tok.items) hold(x);
     for (const x of tok.attrs.values()) hold(x);
+    for (const x of frameHolds(tok)) hold(x);
   }
   return held;
 }
@@ -313,7 +410,7 @@ function reachable(w: World): Set<number> {
     if (seen.has(t)) continue;
     seen.add(t);
     const tok = w.tokens.get(t);
-    if (tok !== undefined) work.push(...tok.items, ...tok.attrs.values());
+    if (tok !== undefined) work.push(...tok.items, ...tok.attrs.values(), ...frameHolds(tok));
   }
   return seen;
 }

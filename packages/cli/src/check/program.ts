@@ -8,6 +8,10 @@
  * (PRELUDE: the imports, the classes and the functions the statements use), then one
  * statement per line.
  *
+ * `weakref` is the C module `_weakref` (whose `ref` Lib/weakref.py re-exports): importing
+ * Lib/weakref.py would run tens of thousands of events of the import system in every
+ * program's prelude, none of them about the statements under test.
+ *
  * Read first: `programArbitrary`, then `compileSteps`.
  *
  * How validity is kept under shrinking: the arbitrary draws raw steps (any statement
@@ -27,6 +31,14 @@
  *   N.F = M  /  del N.F                          attributes of instances
  *   del N                                        unbinding
  *   N = weakref.ref(M, cb)                       a weak reference with a callback
+ *   N = gen(M)  /  N = (i for i in M)            a generator (its frame holds M, then also
+ *                                                a list of its own holding M) / a generator
+ *                                                expression over the list M
+ *   next(N, None)  /  N.close()                  resume a generator (to its end: the frame
+ *                                                is cleared) / close it
+ *   N = closure(M)  /  N = M()                   a lambda whose cell holds M / call it
+ *   with Hold(M) as N: pass                      a context manager holding M, released at
+ *                                                the block's end (`__enter__` returns M)
  *   saved.clear()                                let resurrected objects go
  *   gc.collect(g)  /  gc.set_threshold(t0, t1, t2)
  */
@@ -51,6 +63,13 @@ export type Step =
   | { readonly t: 'delattr'; readonly owner: Name; readonly field: Field }
   | { readonly t: 'del'; readonly name: Name }
   | { readonly t: 'weakref'; readonly name: Name; readonly target: Name }
+  | { readonly t: 'gen'; readonly name: Name; readonly arg: Name }
+  | { readonly t: 'genexpr'; readonly name: Name; readonly list: Name }
+  | { readonly t: 'next'; readonly gen: Name }
+  | { readonly t: 'close'; readonly gen: Name }
+  | { readonly t: 'closure'; readonly name: Name; readonly arg: Name }
+  | { readonly t: 'call'; readonly name: Name; readonly fn: Name }
+  | { readonly t: 'with'; readonly name: Name; readonly arg: Name }
   | { readonly t: 'clearSaved' }
   | { readonly t: 'collect'; readonly generation: 0 | 1 | 2 }
   | { readonly t: 'threshold'; readonly thresholds: readonly [number, number, number] };
@@ -66,13 +85,23 @@ export const STEP_KINDS: readonly StepKind[] = [
   'delattr',
   'del',
   'weakref',
+  'gen',
+  'genexpr',
+  'next',
+  'close',
+  'closure',
+  'call',
+  'with',
   'clearSaved',
   'collect',
   'threshold',
 ];
 
-/** The prelude every generated program starts with (11 + PRELUDE_LINES lines). */
-export const PRELUDE = `import gc, sys, weakref
+/** The statement kinds that bring frames in: generators, closures, `with`. */
+export const FRAME_KINDS: readonly StepKind[] = ['gen', 'genexpr', 'next', 'close', 'closure', 'call', 'with'];
+
+/** The prelude every generated program starts with (PRELUDE_LINES lines). */
+export const PRELUDE = `import gc, sys, _weakref as weakref
 saved = []
 class C:
     pass
@@ -90,6 +119,19 @@ def make():
     return []
 def link(x, y):
     x.append(y)
+def gen(x):
+    y = [x]
+    yield y
+    yield x
+def closure(x):
+    return lambda: x
+class Hold:
+    def __init__(self, x):
+        self.x = x
+    def __enter__(self):
+        return self.x
+    def __exit__(self, *exc):
+        pass
 `;
 export const PRELUDE_LINES = PRELUDE.split('\n').length - 1;
 
@@ -122,6 +164,20 @@ export function stepLine(step: Step): string {
       return `del ${step.name}`;
     case 'weakref':
       return `${step.name} = weakref.ref(${step.target}, cb)`;
+    case 'gen':
+      return `${step.name} = gen(${step.arg})`;
+    case 'genexpr':
+      return `${step.name} = (i for i in ${step.list})`;
+    case 'next':
+      return `next(${step.gen}, None)`;
+    case 'close':
+      return `${step.gen}.close()`;
+    case 'closure':
+      return `${step.name} = closure(${step.arg})`;
+    case 'call':
+      return `${step.name} = ${step.fn}()`;
+    case 'with':
+      return `with Hold(${step.arg}) as ${step.name}: pass`;
     case 'clearSaved':
       return 'saved.clear()';
     case 'collect':
@@ -133,18 +189,24 @@ export function stepLine(step: Step): string {
   }
 }
 
-type SymKind = 'list' | 'instance' | 'weakref';
+type SymKind = 'list' | 'instance' | 'weakref' | 'generator' | 'function';
 interface Sym {
   readonly kind: SymKind;
   items: number;
   readonly attrs: Set<Field>;
+  /** A closure's captured object. */
+  readonly captured?: Sym;
 }
+
+/** Objects a weak reference may refer to here (lists do not support them). */
+const WEAKREFABLE: readonly SymKind[] = ['instance', 'generator', 'function'];
 
 /**
  * Keep the steps that run, in order: a step naming an unbound name, appending to a
  * non-list, popping an empty list, setting an attribute of a non-instance, deleting
- * an unset attribute, or making a weak reference to a list (lists do not support
- * them) is dropped. Objects reachable from a name stay alive, so the symbolic model
+ * an unset attribute, making a weak reference to a list (lists do not support
+ * them), resuming or closing a non-generator, iterating a non-list or calling a
+ * non-closure is dropped. Objects reachable from a name stay alive, so the symbolic model
  * needs no reference counting.
  */
 export function compileSteps(raw: readonly Step[], prelude: string = PRELUDE): GeneratedProgram {
@@ -193,10 +255,42 @@ export function compileSteps(raw: readonly Step[], prelude: string = PRELUDE): G
       case 'del':
         ok = vars.delete(step.name);
         break;
-      case 'weakref':
-        ok = kindOf(step.target) === 'instance';
+      case 'weakref': {
+        const target = kindOf(step.target);
+        ok = target !== undefined && WEAKREFABLE.includes(target);
         if (ok) vars.set(step.name, { kind: 'weakref', items: 0, attrs: new Set() });
         break;
+      }
+      case 'gen':
+        ok = vars.has(step.arg);
+        if (ok) vars.set(step.name, { kind: 'generator', items: 0, attrs: new Set() });
+        break;
+      case 'genexpr':
+        ok = kindOf(step.list) === 'list';
+        if (ok) vars.set(step.name, { kind: 'generator', items: 0, attrs: new Set() });
+        break;
+      case 'next':
+      case 'close':
+        ok = kindOf(step.gen) === 'generator';
+        break;
+      case 'closure': {
+        const captured = vars.get(step.arg);
+        ok = captured !== undefined;
+        if (captured !== undefined) vars.set(step.name, { kind: 'function', items: 0, attrs: new Set(), captured });
+        break;
+      }
+      case 'call': {
+        const captured = vars.get(step.fn)?.captured;
+        ok = captured !== undefined;
+        if (captured !== undefined) vars.set(step.name, captured);
+        break;
+      }
+      case 'with': {
+        const sym = vars.get(step.arg);
+        ok = sym !== undefined;
+        if (sym !== undefined) vars.set(step.name, sym);
+        break;
+      }
       case 'clearSaved':
       case 'collect':
       case 'threshold':
@@ -267,6 +361,28 @@ export function stepArbitrary(kinds: readonly StepKind[] = STEP_KINDS): fc.Arbit
     weakref: {
       weight: 2,
       arbitrary: fc.tuple(names, names).map(([name, target]): Step => ({ t: 'weakref', name, target })),
+    },
+    gen: {
+      weight: 2,
+      arbitrary: fc.tuple(names, names).map(([name, arg]): Step => ({ t: 'gen', name, arg })),
+    },
+    genexpr: {
+      weight: 1,
+      arbitrary: fc.tuple(names, names).map(([name, list]): Step => ({ t: 'genexpr', name, list })),
+    },
+    next: { weight: 3, arbitrary: names.map((gen): Step => ({ t: 'next', gen })) },
+    close: { weight: 1, arbitrary: names.map((gen): Step => ({ t: 'close', gen })) },
+    closure: {
+      weight: 2,
+      arbitrary: fc.tuple(names, names).map(([name, arg]): Step => ({ t: 'closure', name, arg })),
+    },
+    call: {
+      weight: 1,
+      arbitrary: fc.tuple(names, names).map(([name, fn]): Step => ({ t: 'call', name, fn })),
+    },
+    with: {
+      weight: 1,
+      arbitrary: fc.tuple(names, names).map(([name, arg]): Step => ({ t: 'with', name, arg })),
     },
     clearSaved: { weight: 1, arbitrary: fc.constant<Step>({ t: 'clearSaved' }) },
     collect: {

@@ -10,6 +10,10 @@
  *             a finalizer runs at most once; a resurrected object survives
  *   weakref   a weakref reads its live referent, None once the referent is freed; its
  *             callback runs exactly once, after it was cleared, never while it is garbage
+ *   frames    generators, generator expressions, closures and `with` blocks: a suspended
+ *             frame's references and a closure's cell are holders (counted, traversed),
+ *             an ended, closed or finalized generator lets go, a manager goes with its
+ *             block; and the fold of the log equals the live state
  *   pymalloc  blocks in use per size class = live small allocations + parked free-list
  *             blocks; no two live blocks overlap
  *   replay    folding the log from emptyHeap gives the live state; the per-event, batched
@@ -27,7 +31,15 @@ import fc from 'fast-check';
 import { UserError, checkInterrupt, type HeapState, type MemEvent, type Runtime } from '@pymemsim/core';
 import { runProgram } from '@pymemsim/interp';
 import { TraceWriter, readTrace, recordTo, traceHeader, type TraceSink } from '@pymemsim/replay';
-import { PRELUDE, STEP_KINDS, compileSteps, stepArbitrary, type GeneratedProgram, type StepKind } from './program.js';
+import {
+  FRAME_KINDS,
+  PRELUDE,
+  STEP_KINDS,
+  compileSteps,
+  stepArbitrary,
+  type GeneratedProgram,
+  type StepKind,
+} from './program.js';
 import { LawBroken, runChecked, type CheckTarget, type LawSet, type RoundTripResult } from './laws.js';
 
 export interface Suite {
@@ -41,6 +53,12 @@ export interface Suite {
 }
 
 const ALL: readonly StepKind[] = STEP_KINDS;
+/**
+ * Without generators, closures and `with`: a frame statement logs hundreds of events (calls,
+ * frames, the manager's methods), which the per-event fold of `replay` and the file round
+ * trip of `trace` pay for on every run; `frames` checks the folds over them.
+ */
+const WITHOUT_FRAMES: readonly StepKind[] = STEP_KINDS.filter((k) => !FRAME_KINDS.includes(k));
 
 export const SUITES: readonly Suite[] = [
   {
@@ -74,8 +92,48 @@ export const SUITES: readonly Suite[] = [
     name: 'weakref',
     summary: 'weakrefs read their referent, then None; callbacks exactly once, after clearing',
     prelude: PRELUDE,
-    kinds: ['new', 'alias', 'append', 'setattr', 'delattr', 'del', 'weakref', 'weakref', 'collect', 'clearSaved'],
+    kinds: [
+      'new',
+      'alias',
+      'append',
+      'setattr',
+      'delattr',
+      'del',
+      'weakref',
+      'weakref',
+      'gen',
+      'next',
+      'closure',
+      'collect',
+      'clearSaved',
+    ],
     laws: { perLine: ['weakref', 'reachable-alive', 'invariants'], atEnd: [] },
+    maxSteps: 30,
+  },
+  {
+    name: 'frames',
+    summary: 'suspended frames and closure cells hold their objects; ended generators let go',
+    prelude: PRELUDE,
+    kinds: [
+      'new',
+      'new',
+      'alias',
+      'append',
+      'pop',
+      'setattr',
+      'delattr',
+      'del',
+      'del',
+      ...FRAME_KINDS,
+      'gen',
+      'next',
+      'next',
+      'collect',
+    ],
+    laws: {
+      perLine: ['refcount', 'freed-at-zero', 'invariants', 'reachable-alive', 'full-collection'],
+      atEnd: ['replay'],
+    },
     maxSteps: 30,
   },
   {
@@ -90,7 +148,7 @@ export const SUITES: readonly Suite[] = [
     name: 'replay',
     summary: 'folding the log from emptyHeap gives the live state; the three folds agree',
     prelude: PRELUDE,
-    kinds: ALL,
+    kinds: WITHOUT_FRAMES,
     laws: { perLine: [], atEnd: ['replay'] },
     maxSteps: 30,
   },
@@ -98,7 +156,7 @@ export const SUITES: readonly Suite[] = [
     name: 'trace',
     summary: 'a .pmt written by TraceWriter reads back (readTrace) event for event',
     prelude: PRELUDE,
-    kinds: ALL,
+    kinds: WITHOUT_FRAMES,
     laws: { perLine: [], atEnd: ['trace'] },
     maxSteps: 30,
   },

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTrace } from '@pymemsim/replay';
 import { runCli } from '../main.js';
-import { FAULTS } from '../check/faults.js';
-import { SUITE_NAMES } from '../check/suites.js';
+import fc from 'fast-check';
+import { FAULTS, generatorKeepsFrame } from '../check/faults.js';
+import { LawBroken } from '../check/laws.js';
+import { FRAME_KINDS, PRELUDE, compileSteps, type Step } from '../check/program.js';
+import { SUITE_NAMES, checkProgramAgainst, findSuite, suiteArbitrary } from '../check/suites.js';
 import { checkCommand } from './check.js';
 import { memoryIo } from '../memoryIo.js';
 
@@ -16,7 +19,7 @@ describe('pymemsim check', () => {
     const io = memoryIo();
     expect(await runCli(['check', '--runs', '100', '--seed', '1', '--out', workdir()], io)).toBe(0);
     for (const name of SUITE_NAMES) expect(io.stdout).toMatch(new RegExp(`^${name} +100 runs +[\\d.]+s +passed$`, 'm'));
-    expect(io.stdout).toContain('all passed: 6 suites, seed 1');
+    expect(io.stdout).toContain('all passed: 7 suites, seed 1');
     expect(io.stderr).toBe(''); // no progress bar when stderr is not a terminal
   }, 120_000);
 
@@ -51,6 +54,67 @@ describe('pymemsim check', () => {
       const replayed = /program \(shrunk.*\n((?: {4}.*\n)+)/.exec(again.stdout)?.[1]?.trimEnd().split('\n');
       expect(replayed).toEqual(program);
     }, 60_000);
+  });
+
+  describe('suite frames', () => {
+    const frames = findSuite('frames');
+    if (frames === undefined) throw new Error('no frames suite');
+    // Every frame statement, each followed by the line that makes its holders change.
+    const steps: Step[] = [
+      { t: 'new', name: 'a', what: 'D' },
+      { t: 'gen', name: 'b', arg: 'a' },
+      { t: 'next', gen: 'b' },
+      { t: 'next', gen: 'b' },
+      { t: 'next', gen: 'b' }, // the end: the frame lets go of a and of y = [a]
+      { t: 'gen', name: 'b', arg: 'a' },
+      { t: 'next', gen: 'b' },
+      { t: 'close', gen: 'b' },
+      { t: 'new', name: 'c', what: 'list' },
+      { t: 'append', owner: 'c', value: 'a', viaCall: false },
+      { t: 'genexpr', name: 'd', list: 'c' },
+      { t: 'next', gen: 'd' },
+      { t: 'pop', owner: 'c' }, // the generator's i still holds a
+      { t: 'next', gen: 'd' }, // past the end: the list iterator lets go of c
+      { t: 'closure', name: 'b', arg: 'a' },
+      { t: 'setattr', owner: 'a', field: 'p', value: 'b' }, // a cycle through the cell
+      { t: 'call', name: 'd', fn: 'b' },
+      { t: 'with', name: 'c', arg: 'b' },
+      { t: 'gen', name: 'b', arg: 'b' }, // a generator whose frame holds its own closure
+      { t: 'next', gen: 'b' },
+      { t: 'del', name: 'a' },
+      { t: 'del', name: 'b' },
+      { t: 'del', name: 'c' },
+      { t: 'del', name: 'd' },
+      { t: 'collect', generation: 2 },
+    ];
+    const program = compileSteps(steps, frames.prelude);
+
+    it('keeps every law over a program with each frame statement, and the model drops none of them', () => {
+      expect(program.steps).toEqual(steps);
+      expect(program.lines).toContain('with Hold(b) as c: pass');
+      expect(program.lines).toContain('d = (i for i in c)');
+      expect(() => checkProgramAgainst(frames, program)).not.toThrow();
+    });
+
+    it('catches a generator that keeps its frame: refcount, after the line that ended it', () => {
+      let broken: unknown;
+      try {
+        checkProgramAgainst(frames, program, generatorKeepsFrame);
+      } catch (error) {
+        broken = error;
+      }
+      expect(broken).toBeInstanceOf(LawBroken);
+      expect((broken as LawBroken).line).toBe(5); // the third next(b, None)
+    });
+
+    it('draws generators, generator expressions, closures and with blocks in most programs', () => {
+      const drawn = fc.sample(suiteArbitrary(frames), { numRuns: 100, seed: 7 });
+      const kinds = new Set(drawn.flatMap((p) => p.steps.map((s) => s.t)));
+      for (const kind of FRAME_KINDS) expect(kinds).toContain(kind);
+      const withFrames = drawn.filter((p) => p.steps.some((s) => FRAME_KINDS.includes(s.t)));
+      expect(withFrames.length).toBeGreaterThan(80);
+      expect(frames.prelude).toBe(PRELUDE);
+    });
   });
 
   it('--json reports each suite and the failure', () => {
