@@ -31,6 +31,7 @@
  * references nobody modelled holds (static objects).
  */
 import type { Holder, MemEvent } from '@pymemsim/core';
+import { Malformed, toMemEvent } from '@pymemsim/replay';
 
 export const EXTERNAL_SCHEMA = 'pymemsim-external/1';
 
@@ -327,6 +328,14 @@ export class ExternalReader {
       );
     }
     this.nextSeq += 1;
+    // The event itself, as the trace reader checks it: its type and fields.
+    const { seq: _seq, ...event } = value;
+    try {
+      toMemEvent(event as Parameters<typeof toMemEvent>[0], `event ${this.nextSeq - 1}`);
+    } catch (error) {
+      if (error instanceof Malformed) throw new ExternalFormatError(line, 1, error.message);
+      throw error;
+    }
     const e = value;
     const id = (): number => {
       const v = e['id'];
