@@ -3,12 +3,15 @@
  * module is imported (each file registers its own with registerBuiltinModule).
  */
 import './abc.js';
+import './ast.js';
 import './atexit.js';
 import './collections.js';
 import './functools.js';
+import './imp.js';
 import './itertools.js';
 import './thread.js';
 import './warnings.js';
+import './marshal.js';
 import './math.js';
 import './random.js';
 import './sha512.js';

@@ -186,11 +186,20 @@ const typeMembers: Record<string, NativeMember> = {
     return vm.ret(b ?? vm.statics.none, C_TEMP);
   }),
   __dict__: getset((vm, self) => vm.newMappingProxy(vm.staticTypeDict(self), C_TEMP)),
-  __doc__: getset((vm, self) => {
-    const tv = vm.typeValue(self);
-    const d = tv.heap || tv.dictMade ? vm.dictGetStr(tv.dict, '__doc__') : undefined;
-    return vm.ret(d ?? vm.statics.none, C_TEMP);
-  }),
+  __doc__: getset(
+    (vm, self) => {
+      const tv = vm.typeValue(self);
+      const d = tv.heap || tv.dictMade ? vm.dictGetStr(tv.dict, '__doc__') : undefined;
+      return vm.ret(d ?? vm.statics.none, C_TEMP);
+    },
+    // type_set_doc: a class's __doc__ is an entry of its dict (check_set_special_type_attr first).
+    (vm, self, v) => {
+      const tv = vm.typeValue(self);
+      if (!tv.heap) throw vm.typeError(`cannot set '__doc__' attribute of immutable type '${tv.name}'`);
+      if (v === undefined) throw vm.typeError(`cannot delete '__doc__' attribute of immutable type '${tv.name}'`);
+      vm.dictSetStr(tv.dict, '__doc__', v, C_TEMP, 'copy');
+    },
+  ),
   __abstractmethods__: getset(
     (vm, self) => {
       const tv = vm.typeValue(self);
