@@ -33,7 +33,7 @@ function arg(
   if (given !== n) {
     throw vm.typeError(`${name}() takes exactly ${n} argument${n === 1 ? '' : 's'} (${given} given)`);
   }
-  return args.slice(0, n) as ObjectId[];
+  return args.slice(0, n);
 }
 
 const isBuiltinName = (name: string): boolean => ['sys', 'builtins', ...builtinModuleNames()].includes(name);
