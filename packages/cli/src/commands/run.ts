@@ -112,7 +112,7 @@ export function scriptPath(file: string, cwd = process.cwd()): string {
  * `# -*- coding: ... -*-` line declares); bytes that do not decode are CPython's
  * SyntaxError (`Non-UTF-8 code starting with '\xe9' in file ...`), in `syntaxError`.
  */
-function programText(file: string): { text: string; syntaxError?: string } {
+export function programText(file: string): { text: string; syntaxError?: string } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
