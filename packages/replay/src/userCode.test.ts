@@ -41,8 +41,9 @@ describe('Timeline.userCodeEnd', () => {
     expect(t.userCodeEnd()).toBeUndefined();
   });
 
-  it('is found by one pass in a trace written before the footer had it (the golden demo)', () => {
-    const path = join(import.meta.dirname, '..', '..', '..', 'traces', 'demo', 'trace.pmt');
+  it('is found by one pass in a trace written before the footer had it (an older demo trace)', () => {
+    // The demo's trace as an earlier pymemsim wrote it: its footer has no userCodeEnd.
+    const path = join(import.meta.dirname, 'fixtures', 'demo-without-user-code-end.pmt');
     const t = Timeline.open(readFileSync(path), path);
     expect(t.footer?.userCodeEnd).toBeUndefined();
     const end = t.userCodeEnd();
