@@ -250,7 +250,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
           await page.keyboard.press('End');
           await drawn(page, timeline.last);
           await page.waitForSelector('.why[data-alive="false"]');
-          const freed = await cli<Why>('why', trace, '--obj', String(target), '--json');
+          const freed = await cli<Why>('why', trace, '--obj', String(target), '--at', 'last', '--json');
           await page.locator('button[data-action="jump-freed"]').click();
           expect(await drawn(page, freed.freedAt)).toBe(freed.freedAt);
           expect(timeline.event(freed.freedAt ?? -1).type).toBe('ObjectFreed');

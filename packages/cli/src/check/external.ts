@@ -690,6 +690,19 @@ export class ExternalValidator {
   }
 
   /** Objects reachable from the roots: non-object holders (or only `root` holders at the end). */
+  /** The objects `start` reach, `start` included. */
+  private reachableFrom(start: readonly number[]): Set<number> {
+    const seen = new Set<number>();
+    const work = [...start];
+    for (let id = work.pop(); id !== undefined; id = work.pop()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const held = this.live.get(id)?.holds;
+      if (held !== undefined) for (const [child] of countEntries(held)) work.push(child);
+    }
+    return seen;
+  }
+
   private reachable(rootsOnly: boolean): Set<number> {
     const seen = new Set<number>();
     const work: number[] = [];
@@ -835,7 +848,6 @@ export class ExternalValidator {
       case 'gc': {
         this.stats.gcPasses += 1;
         const reach = this.reachable(false);
-        const collected = new Set(r.collected);
         for (const id of r.collected) {
           const bad = usedAfterFree(id, 'collected object');
           if (bad !== undefined) return bad;
@@ -851,8 +863,12 @@ export class ExternalValidator {
           }
         }
         if (r.generation === 2) {
+          // What the garbage holds goes with it when the collector clears it (a tuple held
+          // by a code object of a collected function: the collector never sees through the
+          // code object, which it does not track): not missed.
+          const heldByGarbage = this.reachableFrom(r.collected);
           for (const o of live.values()) {
-            if (o.tracked && !o.frozen && !reach.has(o.id) && !collected.has(o.id)) {
+            if (o.tracked && !o.frozen && !reach.has(o.id) && !heldByGarbage.has(o.id)) {
               return {
                 line,
                 rule: 'gc-missed',

@@ -153,7 +153,9 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
           what: 'trace',
           flag: options.output === undefined ? `the trace ${tracePath}` : `-o ${tracePath}`,
         });
-  if (output !== undefined && options.force !== true && existsSync(output.path)) {
+  // A trace file already there is kept unless -f (as memray does); a device (/dev/null,
+  // /dev/full) or a pipe is not a file to keep.
+  if (output !== undefined && options.force !== true && existsSync(output.path) && statSync(output.path).isFile()) {
     output.discard();
     throw new UserError(
       'FILE_WRITE',

@@ -76,13 +76,13 @@ const impFunctions: Record<string, Native> = {
     throw vm.pyErr('ImportError', `No such frozen object named ${vm.reprText(name)}`);
   },
   init_frozen: (vm, _args, _kwnames, out) => vm.none(out),
-  _frozen_module_names: (vm, _args, _kwnames, out) => vm.newTuple([], C_TEMP, out),
+  _frozen_module_names: (vm, _args, _kwnames, out) => vm.newTuple([], out),
   extension_suffixes: (vm, args, kwnames, out) => {
     arg(vm, 'extension_suffixes', args, kwnames, 0);
     return vm.newList(
       EXTENSION_SUFFIXES.map((s) => vm.newStr(s, C_TEMP)),
-      C_TEMP,
       out,
+      C_TEMP,
     );
   },
   create_dynamic: (vm) => {

@@ -10,6 +10,7 @@
  * list_repr, list_richcompare, the methods), Objects/tupleobject.c (tuplerepr, tuplehash,
  * tuple_richcompare, tuple_new), Objects/iterobject.c (seqiter).
  */
+import { subtypeExtraBytes } from './type.js';
 import {
   LIST_OBJECT_SIZE,
   listPreallocateExact,
@@ -59,7 +60,10 @@ const P = VM.prototype;
 P.setListCapacity = function (this: VM, list, allocated) {
   const v = this.value(list) as { allocated: number };
   v.allocated = allocated;
-  this.rt.resize(list, listSize(allocated));
+  // A subclass's instance keeps its extra bytes (the dict and weakref pointers) as it grows.
+  const type = this.typeOf(list);
+  const extra = type === this.T.list ? 0 : subtypeExtraBytes(this, type, 'list');
+  this.rt.resize(list, listSize(allocated) + extra);
   this.rt.setBuffer(list, 'items', 8 * allocated);
 };
 
