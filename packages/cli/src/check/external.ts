@@ -690,17 +690,27 @@ export class ExternalValidator {
   }
 
   /** Objects reachable from the roots: non-object holders (or only `root` holders at the end). */
-  /** The objects `start` reach, `start` included. */
+  /**
+   * The objects `start` (collected garbage) reaches only through an object the collector
+   * does not track (a code object, say): the collector cannot see those references, so
+   * it counts such an object as held from outside; it goes when the garbage is cleared.
+   */
   private reachableFrom(start: readonly number[]): Set<number> {
+    const behind = new Set<number>();
     const seen = new Set<number>();
-    const work = [...start];
-    for (let id = work.pop(); id !== undefined; id = work.pop()) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const held = this.live.get(id)?.holds;
-      if (held !== undefined) for (const [child] of countEntries(held)) work.push(child);
+    const work: [number, boolean][] = start.map((id) => [id, false]);
+    for (let item = work.pop(); item !== undefined; item = work.pop()) {
+      const [id, hidden] = item;
+      const key = hidden ? -id : id;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (hidden) behind.add(id);
+      const o = this.live.get(id);
+      const held = o?.holds;
+      const next = hidden || o?.tracked !== true;
+      if (held !== undefined) for (const [child] of countEntries(held)) work.push([child, next]);
     }
-    return seen;
+    return behind;
   }
 
   private reachable(rootsOnly: boolean): Set<number> {
@@ -866,9 +876,10 @@ export class ExternalValidator {
           // What the garbage holds goes with it when the collector clears it (a tuple held
           // by a code object of a collected function: the collector never sees through the
           // code object, which it does not track): not missed.
+          const collected = new Set(r.collected);
           const heldByGarbage = this.reachableFrom(r.collected);
           for (const o of live.values()) {
-            if (o.tracked && !o.frozen && !reach.has(o.id) && !heldByGarbage.has(o.id)) {
+            if (o.tracked && !o.frozen && !reach.has(o.id) && !collected.has(o.id) && !heldByGarbage.has(o.id)) {
               return {
                 line,
                 rule: 'gc-missed',
