@@ -318,8 +318,8 @@ describe('Ctrl-C (SIGINT) during every long command: it stops within a second, i
       left: 'none',
     },
     { name: 'export chrome to stdout', args: () => ['export', f.longTrace, '--format', 'chrome'] },
-    { name: 'history', args: () => ['history', f.longTrace, '--obj', '999999'] },
-    { name: 'why', args: () => ['why', f.longTrace, '--obj', '999999'] },
+    // (history and why of an id the trace never names are not here: they now answer at
+    // once from the trace's id range, before a Ctrl-C 2.5 s in could reach them.)
     // (diff is not here: two equal traces are compared chunk by chunk without decoding,
     // which ends before a Ctrl-C 2.5 s in could reach it.)
     { name: 'validate', args: () => ['validate', f.longJsonl] },
