@@ -213,11 +213,7 @@ export class OutputFile {
     const temp = this.temp;
     if (temp === undefined) return;
     this.temp = undefined;
-    try {
-      unlinkSync(temp);
-    } catch {
-      // gone already
-    }
+    unlinkIfThere(temp);
     observer?.(temp, false);
   }
 
@@ -225,11 +221,7 @@ export class OutputFile {
     const lock = this.lock;
     if (lock === undefined) return;
     this.lock = undefined;
-    try {
-      unlinkSync(lock);
-    } catch {
-      // gone already
-    }
+    unlinkIfThere(lock);
   }
 
   private open(path: string, flags: string): number {
@@ -336,4 +328,13 @@ function takeLock(path: string, options: OutputOptions): string {
     }
   }
   throw new UserError('FILE_WRITE', `cannot lock ${path} for writing: ${lock} keeps changing`);
+}
+
+/** Remove a file of ours (a temporary, a lock), if it is still there. */
+function unlinkIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
+  }
 }
