@@ -695,7 +695,7 @@ export class ExternalValidator {
    * does not track (a code object, say): the collector cannot see those references, so
    * it counts such an object as held from outside; it goes when the garbage is cleared.
    */
-  private reachableFrom(start: readonly number[]): Set<number> {
+  private hiddenFromCollector(start: readonly number[]): Set<number> {
     const behind = new Set<number>();
     const seen = new Set<number>();
     const work: [number, boolean][] = start.map((id) => [id, false]);
@@ -877,7 +877,7 @@ export class ExternalValidator {
           // by a code object of a collected function: the collector never sees through the
           // code object, which it does not track): not missed.
           const collected = new Set(r.collected);
-          const heldByGarbage = this.reachableFrom(r.collected);
+          const heldByGarbage = this.hiddenFromCollector(r.collected);
           for (const o of live.values()) {
             if (o.tracked && !o.frozen && !reach.has(o.id) && !collected.has(o.id) && !heldByGarbage.has(o.id)) {
               return {

@@ -13,6 +13,7 @@ import {
   type Runtime,
   liveObjects,
 } from '@pymemsim/core';
+import { NAMES } from './program.js';
 import { fileRoundTrip } from './suites.js';
 import type { CheckTarget } from './laws.js';
 
@@ -22,13 +23,16 @@ import type { CheckTarget } from './laws.js';
  * dropped. (The interpreter's own lists are left alone: a leak of one of those breaks no
  * law about the program's objects.)
  */
+/** The dict-entry slots of the program's names (`["a"]` ...). */
+const NAME_SLOTS: ReadonlySet<string> = new Set(NAMES.map((n) => `[${JSON.stringify(n)}]`));
+
 export const skipOneDecref: CheckTarget = {
   instrument(rt: Runtime) {
     const decrefRef = rt.decrefRef.bind(rt);
     let skipped = false;
     rt.decrefRef = (...args: Parameters<Runtime['decrefRef']>) => {
       const [id, , slot] = args;
-      if (!skipped && /^\["[a-d]"\]$/.test(slot) && rt.state.objects[id]?.pyType === 'list') {
+      if (!skipped && NAME_SLOTS.has(slot) && rt.state.objects[id]?.pyType === 'list') {
         skipped = true;
         return;
       }
