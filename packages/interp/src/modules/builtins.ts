@@ -57,7 +57,8 @@ const buildClass: Native = (vm, args, kwnames, out) => {
       bases.push(vm.ret(b, C_TEMP));
       continue;
     }
-    const me = vm.lookupSpecial(b, '__mro_entries__', C_TEMP);
+    // update_bases: an ordinary attribute lookup (a function's own __mro_entries__ counts).
+    const me = vm.getAttrOpt(b, '__mro_entries__', C_TEMP);
     if (me === undefined) {
       bases.push(vm.ret(b, C_TEMP));
       continue;

@@ -19,7 +19,7 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember, PyValue, ValueOf } from '../vm/values.js';
 import { methods } from './list.js';
 import { seqIndex, sliceIndexList, sliceIndices } from './sequence.js';
-import { objectInit, objectNewNative, objectRepr } from './type.js';
+import { bestBase, objectInit, objectNewNative, objectRepr } from './type.js';
 import { reduceMembers } from './reduce.js';
 
 const getset = (
@@ -131,12 +131,84 @@ const objectMembers: Record<string, NativeMember> = {
       ),
     __getstate__: (vm, args, _kw, out) => vm.ret(vm.instanceDict(args[0] as ObjectId) ?? vm.statics.none, out),
   }),
-  __init_subclass__: { k: 'classmethod', fn: (vm, _args, _kw, out) => vm.none(out) },
+  // object___init_subclass__ is METH_NOARGS: class keywords nobody consumed are an error.
+  __init_subclass__: {
+    k: 'classmethod',
+    fn: (vm, args, kw, out) => {
+      if (kw !== undefined && kw.length > 0)
+        throw vm.typeError(`${vm.typeValue(args[0] as ObjectId).name}.__init_subclass__() takes no keyword arguments`);
+      if (args.length > 1)
+        throw vm.typeError(
+          `${vm.typeValue(args[0] as ObjectId).name}.__init_subclass__() takes no arguments (${args.length - 1} given)`,
+        );
+      return vm.none(out);
+    },
+  },
   __subclasshook__: { k: 'classmethod', fn: (vm, _args, _kw, out) => vm.notImplemented(out) },
 };
 
 // ---------------------------------------------------------------------------------
 // type
+
+/** Built-in layouts whose objects are not GC containers (their tp_free is PyObject_Free). */
+const NON_GC_LAYOUTS = new Set(['object', 'int', 'bool', 'float', 'complex', 'str', 'bytes', 'range', 'slice']);
+
+/**
+ * type_set_bases: `C.__bases__ = (B,)` on a heap type. The new bases must keep the
+ * instance layout (compatible_for_assignment) and make no cycle; the type then holds the
+ * given tuple, its new solid base, and a recomputed MRO (mro_internal).
+ */
+function setBases(vm: VM, self: ObjectId, v: ObjectId | undefined): void {
+  const tv = vm.typeValue(self);
+  if (!tv.heap) throw vm.typeError(`cannot set '__bases__' attribute of immutable type '${tv.name}'`);
+  if (v === undefined) throw vm.typeError(`cannot delete '__bases__' attribute of immutable type '${tv.name}'`);
+  if (vm.value(v).t !== 'tuple')
+    throw vm.typeError(`can only assign tuple to ${tv.name}.__bases__, not ${vm.typeName(v)}`);
+  const bases = vm.as(v, 'tuple').items;
+  if (bases.length === 0) throw vm.typeError(`can only assign non-empty tuple to ${tv.name}.__bases__, not ()`);
+  for (const b of bases) {
+    if (vm.value(b).t !== 'type')
+      throw vm.typeError(`${tv.name}.__bases__ must be tuple of classes, not '${vm.typeName(b)}'`);
+    if (vm.isSubtype(b, self)) throw vm.typeError('a __bases__ item causes an inheritance cycle');
+  }
+  // compatible_for_assignment(type->tp_base, best_base(new_bases)): the same tp_free
+  // (heap types and GC containers free through PyObject_GC_Del, the rest through
+  // PyObject_Free), then the same solid layout and __slots__.
+  const refs = vm.rt.object(self).refs;
+  const oldBase = refs.find((r) => r?.slot === '__base__')?.to ?? vm.T.object;
+  const newBase = bestBase(vm, bases);
+  const gcFree = (t: ObjectId): boolean => {
+    const x = vm.typeValue(t);
+    return x.heap || !NON_GC_LAYOUTS.has(x.layout);
+  };
+  const name = (t: ObjectId): string => vm.typeValue(t).name;
+  if (gcFree(newBase) !== gcFree(oldBase))
+    throw vm.typeError(`__bases__ assignment: '${name(newBase)}' deallocator differs from '${name(oldBase)}'`);
+  const layout = (t: ObjectId): string => {
+    const x = vm.typeValue(t);
+    return `${x.layout}:${(x.slotNames ?? []).join(',')}`;
+  };
+  if (layout(newBase) !== layout(oldBase))
+    throw vm.typeError(`__bases__ assignment: '${name(newBase)}' object layout differs from '${name(oldBase)}'`);
+  const mro = vm.computeMro(self, bases);
+  const swap = (slot: string, to: ObjectId): void => {
+    const at = refs.findIndex((r) => r?.slot === slot);
+    const old = at >= 0 ? (refs[at] as { to: ObjectId }).to : undefined;
+    vm.rt.increfRef(to, self, slot, at >= 0 ? at : undefined);
+    if (old !== undefined) vm.rt.decrefRef(old, self, slot, at >= 0 ? at + 1 : undefined);
+  };
+  tv.bases = [...bases];
+  tv.mro = mro;
+  swap('__bases__', v);
+  swap('__base__', newBase);
+  const mroTuple = vm.newTuple(mro, C_TEMP);
+  try {
+    swap('__mro__', mroTuple);
+  } finally {
+    vm.rt.decref(mroTuple, C_TEMP);
+  }
+  vm.typeModified(self);
+}
 
 const typeMembers: Record<string, NativeMember> = {
   __name__: getset(
@@ -176,11 +248,14 @@ const typeMembers: Record<string, NativeMember> = {
     if (refs !== undefined) return vm.ret(refs.to, C_TEMP);
     return vm.newTuple(vm.typeValue(self).mro, C_TEMP);
   }),
-  __bases__: getset((vm, self) => {
-    const refs = vm.rt.object(self).refs.find((r) => r?.slot === '__bases__');
-    if (refs !== undefined) return vm.ret(refs.to, C_TEMP);
-    return vm.newTuple(vm.typeValue(self).bases, C_TEMP);
-  }),
+  __bases__: getset(
+    (vm, self) => {
+      const refs = vm.rt.object(self).refs.find((r) => r?.slot === '__bases__');
+      if (refs !== undefined) return vm.ret(refs.to, C_TEMP);
+      return vm.newTuple(vm.typeValue(self).bases, C_TEMP);
+    },
+    (vm, self, v) => setBases(vm, self, v),
+  ),
   __base__: getset((vm, self) => {
     const b = vm.typeValue(self).bases[0];
     return vm.ret(b ?? vm.statics.none, C_TEMP);
@@ -262,7 +337,9 @@ const typeSlots: TypeSlots = {
         vm.rt.decref(f, C_TEMP);
       }
     }
-    return vm.newHeapType(winner, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out);
+    const names = kwnames ?? [];
+    const kw = { values: args.slice(n), names };
+    return vm.newHeapType(winner, vm.as(name, 'str').v, vm.as(bases, 'tuple').items, ns, out, kw);
   },
   init: () => undefined,
   call: (vm, self, args, kwnames, out) => vm.typeCall(self, args, kwnames, out),

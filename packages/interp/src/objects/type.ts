@@ -52,7 +52,15 @@ declare module '../vm/vm.js' {
     /** A static type's namespace as a dict object (made on first ask). */
     staticTypeDict(type: ObjectId): ObjectId;
     /** type(name, bases, ns): a new heap type owned by `out`. */
-    newHeapType(meta: ObjectId, name: string, bases: readonly ObjectId[], ns: ObjectId, out: Holder): ObjectId;
+    /** type.__new__: `kw` are the class keywords (`class A(B, x=1)`), passed on to `__init_subclass__`. */
+    newHeapType(
+      meta: ObjectId,
+      name: string,
+      bases: readonly ObjectId[],
+      ns: ObjectId,
+      out: Holder,
+      kw?: { readonly values: readonly ObjectId[]; readonly names: readonly string[] },
+    ): ObjectId;
     /** type_call. */
     typeCall(type: ObjectId, args: readonly ObjectId[], kwnames: readonly string[] | undefined, out: Holder): ObjectId;
     /** object_new for a heap type: an instance with managed values, holding its type. */
@@ -469,7 +477,7 @@ P.computeMro = function (this: VM, type, bases) {
 };
 
 /** The solid base of a class statement's bases (best_base): the one with the most specific layout. */
-function bestBase(vm: VM, bases: readonly ObjectId[]): ObjectId {
+export function bestBase(vm: VM, bases: readonly ObjectId[]): ObjectId {
   let best = bases[0] as ObjectId;
   let bestLayout = vm.builtinBase(best);
   for (const b of bases.slice(1)) {
@@ -487,7 +495,7 @@ function bestBase(vm: VM, bases: readonly ObjectId[]): ObjectId {
   return best;
 }
 
-P.newHeapType = function (this: VM, meta, name, basesIn, ns, out) {
+P.newHeapType = function (this: VM, meta, name, basesIn, ns, out, kw) {
   const bases = basesIn.length > 0 ? [...basesIn] : [this.T.object];
   for (const b of bases) {
     const bv = this.values.get(b);
@@ -632,10 +640,12 @@ P.newHeapType = function (this: VM, meta, name, basesIn, ns, out) {
       }
     }
     const initSubclass = this.superLookup(tv.mro, 1, '__init_subclass__');
-    if (initSubclass !== undefined && !this.isNativeOf(initSubclass, this.T.object)) {
+    const hasKw = kw !== undefined && kw.names.length > 0;
+    if (initSubclass !== undefined && (hasKw || !this.isNativeOf(initSubclass, this.T.object))) {
       const bound = this.descrGet(initSubclass, undefined, cls, C_TEMP);
       try {
-        this.rt.decref(this.call(bound, [], undefined, C_TEMP), C_TEMP);
+        const names = hasKw ? kw.names : undefined;
+        this.rt.decref(this.call(bound, hasKw ? kw.values : [], names, C_TEMP), C_TEMP);
       } finally {
         this.rt.decref(bound, C_TEMP);
       }

@@ -366,6 +366,8 @@ P.getItem = function (this: VM, obj, key, out) {
     if (r !== undefined) return r;
   }
   if (v.t === 'type') {
+    // PyObject_GetItem: `type[X]` is a generic alias (type has no __class_getitem__).
+    if (obj === this.T.type) return this.newGenericAlias(obj, key, out);
     // type[...]: __class_getitem__ (PEP 560).
     const cg = this.lookupType(obj, '__class_getitem__');
     if (cg !== undefined) {
