@@ -580,6 +580,8 @@ export class Debugger {
       if (e.type === 'FrameEntered') depth0 -= 1;
       else if (e.type === 'FrameExited') depth0 += 1;
     }
+    // No frame running at the cursor: nexti has no frame to stay in, and steps as stepi.
+    if (frame0 === 0) depth0 = Infinity;
     for (let n = this.position + 1; n <= t.last; n++) {
       const e = t.event(n);
       const frame = chain.at(-1) ?? 0;
@@ -639,7 +641,8 @@ export class Debugger {
   private stack(): string {
     const s = this.current;
     const f = s.frames[s.currentFrame];
-    if (this.position < 0 || f === undefined) return `no frame is running after event ${Math.max(this.position, 0)}`;
+    if (this.position < 0) return 'no frame is running: before the first event';
+    if (f === undefined) return `no frame is running after event ${this.position}`;
     const head = `value stack of frame ${f.id} (${f.name}) after event ${this.position}`;
     if (f.stack.length === 0) return `${head}: empty`;
     const ctx = stateContext(s, objectNames(s));
