@@ -62,7 +62,9 @@ type Spec = Kind | { readonly optional: Kind };
 
 type EventOf<T extends MemEventType> = Extract<MemEvent, { readonly type: T }>;
 type FieldsOf<E> = {
-  readonly [K in Exclude<keyof E, 'type' | keyof EventPosition>]-?: object extends Pick<E, K> ? { readonly optional: Kind } : Kind;
+  readonly [K in Exclude<keyof E, 'type' | keyof EventPosition>]-?: object extends Pick<E, K>
+    ? { readonly optional: Kind }
+    : Kind;
 };
 
 const opt = (kind: Kind): { readonly optional: Kind } => ({ optional: kind });

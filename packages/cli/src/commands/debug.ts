@@ -31,6 +31,8 @@
  *   reverse-stepi [n]   rsi   back to the first event of the previous instruction
  *   reverse-nexti [n]   rni   the same in this frame or a caller
  *   stack                     the current frame's value stack, top first
+ *   disassemble         disas the instructions around the current one (compiled
+ *                             again from the trace's source, as `pymemsim dis`)
  *   goto N              g     to event N
  *   watch EXPR          w     watch an object (`watch 12`, `watch obj 12`) or a
  *                             variable (`watch head`, `watch var head`)
@@ -70,6 +72,7 @@
  * the events are read, not applied.
  */
 import { createInterface } from 'node:readline';
+import { compileSource, disassemble } from '@pymemsim/interp';
 import type { Readable, Writable } from 'node:stream';
 import { UserError, formatHolder, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
@@ -193,6 +196,7 @@ const COMMANDS: readonly { readonly name: string; readonly aliases?: readonly st
   { name: 'reverse-stepi', aliases: ['rsi'] },
   { name: 'reverse-nexti', aliases: ['rni'] },
   { name: 'stack' },
+  { name: 'disassemble', aliases: ['disas'] },
   { name: 'goto', aliases: ['g'] },
   { name: 'watch', aliases: ['w'] },
   { name: 'unwatch' },
@@ -233,6 +237,7 @@ export const HELP = `commands (gdb's and rr's; step and back move by events, ste
   reverse-stepi [n]    rsi  back to the previous instruction, in any frame
   reverse-nexti [n]    rni  back to the previous instruction of this frame or a caller
   stack                     the value stack of the current frame, top first
+  disassemble          disas  the instructions around the current one (=>), as pymemsim dis prints them
   goto N               g    to event N
   watch EXPR           w    stop where an object's refcount changes (watch 12, watch obj 12)
                             or a variable is bound to another object (watch head, watch var head)
@@ -254,6 +259,8 @@ export class Debugger {
   private readonly watches: Watch[] = [];
   private readonly breakpoints: Breakpoint[] = [];
   private nextBreakpoint = 1;
+  /** The disassembly of the trace's program, cut by code object, once asked for. */
+  private listing: DisSection[] | undefined;
 
   constructor(private readonly timeline: Timeline) {
     timeline.position = -1;
@@ -322,7 +329,11 @@ export class Debugger {
         return done(this.instructions(count(args[0]), () => this.nextInstruction(false), 'no instruction runs after'));
       case 'nexti':
         return done(
-          this.instructions(count(args[0]), () => this.nextInstruction(true), 'no instruction of this frame runs after'),
+          this.instructions(
+            count(args[0]),
+            () => this.nextInstruction(true),
+            'no instruction of this frame runs after',
+          ),
         );
       case 'reverse-stepi':
         return done(
@@ -338,6 +349,8 @@ export class Debugger {
         );
       case 'stack':
         return done(this.stack());
+      case 'disassemble':
+        return done(this.disassemble());
       case 'next':
         return done(this.lines(count(args[0]), () => this.nextLine(true), 'no line of this frame starts after'));
       case 'next-line':
@@ -654,6 +667,44 @@ export class Debugger {
       lines.push(`  ${String(f.stack.length - 1 - i).padStart(2)}  ${what}`);
     }
     return lines.join('\n');
+  }
+
+  /**
+   * The instructions around the cursor's, from the disassembly of the trace's program
+   * (its source compiled again: the same compiler gives the same code objects): the code
+   * object of the frame that ran the cursor's event, found by its name and the line.
+   */
+  private disassemble(): string {
+    const t = this.timeline;
+    const n = this.position;
+    if (n < 0) return 'no instruction: before the first event';
+    const e = t.event(n);
+    if (e.offset === undefined) {
+      return t.header.schema < FIRST_OFFSET_SCHEMA
+        ? `this trace has no instruction offsets (its events are of schema ${t.header.schema})`
+        : `event ${n} comes from no instruction of a running frame (start-up, shutdown, or a call being set up)`;
+    }
+    const line = t.lineAt(n);
+    // The frame that ran the event: the one running before it (a FrameExited's is gone after it).
+    const frameId = frameBefore(e, this.current.currentFrame);
+    const name = (n > 0 ? t.stateAt(n - 1) : this.current).frames[frameId]?.name;
+    this.timeline.goto(n);
+    if (name === undefined) return `no frame ran event ${n}`;
+    const { path, source } = t.header.program;
+    if (this.listing === undefined) {
+      const compiled = compileSource(source, path, 'exec');
+      this.listing = compiled.code === undefined ? [] : disSections(disassemble(compiled.code));
+    }
+    const sections = this.listing;
+    const found = sections.find(
+      (c) => c.name === name && c.rows.some((r) => r.offset === e.offset) && c.lines.has(line),
+    );
+    if (found === undefined) {
+      return `the code of frame ${frameId} (${name}) is not in ${path} (a module it imports?)`;
+    }
+    const at = found.rows.findIndex((r) => r.offset === e.offset);
+    const rows = found.rows.slice(Math.max(0, at - 6), at + 7);
+    return [`${found.title}:`, ...rows.map((r) => `${r.offset === e.offset ? '=>' : '  '} ${r.text}`)].join('\n');
   }
 
   // -------------------------------------------------------------------------------
@@ -1023,6 +1074,42 @@ function frameBefore(e: MemEvent, after: number): number {
   if (e.type === 'FrameEntered') return e.parent ?? 0;
   if (e.type === 'FrameExited') return e.frame;
   return after;
+}
+
+/** One code object's part of a `dis` listing: its instruction rows (offset and text) and the lines they start. */
+interface DisSection {
+  readonly title: string;
+  readonly name: string;
+  readonly rows: readonly { readonly offset: number; readonly text: string }[];
+  readonly lines: ReadonlySet<number>;
+}
+
+/** A `dis` listing cut into its code objects (the module's first, then `Disassembly of <code object NAME ...>:`). */
+function disSections(text: string): DisSection[] {
+  const out: { title: string; name: string; rows: { offset: number; text: string }[]; lines: Set<number> }[] = [];
+  let current = {
+    title: 'the module <module>',
+    name: '<module>',
+    rows: [] as { offset: number; text: string }[],
+    lines: new Set<number>(),
+  };
+  out.push(current);
+  let line = 0;
+  for (const row of text.split('\n')) {
+    const head = /^Disassembly of <code object (.+) at 0x[0-9a-f]+, file .*, line \d+>:$/.exec(row);
+    if (head !== null) {
+      current = { title: row.slice(0, -1), name: head[1] ?? '', rows: [], lines: new Set() };
+      out.push(current);
+      line = 0;
+      continue;
+    }
+    const m = /^\s*(\d+)?\s+(?:>>)?\s*(\d+) [A-Z]/.exec(row);
+    if (m === null) continue;
+    if (m[1] !== undefined) line = Number(m[1]);
+    current.lines.add(line);
+    current.rows.push({ offset: Number(m[2]), text: row });
+  }
+  return out;
 }
 
 function count(arg: string | undefined): number {

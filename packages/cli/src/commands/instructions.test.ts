@@ -90,7 +90,10 @@ describe('events carry the offsets dis prints', () => {
       const builders = dis.filter((i) => i.line === l && i.op.startsWith('BUILD_')).map((i) => i.offset);
       expect(builders.length).toBeGreaterThan(0);
       // Line 3's float constant is made by the compiler, not by an instruction.
-      expect([...(allocated.get(l) ?? [])].sort((x, y) => x - y), `line ${l}`).toEqual(builders);
+      expect(
+        [...(allocated.get(l) ?? [])].sort((x, y) => x - y),
+        `line ${l}`,
+      ).toEqual(builders);
     }
   });
 
@@ -181,6 +184,17 @@ describe('the debugger steps by instructions', () => {
     );
   });
 
+  it("disassemble shows the current frame's code around the current instruction, marked", async () => {
+    const out = await debug(calls.trace, 'disas\nb 2\nc\nsi\ndisas\nb 6\nc\ndisassemble\n');
+    expect(out).toContain('no instruction: before the first event');
+    expect(out).toMatch(
+      /Disassembly of <code object f at 0x[0-9a-f]+, file ".*calls\.py", line 1>:\n( {3}.*\n)+=> +4 LOAD_CONST +1 \(1\)\n/,
+    );
+    expect(out).toMatch(
+      new RegExp(`the module <module>:\\n( {3}.*\\n)+=> +6 +${at(6, 'LOAD_NAME')} LOAD_NAME +1 \\(x\\)\\n`),
+    );
+  });
+
   it('says so where no instruction is left, and before the first event the stack has no frame', async () => {
     const out = await debug(calls.trace, 'rsi\nstack\nni 100000\nni\nsi\n');
     expect(out).toMatch(/no instruction runs before event -1; staying here/);
@@ -191,7 +205,16 @@ describe('the debugger steps by instructions', () => {
 });
 
 describe('a trace of event schema 1 (written before offsets)', () => {
-  const path = join(import.meta.dirname, '..', '..', '..', 'replay', 'src', 'fixtures', 'demo-without-user-code-end.pmt');
+  const path = join(
+    import.meta.dirname,
+    '..',
+    '..',
+    '..',
+    'replay',
+    'src',
+    'fixtures',
+    'demo-without-user-code-end.pmt',
+  );
 
   it('opens, replays to its recorded state and answers; stepi says why it cannot step by instructions', async () => {
     const t = Timeline.open(readFileSync(path), path);
