@@ -155,7 +155,7 @@ export function heapReport(
     events: timeline.length,
     line: state.line,
     offset,
-    source: describeLine(timeline, state.line, offset ?? undefined),
+    source: describeLine(timeline, state.line),
     frames: frameViews(state).map((f) => ({
       id: f.id,
       name: f.name,
