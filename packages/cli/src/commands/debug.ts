@@ -237,7 +237,8 @@ export const HELP = `commands (gdb's and rr's; step and back move by events, ste
   reverse-stepi [n]    rsi  back to the previous instruction, in any frame
   reverse-nexti [n]    rni  back to the previous instruction of this frame or a caller
   stack                     the value stack of the current frame, top first
-  disassemble          disas  the instructions around the current one (=>), as pymemsim dis prints them
+  disassemble               the instructions around the current one, marked =>, as pymemsim dis
+                            prints them (also disas)
   goto N               g    to event N
   watch EXPR           w    stop where an object's refcount changes (watch 12, watch obj 12)
                             or a variable is bound to another object (watch head, watch var head)
