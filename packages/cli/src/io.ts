@@ -36,6 +36,8 @@ export interface Io {
   readonly clearInterrupt?: () => void;
   /** The lines of stdin, read as they are needed (without their line ends). */
   readonly stdinLines?: () => Iterable<string>;
+  /** Up to `max` bytes of stdin, as one read gives them; empty at its end (a simulated program's input). */
+  readonly readStdin?: (max: number) => Uint8Array;
   /** stdin is a terminal (the debugger shows a prompt). */
   readonly inIsTty?: boolean;
   /** Write what stdout holds back (before waiting for input, and at the end). */
@@ -165,6 +167,40 @@ export class StdWriter {
   }
 }
 
+/**
+ * Up to `max` bytes of a file descriptor, read synchronously by one read (retried while a
+ * non-blocking descriptor has nothing yet); empty at its end.
+ */
+export function fdRead(
+  fd: number,
+  max: number,
+  hooks: { beforeRead?: () => void; waiting?: (on: boolean) => void; stop?: () => boolean } = {},
+): Uint8Array {
+  if (max <= 0) return new Uint8Array(0);
+  const buf = Buffer.alloc(Math.min(max, 1 << 16));
+  hooks.beforeRead?.();
+  hooks.waiting?.(true);
+  try {
+    for (;;) {
+      try {
+        const n = readSync(fd, buf, 0, buf.length, null);
+        return new Uint8Array(buf.buffer, buf.byteOffset, n);
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EINTR') {
+          if (hooks.stop?.() === true) return new Uint8Array(0); // Ctrl-C: the program sees the end of input
+          pause(5);
+          continue;
+        }
+        if (code === 'EOF' || code === 'EBADF') return new Uint8Array(0);
+        throw new UserError('FILE_NOT_FOUND', `cannot read stdin: ${describeErrno(cause)}`, { cause });
+      }
+    }
+  } finally {
+    hooks.waiting?.(false);
+  }
+}
+
 /** The lines of a file descriptor read synchronously, without their line ends (\n or \r\n). */
 export function* fdLines(
   fd: number,
@@ -258,6 +294,12 @@ export function processIo(options: ProcessIoOptions): Io & { flush(): void; stdo
         interrupted: () => {
           if (options.interrupted?.() === true) throw new UserError('INTERRUPTED', 'interrupted (Ctrl-C)');
         },
+        ...(options.waitingForInput !== undefined ? { waiting: options.waitingForInput } : {}),
+      }),
+    readStdin: (max: number) =>
+      fdRead(0, max, {
+        beforeRead: flushOut,
+        stop: () => options.interrupted?.() === true,
         ...(options.waitingForInput !== undefined ? { waiting: options.waitingForInput } : {}),
       }),
     ...(options.interrupted !== undefined ? { interrupted: options.interrupted } : {}),

@@ -41,6 +41,44 @@ describe('pymemsim demo', () => {
   });
 });
 
+describe('pymemsim run: the program reads stdin', () => {
+  const PROGRAM = [
+    'import sys',
+    'name = input("name? ")',
+    'print("hello", name)',
+    'for line in sys.stdin:',
+    '    print(len(line), repr(line))',
+    'try:',
+    '    input()',
+    'except EOFError as e:',
+    '    print("EOFError", e)',
+    'print(sys.stdin, sys.stdin.buffer, sys.stdin.buffer.raw)',
+    'print(sys.stdin.read() == "", sys.stdin.readline() == "")',
+    '',
+  ].join('\n');
+  const INPUT = 'bob\nx\nyy\nlast line without end';
+
+  it.runIf(python311())('input(), iteration and readline see what CPython 3.11 sees', async () => {
+    const dir = workdir();
+    const path = join(dir, 'reader.py');
+    writeFileSync(path, PROGRAM);
+    const expected = execFileSync('python3', ['-I', path], { encoding: 'utf8', input: INPUT });
+    const io = memoryIo({ stdin: new TextEncoder().encode(INPUT) });
+    expect(await runCli(['run', '--no-trace', path], io)).toBe(0);
+    expect(io.stdout).toBe(expected);
+  });
+
+  it('an empty stdin is the end of input at once (EOFError, as CPython raises it)', async () => {
+    const dir = workdir();
+    const path = join(dir, 'reader.py');
+    writeFileSync(path, PROGRAM);
+    const io = memoryIo({ stdin: new Uint8Array(0) });
+    expect(await runCli(['run', '--no-trace', path], io)).toBe(1);
+    expect(io.stdout).toBe('name? ');
+    expect(io.stderr).toMatch(/EOFError: EOF when reading a line\n$/);
+  });
+});
+
 describe('pymemsim run', () => {
   const run = async (source: string, ...flags: string[]) => {
     const dir = workdir();

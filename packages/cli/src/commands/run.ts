@@ -191,6 +191,7 @@ export function simulate(text: string, path: string, options: RunOptions, io: Io
     result = runProgram(text, path, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
       ...(options.argv !== undefined ? { argv: options.argv } : {}),
+      ...(io.readStdin !== undefined ? { host: { stdin: io.readStdin } } : {}),
       interrupted: stopReason,
       stdout: out,
       stderr: (t) => {

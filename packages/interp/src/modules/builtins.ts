@@ -736,10 +736,7 @@ const builtinFunctions: Record<string, Native> = {
   eval: (vm, args, kwnames, out) => vm.execOrEval('eval', args, kwnames, out),
   compile: (vm, args, kwnames, out) => vm.compileBuiltin(args, kwnames, out),
   __import__: (vm, args, kwnames, out) => vm.importBuiltin(args, kwnames, out),
-  input: (vm, _args, _kw, out) => {
-    void out;
-    throw vm.pyErr('EOFError', 'EOF when reading a line');
-  },
+  input: (vm, args, kwnames, out) => builtinInput(vm, args, kwnames, out),
   open: (vm) => {
     throw vm.pyErr('OSError', 'open() is not simulated: pymemsim runs programs without files');
   },
@@ -798,3 +795,38 @@ P.localsDict = function (this: VM, out) {
 
 /** The builtins module's functions (natives), by name. */
 export const BUILTIN_FUNCTIONS = builtinFunctions;
+
+/**
+ * builtin_input_impl, the path for a stdin or stdout that is not a terminal (the only
+ * kind the simulation has): flush stderr, write the prompt to sys.stdout and flush it,
+ * then sys.stdin.readline(); the line end is dropped, and an empty read is EOFError.
+ */
+function builtinInput(
+  vm: VM,
+  args: readonly ObjectId[],
+  kwnames: readonly string[] | undefined,
+  out: Holder,
+): ObjectId {
+  if (kwnames !== undefined && kwnames.length > 0) throw vm.typeError('input() takes no keyword arguments');
+  if (args.length > 1) throw vm.typeError(`input expected at most 1 argument, got ${args.length}`);
+  const fin = vm.sysAttr('stdin');
+  const fout = vm.sysAttr('stdout');
+  if (fin === undefined || fin === vm.statics.none) throw vm.pyErr('RuntimeError', 'input(): lost sys.stdin');
+  if (fout === undefined || fout === vm.statics.none) throw vm.pyErr('RuntimeError', 'input(): lost sys.stdout');
+  const flush = (f: ObjectId | undefined): void => {
+    if (f === undefined || f === vm.statics.none) return;
+    vm.rt.decref(vm.callMethod(f, 'flush', [], C_TEMP), C_TEMP);
+  };
+  flush(vm.sysAttr('stderr'));
+  if (args.length === 1) vm.writeObjectTo(fout, args[0] as ObjectId);
+  flush(fout);
+  const line = vm.callMethod(fin, 'readline', [], C_TEMP);
+  try {
+    const lv = vm.value(line);
+    if (lv.t !== 'str') throw vm.typeError(`object.readline() returned non-string`);
+    if (lv.v === '') throw vm.pyErr('EOFError', 'EOF when reading a line');
+    return vm.newStr(lv.v.endsWith('\n') ? lv.v.slice(0, -1) : lv.v, out);
+  } finally {
+    vm.rt.decref(line, C_TEMP);
+  }
+}

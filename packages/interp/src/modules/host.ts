@@ -30,6 +30,16 @@ export interface HostOptions {
   readonly environ?: Readonly<Record<string, string>>;
   /** os.getcwd() (default: "/"). */
   readonly cwd?: string;
+  /**
+   * The program's standard input: up to `max` bytes, as one read(2) gives them (a line
+   * from a terminal, a piece of a pipe or file); empty at the end. Default: empty (no input).
+   */
+  readonly stdin?: (max: number) => Uint8Array;
+}
+
+/** read(0, max) of the simulated process: the host's standard input. */
+export function readStdin(vm: VM, max: number): Uint8Array {
+  return vm.host.stdin?.(max) ?? new Uint8Array(0);
 }
 
 interface HostState {

@@ -49,6 +49,7 @@ import type { NativeMember } from '../vm/values.js';
 import { C_TEMP, type PyRaise, type VM } from '../vm/vm.js';
 import { builtinType, bufferOf, methNoArgs, newExceptionClass, noKeywords, unpackKeywords } from './args.js';
 import { noFileSystem } from './posix.js';
+import { readStdin } from './host.js';
 import { listDeleteRange } from '../objects/list.js';
 
 // ---------------------------------------------------------------------------------
@@ -1319,7 +1320,24 @@ const fileIOMembers: Record<string, NativeMember> = {
     const d = fio(vm, args[0] as ObjectId);
     if (d.closed) throw closedError(vm, true);
     if (d.mode !== 'rb') throw unsupported(vm, 'File not open for reading');
-    return vm.newBytes(new Uint8Array(0), out);
+    // fd 0 is the program's stdin (fds 1 and 2 are open for writing only).
+    const size = sizeArg(vm, args[1], -1);
+    if (d.fd !== 0) return vm.newBytes(new Uint8Array(0), out);
+    if (size >= 0) return vm.newBytes(readStdin(vm, size), out);
+    // readall: until the end of input.
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let piece = readStdin(vm, 1 << 16); piece.length > 0; piece = readStdin(vm, 1 << 16)) {
+      parts.push(piece);
+      total += piece.length;
+    }
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return vm.newBytes(all, out);
   }),
   fileno: m((vm, args, _kw, out) => vm.newInt(BigInt(fio(vm, args[0] as ObjectId).fd), out)),
   isatty: m((vm, _a, _k, out) => vm.bool(false, out)),
@@ -1440,6 +1458,12 @@ const bufferedMembers: Record<string, NativeMember> = {
   readline: m((vm, args, _kw, out) => {
     const { raw } = buffered(vm, args[0] as ObjectId);
     return callMethod(vm, raw, 'readline', args.slice(1), out);
+  }),
+  // read1: at most one raw read.
+  read1: m((vm, args, _kw, out) => {
+    const { raw } = buffered(vm, args[0] as ObjectId);
+    const size = args.length > 1 ? [args[1] as ObjectId] : [];
+    return callMethod(vm, raw, 'read', size, out);
   }),
   close: m((vm, args, _kw, out) => {
     const self = args[0] as ObjectId;
@@ -1617,9 +1641,40 @@ function tioWrite(vm: VM, self: ObjectId, textObj: ObjectId): number {
   }
 }
 
-/** The whole remaining text of the buffer, decoded (read() and readline() read it all at once). */
-function tioFill(vm: VM, self: ObjectId, d: TextData): void {
-  const b = callMethod(vm, tioBuffer(vm, self), 'read', [], C_TEMP);
+/**
+ * More text from the buffer, decoded: read() takes all that is left; readline() takes
+ * read1() pieces until a line end or the end of input, so a line typed at a terminal is
+ * answered at once (textiowrapper_read_chunk reads read1(chunk size) the same way).
+ */
+function tioFill(vm: VM, self: ObjectId, d: TextData, line = false): void {
+  if (line) {
+    while (!d.decoded.includes('\n') && !(d.readuniversal && d.decoded.includes('\r'))) {
+      if (!tioFillOnce(vm, self, d, true)) return;
+    }
+    return;
+  }
+  tioFillOnce(vm, self, d, false);
+}
+
+/** One read (or read1 of a chunk) of the buffer, decoded; false at the end of input. */
+function tioFillOnce(vm: VM, self: ObjectId, d: TextData, chunk: boolean): boolean {
+  const buffer = tioBuffer(vm, self);
+  const size = chunk ? vm.newInt(8192n, C_TEMP) : undefined;
+  let b: ObjectId;
+  if (size === undefined) b = callMethod(vm, buffer, 'read', [], C_TEMP);
+  else {
+    // has_read1: the buffer's read1 when it has one, else read(size).
+    const read1 = vm.getAttrOpt(buffer, 'read1', C_TEMP);
+    try {
+      b =
+        read1 !== undefined
+          ? vm.call(read1, [size], undefined, C_TEMP)
+          : callMethod(vm, buffer, 'read', [size], C_TEMP);
+    } finally {
+      if (read1 !== undefined) vm.rt.decref(read1, C_TEMP);
+      vm.rt.decref(size, C_TEMP);
+    }
+  }
   try {
     const data = bufferOf(vm, b);
     if (data === undefined)
@@ -1627,6 +1682,7 @@ function tioFill(vm: VM, self: ObjectId, d: TextData): void {
     let text = decodeBytes(d, data);
     if (d.readtranslate) text = text.replace(/\r\n/g, '\n').replace(/\r/g, '\n');
     d.decoded += text;
+    return data.length > 0;
   } finally {
     vm.rt.decref(b, C_TEMP);
   }
@@ -1757,7 +1813,7 @@ const textIOMembers: Record<string, NativeMember> = {
     const d = tio(vm, self);
     if (d.closed) throw closedError(vm, true);
     tioWriteflush(vm, self);
-    tioFill(vm, self, d);
+    tioFill(vm, self, d, true);
     const chars = [...d.decoded];
     let n = chars.length;
     for (let i = 0; i < chars.length; i++) {
@@ -1883,28 +1939,29 @@ export function ioTypes(vm: VM): IoTypes {
  * create_stdio: sys.stdout (or stderr) as CPython makes it for output to a pipe:
  * TextIOWrapper(BufferedWriter(FileIO(fd, 'wb', closefd=False), 4096), 'utf-8', ...).
  */
-export function makeStdStream(vm: VM, which: 'stdout' | 'stderr', out: Holder): ObjectId {
+export function makeStdStream(vm: VM, which: 'stdin' | 'stdout' | 'stderr', out: Holder): ObjectId {
   const t = ioTypes(vm);
-  const fd = which === 'stdout' ? 1 : 2;
+  const fd = which === 'stdin' ? 0 : which === 'stdout' ? 1 : 2;
+  const reading = which === 'stdin';
   const fdObj = vm.newInt(BigInt(fd), C_TEMP);
-  const mode = vm.newStr('wb', C_TEMP);
+  const mode = vm.newStr(reading ? 'rb' : 'wb', C_TEMP);
   const raw = vm.call(t.FileIO, [fdObj, mode, vm.statics.false], ['closefd'], C_TEMP);
   vm.rt.decref(fdObj, C_TEMP);
   vm.rt.decref(mode, C_TEMP);
   const name = vm.newStr(`<${which}>`, C_TEMP);
   vm.setInstanceAttr(raw, 'name', name, C_TEMP, 'move');
   const size = vm.newInt(4096n, C_TEMP);
-  const buf = vm.call(t.BufferedWriter, [raw, size], undefined, C_TEMP);
+  const buf = vm.call(reading ? t.BufferedReader : t.BufferedWriter, [raw, size], undefined, C_TEMP);
   vm.rt.decref(size, C_TEMP);
   vm.rt.decref(raw, C_TEMP);
   const enc = vm.newStr('utf-8', C_TEMP);
-  const errors = vm.newStr(which === 'stdout' ? 'surrogateescape' : 'backslashreplace', C_TEMP);
+  const errors = vm.newStr(which === 'stderr' ? 'backslashreplace' : 'surrogateescape', C_TEMP);
   const nl = vm.newStr('\n', C_TEMP);
   const lb = vm.bool(which === 'stderr', C_TEMP);
   const stream = vm.call(t.TextIOWrapper, [buf, enc, errors, nl, lb, vm.statics.false], undefined, C_TEMP);
   for (const x of [buf, enc, errors, nl, lb]) vm.rt.decref(x, C_TEMP);
-  vm.setInstanceAttr(stream, 'mode', vm.newStr('w', C_TEMP), C_TEMP, 'move');
-  tio(vm, stream).echo = fio(vm, raw);
+  vm.setInstanceAttr(stream, 'mode', vm.newStr(reading ? 'r' : 'w', C_TEMP), C_TEMP, 'move');
+  if (!reading) tio(vm, stream).echo = fio(vm, raw);
   vm.rt.move(stream, C_TEMP, out);
   return stream;
 }

@@ -14,12 +14,15 @@
  *                OSError(ENOSYS, "pymemsim does not simulate the file system", path), so
  *                os.path.exists() and friends answer False; access() is False.
  *   descriptors  write() to 1 and 2 is the program's stdout and stderr, read() from 0
- *                is end of file, anything else EBADF; isatty() is False and
+ *                its stdin (what the host gives; end of file when none), anything else EBADF; isatty() is False and
  *                get_terminal_size() raises ENOTTY, as for output to a pipe.
  *   strerror     glibc's messages.
  *
- * Not here: processes (fork, exec*, spawn*, kill, wait*, _exit), stat_result and the
- * other struct sequences, times(), uname(), scheduling, extended attributes.
+ *   types        stat_result, statvfs_result, terminal_size, times_result and
+ *                uname_result, the struct sequences (what shutil and argparse use).
+ *
+ * Not here: processes (fork, exec*, spawn*, kill, wait*, _exit), times(), uname(),
+ * scheduling, extended attributes.
  *
  * Source: Modules/posixmodule.c (3.11): os_getcwd_impl, os_fspath_impl/PyOS_FSPath,
  * os_urandom_impl, os_strerror_impl, convertenviron, all_ins (the constants).
@@ -30,7 +33,8 @@ import type { Native } from '../vm/native.js';
 import { C_TEMP, type PyRaise, type VM } from '../vm/vm.js';
 import { osErrorClass } from '../objects/exceptions.js';
 import { builtinType, bytesLike, methNoArgs, methO, noKeywords, unpackKeywords } from './args.js';
-import { entropy } from './host.js';
+import { entropy, readStdin } from './host.js';
+import { defineStructSeq, type StructSeqDesc } from '../objects/structseq.js';
 
 const CONSTANTS: readonly (readonly [string, number])[] = [
   ['CLD_CONTINUED', 6],
@@ -431,7 +435,9 @@ const functions: Record<string, Native> = {
     if (args.length !== 2) throw vm.typeError(`read expected 2 arguments, got ${args.length}`);
     const fd = fdArg(vm, args[0] as ObjectId);
     if (fd !== 0) throw osError(vm, EBADF, strerror(EBADF));
-    return vm.newBytes(new Uint8Array(0), out);
+    const n = Number(vm.index(args[1] as ObjectId));
+    if (n < 0) throw vm.pyErr('ValueError', 'negative buffersize in read');
+    return vm.newBytes(readStdin(vm, n), out);
   },
   close: (vm, args, kwnames, out) => {
     const [fd] = unpackKeywords(vm, 'close', args, kwnames, { names: ['fd'] });
@@ -466,4 +472,68 @@ registerBuiltinModule('posix', (vm, _module, dict) => {
   set('environ', environ);
   set('_have_functions', vm.newList([], C_TEMP));
   vm.dictSetStr(dict, 'error', builtinType(vm, 'OSError'), C_TEMP, 'copy');
+  // The struct sequence types (the module makes them at import, as posixmodule.c's exec does).
+  for (const desc of STRUCT_SEQS) vm.dictSetStr(dict, desc.name.slice(3), defineStructSeq(vm, desc), C_TEMP, 'copy');
 });
+
+/** The struct sequences of posixmodule.c (Linux field lists), named `os.X` as CPython names them. */
+const STRUCT_SEQS: readonly StructSeqDesc[] = [
+  {
+    name: 'os.stat_result',
+    // 10 items (the three times as ints, unnamed), then the hidden fields.
+    fields: [
+      'st_mode',
+      'st_ino',
+      'st_dev',
+      'st_nlink',
+      'st_uid',
+      'st_gid',
+      'st_size',
+      undefined,
+      undefined,
+      undefined,
+      'st_atime',
+      'st_mtime',
+      'st_ctime',
+      'st_atime_ns',
+      'st_mtime_ns',
+      'st_ctime_ns',
+      'st_blksize',
+      'st_blocks',
+      'st_rdev',
+    ],
+    nInSequence: 10,
+    instantiable: true,
+  },
+  {
+    name: 'os.statvfs_result',
+    fields: [
+      'f_bsize',
+      'f_frsize',
+      'f_blocks',
+      'f_bfree',
+      'f_bavail',
+      'f_files',
+      'f_ffree',
+      'f_favail',
+      'f_flag',
+      'f_namemax',
+      'f_fsid',
+    ],
+    nInSequence: 10,
+    instantiable: true,
+  },
+  { name: 'os.terminal_size', fields: ['columns', 'lines'], nInSequence: 2, instantiable: true },
+  {
+    name: 'os.times_result',
+    fields: ['user', 'system', 'children_user', 'children_system', 'elapsed'],
+    nInSequence: 5,
+    instantiable: true,
+  },
+  {
+    name: 'os.uname_result',
+    fields: ['sysname', 'nodename', 'release', 'version', 'machine'],
+    nInSequence: 5,
+    instantiable: true,
+  },
+];

@@ -226,8 +226,8 @@ function sizeOf(vm: VM, obj: ObjectId): number {
 
 function sysValues(vm: VM, dict: ObjectId): void {
   const set = (name: string, v: ObjectId): void => vm.dictSetStr(dict, name, v, C_TEMP, 'move');
-  // sys.stdout and sys.stderr: _io.TextIOWrapper objects as create_stdio makes them (modules/io.ts).
-  for (const name of ['stdout', 'stderr'] as const) {
+  // sys.stdin, sys.stdout and sys.stderr: _io.TextIOWrapper objects as create_stdio makes them (modules/io.ts).
+  for (const name of ['stdin', 'stdout', 'stderr'] as const) {
     const s = makeStdStream(vm, name, C_TEMP);
     set(name, s);
     vm.dictSetStr(dict, `__${name}__`, s, C_TEMP, 'copy');
