@@ -91,6 +91,8 @@ function iterSearch(vm: VM, seq: ObjectId, item: ObjectId, index: boolean): numb
   return n;
 }
 
+const isAscii = (s: string): boolean => [...s].every((c) => c.charCodeAt(0) < 0x80);
+
 const functions: Record<string, Native> = {
   truth: unary('truth', (vm, a, out) => vm.bool(vm.truthy(a), out)),
   not_: unary('not_', (vm, a, out) => vm.bool(!vm.truthy(a), out)),
@@ -140,8 +142,7 @@ const functions: Record<string, Native> = {
     const [obj, dflt] = checkPositional(vm, 'length_hint', args, kwnames, 1, 2) as [ObjectId, ObjectId | undefined];
     let d = 0;
     if (dflt !== undefined) {
-      if (!vm.hasIndex(dflt))
-        throw vm.typeError(`'${vm.typeName(dflt)}' object cannot be interpreted as an integer`);
+      if (!vm.hasIndex(dflt)) throw vm.typeError(`'${vm.typeName(dflt)}' object cannot be interpreted as an integer`);
       d = Number(vm.index(dflt));
     }
     return vm.newInt(BigInt(vm.lengthHint(obj, d)), out);
@@ -156,7 +157,7 @@ const functions: Record<string, Native> = {
     const va = vm.value(a);
     const vb = vm.value(b);
     if (va.t === 'str' && vb.t === 'str') {
-      if (/[^\x00-\x7f]/.test(va.v) || /[^\x00-\x7f]/.test(vb.v))
+      if (!isAscii(va.v) || !isAscii(vb.v))
         throw vm.typeError('comparing strings with non-ASCII characters is not supported');
       return vm.bool(va.v === vb.v, out);
     }
@@ -343,7 +344,13 @@ const attrgetterSlots: TypeSlots = {
       const d = cdata<AttrgetterData>(vm, self);
       const names = vm.as(d.attr as ObjectId, 'tuple').items.map((a) => {
         const v = vm.value(a);
-        const text = v.t === 'str' ? v.v : vm.as(a, 'tuple').items.map((p) => vm.strText(p)).join('.');
+        const text =
+          v.t === 'str'
+            ? v.v
+            : vm
+                .as(a, 'tuple')
+                .items.map((p) => vm.strText(p))
+                .join('.');
         return pyStrRepr(text);
       });
       return `operator.attrgetter(${names.join(', ')})`;
