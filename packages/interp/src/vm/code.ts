@@ -186,7 +186,7 @@ P.makeCode = function (this: VM, co, out, cache = new Map()) {
     ),
   );
   // In makecode's order: names, consts, localsplusnames.
-  const constsKey = constantKey({ k: 'tuple', items: co.consts } as Constant);
+  const constsKey = constantKey({ k: 'tuple', items: co.consts });
   const constsTuple = merged(constsKey, () => this.newTuple(consts, C_TEMP));
   for (const c of consts) this.rt.decref(c, C_TEMP);
   const localsplus = merged(namesKey(co.localsplusnames), () =>
