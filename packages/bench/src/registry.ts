@@ -6,12 +6,13 @@ import type { Benchmark } from './benchmark.js';
 import { dict } from './benchmarks/dict.js';
 import { fold } from './benchmarks/fold.js';
 import { gcCollect } from './benchmarks/gcCollect.js';
+import { imports } from './benchmarks/imports.js';
 import { memory } from './benchmarks/memory.js';
 import { programs } from './benchmarks/programs.js';
 import { replay } from './benchmarks/replay.js';
 import { viewer } from './benchmarks/viewer.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [fold, replay, viewer, gcCollect, programs, dict, memory];
+export const BENCHMARKS: readonly Benchmark[] = [fold, replay, viewer, gcCollect, programs, imports, dict, memory];
 
 /** The benchmarks whose name contains `filter` (all of them without one). */
 export const selectBenchmarks = (filter?: string): Benchmark[] =>

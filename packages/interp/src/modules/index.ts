@@ -16,6 +16,7 @@ import './math.js';
 import './random.js';
 import './sha512.js';
 import './heapq.js';
+import './operator.js';
 import './string.js';
 import './errno.js';
 import './stat.js';

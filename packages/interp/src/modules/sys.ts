@@ -117,6 +117,14 @@ const sysFunctions: Record<string, Native> = {
       throw e;
     }
   },
+  // _Py_GetAllocatedBlocks: the blocks handed out by pymalloc's pools (each pool's
+  // ref.count) plus those the object allocator took from the system allocator.
+  getallocatedblocks: noArgsFn('sys.getallocatedblocks', (vm, out) => {
+    const mem = vm.rt.state.memory;
+    let n = mem.raw.blocks;
+    for (const pool of Object.values(mem.pools)) n += pool.ref;
+    return vm.newInt(BigInt(n), out);
+  }),
   intern: (vm, args, kw, out) => {
     const s = one(vm, 'sys.intern', args, kw);
     const v = vm.value(s);

@@ -611,6 +611,15 @@ const functionSlots: TypeSlots = {
 const mv = (vm: VM, id: ObjectId): ValueOf<'method'> => vm.as(id, 'method');
 
 const methodSlots: TypeSlots = {
+  // method_new (types.MethodType(func, instance)): exactly two positional arguments.
+  new: (vm, _type, args, kwnames, out) => {
+    if (kwnames !== undefined && kwnames.length > 0) throw vm.typeError('method() takes no keyword arguments');
+    if (args.length !== 2) throw vm.typeError(`method expected 2 arguments, got ${args.length}`);
+    const [func, self] = args as [ObjectId, ObjectId];
+    if (!vm.isCallable(func)) throw vm.typeError('first argument must be callable');
+    if (self === vm.statics.none) throw vm.typeError('instance must not be None');
+    return vm.newMethod(func, self, out);
+  },
   call: (vm, self, args, kwnames, out) => {
     const m = mv(vm, self);
     return vm.call(m.func, [m.self, ...args], kwnames, out);

@@ -106,6 +106,12 @@ const hintMember: NativeMember = {
   fn: (vm, args, _kw, out) => vm.newInt(BigInt(lengthHintOf(vm, args[0] as ObjectId)), out),
 };
 
+/** rangeiter_len / longrangeiter_len: the items left. */
+const rangeHintMember: NativeMember = {
+  k: 'method',
+  fn: (vm, args, _kw, out) => vm.newInt(iterValue(vm, args[0] as ObjectId).left ?? 0n, out),
+};
+
 function seqNext(vm: VM, it: ObjectId, out: Holder): ObjectId | undefined {
   const v = iterValue(vm, it);
   if (v.seq === undefined) return undefined;
@@ -502,8 +508,15 @@ export function defineIteratorTypes(vm: VM): void {
     vm.defineType({ name: kind, base: obj, baseType: false, slots: iterTypeSlots(dictNext) });
   }
   vm.defineType({ name: 'set_iterator', base: obj, baseType: false, slots: iterTypeSlots(setNext) });
-  vm.defineType({ name: 'range_iterator', base: obj, baseType: false, slots: iterTypeSlots(rangeNext) });
-  vm.defineType({ name: 'longrange_iterator', base: obj, baseType: false, slots: iterTypeSlots(rangeNext) });
+  for (const name of ['range_iterator', 'longrange_iterator']) {
+    vm.defineType({
+      name,
+      base: obj,
+      baseType: false,
+      slots: iterTypeSlots(rangeNext),
+      members: { __length_hint__: rangeHintMember },
+    });
+  }
   vm.defineType({ name: 'iterator', base: obj, baseType: false, slots: iterTypeSlots(seqIterNext) });
   vm.defineType({ name: 'callable_iterator', base: obj, baseType: false, slots: iterTypeSlots(callIterNext) });
   vm.defineType({ name: 'enumerate', base: obj, slots: enumerateSlots });

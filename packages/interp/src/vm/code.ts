@@ -164,17 +164,37 @@ const codeSize = (co: CodeObject): number => 168 + co.code.length;
 
 P.makeCode = function (this: VM, co, out, cache = new Map()) {
   // The parts first (as the compiler makes them), then the code object taking them.
+  // makecode's merge_const_one: the consts, names and localsplusnames tuples are merged
+  // with an equal tuple made before in the same compilation (the compiler's constant
+  // cache), so code objects share them.
+  const merged = (key: string | undefined, make: () => ObjectId): ObjectId => {
+    if (key !== undefined) {
+      const found = cache.get(key);
+      if (found !== undefined && this.rt.isAlive(found)) return this.ret(found, C_TEMP);
+    }
+    const id = make();
+    if (key !== undefined) cache.set(key, id);
+    return id;
+  };
+  const namesKey = (ns: readonly string[]): string => `tuple:(${ns.map((n) => `str:${n}`).join('|')})`;
   const consts = co.consts.map((c) => makeConstant(this, c, C_TEMP, cache));
-  const constsTuple = this.newTuple(consts, C_TEMP, C_TEMP);
-  const names = this.newTuple(
-    co.names.map((n) => this.internStr(n, C_TEMP)),
-    C_TEMP,
-    C_TEMP,
+  const names = merged(namesKey(co.names), () =>
+    this.newTuple(
+      co.names.map((n) => this.internStr(n, C_TEMP)),
+      C_TEMP,
+      C_TEMP,
+    ),
   );
-  const localsplus = this.newTuple(
-    co.localsplusnames.map((n) => this.internStr(n, C_TEMP)),
-    C_TEMP,
-    C_TEMP,
+  // In makecode's order: names, consts, localsplusnames.
+  const constsKey = constantKey({ k: 'tuple', items: co.consts });
+  const constsTuple = merged(constsKey, () => this.newTuple(consts, C_TEMP));
+  for (const c of consts) this.rt.decref(c, C_TEMP);
+  const localsplus = merged(namesKey(co.localsplusnames), () =>
+    this.newTuple(
+      co.localsplusnames.map((n) => this.internStr(n, C_TEMP)),
+      C_TEMP,
+      C_TEMP,
+    ),
   );
   const kinds = this.newBytes(Uint8Array.from(co.localspluskinds), C_TEMP);
   const filename = this.internStr(co.filename, C_TEMP);
@@ -182,7 +202,13 @@ P.makeCode = function (this: VM, co, out, cache = new Map()) {
   const qualname = this.internStr(co.qualname, C_TEMP);
   const linetable = this.newBytes(co.linetable, C_TEMP);
   const exctable = this.newBytes(co.exceptiontable, C_TEMP);
-  const value: CodeValue = { t: 'code', type: this.T.code, co: decode(co), consts: [...consts], kwnames: new Map() };
+  const value: CodeValue = {
+    t: 'code',
+    type: this.T.code,
+    co: decode(co),
+    consts: [...this.as(constsTuple, 'tuple').items],
+    kwnames: new Map(),
+  };
   const code = this.alloc('code', 'code', codeSize(co), value, out, { repr: `<code object ${co.name}>` });
   const parts: [ObjectId, string][] = [
     [constsTuple, 'co_consts'],

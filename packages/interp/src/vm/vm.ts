@@ -146,6 +146,8 @@ export class VM {
   /** Interned strs (mortal in 3.11: the table does not own them, ID-7). */
   readonly interned = new Map<string, ObjectId>();
   readonly latin1 = new Map<number, ObjectId>();
+  /** The static bytes singletons made so far: b'' under -1, b'\\xNN' under NN. */
+  readonly byteChars = new Map<number, ObjectId>();
   /** sys.modules (a dict object) and the builtins module's dict. */
   sysModules!: ObjectId;
   builtinsModule!: ObjectId;
@@ -363,7 +365,32 @@ export class VM {
   }
 
   newBytes(b: Uint8Array, holder: Holder): ObjectId {
+    // PyBytes_FromStringAndSize: the empty bytes and the one-byte bytes are static
+    // singletons (bytes_empty, bytes_characters), made here on first use.
+    if (b.length <= 1) return this.byteSingleton(b.length === 0 ? -1 : (b[0] as number), holder);
     return this.alloc('bytes', 'bytes', bytesSize(b.length), { t: 'bytes', type: this.T.bytes, v: b }, holder);
+  }
+
+  /** b'' (code -1) or the one-byte bytes of `code`: CPython 3.11's static singletons. */
+  private byteSingleton(code: number, holder: Holder): ObjectId {
+    let id = this.byteChars.get(code);
+    if (id === undefined) {
+      const v = code < 0 ? new Uint8Array(0) : Uint8Array.of(code);
+      const value: PyValue = { t: 'bytes', type: this.T.bytes, v };
+      id = this.rt.allocate(
+        {
+          pyType: 'bytes',
+          kind: 'bytes',
+          size: bytesSize(v.length),
+          repr: reprAtom(value),
+          base: 999_999_999 - 1,
+        },
+        { kind: 'root', name: code < 0 ? 'bytes_empty' : 'bytes_characters' },
+      );
+      this.values.set(id, value);
+      this.byteChars.set(code, id);
+    }
+    return this.ret(id, holder);
   }
 
   /** A new tuple taking over `items` (references moved from `from`, or new ones when undefined). */
