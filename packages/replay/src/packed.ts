@@ -237,6 +237,9 @@ export class PackWriter {
       return;
     }
     const o = v as Record<string, unknown>;
+    // An object of a shape this body used last (a checkpoint's `{ slot, to }` references):
+    // the bytes the slow path below would write, without listing its keys first.
+    if (this.recentShaped(o, depth)) return;
     const keys = ownKeys(o);
     const nullProto = Object.getPrototypeOf(o) === null;
     if (keys.length > 0 && isIntKeyed(keys)) {
@@ -262,6 +265,29 @@ export class PackWriter {
     }
     this.byte(T_SHAPED);
     this.shapedObject(o, depth);
+  }
+
+  /**
+   * T_SHAPED, the shaperef and the leaves of `o`, when it matches a recent shape that a
+   * tagged value may have (keys that make neither an int map nor a map); else nothing.
+   */
+  private recentShaped(o: Record<string, unknown>, depth: number): boolean {
+    const t = o['type'] ?? o['kind'];
+    const recent = this.recent.get(typeof t === 'string' ? t : '');
+    if (recent === undefined || depth >= MAX_DEPTH - 2) return false;
+    for (let i = 0; i < recent.length; i++) {
+      const shape = recent[i] as WShape;
+      if (!shape.taggable || !matches(o, shape)) continue;
+      if (i > 0) {
+        recent[i] = recent[i - 1] as WShape;
+        recent[i - 1] = shape;
+      }
+      this.byte(T_SHAPED);
+      this.varint(shape.index);
+      this.leaves(o, shape.keys, shape, depth);
+      return true;
+    }
+    return false;
   }
 
   /** shaperef (with the definition when the shape is new) then the leaves. */
@@ -316,6 +342,7 @@ export class PackWriter {
     const shape: WShape = {
       index: this.shapes.size,
       keys,
+      taggable: keys.length <= MAX_SHAPE_KEYS && !(keys.length > 0 && isIntKeyed(keys)),
       nullProto: Object.getPrototypeOf(o) === null,
       leaves: [],
       consts: [],
@@ -422,6 +449,8 @@ interface WShape {
   readonly index: number;
   /** The keys, in order (of the values that are not undefined). */
   readonly keys: readonly string[];
+  /** A tagged value with these keys is coded as this shape (not an int map, not a map). */
+  readonly taggable: boolean;
   readonly nullProto: boolean;
   /** Per key: the value of an L_CONST leaf. */
   readonly consts: (string | undefined)[];

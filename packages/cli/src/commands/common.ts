@@ -21,11 +21,19 @@ export function openTraceSource(path: string): ByteSource {
  * Open a trace file as a timeline, read piece by piece (the file stays open until the
  * process ends, or `close()`); a recovered (cut short, damaged) trace is opened with a warning.
  */
-export function openTimeline(path: string, io: Io, options: { warn?: boolean } = {}): Timeline {
+export function openTimeline(
+  path: string,
+  io: Io,
+  options: { warn?: boolean; maxSnapshotObjects?: number } = {},
+): Timeline {
   const source = openTraceSource(path);
   let timeline: Timeline;
   try {
-    timeline = Timeline.open(source, path);
+    timeline = Timeline.open(
+      source,
+      path,
+      options.maxSnapshotObjects === undefined ? {} : { maxSnapshotObjects: options.maxSnapshotObjects },
+    );
   } catch (error) {
     source.close();
     throw error;

@@ -21,7 +21,7 @@
  * the export ever has to fit in memory.
  */
 import { InvalidArgumentError } from 'commander';
-import { UserError, type HeapState, type MemEvent } from '@pymemsim/core';
+import { UserError, applyEvent, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
   framesOf,
   linksOf,
@@ -94,11 +94,16 @@ function openSink(io: Io, output: string | undefined, inputs: readonly string[])
   };
 }
 
+/** The objects the snapshots of an export's timeline hold at most (it never seeks back far). */
+const ONE_PASS_SNAPSHOT_OBJECTS = 2 ** 16;
+
 export function exportCommand(path: string, options: ExportOptions, io: Io): number {
   if (options.json === true && options.output === undefined) {
     throw new UserError('CLI_USAGE', '--json describes the export on stdout: give -o FILE for the exported data');
   }
-  const timeline = openTimeline(path, io);
+  // One pass forward: the snapshots a timeline keeps to seek back would only hold memory
+  // (the default allowance, 2^22 objects, is over a gigabyte of heap on a long trace).
+  const timeline = openTimeline(path, io, { maxSnapshotObjects: ONE_PASS_SNAPSHOT_OBJECTS });
   const when = moment(timeline, options.at, options.last, io, {
     kind: options.format === 'dot' ? 'end' : 'last',
   });
@@ -190,7 +195,7 @@ function exportChrome(
       lastCounts = counts;
     }
   };
-  const visit = (state: HeapState, seq: number, event: MemEvent): boolean => {
+  const visit = (state: HeapState, seq: number, event: MemEvent): void => {
     // The events drawn; every other one only moves the counters.
     if (event.type === 'GcStarted') {
       gcOpen = `gc generation ${event.generation}`;
@@ -244,9 +249,25 @@ function exportChrome(
     }
     counters(state, seq, false);
     if (progress !== undefined && seq % 65536 === 0) progress(seq, at + 1);
-    return false;
   };
-  timeline.scan(-1, at, visit);
+  // One pass forward, folding a plain heap of its own (only the counters are read): no
+  // timeline snapshots, so one heap in memory however long the trace.
+  if (at >= 0) {
+    const state = emptyHeap();
+    for (const [seq, event] of timeline.events(0, at)) {
+      try {
+        applyEvent(state, event);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new UserError(
+          'TRACE_CORRUPT',
+          `${timeline.name}: event ${seq} (${event.type}) cannot be replayed: ${reason}`,
+          { cause: error },
+        );
+      }
+      visit(state, seq, event);
+    }
+  }
   // Close what the trace left open (a run stopped mid-call, or exported up to --at).
   const end = at + 1;
   if (gcOpen !== undefined) emit({ name: gcOpen, cat: 'gc', ph: 'E', ts: end, pid: PID, tid: TID_GC });

@@ -12,7 +12,8 @@
  *
  * Lookup. Keys whose equality JavaScript can decide (str, int, float, bool, None, bytes,
  * tuples and frozensets of them, and objects compared by identity) are found by a key
- * text (`s:name`, `i:3`, `o:#12`): 1 == 1.0 == True share `i:1`, as in CPython. Keys of
+ * text (`s:name`, `o:#12`) or, for an integral value exact as a JavaScript number, by
+ * that number: 1 == 1.0 == True share the key 1, as in CPython. Keys of
  * a class that defines `__eq__` go through a bucket per hash value and are compared with
  * `==`, as CPython's probe sequence compares entries of equal hash.
  *
@@ -31,7 +32,7 @@ import {
 } from '@pymemsim/core';
 import { EntryOrder } from '../entryOrder.js';
 import { C_TEMP, VM } from '../vm/vm.js';
-import type { DictEntry, DictStore } from '../vm/values.js';
+import type { DictEntry, DictStore, LookupKey } from '../vm/values.js';
 import { MAX_ITEMS } from '../limits.js';
 
 declare module '../vm/vm.js' {
@@ -42,7 +43,7 @@ declare module '../vm/vm.js' {
     /** The dict's size follows its table and `extraSize` again (after a subtype changed `extraSize`). */
     dictRefreshSize(dict: ObjectId): void;
     /** The lookup key of `key` (raises TypeError for an unhashable key). */
-    lookupKey(key: ObjectId): string;
+    lookupKey(key: ObjectId): LookupKey;
     /** d[key] (borrowed), or undefined. */
     dictGet(dict: ObjectId, key: ObjectId): ObjectId | undefined;
     dictGetStr(dict: ObjectId, name: string): ObjectId | undefined;
@@ -99,12 +100,26 @@ export function strSlot(s: string): string {
   }
   return k;
 }
-const INT_KEYS: (string | undefined)[] = [];
 const INT_SLOTS: (string | undefined)[] = [];
-export function intKey(v: bigint): string {
-  if (v < 0n || v >= 4096n) return `i:${v}`;
-  return (INT_KEYS[Number(v)] ??= `i:${v}`);
+/** ±2**53: every integer up to this magnitude is exactly a JavaScript number. */
+const EXACT = 2n ** 53n;
+const EXACT_NUMBER = 2 ** 53;
+/**
+ * The lookup key of an integral value: the number itself when it is exact as a number (a
+ * Map finds a number key without building and hashing a string: most int keys), else
+ * its decimal text.
+ */
+export function intKey(v: bigint): LookupKey {
+  return v >= -EXACT && v <= EXACT ? Number(v) : `i:${v}`;
 }
+/** The lookup key of an integral float (equal to the int of the same value, as in CPython). */
+function integralKey(f: number): LookupKey {
+  return f >= -EXACT_NUMBER && f <= EXACT_NUMBER ? f + 0 : `i:${BigInt(f)}`; // + 0: -0.0 is 0
+}
+/** A lookup key as text inside a tuple's or frozenset's key (the same text as `i:…` for an int). */
+const keyText = (k: LookupKey): string => (typeof k === 'number' ? `i:${k}` : k);
+/** The lookup key's text starts with CUSTOM: a key compared with `__eq__`. */
+const isCustom = (k: LookupKey): k is string => typeof k === 'string' && k.charCodeAt(0) === 0;
 function intSlot(v: bigint): string {
   if (v < 0n || v >= 4096n) return `[${v}]`;
   return (INT_SLOTS[Number(v)] ??= `[${v}]`);
@@ -188,7 +203,7 @@ P.lookupKey = function (this: VM, key) {
     case 'float':
       if (!plainValue(this, v.type, this.T.float)) break;
       if (Number.isNaN(v.v)) return `o:${key}`;
-      return Number.isInteger(v.v) ? `i:${BigInt(v.v)}` : `f:${v.v}`;
+      return Number.isInteger(v.v) ? integralKey(v.v) : `f:${v.v}`;
     case 'none':
       return 'n';
     case 'bytes':
@@ -199,8 +214,8 @@ P.lookupKey = function (this: VM, key) {
         let out = 't:(';
         for (let i = 0; i < v.items.length; i++) {
           const k = this.lookupKey(v.items[i] as ObjectId);
-          if (k.startsWith(CUSTOM)) return CUSTOM + this.hash(key).toString();
-          out += (i > 0 ? ',' : '') + k;
+          if (isCustom(k)) return CUSTOM + this.hash(key).toString();
+          out += (i > 0 ? ',' : '') + keyText(k);
         }
         return out + ')';
       }
@@ -209,13 +224,13 @@ P.lookupKey = function (this: VM, key) {
       if (v.frozen && v.type === this.T.frozenset)
         return `fs:{${v.store.table
           .activeKeys()
-          .map((x) => this.lookupKey(x))
+          .map((x) => keyText(this.lookupKey(x)))
           .sort()
           .join(',')}}`;
       break;
     case 'complex':
       if (v.type === this.T.complex)
-        return v.im === 0 ? (Number.isInteger(v.re) ? `i:${BigInt(v.re)}` : `f:${v.re}`) : `c:${v.re},${v.im}`;
+        return v.im === 0 ? (Number.isInteger(v.re) ? integralKey(v.re) : `f:${v.re}`) : `c:${v.re},${v.im}`;
       break;
     default:
       break;
@@ -228,7 +243,7 @@ P.lookupKey = function (this: VM, key) {
 };
 
 /** The lookup key of the entry findEntry found last (the lookup's own, or the other kind's). */
-let foundLk = '';
+let foundLk: LookupKey = '';
 
 /**
  * Find the entry for `key` (the lookup key `lk` already computed). Keys JavaScript can
@@ -239,9 +254,9 @@ let foundLk = '';
  * of the same hash (a scan, only when both kinds share the dict). `==` is called as
  * CPython calls it, stored key first.
  */
-function findEntry(vm: VM, store: DictStore, key: ObjectId, lk: string): DictEntry | undefined {
+function findEntry(vm: VM, store: DictStore, key: ObjectId, lk: LookupKey): DictEntry | undefined {
   foundLk = lk;
-  if (lk.charCodeAt(0) !== 0) {
+  if (!isCustom(lk)) {
     const e = store.entries.get(lk);
     if (e !== undefined || store.buckets === undefined || store.buckets.size === 0) return e;
     const other = CUSTOM + vm.hash(key).toString();
@@ -269,7 +284,7 @@ function findEntry(vm: VM, store: DictStore, key: ObjectId, lk: string): DictEnt
   if (store.entries.size === compared) return undefined;
   const h = lk.slice(1);
   for (const [text, e] of [...store.entries]) {
-    if (text.charCodeAt(0) === 0 || vm.hash(e.key).toString() !== h) continue;
+    if (isCustom(text) || vm.hash(e.key).toString() !== h) continue;
     if (vm.richCompareBool(e.key, key, '==')) {
       foundLk = text;
       return e;
@@ -360,7 +375,7 @@ function insertNew(
   vm: VM,
   dict: ObjectId,
   store: DictStore,
-  lk: string,
+  lk: LookupKey,
   key: ObjectId,
   keyFrom: Holder,
   keyHow: 'move' | 'copy',
@@ -382,18 +397,19 @@ function insertNew(
   if (!isStr) store.unicode = false;
   const slot = valueSlot(vm, key);
   let entryKey = lk;
-  if (lk.charCodeAt(0) === 0) {
+  let bucket: DictEntry[] | undefined;
+  if (isCustom(lk)) {
     // A key compared with __eq__: its own entry text; found through the bucket of its hash.
     entryKey = `${lk}#${key}`;
     store.buckets ??= new Map();
-    let bucket = store.buckets.get(lk);
+    bucket = store.buckets.get(lk);
     if (bucket === undefined) store.buckets.set(lk, (bucket = []));
   }
   const entry: DictEntry = { key, value, hash: 0n, n: 0, slot };
   if (store.ofType !== undefined) vm.typeModified(store.ofType);
   store.order.add(entry, store.entries);
   store.entries.set(entryKey, entry);
-  if (entryKey !== lk) store.buckets?.get(lk)?.push(entry);
+  bucket?.push(entry);
   store.nentries += 1;
   store.version += 1;
   // The entry's references go after the entries before it (and before what a subtype
@@ -420,15 +436,15 @@ function setDictTable(vm: VM, dict: ObjectId, store: DictStore): void {
 }
 
 /** The entry text under which `entry` is filed (its lookup key, or its own text for a compared key). */
-function entryText(store: DictStore, entry: DictEntry, lk: string): string {
-  return lk.charCodeAt(0) === 0 ? `${lk}#${entry.key}` : lk;
+function entryText(store: DictStore, entry: DictEntry, lk: LookupKey): LookupKey {
+  return isCustom(lk) ? `${lk}#${entry.key}` : lk;
 }
 
-function deleteEntry(vm: VM, dict: ObjectId, store: DictStore, entry: DictEntry, lk: string): void {
+function deleteEntry(vm: VM, dict: ObjectId, store: DictStore, entry: DictEntry, lk: LookupKey): void {
   const at = (store.refBase ?? 0) + 2 * store.order.rank(entry);
   if (store.ofType !== undefined) vm.typeModified(store.ofType);
   store.entries.delete(entryText(store, entry, lk));
-  if (lk.charCodeAt(0) === 0) {
+  if (isCustom(lk)) {
     const bucket = store.buckets?.get(lk);
     if (bucket !== undefined) {
       const i = bucket.indexOf(entry);

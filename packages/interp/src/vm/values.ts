@@ -34,10 +34,17 @@ export type DictEntry = {
   readonly slot: string;
 };
 
+/**
+ * What a dict files an entry under: a number for an integral key exact as a number (int,
+ * bool, integral float: 1 == 1.0 == True), else a text (`s:name`, `i:<big int>`, `o:#12`,
+ * or a hash text for keys compared with `__eq__`).
+ */
+export type LookupKey = string | number;
+
 /** Dict storage: entries by lookup key in insertion order, plus the table geometry of OBJ-11. */
 export interface DictStore {
   /** Entries by lookup key: a primitive key text for keys whose equality JS can decide, else a hash bucket. */
-  entries: Map<string, DictEntry>;
+  entries: Map<LookupKey, DictEntry>;
   /** Keys with a user-defined `__eq__`: entries sharing a hash, searched with `==`. */
   buckets: Map<string, DictEntry[]> | undefined;
   /** Where each entry's references sit in the dict's reference list (entryOrder.ts). */
