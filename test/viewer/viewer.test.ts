@@ -273,10 +273,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     }, 90_000);
   }
 
-  // Known failure after the merge of the viewer's speed work: the offline file's page
-  // does not reach its first drawn state (the test times out). Skipped, not removed, so it
-  // runs again once fixed.
-  it.skip('a file written with --html works offline and shows what the server shows', async () => {
+  it('a file written with --html works offline and shows what the server shows', async () => {
     const trace = join(TRACES, 'demo', 'trace.pmt');
     const timeline = Timeline.open(readFileSync(trace), trace);
     const html = join(tmpdir(), `pymemsim-view-${process.pid}.html`);

@@ -52,8 +52,24 @@ export function whyCommand(path: string, options: WhyOptions, io: Io): number {
   return whyOnTimeline(openTimeline(path, io), options, io);
 }
 
-/** The `why --json` answer for a trace already open (the viewer's server asks it). */
-export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>): unknown {
+/**
+ * What the answer for a live object derives from the whole state at one event (who refers
+ * to whom, the names code reaches objects by), kept for the next object asked about at
+ * the same event: the viewer asks about many objects at one event.
+ */
+export interface WhyMemo {
+  state?: HeapState;
+  at?: number;
+  refs?: ReturnType<typeof referrers>;
+  names?: ReturnType<typeof objectNames>;
+  ctx?: HolderContext;
+}
+
+/**
+ * The `why --json` answer for a trace already open (the viewer's server asks it); `memo`
+ * keeps the work shared by the objects of one event between calls.
+ */
+export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>, memo?: WhyMemo): unknown {
   let text = '';
   const io: Io = {
     out: (t) => {
@@ -63,11 +79,11 @@ export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>)
     readText: () => '',
     errIsTty: false,
   };
-  whyOnTimeline(timeline, { ...options, json: true }, io);
+  whyOnTimeline(timeline, { ...options, json: true }, io, memo);
   return JSON.parse(text) as unknown;
 }
 
-function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number {
+function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io, memo: WhyMemo = {}): number {
   const path = timeline.name;
   const when = moment(timeline, options.at, options.last, io);
   const at = when.seq;
@@ -96,7 +112,7 @@ function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number 
     return 0;
   }
   const state = stateWithProgress(timeline, at, io);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io);
+  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io, memo);
   return explainFreed(timeline, at, when.what, id, options, io, step);
 }
 
@@ -156,13 +172,19 @@ function explainAlive(
   when: string,
   options: WhyOptions & { obj: number },
   io: Io,
+  memo: WhyMemo,
 ): number {
   const id = options.obj;
   const obj = state.objects[id];
   if (obj === undefined) return 1;
-  const refs = referrers(state);
-  const names = objectNames(state);
-  const ctx = stateContext(state, names);
+  // The same state object at the same event has the same contents: what was derived from it holds.
+  if (memo.state !== state || memo.at !== at || memo.refs === undefined) {
+    const names = objectNames(state);
+    Object.assign(memo, { state, at, refs: referrers(state), names, ctx: stateContext(state, names) });
+  }
+  const refs = memo.refs as ReturnType<typeof referrers>;
+  const names = memo.names as ReturnType<typeof objectNames>;
+  const ctx = memo.ctx as HolderContext;
   const chains = referrerChains(state, id, options.max ?? 8, refs);
   const direct = [
     ...(refs.roots.get(id) ?? []).map((r) => rootWords(r)),

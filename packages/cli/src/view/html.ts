@@ -47,6 +47,8 @@ export function inlineData(model: ViewModel): InlineData {
     return i;
   };
   const summary = model.completeSummary();
+  // Every object's history and "why" is asked for below: their events are found in one pass.
+  t.keepOccurrences(t.objectIds());
   const states: number[] = [];
   const whys: Record<string, number> = {};
   const moves: Record<string, number> = {};

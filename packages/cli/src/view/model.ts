@@ -49,7 +49,7 @@ import type {
 import type { Io } from '../io.js';
 import { Debugger } from '../commands/debug.js';
 import { objectHistory } from '../commands/history.js';
-import { whyAnswer } from '../commands/why.js';
+import { whyAnswer, type WhyMemo } from '../commands/why.js';
 
 /** Objects drawn by default before the rest are folded behind a count. */
 export const DEFAULT_OBJECT_LIMIT = 60;
@@ -88,6 +88,8 @@ export class ViewModel {
   /** Answers already computed (the trace never changes): the last few states and moves. */
   private readonly states = new Answers<StateView>(32);
   private readonly moves = new Answers<MoveResult>(64);
+  /** What "why alive" derived from the last event asked about (shared by its objects). */
+  private readonly whyMemo: WhyMemo = {};
 
   constructor(readonly timeline: Timeline) {
     this.sampleEvery = Math.max(1, Math.ceil(timeline.length / SAMPLES));
@@ -225,7 +227,7 @@ export class ViewModel {
         throw new UserError('CLI_USAGE', `no event of ${this.timeline.name} names object #${id}`);
       return { alive: false, object: id, at, allocated: { seq: first.seq, line: '', what: 'allocated' } };
     }
-    const answer = whyAnswer(this.timeline, { obj: id, at }) as WhyJson;
+    const answer = whyAnswer(this.timeline, { obj: id, at }, this.whyMemo) as WhyJson;
     if (answer.alive === true) {
       return {
         alive: true,
