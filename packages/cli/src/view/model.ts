@@ -196,10 +196,13 @@ export class ViewModel {
   /**
    * Every event that touched object `id` (the first HISTORY_LIMIT), with the refcount
    * after each: a seek per entry, for about `budgetMs` at most (the later entries of a
-   * long history in a long trace get null, shown as unknown).
+   * long history in a long trace get null, shown as unknown), unless `known` has the
+   * refcount after that event (null: freed).
    */
-  history(id: number, budgetMs = 1000): HistoryView {
+  history(id: number, budgetMs = 1000, known?: ReadonlyMap<number, number | null>): HistoryView {
     const t = this.timeline;
+    const refcountAfter = (seq: number): number | null =>
+      known?.has(seq) === true ? (known.get(seq) ?? null) : (t.stateAt(seq).objects[id]?.refcount ?? null);
     const entries = objectHistory(t, id, QUIET);
     const deadline = performance.now() + budgetMs;
     const first = entries[0]?.event;
@@ -213,7 +216,7 @@ export class ViewModel {
         source: e.source,
         role: e.role,
         what: e.what,
-        refcount: performance.now() <= deadline ? (t.stateAt(e.seq).objects[id]?.refcount ?? null) : null,
+        refcount: performance.now() <= deadline ? refcountAfter(e.seq) : null,
       })),
     };
   }
