@@ -369,8 +369,12 @@ export class Timeline {
       live.see(state, event);
       onEvent(event, seq);
     };
-    if (chunk.events !== undefined) {
-      for (let k = from; k < to; k++) apply(chunk.events[k] as MemEvent, chunk.first + k);
+    // A fold that starts inside a chunk (a step, a seek past a checkpoint) takes its decoded
+    // events, kept for the next step: decoding scratch events would decode the chunk from its
+    // start each time.
+    const events = chunk.events ?? (from > 0 ? this.eventsOf(chunk) : this.chunkCache.get(chunk.first));
+    if (events !== undefined) {
+      for (let k = from; k < to; k++) apply(events[k] as MemEvent, chunk.first + k);
       return;
     }
     try {
