@@ -70,17 +70,18 @@ export interface WhyMemo {
  * keeps the work shared by the objects of one event between calls.
  */
 export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>, memo?: WhyMemo): unknown {
-  let text = '';
+  let answer: unknown;
   const io: Io = {
-    out: (t) => {
-      text += t;
-    },
+    out: () => undefined,
     err: () => undefined,
+    json: (value) => {
+      answer = value;
+    },
     readText: () => '',
     errIsTty: false,
   };
   whyOnTimeline(timeline, { ...options, json: true }, io, memo);
-  return JSON.parse(text) as unknown;
+  return answer;
 }
 
 function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io, memo: WhyMemo = {}): number {
@@ -112,7 +113,8 @@ function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io, memo: Wh
     return 0;
   }
   const state = stateWithProgress(timeline, at, io);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io, memo);
+  if (state.objects[id] !== undefined)
+    return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io, memo);
   return explainFreed(timeline, at, when.what, id, options, io, step);
 }
 
