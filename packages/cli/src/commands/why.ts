@@ -187,7 +187,17 @@ function explainAlive(
   const refs = memo.refs as ReturnType<typeof referrers>;
   const names = memo.names as ReturnType<typeof objectNames>;
   const ctx = memo.ctx as HolderContext;
-  const chains = referrerChains(state, id, options.max ?? 8, refs);
+  // Chains that read the same (through the globals of __main__, which many roots reach:
+  // sys.modules, the module's frame, each function's __globals__) are said once.
+  const max = options.max ?? 8;
+  const said = new Set<string>();
+  const chains: { chain: Chain; text: string }[] = [];
+  for (const chain of referrerChains(state, id, max * 4, refs)) {
+    const text = chainWords(state, chain, ctx);
+    if (said.has(text)) continue;
+    said.add(text);
+    if (chains.length < max) chains.push({ chain, text });
+  }
   const direct = [
     ...(refs.roots.get(id) ?? []).map((r) => rootWords(r)),
     ...(refs.links.get(id) ?? []).map((l) =>
@@ -209,7 +219,7 @@ function explainAlive(
       repr: shortRepr(state, id),
       refcount: obj.refcount,
       base: obj.base,
-      chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: chainWords(state, c, ctx) })),
+      chains: chains.map(({ chain: c, text }) => ({ root: c.root, first: c.first, links: c.links, text })),
       referrers: direct,
     });
     return 0;
@@ -221,7 +231,7 @@ function explainAlive(
     out.push(
       `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
     );
-    chains.forEach((c, i) => out.push(`  ${i + 1}. ${chainWords(state, c, ctx)}`));
+    chains.forEach((c, i) => out.push(`  ${i + 1}. ${c.text}`));
   } else {
     out.push(
       'no chain of references from a root reaches it: only unreachable objects keep it alive ' +
