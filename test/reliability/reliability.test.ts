@@ -378,10 +378,9 @@ describe('Ctrl-C (SIGINT) during every long command: it stops within a second, i
     expect(Date.now() - at).toBeLessThan(30_000);
   });
 
-  // Known to hang: with a pipe for stdin that stays open, the debugger's prompt does not
-  // yet tell the main thread it is waiting, so Ctrl-C is held back (an open item of the
-  // reliability issue). Skipped, not removed, so it runs again when that is fixed.
-  it.skip('debug: Ctrl-C at the prompt ends it (exit 130)', { timeout: LONG }, async () => {
+  // The worker is blocked reading the pipe, which no exit can interrupt: the process
+  // ends by the SIGINT itself (a shell shows status 130).
+  it('debug: Ctrl-C at the prompt ends it (killed by SIGINT, status 130 in a shell)', { timeout: LONG }, async () => {
     let child: ChildProcess | undefined;
     const pending = pymemsim(['debug', f.trace], {
       stdin: { kind: 'pipe', keepOpen: true },
@@ -392,7 +391,7 @@ describe('Ctrl-C (SIGINT) during every long command: it stops within a second, i
     child?.kill('SIGINT');
     const o = await pending;
     clean(o);
-    expect(o.code).toBe(130);
+    expect(o.signal).toBe('SIGINT');
     expect(Date.now() - at).toBeLessThan(1000);
   });
 

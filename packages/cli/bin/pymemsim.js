@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The pymemsim command. The TypeScript sources are compiled by `pnpm build` (run by `pnpm install`).
 //
-// The simulator evaluates Python recursively, and CPython's default recursion limit
-// (1000 frames) needs a deeper stack than Node's main thread has, so the command runs
-// in a worker thread with a large stack. The worker writes stdout and stderr and reads
+// The VM runs Python calls without JavaScript recursion, but a call from a simulated C
+// function back into Python (repr() of a class with __repr__, a sort key, __eq__ inside a
+// dict lookup) nests JavaScript frames, as CPython nests C frames; to reach the recursion
+// limit (up to 10000) that way needs a deeper stack than Node's main thread has, so the
+// command runs in a worker thread with a large stack. The worker writes stdout and stderr and reads
 // stdin itself, synchronously, through file descriptors 0, 1 and 2 (dist/io.js): this
 // thread never touches them, so that a command that does not read stdin never waits on
 // it, and a full disk or a closed pipe is reported by the command, in one line.
@@ -11,7 +13,8 @@
 // This thread only watches: Ctrl-C sets a flag the worker polls (long work stops
 // cleanly, a run finishes its trace); a second Ctrl-C, or the first while the worker
 // waits for input, stops everything at once, removing the temporary files of outputs
-// the worker had not finished.
+// the worker had not finished (a worker blocked reading stdin cannot be stopped, so the
+// process then ends by the SIGINT itself).
 //
 // But `debug` with a terminal for stdin runs on this thread: it runs no Python (no deep
 // stack needed) and edits the line being typed (node:readline), which needs the
@@ -83,7 +86,7 @@ if (isMainThread && process.argv[2] === 'debug' && isatty(0)) {
   worker.on('exit', (exitCode) => {
     process.exitCode = code ?? exitCode;
   });
-  const stopNow = () => {
+  const removeTemps = () => {
     for (const t of temps) {
       try {
         unlinkSync(t);
@@ -91,17 +94,28 @@ if (isMainThread && process.argv[2] === 'debug' && isatty(0)) {
         // gone already
       }
     }
+  };
+  // The worker has ended: exit with Ctrl-C's status.
+  const exitNow = () => {
+    removeTemps();
     process.exit(130);
+  };
+  // The worker may be blocked in a system call (a read of stdin): Node's exit would wait
+  // for it forever, so the process ends by the signal itself, as Unix tools do (a shell
+  // shows status 130).
+  const dieBySignal = () => {
+    removeTemps();
+    process.removeAllListeners('SIGINT');
+    process.kill(process.pid, 'SIGINT');
   };
   process.on('SIGINT', () => {
     // Waiting for input (the debugger's prompt): nothing to finish, stop now.
-    if (Atomics.load(shared, WAITING) !== 0) stopNow();
+    if (Atomics.load(shared, WAITING) !== 0) return dieBySignal();
     if (Atomics.add(shared, INTERRUPTS, 1) === 0) return; // the first: the worker stops cleanly
-    // The second: stop at once. A worker blocked in a system call cannot be terminated,
-    // so the process ends anyway a moment later.
+    // The second: stop at once; a worker that cannot be terminated in time is left behind.
     code = 130;
-    void worker.terminate().then(stopNow);
-    setTimeout(stopNow, 500).unref();
+    void worker.terminate().then(exitNow);
+    setTimeout(dieBySignal, 500).unref();
   });
 } else {
   const { runCli } = await import(main.href);

@@ -11,6 +11,7 @@
  * quotes of the input is cut short (external.ts, `quote`).
  */
 import { readSync } from 'node:fs';
+import { collectEvery } from '../heap.js';
 import { UserError, checkInterrupt } from '@pymemsim/core';
 import {
   ExternalFormatError,
@@ -41,8 +42,11 @@ function eachLine(fd: number, path: string, each: (row: string, line: number) =>
   let buffer = Buffer.allocUnsafe(READ_SIZE);
   let held = 0; // bytes of buffer[0..held) not yet decoded: a line's start
   let line = 0;
+  let bytesRead = 0;
+  const collect = collectEvery();
   for (;;) {
     checkInterrupt();
+    collect(bytesRead);
     if (held === buffer.length) {
       if (held >= MAX_LINE) throw new ExternalFormatError(line + 1, 1, `the line is longer than ${MAX_LINE} bytes`);
       const grown = Buffer.allocUnsafe(buffer.length * 2);
@@ -55,6 +59,7 @@ function eachLine(fd: number, path: string, each: (row: string, line: number) =>
     } catch (cause) {
       throw new UserError('FILE_NOT_FOUND', `${path}: cannot read (${describeErrno(cause)})`, { cause });
     }
+    bytesRead += n;
     if (n === 0) {
       if (held > 0) each(buffer.toString('utf8', 0, held), line + 1); // the last line, without its end
       return;

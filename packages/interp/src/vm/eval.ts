@@ -1007,6 +1007,13 @@ function run(vm: VM, startFrame: Frame, out: Holder): ObjectId {
           const right = stack.pop() as ObjectId;
           const left = stack.pop() as ObjectId;
           let res: ObjectId;
+          const quick = specializedCompare(vm, left, right, CMPOPS[arg] as CompareOp, ops, pc);
+          if (quick !== undefined) {
+            stack.push(vm.bool(quick, sh));
+            rt.decref(left, sh);
+            rt.decref(right, sh);
+            break;
+          }
           try {
             res = vm.richCompare(left, right, CMPOPS[arg] as CompareOp, sh);
           } catch (e) {
@@ -1190,3 +1197,69 @@ function run(vm: VM, startFrame: Frame, out: Holder): ObjectId {
 }
 
 export { Leave, NULL, RAISED };
+
+/** An int small enough for CPython 3.11's one-digit fast paths (|v| < 2**30). */
+const COMPACT = 1n << 30n;
+
+/**
+ * The comparisons CPython 3.11 specialises (specialize.c, _Py_Specialize_CompareOp):
+ * COMPARE_OP followed by a POP_JUMP becomes COMPARE_OP_INT_JUMP (two exact one-digit
+ * ints), COMPARE_OP_FLOAT_JUMP (two exact floats) or COMPARE_OP_STR_JUMP (two exact strs,
+ * == and !=), which compare in place: no rich comparison, so no " in comparison"
+ * recursion check. Specialisation is otherwise not modelled; this models the warmed
+ * instruction, which is what a recursion deep enough to matter runs. Undefined: the
+ * generic path.
+ */
+function specializedCompare(
+  vm: VM,
+  left: ObjectId,
+  right: ObjectId,
+  op: CompareOp,
+  ops: ArrayLike<number>,
+  pc: number,
+): boolean | undefined {
+  let next = pc + 1;
+  while (ops[next] === Op.CACHE) next++;
+  const jump = ops[next];
+  if (
+    jump !== Op.POP_JUMP_FORWARD_IF_FALSE &&
+    jump !== Op.POP_JUMP_BACKWARD_IF_FALSE &&
+    jump !== Op.POP_JUMP_FORWARD_IF_TRUE &&
+    jump !== Op.POP_JUMP_BACKWARD_IF_TRUE
+  )
+    return undefined;
+  const a = vm.value(left);
+  const b = vm.value(right);
+  let x: number | bigint | string;
+  let y: number | bigint | string;
+  if (a.t === 'int' && b.t === 'int') {
+    if (a.type !== vm.T.int || b.type !== vm.T.int) return undefined;
+    if (a.v >= COMPACT || a.v <= -COMPACT || b.v >= COMPACT || b.v <= -COMPACT) return undefined;
+    x = a.v;
+    y = b.v;
+  } else if (a.t === 'float' && b.t === 'float') {
+    if (a.type !== vm.T.float || b.type !== vm.T.float) return undefined;
+    x = a.v;
+    y = b.v;
+  } else if (a.t === 'str' && b.t === 'str') {
+    if (a.type !== vm.T.str || b.type !== vm.T.str || (op !== '==' && op !== '!=')) return undefined;
+    x = a.v;
+    y = b.v;
+  } else return undefined;
+  switch (op) {
+    case '<':
+      return x < y;
+    case '<=':
+      return x <= y;
+    case '==':
+      return x === y;
+    case '!=':
+      return x !== y;
+    case '>':
+      return x > y;
+    case '>=':
+      return x >= y;
+    default:
+      return undefined;
+  }
+}
