@@ -180,6 +180,26 @@ describe('the server', () => {
       await server.close();
     }
   });
+
+  it('the summary pass goes on while the page polls the summary (only other requests pause it)', async () => {
+    const timeline = open('calls');
+    const model = new ViewModel(timeline);
+    const server = await startViewServer(model);
+    try {
+      // A poll every 50 ms, well inside the pass's pause after a request (300 ms).
+      const deadline = performance.now() + 20_000;
+      let complete = false;
+      while (!complete && performance.now() < deadline) {
+        const res = await fetch(new URL('api/summary', server.url));
+        complete = ((await res.json()) as { complete: boolean }).complete;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(complete).toBe(true);
+      expect(model.summary().done).toBe(timeline.length);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });
 
 describe('pymemsim view (command line)', () => {
