@@ -15,8 +15,12 @@
  * Each event is documented in packages/core/README.md.
  */
 
-/** Bumped whenever an event changes shape or meaning. */
-export const EVENT_SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever an event changes shape or meaning.
+ * 1: the first vocabulary. 2: events gain `offset` (EventPosition); schema 1 events are
+ * schema 2 events without it.
+ */
+export const EVENT_SCHEMA_VERSION = 2;
 
 /** A simulated object, identified by a dense integer (never reused within a run). */
 export type ObjectId = number & { readonly __brand: 'ObjectId' };
@@ -264,7 +268,18 @@ export type FreelistPopped = {
 /** A full collection emptied free list `list` (GC-A16, FL-3); BlockFreed events for its blocks follow, top first. */
 export type FreelistCleared = { readonly type: 'FreelistCleared'; readonly list: string };
 
-export type MemEvent =
+/**
+ * Where an event comes from, besides its source line (the last LineExecuted): `offset`
+ * is the byte offset, in its code object, of the instruction that caused the event (what
+ * `dis` prints beside the instruction, CPython's `f_lasti * 2`), in the frame that is
+ * running before the event (the state's `currentFrame`: a FrameEntered carries the
+ * caller's CALL, a FrameExited the callee's RETURN_VALUE or YIELD_VALUE). Absent where
+ * no instruction of that frame is running: interpreter startup and shutdown, a frame's
+ * set-up before its first instruction (arguments moved in), and traces of schema 1.
+ */
+export type EventPosition = { readonly offset?: number };
+
+export type MemEvent = (
   | ObjectAllocated
   | RefIncremented
   | RefDecremented
@@ -303,7 +318,9 @@ export type MemEvent =
   | BlockFreed
   | FreelistPushed
   | FreelistPopped
-  | FreelistCleared;
+  | FreelistCleared
+) &
+  EventPosition;
 
 export type MemEventType = MemEvent['type'];
 

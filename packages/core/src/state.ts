@@ -162,9 +162,10 @@ const emptyList = (): GcList => ({ head: NO_OBJECT, tail: NO_OBJECT, length: 0 }
 
 export const DEFAULT_THRESHOLDS: readonly [number, number, number] = [700, 10, 10];
 
-export function emptyHeap(): HeapState {
+/** The heap before any event; `schema`: the event schema of the events to be folded into it (a trace's). */
+export function emptyHeap(schema: number = EVENT_SCHEMA_VERSION): HeapState {
   return {
-    schema: EVENT_SCHEMA_VERSION,
+    schema,
     seq: 0,
     objects: {},
     live: 0,

@@ -28,12 +28,12 @@
  * capped at n bytes and must give exactly n; any failure is a Malformed.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { EVENT_SCHEMA_VERSION, applyEvent, compactState, type HeapState, type MemEvent } from '@pymemsim/core';
+import { applyEvent, compactState, type HeapState, type MemEvent } from '@pymemsim/core';
 import type { Plain, PlainObject } from './codec.js';
 import { EVENT_FIELD_NAMES, checkByRule, shapeRule, toMemEvent, withoutExtra, type ShapeRule } from './eventSchema.js';
 import { Malformed } from './malformed.js';
 import { MAX_REMEMBERED_SHAPES, PackReader, PackWriter, shapeSignature, type Shape } from './packed.js';
-import { upcast } from './upcast.js';
+import { needsUpcast, upcast } from './upcast.js';
 
 /** zlib level of format 2 (part of the format: the same trace gives the same bytes). */
 export const DEFLATE_LEVEL = 6;
@@ -133,10 +133,10 @@ const KNOWN_RULES = new Map<string, ShapeRule>();
 /** Rules per shape of one body (shapes are numbered per body). */
 class Rules {
   private readonly rules: (ShapeRule | undefined)[] = [];
-  constructor(readonly schema: number) {}
-
-  get upcasting(): boolean {
-    return this.schema !== EVENT_SCHEMA_VERSION;
+  /** Events of this schema need converting (an older schema with a step that changes events). */
+  readonly upcasting: boolean;
+  constructor(readonly schema: number) {
+    this.upcasting = needsUpcast(schema);
   }
 
   of(shape: Shape, seq: number): ShapeRule {

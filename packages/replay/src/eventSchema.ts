@@ -34,7 +34,13 @@
  * Simplifications: fields an event does not declare are ignored and dropped (a newer
  * writer of the same schema cannot add any; see upcast.ts for older schemas).
  */
-import { EVENT_SCHEMA_VERSION, EVENT_TYPES, type MemEvent, type MemEventType } from '@pymemsim/core';
+import {
+  EVENT_SCHEMA_VERSION,
+  EVENT_TYPES,
+  type EventPosition,
+  type MemEvent,
+  type MemEventType,
+} from '@pymemsim/core';
 import type { Plain, PlainObject } from './codec.js';
 import { Malformed } from './malformed.js';
 import { L_CONST, L_FALSE, L_OBJECT, L_STRING, L_TRUE, L_UINT, type Shape } from './packed.js';
@@ -56,7 +62,9 @@ type Spec = Kind | { readonly optional: Kind };
 
 type EventOf<T extends MemEventType> = Extract<MemEvent, { readonly type: T }>;
 type FieldsOf<E> = {
-  readonly [K in Exclude<keyof E, 'type'>]-?: object extends Pick<E, K> ? { readonly optional: Kind } : Kind;
+  readonly [K in Exclude<keyof E, 'type' | keyof EventPosition>]-?: object extends Pick<E, K>
+    ? { readonly optional: Kind }
+    : Kind;
 };
 
 const opt = (kind: Kind): { readonly optional: Kind } => ({ optional: kind });
@@ -117,6 +125,16 @@ export const EVENT_FIELDS: { readonly [T in MemEventType]?: FieldsOf<EventOf<T>>
   FreelistCleared: { list: 'str' },
 };
 
+/** The fields every event may have (EventPosition, events.ts), whatever its type. */
+export const COMMON_FIELDS: { readonly [K in keyof EventPosition]-?: { readonly optional: Kind } } = {
+  offset: opt('nat'),
+};
+
+/** EVENT_FIELDS[type] with the common fields, made once per type. */
+const DESCRIBED = new Map<string, Readonly<Record<string, Spec>>>(
+  Object.entries(EVENT_FIELDS).map(([type, fields]) => [type, { ...fields, ...COMMON_FIELDS }]),
+);
+
 /** Every field name of the described events and of holders (the names a compiled reader may write, packed.ts). */
 export const EVENT_FIELD_NAMES: ReadonlySet<string> = new Set([
   'type',
@@ -126,6 +144,7 @@ export const EVENT_FIELD_NAMES: ReadonlySet<string> = new Set([
   'at',
   'frame',
   'name',
+  ...Object.keys(COMMON_FIELDS),
   ...Object.values(EVENT_FIELDS).flatMap((fields) => Object.keys(fields)),
 ]);
 
@@ -155,11 +174,11 @@ export const GENERIC_KINDS: Readonly<Record<string, Kind>> = {
 
 /** The fields to check of an event of `type`: the table's entry, or the generic one made of its keys. */
 function fieldsOf(type: MemEventType, keys: readonly string[]): Readonly<Record<string, Spec>> {
-  const described = EVENT_FIELDS[type];
+  const described = DESCRIBED.get(type);
   if (described !== undefined) return described;
-  const fields: Record<string, Spec> = {};
+  const fields: Record<string, Spec> = { ...COMMON_FIELDS };
   for (const key of keys) {
-    if (key === 'type') continue;
+    if (key === 'type' || Object.hasOwn(COMMON_FIELDS, key)) continue;
     const kind = Object.hasOwn(GENERIC_KINDS, key) ? GENERIC_KINDS[key] : undefined;
     // A holder-named field that is not a map (ObjectFreed.to is a string) is left alone.
     fields[key] = opt(kind ?? 'plain');

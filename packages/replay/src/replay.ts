@@ -38,8 +38,11 @@ export interface ReplayResult {
   readonly state: HeapState;
 }
 
-export function replayTrace(contents: Pick<TraceContents, 'events' | 'footer'>): ReplayResult {
-  const state = emptyHeap();
+export function replayTrace(
+  contents: Pick<TraceContents, 'events' | 'footer'> & { readonly header?: { readonly schema: number } },
+): ReplayResult {
+  // The state records the schema of the events folded into it (part of its hash).
+  const state = emptyHeap(contents.header?.schema);
   let seq = 0;
   for (const event of contents.events) {
     applyOrReport(state, event, seq);
@@ -54,7 +57,7 @@ export function replayTrace(contents: Pick<TraceContents, 'events' | 'footer'>):
  * done after each chunk.
  */
 export function replayIndex(index: TraceIndex, progress?: (done: number, total: number) => void): ReplayResult {
-  const state = emptyHeap();
+  const state = emptyHeap(index.header.schema);
   const bad = foldChunks(index, index.chunks.length, state, progress);
   if (bad !== undefined) throw bad.error;
   return result(state, index.events, index.footer?.finalHash);
@@ -70,12 +73,12 @@ export function replayIndexRecovering(
   index: TraceIndex,
   progress?: (done: number, total: number) => void,
 ): { result: ReplayResult; recovered: Recovery | undefined } {
-  let state = emptyHeap();
+  let state = emptyHeap(index.header.schema);
   const bad = foldChunks(index, index.chunks.length, state, progress);
   if (bad === undefined)
     return { result: result(state, index.events, index.footer?.finalHash), recovered: index.recovered };
   // The failing chunk may have applied part of its events: fold the chunks before it again.
-  state = emptyHeap();
+  state = emptyHeap(index.header.schema);
   foldChunks(index, bad.chunk, state);
   const before = index.chunks[bad.chunk - 1];
   const events = before === undefined ? 0 : before.first + before.count;

@@ -128,7 +128,7 @@ export class Timeline {
   /** userCodeEnd(), once known (null: not yet looked for). */
   private userCodeEndSeq: number | undefined | null = null;
   /** The working state: the fold of the first `workCount` events (plain, the timeline's own). */
-  private readonly work: HeapState = emptyHeap();
+  private readonly work: HeapState;
   private workCount = 0;
   /** The live ids of the working state's tables (liveIndex.ts), kept up to date by fold and restore. */
   private readonly live = new LiveIndex();
@@ -140,6 +140,8 @@ export class Timeline {
     this.length = index.events;
     this.footer = index.footer;
     this.recovered = index.recovered;
+    // The state records the schema of the events folded into it (part of its hash).
+    this.work = emptyHeap(index.header.schema);
     this.checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
     if (!Number.isSafeInteger(this.checkpointEvery) || this.checkpointEvery < 1) {
       throw new RangeError(`checkpointEvery must be a positive integer, got ${this.checkpointEvery}`);
@@ -147,7 +149,7 @@ export class Timeline {
     this.cachedChunks = Math.max(1, options.cachedChunks ?? 16);
     attachIndex(this.work, this.live);
     this.maxSnapshotObjects = Math.max(1, options.maxSnapshotObjects ?? 2 ** 22);
-    this.checkpoints.set(0, deepFreeze(emptyHeap()));
+    this.checkpoints.set(0, deepFreeze(emptyHeap(index.header.schema)));
     for (const cp of index.checkpoints) {
       if (cp.seq === 0 || cp.seq > this.length) continue;
       this.fileCheckpoints.set(cp.seq, cp);

@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeCheckpointPayload, encodeChunkPayload } from './chunkCodec.js';
 import { crc32, encodeValue } from './codec.js';
 import { concatBytes, encodeTrace } from './encoder.js';
-import { EVENT_FIELDS } from './eventSchema.js';
+import { COMMON_FIELDS, EVENT_FIELDS } from './eventSchema.js';
 import {
   FORMAT_VERSION,
   HEADER_CRC_SIZE,
@@ -206,7 +206,8 @@ export const anyEvent: fc.Arbitrary<MemEvent> = fc.oneof(
   ...Object.entries(EVENT_FIELDS).map(([type, fields]) => {
     const model: Record<string, fc.Arbitrary<unknown>> = { type: fc.constant(type) };
     const required = ['type'];
-    for (const [name, spec] of Object.entries(fields as Record<string, Kind | { optional: Kind }>)) {
+    const all = { ...fields, ...COMMON_FIELDS };
+    for (const [name, spec] of Object.entries(all as Record<string, Kind | { optional: Kind }>)) {
       const optional = typeof spec === 'object' && !Array.isArray(spec);
       model[name] = kindArb(optional ? (spec as { optional: Kind }).optional : (spec as Kind));
       if (!optional) required.push(name);

@@ -63,10 +63,12 @@ export function sourceLine(timeline: Timeline, line: number): string {
 }
 
 /** `line 7: x = [1]` or `before the first line`. */
-export function describeLine(timeline: Timeline, line: number): string {
-  if (line <= 0) return 'before the first line';
+/** `line 12: x = f(a)`; with the instruction's byte offset, `line 12, offset 24: x = f(a)`. */
+export function describeLine(timeline: Timeline, line: number, offset?: number): string {
+  if (line <= 0) return offset === undefined ? 'before the first line' : `before the first line, offset ${offset}`;
   const text = sourceLine(timeline, line);
-  return text === '' ? `line ${line}` : `line ${line}: ${text}`;
+  const at = offset === undefined ? `line ${line}` : `line ${line}, offset ${offset}`;
+  return text === '' ? at : `${at}: ${text}`;
 }
 
 /** One event as a listing line with its source line: `000012 L3 RefIncremented ...`. */

@@ -10,8 +10,8 @@
  *
  * Read first: Debugger.execute(), then Debugger.findHit().
  *
- * The verbs (gdb's, with rr's reverse ones; an event is this debugger's instruction, so
- * `step` and `back` move by events as gdb's `stepi` does):
+ * The verbs (gdb's, with rr's reverse ones; `step` and `back` move by events, `stepi`
+ * and `nexti` by the interpreter's instructions):
  *
  *   break LINE          b     stop where line LINE starts          delete [N]   d
  *   continue            c     forward to the next breakpoint or watch hit
@@ -23,8 +23,16 @@
  *                             (also prev-line)
  *   finish                    forward until this frame returns (after its FrameExited)
  *   reverse-finish            back to the call that entered this frame
- *   step [n]            s     n events forward (stepi, si)
- *   back [n]                  n events back (reverse-stepi, rsi)
+ *   step [n]            s     n events forward
+ *   back [n]                  n events back
+ *   stepi [n]           si    to the first event of the next instruction, in any
+ *                             frame (into calls)
+ *   nexti [n]           ni    the same in this frame or a caller (over calls)
+ *   reverse-stepi [n]   rsi   back to the first event of the previous instruction
+ *   reverse-nexti [n]   rni   the same in this frame or a caller
+ *   stack                     the current frame's value stack, top first
+ *   disassemble         disas the instructions around the current one (compiled
+ *                             again from the trace's source, as `pymemsim dis`)
  *   goto N              g     to event N
  *   watch EXPR          w     watch an object (`watch 12`, `watch obj 12`) or a
  *                             variable (`watch head`, `watch var head`)
@@ -48,6 +56,15 @@
  * long `continue`) and the debugger waits for the next one; while it waits for a line
  * it ends the debugger (exit 130). The end of input ends it too, with status 0.
  *
+ * Instructions: every event of a trace of event schema 2 or later carries the byte
+ * offset of the instruction that caused it (EventPosition in core's events.ts), in the
+ * frame running before the event. An event's instruction is that frame and offset; the
+ * frame is followed through the events (FrameEntered: the caller ran it, the callee runs
+ * after it; FrameExited: the exiting frame ran it). `stepi` stops at the first event of
+ * another instruction; events without an offset (a callee's arguments moved in) are
+ * passed over. Two runs of one instruction with no other instruction's event between
+ * them read as one.
+ *
  * A watch hit is an event s after which a watched value differs from its value before
  * s. `continue` goes to the first hit after the cursor; `reverse-continue` to the last
  * hit before it, folding the events before the cursor in windows of K events (the
@@ -55,6 +72,7 @@
  * the events are read, not applied.
  */
 import { createInterface } from 'node:readline';
+import { compileSource, disassemble } from '@pymemsim/interp';
 import type { Readable, Writable } from 'node:stream';
 import { UserError, formatHolder, type HeapState, type MemEvent } from '@pymemsim/core';
 import {
@@ -171,8 +189,14 @@ const COMMANDS: readonly { readonly name: string; readonly aliases?: readonly st
   { name: 'reverse-step', aliases: ['rs', 'prev-line'] },
   { name: 'finish', aliases: ['fin'] },
   { name: 'reverse-finish' },
-  { name: 'step', aliases: ['s', 'stepi', 'si'] },
-  { name: 'back', aliases: ['reverse-stepi', 'rsi'] },
+  { name: 'step', aliases: ['s'] },
+  { name: 'back' },
+  { name: 'stepi', aliases: ['si'] },
+  { name: 'nexti', aliases: ['ni'] },
+  { name: 'reverse-stepi', aliases: ['rsi'] },
+  { name: 'reverse-nexti', aliases: ['rni'] },
+  { name: 'stack' },
+  { name: 'disassemble', aliases: ['disas'] },
   { name: 'goto', aliases: ['g'] },
   { name: 'watch', aliases: ['w'] },
   { name: 'unwatch' },
@@ -195,7 +219,7 @@ export function commandOf(word: string): string | undefined {
   return prefixed.length === 1 ? prefixed[0]?.name : undefined;
 }
 
-export const HELP = `commands (gdb's and rr's; an event is this debugger's instruction):
+export const HELP = `commands (gdb's and rr's; step and back move by events, stepi and nexti by instructions):
   break LINE           b    stop where line LINE starts (before it runs)
   delete [N]           d    delete breakpoint N, or all
   continue             c    forward to the next breakpoint or watch hit
@@ -206,8 +230,15 @@ export const HELP = `commands (gdb's and rr's; an event is this debugger's instr
   reverse-step [n]     rs   back to where the previous line started, in any frame
   finish                    forward until this frame returns
   reverse-finish            back to the call that entered this frame
-  step [n]             s    n events forward (also stepi, si)
-  back [n]                  n events back (also reverse-stepi, rsi)
+  step [n]             s    n events forward
+  back [n]                  n events back
+  stepi [n]            si   to the next instruction (its first event), into calls
+  nexti [n]            ni   to the next instruction of this frame or a caller (over calls)
+  reverse-stepi [n]    rsi  back to the previous instruction, in any frame
+  reverse-nexti [n]    rni  back to the previous instruction of this frame or a caller
+  stack                     the value stack of the current frame, top first
+  disassemble               the instructions around the current one, marked =>, as pymemsim dis
+                            prints them (also disas)
   goto N               g    to event N
   watch EXPR           w    stop where an object's refcount changes (watch 12, watch obj 12)
                             or a variable is bound to another object (watch head, watch var head)
@@ -237,6 +268,8 @@ export class Debugger {
   private readonly watches: Watch[] = [];
   private readonly breakpoints: Breakpoint[] = [];
   private nextBreakpoint = 1;
+  /** The disassembly of the trace's program, cut by code object, once asked for. */
+  private listing: DisSection[] | undefined;
 
   constructor(private readonly timeline: Timeline) {
     timeline.position = -1;
@@ -301,6 +334,32 @@ export class Debugger {
         if (n < -1 || n > t.last) throw usage(`there is no event ${n}: events are numbered 0 to ${t.last}`);
         return done(this.moveTo(n));
       }
+      case 'stepi':
+        return done(this.instructions(count(args[0]), () => this.nextInstruction(false), 'no instruction runs after'));
+      case 'nexti':
+        return done(
+          this.instructions(
+            count(args[0]),
+            () => this.nextInstruction(true),
+            'no instruction of this frame runs after',
+          ),
+        );
+      case 'reverse-stepi':
+        return done(
+          this.instructions(count(args[0]), () => this.previousInstruction(false), 'no instruction runs before'),
+        );
+      case 'reverse-nexti':
+        return done(
+          this.instructions(
+            count(args[0]),
+            () => this.previousInstruction(true),
+            'no instruction of this frame runs before',
+          ),
+        );
+      case 'stack':
+        return done(this.stack());
+      case 'disassemble':
+        return done(this.disassemble());
       case 'next':
         return done(this.lines(count(args[0]), () => this.nextLine(true), 'no line of this frame starts after'));
       case 'next-line':
@@ -371,7 +430,8 @@ export class Debugger {
     if (n < 0) return 'before the first event';
     const event = t.event(n);
     const state = this.current;
-    const where = state.line > 0 ? `at ${describeLine(t, state.line)}` : describeLine(t, state.line);
+    const where =
+      state.line > 0 ? `at ${describeLine(t, state.line, event.offset)}` : describeLine(t, state.line, event.offset);
     // A line's start says it all; other events get words.
     if (event.type === 'LineExecuted') return `${dumpLine(n, event)}\n  ${where}`;
     const words = eventWords(event, stateContext(state, objectNames(state)));
@@ -495,6 +555,165 @@ export class Debugger {
       }
     }
     return 'no call enters this frame in the trace; staying here';
+  }
+
+  // -------------------------------------------------------------------------------
+  // Moving by instructions (events read, not folded; see the header)
+
+  /** Do `move` n times, as `lines` does; a trace without offsets is refused. */
+  private instructions(n: number, move: () => number | undefined, none: string): string {
+    const schema = this.timeline.header.schema;
+    if (schema < FIRST_OFFSET_SCHEMA) {
+      throw usage(
+        `this trace has no instruction offsets (its events are of schema ${schema}, written by an older ` +
+          `pymemsim; record it again to step by instructions); "step" and "back" move by events`,
+      );
+    }
+    return this.lines(n, move, none);
+  }
+
+  /** The frames running after the cursor, outermost first (the innermost is the current frame). */
+  private frameChain(): number[] {
+    const s = this.current;
+    const chain: number[] = [];
+    const seen = new Set<number>();
+    for (let f = s.frames[s.currentFrame]; f !== undefined && !seen.has(f.id); f = s.frames[f.parent]) {
+      chain.unshift(f.id);
+      seen.add(f.id);
+    }
+    return chain;
+  }
+
+  /**
+   * The first event after the cursor of another instruction than the cursor's (frame
+   * and offset); with `overCalls`, only in the cursor's frame or a caller (calls made
+   * after the cursor are passed over).
+   */
+  private nextInstruction(overCalls: boolean): number | undefined {
+    const t = this.timeline;
+    const chain = this.position >= 0 ? this.frameChain() : [];
+    let frame0 = 0;
+    let offset0: number | undefined;
+    let depth0 = chain.length;
+    if (this.position >= 0) {
+      const e = t.event(this.position);
+      offset0 = e.offset;
+      frame0 = frameBefore(e, chain.at(-1) ?? 0);
+      if (e.type === 'FrameEntered') depth0 -= 1;
+      else if (e.type === 'FrameExited') depth0 += 1;
+    }
+    // No frame running at the cursor: nexti has no frame to stay in, and steps as stepi.
+    if (frame0 === 0) depth0 = Infinity;
+    for (let n = this.position + 1; n <= t.last; n++) {
+      const e = t.event(n);
+      const frame = chain.at(-1) ?? 0;
+      if (
+        e.offset !== undefined &&
+        (frame !== frame0 || e.offset !== offset0) &&
+        (!overCalls || chain.length <= depth0)
+      ) {
+        return n;
+      }
+      if (e.type === 'FrameEntered') chain.push(e.frame);
+      else if (e.type === 'FrameExited') {
+        const at = chain.lastIndexOf(e.frame);
+        if (at >= 0) chain.splice(at, 1);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Back to the first event of the instruction before the cursor's: going back, past the
+   * events of the cursor's instruction, the run of events of the instruction before it
+   * (with `overCalls`, of this frame or a caller, calls it made passed over).
+   */
+  private previousInstruction(overCalls: boolean): number | undefined {
+    const t = this.timeline;
+    if (this.position < 0) return undefined;
+    // Going back: the frame running after event n, and its depth relative to the cursor's.
+    let after = this.current.currentFrame;
+    let depthAfter = 0;
+    const first = t.event(this.position);
+    const current = { frame: frameBefore(first, after), offset: first.offset };
+    let cursorDepth = 0;
+    let previous: { frame: number; offset: number; depth: number; seq: number } | undefined;
+    for (let n = this.position; n >= 0; n--) {
+      const e = t.event(n);
+      const frame = frameBefore(e, after);
+      const depth = depthAfter - (e.type === 'FrameEntered' ? 1 : 0) + (e.type === 'FrameExited' ? 1 : 0);
+      after = frame;
+      depthAfter = depth;
+      if (n === this.position) cursorDepth = depth;
+      if (n === this.position || e.offset === undefined) continue;
+      if (previous === undefined) {
+        if (frame === current.frame && e.offset === current.offset) continue; // still the cursor's instruction
+        if (overCalls && depth > cursorDepth) continue; // inside a call the cursor's frame made
+        previous = { frame, offset: e.offset, depth, seq: n };
+        continue;
+      }
+      if (overCalls && depth > previous.depth) continue;
+      if (frame !== previous.frame || e.offset !== previous.offset) break;
+      previous.seq = n;
+    }
+    return previous?.seq;
+  }
+
+  /** The current frame's value stack, top first: each reference's object, type and short repr. */
+  private stack(): string {
+    const s = this.current;
+    const f = s.frames[s.currentFrame];
+    if (this.position < 0) return 'no frame is running: before the first event';
+    if (f === undefined) return `no frame is running after event ${this.position}`;
+    const head = `value stack of frame ${f.id} (${f.name}) after event ${this.position}`;
+    if (f.stack.length === 0) return `${head}: empty`;
+    const ctx = stateContext(s, objectNames(s));
+    const lines = [`${head}, ${f.stack.length} reference${f.stack.length === 1 ? '' : 's'}, top first:`];
+    for (let i = f.stack.length - 1; i >= 0; i--) {
+      const id = f.stack[i] as number;
+      const obj = s.objects[id];
+      const what = obj === undefined ? `#${id} (freed)` : `${objectWords(ctx, id)} ${shortRepr(s, id, 1)}`;
+      lines.push(`  ${String(f.stack.length - 1 - i).padStart(2)}  ${what}`);
+    }
+    return lines.join('\n');
+  }
+
+  /**
+   * The instructions around the cursor's, from the disassembly of the trace's program
+   * (its source compiled again: the same compiler gives the same code objects): the code
+   * object of the frame that ran the cursor's event, found by its name and the line.
+   */
+  private disassemble(): string {
+    const t = this.timeline;
+    const n = this.position;
+    if (n < 0) return 'no instruction: before the first event';
+    const e = t.event(n);
+    if (e.offset === undefined) {
+      return t.header.schema < FIRST_OFFSET_SCHEMA
+        ? `this trace has no instruction offsets (its events are of schema ${t.header.schema})`
+        : `event ${n} comes from no instruction of a running frame (start-up, shutdown, or a call being set up)`;
+    }
+    const line = t.lineAt(n);
+    // The frame that ran the event: the one running before it (a FrameExited's is gone after it).
+    const frameId = frameBefore(e, this.current.currentFrame);
+    const name = (n > 0 ? t.stateAt(n - 1) : this.current).frames[frameId]?.name;
+    this.timeline.goto(n);
+    if (name === undefined) return `no frame ran event ${n}`;
+    const { path, source } = t.header.program;
+    if (this.listing === undefined) {
+      const compiled = compileSource(source, path, 'exec');
+      this.listing = compiled.code === undefined ? [] : disSections(disassemble(compiled.code));
+    }
+    const sections = this.listing;
+    const found = sections.find(
+      (c) => c.name === name && c.rows.some((r) => r.offset === e.offset) && c.lines.has(line),
+    );
+    if (found === undefined) {
+      return `the code of frame ${frameId} (${name}) is not in ${path} (a module it imports?)`;
+    }
+    const at = found.rows.findIndex((r) => r.offset === e.offset);
+    const rows = found.rows.slice(Math.max(0, at - 6), at + 7);
+    return [`${found.title}:`, ...rows.map((r) => `${r.offset === e.offset ? '=>' : '  '} ${r.text}`)].join('\n');
   }
 
   // -------------------------------------------------------------------------------
@@ -748,7 +967,8 @@ export class Debugger {
       case 'frame': {
         const f = s.frames[s.currentFrame];
         if (f === undefined) return `no frame is running after event ${this.position}`;
-        return `frame ${f.id} (${f.name})${f.parent !== 0 ? `, called from frame ${f.parent}` : ''}, at ${describeLine(this.timeline, s.line)}`;
+        const offset = this.timeline.event(this.position).offset;
+        return `frame ${f.id} (${f.name})${f.parent !== 0 ? `, called from frame ${f.parent}` : ''}, at ${describeLine(this.timeline, s.line, offset)}`;
       }
       case 'locals': {
         const f = frameViews(s).find((v) => v.id === s.currentFrame);
@@ -800,7 +1020,9 @@ export class Debugger {
       this.position < 0 ? 'before the first event' : `event ${this.position} of 0 to ${this.timeline.last}`,
     ];
     if (this.position >= 0) lines.push(`  ${dumpLine(this.position, this.timeline.event(this.position))}`);
-    lines.push(`  at ${describeLine(this.timeline, s.line)}`);
+    lines.push(
+      `  at ${describeLine(this.timeline, s.line, this.position >= 0 ? this.timeline.event(this.position).offset : undefined)}`,
+    );
     for (const f of framesOf(s)) {
       lines.push(`  frame ${f.id} ${f.name}${f.id === s.currentFrame ? ' (running)' : ''}`);
       for (const v of frameViews(s).find((x) => x.id === f.id)?.vars ?? []) {
@@ -851,6 +1073,52 @@ function parseWatch(args: readonly string[]): Watch {
     if (/^[A-Za-z_]\w*$/.test(kind)) return { kind: 'var', name: kind };
   }
   throw usage('watch what? "watch NAME" (a variable), "watch 12" (an object), or "watch var NAME", "watch obj ID"');
+}
+
+/** The first event schema whose events carry instruction offsets (EventPosition). */
+const FIRST_OFFSET_SCHEMA = 2;
+
+/** The frame running before event `e`, given the frame running after it. */
+function frameBefore(e: MemEvent, after: number): number {
+  if (e.type === 'FrameEntered') return e.parent ?? 0;
+  if (e.type === 'FrameExited') return e.frame;
+  return after;
+}
+
+/** One code object's part of a `dis` listing: its instruction rows (offset and text) and the lines they start. */
+interface DisSection {
+  readonly title: string;
+  readonly name: string;
+  readonly rows: readonly { readonly offset: number; readonly text: string }[];
+  readonly lines: ReadonlySet<number>;
+}
+
+/** A `dis` listing cut into its code objects (the module's first, then `Disassembly of <code object NAME ...>:`). */
+function disSections(text: string): DisSection[] {
+  const out: { title: string; name: string; rows: { offset: number; text: string }[]; lines: Set<number> }[] = [];
+  let current = {
+    title: 'the module <module>',
+    name: '<module>',
+    rows: [] as { offset: number; text: string }[],
+    lines: new Set<number>(),
+  };
+  out.push(current);
+  let line = 0;
+  for (const row of text.split('\n')) {
+    const head = /^Disassembly of <code object (.+) at 0x[0-9a-f]+, file .*, line \d+>:$/.exec(row);
+    if (head !== null) {
+      current = { title: row.slice(0, -1), name: head[1] ?? '', rows: [], lines: new Set() };
+      out.push(current);
+      line = 0;
+      continue;
+    }
+    const m = /^\s*(\d+)?\s+(?:>>)?\s*(\d+) [A-Z]/.exec(row);
+    if (m === null) continue;
+    if (m[1] !== undefined) line = Number(m[1]);
+    current.lines.add(line);
+    current.rows.push({ offset: Number(m[2]), text: row });
+  }
+  return out;
 }
 
 function count(arg: string | undefined): number {

@@ -76,6 +76,8 @@ export interface HeapReport {
   /** Events in the trace (numbered 0 to events - 1). */
   readonly events: number;
   readonly line: number;
+  /** The byte offset of the instruction that caused event `at` (as `dis` prints it), or null (none: see EventPosition). */
+  readonly offset: number | null;
   readonly source: string;
   readonly frames: readonly {
     readonly id: number;
@@ -145,12 +147,14 @@ export function heapReport(
   for (const o of matching) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
   const limit = opts.limit ?? 0;
   const objects = limit > 0 ? matching.slice(0, limit) : matching;
+  const offset = at >= 0 && at < timeline.length ? (timeline.event(at).offset ?? null) : null;
   return {
     trace: timeline.name,
     at,
     when: opts.when ?? `after event ${at}`,
     events: timeline.length,
     line: state.line,
+    offset,
     source: describeLine(timeline, state.line),
     frames: frameViews(state).map((f) => ({
       id: f.id,

@@ -189,8 +189,20 @@ export class Runtime {
     this.scheduleCheck();
   }
 
+  /**
+   * Where the interpreter is (set by it): the byte offset of the instruction running in
+   * the state's current frame, or -1 when none is (see EventPosition). Asked once per
+   * event that is built (never when unobserved); `emit` writes it into the event.
+   */
+  instructionOffset: (() => number) | undefined;
+
   /** Apply one decided event to the working state and publish it. */
   emit(event: MemEvent): void {
+    if (this.instructionOffset !== undefined) {
+      // Asked before the event is applied: the frame running before it caused it.
+      const offset = this.instructionOffset();
+      if (offset >= 0) (event as { offset?: number }).offset = offset;
+    }
     applyEvent(this.state, event);
     this.log?.push(event);
     if (this.shared && this.subject.observed) this.subject.next(event); // Subject.next costs even with no subscriber

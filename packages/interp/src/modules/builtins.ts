@@ -152,8 +152,20 @@ const buildClass: Native = (vm, args, kwnames, out) => {
   }
 };
 
+/** What holds the argument parsers' keyword tuples (a C static in CPython). */
+const ARG_PARSERS: Holder = { kind: 'root', name: 'static argument parsers' };
+const printParsers = new WeakMap<VM, ObjectId>();
+
 const print: Native = (vm, args, kwnames, out) => {
   const n = npos(args, kwnames);
+  // builtin_print parses keywords with a static _PyArg_Parser, whose parser_init makes
+  // the tuple of its keyword names (interned, tracked, kept for good) on the first call
+  // that passes a keyword: the first print(..., end=...) of a run allocates it.
+  if (kwnames !== undefined && kwnames.length > 0 && !printParsers.has(vm)) {
+    const names = ['sep', 'end', 'file', 'flush'].map((k) => vm.internStr(k, C_TEMP));
+    printParsers.set(vm, vm.newTuple(names, ARG_PARSERS));
+    for (const k of names) vm.rt.decref(k, C_TEMP);
+  }
   const sep = kwarg(args, kwnames, 'sep');
   const end = kwarg(args, kwnames, 'end');
   const file = kwarg(args, kwnames, 'file');

@@ -340,8 +340,6 @@ function inplaceRepeat(vm: VM, self: ObjectId, n: bigint): void {
   }
 }
 
-const reprBusy = new Set<ObjectId>();
-
 const dequeSlots: TypeSlots = {
   new: (vm, type, _args, _kw, out) => newDeque(vm, type, out),
   init: (vm, self, args, kwnames) => {
@@ -357,15 +355,15 @@ const dequeSlots: TypeSlots = {
     if (iterable !== undefined) extend(vm, self, iterable, false);
   },
   repr: (vm, self) => {
+    // deque_repr: Py_ReprEnter, then the repr of PySequence_List(deque).
     const d = dq(vm, self);
-    if (reprBusy.has(self)) return '[...]';
-    reprBusy.add(self);
+    if (vm.reprEnter(self)) return '[...]';
     try {
-      const list = vm.seqRepr(self, d.items, '[', ']');
+      const list = vm.reprAsList(self);
       const name = vm.typeValue(vm.typeOf(self)).name;
       return d.maxlen >= 0 ? `${name}(${list}, maxlen=${d.maxlen})` : `${name}(${list})`;
     } finally {
-      reprBusy.delete(self);
+      vm.reprLeave(self);
     }
   },
   unhashable: true,
@@ -685,21 +683,18 @@ function setFactory(vm: VM, self: ObjectId, f: ObjectId | undefined): void {
   }
 }
 
+/** defdict_repr: the dict's repr first, then the factory's inside Py_ReprEnter / Py_ReprLeave. */
 function ddRepr(vm: VM, self: ObjectId): string {
+  const dictRepr = vm.typeValue(vm.T.dict).slots.repr?.(vm, self) ?? '{}';
   const f = ddExt(vm, self).factory;
   let frepr = 'None';
   if (f !== undefined) {
-    if (reprBusy.has(f)) frepr = '...';
-    else {
-      reprBusy.add(f);
-      try {
-        frepr = vm.reprText(f);
-      } finally {
-        reprBusy.delete(f);
-      }
+    try {
+      frepr = vm.reprEnter(f) ? '...' : vm.reprText(f);
+    } finally {
+      vm.reprLeave(f);
     }
   }
-  const dictRepr = vm.typeValue(vm.T.dict).slots.repr?.(vm, self) ?? '{}';
   return `${vm.typeValue(vm.typeOf(self)).name}(${frepr}, ${dictRepr})`;
 }
 
@@ -998,16 +993,18 @@ function odRepr(vm: VM, self: ObjectId): string {
   const name = vm.typeValue(vm.typeOf(self)).name;
   const nodes = odExt(vm, self).nodes;
   if (nodes.length === 0) return `${name}()`;
-  if (reprBusy.has(self)) return '...';
-  reprBusy.add(self);
+  // odict_repr: Py_ReprEnter, then a list of (key, value) pairs, printed with %R.
+  if (vm.reprEnter(self)) return '...';
   try {
-    const parts = nodes.map((k) => {
-      const v = vm.dictGet(self, k);
-      return `(${vm.reprText(k)}, ${v === undefined ? 'None' : vm.reprText(v)})`;
-    });
-    return `${name}([${parts.join(', ')}])`;
+    const pairs = nodes.map((k) => vm.newTuple([k, vm.dictGet(self, k) ?? vm.statics.none], C_TEMP));
+    const pieces = vm.newList(pairs, C_TEMP, C_TEMP);
+    try {
+      return `${name}(${vm.reprText(pieces)})`;
+    } finally {
+      vm.rt.decref(pieces, C_TEMP);
+    }
   } finally {
-    reprBusy.delete(self);
+    vm.reprLeave(self);
   }
 }
 

@@ -128,11 +128,8 @@ function partialCall(
   }
 }
 
-const reprBusy = new Set<ObjectId>();
-
 function partialRepr(vm: VM, self: ObjectId): string {
-  if (reprBusy.has(self)) return '...';
-  reprBusy.add(self);
+  if (vm.reprEnter(self)) return '...';
   try {
     const d = partialData(vm, self);
     const parts = [vm.reprText(d.fn as ObjectId)];
@@ -140,7 +137,7 @@ function partialRepr(vm: VM, self: ObjectId): string {
     for (const e of vm.dictEntries(d.kw as ObjectId)) parts.push(`${vm.strText(e.key)}=${vm.reprText(e.value)}`);
     return `${vm.typeName(self)}(${parts.join(', ')})`;
   } finally {
-    reprBusy.delete(self);
+    vm.reprLeave(self);
   }
 }
 

@@ -227,16 +227,53 @@ P.lookupKey = function (this: VM, key) {
   return `o:${key}`;
 };
 
-/** Find the entry for `key` (the lookup key `lk` already computed). */
+/** The lookup key of the entry findEntry found last (the lookup's own, or the other kind's). */
+let foundLk = '';
+
+/**
+ * Find the entry for `key` (the lookup key `lk` already computed). Keys JavaScript can
+ * compare sit in `entries` by their text; keys with a Python `__eq__` in hash buckets.
+ * An equal pair of one of each (a plain 2 and an instance whose __eq__ says it equals
+ * 2, with hash(2)) is one key to CPython, so a lookup that misses among its own kind
+ * asks the other: a plain key the bucket of its hash, a compared key every plain key
+ * of the same hash (a scan, only when both kinds share the dict). `==` is called as
+ * CPython calls it, stored key first.
+ */
 function findEntry(vm: VM, store: DictStore, key: ObjectId, lk: string): DictEntry | undefined {
-  if (lk.charCodeAt(0) !== 0) return store.entries.get(lk);
-  const bucket = store.buckets?.get(lk);
-  if (bucket === undefined) return undefined;
-  for (const e of bucket) {
-    if (e.key === key) return e;
+  foundLk = lk;
+  if (lk.charCodeAt(0) !== 0) {
+    const e = store.entries.get(lk);
+    if (e !== undefined || store.buckets === undefined || store.buckets.size === 0) return e;
+    const other = CUSTOM + vm.hash(key).toString();
+    const bucket = store.buckets.get(other);
+    if (bucket === undefined) return undefined;
+    for (const b of [...bucket]) {
+      if (vm.richCompareBool(b.key, key, '==')) {
+        foundLk = other;
+        return b;
+      }
+    }
+    return undefined;
   }
-  for (const e of [...bucket]) {
-    if (vm.richCompareBool(e.key, key, '==')) return e;
+  const bucket = store.buckets?.get(lk);
+  if (bucket !== undefined) {
+    for (const e of bucket) {
+      if (e.key === key) return e;
+    }
+    for (const e of [...bucket]) {
+      if (vm.richCompareBool(e.key, key, '==')) return e;
+    }
+  }
+  let compared = 0;
+  for (const b of store.buckets?.values() ?? []) compared += b.length;
+  if (store.entries.size === compared) return undefined;
+  const h = lk.slice(1);
+  for (const [text, e] of [...store.entries]) {
+    if (text.charCodeAt(0) === 0 || vm.hash(e.key).toString() !== h) continue;
+    if (vm.richCompareBool(e.key, key, '==')) {
+      foundLk = text;
+      return e;
+    }
   }
   return undefined;
 }
@@ -412,7 +449,7 @@ P.dictDel = function (this: VM, dict, key) {
   const lk = this.lookupKey(key);
   const entry = findEntry(this, store, key, lk);
   if (entry === undefined) return false;
-  deleteEntry(this, dict, store, entry, lk);
+  deleteEntry(this, dict, store, entry, foundLk);
   return true;
 };
 

@@ -18,19 +18,17 @@ import { argRange, noArgs, oneArg } from './sequence.js';
 import { methods } from './list.js';
 import { subtypeExtraBytes } from './type.js';
 
-const reprBusy = new Set<ObjectId>();
-
+/** dict_repr: Py_ReprEnter comes before the empty check (an empty dict's repr enters too). */
 function dictRepr(vm: VM, self: ObjectId): string {
-  const entries = vm.dictEntries(self);
-  if (entries.length === 0) return '{}';
-  if (reprBusy.has(self)) return '{...}';
-  reprBusy.add(self);
+  if (vm.reprEnter(self)) return '{...}';
   try {
+    const entries = vm.dictEntries(self);
+    if (entries.length === 0) return '{}';
     const parts: string[] = [];
     for (const e of entries) parts.push(`${vm.reprText(e.key)}: ${vm.reprText(e.value)}`);
     return `{${parts.join(', ')}}`;
   } finally {
-    reprBusy.delete(self);
+    vm.reprLeave(self);
   }
 }
 
@@ -296,15 +294,14 @@ function viewSlots(kind: string): TypeSlots {
         kind === 'dict_keys' ? 'dict_keyiterator' : kind === 'dict_values' ? 'dict_valueiterator' : 'dict_itemiterator';
       return vm.newIterator(itKind, d, out, { size: vm.dictSize(d) });
     },
+    // dictview_repr: Py_ReprEnter, then the repr of PySequence_List(view).
     repr: (vm, self) => {
-      const d = mappingOf(vm, self);
-      if (kind === 'dict_items') {
-        const parts = vm.dictEntries(d).map((e) => `(${vm.reprText(e.key)}, ${vm.reprText(e.value)})`);
-        return `${kind}([${parts.join(', ')}])`;
+      if (vm.reprEnter(self)) return '...';
+      try {
+        return `${kind}(${vm.reprAsList(self)})`;
+      } finally {
+        vm.reprLeave(self);
       }
-      return `${kind}([${viewItems(vm, self, kind)
-        .map((x) => vm.reprText(x))
-        .join(', ')}])`;
     },
     contains: (vm, self, item) => {
       const d = mappingOf(vm, self);

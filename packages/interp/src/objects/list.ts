@@ -50,6 +50,15 @@ declare module '../vm/vm.js' {
     lengthHint(obj: ObjectId, dflt: number): number;
     /** Repr of a sequence of items between brackets, with Py_ReprEnter's `...` for recursion. */
     seqRepr(obj: ObjectId, items: readonly ObjectId[], open: string, close: string, one?: string): string;
+    /**
+     * Py_ReprEnter: true when `obj`'s repr is already under way (the caller prints `...`);
+     * otherwise `obj` joins the thread state's `Py_Repr` list until reprLeave.
+     */
+    reprEnter(obj: ObjectId): boolean;
+    /** Py_ReprLeave: `obj` leaves the `Py_Repr` list. */
+    reprLeave(obj: ObjectId): void;
+    /** repr(PySequence_List(obj)): the list CPython's container reprs build and print. */
+    reprAsList(obj: ObjectId): string;
     /** UNPACK_SEQUENCE / UNPACK_EX: pushes the items (new references) in reverse order. */
     unpackSequence(seq: ObjectId, before: number, after: number, stack: ObjectId[], sh: Holder): void;
   }
@@ -183,12 +192,9 @@ P.tupleForStarArgs = function (this: VM, obj, func, out) {
   return this.newTuple(items, out, C_TEMP);
 };
 
-const reprBusy = new Set<ObjectId>();
-
 P.seqRepr = function (this: VM, obj, items, open, close, one) {
   if (items.length === 0) return open + close;
-  if (reprBusy.has(obj)) return `${open}...${close}`;
-  reprBusy.add(obj);
+  if (this.reprEnter(obj)) return `${open}...${close}`;
   try {
     let s = open;
     for (let i = 0; i < items.length; i++) {
@@ -198,7 +204,64 @@ P.seqRepr = function (this: VM, obj, items, open, close, one) {
     if (one !== undefined && items.length === 1) s += one;
     return s + close;
   } finally {
-    reprBusy.delete(obj);
+    this.reprLeave(obj);
+  }
+};
+
+/** What holds the thread state's dict (PyThreadState.dict). */
+const THREAD_STATE: Holder = { kind: 'root', name: 'thread state' };
+/** The `Py_Repr` list of each VM's thread state, made on the first container repr. */
+const reprLists = new WeakMap<VM, ObjectId>();
+
+/**
+ * Py_ReprEnter (object.c). The list of objects whose repr is under way lives in the
+ * thread state's dict under the key `Py_Repr`; both are made on the first call
+ * (PyThreadState_GetDict makes the dict), so the first repr of a container in a run
+ * allocates two GC objects, as CPython's does. Each repr appends the container (a
+ * reference, and the list's item array grows from empty) and Py_ReprLeave removes it.
+ */
+P.reprEnter = function (this: VM, obj) {
+  let list = reprLists.get(this);
+  if (list === undefined) {
+    const dict = this.newDict(THREAD_STATE);
+    list = this.newList([], C_TEMP);
+    // &_Py_ID(Py_Repr): a string of the runtime's static identifiers, never freed.
+    const key = this.staticObject(
+      'str',
+      'str',
+      { t: 'str', type: this.T.str, v: 'Py_Repr' },
+      'static strings',
+      "'Py_Repr'",
+    );
+    this.rt.incref(key, C_TEMP);
+    this.dictSet(dict, key, list, C_TEMP, 'move');
+    reprLists.set(this, list);
+  }
+  const items = listItems(this, list);
+  for (let i = items.length - 1; i >= 0; i--) if (items[i] === obj) return true;
+  this.listAppend(list, obj);
+  return false;
+};
+
+P.reprAsList = function (this: VM, obj) {
+  const list = this.newList([], C_TEMP);
+  try {
+    this.listExtend(list, obj);
+    return this.reprText(list);
+  } finally {
+    this.rt.decref(list, C_TEMP);
+  }
+};
+
+P.reprLeave = function (this: VM, obj) {
+  const list = reprLists.get(this);
+  if (list === undefined) return;
+  const items = listItems(this, list);
+  for (let i = items.length - 1; i >= 0; i--) {
+    if (items[i] === obj) {
+      listDeleteRange(this, list, i, i + 1);
+      return;
+    }
   }
 };
 

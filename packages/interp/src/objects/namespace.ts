@@ -17,8 +17,6 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 /** sizeof(_PyNamespaceObject) plus the GC header. */
 const NAMESPACE_SIZE = 40;
 
-const reprBusy = new Set<ObjectId>();
-
 function nsDict(vm: VM, self: ObjectId): ObjectId {
   const d = vm.value(self).dict;
   if (d === undefined) throw vm.typeError('uninitialized namespace');
@@ -41,17 +39,33 @@ const namespaceSlots: TypeSlots = {
   repr: (vm, self) => {
     const type = vm.typeOf(self);
     const name = type === vm.typeByName.get('types.SimpleNamespace') ? 'namespace' : vm.typeValue(type).name;
-    if (reprBusy.has(self)) return `${name}(...)`;
-    reprBusy.add(self);
+    if (vm.reprEnter(self)) return `${name}(...)`;
     try {
+      // namespace_repr: a list of "key=value" pieces, over PyDict_Keys of the namespace.
+      const pieces = vm.newList([], C_TEMP);
+      const keys = vm.newList(
+        vm.dictEntries(nsDict(vm, self)).map((e) => e.key),
+        C_TEMP,
+      );
       const parts: string[] = [];
-      for (const e of vm.dictEntries(nsDict(vm, self))) {
-        const kv = vm.value(e.key);
-        if (kv.t === 'str') parts.push(`${kv.v}=${vm.reprText(e.value)}`);
+      try {
+        for (const k of vm.as(keys, 'list').items) {
+          const kv = vm.value(k);
+          const v = vm.dictGet(nsDict(vm, self), k);
+          if (kv.t === 'str' && v !== undefined) {
+            const piece = vm.newStr(`${kv.v}=${vm.reprText(v)}`, C_TEMP);
+            vm.listAppend(pieces, piece);
+            vm.rt.decref(piece, C_TEMP);
+            parts.push(vm.strText(piece));
+          }
+        }
+      } finally {
+        vm.rt.decref(keys, C_TEMP);
+        vm.rt.decref(pieces, C_TEMP);
       }
       return `${name}(${parts.join(', ')})`;
     } finally {
-      reprBusy.delete(self);
+      vm.reprLeave(self);
     }
   },
   unhashable: true,

@@ -396,20 +396,19 @@ function setInplace(op: BinaryOp): (vm: VM, a: ObjectId, b: ObjectId, out: Holde
   };
 }
 
-const reprBusy = new Set<ObjectId>();
-
+/** set_repr: Py_ReprEnter comes before the empty check (an empty set's repr enters too). */
 function setRepr(vm: VM, self: ObjectId): string {
   const items = vm.setOrder(self);
   const name = vm.typeName(self);
   const frozen = (vm.value(self) as { frozen: boolean }).frozen;
-  if (items.length === 0) return `${name}()`;
-  if (reprBusy.has(self)) return `${name}(...)`;
-  reprBusy.add(self);
+  if (vm.reprEnter(self)) return `${name}(...)`;
   try {
-    const inner = `{${items.map((x) => vm.reprText(x)).join(', ')}}`;
+    if (items.length === 0) return `${name}()`;
+    // The repr of PySequence_List(set), its brackets replaced by braces.
+    const inner = `{${vm.reprAsList(self).slice(1, -1)}}`;
     return frozen || name !== 'set' ? `${name}(${inner})` : inner;
   } finally {
-    reprBusy.delete(self);
+    vm.reprLeave(self);
   }
 }
 

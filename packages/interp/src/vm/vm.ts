@@ -181,6 +181,7 @@ export class VM {
     this.argv = options.argv ?? [''];
     this.host = options.host ?? {};
     this.rt.hooks.freed = (id) => this.freed(id);
+    this.rt.instructionOffset = () => this.instructionOffset();
     this.statics = bootstrapStatics(this.rt);
     this.bootstrap();
     if (options.finders !== undefined) this.finders = [...options.finders];
@@ -188,6 +189,19 @@ export class VM {
 
   // Filled by ../objects/bootstrap.ts (the built-in types, builtins, sys, gc, weakref).
   declare bootstrap: () => void;
+
+  /**
+   * The byte offset of the instruction running in the state's current frame (f_lasti * 2,
+   * as `dis` prints it), or -1: between frames, while a frame is set up before its first
+   * instruction, or while another frame than the state's current one is running (a
+   * callee's arguments are moved in while its caller runs CALL).
+   */
+  private instructionOffset(): number {
+    const f = this.frame;
+    if (f === undefined || f.fid !== this.rt.state.currentFrame) return -1;
+    const i = f.lasti;
+    return i < 0 ? -1 : (f.code.unitOf[i] as number) * 2;
+  }
 
   private freed(id: ObjectId): void {
     const v = this.values.get(id);
