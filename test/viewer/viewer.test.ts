@@ -68,6 +68,13 @@ async function readPage(page: Page) {
       at: Number(app.dataset['drawnAt']),
       line: Number(document.querySelector('.source')?.getAttribute('data-line')),
       frames: boxes.filter((b) => num(b, 'data-frame') !== 0).map((b) => ({ id: num(b, 'data-frame'), vars: vars(b) })),
+      // Where each frame box (0: the globals) and each object box is drawn: translate(x,y).
+      places: [...document.querySelectorAll('svg.heap g.frame, svg.heap g.object')].map((b) => {
+        const [x, y] = (/translate\(([-\d.]+),([-\d.]+)\)/.exec(b.getAttribute('transform') ?? '') ?? [])
+          .slice(1)
+          .map(Number);
+        return { frame: b.classList.contains('frame') ? num(b, 'data-frame') : null, x: x ?? NaN, y: y ?? NaN };
+      }),
       globals: boxes.filter((b) => num(b, 'data-frame') === 0).flatMap(vars),
       objects: [...document.querySelectorAll('svg.heap g.object')].map((o) => ({
         id: num(o, 'data-id'),
@@ -108,6 +115,13 @@ async function expectLikeInspect(page: Page, trace: string): Promise<Report> {
     expect(shown.frames.find((x) => x.id === f.id)?.vars).toEqual(vars);
   }
   expect(shown.globals).toEqual(report.globals.map((g) => ({ name: g.name, id: g.object?.id })));
+  // As Python Tutor draws them: every frame in the first column, the globals on top, then
+  // the frames from the outermost call to the innermost, objects to their right.
+  const frameBoxes = shown.places.filter((p) => p.frame !== null).sort((a, b) => a.y - b.y);
+  const expected = [...(report.globals.length > 0 ? [0] : []), ...report.frames.map((f) => f.id).reverse()];
+  expect(frameBoxes.map((p) => p.frame)).toEqual(expected);
+  const column = Math.min(...shown.places.map((p) => p.x));
+  for (const p of frameBoxes) expect(p.x).toBe(column);
   expect(report.objects.length).toBeLessThanOrEqual(120); // all drawn: nothing folded
   expect(new Map(shown.objects.map((o) => [o.id, o.refcount]))).toEqual(
     new Map(report.objects.map((o) => [o.id, o.refcount])),
@@ -273,10 +287,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     }, 90_000);
   }
 
-  // Known failure after the merge of the viewer's speed work: the offline file's page
-  // does not reach its first drawn state (the test times out). Skipped, not removed, so it
-  // runs again once fixed.
-  it.skip('a file written with --html works offline and shows what the server shows', async () => {
+  it('a file written with --html works offline and shows what the server shows', async () => {
     const trace = join(TRACES, 'demo', 'trace.pmt');
     const timeline = Timeline.open(readFileSync(trace), trace);
     const html = join(tmpdir(), `pymemsim-view-${process.pid}.html`);

@@ -28,6 +28,8 @@ export interface Io {
   readText(path: string): string;
   /** stderr is a terminal (progress bars, colour). */
   readonly errIsTty: boolean;
+  /** Takes what `--json` prints as a value instead of its text (a caller in this process: the viewer's server). */
+  readonly json?: (value: unknown) => void;
   /** The terminal's width, when stderr is one (progress bars fit in it). */
   readonly errColumns?: number;
   /** The user pressed Ctrl-C: long work stops cleanly (a run finishes its trace). */

@@ -321,14 +321,18 @@ function mainModuleGlobals(
   const dictRef = module.refs.find((r) => r?.slot === '__dict__');
   const dict = dictRef === undefined ? undefined : state.objects[dictRef.to];
   if (dict === undefined) return undefined;
+  // Its __name__ first: every other module's dict is passed over without reading its keys.
+  let nameId: number | undefined;
+  for (const r of dict.refs) {
+    if (r !== undefined && r.slot.includes('__name__') && dictKeyOf(r.slot) === '__name__') nameId = r.to;
+  }
+  if (nameId === undefined || state.objects[nameId]?.repr !== "'__main__'") return undefined;
   const entries: { name: string; id: number }[] = [];
   for (const r of dict.refs) {
     if (r === undefined) continue;
     const name = dictKeyOf(r.slot);
     if (name !== undefined) entries.push({ name, id: r.to });
   }
-  const nameId = entries.find((e) => e.name === '__name__')?.id;
-  if (nameId === undefined || state.objects[nameId]?.repr !== "'__main__'") return undefined;
   return { module: module.id, dict: dict.id, entries };
 }
 

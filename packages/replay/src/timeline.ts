@@ -122,6 +122,8 @@ export class Timeline {
   private lineStarts: Int32Array | undefined;
   /** Occurrences of the last few objects asked about, each coded as seq * 2 + (0 subject, 1 holder). */
   private readonly occurrenceCache = new Map<number, number[]>();
+  /** Occurrences found by keepOccurrences(), coded the same way, kept for the timeline's life. */
+  private readonly keptOccurrences = new Map<number, number[]>();
   private largestId: number | undefined;
   /** userCodeEnd(), once known (null: not yet looked for). */
   private userCodeEndSeq: number | undefined | null = null;
@@ -369,8 +371,12 @@ export class Timeline {
       live.see(state, event);
       onEvent(event, seq);
     };
-    if (chunk.events !== undefined) {
-      for (let k = from; k < to; k++) apply(chunk.events[k] as MemEvent, chunk.first + k);
+    // A fold that starts inside a chunk (a step, a seek past a checkpoint) takes its decoded
+    // events, kept for the next step: decoding scratch events would decode the chunk from its
+    // start each time.
+    const events = chunk.events ?? (from > 0 ? this.eventsOf(chunk) : this.chunkCache.get(chunk.first));
+    if (events !== undefined) {
+      for (let k = from; k < to; k++) apply(events[k] as MemEvent, chunk.first + k);
       return;
     }
     try {
@@ -489,12 +495,12 @@ export class Timeline {
 
   /**
    * Every event naming object `id`, in order: one pass over the events (the last few
-   * objects' answers are kept).
+   * objects' answers are kept, and those keepOccurrences() found).
    */
   occurrences(id: number, progress?: Progress): readonly Occurrence[] {
-    let codes = this.occurrenceCache.get(id);
+    let codes = this.keptOccurrences.get(id) ?? this.occurrenceCache.get(id);
     if (codes === undefined) {
-      codes = this.findOccurrences(id, progress);
+      codes = this.findOccurrences(new Set([id]), progress).get(id) ?? [];
       if (this.occurrenceCache.size >= KEPT_OCCURRENCES) {
         const oldest = this.occurrenceCache.keys().next().value;
         if (oldest !== undefined) this.occurrenceCache.delete(oldest);
@@ -528,19 +534,33 @@ export class Timeline {
 
   /** The largest object id any event names (0 for none): one pass over the events, once. */
   largestObjectId(progress?: Progress): number {
-    if (this.largestId === undefined) this.findOccurrences(0, progress);
+    if (this.largestId === undefined) this.findOccurrences(new Set(), progress);
     return this.largestId ?? 0;
   }
 
-  /** One pass: the mentions of `id`, coded as seq * 2 + (0 subject, 1 holder); notes the largest id seen. */
-  private findOccurrences(id: number, progress?: Progress): number[] {
-    const codes: number[] = [];
+  /**
+   * Find the occurrences of every id in `ids` in one pass and keep them (beyond the last
+   * few occurrences() keeps): for a caller about to ask about many objects, such as the
+   * writer of a self-contained viewer file, which asks about every object of a short trace.
+   */
+  keepOccurrences(ids: Iterable<number>, progress?: Progress): void {
+    const wanted = new Set<number>();
+    for (const id of ids) if (!this.keptOccurrences.has(id)) wanted.add(id);
+    if (wanted.size === 0) return;
+    for (const [id, codes] of this.findOccurrences(wanted, progress)) this.keptOccurrences.set(id, codes);
+  }
+
+  /** One pass: the mentions of each id in `ids`, coded as seq * 2 + (0 subject, 1 holder); notes the largest id seen. */
+  private findOccurrences(ids: ReadonlySet<number>, progress?: Progress): Map<number, number[]> {
+    const found = new Map<number, number[]>();
+    for (const id of ids) found.set(id, []);
     let largest = 0;
     let done = 0;
     let seq = 0;
-    const visit = (found: number, role: ObjectRole): void => {
-      if (found > largest) largest = found;
-      if (found !== id) return;
+    const visit = (id: number, role: ObjectRole): void => {
+      if (id > largest) largest = id;
+      const codes = found.get(id);
+      if (codes === undefined) return;
       const code = seq * 2 + (role === 'subject' ? 0 : 1);
       if (codes[codes.length - 1] !== code) codes.push(code);
     };
@@ -553,7 +573,7 @@ export class Timeline {
       progress?.(done, this.length);
     }
     this.largestId = largest;
-    return codes;
+    return found;
   }
 
   // -------------------------------------------------------------------------------

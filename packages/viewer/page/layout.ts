@@ -157,15 +157,17 @@ export function layoutHeap(state: StateView): Layout {
 }
 
 /**
- * As Python Tutor stacks them: the globals on top of the first column, then the frames
+ * As Python Tutor stacks them: the globals on top of the first column, then every frame
  * from the outermost call to the innermost, then whatever else dagre put in that column
- * (garbage no frame reaches), each where dagre centred the column.
+ * (garbage no frame reaches), each where dagre centred the column. dagre ranks a frame
+ * by its longest path of references, so frames start out in different columns: each is
+ * moved to the first (its objects stay right of it).
  */
 function stackFramesFirst(boxes: Box[]): Box[] {
   const frames = boxes.filter((b) => b.kind === 'frame');
   if (frames.length === 0) return boxes;
   const left = Math.min(...frames.map((b) => b.x + b.width / 2));
-  const column = boxes.filter((b) => Math.abs(b.x + b.width / 2 - left) < 1);
+  const column = boxes.filter((b) => b.kind === 'frame' || Math.abs(b.x + b.width / 2 - left) < 1);
   const order = [
     ...column.filter((b) => b.key === 'globals'),
     ...column.filter((b) => b.kind === 'frame' && b.key !== 'globals').reverse(),
@@ -174,7 +176,7 @@ function stackFramesFirst(boxes: Box[]): Box[] {
   const placed = new Map<string, Box>();
   let y = 10; // dagre's margin
   for (const b of order) {
-    placed.set(b.key, { ...b, y });
+    placed.set(b.key, { ...b, x: left - b.width / 2, y });
     y += b.height + 14;
   }
   return boxes.map((b) => placed.get(b.key) ?? b);

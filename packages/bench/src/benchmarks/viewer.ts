@@ -2,10 +2,12 @@
 /*
  * The viewer: from a request to a drawn state, in a real browser
  * ==============================================================
- * The synthetic program's trace of `events` events (10 million by default, written as
- * the replay benchmark writes it) is opened by `pymemsim view`'s server (ViewModel and
- * startViewServer, in this process) and its page is loaded in headless Chromium
- * (Debian's chromium, driven by playwright-core). Then:
+ * A real program's trace of about 10 million events, recorded by `pymemsim run` (TREE:
+ * a binary tree with parent pointers, 65,535 nodes, built, walked and torn down; its
+ * trace has 10.3 million events, up to 65,535 nodes alive at once, and 96
+ * GC passes), is opened by `pymemsim view`'s server (ViewModel and startViewServer, in
+ * this process) and its page is loaded in headless Chromium (Debian's chromium, driven
+ * by playwright-core). Then:
  *
  *   viewer/first-paint    from navigation to the first state drawn (the page asks for
  *                         the trace, where the first line starts, and that state), on
@@ -19,22 +21,52 @@
  *
  * As rates, like the replay benchmark's seeks: 1000 / ms against the aim's rate.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Defect } from '@pymemsim/core';
 import { Timeline } from '@pymemsim/replay';
-import { ViewModel, startViewServer } from '@pymemsim/cli';
+import { ViewModel, memoryIo, runCli, startViewServer } from '@pymemsim/cli';
 import { launchChromium } from '@pymemsim/viewer/browser';
 import { measurement, type Benchmark, type Measurement } from '../benchmark.js';
 import { median } from '../measure.js';
 import { Random } from '../random.js';
 import { DEFAULT_SEED } from '../syntheticProgram.js';
-import { writeSyntheticTrace } from './replay.js';
+
+/** The program recorded: its trace has about 10.3 million events at depth 15. */
+export const TREE = (
+  depth: number,
+): string => `# A binary tree with parent pointers (every edge is a cycle), built, walked and torn down.
+import gc
+
+class Node:
+    def __init__(self, parent, depth):
+        self.parent = parent
+        self.left = None
+        self.right = None
+        self.depth = depth
+
+def build(parent, depth):
+    node = Node(parent, depth)
+    if depth > 0:
+        node.left = build(node, depth - 1)
+        node.right = build(node, depth - 1)
+    return node
+
+def count(node):
+    if node is None:
+        return 0
+    return 1 + count(node.left) + count(node.right)
+
+root = build(None, ${depth})
+print(count(root))
+del root
+print(gc.collect())
+`;
 
 export interface ViewerOptions {
-  /** Events in the trace (at least). Default 10,000,000. */
-  readonly events?: number;
+  /** The depth of the tree (15 by default: 10.3 million events; each level doubles them). */
+  readonly depth?: number;
   /** Random seeks timed. Default 200. */
   readonly seeks?: number;
   readonly seed?: number;
@@ -53,9 +85,14 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
   const dir = mkdtempSync(join(tmpdir(), 'pymemsim-bench-viewer-'));
   const chromium = await launchChromium();
   try {
-    const path = join(dir, 'synthetic.pmt');
-    const { events } = writeSyntheticTrace(path, options.events ?? 10_000_000, options.seed ?? DEFAULT_SEED);
+    const path = join(dir, 'tree.pmt');
+    const program = join(dir, 'tree.py');
+    writeFileSync(program, TREE(options.depth ?? 15));
+    const io = memoryIo();
+    if ((await runCli(['run', '-o', path, program], io)) !== 0)
+      throw new Defect(`recording the tree failed: ${io.stderr}`);
     const model = new ViewModel(Timeline.open(readFileSync(path), path));
+    const events = model.timeline.length;
     const server = await startViewServer(model);
     try {
       const page = await chromium.newPage();
@@ -82,7 +119,14 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
         const at = rnd.int(0, events - 1);
         const result = await page.evaluate(
           (n) =>
-            new Promise<{ ms: number; drawn: number; objects: number; fetch: number; layout: number }>((resolve) => {
+            new Promise<{
+              ms: number;
+              drawn: number;
+              objects: number;
+              fetch: number;
+              layout: number;
+              error?: string;
+            }>((resolve) => {
               const app = document.querySelector('.app') as HTMLElement;
               const slider = document.querySelector('input.slider') as HTMLInputElement;
               const t0 = performance.now();
@@ -99,14 +143,28 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
                 return true;
               };
               const observer = new MutationObserver(() => {
-                if (done()) observer.disconnect();
+                if (done()) {
+                  observer.disconnect();
+                  errors.disconnect();
+                }
               });
+              // An error shown instead of the state: the seek will not be drawn.
+              const header = document.querySelector('header') as HTMLElement;
+              const errors = new MutationObserver(() => {
+                const error = header.querySelector('.error')?.textContent ?? '';
+                if (error === '') return;
+                errors.disconnect();
+                observer.disconnect();
+                resolve({ ms: Number.NaN, drawn: Number.NaN, objects: 0, fetch: 0, layout: 0, error });
+              });
+              errors.observe(header, { childList: true, subtree: true, characterData: true });
               observer.observe(app, { attributes: true, attributeFilter: ['data-drawn-at'] });
               slider.value = String(n);
               slider.dispatchEvent(new Event('input', { bubbles: true }));
             }),
           at,
         );
+        if (result.error !== undefined) throw new Defect(`a seek to ${at}: the page says ${result.error}`);
         if (result.drawn !== at) throw new Defect(`the page drew event ${result.drawn} for a seek to ${at}`);
         seekMs.push(result.ms);
         fetchMs.push(result.fetch);

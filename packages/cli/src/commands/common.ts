@@ -85,7 +85,8 @@ export function eventLine(timeline: Timeline, seq: number, event: MemEvent): str
 }
 
 export function printJson(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
+  if (io.json !== undefined) io.json(value);
+  else io.out(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Events above which a pass shows a progress bar (on a terminal). */

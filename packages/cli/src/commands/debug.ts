@@ -256,6 +256,14 @@ export const HELP = `commands (gdb's and rr's; step and back move by events, ste
 A unique prefix of a command works too (cont, fin); an empty line repeats the last one.`;
 
 /** The debugger's state and commands, without any I/O: each command returns its answer. */
+/** What next-line and prev-line say when no line starts after (before) the cursor. */
+export const NO_LINE = { 'next-line': 'no line starts after', 'prev-line': 'no line starts before' } as const;
+
+/** A step that found nowhere to go, in words: `no line starts after event 12; staying here`. */
+export function stayingHere(none: string, position: number): string {
+  return `${none} event ${position}; staying here`;
+}
+
 export class Debugger {
   private readonly watches: Watch[] = [];
   private readonly breakpoints: Breakpoint[] = [];
@@ -355,11 +363,11 @@ export class Debugger {
       case 'next':
         return done(this.lines(count(args[0]), () => this.nextLine(true), 'no line of this frame starts after'));
       case 'next-line':
-        return done(this.lines(count(args[0]), () => this.nextLine(false), 'no line starts after'));
+        return done(this.lines(count(args[0]), () => this.nextLine(false), NO_LINE['next-line']));
       case 'reverse-next':
         return done(this.lines(count(args[0]), () => this.previousLine(true), 'no line of this frame starts before'));
       case 'reverse-step':
-        return done(this.lines(count(args[0]), () => this.previousLine(false), 'no line starts before'));
+        return done(this.lines(count(args[0]), () => this.previousLine(false), NO_LINE['prev-line']));
       case 'finish':
         return done(this.finish());
       case 'reverse-finish':
@@ -447,7 +455,7 @@ export class Debugger {
       this.timeline.goto(seq);
       moved = seq;
     }
-    return moved === undefined ? `${none} event ${this.position}; staying here` : this.here();
+    return moved === undefined ? stayingHere(none, this.position) : this.here();
   }
 
   /**

@@ -137,6 +137,13 @@ describe('--obj by name', () => {
     expect(text.out).toMatch(/\[1\] of list #\d+ \(items\)/);
   });
 
+  it('why says each chain once: the globals of __main__ are reached from many roots', async () => {
+    const why = json<{ chains: { text: string }[] }>((await cli('why', trace, '--obj', 'head', '--json')).out);
+    const texts = why.chains.map((c) => c.text);
+    expect(texts).toContain('the global head');
+    expect(new Set(texts).size).toBe(texts.length);
+  });
+
   it('history takes a name too, resolved at the end of the program by default', async () => {
     const r = await cli('history', trace, '--obj', 'head');
     expect(r.code).toBe(0);

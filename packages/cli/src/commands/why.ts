@@ -52,22 +52,39 @@ export function whyCommand(path: string, options: WhyOptions, io: Io): number {
   return whyOnTimeline(openTimeline(path, io), options, io);
 }
 
-/** The `why --json` answer for a trace already open (the viewer's server asks it). */
-export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>): unknown {
-  let text = '';
+/**
+ * What the answer for a live object derives from the whole state at one event (who refers
+ * to whom, the names code reaches objects by), kept for the next object asked about at
+ * the same event: the viewer asks about many objects at one event.
+ */
+export interface WhyMemo {
+  state?: HeapState;
+  at?: number;
+  refs?: ReturnType<typeof referrers>;
+  names?: ReturnType<typeof objectNames>;
+  ctx?: HolderContext;
+}
+
+/**
+ * The `why --json` answer for a trace already open (the viewer's server asks it); `memo`
+ * keeps the work shared by the objects of one event between calls.
+ */
+export function whyAnswer(timeline: Timeline, options: Omit<WhyOptions, 'json'>, memo?: WhyMemo): unknown {
+  let answer: unknown;
   const io: Io = {
-    out: (t) => {
-      text += t;
-    },
+    out: () => undefined,
     err: () => undefined,
+    json: (value) => {
+      answer = value;
+    },
     readText: () => '',
     errIsTty: false,
   };
-  whyOnTimeline(timeline, { ...options, json: true }, io);
-  return JSON.parse(text) as unknown;
+  whyOnTimeline(timeline, { ...options, json: true }, io, memo);
+  return answer;
 }
 
-function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number {
+function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io, memo: WhyMemo = {}): number {
   const path = timeline.name;
   const when = moment(timeline, options.at, options.last, io);
   const at = when.seq;
@@ -96,7 +113,8 @@ function whyOnTimeline(timeline: Timeline, options: WhyOptions, io: Io): number 
     return 0;
   }
   const state = stateWithProgress(timeline, at, io);
-  if (state.objects[id] !== undefined) return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io);
+  if (state.objects[id] !== undefined)
+    return explainAlive(timeline, state, at, when.what, { ...options, obj: id }, io, memo);
   return explainFreed(timeline, at, when.what, id, options, io, step);
 }
 
@@ -156,14 +174,30 @@ function explainAlive(
   when: string,
   options: WhyOptions & { obj: number },
   io: Io,
+  memo: WhyMemo,
 ): number {
   const id = options.obj;
   const obj = state.objects[id];
   if (obj === undefined) return 1;
-  const refs = referrers(state);
-  const names = objectNames(state);
-  const ctx = stateContext(state, names);
-  const chains = referrerChains(state, id, options.max ?? 8, refs);
+  // The same state object at the same event has the same contents: what was derived from it holds.
+  if (memo.state !== state || memo.at !== at || memo.refs === undefined) {
+    const names = objectNames(state);
+    Object.assign(memo, { state, at, refs: referrers(state), names, ctx: stateContext(state, names) });
+  }
+  const refs = memo.refs as ReturnType<typeof referrers>;
+  const names = memo.names as ReturnType<typeof objectNames>;
+  const ctx = memo.ctx as HolderContext;
+  // Chains that read the same (through the globals of __main__, which many roots reach:
+  // sys.modules, the module's frame, each function's __globals__) are said once.
+  const max = options.max ?? 8;
+  const said = new Set<string>();
+  const chains: { chain: Chain; text: string }[] = [];
+  for (const chain of referrerChains(state, id, max * 4, refs)) {
+    const text = chainWords(state, chain, ctx);
+    if (said.has(text)) continue;
+    said.add(text);
+    if (chains.length < max) chains.push({ chain, text });
+  }
   const direct = [
     ...(refs.roots.get(id) ?? []).map((r) => rootWords(r)),
     ...(refs.links.get(id) ?? []).map((l) =>
@@ -185,7 +219,7 @@ function explainAlive(
       repr: shortRepr(state, id),
       refcount: obj.refcount,
       base: obj.base,
-      chains: chains.map((c) => ({ root: c.root, first: c.first, links: c.links, text: chainWords(state, c, ctx) })),
+      chains: chains.map(({ chain: c, text }) => ({ root: c.root, first: c.first, links: c.links, text })),
       referrers: direct,
     });
     return 0;
@@ -197,7 +231,7 @@ function explainAlive(
     out.push(
       `kept alive by ${chains.length === 1 ? 'this chain' : `these ${chains.length} chains`} of references from the roots:`,
     );
-    chains.forEach((c, i) => out.push(`  ${i + 1}. ${chainWords(state, c, ctx)}`));
+    chains.forEach((c, i) => out.push(`  ${i + 1}. ${c.text}`));
   } else {
     out.push(
       'no chain of references from a root reaches it: only unreachable objects keep it alive ' +

@@ -9,8 +9,9 @@
 import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
-import { dumpLine } from '@pymemsim/replay';
-import { pageDirectory, type InlineData, type MoveKind } from '@pymemsim/viewer';
+import { dumpLine, eventObjectIds } from '@pymemsim/replay';
+import { pageDirectory, type InlineData, type MoveKind, type MoveResult } from '@pymemsim/viewer';
+import { NO_LINE, stayingHere } from '../commands/debug.js';
 import { requirePage } from './server.js';
 import type { ViewModel } from './model.js';
 
@@ -47,13 +48,26 @@ export function inlineData(model: ViewModel): InlineData {
     return i;
   };
   const summary = model.completeSummary();
+  // Every object's history and "why" is asked for below: their events are found in one pass.
+  t.keepOccurrences(t.objectIds());
   const states: number[] = [];
   const whys: Record<string, number> = {};
   const moves: Record<string, number> = {};
   const named = new Set<number>();
+  // The refcount of each object after each event naming it, for the histories: read on
+  // the way through the events rather than by a seek per entry.
+  const refcounts = new Map<number, Map<number, number | null>>();
   for (let at = -1; at <= t.last; at++) {
     const state = model.state(at, HTML_OBJECT_LIMIT);
     states.push(keep(state));
+    if (at >= 0) {
+      const heap = t.stateAt(at);
+      eventObjectIds(t.event(at), (id) => {
+        let known = refcounts.get(id);
+        if (known === undefined) refcounts.set(id, (known = new Map<number, number | null>()));
+        known.set(at, heap.objects[id]?.refcount ?? null);
+      });
+    }
     const ids = new Set(state.objects.map((o) => o.id));
     for (const f of state.frames) for (const v of f.vars) ids.add(v.id);
     for (const g of state.globals) ids.add(g.id);
@@ -64,24 +78,39 @@ export function inlineData(model: ViewModel): InlineData {
       whys[`${id}@${at}`] = keep(why);
     }
   }
-  // The line steps from every event: where the debugger's next-line and prev-line land,
-  // from the line starts (asking the debugger at each event would fold back and forth).
-  for (const [at, step] of lineSteps(model)) {
-    for (const how of ['next-line', 'prev-line'] as const satisfies readonly MoveKind[]) {
-      const seq = step[how];
-      moves[`${how}@${at}`] = keep(seq === null ? model.move(at, how) : { seq, message: dumpLine(seq, t.event(seq)) });
-    }
-  }
+  for (const [key, move] of lineMoves(model)) moves[key] = keep(move);
   const histories: Record<string, number> = {};
   for (const id of t.objectIds()) {
     if (!named.has(id)) continue;
-    histories[String(id)] = keep(model.history(id));
+    histories[String(id)] = keep(model.history(id, Number.POSITIVE_INFINITY, refcounts.get(id)));
     if (t.length > 0) {
       const { at: _at, ...why } = model.why(id, t.last);
       if (!why.alive) whys[`${id}@last`] = keep(why);
     }
   }
   return { trace: model.info(), summary, table, states, histories, whys, moves };
+}
+
+/**
+ * The line steps from every event (and -1), by `${how}@${at}`: where the debugger's
+ * next-line and prev-line land, found from the line starts (asking the debugger at each
+ * event would fold back and forth); where it finds no line, it stays, in its words.
+ */
+export function lineMoves(model: ViewModel): Map<string, MoveResult> {
+  const t = model.timeline;
+  const moves = new Map<string, MoveResult>();
+  for (const [at, step] of lineSteps(model)) {
+    for (const how of ['next-line', 'prev-line'] as const satisfies readonly MoveKind[]) {
+      const seq = step[how];
+      moves.set(
+        `${how}@${at}`,
+        seq === null
+          ? { seq: null, message: stayingHere(NO_LINE[how], at) }
+          : { seq, message: dumpLine(seq, t.event(seq)) },
+      );
+    }
+  }
+  return moves;
 }
 
 /**

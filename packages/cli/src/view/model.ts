@@ -49,7 +49,7 @@ import type {
 import type { Io } from '../io.js';
 import { Debugger } from '../commands/debug.js';
 import { objectHistory } from '../commands/history.js';
-import { whyAnswer } from '../commands/why.js';
+import { whyAnswer, type WhyMemo } from '../commands/why.js';
 
 /** Objects drawn by default before the rest are folded behind a count. */
 export const DEFAULT_OBJECT_LIMIT = 60;
@@ -88,6 +88,8 @@ export class ViewModel {
   /** Answers already computed (the trace never changes): the last few states and moves. */
   private readonly states = new Answers<StateView>(32);
   private readonly moves = new Answers<MoveResult>(64);
+  /** What "why alive" derived from the last event asked about (shared by its objects). */
+  private readonly whyMemo: WhyMemo = {};
 
   constructor(readonly timeline: Timeline) {
     this.sampleEvery = Math.max(1, Math.ceil(timeline.length / SAMPLES));
@@ -194,10 +196,13 @@ export class ViewModel {
   /**
    * Every event that touched object `id` (the first HISTORY_LIMIT), with the refcount
    * after each: a seek per entry, for about `budgetMs` at most (the later entries of a
-   * long history in a long trace get null, shown as unknown).
+   * long history in a long trace get null, shown as unknown), unless `known` has the
+   * refcount after that event (null: freed).
    */
-  history(id: number, budgetMs = 1000): HistoryView {
+  history(id: number, budgetMs = 1000, known?: ReadonlyMap<number, number | null>): HistoryView {
     const t = this.timeline;
+    const refcountAfter = (seq: number): number | null =>
+      known?.has(seq) === true ? (known.get(seq) ?? null) : (t.stateAt(seq).objects[id]?.refcount ?? null);
     const entries = objectHistory(t, id, QUIET);
     const deadline = performance.now() + budgetMs;
     const first = entries[0]?.event;
@@ -211,7 +216,7 @@ export class ViewModel {
         source: e.source,
         role: e.role,
         what: e.what,
-        refcount: performance.now() <= deadline ? (t.stateAt(e.seq).objects[id]?.refcount ?? null) : null,
+        refcount: performance.now() <= deadline ? refcountAfter(e.seq) : null,
       })),
     };
   }
@@ -225,7 +230,7 @@ export class ViewModel {
         throw new UserError('CLI_USAGE', `no event of ${this.timeline.name} names object #${id}`);
       return { alive: false, object: id, at, allocated: { seq: first.seq, line: '', what: 'allocated' } };
     }
-    const answer = whyAnswer(this.timeline, { obj: id, at }) as WhyJson;
+    const answer = whyAnswer(this.timeline, { obj: id, at }, this.whyMemo) as WhyJson;
     if (answer.alive === true) {
       return {
         alive: true,

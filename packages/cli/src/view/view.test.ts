@@ -14,7 +14,7 @@ import { runCli } from '../main.js';
 import { memoryIo } from '../memoryIo.js';
 import { heapReport } from '../commands/inspect.js';
 import { objectHistory } from '../commands/history.js';
-import { MAX_HTML_EVENTS, lineSteps } from './html.js';
+import { MAX_HTML_EVENTS, lineMoves, lineSteps } from './html.js';
 import { ViewModel } from './model.js';
 import { startViewServer } from './server.js';
 
@@ -180,6 +180,26 @@ describe('the server', () => {
       await server.close();
     }
   });
+
+  it('the summary pass goes on while the page polls the summary (only other requests pause it)', async () => {
+    const timeline = open('calls');
+    const model = new ViewModel(timeline);
+    const server = await startViewServer(model);
+    try {
+      // A poll every 50 ms, well inside the pass's pause after a request (300 ms).
+      const deadline = performance.now() + 20_000;
+      let complete = false;
+      while (!complete && performance.now() < deadline) {
+        const res = await fetch(new URL('api/summary', server.url));
+        complete = ((await res.json()) as { complete: boolean }).complete;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(complete).toBe(true);
+      expect(model.summary().done).toBe(timeline.length);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });
 
 describe('pymemsim view (command line)', () => {
@@ -201,6 +221,19 @@ describe('pymemsim view (command line)', () => {
     for (const at of [-1, 0, timeline.last >> 1, timeline.last]) {
       expect(JSON.parse(data.table[data.states[at + 1] ?? -1] ?? 'null')).toEqual(model.state(at, 400));
     }
+    // Histories (refcounts read on the way through) and whys (found for many objects at
+    // once) are what a fresh model answers one at a time.
+    const inlined = (i: number | undefined): unknown => JSON.parse(data.table[i ?? -1] ?? 'null');
+    const ids = Object.keys(data.histories);
+    expect(ids.length).toBeGreaterThan(10);
+    for (const id of ids) expect(inlined(data.histories[id])).toEqual(new ViewModel(open('cycle')).history(Number(id)));
+    const whys = Object.keys(data.whys);
+    for (let k = 0; k < whys.length; k += Math.ceil(whys.length / 40)) {
+      const key = whys[k] as string;
+      const [id, at] = key.split('@') as [string, string];
+      const fresh = new ViewModel(open('cycle')).why(Number(id), at === 'last' ? timeline.last : Number(at));
+      expect({ ...(inlined(data.whys[key]) as object), at: fresh.at }).toEqual(fresh);
+    }
   }, 120_000);
 
   it('refuses what it cannot do, with a clear error and exit code', async () => {
@@ -219,15 +252,25 @@ describe('pymemsim view (command line)', () => {
     expect(none.stderr).toMatch(/--view needs a trace/);
   }, 60_000);
 
-  it('the line steps inlined by --html are where the debugger lands', () => {
+  it('the line steps inlined by --html are where the debugger lands, with its words', () => {
     const timeline = open('calls');
     const model = new ViewModel(open('calls'));
     const steps = lineSteps(new ViewModel(timeline));
-    for (let at = -1; at <= timeline.last; at += 7) {
+    const moves = lineMoves(new ViewModel(open('calls')));
+    // Every 7th event, and the ends, where the debugger finds no line to go to.
+    const ats = new Set([-1, 0, 1, timeline.last - 1, timeline.last]);
+    for (let at = -1; at <= timeline.last; at += 7) ats.add(at);
+    let stays = 0;
+    for (const at of ats) {
       const step = steps.get(at);
-      expect(step?.['next-line']).toBe(model.move(at, 'next-line').seq);
-      expect(step?.['prev-line']).toBe(model.move(at, 'prev-line').seq);
+      for (const how of ['next-line', 'prev-line'] as const) {
+        const debug = model.move(at, how);
+        expect(step?.[how]).toBe(debug.seq);
+        expect(moves.get(`${how}@${at}`)).toEqual(debug);
+        if (debug.seq === null) stays++;
+      }
     }
+    expect(stays).toBeGreaterThan(0);
   }, 60_000);
 
   it(`--html takes traces of at most ${MAX_HTML_EVENTS} events`, async () => {
