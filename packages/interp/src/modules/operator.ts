@@ -222,14 +222,25 @@ interface MethodcallerData {
 }
 
 /** Py_ReprEnter / Py_ReprLeave for the three reprs. */
-const reprBusy = new Set<ObjectId>();
+/** The reprs of itemgetter, attrgetter and methodcaller, inside Py_ReprEnter / Py_ReprLeave. */
 function guardedRepr(vm: VM, self: ObjectId, f: () => string): string {
-  if (reprBusy.has(self)) return `operator.${vm.typeName(self)}(...)`;
-  reprBusy.add(self);
+  if (vm.reprEnter(self)) return `operator.${vm.typeName(self)}(...)`;
   try {
     return f();
   } finally {
-    reprBusy.delete(self);
+    vm.reprLeave(self);
+  }
+}
+
+/** A tuple of what `fetch` gives for each of `keys` (itemgetter and attrgetter of several). */
+function tupleOf(vm: VM, keys: readonly ObjectId[], fetch: (k: ObjectId) => ObjectId, out: Holder): ObjectId {
+  const got: ObjectId[] = [];
+  try {
+    for (const k of keys) got.push(fetch(k));
+    return vm.newTuple(got, out, C_TEMP);
+  } catch (e) {
+    for (const g of got) vm.rt.decref(g, C_TEMP);
+    throw e;
   }
 }
 
@@ -254,15 +265,7 @@ const itemgetterSlots: TypeSlots = {
     const d = cdata<ItemgetterData>(vm, self);
     const item = d.item as ObjectId;
     if (d.nitems === 1) return vm.getItem(obj, item, out);
-    const keys = vm.as(item, 'tuple').items;
-    const got: ObjectId[] = [];
-    try {
-      for (const k of keys) got.push(vm.getItem(obj, k, C_TEMP));
-      return vm.newTuple(got, out, C_TEMP);
-    } catch (e) {
-      for (const g of got) vm.rt.decref(g, C_TEMP);
-      throw e;
-    }
+    return tupleOf(vm, vm.as(item, 'tuple').items, (k) => vm.getItem(obj, k, C_TEMP), out);
   },
   repr: (vm, self) =>
     guardedRepr(vm, self, () => {
@@ -330,14 +333,7 @@ const attrgetterSlots: TypeSlots = {
     const d = cdata<AttrgetterData>(vm, self);
     const attrs = vm.as(d.attr as ObjectId, 'tuple').items;
     if (d.nattrs === 1) return dottedGetattr(vm, obj, attrs[0] as ObjectId, out);
-    const got: ObjectId[] = [];
-    try {
-      for (const a of attrs) got.push(dottedGetattr(vm, obj, a, C_TEMP));
-      return vm.newTuple(got, out, C_TEMP);
-    } catch (e) {
-      for (const g of got) vm.rt.decref(g, C_TEMP);
-      throw e;
-    }
+    return tupleOf(vm, attrs, (a) => dottedGetattr(vm, obj, a, C_TEMP), out);
   },
   repr: (vm, self) =>
     guardedRepr(vm, self, () => {
