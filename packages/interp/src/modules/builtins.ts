@@ -158,14 +158,32 @@ const printParsers = new WeakMap<VM, ObjectId>();
 
 const print: Native = (vm, args, kwnames, out) => {
   const n = npos(args, kwnames);
-  // builtin_print parses keywords with a static _PyArg_Parser, whose parser_init makes
-  // the tuple of its keyword names (interned, tracked, kept for good) on the first call
-  // that passes a keyword: the first print(..., end=...) of a run allocates it.
-  if (kwnames !== undefined && kwnames.length > 0 && !printParsers.has(vm)) {
-    const names = ['sep', 'end', 'file', 'flush'].map((k) => vm.internStr(k, C_TEMP));
+  // builtin_print parses its arguments with a static _PyArg_Parser, whose parser_init
+  // makes the tuple of its keyword names (interned, tracked, kept for good) on the first
+  // call: the first print() of a run allocates it (measured: gc.get_objects(0) after it).
+  if (!printParsers.has(vm)) {
+    // Its names are the runtime's static identifiers (&_Py_ID(sep) ...): no new strings.
+    const names = ['sep', 'end', 'file', 'flush'].map((k) => vm.staticId(k, C_TEMP));
     printParsers.set(vm, vm.newTuple(names, ARG_PARSERS));
     for (const k of names) vm.rt.decref(k, C_TEMP);
   }
+  // Its `*args` arrive as a new tuple of the positional arguments (the argument clinic's
+  // varargs), freed (to the tuple free list) when print returns.
+  const varargs = n > 0 ? vm.newTuple(args.slice(0, n), C_TEMP) : undefined;
+  try {
+    return printArgs(vm, args, n, kwnames, out);
+  } finally {
+    if (varargs !== undefined) vm.rt.decref(varargs, C_TEMP);
+  }
+};
+
+function printArgs(
+  vm: VM,
+  args: readonly ObjectId[],
+  n: number,
+  kwnames: readonly string[] | undefined,
+  out: Holder,
+): ObjectId {
   const sep = kwarg(args, kwnames, 'sep');
   const end = kwarg(args, kwnames, 'end');
   const file = kwarg(args, kwnames, 'file');
@@ -197,7 +215,7 @@ const print: Native = (vm, args, kwnames, out) => {
     }
   }
   return vm.none(out);
-};
+}
 
 declare module '../vm/vm.js' {
   interface VM {

@@ -226,14 +226,7 @@ P.reprEnter = function (this: VM, obj) {
     const dict = this.newDict(THREAD_STATE);
     list = this.newList([], C_TEMP);
     // &_Py_ID(Py_Repr): a string of the runtime's static identifiers, never freed.
-    const key = this.staticObject(
-      'str',
-      'str',
-      { t: 'str', type: this.T.str, v: 'Py_Repr' },
-      'static strings',
-      "'Py_Repr'",
-    );
-    this.rt.incref(key, C_TEMP);
+    const key = this.staticId('Py_Repr', C_TEMP);
     this.dictSet(dict, key, list, C_TEMP, 'move');
     reprLists.set(this, list);
   }

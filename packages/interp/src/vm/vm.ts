@@ -364,6 +364,22 @@ export class VM {
     return id;
   }
 
+  /**
+   * One of the runtime's static identifier strings (&_Py_ID(name)): statically allocated,
+   * interned, never freed; made here on first use. A new reference owned by `holder`.
+   */
+  staticId(s: string, holder: Holder): ObjectId {
+    let id = this.staticIds.get(s);
+    if (id === undefined) {
+      id = this.staticObject('str', 'str', { t: 'str', type: this.T.str, v: s }, 'static strings', pyStrRepr(s));
+      this.staticIds.set(s, id);
+      if (!this.interned.has(s)) this.interned.set(s, id);
+    }
+    return this.ret(id, holder);
+  }
+
+  private readonly staticIds = new Map<string, ObjectId>();
+
   newBytes(b: Uint8Array, holder: Holder): ObjectId {
     // PyBytes_FromStringAndSize: the empty bytes and the one-byte bytes are static
     // singletons (bytes_empty, bytes_characters), made here on first use.
