@@ -392,10 +392,16 @@ class Reader {
               this.pos++;
               break;
             }
+            // r_object: PyDict_SetItem(dict, key, val) takes its own references; then
+            // Py_DECREF(key) and Py_XDECREF(val).
             const k = this.object(C_TEMP);
             try {
               const v = this.object(C_TEMP);
-              vm.dictSet(d, k, v, C_TEMP, 'move');
+              try {
+                vm.dictSet(d, k, v, C_TEMP, 'copy');
+              } finally {
+                vm.rt.decref(v, C_TEMP);
+              }
             } finally {
               vm.rt.decref(k, C_TEMP);
             }
