@@ -535,25 +535,15 @@ const strMethods: Record<string, Native> = {
   encode: (vm, args, kwnames, out) => {
     const n = npos(args, kwnames);
     const enc = n > 1 ? args[1] : kwarg(args, kwnames, 'encoding');
+    const errObj = n > 2 ? args[2] : kwarg(args, kwnames, 'errors');
+    const errors = errObj === undefined ? 'strict' : strOf(vm, errObj);
     const encoding = enc === undefined ? 'utf-8' : strOf(vm, enc).toLowerCase().replace('_', '-');
     const s = strOf(vm, args[0] as ObjectId);
-    if (encoding === 'utf-8' || encoding === 'utf8') return vm.newBytes(new TextEncoder().encode(s), out);
-    if (encoding === 'ascii' || encoding === 'latin-1' || encoding === 'latin1' || encoding === 'iso-8859-1') {
-      const limit = encoding === 'ascii' ? 128 : 256;
-      const bytes: number[] = [];
-      let i = 0;
-      for (const c of s) {
-        const cp = c.codePointAt(0) as number;
-        if (cp >= limit) {
-          throw vm.pyErr(
-            'UnicodeEncodeError',
-            `'${encoding === 'ascii' ? 'ascii' : 'latin-1'}' codec can't encode character '\\u${cp.toString(16).padStart(4, '0')}' in position ${i}: ordinal not in range(${limit})`,
-          );
-        }
-        bytes.push(cp);
-        i++;
-      }
-      return vm.newBytes(Uint8Array.from(bytes), out);
+    const utf8 = encoding === 'utf-8' || encoding === 'utf8';
+    if (utf8 && !/[\ud800-\udfff]/.test(s)) return vm.newBytes(new TextEncoder().encode(s), out);
+    const ascii = encoding === 'ascii';
+    if (utf8 || ascii || encoding === 'latin-1' || encoding === 'latin1' || encoding === 'iso-8859-1') {
+      return vm.newBytes(encodeWithErrors(vm, s, utf8 ? 'utf-8' : ascii ? 'ascii' : 'latin-1', errors), out);
     }
     throw vm.pyErr('LookupError', `unknown encoding: ${enc === undefined ? 'utf-8' : strOf(vm, enc)}`);
   },
@@ -1071,11 +1061,11 @@ const bytesMethods: Record<string, Native> = {
       return vm.newStr(latin1(b), out);
     }
     if (encoding === 'utf-8' || encoding === 'utf8') {
-      const fatal = errs === undefined || strOf(vm, errs) === 'strict';
+      const errors = errs === undefined ? 'strict' : strOf(vm, errs);
       try {
-        return vm.newStr(new TextDecoder('utf-8', { fatal }).decode(b), out);
+        return vm.newStr(new TextDecoder('utf-8', { fatal: true }).decode(b), out);
       } catch {
-        throw vm.pyErr('UnicodeDecodeError', "'utf-8' codec can't decode bytes: invalid utf-8");
+        return vm.newStr(decodeUtf8WithErrors(vm, b, errors), out);
       }
     }
     throw vm.pyErr('LookupError', `unknown encoding: ${enc === undefined ? 'utf-8' : strOf(vm, enc)}`);
@@ -1209,3 +1199,150 @@ export function defineStrTypes(vm: VM): void {
 }
 
 export { bytesOf, bytesFromObject, bytesMethods, latin1, strOf, pyStrip };
+
+/** A code point as CPython's encode errors show it: \xe9, \u20ac, \U0001f600. */
+function escapeCodePoint(cp: number): string {
+  if (cp < 0x100) return `\\x${cp.toString(16).padStart(2, '0')}`;
+  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
+  return `\\U${cp.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The UTF-8, ASCII and Latin-1 encoders with the built-in error handlers
+ * (unicode_encode_ucs1, unicode_encode_utf8): strict, ignore, replace, backslashreplace,
+ * xmlcharrefreplace, and surrogateescape / surrogatepass for lone surrogates.
+ */
+function encodeWithErrors(vm: VM, s: string, codec: 'utf-8' | 'ascii' | 'latin-1', errors: string): Uint8Array {
+  const limit = codec === 'ascii' ? 128 : codec === 'latin-1' ? 256 : 0x110000;
+  const out: number[] = [];
+  const utf8 = new TextEncoder();
+  const cps = [...s].map((c) => c.codePointAt(0) as number);
+  for (let i = 0; i < cps.length; i++) {
+    const cp = cps[i] as number;
+    const surrogate = cp >= 0xd800 && cp <= 0xdfff;
+    if (cp < limit && !(codec === 'utf-8' && surrogate)) {
+      if (codec === 'utf-8') out.push(...utf8.encode(String.fromCodePoint(cp)));
+      else out.push(cp);
+      continue;
+    }
+    switch (errors) {
+      case 'ignore':
+        break;
+      case 'replace':
+        out.push(0x3f);
+        break;
+      case 'backslashreplace':
+        for (const c of escapeCodePoint(cp)) out.push(c.charCodeAt(0));
+        break;
+      case 'xmlcharrefreplace':
+        for (const c of `&#${cp};`) out.push(c.charCodeAt(0));
+        break;
+      case 'surrogateescape':
+        if (cp >= 0xdc80 && cp <= 0xdcff) {
+          out.push(cp - 0xdc00);
+          break;
+        }
+        throw encodeError(vm, codec, cp, i, limit);
+      case 'surrogatepass':
+        if (codec === 'utf-8' && surrogate) {
+          out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+          break;
+        }
+        throw encodeError(vm, codec, cp, i, limit);
+      default:
+        throw encodeError(vm, codec, cp, i, limit);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+function encodeError(vm: VM, codec: string, cp: number, i: number, limit: number): ReturnType<VM['pyErr']> {
+  const reason = codec === 'utf-8' ? 'surrogates not allowed' : `ordinal not in range(${limit})`;
+  return vm.pyErr(
+    'UnicodeEncodeError',
+    `'${codec}' codec can't encode character '${escapeCodePoint(cp)}' in position ${i}: ${reason}`,
+  );
+}
+
+/** The valid range of the byte after a UTF-8 lead byte (the rest are 0x80..0xBF). */
+function utf8Second(lead: number): [number, number, number] | undefined {
+  // [low, high, continuation bytes in all]
+  if (lead >= 0xc2 && lead <= 0xdf) return [0x80, 0xbf, 1];
+  if (lead === 0xe0) return [0xa0, 0xbf, 2];
+  if (lead === 0xed) return [0x80, 0x9f, 2];
+  if (lead >= 0xe1 && lead <= 0xef) return [0x80, 0xbf, 2];
+  if (lead === 0xf0) return [0x90, 0xbf, 3];
+  if (lead >= 0xf1 && lead <= 0xf3) return [0x80, 0xbf, 3];
+  if (lead === 0xf4) return [0x80, 0x8f, 3];
+  return undefined;
+}
+
+/**
+ * The UTF-8 decoder with its error handlers (unicode_decode_utf8): each invalid
+ * sequence is the maximal valid prefix of one character, reported as CPython reports it
+ * ("invalid start byte", "invalid continuation byte", "unexpected end of data") and
+ * handled by strict, ignore, replace, surrogateescape or backslashreplace.
+ */
+function decodeUtf8WithErrors(vm: VM, b: Uint8Array, errors: string): string {
+  let out = '';
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    }
+    const second = utf8Second(c);
+    let end = i + 1;
+    let reason = 'invalid start byte';
+    if (second !== undefined) {
+      const [low, high, count] = second;
+      let ok = true;
+      for (let k = 1; k <= count; k++) {
+        const at = i + k;
+        if (at >= b.length) {
+          reason = 'unexpected end of data';
+          end = b.length;
+          ok = false;
+          break;
+        }
+        const x = b[at] as number;
+        const inRange = k === 1 ? x >= low && x <= high : x >= 0x80 && x <= 0xbf;
+        if (!inRange) {
+          reason = 'invalid continuation byte';
+          end = at;
+          ok = false;
+          break;
+        }
+      }
+      if (ok) {
+        out += new TextDecoder('utf-8').decode(b.subarray(i, i + count + 1));
+        i += count + 1;
+        continue;
+      }
+    }
+    switch (errors) {
+      case 'ignore':
+        break;
+      case 'replace':
+        out += '\ufffd';
+        break;
+      case 'surrogateescape':
+        for (let k = i; k < end; k++) out += String.fromCharCode(0xdc00 + (b[k] as number));
+        break;
+      case 'backslashreplace':
+        for (let k = i; k < end; k++) out += `\\x${(b[k] as number).toString(16).padStart(2, '0')}`;
+        break;
+      default: {
+        const where =
+          end - i === 1
+            ? `byte 0x${c.toString(16).padStart(2, '0')} in position ${i}`
+            : `bytes in position ${i}-${end - 1}`;
+        throw vm.pyErr('UnicodeDecodeError', `'utf-8' codec can't decode ${where}: ${reason}`);
+      }
+    }
+    i = end;
+  }
+  return out;
+}

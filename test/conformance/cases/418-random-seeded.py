@@ -1,0 +1,15 @@
+# _random: the Mersenne Twister, so a seeded sequence equals CPython's.
+import random
+random.seed(12345)
+print([random.random() for _ in range(3)])
+print([random.randint(1, 100) for _ in range(5)], random.getrandbits(70))
+print(random.choice("abcdef"), random.sample(range(100), 5), random.uniform(1, 2))
+xs = list(range(10))
+random.shuffle(xs)
+print(xs, random.gauss(0, 1), random.randrange(0, 100, 7))
+r = random.Random("seed")
+print(r.random(), r.choices([1, 2, 3], weights=[1, 0, 5], k=4))
+state = random.getstate()
+a = random.random()
+random.setstate(state)
+print(a == random.random())
