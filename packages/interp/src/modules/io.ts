@@ -16,8 +16,11 @@
  *              writes (BytesIO(b) holds b; getvalue() returns the buffer itself once it
  *              is trimmed to size), copied on the first write to a shared buffer, grown
  *              with resize_buffer's overallocation; sys.getsizeof counts an unshared buffer.
- *   TextIOWrapper  sys.stdout and sys.stderr are these, over a BufferedWriter over a
- *              FileIO (fd 1, 2), as CPython makes them for output to a pipe. write(s)
+ *   TextIOWrapper  sys.stdin, sys.stdout and sys.stderr are these, over a BufferedReader
+ *              or BufferedWriter over a FileIO (fd 0, 1, 2), as CPython makes them for a
+ *              pipe; fd 0 reads what the host gives (host.ts: the command's stdin), and
+ *              readline() reads chunks only until a line end, so a terminal line is
+ *              answered when it is typed. write(s)
  *              keeps s itself while it is ASCII (else its UTF-8 bytes) in `pending_bytes`;
  *              the second pending write makes a 2-item list (PyList_New(2), so a list
  *              from the free list, or a new GC object that gc.get_count() sees), later
