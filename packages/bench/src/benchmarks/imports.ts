@@ -70,7 +70,11 @@ function runImports(): Measurement[] {
   }
   const base = median(empty);
   return STDLIB_MODULES.map((m) => {
-    const simT = Math.max(median(sim.get(m) ?? []) - base, 1e-6);
+    const run = median(sim.get(m) ?? []);
+    // An import cheaper than the empty program's noise (a module the start-up already
+    // holds): the whole run's time is reported instead, an upper bound.
+    const within = run <= base;
+    const simT = within ? run : run - base;
     const pyT = median(py.get(m) ?? []);
     return measurement({
       name: `import/${m}`,
@@ -80,9 +84,12 @@ function runImports(): Measurement[] {
       referenceKind: 'cpython',
       note:
         pyNote ??
-        `pymemsim ${(simT * 1000).toFixed(1)} ms (run ${(median(sim.get(m) ?? []) * 1000).toFixed(0)} ms - ` +
-          `empty program ${(base * 1000).toFixed(0)} ms), python3 ${(pyT * 1000).toFixed(2)} ms: ` +
-          `${(simT / pyT).toFixed(0)}x CPython's time`,
+        (within
+          ? `pymemsim at most ${(simT * 1000).toFixed(1)} ms (the whole run; no more than the empty program's ` +
+            `${(base * 1000).toFixed(0)} ms)`
+          : `pymemsim ${(simT * 1000).toFixed(1)} ms (run ${(run * 1000).toFixed(0)} ms - ` +
+            `empty program ${(base * 1000).toFixed(0)} ms)`) +
+          `, python3 ${(pyT * 1000).toFixed(2)} ms: ${(simT / pyT).toFixed(0)}x CPython's time${within ? ' at most' : ''}`,
     });
   });
 }
