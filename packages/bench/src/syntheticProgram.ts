@@ -37,6 +37,8 @@ import {
   intSize,
   listResize,
   listSize,
+  refAtPosition,
+  refCount,
   strSize,
   tupleSize,
   type FrameId,
@@ -262,12 +264,12 @@ class SyntheticProgram {
       this.store(frame, this.rnd.pick(this.names), this.newValue(frame));
       return;
     }
-    if (this.rt.object(l).refs.length >= MAX_LIST_LENGTH) {
+    if (refCount(this.rt.object(l).refs) >= MAX_LIST_LENGTH) {
       this.popFrom(frame, l);
       return;
     }
     const v = (this.rnd.chance(0.5) ? this.load(frame, this.names) : undefined) ?? this.newValue(frame);
-    this.resizeList(l, this.rt.object(l).refs.length + 1);
+    this.resizeList(l, refCount(this.rt.object(l).refs) + 1);
     this.rt.move(v, stackOf(frame), itemOf(l));
   }
 
@@ -276,7 +278,7 @@ class SyntheticProgram {
    * often as `del table[i]`: the long-lived part of the heap.
    */
   private tableRow(frame: FrameId): void {
-    const rows = this.rt.object(this.table).refs.length;
+    const rows = refCount(this.rt.object(this.table).refs);
     if (rows >= this.tableRows && this.rnd.chance(0.5)) {
       this.popFrom(frame, this.table);
       return;
@@ -300,12 +302,14 @@ class SyntheticProgram {
 
   private popFrom(frame: FrameId, l: ObjectId): void {
     const refs = this.rt.object(l).refs;
-    if (refs.length === 0) return;
-    const at = this.rnd.int(0, refs.length - 1);
-    const item = refs[at]?.to;
+    // A long list leaves removed slots empty (refList.ts): positions count references.
+    const n = refCount(refs);
+    if (n === 0) return;
+    const at = this.rnd.int(0, n - 1);
+    const item = refAtPosition(refs, at)?.to;
     if (item === undefined) throw new Defect(`list #${l} has no item ${at}`);
     this.rt.move(item, itemOf(l, at), stackOf(frame));
-    this.resizeList(l, refs.length);
+    this.resizeList(l, refCount(refs));
     this.rt.decref(item, stackOf(frame)); // POP_TOP
   }
 
@@ -313,7 +317,7 @@ class SyntheticProgram {
   private resizeList(l: ObjectId, n: number): void {
     const obj = this.rt.object(l);
     const allocated = (obj.size - LIST_OBJECT_SIZE) / 8;
-    this.rt.resize(l, listSize(listResize(allocated, obj.refs.length, n)));
+    this.rt.resize(l, listSize(listResize(allocated, refCount(obj.refs), n)));
   }
 
   /** `x = f()`: a frame binds a few locals, returns one of them or None, and exits. */
