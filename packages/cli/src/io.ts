@@ -209,37 +209,23 @@ export function* fdLines(
   hooks: { beforeRead?: () => void; waiting?: (on: boolean) => void; interrupted?: () => void } = {},
   maxLine = 1 << 20,
 ): Generator<string> {
-  const buf = Buffer.alloc(1 << 16);
   const decoder = new StringDecoder('utf8');
   let pending = '';
   const line = (s: string): string => (s.endsWith('\r') ? s.slice(0, -1) : s);
+  const readHooks = {
+    ...(hooks.beforeRead !== undefined ? { beforeRead: hooks.beforeRead } : {}),
+    ...(hooks.waiting !== undefined ? { waiting: hooks.waiting } : {}),
+    // Ctrl-C while waiting on a non-blocking descriptor: the hook decides (it may throw).
+    stop: () => {
+      hooks.interrupted?.();
+      return false;
+    },
+  };
   for (;;) {
-    hooks.beforeRead?.();
-    let n = -1;
-    // Waiting (for the main thread: Ctrl-C now ends the command at once) until a read
-    // gives something, also across a non-blocking descriptor's retries.
-    hooks.waiting?.(true);
-    try {
-      while (n < 0) {
-        try {
-          n = readSync(fd, buf, 0, buf.length, null);
-        } catch (cause) {
-          const code = (cause as NodeJS.ErrnoException).code;
-          if (code === 'EAGAIN' || code === 'EINTR') {
-            hooks.interrupted?.();
-            pause(5);
-            continue;
-          }
-          if (code === 'EOF' || code === 'EBADF')
-            n = 0; // a closed stdin reads as the end of input
-          else throw new UserError('FILE_NOT_FOUND', `cannot read stdin: ${describeErrno(cause)}`, { cause });
-        }
-      }
-    } finally {
-      hooks.waiting?.(false);
-    }
+    const piece = fdRead(fd, 1 << 16, readHooks);
+    const n = piece.length;
     if (n === 0) break;
-    pending += decoder.write(buf.subarray(0, n));
+    pending += decoder.write(Buffer.from(piece.buffer, piece.byteOffset, n));
     let start = 0;
     for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n', start)) {
       yield line(pending.slice(start, i));

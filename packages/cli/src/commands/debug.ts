@@ -335,27 +335,17 @@ export class Debugger {
         return done(this.moveTo(n));
       }
       case 'stepi':
-        return done(this.instructions(count(args[0]), () => this.nextInstruction(false), 'no instruction runs after'));
       case 'nexti':
-        return done(
-          this.instructions(
-            count(args[0]),
-            () => this.nextInstruction(true),
-            'no instruction of this frame runs after',
-          ),
-        );
       case 'reverse-stepi':
-        return done(
-          this.instructions(count(args[0]), () => this.previousInstruction(false), 'no instruction runs before'),
-        );
-      case 'reverse-nexti':
-        return done(
-          this.instructions(
-            count(args[0]),
-            () => this.previousInstruction(true),
-            'no instruction of this frame runs before',
-          ),
-        );
+      case 'reverse-nexti': {
+        // Forward or back by instruction; the -i of next stays in the current frame.
+        const back = command.startsWith('reverse-');
+        const sameFrame = command.endsWith('nexti');
+        const step = (): number | undefined =>
+          back ? this.previousInstruction(sameFrame) : this.nextInstruction(sameFrame);
+        const none = `no instruction ${sameFrame ? 'of this frame ' : ''}runs ${back ? 'before' : 'after'}`;
+        return done(this.instructions(count(args[0]), step, none));
+      }
       case 'stack':
         return done(this.stack());
       case 'disassemble':

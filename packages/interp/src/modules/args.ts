@@ -26,6 +26,18 @@ export function positional(args: readonly ObjectId[], kwnames: Kw): readonly Obj
 }
 
 /** _PyArg_NoKeywords / _PyArg_NoKwnames. */
+/**
+ * _PyStack_AsDict: the keyword arguments of a vectorcall (the last `kwnames.length` of
+ * `args`) as a new dict owned by `out`; undefined when there are none.
+ */
+export function kwargsDict(vm: VM, args: readonly ObjectId[], kwnames: Kw, out: Holder): ObjectId | undefined {
+  if (kwnames === undefined || kwnames.length === 0) return undefined;
+  const d = vm.newDict(out);
+  const n = args.length - kwnames.length;
+  kwnames.forEach((k, i) => vm.dictSetStr(d, k, args[n + i] as ObjectId, C_TEMP, 'copy'));
+  return d;
+}
+
 export function noKeywords(vm: VM, name: string, kwnames: Kw): void {
   if (kwnames !== undefined && kwnames.length > 0) throw vm.typeError(`${name}() takes no keyword arguments`);
 }

@@ -39,6 +39,7 @@ import type { TypeSlots } from '../vm/typeSlots.js';
 import type { NativeMember } from '../vm/values.js';
 import { classGetItem } from '../objects/genericalias.js';
 import { cdata, newCObject, parseArgs, setField, ssizeArg } from './cobject.js';
+import { kwargsDict } from './args.js';
 
 const typeOf = (vm: VM, name: string): ObjectId => vm.typeByName.get(`functools.${name}`) as ObjectId;
 
@@ -422,11 +423,7 @@ function lruCall(
   vm.enterRecursive(' while calling a Python object');
   const n = npos(args, kwnames);
   const argsTuple = vm.newTuple(args.slice(0, n), C_TEMP);
-  let kw: ObjectId | undefined;
-  if (kwnames !== undefined && kwnames.length > 0) {
-    kw = vm.newDict(C_TEMP);
-    kwnames.forEach((k, i) => vm.dictSetStr(kw as ObjectId, k, args[n + i] as ObjectId, C_TEMP, 'copy'));
-  }
+  const kw = kwargsDict(vm, args, kwnames, C_TEMP);
   try {
     const func = d.func as ObjectId;
     if (d.maxsize === 0) {

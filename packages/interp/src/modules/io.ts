@@ -1329,18 +1329,8 @@ const fileIOMembers: Record<string, NativeMember> = {
     if (size >= 0) return vm.newBytes(readStdin(vm, size), out);
     // readall: until the end of input.
     const parts: Uint8Array[] = [];
-    let total = 0;
-    for (let piece = readStdin(vm, 1 << 16); piece.length > 0; piece = readStdin(vm, 1 << 16)) {
-      parts.push(piece);
-      total += piece.length;
-    }
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return vm.newBytes(all, out);
+    for (let piece = readStdin(vm, 1 << 16); piece.length > 0; piece = readStdin(vm, 1 << 16)) parts.push(piece);
+    return vm.newBytes(Buffer.concat(parts), out);
   }),
   fileno: m((vm, args, _kw, out) => vm.newInt(BigInt(fio(vm, args[0] as ObjectId).fd), out)),
   isatty: m((vm, _a, _k, out) => vm.bool(false, out)),

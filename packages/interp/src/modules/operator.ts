@@ -28,7 +28,7 @@ import type { BinaryOp, CompareOp, TypeSlots } from '../vm/typeSlots.js';
 import { C_TEMP, type VM } from '../vm/vm.js';
 import { pyStrRepr } from '../format.js';
 import { BUILTIN_FUNCTIONS } from './builtins.js';
-import { checkPositional, methO, noKeywords } from './args.js';
+import { checkPositional, kwargsDict, methO, noKeywords } from './args.js';
 import { cdata, newCObject } from './cobject.js';
 
 const binary =
@@ -361,11 +361,7 @@ const methodcallerSlots: TypeSlots = {
     if (nameV.t !== 'str') throw vm.typeError('method name must be a string');
     const name = vm.internStr(nameV.v, C_TEMP);
     const rest = vm.newTuple(args.slice(1, n), C_TEMP);
-    let kwds: ObjectId | undefined;
-    if (kwnames !== undefined && kwnames.length > 0) {
-      kwds = vm.newDict(C_TEMP);
-      kwnames.forEach((k, i) => vm.dictSetStr(kwds as ObjectId, k, args[n + i] as ObjectId, C_TEMP, 'copy'));
-    }
+    const kwds = kwargsDict(vm, args, kwnames, C_TEMP);
     try {
       return newCObject<MethodcallerData>(
         vm,

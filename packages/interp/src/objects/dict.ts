@@ -129,6 +129,7 @@ function emptyStore(table: number): DictStore {
   return {
     entries: new Map(),
     buckets: undefined,
+    compared: 0,
     order: new EntryOrder(),
     table,
     nentries: 0,
@@ -279,9 +280,7 @@ function findEntry(vm: VM, store: DictStore, key: ObjectId, lk: LookupKey): Dict
       if (vm.richCompareBool(e.key, key, '==')) return e;
     }
   }
-  let compared = 0;
-  for (const b of store.buckets?.values() ?? []) compared += b.length;
-  if (store.entries.size === compared) return undefined;
+  if (store.entries.size === store.compared) return undefined;
   const h = lk.slice(1);
   for (const [text, e] of [...store.entries]) {
     if (isCustom(text) || vm.hash(e.key).toString() !== h) continue;
@@ -409,7 +408,10 @@ function insertNew(
   if (store.ofType !== undefined) vm.typeModified(store.ofType);
   store.order.add(entry, store.entries);
   store.entries.set(entryKey, entry);
-  bucket?.push(entry);
+  if (bucket !== undefined) {
+    bucket.push(entry);
+    store.compared += 1;
+  }
   store.nentries += 1;
   store.version += 1;
   // The entry's references go after the entries before it (and before what a subtype
@@ -448,7 +450,10 @@ function deleteEntry(vm: VM, dict: ObjectId, store: DictStore, entry: DictEntry,
     const bucket = store.buckets?.get(lk);
     if (bucket !== undefined) {
       const i = bucket.indexOf(entry);
-      if (i >= 0) bucket.splice(i, 1);
+      if (i >= 0) {
+        bucket.splice(i, 1);
+        store.compared -= 1;
+      }
       if (bucket.length === 0) store.buckets?.delete(lk);
     }
   }
@@ -484,6 +489,7 @@ P.dictClear = function (this: VM, dict) {
   if (store.ofType !== undefined) this.typeModified(store.ofType);
   store.entries.clear();
   store.buckets = undefined;
+  store.compared = 0;
   store.order.clear();
   store.table = 0;
   store.nentries = 0;

@@ -191,19 +191,13 @@ function setBases(vm: VM, self: ObjectId, v: ObjectId | undefined): void {
   if (layout(newBase) !== layout(oldBase))
     throw vm.typeError(`__bases__ assignment: '${name(newBase)}' object layout differs from '${name(oldBase)}'`);
   const mro = vm.computeMro(self, bases);
-  const swap = (slot: string, to: ObjectId): void => {
-    const at = refs.findIndex((r) => r?.slot === slot);
-    const old = at >= 0 ? (refs[at] as { to: ObjectId }).to : undefined;
-    vm.rt.increfRef(to, self, slot, at >= 0 ? at : undefined);
-    if (old !== undefined) vm.rt.decrefRef(old, self, slot, at >= 0 ? at + 1 : undefined);
-  };
   tv.bases = [...bases];
   tv.mro = mro;
-  swap('__bases__', v);
-  swap('__base__', newBase);
+  replaceFuncRef(vm, self, '__bases__', v);
+  replaceFuncRef(vm, self, '__base__', newBase);
   const mroTuple = vm.newTuple(mro, C_TEMP);
   try {
-    swap('__mro__', mroTuple);
+    replaceFuncRef(vm, self, '__mro__', mroTuple);
   } finally {
     vm.rt.decref(mroTuple, C_TEMP);
   }
@@ -454,7 +448,7 @@ declare module '../vm/vm.js' {
 
 const fnv = (vm: VM, id: ObjectId): ValueOf<'function'> => vm.as(id, 'function');
 
-/** A reference a function holds in `slot`, replaced (func_set_*). */
+/** A reference held in `slot` replaced in place (func_set_*; a type's __bases__, __base__, __mro__). */
 function replaceFuncRef(vm: VM, fn: ObjectId, slot: string, value: ObjectId | undefined): void {
   const refs = vm.rt.object(fn).refs;
   const at = refs.findIndex((r) => r?.slot === slot);

@@ -1230,36 +1230,15 @@ function specializedCompare(
     return undefined;
   const a = vm.value(left);
   const b = vm.value(right);
-  let x: number | bigint | string;
-  let y: number | bigint | string;
+  if (a.type !== b.type) return undefined;
   if (a.t === 'int' && b.t === 'int') {
-    if (a.type !== vm.T.int || b.type !== vm.T.int) return undefined;
+    if (a.type !== vm.T.int) return undefined;
     if (a.v >= COMPACT || a.v <= -COMPACT || b.v >= COMPACT || b.v <= -COMPACT) return undefined;
-    x = a.v;
-    y = b.v;
-  } else if (a.t === 'float' && b.t === 'float') {
-    if (a.type !== vm.T.float || b.type !== vm.T.float) return undefined;
-    x = a.v;
-    y = b.v;
-  } else if (a.t === 'str' && b.t === 'str') {
-    if (a.type !== vm.T.str || b.type !== vm.T.str || (op !== '==' && op !== '!=')) return undefined;
-    x = a.v;
-    y = b.v;
+  } else if (a.t === 'float') {
+    if (a.type !== vm.T.float) return undefined;
+  } else if (a.t === 'str') {
+    if (a.type !== vm.T.str || (op !== '==' && op !== '!=')) return undefined;
   } else return undefined;
-  switch (op) {
-    case '<':
-      return x < y;
-    case '<=':
-      return x <= y;
-    case '==':
-      return x === y;
-    case '!=':
-      return x !== y;
-    case '>':
-      return x > y;
-    case '>=':
-      return x >= y;
-    default:
-      return undefined;
-  }
+  // The type's own comparison (what the generic path would call), without its wrapper.
+  return vm.typeValue(a.type).slots.compare?.(vm, left, right, op);
 }

@@ -47,6 +47,8 @@ export interface DictStore {
   entries: Map<LookupKey, DictEntry>;
   /** Keys with a user-defined `__eq__`: entries sharing a hash, searched with `==`. */
   buckets: Map<string, DictEntry[]> | undefined;
+  /** How many entries the buckets hold (the rest have plain lookup keys). */
+  compared: number;
   /** Where each entry's references sit in the dict's reference list (entryOrder.ts). */
   order: EntryOrder;
   /** Table size S (0: the shared empty keys of `{}`). */
