@@ -45,6 +45,20 @@ import {
   type HeapState,
 } from './state.js';
 
+/**
+ * The one observer of object writes: called with the id of every heap object this file
+ * writes (allocated, freed, its count, its references, its generation links), so that a
+ * reader folding events into a working state knows which objects changed since it last
+ * looked (the timeline's checkpoints copy only those: packages/replay). Set for the
+ * length of a fold by `watchObjectWrites`; undefined (the runtime's case) costs a test.
+ */
+let touched: ((id: ObjectId) => void) | undefined;
+
+/** Call `watcher` with the id of each heap object applyEvent writes, until the next call (undefined: stop). */
+export function watchObjectWrites(watcher: ((id: ObjectId) => void) | undefined): void {
+  touched = watcher;
+}
+
 /** A state being written: an Immer draft or a plain object owned by the caller. */
 export type Writable<T> = T | Draft<T>;
 type S = HeapState;
@@ -90,11 +104,15 @@ export function applyEvent(state: S, event: MemEvent): void {
       if (obj === undefined) return;
       addLiveBytes(state, event.size - obj.size);
       obj.size = event.size;
+      touched?.(obj.id);
       return;
     }
     case 'ReprChanged': {
       const obj = state.objects[event.id];
-      if (obj !== undefined) obj.repr = event.repr;
+      if (obj !== undefined) {
+        obj.repr = event.repr;
+        touched?.(obj.id);
+      }
       return;
     }
     case 'ObjectTracked':
@@ -136,7 +154,10 @@ export function applyEvent(state: S, event: MemEvent): void {
     }
     case 'GcFinalizerRun': {
       const obj = state.objects[event.id];
-      if (obj !== undefined) obj.finalized = true;
+      if (obj !== undefined) {
+        obj.finalized = true;
+        touched?.(obj.id);
+      }
       return;
     }
     case 'GcResurrected':
@@ -253,6 +274,7 @@ export function objectAllocated(
     dying: false,
     repr: e.repr,
   };
+  touched?.(id);
   state.live += 1;
   if (id > state.allocated) state.allocated = id;
   // GC-C1 (its block was recorded by the BlockAllocated or FreelistPopped before it).
@@ -305,14 +327,20 @@ export function objectTracked(state: S, id: ObjectId): void {
 /** RefIncremented: `holder` takes a new reference to `id`. */
 export function refIncremented(state: S, id: ObjectId, holder: Holder): void {
   const obj = state.objects[id];
-  if (obj !== undefined) obj.refcount += 1;
+  if (obj !== undefined) {
+    obj.refcount += 1;
+    touched?.(id);
+  }
   addHolder(state, id, holder);
 }
 
 /** RefDecremented: `holder` drops its reference to `id` (the runtime deallocates at zero). */
 export function refDecremented(state: S, id: ObjectId, holder: Holder): void {
   const obj = state.objects[id];
-  if (obj !== undefined) obj.refcount -= 1;
+  if (obj !== undefined) {
+    obj.refcount -= 1;
+    touched?.(id);
+  }
   removeHolder(state, id, holder);
 }
 
@@ -329,7 +357,10 @@ export function refMoved(state: S, id: ObjectId, from: Holder, to: Holder): void
 /** DeallocStarted: the count reached zero; the object is being torn down. */
 export function deallocStarted(state: S, id: ObjectId): void {
   const obj = state.objects[id];
-  if (obj !== undefined) obj.dying = true;
+  if (obj !== undefined) {
+    obj.dying = true;
+    touched?.(id);
+  }
 }
 
 /** ObjectUntracked: the object leaves its generation list. */
@@ -346,6 +377,7 @@ export function objectFreed(state: S, id: ObjectId, to: FreeTarget): void {
   // GC-C2 (its block is released by the BlockFreed or FreelistPushed after it).
   if (to === 'allocator' && obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1);
   addLiveBytes(state, -obj.size);
+  touched?.(id);
   state.objects[id] = undefined; // not `delete`: see HeapState.objects
   if (state.weakrefs !== undefined) delete state.weakrefs.referent[id]; // a freed weakref object
   state.live -= 1;
@@ -382,6 +414,7 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
     case 'object': {
       const owner = state.objects[h.owner];
       if (owner === undefined) return;
+      touched?.(h.owner);
       const ref = { slot: h.slot, to: id };
       if (h.at === undefined) pushRef(owner.refs, ref);
       else insertRef(owner.refs, Math.max(0, h.at), ref);
@@ -425,6 +458,7 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
     case 'object': {
       const owner = state.objects[h.owner];
       if (owner === undefined) return;
+      touched?.(h.owner);
       const refs = owner.refs;
       if (h.at !== undefined) {
         const i = slotOfPosition(refs, h.at);
@@ -498,6 +532,11 @@ function unlink(state: S, obj: HeapObject): void {
   if (next === undefined) list.tail = obj.gcPrev;
   else next.gcPrev = obj.gcPrev;
   list.length -= 1;
+  if (touched !== undefined) {
+    touched(obj.id);
+    if (prev !== undefined) touched(prev.id);
+    if (next !== undefined) touched(next.id);
+  }
   obj.gen = NOT_TRACKED;
   obj.gcPrev = NO_OBJECT;
   obj.gcNext = NO_OBJECT;
@@ -511,6 +550,10 @@ function append(state: S, obj: HeapObject, to: number): void {
   const tail = list.tail === NO_OBJECT ? undefined : state.objects[list.tail];
   if (tail === undefined) list.head = obj.id;
   else tail.gcNext = obj.id;
+  if (touched !== undefined) {
+    touched(obj.id);
+    if (tail !== undefined) touched(tail.id);
+  }
   list.tail = obj.id;
   list.length += 1;
 }
@@ -531,6 +574,7 @@ export function appendList(state: S, from: GcListIndex, to: GcListIndex): void {
     const obj = state.objects[cur];
     if (obj === undefined) break;
     obj.gen = to;
+    touched?.(obj.id);
     cur = obj.gcNext;
   }
   const first = state.objects[src.head];
@@ -538,6 +582,7 @@ export function appendList(state: S, from: GcListIndex, to: GcListIndex): void {
   if (last === undefined) dst.head = src.head;
   else last.gcNext = src.head;
   if (first !== undefined) first.gcPrev = dst.tail;
+  if (touched !== undefined && last !== undefined) touched(last.id);
   dst.tail = src.tail;
   dst.length += src.length;
   src.head = NO_OBJECT;

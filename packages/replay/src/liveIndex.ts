@@ -43,7 +43,7 @@ import {
   type MemEvent,
   type ObjectId,
 } from '@pymemsim/core';
-import { share, shareIdTable } from './snapshot.js';
+import { share, shareDirtyTable, shareIdTable, type ShareCost } from './snapshot.js';
 
 /** Ids above this are not indexed (the index is then invalid and readers scan the tables). */
 const MAX_ID = 2 ** 28;
@@ -112,6 +112,29 @@ export class IdSet {
     return out;
   }
 
+  /** The members from `lo` to `hi - 1`, ascending, appended to `out`. */
+  idsIn(lo: number, hi: number, out: number[]): number[] {
+    const words = this.words;
+    const end = Math.min(words.length, (hi + 31) >>> 5);
+    for (let w = lo >>> 5; w < end; w++) {
+      let x = words[w] as number;
+      while (x !== 0) {
+        const low = x & -x;
+        const id = (w << 5) + 31 - Math.clz32(low);
+        if (id >= lo && id < hi) out.push(id);
+        x ^= low;
+      }
+    }
+    return out;
+  }
+
+  /** Remove every member. */
+  clear(): void {
+    if (this.size > 0) this.words.fill(0);
+    this.size = 0;
+    this.lost = false;
+  }
+
   /** Make the members exactly `ids` (false when one cannot be held). */
   reset(ids: Iterable<number>): boolean {
     this.words.fill(0);
@@ -130,6 +153,27 @@ export class LiveIndex {
   readonly buffers = new IdSet();
   /** False while the state is being restored, or when an id could not be held: readers then scan the tables. */
   valid = true;
+  /**
+   * Objects and buffer owners written since the state last equalled a snapshot (the
+   * timeline's `base`): core reports every object it writes (watchObjectWrites), and
+   * `see` the owner of every buffer event. A snapshot or a restore then visits only
+   * these. `allDirty`: what changed is not known (the index was rebuilt, a fold failed
+   * half way); the next snapshot or restore visits everything.
+   */
+  readonly dirtyObjects = new IdSet();
+  readonly dirtyBuffers = new IdSet();
+  allDirty = true;
+  /** For core's watchObjectWrites: note that object `id` was written. */
+  readonly touch = (id: number): void => {
+    if (!this.dirtyObjects.set(id, true)) this.allDirty = true;
+  };
+
+  /** The state equals a snapshot again: nothing is dirty. */
+  clean(): void {
+    this.dirtyObjects.clear();
+    this.dirtyBuffers.clear();
+    this.allDirty = false;
+  }
 
   /** Bring the index up to date after `event` was applied to `state`. */
   see(state: HeapState, event: MemEvent): void {
@@ -154,6 +198,7 @@ export class LiveIndex {
         const owner = event.owner;
         if (owner === undefined || event.buffer === undefined) return;
         if (!this.buffers.set(owner, state.memory.buffers[owner] !== undefined)) this.valid = false;
+        if (!this.dirtyBuffers.set(owner, true)) this.allDirty = true;
         return;
       }
       default:
@@ -168,6 +213,7 @@ export class LiveIndex {
 
   /** Read every slot of the three tables (the slow way, after something the index could not follow). */
   rebuild(state: HeapState): void {
+    this.allDirty = true;
     const a = refill(this.objects, state.objects);
     const b = refill(this.frames, state.frames);
     const c = refill(this.buffers, state.memory.buffers);
@@ -261,11 +307,15 @@ export function liveFrameList(state: HeapState): Frame[] {
  */
 export function compactIndexed(state: HeapState, index: LiveIndex | undefined, tables = true): HeapState {
   if (index === undefined || !index.valid) return compactState(state);
-  const pick = <T>(table: Record<number, T | undefined>, ids: readonly number[]): Record<number, T> => {
+  const pick = <T>(
+    table: Record<number, T | undefined>,
+    ids: readonly number[],
+    each: (v: T) => T = (v) => v,
+  ): Record<number, T> => {
     const out: Record<number, T> = {};
     for (const id of ids) {
       const v = table[id];
-      if (v !== undefined) out[id] = v;
+      if (v !== undefined) out[id] = each(v);
     }
     return out;
   };
@@ -277,7 +327,7 @@ export function compactIndexed(state: HeapState, index: LiveIndex | undefined, t
   if (!tables) return { ...state, frames }; // the caller builds the object and buffer tables
   return {
     ...state,
-    objects: pick(withoutHoles(state.objects, index.objects.ids()), index.objects.ids()),
+    objects: pick(state.objects as Record<number, unknown>, index.objects.ids(), withoutHoles) as HeapState['objects'],
     frames,
     memory: { ...state.memory, buffers: pick(state.memory.buffers, index.buffers.ids()) },
   };
@@ -286,30 +336,53 @@ export function compactIndexed(state: HeapState, index: LiveIndex | undefined, t
 /**
  * `share(compactState(state), previous)` (snapshot.ts) for an indexed state, without
  * building the compacted tables: the object and buffer tables go straight from the
- * index's ids to snapshot tables (shareIdTable), the rest through share.
+ * index's ids to snapshot tables, the rest through share. When the index knows what was
+ * written since the state equalled `previous` (not `allDirty`), only those objects and
+ * buffers are compared and only their blocks made again (shareDirtyTable). `cost` adds
+ * up the table entries made new.
  */
 export function shareIndexed(
   state: HeapState,
   index: LiveIndex | undefined,
   previous: HeapState | undefined,
+  cost: ShareCost = { entries: 0 },
 ): HeapState {
-  if (index === undefined || !index.valid) return share(compactState(state), previous);
+  if (index === undefined || !index.valid) {
+    cost.entries += state.live;
+    return share(compactState(state), previous);
+  }
   const compact = compactIndexed(state, index, false);
   const prevMemory = previous?.memory as { buffers?: unknown } | undefined;
+  const table = (
+    t: Record<number, unknown>,
+    set: IdSet,
+    prev: unknown,
+    dirty: IdSet,
+    each: (v: unknown) => unknown,
+  ): unknown => {
+    if (!index.allDirty) return shareDirtyTable(t, set, prev, dirty, each, cost);
+    const ids = set.ids();
+    cost.entries += ids.length;
+    return shareIdTable(t, ids, prev, each);
+  };
   return share(
     {
       ...compact,
-      objects: shareIdTable(
-        withoutHoles(state.objects, index.objects.ids()),
-        index.objects.ids(),
+      objects: table(
+        state.objects,
+        index.objects,
         previous?.objects,
+        index.dirtyObjects,
+        withoutHoles,
       ) as HeapState['objects'],
       memory: {
         ...compact.memory,
-        buffers: shareIdTable(
+        buffers: table(
           state.memory.buffers,
-          index.buffers.ids(),
+          index.buffers,
           prevMemory?.buffers,
+          index.dirtyBuffers,
+          (v) => v,
         ) as HeapState['memory']['buffers'],
       },
     },
@@ -318,22 +391,14 @@ export function shareIndexed(
 }
 
 /**
- * The object table with every reference list dense, as compactState leaves it (a long
- * list may have empty slots, core's refList.ts; checkpoints and hashes never see them):
- * the table itself when no live object has any, else a copy with those objects copied.
+ * A working object as compactState leaves it: a long reference list may have empty
+ * slots (core's refList.ts), which checkpoints and hashes never see; such an object is
+ * copied with a dense list.
  */
-function withoutHoles(
-  table: Record<number, HeapObject | undefined>,
-  ids: readonly number[],
-): Record<number, HeapObject | undefined> {
-  let out: Record<number, HeapObject | undefined> | undefined;
-  for (const id of ids) {
-    const obj = table[id];
-    if (obj === undefined || !hasHoles(obj.refs)) continue;
-    out ??= { ...table };
-    out[id] = { ...obj, refs: [...liveRefs(obj.refs)] };
-  }
-  return out ?? table;
+function withoutHoles(v: unknown): unknown {
+  const obj = v as HeapObject | undefined;
+  if (obj === undefined || !hasHoles(obj.refs)) return v;
+  return { ...obj, refs: [...liveRefs(obj.refs)] };
 }
 
 /** core's compactFrame: the frame with only its bound names (a null-prototype map: Python names may be `__proto__`). */

@@ -17,10 +17,17 @@
  * of them:
  *
  * - tables keyed by integers (the heap's object table, TABLE_MIN keys or more) are
- *   stored in a snapshot as a `SnapshotTable`: the keys in a Float64Array, the values in
- *   a frozen array. Far smaller than a JavaScript object keyed by thousands of sparse
- *   integers (V8 keeps those as hash tables), and read by position rather than by key.
- *   `materialize` turns a snapshot back into plain HeapState data.
+ *   stored in a snapshot as a `SnapshotTable`: blocks of TABLE_BLOCK consecutive ids,
+ *   each its keys in a Float64Array and its values in a frozen array. Far smaller than a
+ *   JavaScript object keyed by thousands of sparse integers (V8 keeps those as hash
+ *   tables), read by position rather than by key, and shared block by block: a block
+ *   where nothing changed is the previous snapshot's. `materialize` turns a snapshot
+ *   back into plain HeapState data.
+ * - a working state that knows which of its objects were written since it equalled a
+ *   snapshot (the timeline's, through core's watchObjectWrites: liveIndex.ts) is
+ *   snapshotted and restored by visiting only those (`shareDirtyTable`,
+ *   `restoreDirtyTable`): a checkpoint of a heap of a million objects costs what changed
+ *   since the last one, not a million comparisons.
  * - heap objects (exactly core's HeapObject fields) are compared and copied field by
  *   field by name (`restoreFast`, `equalFast`, `copyFast`), which V8 runs far faster
  *   than the generic walk's computed keys. Any other shape takes the generic path.
@@ -42,17 +49,162 @@ const TABLE_MIN = 64;
 const SPARE: FastObject[] = [];
 const MAX_SPARE = 1 << 15;
 
-/** An integer-keyed table as a snapshot holds it: ascending keys and their (shared, frozen) values. */
-export class SnapshotTable {
+/** Ids per block of a SnapshotTable (a power of two, a multiple of 32). */
+export const TABLE_BLOCK = 256;
+
+/** The block key of an id: ids k * TABLE_BLOCK to (k + 1) * TABLE_BLOCK - 1 share one block. */
+const blockKey = (id: number): number => Math.floor(id / TABLE_BLOCK);
+
+/** One block of a SnapshotTable: ascending ids of one block key, and their (shared, frozen) values. */
+export class TableBlock {
   constructor(
     readonly ids: Float64Array,
     readonly values: readonly unknown[],
-    /** The object it stands for has no prototype. */
-    readonly nullProto: boolean,
     /** Every value is a heap object of exactly core's fields (the fast path applies). */
     readonly allFast: boolean,
   ) {
     Object.freeze(this);
+  }
+
+  /** The value of `id`, or undefined. */
+  get(id: number): unknown {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = ids[mid] as number;
+      if (m === id) return this.values[mid];
+      if (m < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+}
+
+/** An integer-keyed table as a snapshot holds it: its non-empty blocks, by ascending key. */
+export class SnapshotTable {
+  /** Entries in all blocks. */
+  readonly size: number;
+  /** Every value is a heap object of exactly core's fields. */
+  readonly allFast: boolean;
+
+  constructor(
+    /** The blocks' keys (id / TABLE_BLOCK, rounded down), ascending. */
+    readonly keys: Float64Array,
+    readonly blocks: readonly TableBlock[],
+    /** The object it stands for has no prototype. */
+    readonly nullProto: boolean,
+  ) {
+    let size = 0;
+    let allFast = true;
+    for (const b of blocks) {
+      size += b.ids.length;
+      if (!b.allFast) allFast = false;
+    }
+    this.size = size;
+    this.allFast = allFast;
+    Object.freeze(this.blocks);
+    Object.freeze(this);
+  }
+
+  /** The block of key `key`, or undefined. */
+  block(key: number): TableBlock | undefined {
+    const keys = this.keys;
+    let lo = 0;
+    let hi = keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = keys[mid] as number;
+      if (m === key) return this.blocks[mid];
+      if (m < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** The value of `id`, or undefined. */
+  get(id: number): unknown {
+    return this.block(blockKey(id))?.get(id);
+  }
+
+  /** Every entry, by ascending id. */
+  forEach(each: (id: number, value: unknown) => void): void {
+    for (const b of this.blocks) for (let i = 0; i < b.ids.length; i++) each(b.ids[i] as number, b.values[i]);
+  }
+}
+
+/**
+ * Builds a SnapshotTable from entries given by ascending id, reusing each block of `prev`
+ * whose entries come out the same (same ids, the very same values), and `prev` itself
+ * when every block does.
+ */
+class TableBuilder {
+  private readonly keys: number[] = [];
+  private readonly blocks: TableBlock[] = [];
+  private key = -1;
+  private ids: number[] = [];
+  private values: unknown[] = [];
+  private reused = 0;
+  /** Entries of the blocks made new (not reused): what this table costs beyond `prev`. */
+  fresh = 0;
+
+  constructor(private readonly prev: SnapshotTable | undefined) {}
+
+  add(id: number, value: unknown): void {
+    const key = blockKey(id);
+    if (key !== this.key) {
+      this.close();
+      this.key = key;
+    }
+    this.ids.push(id);
+    this.values.push(value);
+  }
+
+  /** Take `block` of key `key` as it is (all of its ids are above those added so far). */
+  addBlock(key: number, block: TableBlock): void {
+    this.close();
+    this.keys.push(key);
+    this.blocks.push(block);
+    if (this.prev?.block(key) === block) this.reused += 1;
+  }
+
+  private close(): void {
+    const n = this.ids.length;
+    if (n === 0) return;
+    const key = this.key;
+    const p = this.prev?.block(key);
+    if (p !== undefined && p.ids.length === n) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = p.ids[i] === this.ids[i] && p.values[i] === this.values[i];
+      if (same) {
+        this.ids = [];
+        this.values = [];
+        this.addBlock(key, p);
+        return;
+      }
+    }
+    let allFast = true;
+    for (const v of this.values) {
+      if (!(typeof v === 'object' && v !== null && FAST_FROZEN.has(v))) {
+        allFast = false;
+        break;
+      }
+    }
+    this.keys.push(key);
+    this.blocks.push(new TableBlock(Float64Array.from(this.ids), Object.freeze(this.values), allFast));
+    this.fresh += n;
+    this.ids = [];
+    this.values = [];
+  }
+
+  finish(nullProto: boolean): SnapshotTable {
+    this.close();
+    const prev = this.prev;
+    if (prev !== undefined && this.reused === prev.blocks.length && this.blocks.length === this.reused) {
+      if (prev.nullProto === nullProto) return prev;
+    }
+    return new SnapshotTable(Float64Array.from(this.keys), this.blocks, nullProto);
   }
 }
 
@@ -138,42 +290,25 @@ function shareArray(cur: readonly unknown[], prev: unknown, depth: number): unkn
  */
 function shareTable(c: Record<string, unknown>, prev: unknown, depth: number): SnapshotTable | undefined {
   let n = 0;
-  for (const key in c) {
-    if (n === 0 && !isIndex(key)) return undefined;
-    n += 1;
-  }
-  if (n < TABLE_MIN) return undefined;
-  const ids = new Float64Array(n);
-  const values = new Array<unknown>(n);
-  const pt = prev instanceof SnapshotTable ? prev : undefined;
-  const po =
-    pt === undefined && typeof prev === 'object' && prev !== null ? (prev as Record<string, unknown>) : undefined;
-  let j = 0;
-  let i = 0;
   let last = -1;
-  let allFast = true;
-  let same = pt !== undefined && pt.ids.length === n;
   for (const key in c) {
     const id = Number(key);
     if (!isIndex(key) || !(id > last)) return undefined; // not a table after all
     last = id;
-    let pv: unknown;
-    if (pt !== undefined) {
-      while (j < pt.ids.length && (pt.ids[j] as number) < id) j += 1;
-      pv = j < pt.ids.length && pt.ids[j] === id ? pt.values[j] : undefined;
-    } else if (po !== undefined && Object.hasOwn(po, key)) {
-      pv = po[key];
-    }
-    const v = c[key];
-    const sv = typeof v === 'object' && v !== null ? shareValue(v, pv, depth + 1) : v;
-    ids[i] = id;
-    values[i] = sv;
-    if (allFast && !(typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) allFast = false;
-    if (same && (sv !== pv || pt?.ids[i] !== id)) same = false;
-    i += 1;
+    n += 1;
   }
-  if (same && pt !== undefined) return pt;
-  return new SnapshotTable(ids, Object.freeze(values), Object.getPrototypeOf(c) === null, allFast);
+  if (n < TABLE_MIN) return undefined;
+  const pt = prev instanceof SnapshotTable ? prev : undefined;
+  const po =
+    pt === undefined && typeof prev === 'object' && prev !== null ? (prev as Record<string, unknown>) : undefined;
+  const out = new TableBuilder(pt);
+  for (const key in c) {
+    const id = Number(key);
+    const pv = pt !== undefined ? pt.get(id) : po !== undefined && Object.hasOwn(po, key) ? po[key] : undefined;
+    const v = c[key];
+    out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, depth + 1) : v);
+  }
+  return out.finish(Object.getPrototypeOf(c) === null);
 }
 
 /**
@@ -181,41 +316,90 @@ function shareTable(c: Record<string, unknown>, prev: unknown, depth: number): S
  * holding a value), without listing the table's keys: a SnapshotTable sharing values with
  * `prev` (a SnapshotTable or plain data) when there are TABLE_MIN ids or more, else a
  * plain object of those entries for share to take as it is. For a table that keeps
- * freed slots (a heap state's), whose keys cost a string each to list.
+ * freed slots (a heap state's), whose keys cost a string each to list. `each` may stand
+ * in for a value (a working object without its reference list's empty slots).
  */
-export function shareIdTable(table: Record<number, unknown>, ids: readonly number[], prev: unknown): unknown {
+export function shareIdTable(
+  table: Record<number, unknown>,
+  ids: readonly number[],
+  prev: unknown,
+  each: (v: unknown) => unknown = (v) => v,
+): unknown {
   const n = ids.length;
   if (n < TABLE_MIN) {
     const out = (Object.getPrototypeOf(table) === null ? Object.create(null) : {}) as Record<number, unknown>;
-    for (const id of ids) out[id] = table[id];
+    for (const id of ids) out[id] = each(table[id]);
     return out;
   }
   const pt = prev instanceof SnapshotTable ? prev : undefined;
   const po =
     pt === undefined && typeof prev === 'object' && prev !== null ? (prev as Record<number, unknown>) : undefined;
-  const keys = new Float64Array(n);
-  const values = new Array<unknown>(n);
-  let allFast = true;
-  let same = pt !== undefined && pt.ids.length === n;
-  let j = 0;
+  const out = new TableBuilder(pt);
   for (let i = 0; i < n; i++) {
     const id = ids[i] as number;
-    let pv: unknown;
-    if (pt !== undefined) {
-      while (j < pt.ids.length && (pt.ids[j] as number) < id) j += 1;
-      pv = j < pt.ids.length && pt.ids[j] === id ? pt.values[j] : undefined;
-    } else if (po !== undefined && Object.hasOwn(po, id)) {
-      pv = po[id];
-    }
-    const v = table[id];
-    const sv = typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v;
-    keys[i] = id;
-    values[i] = sv;
-    if (allFast && !(typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) allFast = false;
-    if (same && (sv !== pv || pt?.ids[i] !== id)) same = false;
+    const pv = pt !== undefined ? pt.get(id) : po !== undefined && Object.hasOwn(po, id) ? po[id] : undefined;
+    const v = each(table[id]);
+    out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v);
   }
-  if (same && pt !== undefined) return pt;
-  return new SnapshotTable(keys, Object.freeze(values), Object.getPrototypeOf(table) === null, allFast);
+  return out.finish(Object.getPrototypeOf(table) === null);
+}
+
+/** What a snapshot made by shareDirtyTable cost: entries of blocks made new. */
+export interface ShareCost {
+  entries: number;
+}
+
+/**
+ * shareIdTable for a table that equalled `prev` (a SnapshotTable) but for the ids in
+ * `dirty`: only the blocks holding a dirty id are made again, the others are `prev`'s,
+ * and only dirty ids are compared. `live` lists the ids whose slot holds a value. With
+ * fewer than TABLE_MIN live ids, or no SnapshotTable to start from, it is shareIdTable.
+ */
+export function shareDirtyTable(
+  table: Record<number, unknown>,
+  live: IdSet,
+  prev: unknown,
+  dirty: IdSet,
+  each: (v: unknown) => unknown,
+  cost: ShareCost,
+): unknown {
+  if (!(prev instanceof SnapshotTable) || live.size < TABLE_MIN) {
+    const ids = live.ids();
+    cost.entries += ids.length;
+    return shareIdTable(table, ids, prev, each);
+  }
+  if (dirty.size === 0) return prev;
+  const keys: number[] = [];
+  for (const id of dirty.ids()) {
+    const key = blockKey(id);
+    if (keys[keys.length - 1] !== key) keys.push(key);
+  }
+  const out = new TableBuilder(prev);
+  const ids: number[] = [];
+  let p = 0;
+  for (const key of keys) {
+    while (p < prev.keys.length && (prev.keys[p] as number) < key) {
+      out.addBlock(prev.keys[p] as number, prev.blocks[p] as TableBlock);
+      p += 1;
+    }
+    const pb = p < prev.keys.length && prev.keys[p] === key ? prev.blocks[p] : undefined;
+    if (pb !== undefined) p += 1;
+    ids.length = 0;
+    live.idsIn(key * TABLE_BLOCK, (key + 1) * TABLE_BLOCK, ids);
+    for (const id of ids) {
+      const pv = pb?.get(id);
+      if (pv !== undefined && !dirty.has(id)) {
+        out.add(id, pv);
+        continue;
+      }
+      const v = each(table[id]);
+      out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v);
+    }
+  }
+  for (; p < prev.keys.length; p++) out.addBlock(prev.keys[p] as number, prev.blocks[p] as TableBlock);
+  const result = out.finish(prev.nullProto);
+  cost.entries += out.fresh;
+  return result;
 }
 
 const isIndex = (key: string): boolean => {
@@ -277,7 +461,9 @@ function thawValue(v: unknown, depth: number): unknown {
 /** The object a SnapshotTable stands for, its values mapped by `each`. */
 function tableObject(t: SnapshotTable, each: (v: unknown) => unknown): Record<number, unknown> {
   const out = (t.nullProto ? Object.create(null) : {}) as Record<number, unknown>;
-  for (let i = 0; i < t.ids.length; i++) out[t.ids[i] as number] = each(t.values[i]);
+  t.forEach((id, v) => {
+    out[id] = each(v);
+  });
   return out;
 }
 
@@ -335,7 +521,13 @@ export function deepFreeze<T>(value: T): T {
  * only what differs and allocates only for what is new: far cheaper than a copy of a
  * large heap.
  */
-export function restore<T extends object>(target: T, source: T, live?: ReadonlyMap<object, IdSet>): T {
+export function restore<T extends object>(
+  target: T,
+  source: T,
+  live?: ReadonlyMap<object, IdSet>,
+  /** Tables of `target` to leave as they are (the caller restores them: restoreDirtyTable). */
+  skip?: ReadonlySet<object>,
+): T {
   const t = target as Record<string, unknown>;
   // A heap state's id tables keep freed slots (core's HeapState.objects): their ids run
   // 1..allocated (1..framesEntered), read by index, never by listing keys. With `live`
@@ -352,11 +544,13 @@ export function restore<T extends object>(target: T, source: T, live?: ReadonlyM
     if (typeof tv === 'object' && tv !== null && typeof n === 'number') TABLE_BOUNDS.set(tv, n);
   }
   if (live !== undefined) for (const [table, set] of live) LIVE_SETS.set(table, set);
+  SKIP = skip;
   try {
     restoreObject(t, source as Record<string, unknown>, 0);
   } finally {
     TABLE_BOUNDS.clear();
     LIVE_SETS.clear();
+    SKIP = undefined;
   }
   return target;
 }
@@ -365,6 +559,123 @@ export function restore<T extends object>(target: T, source: T, live?: ReadonlyM
 const TABLE_BOUNDS = new Map<object, number>();
 /** The id tables of the state being restored whose live ids a set lists. */
 const LIVE_SETS = new Map<object, IdSet>();
+/** The tables of the state being restored that restore leaves alone. */
+let SKIP: ReadonlySet<object> | undefined;
+
+/**
+ * Restore the id table `t` of a working state (its live ids listed by `set`) to `to`,
+ * knowing that it equals `from` but for the ids in `dirty`: only those ids, and every id
+ * of the blocks where `from` and `to` differ, are visited, so a restore to a nearby
+ * checkpoint costs what differs. When either is not a SnapshotTable (a small table),
+ * every live id and every entry of `to` is visited. `set` is left listing what `t` holds.
+ */
+export function restoreDirtyTable(
+  t: Record<number, unknown>,
+  set: IdSet,
+  from: unknown,
+  to: unknown,
+  dirty: IdSet,
+): void {
+  if (from instanceof SnapshotTable && to instanceof SnapshotTable) {
+    // The written ids first, then the blocks that differ, walked side by side: an id in
+    // both with the very same value is already right (unless written: done first).
+    const objects = isHeapObjectTable(from) && isHeapObjectTable(to);
+    for (const id of dirty.ids()) restoreEntry(t, set, id, to.get(id), false);
+    let i = 0;
+    let j = 0;
+    const fk = from.keys;
+    const tk = to.keys;
+    while (i < fk.length || j < tk.length) {
+      const a = i < fk.length ? (fk[i] as number) : Infinity;
+      const b = j < tk.length ? (tk[j] as number) : Infinity;
+      const key = Math.min(a, b);
+      const fb = a === key ? from.blocks[i++] : undefined;
+      const tb = b === key ? to.blocks[j++] : undefined;
+      if (fb !== tb) restoreBlock(t, set, fb, tb, objects);
+    }
+    return;
+  }
+  const ids = set.ids();
+  let target: (id: number) => unknown;
+  if (to instanceof SnapshotTable) {
+    to.forEach((id) => ids.push(id));
+    target = (id) => to.get(id);
+  } else {
+    const o = (typeof to === 'object' && to !== null ? to : {}) as Record<number, unknown>;
+    for (const key in o) ids.push(Number(key));
+    target = (id) => (Object.hasOwn(o, id) ? o[id] : undefined);
+  }
+  for (const id of ids) restoreEntry(t, set, id, target(id), false);
+}
+
+/** restoreDirtyTable for one block key: the working table holds `fb`'s entries (but for written ids, already restored); make it hold `tb`'s. */
+function restoreBlock(
+  t: Record<number, unknown>,
+  set: IdSet,
+  fb: TableBlock | undefined,
+  tb: TableBlock | undefined,
+  objects: boolean,
+): void {
+  // Heap objects on both sides: the fast path needs no check per entry.
+  const fast = objects && (fb === undefined || fb.allFast) && (tb === undefined || tb.allFast);
+  const fi = fb?.ids;
+  const ti = tb?.ids;
+  const fn = fi?.length ?? 0;
+  const tn = ti?.length ?? 0;
+  let i = 0;
+  let j = 0;
+  while (i < fn || j < tn) {
+    const a = i < fn ? ((fi as Float64Array)[i] as number) : Infinity;
+    const b = j < tn ? ((ti as Float64Array)[j] as number) : Infinity;
+    if (a === b) {
+      const tv = (tb as TableBlock).values[j];
+      if ((fb as TableBlock).values[i] !== tv) restoreEntry(t, set, b, tv, fast);
+      i += 1;
+      j += 1;
+    } else if (a < b) {
+      restoreEntry(t, set, a, undefined, fast);
+      i += 1;
+    } else {
+      restoreEntry(t, set, b, (tb as TableBlock).values[j], fast);
+      j += 1;
+    }
+  }
+}
+
+/** Make slot `id` of the id table `t` (its live ids in `set`) hold `sv` (undefined: a freed slot). */
+function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: unknown, fast: boolean): void {
+  const tv = t[id];
+  if (sv === undefined) {
+    if (tv !== undefined) {
+      t[id] = undefined;
+      if (fast && SPARE.length < MAX_SPARE) SPARE.push(tv as FastObject);
+      else keepSpare(tv, true);
+      set.set(id, false);
+    }
+    return;
+  }
+  if (id > set.filled) fillSlots(t, set, id);
+  if (fast || (typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) {
+    // A working object table's values are core's heap objects: one with a reference list is one.
+    if (
+      typeof tv === 'object' &&
+      tv !== null &&
+      (fast ? Array.isArray((tv as FastObject).refs) : isFastObject(tv as Record<string, unknown>))
+    ) {
+      restoreFast(tv as FastObject, sv as FastObject);
+    } else {
+      const spare = SPARE.pop();
+      if (spare === undefined) t[id] = workingCopy(sv as FastObject);
+      else {
+        restoreFast(spare, sv as FastObject);
+        t[id] = spare;
+      }
+    }
+  } else {
+    restoreSlot(t, id, sv, 1);
+  }
+  set.set(id, true);
+}
 
 /**
  * Before ids up to `top` are written into `t` (an id table `set` describes): give every
@@ -385,7 +696,8 @@ function restoreSlot(t: Record<string | number, unknown>, key: string | number, 
     else if (!Object.is(tv, sv)) t[key] = sv; // an own property: no setter runs
     return;
   }
-  if (own && typeof tv === 'object' && tv !== null) {
+  if (own && typeof tv === 'object' && tv !== null && !Object.isFrozen(tv)) {
+    if (SKIP?.has(tv) === true) return;
     if (sv instanceof SnapshotTable) {
       if (!Array.isArray(tv) && Object.getPrototypeOf(tv) === (sv.nullProto ? null : Object.prototype)) {
         restoreTable(tv as Record<number, unknown>, sv, depth + 1);
@@ -482,7 +794,8 @@ function keepSpare(gone: unknown, allFast: boolean): void {
  * restored in place or copied, reached by number (no key strings).
  */
 function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: number): void {
-  const { ids, values, allFast } = s;
+  const { ids, values } = flatten(s);
+  const allFast = s.allFast;
   const set = LIVE_SETS.get(t);
   const bound = TABLE_BOUNDS.get(t);
   if (set !== undefined) {
@@ -539,7 +852,7 @@ function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: numbe
         restoreFast(tv as FastObject, sv as FastObject);
       } else {
         const spare = SPARE.pop();
-        if (spare === undefined) t[id] = copyFast(sv as FastObject);
+        if (spare === undefined) t[id] = workingCopy(sv as FastObject);
         else {
           restoreFast(spare, sv as FastObject);
           t[id] = spare;
@@ -608,9 +921,11 @@ const FAST_FROZEN = new WeakSet<object>();
 
 /** `o` has exactly the heap-object fields, primitives but for `refs`, an array of `{ slot, to }`. */
 function isFastObject(o: Record<string, unknown>): boolean {
-  if (FAST_FROZEN.has(o)) return true;
-  if (typeof o['refcount'] !== 'number' || !Array.isArray(o['refs'])) return false;
+  // Cheaper than the set's lookup: a map with no prototype (a buffer record, a frame's
+  // variables) is a dictionary, slow to probe for a missing key.
   if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+  if (typeof o['refcount'] !== 'number' || !Array.isArray(o['refs'])) return false;
+  if (FAST_FROZEN.has(o)) return true;
   let n = 0;
   for (const key in o) {
     n += 1;
@@ -651,19 +966,24 @@ function restoreFast(t: FastObject, s: FastObject): void {
   if (t.repr !== s.repr) t.repr = s.repr;
   // The working list may have empty slots (a long list's dropped references: core's
   // refList.ts); the snapshot's has none. Written in place, so its position index goes.
+  // Its entries may be the snapshot's own (frozen): core replaces an entry, never edits one.
   const tr = t.refs as ({ slot: unknown; to: unknown } | undefined)[];
   const sr = s.refs;
   if (tr.length > sr.length) tr.length = sr.length;
   for (let i = 0; i < sr.length; i++) {
     const b = sr[i] as { slot: unknown; to: unknown };
     const a = tr[i];
-    if (a === undefined) tr[i] = { slot: b.slot, to: b.to };
-    else {
-      if (a.slot !== b.slot) a.slot = b.slot;
-      if (a.to !== b.to) a.to = b.to;
-    }
+    if (a !== b && (a === undefined || a.slot !== b.slot || a.to !== b.to)) tr[i] = b;
   }
   forgetRefIndex(tr as RefSlot[]);
+}
+
+/**
+ * A fast object's copy for a working state: mutable, its reference list its own, the
+ * list's entries the snapshot's (frozen: core replaces an entry, never edits one).
+ */
+function workingCopy(s: FastObject): FastObject {
+  return fastLiteral(s, s.refs.slice());
 }
 
 /**
@@ -735,8 +1055,26 @@ function equalFast(c: FastObject, p: FastObject): boolean {
 
 /** A frozen copy of a fast object. */
 function freezeFast(c: FastObject): FastObject {
-  const refs = Object.freeze(c.refs.map((r) => Object.freeze({ slot: r.slot, to: r.to })));
+  const refs = Object.freeze(c.refs.map((r) => (Object.isFrozen(r) ? r : Object.freeze({ slot: r.slot, to: r.to }))));
   const out = Object.freeze(fastLiteral(c, refs as FastObject['refs']));
   FAST_FROZEN.add(out);
   return out;
+}
+
+/** A table of heap objects: a SnapshotTable whose every value has core's HeapObject fields. */
+function isHeapObjectTable(t: SnapshotTable): boolean {
+  return t.allFast && t.size > 0;
+}
+
+/** A SnapshotTable's entries as two arrays, by ascending id (for a walk over all of them). */
+function flatten(t: SnapshotTable): { ids: Float64Array; values: unknown[] } {
+  const ids = new Float64Array(t.size);
+  const values = new Array<unknown>(t.size);
+  let i = 0;
+  t.forEach((id, v) => {
+    ids[i] = id;
+    values[i] = v;
+    i += 1;
+  });
+  return { ids, values };
 }

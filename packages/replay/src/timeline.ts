@@ -25,7 +25,8 @@
  *   at 0 (the empty heap). The trace's own checkpoints ('C' records) are decoded when
  *   first used; the timeline adds one every K events (`checkpointEvery`) whenever a fold
  *   passes a multiple of K, so after a region of the trace was visited once, reaching
- *   any state in it folds at most K events. `index()` visits the whole trace.
+ *   any state in it folds at most K events (2K, 4K ... once the memory budget thinned
+ *   them, below). `index()` visits the whole trace.
  * - cursor: `position`, the event the debugger stands on; step/back/goto move it.
  *
  *   events   0 1 2 ... K-1 | K ... 2K-1 | 2K ...          n
@@ -39,12 +40,21 @@
  * object (no index of every object: on a long trace it would not fit in memory); the
  * answers for the last few objects asked about are kept.
  *
+ * Checkpoints cost what changed: core reports every object applyEvent writes
+ * (watchObjectWrites), the live index (liveIndex.ts) keeps those ids and the owners of
+ * the buffers written, and a snapshot is made from the last one (`base`) by copying only
+ * the table blocks holding them (snapshot.ts's shareDirtyTable). A restore likewise
+ * rewrites only the written objects and the blocks where the two snapshots differ. So a
+ * pass over a trace whose heap holds a million objects costs about the fold, not a
+ * million comparisons per checkpoint.
+ *
  * Memory: a timeline over a file (source.ts) holds one decoded chunk at a time plus a few
- * cached ones, and snapshots whose heaps hold at most `maxSnapshotObjects` objects in all
- * (each costs about its live objects, the rest being shared): past that, every other one
- * of its own is dropped (the spacing doubles) and decoded trace checkpoints are forgotten
- * (they can be decoded again). Long passes poll the interrupt (core's checkInterrupt)
- * once per chunk.
+ * cached ones, and snapshots whose weight adds up to at most `maxSnapshotObjects` (a
+ * snapshot weighs the table entries it made new plus ten per object written, a unit
+ * being about 20 bytes; a decoded trace checkpoint weighs its live objects): past that,
+ * the spacing of its own snapshots doubles, those off it are dropped (those left stay
+ * evenly spaced), and decoded trace checkpoints are forgotten (they can be decoded
+ * again). Long passes poll the interrupt (core's checkInterrupt) once per chunk.
  *
  * Errors: the trace is untrusted. A chunk or checkpoint that passed its CRC but does
  * not decode, or an event the fold cannot apply, is UserError TRACE_CORRUPT naming the
@@ -53,7 +63,15 @@
  * Invariants (timeline.test.ts): stateAt(n) and snapshotAt(n) hash like foldPlain of
  * events 0..n, however the timeline moved before; checkpoints are frozen and never change.
  */
-import { UserError, applyEvent, checkInterrupt, emptyHeap, type HeapState, type MemEvent } from '@pymemsim/core';
+import {
+  UserError,
+  applyEvent,
+  checkInterrupt,
+  emptyHeap,
+  watchObjectWrites,
+  type HeapState,
+  type MemEvent,
+} from '@pymemsim/core';
 import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
@@ -71,7 +89,7 @@ import {
 } from './reader.js';
 import { Malformed } from './malformed.js';
 import { LiveIndex, attachIndex, compactIndexed, shareIndexed } from './liveIndex.js';
-import { deepFreeze, materialize, restore, share } from './snapshot.js';
+import { deepFreeze, materialize, restore, restoreDirtyTable, share, type ShareCost } from './snapshot.js';
 import type { ByteSource } from './source.js';
 
 export interface TimelineOptions extends ReadOptions {
@@ -79,9 +97,16 @@ export interface TimelineOptions extends ReadOptions {
   readonly checkpointEvery?: number;
   /** Decoded chunks kept for event lookups (default 16). */
   readonly cachedChunks?: number;
-  /** The live objects of all the snapshots held, at most (default 2^22; see the header). */
+  /** The live objects of all the snapshots held, at most (default 2^23, in units of about 20 bytes; see the header). */
   readonly maxSnapshotObjects?: number;
 }
+
+/**
+ * The weight of an object written between two snapshots, in the unit of the budget (a
+ * table entry: a number and a pointer, 16 bytes): a new frozen copy of the object and its
+ * references costs about ten of them.
+ */
+const SNAPSHOT_OBJECT_WEIGHT = 10;
 
 /** Objects whose occurrences are kept after a pass (see occurrences()). */
 const KEPT_OCCURRENCES = 8;
@@ -132,6 +157,14 @@ export class Timeline {
   private workCount = 0;
   /** The live ids of the working state's tables (liveIndex.ts), kept up to date by fold and restore. */
   private readonly live = new LiveIndex();
+  /**
+   * The snapshot the working state equals but for the objects and buffers the live index
+   * lists as dirty (undefined: none yet). The next snapshot is made from it, and a
+   * restore starts from it, visiting only what changed (snapshot.ts).
+   */
+  private base: HeapState | undefined;
+  /** The timeline's own checkpoints are kept every `spacing` events: K, doubled each time the budget is exceeded. */
+  private spacing: number;
 
   private constructor(index: TraceIndex, options: TimelineOptions) {
     this.trace = index;
@@ -146,9 +179,10 @@ export class Timeline {
     if (!Number.isSafeInteger(this.checkpointEvery) || this.checkpointEvery < 1) {
       throw new RangeError(`checkpointEvery must be a positive integer, got ${this.checkpointEvery}`);
     }
+    this.spacing = this.checkpointEvery;
     this.cachedChunks = Math.max(1, options.cachedChunks ?? 16);
     attachIndex(this.work, this.live);
-    this.maxSnapshotObjects = Math.max(1, options.maxSnapshotObjects ?? 2 ** 22);
+    this.maxSnapshotObjects = Math.max(1, options.maxSnapshotObjects ?? 2 ** 23);
     this.checkpoints.set(0, deepFreeze(emptyHeap(index.header.schema)));
     for (const cp of index.checkpoints) {
       if (cp.seq === 0 || cp.seq > this.length) continue;
@@ -301,10 +335,29 @@ export class Timeline {
   private restoreWork(checkpoint: HeapState): void {
     this.workCount = -1; // invalid while it is being restored
     const live = this.live;
-    live.valid = false;
-    const tables = live.tables(this.work);
-    restore(this.work, checkpoint, tables);
-    live.restored(this.work, tables);
+    const work = this.work;
+    const base = this.base;
+    const tables = live.tables(work);
+    if (base !== undefined && live.valid && !live.allDirty) {
+      // The object and buffer tables from the base: only what was written since, and the
+      // blocks where the base and the checkpoint differ.
+      live.valid = false;
+      restore(work, checkpoint, tables, new Set<object>([work.objects, work.memory.buffers]));
+      restoreDirtyTable(work.objects, live.objects, base.objects, checkpoint.objects, live.dirtyObjects);
+      restoreDirtyTable(
+        work.memory.buffers,
+        live.buffers,
+        base.memory.buffers,
+        checkpoint.memory.buffers,
+        live.dirtyBuffers,
+      );
+    } else {
+      live.valid = false;
+      restore(work, checkpoint, tables);
+    }
+    live.restored(work, tables);
+    this.base = checkpoint;
+    live.clean();
   }
 
   /**
@@ -317,41 +370,59 @@ export class Timeline {
     const state = this.work;
     const start = this.workCount;
     if (start >= end) return;
-    let previous = this.checkpoints.get(this.nearestDecoded(start));
+    const live = this.live;
     let stop = false;
     const onEvent = (event: MemEvent, seq: number): void => {
       this.workCount = seq + 1;
-      // A snapshot at every multiple of K, and in place of a trace checkpoint not decoded
-      // yet (sharing structure with the snapshot before it is cheaper than decoding it).
+      // A snapshot at every multiple of the spacing, and in place of a trace checkpoint
+      // not decoded yet (made from the base, it costs what changed since; decoding would
+      // cost the whole heap). Passing a checkpoint already held, the working state equals
+      // it: it becomes the base.
       const count = seq + 1;
-      if ((count % K === 0 || this.fileCheckpoints.has(count)) && this.checkpoints.get(count) === undefined) {
-        this.live.check(state);
-        const snap = shareIndexed(state, this.live, previous);
-        this.addCheckpoint(count, snap);
-        previous = snap;
+      if (count % K === 0 || this.fileCheckpoints.has(count)) {
+        const held = this.checkpoints.get(count);
+        if (held !== undefined) {
+          live.check(state);
+          this.base = held;
+          live.clean();
+        } else if (count % this.spacing === 0 || this.fileCheckpoints.has(count)) {
+          live.check(state);
+          const cost: ShareCost = { entries: 0 };
+          const written = live.dirtyObjects.size + live.dirtyBuffers.size;
+          const from = this.base ?? this.checkpoints.get(this.nearestDecoded(count));
+          const snap = shareIndexed(state, live, from, cost);
+          this.base = snap;
+          live.clean();
+          this.addCheckpoint(count, snap, cost.entries + SNAPSHOT_OBJECT_WEIGHT * written);
+        }
       }
       if (visit !== undefined && visit(state, seq, event)) {
         stop = true;
         throw STOP;
       }
     };
-    for (let i = this.chunkIndexOf(start); i < this.trace.chunks.length && !stop; i++) {
-      const chunk = this.trace.chunks[i] as ChunkRef;
-      if (chunk.first >= end) break;
-      checkInterrupt();
-      const from = Math.max(0, start - chunk.first);
-      const to = Math.min(chunk.count, end - chunk.first);
-      try {
-        this.foldChunkInto(state, chunk, from, to, onEvent);
-      } catch (error) {
-        if (error !== STOP) {
-          this.workCount = -1; // part of an event may have been applied: restore next time
-          this.live.rebuild(state); // and the index may have missed it
-          throw error;
+    watchObjectWrites(live.touch);
+    try {
+      for (let i = this.chunkIndexOf(start); i < this.trace.chunks.length && !stop; i++) {
+        const chunk = this.trace.chunks[i] as ChunkRef;
+        if (chunk.first >= end) break;
+        checkInterrupt();
+        const from = Math.max(0, start - chunk.first);
+        const to = Math.min(chunk.count, end - chunk.first);
+        try {
+          this.foldChunkInto(state, chunk, from, to, onEvent);
+        } catch (error) {
+          if (error !== STOP) {
+            this.workCount = -1; // part of an event may have been applied: restore next time
+            live.rebuild(state); // and the index may have missed it
+            throw error;
+          }
         }
       }
+    } finally {
+      watchObjectWrites(undefined);
     }
-    this.live.check(state);
+    live.check(state);
   }
 
   private foldChunkInto(
@@ -629,11 +700,11 @@ export class Timeline {
     // As a snapshot, sharing with the nearest one before it (and fast to restore from).
     const state = share(checkpointState(this.trace, ref), this.checkpoints.get(this.nearestDecoded(count)));
     this.checkpoints.set(count, state);
-    this.hold(count, state);
+    this.hold(count, state.live + 1);
     return state;
   }
 
-  private addCheckpoint(count: number, state: HeapState): void {
+  private addCheckpoint(count: number, state: HeapState, weight: number): void {
     const known = this.checkpoints.has(count);
     this.checkpoints.set(count, state);
     if (!known) {
@@ -641,14 +712,13 @@ export class Timeline {
       if (i < 0) this.counts.push(count);
       else this.counts.splice(i, 0, count);
     }
-    this.hold(count, state);
+    this.hold(count, weight);
     if (this.heldObjects > this.maxSnapshotObjects && this.held.size > 2) this.thin(count);
   }
 
-  /** Count a snapshot held at `count` (its weight: its live objects). */
-  private hold(count: number, state: HeapState): void {
+  /** Count a snapshot held at `count`, of `weight` (see maxSnapshotObjects). */
+  private hold(count: number, weight: number): void {
     this.release(count);
-    const weight = state.live + 1;
     this.held.set(count, weight);
     this.heldObjects += weight;
   }
@@ -659,25 +729,23 @@ export class Timeline {
   }
 
   /**
-   * Too many snapshots: drop every other one (but the empty heap and the one just made,
-   * `keep`), and forget decoded trace checkpoints (decoded again when needed).
+   * Too many snapshots: the spacing doubles, and the timeline's own snapshots off it are
+   * dropped (but the empty heap and the one just made, `keep`), so those left stay evenly
+   * spaced over the trace and later folds add only snapshots on the new spacing. Decoded
+   * trace checkpoints are forgotten (decoded again when needed). The base stays referenced
+   * until the working state moves on.
    */
   private thin(keep: number): void {
-    let odd = false;
+    this.spacing *= 2;
     const counts: number[] = [];
     for (const c of this.counts) {
-      if (c === 0 || c === keep) {
+      if (c === 0 || c === keep || c % this.spacing === 0) {
         counts.push(c);
         continue;
       }
       if (this.fileCheckpoints.has(c)) {
         this.release(c);
         this.checkpoints.set(c, undefined);
-        counts.push(c);
-        continue;
-      }
-      odd = !odd;
-      if (odd) {
         counts.push(c);
         continue;
       }
