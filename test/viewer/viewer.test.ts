@@ -287,6 +287,46 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     }, 90_000);
   }
 
+  it('a heap larger than the drawing: the objects over the limit are counted after the drawing, then shown', async () => {
+    const dir = join(tmpdir(), `pymemsim-view-big-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const program = join(dir, 'big.py');
+    writeFileSync(program, 'rows = [[i] for i in range(150)]\nprint(len(rows))\n');
+    const trace = join(dir, 'big.pmt');
+    const io = memoryIo();
+    expect(await runCli(['run', '-o', trace, program], io)).toBe(0);
+    const timeline = Timeline.open(readFileSync(trace), trace);
+    const server = await startViewServer(new ViewModel(timeline));
+    const page = await chromium.newPage();
+    try {
+      await page.goto(server.url);
+      await drawn(page);
+      // The line after the list was built: 150 lists and their ints, over the 60 drawn.
+      const at = timeline.userCodeEnd() ?? timeline.last;
+      await page.evaluate((n) => {
+        const slider = document.querySelector('input.slider') as HTMLInputElement;
+        slider.value = String(n);
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+      }, at);
+      await drawn(page, at);
+      const button = page.locator('button.more');
+      await expect.poll(() => button.textContent(), { timeout: 15_000 }).toMatch(/^[\d,]+ more objects of the program/);
+      const report = await cli<Report>('inspect', trace, '--at', String(at), '--json');
+      const folded = Number(((await button.textContent()) ?? '').split(' ')[0]?.replaceAll(',', ''));
+      const shown = (await readPage(page)).objects.length;
+      expect(shown).toBe(60);
+      expect(shown + folded).toBe(report.objects.length);
+      await button.click();
+      await expect
+        .poll(async () => (await readPage(page)).objects.length, { timeout: 15_000 })
+        .toBe(report.objects.length);
+    } finally {
+      await page.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('a file written with --html works offline and shows what the server shows', async () => {
     const trace = join(TRACES, 'demo', 'trace.pmt');
     const timeline = Timeline.open(readFileSync(trace), trace);

@@ -294,12 +294,20 @@ export function mainGlobals(
 ):
   | { readonly module: number; readonly dict: number; readonly entries: readonly { name: string; id: number }[] }
   | undefined {
-  // The interpreter keeps its modules in a root (sys.modules): those first; a look at
-  // every live object (slow for a large heap) only when no root holds it.
+  // The interpreter keeps its modules in a root (sys.modules, a dict whose key
+  // '__main__' holds it): those first; a look at every live object (slow for a large
+  // heap) only when no root holds it.
   for (const name of Object.keys(state.roots)) {
     for (const id of state.roots[name] ?? []) {
       const found = mainModuleGlobals(state, id);
       if (found !== undefined) return found;
+      const held = state.objects[id];
+      if (held?.kind !== 'dict') continue;
+      for (const r of held.refs) {
+        if (r === undefined || !r.slot.includes('__main__') || dictKeyOf(r.slot) !== '__main__') continue;
+        const main = mainModuleGlobals(state, r.to);
+        if (main !== undefined) return main;
+      }
     }
   }
   for (const key of liveIdKeys(state)) {
@@ -372,9 +380,19 @@ export const liveObjectIds = (state: HeapState): number[] => indexedLiveIds(stat
  * globals of `__main__` (not through other modules or a function's globals), and every
  * object no root reaches (garbage waiting for the collector), but not the objects only
  * the interpreter's roots keep (static ints and strings, interned names, modules).
+ *
+ * With a `limit`, the walk stops at the first `limit` objects (the same first ones, in
+ * the same order, as without it): a view that draws only those need not walk a heap of a
+ * million. `walk.complete` then says whether those are all of them.
  */
-export function programObjects(state: HeapState, given?: Referrers): Set<number> {
+export function programObjects(
+  state: HeapState,
+  given?: Referrers,
+  limit = Infinity,
+  walk: { complete: boolean } = { complete: true },
+): Set<number> {
   const shown = new Set<number>();
+  walk.complete = true;
   // Marks by id (the tables' ids run 1..allocated): SHOWN, REACHED. Cheaper than sets
   // for the walks below, which visit every object the roots reach.
   const size = state.allocated + 1;
@@ -388,6 +406,10 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
       if (!(id < size) || (marks[id] as number) & SHOWN) continue;
       const obj = objects[id];
       if (obj === undefined) continue;
+      if (shown.size >= limit) {
+        walk.complete = false; // one more to show
+        return;
+      }
       marks[id] = (marks[id] as number) | SHOWN;
       shown.add(id);
       if (obj.kind === 'module') continue;
@@ -409,6 +431,7 @@ export function programObjects(state: HeapState, given?: Referrers): Set<number>
   // The program's own globals (not the dunder names the interpreter sets up).
   for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) fromFrames.push(e.id);
   visit(fromFrames);
+  if (!walk.complete) return shown;
   // Objects that no root reaches at all (when every live object is reachable, there are
   // none, and the live objects need not be listed).
   let reached = 0;

@@ -47,7 +47,7 @@ const MAX_DEPTH = 64;
 const TABLE_MIN = 64;
 /** Heap objects removed from a working state by restore, to be reused by the next ones it adds. */
 const SPARE: FastObject[] = [];
-const MAX_SPARE = 1 << 15;
+const MAX_SPARE = 1 << 17;
 
 /** Ids per block of a SnapshotTable (a power of two, a multiple of 32). */
 export const TABLE_BLOCK = 256;

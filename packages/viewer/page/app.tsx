@@ -8,7 +8,7 @@
  * event whose state is drawn), which tests and the benchmark wait on.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { HistoryView, StateView, SummaryView, TraceInfo, WhyView } from '../src/protocol.js';
+import type { CountsView, HistoryView, StateView, SummaryView, TraceInfo, WhyView } from '../src/protocol.js';
 import type { DataSource, Watch } from './data.js';
 import { HeapGraph, highlightOf } from './heap.js';
 import { ArenaMap, SourceView, TimelineView } from './panels.js';
@@ -47,6 +47,7 @@ export function App({ source }: { source: DataSource }) {
   const inflight = useRef(false);
   const shown = useRef<StateView | null>(null);
   const fetchMs = useRef(0);
+  const [counts, setCounts] = useState<(CountsView & { limit: number }) | null>(null);
   const last = info === null ? -1 : info.events - 1;
 
   const fail = (e: unknown): void => setError(e instanceof Error ? e.message : String(e));
@@ -64,6 +65,15 @@ export function App({ source }: { source: DataSource }) {
           setPrevious(shown.current);
           shown.current = v;
           setView(v);
+          // A large heap's counts come after the drawing (the server walks the whole heap for them).
+          if (v.folded === null || v.hidden === null) {
+            source
+              .counts(want.at, want.limit)
+              .then((c) => {
+                if (shown.current === v) setCounts({ ...c, limit: want.limit });
+              })
+              .catch(fail);
+          }
           break;
         }
       }
@@ -244,6 +254,11 @@ export function App({ source }: { source: DataSource }) {
   if (info === null) {
     return <div class="loading">{error ?? 'opening the trace…'}</div>;
   }
+  // The counts of a large heap, once the server walked it (they come after the drawing).
+  const counted = view !== null && counts !== null && counts.at === view.at && counts.limit === limit ? counts : null;
+  const folded = view?.folded ?? counted?.folded ?? null;
+  const hidden = view?.hidden ?? counted?.hidden ?? null;
+
   return (
     <div
       class="app"
@@ -327,13 +342,16 @@ export function App({ source }: { source: DataSource }) {
                 onWatchVar={(name) => addWatch({ var: name })}
               />
               <div class="folded muted">
-                {view.live.toLocaleString()} live objects; {view.hidden.toLocaleString()} held only by the interpreter
-                not drawn
-                {view.folded > 0 && (
+                {view.live.toLocaleString()} live objects;{' '}
+                {hidden === null ? 'counting those' : hidden.toLocaleString()} held only by the interpreter not drawn
+                {folded !== 0 && (
                   <>
                     {'; '}
                     <button class="more" data-action="unfold" onClick={() => setLimit((l) => l + 500)}>
-                      {view.folded.toLocaleString()} more objects of the program: show
+                      {folded === null
+                        ? 'more objects of the program (counting)'
+                        : `${folded.toLocaleString()} more objects of the program`}
+                      : show
                     </button>
                   </>
                 )}

@@ -4,6 +4,7 @@
  * same questions (protocol.ts).
  */
 import type {
+  CountsView,
   HistoryView,
   InlineData,
   MoveKind,
@@ -24,6 +25,8 @@ export interface DataSource {
   readonly offline: boolean;
   trace(): Promise<TraceInfo>;
   state(at: number, limit: number): Promise<StateView>;
+  /** The counts a state of a large heap leaves out (null there); a file has them inlined. */
+  counts(at: number, limit: number): Promise<CountsView>;
   summary(): Promise<SummaryView>;
   history(id: number): Promise<HistoryView>;
   why(id: number, at: number): Promise<WhyView>;
@@ -50,6 +53,7 @@ export function serverSource(): DataSource {
     offline: false,
     trace: () => get('api/trace'),
     state: (at, limit) => get(`api/state?at=${at}&limit=${limit}`),
+    counts: (at, limit) => get(`api/counts?at=${at}&limit=${limit}`),
     summary: () => get('api/summary'),
     history: (id) => get(`api/history?obj=${id}`),
     why: (id, at) => get(`api/why?obj=${id}&at=${at}`),
@@ -87,6 +91,10 @@ export function inlineSource(data: InlineData): DataSource {
     offline: true,
     trace: () => Promise.resolve(data.trace),
     state: (at) => Promise.resolve(stateAt(at)),
+    counts: (at) => {
+      const s = stateAt(at);
+      return Promise.resolve({ at, folded: s.folded ?? 0, hidden: s.hidden ?? 0 });
+    },
     summary: () => Promise.resolve(data.summary),
     history: (id) => Promise.resolve(value<HistoryView>(data.histories[String(id)], `the history of #${id}`)),
     why: (id, at) => {

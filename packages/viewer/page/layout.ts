@@ -2,7 +2,8 @@
  * The heap drawn as Python Tutor draws it: frames (and the globals of __main__) on the
  * left, objects on the right, one arrow per reference from the row that holds it.
  * dagre (a layered graph layout) places the boxes: frames in the first layer, each
- * object one layer right of its first holder, crossings reduced. Arrows start at the
+ * object one layer right of its first holder (the only edges dagre is given), crossings
+ * reduced. Arrows start at the
  * row of their variable or slot, so they are drawn here, not by dagre.
  */
 import dagre from '@dagrejs/dagre';
@@ -108,16 +109,26 @@ export function layoutHeap(state: StateView): Layout {
       object: o,
     });
   }
-  const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 60, marginx: 10, marginy: 10, ranker: 'longest-path' });
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 60, marginx: 10, marginy: 10, ranker: 'tight-tree' });
   g.setDefaultEdgeLabel(() => ({}));
   for (const b of pending) g.setNode(b.key, { width: b.width, height: b.height });
-  let e = 0;
-  for (const b of pending) {
+  // dagre places each object one layer right of its first holder: the edges it is given
+  // are those (a forest), not every reference. Every reference would make dagre thread a
+  // chain of dummy nodes through each layer an arrow crosses (a type held by every
+  // instance, a parent pointer back up a tree): most of the time of a layout, five times
+  // this one's on a tree of 60 objects. All the arrows are drawn below, from their rows.
+  const order = new Map(pending.map((b, i) => [b.key, i]));
+  const claimed = new Set<string>();
+  for (const [i, b] of pending.entries()) {
     for (const r of b.rows) {
-      if (r.to !== undefined && drawn.has(r.to) && objectKey(r.to) !== b.key) {
-        g.setEdge(b.key, objectKey(r.to), {}, `e${e++}`);
-      }
+      if (r.to === undefined || !drawn.has(r.to)) continue;
+      const key = objectKey(r.to);
+      // A holder earlier in the order than what it holds (frames first, then objects as
+      // the walk from them met them): the edges form no cycle.
+      if (claimed.has(key) || (order.get(key) as number) <= i) continue;
+      claimed.add(key);
+      g.setEdge(b.key, key);
     }
   }
   // Crossing reduction's sweeps cost most of the time for a large heap: only for small ones.
@@ -159,9 +170,9 @@ export function layoutHeap(state: StateView): Layout {
 /**
  * As Python Tutor stacks them: the globals on top of the first column, then every frame
  * from the outermost call to the innermost, then whatever else dagre put in that column
- * (garbage no frame reaches), each where dagre centred the column. dagre ranks a frame
- * by its longest path of references, so frames start out in different columns: each is
- * moved to the first (its objects stay right of it).
+ * (garbage no frame reaches), left-aligned where dagre centred the column. dagre need not rank
+ * every frame first, so frames may start out in different columns: each is moved to the
+ * first (its objects stay right of it).
  */
 function stackFramesFirst(boxes: Box[]): Box[] {
   const frames = boxes.filter((b) => b.kind === 'frame');
@@ -176,7 +187,8 @@ function stackFramesFirst(boxes: Box[]): Box[] {
   const placed = new Map<string, Box>();
   let y = 10; // dagre's margin
   for (const b of order) {
-    placed.set(b.key, { ...b, x: left - b.width / 2, y });
+    // Left-aligned with the frames (an object box is wider: centred, it would stand out to the left).
+    placed.set(b.key, { ...b, x: left - FRAME_WIDTH / 2, y });
     y += b.height + 14;
   }
   return boxes.map((b) => placed.get(b.key) ?? b);

@@ -90,6 +90,13 @@ export interface ArenaView {
   readonly pools: readonly PoolView[];
 }
 
+/** The counts a StateView of a large heap leaves out (`/api/counts?at=N&limit=L`). */
+export interface CountsView {
+  readonly at: number;
+  readonly folded: number;
+  readonly hidden: number;
+}
+
 export interface StateView {
   readonly at: number;
   readonly events: number;
@@ -102,10 +109,13 @@ export interface StateView {
   readonly globals: readonly VariableView[];
   /** The objects drawn: reachable from the frames and globals first (breadth first), then garbage. */
   readonly objects: readonly ObjectNode[];
-  /** Objects of the program not drawn (over the limit): the page can ask for them. */
-  readonly folded: number;
-  /** Live objects only the interpreter holds (static ints, interned strings, modules' contents). */
-  readonly hidden: number;
+  /**
+   * Objects of the program not drawn (over the limit): the page can ask for them. Null
+   * when the heap was walked only as far as the drawing needed: `CountsView` has it.
+   */
+  readonly folded: number | null;
+  /** Live objects only the interpreter holds (static ints, interned strings, modules' contents); null like `folded`. */
+  readonly hidden: number | null;
   readonly live: number;
   readonly gc: {
     readonly counts: readonly number[];

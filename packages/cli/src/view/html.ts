@@ -10,7 +10,7 @@ import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
 import { dumpLine, eventObjectIds } from '@pymemsim/replay';
-import { pageDirectory, type InlineData, type MoveKind, type MoveResult } from '@pymemsim/viewer';
+import { pageDirectory, type CountsView, type InlineData, type MoveKind, type MoveResult } from '@pymemsim/viewer';
 import { NO_LINE, stayingHere } from '../commands/debug.js';
 import { requirePage } from './server.js';
 import type { ViewModel } from './model.js';
@@ -58,7 +58,9 @@ export function inlineData(model: ViewModel): InlineData {
   // the way through the events rather than by a seek per entry.
   const refcounts = new Map<number, Map<number, number | null>>();
   for (let at = -1; at <= t.last; at++) {
-    const state = model.state(at, HTML_OBJECT_LIMIT);
+    const drawn = model.state(at, HTML_OBJECT_LIMIT);
+    // A file has no server to ask the counts of a large heap later: they are inlined.
+    const state = drawn.folded === null ? { ...drawn, ...counted(model.counts(at, HTML_OBJECT_LIMIT)) } : drawn;
     states.push(keep(state));
     if (at >= 0) {
       const heap = t.stateAt(at);
@@ -187,3 +189,6 @@ export function writeHtml(model: ViewModel, path: string): number {
     closeSync(fd);
   }
 }
+
+/** A CountsView's counts, for a StateView. */
+const counted = (c: CountsView): { folded: number; hidden: number } => ({ folded: c.folded, hidden: c.hidden });

@@ -42,6 +42,7 @@ import type {
   ObjectNode,
   SamplePoint,
   StateView,
+  CountsView,
   SummaryView,
   TraceInfo,
   WhyView,
@@ -88,6 +89,7 @@ export class ViewModel {
   /** Answers already computed (the trace never changes): the last few states and moves. */
   private readonly states = new Answers<StateView>(32);
   private readonly moves = new Answers<MoveResult>(64);
+  private readonly countAnswers = new Answers<CountsView>(32);
   /** What "why alive" derived from the last event asked about (shared by its objects). */
   private readonly whyMemo: WhyMemo = {};
 
@@ -122,6 +124,19 @@ export class ViewModel {
   }
 
   /**
+   * The counts a state view leaves out on a large heap (null there): the program's objects
+   * not drawn, and the live objects only the interpreter holds. One walk of the heap.
+   */
+  counts(at: number, limit = DEFAULT_OBJECT_LIMIT): CountsView {
+    this.checkAt(at);
+    return this.countAnswers.get(`${at}/${limit}`, () => {
+      const state = this.timeline.stateAt(at);
+      const program = programObjects(state).size;
+      return { at, folded: Math.max(0, program - Math.max(0, limit)), hidden: state.live - program };
+    });
+  }
+
+  /**
    * What the page asks first (where the program's first line starts, and the state
    * there), computed before it asks: the server calls this while the page loads.
    */
@@ -135,8 +150,11 @@ export class ViewModel {
     const state = t.stateAt(at);
     // The program's objects: reachable from the frames and the globals of __main__ first,
     // then garbage no root reaches; what only the interpreter holds is left out.
-    const program = [...programObjects(state)];
-    const shown = program.slice(0, Math.max(0, limit));
+    // Walked only as far as the drawing needs: on a large heap, how many more there are is
+    // counted by counts(), which the page asks next.
+    const walk = { complete: true };
+    const program = [...programObjects(state, undefined, Math.max(0, limit), walk)];
+    const shown = program;
     const drawn = new Set(shown);
     const objects: ObjectNode[] = [];
     for (const id of shown) {
@@ -173,8 +191,8 @@ export class ViewModel {
       frames,
       globals,
       objects,
-      folded: program.length - objects.length,
-      hidden: state.live - program.length,
+      folded: walk.complete ? program.length - objects.length : null,
+      hidden: walk.complete ? state.live - program.length : null,
       live: state.live,
       gc: {
         counts: [...state.gc.counts],

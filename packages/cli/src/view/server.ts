@@ -152,6 +152,8 @@ function answer(model: ViewModel, url: URL): unknown {
       return model.info();
     case '/api/state':
       return model.state(int('at'), int('limit', DEFAULT_OBJECT_LIMIT));
+    case '/api/counts':
+      return model.counts(int('at'), int('limit', DEFAULT_OBJECT_LIMIT));
     case '/api/summary':
       return model.summary();
     case '/api/history':

@@ -82,7 +82,11 @@ describe('the view model', () => {
     const few = model.state(at, 2);
     expect(all.objects.length).toBeGreaterThan(2);
     expect(few.objects.map((o) => o.id)).toEqual(all.objects.slice(0, 2).map((o) => o.id));
-    expect(few.folded).toBe(all.objects.length - 2);
+    // Walked only as far as the drawing: the counts come from counts(), and equal the full walk's.
+    expect(few.folded).toBeNull();
+    expect(few.hidden).toBeNull();
+    expect(all.folded).toBe(0);
+    expect(model.counts(at, 2)).toEqual({ at, folded: all.objects.length - 2, hidden: all.hidden });
     // The first objects drawn are held by a frame or a global.
     const held = new Set([...all.frames.flatMap((f) => f.vars.map((v) => v.id)), ...all.globals.map((g) => g.id)]);
     expect(held.has(all.objects[0]?.id ?? -1)).toBe(true);
