@@ -15,6 +15,8 @@ import { ArenaMap, SourceView, TimelineView } from './panels.js';
 
 const DEFAULT_LIMIT = 60;
 const PLAY_MS = 150;
+/** How long the page stays on a state of a large heap before it asks for the counts the state left out. */
+const COUNTS_DELAY_MS = 300;
 
 const SHORTCUTS: readonly [string, string][] = [
   ['→', 'step'],
@@ -65,14 +67,19 @@ export function App({ source }: { source: DataSource }) {
           setPrevious(shown.current);
           shown.current = v;
           setView(v);
-          // A large heap's counts come after the drawing (the server walks the whole heap for them).
+          // A large heap's counts come after the drawing, once the page stays on it for a
+          // moment (the server walks the whole heap for them: while the slider moves, that
+          // walk would hold up the next state).
           if (v.folded === null || v.hidden === null) {
-            source
-              .counts(want.at, want.limit)
-              .then((c) => {
-                if (shown.current === v) setCounts({ ...c, limit: want.limit });
-              })
-              .catch(fail);
+            setTimeout(() => {
+              if (shown.current !== v || inflight.current) return;
+              source
+                .counts(want.at, want.limit)
+                .then((c) => {
+                  if (shown.current === v) setCounts({ ...c, limit: want.limit });
+                })
+                .catch(fail);
+            }, COUNTS_DELAY_MS);
           }
           break;
         }
