@@ -344,9 +344,19 @@ export function shareIdTable(
   return out.finish(Object.getPrototypeOf(table) === null);
 }
 
-/** What a snapshot made by shareDirtyTable cost: entries of blocks made new. */
+/**
+ * What a snapshot made by shareDirtyTable cost, in units of about 20 bytes: a table entry
+ * of a block made new is one; a value made new (a frozen copy of a written object) about
+ * eight, and two more per reference it holds.
+ */
 export interface ShareCost {
   entries: number;
+}
+
+function weightOf(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  const refs = (v as { refs?: unknown }).refs;
+  return 8 + (Array.isArray(refs) ? 2 * refs.length : 0);
 }
 
 /**
@@ -393,7 +403,9 @@ export function shareDirtyTable(
         continue;
       }
       const v = each(table[id]);
-      out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v);
+      const sv = typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v;
+      if (sv !== pv) cost.entries += weightOf(sv);
+      out.add(id, sv);
     }
   }
   for (; p < prev.keys.length; p++) out.addBlock(prev.keys[p] as number, prev.blocks[p] as TableBlock);

@@ -50,8 +50,8 @@
  *
  * Memory: a timeline over a file (source.ts) holds one decoded chunk at a time plus a few
  * cached ones, and snapshots whose weight adds up to at most `maxSnapshotObjects` (a
- * snapshot weighs the table entries it made new plus ten per object written, a unit
- * being about 20 bytes; a decoded trace checkpoint weighs its live objects): past that,
+ * snapshot weighs what it made new, in units of about 20 bytes: snapshot.ts's ShareCost;
+ * a decoded trace checkpoint weighs its live objects): past that,
  * the spacing of its own snapshots doubles, those off it are dropped (those left stay
  * evenly spaced), and decoded trace checkpoints are forgotten (they can be decoded
  * again). Long passes poll the interrupt (core's checkInterrupt) once per chunk.
@@ -100,13 +100,6 @@ export interface TimelineOptions extends ReadOptions {
   /** The live objects of all the snapshots held, at most (default 2^23, in units of about 20 bytes; see the header). */
   readonly maxSnapshotObjects?: number;
 }
-
-/**
- * The weight of an object written between two snapshots, in the unit of the budget (a
- * table entry: a number and a pointer, 16 bytes): a new frozen copy of the object and its
- * references costs about ten of them.
- */
-const SNAPSHOT_OBJECT_WEIGHT = 10;
 
 /** Objects whose occurrences are kept after a pass (see occurrences()). */
 const KEPT_OCCURRENCES = 8;
@@ -388,12 +381,11 @@ export class Timeline {
         } else if (count % this.spacing === 0 || this.fileCheckpoints.has(count)) {
           live.check(state);
           const cost: ShareCost = { entries: 0 };
-          const written = live.dirtyObjects.size + live.dirtyBuffers.size;
           const from = this.base ?? this.checkpoints.get(this.nearestDecoded(count));
           const snap = shareIndexed(state, live, from, cost);
           this.base = snap;
           live.clean();
-          this.addCheckpoint(count, snap, cost.entries + SNAPSHOT_OBJECT_WEIGHT * written);
+          this.addCheckpoint(count, snap, cost.entries + 1);
         }
       }
       if (visit !== undefined && visit(state, seq, event)) {
