@@ -54,9 +54,15 @@ import {
  */
 let touched: ((id: ObjectId) => void) | undefined;
 
-/** Call `watcher` with the id of each heap object applyEvent writes, until the next call (undefined: stop). */
-export function watchObjectWrites(watcher: ((id: ObjectId) => void) | undefined): void {
+/**
+ * Call `watcher` with the id of each heap object applyEvent writes, until the next call
+ * (undefined: stop). Returns the watcher it replaces, for the caller to put back when it
+ * is done (a fold of one trace inside a visitor of another's).
+ */
+export function watchObjectWrites(watcher: ((id: ObjectId) => void) | undefined): ((id: ObjectId) => void) | undefined {
+  const before = touched;
   touched = watcher;
+  return before;
 }
 
 /** A state being written: an Immer draft or a plain object owned by the caller. */

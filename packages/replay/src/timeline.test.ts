@@ -252,6 +252,27 @@ describe('Timeline.stateAt', () => {
     );
   });
 
+  it("stays right when another timeline folds inside one's scan (each follows its own writes)", () => {
+    // A heap of hundreds of objects early on (lists that hold themselves, left to the
+    // collector): snapshot tables made from the written objects.
+    const steps = Array.from({ length: 1500 }, (_, i) => [i % 2 === 0 ? 0 : 2, (i >> 1) % 5, (i >> 1) % 5] as const);
+    const events = runProgram(steps);
+    expect(fold(events, Math.floor(events.length / 4)).live).toBeGreaterThan(64);
+    const a = open(events, 40, 0, 16);
+    const b = open(events, 40, 0, 16);
+    let n = 0;
+    a.scan(-1, events.length - 1, (_state, seq) => {
+      if (seq % 37 === 0) b.stateAt((seq * 7) % events.length);
+      n += 1;
+      return false;
+    });
+    expect(n).toBe(events.length);
+    for (let k = events.length - 1; k >= 0; k -= 61) {
+      expect(hashState(a.stateAt(k))).toBe(hashState(fold(events, k)));
+      expect(hashState(a.snapshotAt(k))).toBe(hashState(fold(events, k)));
+    }
+  });
+
   it('refuses an event outside the trace with CLI_USAGE', () => {
     const events = runProgram([[0, 0, 0]]);
     const t = open(events, 3, 0, 4);

@@ -393,7 +393,7 @@ export class Timeline {
         throw STOP;
       }
     };
-    watchObjectWrites(live.touch);
+    const outer = watchObjectWrites(live.touch);
     try {
       for (let i = this.chunkIndexOf(start); i < this.trace.chunks.length && !stop; i++) {
         const chunk = this.trace.chunks[i] as ChunkRef;
@@ -412,7 +412,7 @@ export class Timeline {
         }
       }
     } finally {
-      watchObjectWrites(undefined);
+      watchObjectWrites(outer);
     }
     live.check(state);
   }
