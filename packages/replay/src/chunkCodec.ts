@@ -50,9 +50,11 @@ export function encodeChunkPayload(first: number, events: readonly MemEvent[]): 
   return frame([first, events.length], body.bytes());
 }
 
-export function encodeCheckpointPayload(seq: number, state: HeapState): Uint8Array {
+export function encodeCheckpointPayload(seq: number, state: HeapState, compacted?: HeapState): Uint8Array {
   const body = new PackWriter();
-  body.value(compactState(state)); // without the tables' freed slots (see HeapState.objects)
+  // Without the tables' freed slots (see HeapState.objects): `compacted`, when the caller
+  // has it (from a live index, without reading every slot ever used), else compactState.
+  body.value(compacted ?? compactState(state));
   return frame([seq], body.bytes());
 }
 
