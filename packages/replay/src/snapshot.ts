@@ -55,6 +55,20 @@ export const TABLE_BLOCK = 256;
 /** The block key of an id: ids k * TABLE_BLOCK to (k + 1) * TABLE_BLOCK - 1 share one block. */
 const blockKey = (id: number): number => Math.floor(id / TABLE_BLOCK);
 
+/** The position of `key` in `sorted` (ascending), or -1. */
+function indexOf(sorted: Float64Array, key: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const m = sorted[mid] as number;
+    if (m === key) return mid;
+    if (m < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** One block of a SnapshotTable: ascending ids of one block key, and their (shared, frozen) values. */
 export class TableBlock {
   constructor(
@@ -68,17 +82,8 @@ export class TableBlock {
 
   /** The value of `id`, or undefined. */
   get(id: number): unknown {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = ids[mid] as number;
-      if (m === id) return this.values[mid];
-      if (m < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const i = indexOf(this.ids, id);
+    return i < 0 ? undefined : this.values[i];
   }
 }
 
@@ -110,17 +115,8 @@ export class SnapshotTable {
 
   /** The block of key `key`, or undefined. */
   block(key: number): TableBlock | undefined {
-    const keys = this.keys;
-    let lo = 0;
-    let hi = keys.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = keys[mid] as number;
-      if (m === key) return this.blocks[mid];
-      if (m < key) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const i = indexOf(this.keys, key);
+    return i < 0 ? undefined : this.blocks[i];
   }
 
   /** The value of `id`, or undefined. */
