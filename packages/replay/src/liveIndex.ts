@@ -43,7 +43,7 @@ import {
   type MemEvent,
   type ObjectId,
 } from '@pymemsim/core';
-import { share, shareDirtyTable, shareIdTable, type ShareCost } from './snapshot.js';
+import { share, shareDirtyTable, type ShareCost } from './snapshot.js';
 
 /** Ids above this are not indexed (the index is then invalid and readers scan the tables). */
 const MAX_ID = 2 ** 28;
@@ -353,36 +353,27 @@ export function shareIndexed(
   }
   const compact = compactIndexed(state, index, false);
   const prevMemory = previous?.memory as { buffers?: unknown } | undefined;
-  const table = (
-    t: Record<number, unknown>,
-    set: IdSet,
-    prev: unknown,
-    dirty: IdSet,
-    each: (v: unknown) => unknown,
-  ): unknown => {
-    if (!index.allDirty) return shareDirtyTable(t, set, prev, dirty, each, cost);
-    const ids = set.ids();
-    cost.entries += ids.length;
-    return shareIdTable(t, ids, prev, each);
-  };
+  const known = !index.allDirty;
   return share(
     {
       ...compact,
-      objects: table(
+      objects: shareDirtyTable(
         state.objects,
         index.objects,
         previous?.objects,
-        index.dirtyObjects,
+        known ? index.dirtyObjects : undefined,
         withoutHoles,
+        cost,
       ) as HeapState['objects'],
       memory: {
         ...compact.memory,
-        buffers: table(
+        buffers: shareDirtyTable(
           state.memory.buffers,
           index.buffers,
           prevMemory?.buffers,
-          index.dirtyBuffers,
+          known ? index.dirtyBuffers : undefined,
           (v) => v,
+          cost,
         ) as HeapState['memory']['buffers'],
       },
     },

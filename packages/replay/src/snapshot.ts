@@ -285,26 +285,14 @@ function shareArray(cur: readonly unknown[], prev: unknown, depth: number): unkn
  * SnapshotTable or a table of plain data. Undefined for any other object.
  */
 function shareTable(c: Record<string, unknown>, prev: unknown, depth: number): SnapshotTable | undefined {
-  let n = 0;
-  let last = -1;
+  const ids: number[] = [];
   for (const key in c) {
     const id = Number(key);
-    if (!isIndex(key) || !(id > last)) return undefined; // not a table after all
-    last = id;
-    n += 1;
+    if (!isIndex(key) || !(id > (ids[ids.length - 1] ?? -1))) return undefined; // not a table after all
+    ids.push(id);
   }
-  if (n < TABLE_MIN) return undefined;
-  const pt = prev instanceof SnapshotTable ? prev : undefined;
-  const po =
-    pt === undefined && typeof prev === 'object' && prev !== null ? (prev as Record<string, unknown>) : undefined;
-  const out = new TableBuilder(pt);
-  for (const key in c) {
-    const id = Number(key);
-    const pv = pt !== undefined ? pt.get(id) : po !== undefined && Object.hasOwn(po, key) ? po[key] : undefined;
-    const v = c[key];
-    out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, depth + 1) : v);
-  }
-  return out.finish(Object.getPrototypeOf(c) === null);
+  if (ids.length < TABLE_MIN) return undefined;
+  return shareIdTable(c, ids, prev, undefined, depth) as SnapshotTable;
 }
 
 /**
@@ -320,6 +308,8 @@ export function shareIdTable(
   ids: readonly number[],
   prev: unknown,
   each: (v: unknown) => unknown = (v) => v,
+  /** How deep the table stands in the state being shared (0: a heap state's own table). */
+  depth = 0,
 ): unknown {
   const n = ids.length;
   if (n < TABLE_MIN) {
@@ -335,7 +325,7 @@ export function shareIdTable(
     const id = ids[i] as number;
     const pv = pt !== undefined ? pt.get(id) : po !== undefined && Object.hasOwn(po, id) ? po[id] : undefined;
     const v = each(table[id]);
-    out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, 1) : v);
+    out.add(id, typeof v === 'object' && v !== null ? shareValue(v, pv, depth + 1) : v);
   }
   return out.finish(Object.getPrototypeOf(table) === null);
 }
@@ -359,17 +349,18 @@ function weightOf(v: unknown): number {
  * shareIdTable for a table that equalled `prev` (a SnapshotTable) but for the ids in
  * `dirty`: only the blocks holding a dirty id are made again, the others are `prev`'s,
  * and only dirty ids are compared. `live` lists the ids whose slot holds a value. With
- * fewer than TABLE_MIN live ids, or no SnapshotTable to start from, it is shareIdTable.
+ * `dirty` undefined (what was written is not known), fewer than TABLE_MIN live ids, or
+ * no SnapshotTable to start from, it is shareIdTable over every live id.
  */
 export function shareDirtyTable(
   table: Record<number, unknown>,
   live: IdSet,
   prev: unknown,
-  dirty: IdSet,
+  dirty: IdSet | undefined,
   each: (v: unknown) => unknown,
   cost: ShareCost,
 ): unknown {
-  if (!(prev instanceof SnapshotTable) || live.size < TABLE_MIN) {
+  if (dirty === undefined || !(prev instanceof SnapshotTable) || live.size < TABLE_MIN) {
     const ids = live.ids();
     cost.entries += ids.length;
     return shareIdTable(table, ids, prev, each);
@@ -665,20 +656,11 @@ function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: un
   if (id > set.filled) fillSlots(t, set, id);
   if (fast || (typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) {
     // A working object table's values are core's heap objects: one with a reference list is one.
-    if (
+    const inPlace =
       typeof tv === 'object' &&
       tv !== null &&
-      (fast ? Array.isArray((tv as FastObject).refs) : isFastObject(tv as Record<string, unknown>))
-    ) {
-      restoreFast(tv as FastObject, sv as FastObject);
-    } else {
-      const spare = SPARE.pop();
-      if (spare === undefined) t[id] = workingCopy(sv as FastObject);
-      else {
-        restoreFast(spare, sv as FastObject);
-        t[id] = spare;
-      }
-    }
+      (fast ? Array.isArray((tv as FastObject).refs) : isFastObject(tv as Record<string, unknown>));
+    restoreFastEntry(t, id, sv as FastObject, inPlace);
   } else {
     restoreSlot(t, id, sv, 1);
   }
@@ -856,16 +838,12 @@ function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: numbe
     const sv = values[i];
     if (allFast) {
       const tv = t[id];
-      if (typeof tv === 'object' && tv !== null && isFastObject(tv as Record<string, unknown>)) {
-        restoreFast(tv as FastObject, sv as FastObject);
-      } else {
-        const spare = SPARE.pop();
-        if (spare === undefined) t[id] = workingCopy(sv as FastObject);
-        else {
-          restoreFast(spare, sv as FastObject);
-          t[id] = spare;
-        }
-      }
+      restoreFastEntry(
+        t,
+        id,
+        sv as FastObject,
+        typeof tv === 'object' && tv !== null && isFastObject(tv as Record<string, unknown>),
+      );
     } else {
       restoreSlot(t, id, sv, depth);
     }
@@ -984,6 +962,24 @@ function restoreFast(t: FastObject, s: FastObject): void {
     if (a !== b && (a === undefined || a.slot !== b.slot || a.to !== b.to)) tr[i] = b;
   }
   forgetRefIndex(tr as RefSlot[]);
+}
+
+/**
+ * Slot `id` of a working table made equal to the fast object `sv`: the object there
+ * rewritten in place when there is one (`inPlace`: the caller checked it is a fast
+ * object), else a spare object rewritten, else a new working copy.
+ */
+function restoreFastEntry(t: Record<number, unknown>, id: number, sv: FastObject, inPlace: boolean): void {
+  if (inPlace) {
+    restoreFast(t[id] as FastObject, sv);
+    return;
+  }
+  const spare = SPARE.pop();
+  if (spare === undefined) t[id] = workingCopy(sv);
+  else {
+    restoreFast(spare, sv);
+    t[id] = spare;
+  }
 }
 
 /**

@@ -331,10 +331,11 @@ export class Timeline {
     const work = this.work;
     const base = this.base;
     const tables = live.tables(work);
-    if (base !== undefined && live.valid && !live.allDirty) {
+    const fromBase = base !== undefined && live.valid && !live.allDirty;
+    live.valid = false;
+    if (fromBase) {
       // The object and buffer tables from the base: only what was written since, and the
       // blocks where the base and the checkpoint differ.
-      live.valid = false;
       restore(work, checkpoint, tables, new Set<object>([work.objects, work.memory.buffers]));
       restoreDirtyTable(work.objects, live.objects, base.objects, checkpoint.objects, live.dirtyObjects);
       restoreDirtyTable(
@@ -345,7 +346,6 @@ export class Timeline {
         live.dirtyBuffers,
       );
     } else {
-      live.valid = false;
       restore(work, checkpoint, tables);
     }
     live.restored(work, tables);
@@ -372,20 +372,19 @@ export class Timeline {
       // cost the whole heap). Passing a checkpoint already held, the working state equals
       // it: it becomes the base.
       const count = seq + 1;
-      if (count % K === 0 || this.fileCheckpoints.has(count)) {
+      const file = this.fileCheckpoints.has(count);
+      if (count % K === 0 || file) {
         const held = this.checkpoints.get(count);
-        if (held !== undefined) {
+        if (held !== undefined || count % this.spacing === 0 || file) {
           live.check(state);
-          this.base = held;
-          live.clean();
-        } else if (count % this.spacing === 0 || this.fileCheckpoints.has(count)) {
-          live.check(state);
-          const cost: ShareCost = { entries: 0 };
-          const from = this.base ?? this.checkpoints.get(this.nearestDecoded(count));
-          const snap = shareIndexed(state, live, from, cost);
+          let snap = held;
+          if (snap === undefined) {
+            const cost: ShareCost = { entries: 0 };
+            snap = shareIndexed(state, live, this.base ?? this.checkpoints.get(this.nearestDecoded(count)), cost);
+            this.addCheckpoint(count, snap, cost.entries + 1);
+          }
           this.base = snap;
           live.clean();
-          this.addCheckpoint(count, snap, cost.entries + 1);
         }
       }
       if (visit !== undefined && visit(state, seq, event)) {

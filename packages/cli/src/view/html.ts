@@ -10,7 +10,7 @@ import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { UserError } from '@pymemsim/core';
 import { dumpLine, eventObjectIds } from '@pymemsim/replay';
-import { pageDirectory, type CountsView, type InlineData, type MoveKind, type MoveResult } from '@pymemsim/viewer';
+import { pageDirectory, type InlineData, type MoveKind, type MoveResult } from '@pymemsim/viewer';
 import { NO_LINE, stayingHere } from '../commands/debug.js';
 import { requirePage } from './server.js';
 import type { ViewModel } from './model.js';
@@ -60,7 +60,8 @@ export function inlineData(model: ViewModel): InlineData {
   for (let at = -1; at <= t.last; at++) {
     const drawn = model.state(at, HTML_OBJECT_LIMIT);
     // A file has no server to ask the counts of a large heap later: they are inlined.
-    const state = drawn.folded === null ? { ...drawn, ...counted(model.counts(at, HTML_OBJECT_LIMIT)) } : drawn;
+    const counts = drawn.folded === null ? model.counts(at, HTML_OBJECT_LIMIT) : undefined;
+    const state = counts === undefined ? drawn : { ...drawn, folded: counts.folded, hidden: counts.hidden };
     states.push(keep(state));
     if (at >= 0) {
       const heap = t.stateAt(at);
@@ -189,6 +190,3 @@ export function writeHtml(model: ViewModel, path: string): number {
     closeSync(fd);
   }
 }
-
-/** A CountsView's counts, for a StateView. */
-const counted = (c: CountsView): { folded: number; hidden: number } => ({ folded: c.folded, hidden: c.hidden });
