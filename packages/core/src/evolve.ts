@@ -51,8 +51,53 @@ import {
  * reader folding events into a working state knows which objects changed since it last
  * looked (the timeline's checkpoints copy only those: packages/replay). Set for the
  * length of a fold by `watchObjectWrites`; undefined (the runtime's case) costs a test.
+ *
+ * While it is set, the state's objects may also be frozen ones shared with a snapshot
+ * (a timeline restores its working state by pointing at a checkpoint's objects): an
+ * object about to be written is first replaced by a mutable copy (`writable`), so a
+ * restore costs one store per object that differs, and the fold copies only what it
+ * writes.
  */
 let touched: ((id: ObjectId) => void) | undefined;
+
+/**
+ * The object `id` of `state`, to be written: reported to the watcher, and when one is
+ * set and the object is frozen (a snapshot's), replaced in the table by a mutable copy.
+ */
+function writable(state: S, id: number): HeapObject | undefined {
+  const obj = state.objects[id];
+  if (touched === undefined || obj === undefined) return obj;
+  touched(id as ObjectId);
+  return Object.isFrozen(obj) ? thawObject(state, obj) : obj;
+}
+
+/**
+ * A frozen object's mutable copy, put in its place. One object literal in objectAllocated's
+ * field order (the same V8 hidden class); the reference list is its own, its entries the
+ * snapshot's (a list's entries are replaced, never edited: refList.ts).
+ */
+function thawObject(state: S, o: HeapObject): HeapObject {
+  const copy: HeapObject = {
+    id: o.id,
+    pyType: o.pyType,
+    kind: o.kind,
+    size: o.size,
+    alloc: o.alloc,
+    addr: o.addr,
+    base: o.base,
+    refcount: o.refcount,
+    refs: o.refs.slice(),
+    gcType: o.gcType,
+    gen: o.gen,
+    gcPrev: o.gcPrev,
+    gcNext: o.gcNext,
+    finalized: o.finalized,
+    dying: o.dying,
+    repr: o.repr,
+  };
+  state.objects[o.id] = copy;
+  return copy;
+}
 
 /**
  * Call `watcher` with the id of each heap object applyEvent writes, until the next call
@@ -106,19 +151,15 @@ export function applyEvent(state: S, event: MemEvent): void {
       objectFreed(state, event.id, event.to);
       return;
     case 'ObjectResized': {
-      const obj = state.objects[event.id];
+      const obj = writable(state, event.id);
       if (obj === undefined) return;
       addLiveBytes(state, event.size - obj.size);
       obj.size = event.size;
-      touched?.(obj.id);
       return;
     }
     case 'ReprChanged': {
-      const obj = state.objects[event.id];
-      if (obj !== undefined) {
-        obj.repr = event.repr;
-        touched?.(obj.id);
-      }
+      const obj = writable(state, event.id);
+      if (obj !== undefined) obj.repr = event.repr;
       return;
     }
     case 'ObjectTracked':
@@ -159,11 +200,8 @@ export function applyEvent(state: S, event: MemEvent): void {
       return;
     }
     case 'GcFinalizerRun': {
-      const obj = state.objects[event.id];
-      if (obj !== undefined) {
-        obj.finalized = true;
-        touched?.(obj.id);
-      }
+      const obj = writable(state, event.id);
+      if (obj !== undefined) obj.finalized = true;
       return;
     }
     case 'GcResurrected':
@@ -324,7 +362,7 @@ export function frameExited(state: S, id: FrameId): void {
 
 /** ObjectTracked: the object joins generation 0, at its tail. */
 export function objectTracked(state: S, id: ObjectId): void {
-  const obj = state.objects[id];
+  const obj = writable(state, id);
   if (obj === undefined) return;
   if (obj.gen !== NOT_TRACKED) unlink(state, obj);
   append(state, obj, 0);
@@ -332,21 +370,15 @@ export function objectTracked(state: S, id: ObjectId): void {
 
 /** RefIncremented: `holder` takes a new reference to `id`. */
 export function refIncremented(state: S, id: ObjectId, holder: Holder): void {
-  const obj = state.objects[id];
-  if (obj !== undefined) {
-    obj.refcount += 1;
-    touched?.(id);
-  }
+  const obj = writable(state, id);
+  if (obj !== undefined) obj.refcount += 1;
   addHolder(state, id, holder);
 }
 
 /** RefDecremented: `holder` drops its reference to `id` (the runtime deallocates at zero). */
 export function refDecremented(state: S, id: ObjectId, holder: Holder): void {
-  const obj = state.objects[id];
-  if (obj !== undefined) {
-    obj.refcount -= 1;
-    touched?.(id);
-  }
+  const obj = writable(state, id);
+  if (obj !== undefined) obj.refcount -= 1;
   removeHolder(state, id, holder);
 }
 
@@ -362,24 +394,21 @@ export function refMoved(state: S, id: ObjectId, from: Holder, to: Holder): void
 
 /** DeallocStarted: the count reached zero; the object is being torn down. */
 export function deallocStarted(state: S, id: ObjectId): void {
-  const obj = state.objects[id];
-  if (obj !== undefined) {
-    obj.dying = true;
-    touched?.(id);
-  }
+  const obj = writable(state, id);
+  if (obj !== undefined) obj.dying = true;
 }
 
 /** ObjectUntracked: the object leaves its generation list. */
 export function objectUntracked(state: S, id: ObjectId): void {
   const obj = state.objects[id];
-  if (obj !== undefined && obj.gen !== NOT_TRACKED) unlink(state, obj);
+  if (obj !== undefined && obj.gen !== NOT_TRACKED) unlink(state, writable(state, id) as HeapObject);
 }
 
 /** ObjectFreed: the dealloc finished; the object is gone, its memory released to `to`. */
 export function objectFreed(state: S, id: ObjectId, to: FreeTarget): void {
   const obj = state.objects[id];
   if (obj === undefined) return;
-  if (obj.gen !== NOT_TRACKED) unlink(state, obj);
+  if (obj.gen !== NOT_TRACKED) unlink(state, writable(state, id) as HeapObject);
   // GC-C2 (its block is released by the BlockFreed or FreelistPushed after it).
   if (to === 'allocator' && obj.gcType) state.gc.counts[0] = Math.max(0, state.gc.counts[0] - 1);
   addLiveBytes(state, -obj.size);
@@ -418,9 +447,8 @@ function addHolder(state: S, id: ObjectId, h: Holder): void {
       state.frames[h.frame]?.stack.push(id);
       return;
     case 'object': {
-      const owner = state.objects[h.owner];
+      const owner = writable(state, h.owner);
       if (owner === undefined) return;
-      touched?.(h.owner);
       const ref = { slot: h.slot, to: id };
       if (h.at === undefined) pushRef(owner.refs, ref);
       else insertRef(owner.refs, Math.max(0, h.at), ref);
@@ -462,9 +490,8 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
       return;
     }
     case 'object': {
-      const owner = state.objects[h.owner];
+      const owner = writable(state, h.owner);
       if (owner === undefined) return;
-      touched?.(h.owner);
       const refs = owner.refs;
       if (h.at !== undefined) {
         const i = slotOfPosition(refs, h.at);
@@ -529,43 +556,36 @@ function removeHolder(state: S, id: ObjectId, h: Holder): void {
 // ---------------------------------------------------------------------------------
 // Generation lists (PyGC_Head links).
 
+/** Take `obj` (writable: its caller had it from `writable`) out of its generation list. */
 function unlink(state: S, obj: HeapObject): void {
   const list = state.gc.lists[obj.gen as GcListIndex];
-  const prev = obj.gcPrev === NO_OBJECT ? undefined : state.objects[obj.gcPrev];
-  const next = obj.gcNext === NO_OBJECT ? undefined : state.objects[obj.gcNext];
+  const prev = obj.gcPrev === NO_OBJECT ? undefined : writable(state, obj.gcPrev);
+  const next = obj.gcNext === NO_OBJECT ? undefined : writable(state, obj.gcNext);
   if (prev === undefined) list.head = obj.gcNext;
   else prev.gcNext = obj.gcNext;
   if (next === undefined) list.tail = obj.gcPrev;
   else next.gcPrev = obj.gcPrev;
   list.length -= 1;
-  if (touched !== undefined) {
-    touched(obj.id);
-    if (prev !== undefined) touched(prev.id);
-    if (next !== undefined) touched(next.id);
-  }
   obj.gen = NOT_TRACKED;
   obj.gcPrev = NO_OBJECT;
   obj.gcNext = NO_OBJECT;
 }
 
+/** Put `obj` (writable) at the tail of list `to`. */
 function append(state: S, obj: HeapObject, to: number): void {
   const list = state.gc.lists[to as GcListIndex];
   obj.gen = to;
   obj.gcNext = NO_OBJECT;
   obj.gcPrev = list.tail;
-  const tail = list.tail === NO_OBJECT ? undefined : state.objects[list.tail];
+  const tail = list.tail === NO_OBJECT ? undefined : writable(state, list.tail);
   if (tail === undefined) list.head = obj.id;
   else tail.gcNext = obj.id;
-  if (touched !== undefined) {
-    touched(obj.id);
-    if (tail !== undefined) touched(tail.id);
-  }
   list.tail = obj.id;
   list.length += 1;
 }
 
 function moveTo(state: S, id: ObjectId, to: number): void {
-  const obj = state.objects[id];
+  const obj = writable(state, id);
   if (obj === undefined) return;
   if (obj.gen !== NOT_TRACKED) unlink(state, obj);
   append(state, obj, to);
@@ -577,18 +597,16 @@ export function appendList(state: S, from: GcListIndex, to: GcListIndex): void {
   if (src.length === 0 || from === to) return;
   const dst = state.gc.lists[to];
   for (let cur = src.head; cur !== NO_OBJECT;) {
-    const obj = state.objects[cur];
+    const obj = writable(state, cur);
     if (obj === undefined) break;
     obj.gen = to;
-    touched?.(obj.id);
     cur = obj.gcNext;
   }
-  const first = state.objects[src.head];
-  const last = dst.tail === NO_OBJECT ? undefined : state.objects[dst.tail];
+  const first = state.objects[src.head]; // written above
+  const last = dst.tail === NO_OBJECT ? undefined : writable(state, dst.tail);
   if (last === undefined) dst.head = src.head;
   else last.gcNext = src.head;
   if (first !== undefined) first.gcPrev = dst.tail;
-  if (touched !== undefined && last !== undefined) touched(last.id);
   dst.tail = src.tail;
   dst.length += src.length;
   src.head = NO_OBJECT;

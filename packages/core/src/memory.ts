@@ -519,7 +519,8 @@ function takeRawBlock(mem: M, addr: number, size: number): void {
 export function applyBlockReallocated(mem: M, addr: number, size: number, owner: ObjectId, buffer: string): void {
   const rec = getBuffer(mem, owner, buffer);
   if (isRawAddress(addr)) mem.raw.bytes += size - (rec?.size ?? size);
-  if (rec !== undefined && rec.addr === addr) rec.size = size;
+  // A new record in place of the old (records are replaced, never edited: writableBuffers).
+  if (rec !== undefined && rec.addr === addr) setBufferRecord(mem, owner, buffer, addr, size);
 }
 
 /** pymalloc_free (or the system free): the block at `addr` is released. */
@@ -648,13 +649,27 @@ function setBufferRecord(mem: M, owner: ObjectId, name: string, addr: number, si
   if (bufs === undefined) {
     bufs = Object.create(null) as Record<string, BufferState>;
     mem.buffers[owner] = bufs;
-  }
+  } else if (Object.isFrozen(bufs)) bufs = writableBuffers(mem, owner, bufs);
   bufs[name] = { addr, size };
 }
 
+/**
+ * An owner's buffer records shared with a snapshot (frozen: a timeline's working state
+ * restored by pointing at a checkpoint's records, as for heap objects: evolve.ts's
+ * `writable`) are copied before they are written. The records themselves are replaced,
+ * never edited (applyBlockReallocated too), so the copy shares them.
+ */
+function writableBuffers(mem: M, owner: ObjectId, bufs: Record<string, BufferState>): Record<string, BufferState> {
+  const copy = Object.create(null) as Record<string, BufferState>;
+  for (const key in bufs) copy[key] = bufs[key] as BufferState;
+  mem.buffers[owner] = copy;
+  return copy;
+}
+
 function dropBufferRecord(mem: M, owner: ObjectId, name: string, addr: number): void {
-  const bufs = mem.buffers[owner];
+  let bufs = mem.buffers[owner];
   if (bufs === undefined || !Object.hasOwn(bufs, name) || bufs[name]?.addr !== addr) return;
+  if (Object.isFrozen(bufs)) bufs = writableBuffers(mem, owner, bufs);
   delete bufs[name];
   for (const _ in bufs) return; // another buffer is left (no key list built to find out)
   mem.buffers[owner] = undefined; // not `delete`: see MemoryState.buffers

@@ -27,7 +27,10 @@
  *   snapshot (the timeline's, through core's watchObjectWrites: liveIndex.ts) is
  *   snapshotted and restored by visiting only those (`shareDirtyTable`,
  *   `restoreDirtyTable`): a checkpoint of a heap of a million objects costs what changed
- *   since the last one, not a million comparisons.
+ *   since the last one, not a million comparisons. `restoreDirtyTable` does not copy:
+ *   the working table's slots point at the snapshot's frozen values, and core copies
+ *   such a value before it writes it (evolve.ts's `writable`, memory.ts's buffer
+ *   records), so a far restore costs one store per entry that differs.
  * - heap objects (exactly core's HeapObject fields) are compared and copied field by
  *   field by name (`restoreFast`, `equalFast`, `copyFast`), which V8 runs far faster
  *   than the generic walk's computed keys. Any other shape takes the generic path.
@@ -35,7 +38,8 @@
  * Invariants (timeline.test.ts): materialize(share(s, p)) deep-equals s; share's result is
  * frozen all the way down and reuses p's own part wherever it is deep-equal to s's;
  * thaw(x) deep-equals x, shares nothing with it and is not frozen; after restore(w, s),
- * w deep-equals materialize(s) and shares nothing with s.
+ * w deep-equals materialize(s) and shares nothing with s (restoreDirtyTable's tables
+ * excepted: they share the snapshot's frozen entries).
  */
 import { forgetRefIndex, type RefSlot } from '@pymemsim/core';
 
@@ -567,6 +571,8 @@ let SKIP: ReadonlySet<object> | undefined;
  * of the blocks where `from` and `to` differ, are visited, so a restore to a nearby
  * checkpoint costs what differs. When either is not a SnapshotTable (a small table),
  * every live id and every entry of `to` is visited. `set` is left listing what `t` holds.
+ * `t`'s slots are left pointing at `to`'s frozen values, not copies: only for tables whose
+ * writers copy a frozen value before they write it (the heap's objects and buffer records).
  */
 export function restoreDirtyTable(
   t: Record<number, unknown>,
@@ -641,24 +647,31 @@ function restoreBlock(
   }
 }
 
-/** Make slot `id` of the id table `t` (its live ids in `set`) hold `sv` (undefined: a freed slot). */
+/**
+ * Make slot `id` of the id table `t` (its live ids in `set`) hold `sv` (undefined: a
+ * freed slot). A frozen value (a snapshot's) is not copied: the slot points at it, and
+ * its writer copies it first (see restoreDirtyTable).
+ */
 function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: unknown, fast: boolean): void {
   const tv = t[id];
   if (sv === undefined) {
     if (tv !== undefined) {
       t[id] = undefined;
-      if (fast && SPARE.length < MAX_SPARE) SPARE.push(tv as FastObject);
-      else keepSpare(tv, true);
       set.set(id, false);
     }
     return;
   }
   if (id > set.filled) fillSlots(t, set, id);
-  if (fast || (typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) {
+  if (tv === sv) {
+    // Already the snapshot's own value.
+  } else if (typeof sv === 'object' && sv !== null && Object.isFrozen(sv)) {
+    t[id] = sv;
+  } else if (fast || (typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) {
     // A working object table's values are core's heap objects: one with a reference list is one.
     const inPlace =
       typeof tv === 'object' &&
       tv !== null &&
+      !Object.isFrozen(tv) &&
       (fast ? Array.isArray((tv as FastObject).refs) : isFastObject(tv as Record<string, unknown>));
     restoreFastEntry(t, id, sv as FastObject, inPlace);
   } else {
@@ -773,7 +786,8 @@ function restoreArray(t: unknown[], s: readonly unknown[], depth: number): void 
  * that arrives: a far restore then allocates (and the GC collects) little.
  */
 function keepSpare(gone: unknown, allFast: boolean): void {
-  if (allFast && SPARE.length < MAX_SPARE && typeof gone === 'object' && gone !== null) {
+  // Not a snapshot's own object (frozen, shared by a working table: restoreEntry).
+  if (allFast && SPARE.length < MAX_SPARE && typeof gone === 'object' && gone !== null && !Object.isFrozen(gone)) {
     if (isFastObject(gone as Record<string, unknown>)) SPARE.push(gone as FastObject);
   }
 }
@@ -842,7 +856,7 @@ function restoreTable(t: Record<number, unknown>, s: SnapshotTable, depth: numbe
         t,
         id,
         sv as FastObject,
-        typeof tv === 'object' && tv !== null && isFastObject(tv as Record<string, unknown>),
+        typeof tv === 'object' && tv !== null && !Object.isFrozen(tv) && isFastObject(tv as Record<string, unknown>),
       );
     } else {
       restoreSlot(t, id, sv, depth);

@@ -71,7 +71,11 @@ function runProgram(steps: readonly (readonly [number, number, number])[]): MemE
       case 2: {
         const l = bound(m, nx);
         const v = bound(m, ny);
-        if (l !== undefined && v !== undefined) rt.incref(v, { kind: 'object', owner: l, slot: 'item' });
+        if (l !== undefined && v !== undefined) {
+          rt.incref(v, { kind: 'object', owner: l, slot: 'item' });
+          // The list's item array grows: its buffer record is rewritten (a snapshot's, after a restore).
+          rt.setBuffer(l, 'items', 8 * (rt.object(l).refs.length + 3));
+        }
         break;
       }
       case 3: {

@@ -333,21 +333,20 @@ export class Timeline {
     const tables = live.tables(work);
     const fromBase = base !== undefined && live.valid && !live.allDirty;
     live.valid = false;
-    if (fromBase) {
-      // The object and buffer tables from the base: only what was written since, and the
-      // blocks where the base and the checkpoint differ.
-      restore(work, checkpoint, tables, new Set<object>([work.objects, work.memory.buffers]));
-      restoreDirtyTable(work.objects, live.objects, base.objects, checkpoint.objects, live.dirtyObjects);
-      restoreDirtyTable(
-        work.memory.buffers,
-        live.buffers,
-        base.memory.buffers,
-        checkpoint.memory.buffers,
-        live.dirtyBuffers,
-      );
-    } else {
-      restore(work, checkpoint, tables);
-    }
+    // The object and buffer tables: from the base, only what was written since and the
+    // blocks where the base and the checkpoint differ; with no base, every live id and
+    // every entry of the checkpoint. Their slots then point at the checkpoint's frozen
+    // values (core copies one before it writes it).
+    const from = fromBase ? base : undefined;
+    restore(work, checkpoint, tables, new Set<object>([work.objects, work.memory.buffers]));
+    restoreDirtyTable(work.objects, live.objects, from?.objects, checkpoint.objects, live.dirtyObjects);
+    restoreDirtyTable(
+      work.memory.buffers,
+      live.buffers,
+      from?.memory.buffers,
+      checkpoint.memory.buffers,
+      live.dirtyBuffers,
+    );
     live.restored(work, tables);
     this.base = checkpoint;
     live.clean();
