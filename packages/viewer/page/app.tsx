@@ -252,11 +252,13 @@ export function App({ source }: { source: DataSource }) {
     [why, view],
   );
 
-  const addWatch = (w: Watch): void => {
+  // Stable callbacks: the heap graph is drawn again only when what it is given changes.
+  const addWatch = useCallback((w: Watch): void => {
     if (watching.current.some((x) => x.obj === w.obj && x.var === w.var)) return;
     watching.current = [...watching.current, w];
     setWatches(watching.current);
-  };
+  }, []);
+  const watchVar = useCallback((name: string) => addWatch({ var: name }), [addWatch]);
 
   if (info === null) {
     return <div class="loading">{error ?? 'opening the trace…'}</div>;
@@ -346,7 +348,7 @@ export function App({ source }: { source: DataSource }) {
                 selected={selected}
                 highlight={highlight}
                 onSelect={setSelected}
-                onWatchVar={(name) => addWatch({ var: name })}
+                onWatchVar={watchVar}
               />
               <div class="folded muted">
                 {view.live.toLocaleString()} live objects;{' '}

@@ -3,9 +3,10 @@
  * labelled with its slot, the why-alive chain highlighted, dying objects marked and
  * objects freed since the previous view fading out where they were.
  */
+import { memo } from 'preact/compat';
 import { useMemo } from 'preact/hooks';
 import type { StateView, WhyView } from '../src/protocol.js';
-import { ROW, layoutHeap, type Box, type Layout } from './layout.js';
+import { ROW, layoutHeap, type Box, type Layout, type Row } from './layout.js';
 
 export interface Highlight {
   /** Arrow keys `${from box}|${label}|${to}` on the chain, and the objects on it. */
@@ -52,7 +53,18 @@ interface Props {
   readonly onWatchVar: (name: string) => void;
 }
 
-export function HeapGraph({ state, previous, selected, highlight, onSelect, onWatchVar }: Props) {
+/**
+ * Drawn again only for a new state, selection or highlight (not for the event alone,
+ * while its state is asked). The callbacks must keep their identity (App's are stable).
+ */
+export const HeapGraph = memo(function HeapGraph({
+  state,
+  previous,
+  selected,
+  highlight,
+  onSelect,
+  onWatchVar,
+}: Props) {
   const layout = useMemo(() => {
     const start = performance.now();
     const l = layoutHeap(state);
@@ -132,93 +144,140 @@ export function HeapGraph({ state, previous, selected, highlight, onSelect, onWa
       })}
     </svg>
   );
-}
+});
 
-function BoxView({
-  box,
-  selected,
-  hot,
-  onSelect,
-  onWatchVar,
-}: {
-  box: Box;
-  selected: boolean;
-  hot: boolean;
-  onSelect: (id: number) => void;
-  onWatchVar: (name: string) => void;
-}) {
-  const o = box.object;
-  if (o === undefined) {
+/**
+ * A box is drawn again only when what it shows changed: a seek's new layout makes new
+ * box objects, but most boxes of a heap read the same from one state to the next.
+ */
+const BoxView = memo(
+  function BoxView({
+    box,
+    selected,
+    hot,
+    onSelect,
+    onWatchVar,
+  }: {
+    box: Box;
+    selected: boolean;
+    hot: boolean;
+    onSelect: (id: number) => void;
+    onWatchVar: (name: string) => void;
+  }) {
+    const o = box.object;
+    if (o === undefined) {
+      return (
+        <g
+          class={`frame${box.current === true ? ' current' : ''}`}
+          data-frame={box.frame}
+          transform={`translate(${box.x},${box.y})`}
+        >
+          <rect width={box.width} height={box.height} rx="3" />
+          <text class="title" x="8" y="15">
+            {box.title}
+          </text>
+          {box.rows.length === 0 && (
+            <text class="muted" x="10" y={22 + 13}>
+              (no variables)
+            </text>
+          )}
+          {box.rows.map((r, i) => (
+            <g key={r.label} class="var" data-name={r.label} data-id={r.to}>
+              <text x="10" y={22 + i * ROW + 13} onClick={() => onWatchVar(r.label)}>
+                <title>click to watch {r.label}</title>
+                {r.label}
+              </text>
+              <text class="muted" x={box.width - 14} y={22 + i * ROW + 13} text-anchor="end">
+                {r.text}
+              </text>
+            </g>
+          ))}
+        </g>
+      );
+    }
+    const cls = ['object', selected ? 'selected' : '', hot ? 'hot' : '', o.dying ? 'dying' : '']
+      .filter(Boolean)
+      .join(' ');
     return (
       <g
-        class={`frame${box.current === true ? ' current' : ''}`}
-        data-frame={box.frame}
+        class={cls}
+        data-id={o.id}
+        data-refcount={o.refcount}
+        data-type={o.type}
         transform={`translate(${box.x},${box.y})`}
+        onClick={() => onSelect(o.id)}
       >
-        <rect width={box.width} height={box.height} rx="3" />
+        <title>
+          #{o.id} {o.type} at {o.address}, {o.size} bytes
+        </title>
+        <rect width={box.width} height={box.height} rx="4" />
         <text class="title" x="8" y="15">
           {box.title}
         </text>
-        {box.rows.length === 0 && (
-          <text class="muted" x="10" y={22 + 13}>
-            (no variables)
+        {o.dying && (
+          <text class="badge" x={box.width - 8} y="15" text-anchor="end">
+            dying
           </text>
         )}
+        <text class="repr" x="8" y={22 + 13}>
+          {clip(o.repr, 30)}
+        </text>
+        <text class="meta" x="8" y={22 + ROW + 13}>
+          refcount {o.refcount} · {o.generation}
+        </text>
         {box.rows.map((r, i) => (
-          <g key={r.label} class="var" data-name={r.label} data-id={r.to}>
-            <text x="10" y={22 + i * ROW + 13} onClick={() => onWatchVar(r.label)}>
-              <title>click to watch {r.label}</title>
-              {r.label}
+          <g key={`${r.label}-${i}`} class="slot">
+            <text x="14" y={22 + (i + 2) * ROW + 13}>
+              {clip(r.label, 20)}
             </text>
-            <text class="muted" x={box.width - 14} y={22 + i * ROW + 13} text-anchor="end">
+            <text class="muted" x={box.width - 14} y={22 + (i + 2) * ROW + 13} text-anchor="end">
               {r.text}
             </text>
           </g>
         ))}
       </g>
     );
+  },
+  (a, b) =>
+    a.selected === b.selected &&
+    a.hot === b.hot &&
+    a.onSelect === b.onSelect &&
+    a.onWatchVar === b.onWatchVar &&
+    sameBox(a.box, b.box),
+);
+
+/** Two boxes that draw the same. */
+function sameBox(a: Box, b: Box): boolean {
+  if (a === b) return true;
+  if (
+    a.key !== b.key ||
+    a.x !== b.x ||
+    a.y !== b.y ||
+    a.width !== b.width ||
+    a.height !== b.height ||
+    a.title !== b.title ||
+    a.current !== b.current ||
+    a.frame !== b.frame ||
+    a.rows.length !== b.rows.length
+  )
+    return false;
+  for (let i = 0; i < a.rows.length; i++) {
+    const r = a.rows[i] as Row;
+    const q = b.rows[i] as Row;
+    if (r.label !== q.label || r.text !== q.text || r.to !== q.to) return false;
   }
-  const cls = ['object', selected ? 'selected' : '', hot ? 'hot' : '', o.dying ? 'dying' : '']
-    .filter(Boolean)
-    .join(' ');
+  const o = a.object;
+  const p = b.object;
+  if (o === undefined || p === undefined) return o === p;
   return (
-    <g
-      class={cls}
-      data-id={o.id}
-      data-refcount={o.refcount}
-      data-type={o.type}
-      transform={`translate(${box.x},${box.y})`}
-      onClick={() => onSelect(o.id)}
-    >
-      <title>
-        #{o.id} {o.type} at {o.address}, {o.size} bytes
-      </title>
-      <rect width={box.width} height={box.height} rx="4" />
-      <text class="title" x="8" y="15">
-        {box.title}
-      </text>
-      {o.dying && (
-        <text class="badge" x={box.width - 8} y="15" text-anchor="end">
-          dying
-        </text>
-      )}
-      <text class="repr" x="8" y={22 + 13}>
-        {clip(o.repr, 30)}
-      </text>
-      <text class="meta" x="8" y={22 + ROW + 13}>
-        refcount {o.refcount} · {o.generation}
-      </text>
-      {box.rows.map((r, i) => (
-        <g key={`${r.label}-${i}`} class="slot">
-          <text x="14" y={22 + (i + 2) * ROW + 13}>
-            {clip(r.label, 20)}
-          </text>
-          <text class="muted" x={box.width - 14} y={22 + (i + 2) * ROW + 13} text-anchor="end">
-            {r.text}
-          </text>
-        </g>
-      ))}
-    </g>
+    o.id === p.id &&
+    o.type === p.type &&
+    o.repr === p.repr &&
+    o.refcount === p.refcount &&
+    o.generation === p.generation &&
+    o.dying === p.dying &&
+    o.address === p.address &&
+    o.size === p.size
   );
 }
 
