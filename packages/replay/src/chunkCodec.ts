@@ -205,6 +205,20 @@ export function forEachScratchEvent(
   }
 }
 
+/**
+ * The event at position `at` of an 'E' payload of format 2, a new object of its own: the
+ * events before it are decoded into scratch objects (the body is delta-coded), so reading
+ * one event of a chunk allocates only that event. Throws Malformed for a bad event.
+ */
+export function readEventAt(payload: Uint8Array, schema: number, at: number): MemEvent {
+  const { first, count, reader } = openChunk(payload);
+  if (!(at >= 0 && at < count)) throw new RangeError(`event ${at} of a chunk of ${count}`);
+  const rules = new Rules(schema);
+  const scratch: (PlainObject | undefined)[] = [];
+  for (let i = 0; i < at; i++) scratchEvent(reader, rules, scratch, first + i);
+  return readEvent(reader, rules, first + at);
+}
+
 /** An event that applyEvent refused while a chunk was folded (foldScratchEvents). */
 export class NotApplied extends Error {
   constructor(

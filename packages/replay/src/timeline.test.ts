@@ -394,6 +394,17 @@ describe('Timeline lines, objects, cursor and scan', () => {
     });
     expect(visited).toEqual([from + 1, from + 2, from + 3]);
   });
+
+  it('reads any event, in any order: one event of a chunk alone, or the chunk decoded and kept', () => {
+    const events = runProgram(Array.from({ length: 200 }, (_, i) => [i % 8, (i * 3) % 5, (i + 1) % 6] as const));
+    fc.assert(
+      fc.property(fc.array(fc.nat(events.length - 1), { minLength: 1, maxLength: 30 }), (seqs) => {
+        const t = Timeline.open(encodeTrace(header, events, { chunkSize: 64 }), 'rand.pmt');
+        for (const n of seqs) expect(t.event(n)).toEqual(events[n]);
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
 
 describe('damaged traces through the timeline', () => {

@@ -72,7 +72,7 @@ import {
   type HeapState,
   type MemEvent,
 } from '@pymemsim/core';
-import { forEachScratchEvent } from './chunkCodec.js';
+import { forEachScratchEvent, readEventAt } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
 import { UserCodeEnd } from './userCode.js';
@@ -131,6 +131,8 @@ export class Timeline {
   private counts: number[] = [0];
   private readonly fileCheckpoints = new Map<number, TraceIndex['checkpoints'][number]>();
   private readonly chunkCache = new Map<number, readonly MemEvent[]>();
+  /** The chunk `event` read one event of last (see there). */
+  private lastEventChunk = -1;
   private readonly cachedChunks: number;
   private readonly maxSnapshotObjects: number;
   /** The snapshots held (the timeline's own and decoded trace checkpoints), by count: their live objects. */
@@ -241,7 +243,21 @@ export class Timeline {
   event(n: number): MemEvent {
     this.checkSeq(n, 'event');
     const chunk = this.chunkOf(n);
-    return this.eventsOf(chunk)[n - chunk.first] as MemEvent;
+    const at = n - chunk.first;
+    const cached = chunk.events ?? this.chunkCache.get(chunk.first);
+    if (cached !== undefined) return cached[at] as MemEvent;
+    if (this.lastEventChunk !== chunk.first) {
+      // One event of a chunk not read just before (a seek's): only it is decoded into an
+      // object of its own. A second read of the same chunk (a step) decodes and keeps it.
+      this.lastEventChunk = chunk.first;
+      try {
+        return readEventAt(chunk.payload, this.header.schema, at);
+      } catch (error) {
+        if (error instanceof Malformed) throw corruptRecord(this.name, chunk.offset, 'event chunk', error);
+        throw error;
+      }
+    }
+    return this.eventsOf(chunk)[at] as MemEvent;
   }
 
   /** Events from..to (inclusive), with their seqs. */
