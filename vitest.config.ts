@@ -46,7 +46,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'viewer', include: ['test/viewer/**/*.test.ts'], testTimeout: 120_000 },
+        test: {
+          name: 'viewer',
+          include: ['test/viewer/**/*.test.ts', 'packages/viewer/page/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
       },
     ],
   },
