@@ -193,7 +193,7 @@ export function initialOrder(g: InstanceType<typeof dagre.graphlib.Graph>): void
       const rank = n.rank ?? 0;
       n.order = next.get(rank) ?? 0;
       next.set(rank, n.order + 1);
-      const successors = (g.successors(v) ?? []);
+      const successors = g.successors(v) ?? [];
       for (let i = successors.length - 1; i >= 0; i--) stack.push(successors[i] as string);
     }
   }
