@@ -202,6 +202,8 @@ function serveFile(res: ServerResponse, pathname: string): void {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
+  // With its length (not chunked), the page has the whole answer with its last byte.
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': bytes.length });
+  res.end(bytes);
 }

@@ -158,9 +158,13 @@ describe('the server', () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const get = async (path: string): Promise<{ status: number; body: unknown }> => {
         const res = await fetch(new URL(path, server.url));
+        const bytes = Buffer.from(await res.arrayBuffer());
+        // Every answer has its length (the page gets it whole with its last byte, not chunked).
+        expect(res.headers.get('content-length')).toBe(String(bytes.length));
+        const text = bytes.toString('utf8');
         return {
           status: res.status,
-          body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text(),
+          body: res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : text,
         };
       };
       const trace = await get('api/trace');
