@@ -222,7 +222,8 @@ function shareValue(cur: unknown, prev: unknown, depth: number): unknown {
   if (cur instanceof SnapshotTable) return cur;
   if (Array.isArray(cur)) return shareArray(cur, prev, depth);
   const c = cur as Record<string, unknown>;
-  if (isFastObject(c)) {
+  // Not remembered: the copy that freezeFast makes, or prev, is what is kept.
+  if (isFastObject(c, false)) {
     if (typeof prev === 'object' && prev !== null && isFastObject(prev as Record<string, unknown>)) {
       if (equalFast(c as FastObject, prev as FastObject)) return prev;
     }
@@ -920,7 +921,7 @@ type FastObject = {
 const FAST_FROZEN = new WeakSet<object>();
 
 /** `o` has exactly the heap-object fields, primitives but for `refs`, an array of `{ slot, to }`. */
-function isFastObject(o: Record<string, unknown>): boolean {
+function isFastObject(o: Record<string, unknown>, remember = true): boolean {
   // Cheaper than the set's lookup: a map with no prototype (a buffer record, a frame's
   // variables) is a dictionary, slow to probe for a missing key.
   if (Object.getPrototypeOf(o) !== Object.prototype) return false;
@@ -943,7 +944,9 @@ function isFastObject(o: Record<string, unknown>): boolean {
     }
     if (k !== 2 || typeof ref['slot'] === 'object' || typeof ref['to'] === 'object') return false;
   }
-  FAST_FROZEN.add(o);
+  // Remembered for the next ask: WeakSet.add is most of this function's cost, so only
+  // for objects that stay (a decoded checkpoint's, shared at once, do not).
+  if (remember) FAST_FROZEN.add(o);
   return true;
 }
 
