@@ -3,14 +3,16 @@
  * reverse-step/rs, reverse-next/rn, reverse-finish, info, next, with gdb's short forms
  * and unique prefixes; a terminal gets a prompt with line editing and history.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../main.js';
 import { memoryIo } from '../memoryIo.js';
-import { commandOf, debugCommand, type InteractiveIo } from './debug.js';
+import { readFileSync } from 'node:fs';
+import { Timeline, lookupVariable } from '@pymemsim/replay';
+import { Debugger, commandOf, debugCommand, type InteractiveIo } from './debug.js';
 import { NODES } from './testProgram.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pymemsim-debug-'));
@@ -110,6 +112,55 @@ describe('gdb verbs', () => {
     expect(out).toMatch(/watch var tail: unbound -> #\d+ \(global\)/);
     expect(out.indexOf('breakpoint 1, line 14')).toBeLessThan(out.indexOf('watch var tail: unbound'));
   });
+});
+
+describe('watching a variable', () => {
+  const TRACES = join(import.meta.dirname, '..', '..', '..', '..', 'traces');
+  const cases = [
+    {
+      trace: 'nodes',
+      path: trace,
+      names: ['head', 'items', 'i', 'n', 'a', 'b', 'tail', 'value', 'next', 'self', 'gc'],
+    },
+    ...readdirSync(TRACES)
+      .sort()
+      .map((name) => {
+        const source = readFileSync(join(TRACES, name, 'program.py'), 'utf8');
+        // The program's own names (a few of them): its variables, functions and classes.
+        const names = [...new Set(source.match(/\b[A-Za-z_]\w*\b/g) ?? [])].slice(0, 10);
+        return { trace: name, path: join(TRACES, name, 'trace.pmt'), names };
+      }),
+  ];
+  it.each(cases)(
+    '$trace: continue and reverse-continue stop at every event after which the name is bound to another object, and only there',
+    ({ path, names }) => {
+      const timeline = Timeline.open(readFileSync(path), path);
+      const bound = (n: number, name: string): string => {
+        const v = lookupVariable(timeline.stateAt(n), name);
+        return v === undefined ? 'unbound' : `${v.frame}/${v.id}`;
+      };
+      for (const name of names) {
+        // Every event where the binding differs from the one before it, looking at each state.
+        const expected: number[] = [];
+        let before = bound(-1, name);
+        for (let n = 0; n < timeline.length; n++) {
+          const now = bound(n, name);
+          if (now !== before) expected.push(n);
+          before = now;
+        }
+        const dbg = new Debugger(timeline);
+        expect(dbg.run(`watch var ${name}`).error).toBe(false);
+        const forward: number[] = [];
+        while (!dbg.run('continue').output.includes('no breakpoint or watch hit')) forward.push(dbg.position);
+        expect(forward, name).toEqual(expected);
+        const backward: number[] = [];
+        dbg.run(`goto ${timeline.last}`);
+        while (!dbg.run('reverse-continue').output.includes('no breakpoint or watch hit')) backward.push(dbg.position);
+        expect(backward.reverse(), name).toEqual(expected.filter((n) => n < timeline.last));
+      }
+    },
+    120_000,
+  );
 });
 
 describe('on a terminal', () => {
