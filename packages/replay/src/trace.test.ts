@@ -722,19 +722,23 @@ describe('headers and versions', () => {
     const roots = Object.create(null) as Record<string, unknown>;
     Object.defineProperty(roots, '__proto__', { value: [7], enumerable: true, writable: true, configurable: true });
     state['roots'] = roots;
+    // More events before the checkpoint than a timeline folds rather than decode one
+    // (timeline.ts, FOLD_RATHER_THAN_DECODE): its seek to the end decodes it.
+    const events = [event, ...Array.from({ length: 40_000 }, () => ({ type: 'LineExecuted', line: 3 }))];
+    (state as { seq: number }).seq = events.length;
     for (const format of [1, 2]) {
       const head = encodeHeader({ ...header, format });
       const bytes =
         format === 1
           ? concatBytes([
               head,
-              encodeRecord(TAG_EVENTS, { first: 0, count: 1, events: [event] }),
-              encodeRecord(TAG_CHECKPOINT, { seq: 1, state }),
+              encodeRecord(TAG_EVENTS, { first: 0, count: events.length, events }),
+              encodeRecord(TAG_CHECKPOINT, { seq: events.length, state }),
             ])
           : concatBytes([
               head,
-              chunkRecord(0, [event]),
-              encodeRawRecord(TAG_CHECKPOINT, encodeCheckpointPayload(1, state as unknown as HeapState)),
+              chunkRecord(0, events as MemEvent[]),
+              encodeRawRecord(TAG_CHECKPOINT, encodeCheckpointPayload(events.length, state as unknown as HeapState)),
             ]);
       // The payload really holds the key.
       if (format === 1) expect(Buffer.from(encodeValue(event)).includes('__proto__')).toBe(true);
@@ -751,7 +755,7 @@ describe('headers and versions', () => {
       expect(replayTrace(contents).state.line).toBe(3);
       // The timeline starts from that checkpoint (a copy of it) without touching any prototype.
       const t = Timeline.open(bytes, 'proto.pmt');
-      const at0 = t.stateAt(0) as unknown as Record<string, unknown>;
+      const at0 = t.stateAt(events.length - 1) as unknown as Record<string, unknown>;
       expect(Object.getOwnPropertyDescriptor(at0['roots'], '__proto__')?.value).toEqual([7]);
       if (format === 2) expect(Object.getPrototypeOf(at0['roots'])).toBe(null); // format 2 keeps prototypes
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
