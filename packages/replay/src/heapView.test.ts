@@ -65,6 +65,56 @@ describe('programObjects', () => {
     },
     60_000,
   );
+
+  it.each(readdirSync(TRACES).sort())(
+    "%s: with a limit, the objects the program's names hold come first, then the nearest ones",
+    (name) => {
+      const path = join(TRACES, name, 'trace.pmt');
+      const timeline = Timeline.open(readFileSync(path), path);
+      let checked = 0;
+      for (let at = -1; at <= timeline.last; at += 7) {
+        const state = timeline.stateAt(at);
+        // The objects the variables of every frame and __main__'s globals are bound to
+        // (not what a frame holds for the interpreter: its function, code, locals).
+        const named = new Set<number>();
+        for (const f of framesOf(state)) {
+          for (const v of f.varOrder) {
+            const id = f.vars[v];
+            if (!v.startsWith('(') && id !== undefined && state.objects[id] !== undefined) named.add(id);
+          }
+        }
+        for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) named.add(e.id);
+        if (named.size === 0) continue;
+        expect(programObjects(state, undefined, named.size)).toEqual(named);
+        // Then breadth first: the distance from the frames and globals never decreases along
+        // the walk (what only no root reaches, garbage, comes after, at no distance).
+        const roots: number[] = [...named];
+        for (const f of framesOf(state)) {
+          for (const v of f.varOrder) if (f.vars[v] !== undefined) roots.push(f.vars[v]);
+          roots.push(...f.stack, ...f.displaced.map((d) => d.id));
+        }
+        const distance = new Map<number, number>();
+        const queue = roots.filter((id) => state.objects[id] !== undefined);
+        for (const id of queue) if (!distance.has(id)) distance.set(id, 0);
+        for (let head = 0; head < queue.length; head++) {
+          const obj = state.objects[queue[head] as number];
+          if (obj === undefined || obj.kind === 'module') continue;
+          for (const r of obj.refs) {
+            if (r === undefined || r.slot === '__globals__' || r.slot === '__builtins__') continue;
+            if (distance.has(r.to) || state.objects[r.to] === undefined) continue;
+            distance.set(r.to, (distance.get(queue[head] as number) as number) + 1);
+            queue.push(r.to);
+          }
+        }
+        const order = [...programObjects(state)].map((id) => distance.get(id)).filter((d) => d !== undefined);
+        for (let i = 1; i < order.length; i++)
+          expect(order[i] as number).toBeGreaterThanOrEqual(order[i - 1] as number);
+        checked += 1;
+      }
+      expect(checked).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });
 
 /** Some live object no root reaches. */

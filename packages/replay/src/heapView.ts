@@ -400,9 +400,12 @@ export function programObjects(
   const objects = state.objects;
   // Modules (gc, sys ...) are shown, not their contents; a function's globals are the
   // module's dict: not followed either.
-  const visit = (stack: number[]): void => {
-    while (stack.length > 0) {
-      const id = stack.pop() as number;
+  // Breadth first: with a limit, the objects nearest the program's names are the ones
+  // shown (depth first, a class's namespace and its functions' code objects filled the
+  // drawing before the objects the variables hold).
+  const visit = (queue: number[]): void => {
+    for (let head = 0; head < queue.length; head++) {
+      const id = queue[head] as number;
       if (!(id < size) || (marks[id] as number) & SHOWN) continue;
       const obj = objects[id];
       if (obj === undefined) continue;
@@ -416,21 +419,25 @@ export function programObjects(
       const refs = obj.refs;
       for (let i = 0; i < refs.length; i++) {
         const r = refs[i];
-        if (r !== undefined && r.slot !== '__globals__' && r.slot !== '__builtins__') stack.push(r.to);
+        if (r !== undefined && r.slot !== '__globals__' && r.slot !== '__builtins__') queue.push(r.to);
       }
     }
   };
-  const fromFrames: number[] = [];
+  // First the program's names: every frame's variables, the innermost frame's first, and
+  // __main__'s globals (not the dunder names the interpreter sets up); then what frames
+  // hold for the interpreter (their function, code and locals, named in parentheses, and
+  // their evaluation-stack temporaries).
+  const names: number[] = [];
+  const internal: number[] = [];
   for (const f of framesOf(state)) {
     for (const name of f.varOrder) {
       const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
-      if (id !== undefined) fromFrames.push(id);
+      if (id !== undefined) (name.startsWith('(') ? internal : names).push(id);
     }
-    fromFrames.push(...f.stack, ...f.displaced.map((d) => d.id));
+    internal.push(...f.stack, ...f.displaced.map((d) => d.id));
   }
-  // The program's own globals (not the dunder names the interpreter sets up).
-  for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) fromFrames.push(e.id);
-  visit(fromFrames);
+  for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) names.push(e.id);
+  visit([...names, ...internal]);
   if (!walk.complete) return shown;
   // Objects that no root reaches at all (when every live object is reachable, there are
   // none, and the live objects need not be listed).
