@@ -36,7 +36,7 @@
  */
 import { UserError, checkInterrupt, type HeapState, type MemEvent } from '@pymemsim/core';
 import { Observable } from 'rxjs';
-import { chunkPrefix, checkpointPrefix, decodeCheckpointState, decodeChunk } from './chunkCodec.js';
+import { chunkPrefix, checkpointPrefix, decodeCheckpointState, decodeChunk, readEventAt } from './chunkCodec.js';
 import { Malformed } from './eventSchema.js';
 import { toSource, type ByteSource } from './source.js';
 import {
@@ -243,6 +243,20 @@ export function chunkEvents(index: Pick<TraceIndex, 'name' | 'header'>, chunk: C
   if (chunk.events !== undefined) return chunk.events;
   try {
     return decodeChunk(chunk.payload, index.header.schema).events;
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    throw corruptRecord(index.name, chunk.offset, 'event chunk', error);
+  }
+}
+
+/**
+ * Event `at` (a position in the chunk) of one chunk, decoded alone (chunkCodec's
+ * readEventAt) unless the chunk's events are in memory. Throws UserError TRACE_CORRUPT.
+ */
+export function chunkEventAt(index: Pick<TraceIndex, 'name' | 'header'>, chunk: ChunkRef, at: number): MemEvent {
+  if (chunk.events !== undefined) return chunk.events[at] as MemEvent;
+  try {
+    return readEventAt(chunk.payload, index.header.schema, at);
   } catch (error) {
     if (!(error instanceof Malformed)) throw error;
     throw corruptRecord(index.name, chunk.offset, 'event chunk', error);

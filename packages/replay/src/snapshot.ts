@@ -585,8 +585,7 @@ export function restoreDirtyTable(
   if (from instanceof SnapshotTable && to instanceof SnapshotTable) {
     // The written ids first, then the blocks that differ, walked side by side: an id in
     // both with the very same value is already right (unless written: done first).
-    const objects = isHeapObjectTable(from) && isHeapObjectTable(to);
-    for (const id of dirty.ids()) restoreEntry(t, set, id, to.get(id), false);
+    for (const id of dirty.ids()) restoreEntry(t, set, id, to.get(id));
     let i = 0;
     let j = 0;
     const fk = from.keys;
@@ -597,7 +596,7 @@ export function restoreDirtyTable(
       const key = Math.min(a, b);
       const fb = a === key ? from.blocks[i++] : undefined;
       const tb = b === key ? to.blocks[j++] : undefined;
-      if (fb !== tb) restoreBlock(t, set, fb, tb, objects);
+      if (fb !== tb) restoreBlock(t, set, fb, tb);
     }
     return;
   }
@@ -611,7 +610,7 @@ export function restoreDirtyTable(
     for (const key in o) ids.push(Number(key));
     target = (id) => (Object.hasOwn(o, id) ? o[id] : undefined);
   }
-  for (const id of ids) restoreEntry(t, set, id, target(id), false);
+  for (const id of ids) restoreEntry(t, set, id, target(id));
 }
 
 /** restoreDirtyTable for one block key: the working table holds `fb`'s entries (but for written ids, already restored); make it hold `tb`'s. */
@@ -620,10 +619,7 @@ function restoreBlock(
   set: IdSet,
   fb: TableBlock | undefined,
   tb: TableBlock | undefined,
-  objects: boolean,
 ): void {
-  // Heap objects on both sides: the fast path needs no check per entry.
-  const fast = objects && (fb === undefined || fb.allFast) && (tb === undefined || tb.allFast);
   const fi = fb?.ids;
   const ti = tb?.ids;
   const fn = fi?.length ?? 0;
@@ -635,14 +631,14 @@ function restoreBlock(
     const b = j < tn ? ((ti as Float64Array)[j] as number) : Infinity;
     if (a === b) {
       const tv = (tb as TableBlock).values[j];
-      if ((fb as TableBlock).values[i] !== tv) restoreEntry(t, set, b, tv, fast);
+      if ((fb as TableBlock).values[i] !== tv) restoreEntry(t, set, b, tv);
       i += 1;
       j += 1;
     } else if (a < b) {
-      restoreEntry(t, set, a, undefined, fast);
+      restoreEntry(t, set, a, undefined);
       i += 1;
     } else {
-      restoreEntry(t, set, b, (tb as TableBlock).values[j], fast);
+      restoreEntry(t, set, b, (tb as TableBlock).values[j]);
       j += 1;
     }
   }
@@ -650,10 +646,11 @@ function restoreBlock(
 
 /**
  * Make slot `id` of the id table `t` (its live ids in `set`) hold `sv` (undefined: a
- * freed slot). A frozen value (a snapshot's) is not copied: the slot points at it, and
- * its writer copies it first (see restoreDirtyTable).
+ * freed slot). A frozen value (a snapshot's: every value of one is) is not copied: the
+ * slot points at it, and its writer copies it first (see restoreDirtyTable). Any other
+ * value is restored as `restore` restores one.
  */
-function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: unknown, fast: boolean): void {
+function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: unknown): void {
   const tv = t[id];
   if (sv === undefined) {
     if (tv !== undefined) {
@@ -667,14 +664,6 @@ function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: un
     // Already the snapshot's own value.
   } else if (typeof sv === 'object' && sv !== null && Object.isFrozen(sv)) {
     t[id] = sv;
-  } else if (fast || (typeof sv === 'object' && sv !== null && FAST_FROZEN.has(sv))) {
-    // A working object table's values are core's heap objects: one with a reference list is one.
-    const inPlace =
-      typeof tv === 'object' &&
-      tv !== null &&
-      !Object.isFrozen(tv) &&
-      (fast ? Array.isArray((tv as FastObject).refs) : isFastObject(tv as Record<string, unknown>));
-    restoreFastEntry(t, id, sv as FastObject, inPlace);
   } else {
     restoreSlot(t, id, sv, 1);
   }
@@ -1080,11 +1069,6 @@ function freezeFast(c: FastObject): FastObject {
   const out = Object.freeze(fastLiteral(c, refs as FastObject['refs']));
   FAST_FROZEN.add(out);
   return out;
-}
-
-/** A table of heap objects: a SnapshotTable whose every value has core's HeapObject fields. */
-function isHeapObjectTable(t: SnapshotTable): boolean {
-  return t.allFast && t.size > 0;
 }
 
 /** A SnapshotTable's entries as two arrays, by ascending id (for a walk over all of them). */

@@ -72,13 +72,14 @@ import {
   type HeapState,
   type MemEvent,
 } from '@pymemsim/core';
-import { forEachScratchEvent, readEventAt } from './chunkCodec.js';
+import { forEachScratchEvent } from './chunkCodec.js';
 import { DEFAULT_CHECKPOINT_EVERY } from './encoder.js';
 import { eventObjectIds, type ObjectRole } from './dump.js';
 import { UserCodeEnd } from './userCode.js';
 import type { Footer, TraceHeader } from './format.js';
 import {
   checkpointState,
+  chunkEventAt,
   chunkEvents,
   corruptRecord,
   indexTrace,
@@ -247,18 +248,13 @@ export class Timeline {
     this.checkSeq(n, 'event');
     const chunk = this.chunkOf(n);
     const at = n - chunk.first;
-    const cached = chunk.events ?? this.chunkCache.get(chunk.first);
+    const cached = this.chunkCache.get(chunk.first);
     if (cached !== undefined) return cached[at] as MemEvent;
     if (this.lastEventChunk !== chunk.first) {
       // One event of a chunk not read just before (a seek's): only it is decoded into an
       // object of its own. A second read of the same chunk (a step) decodes and keeps it.
       this.lastEventChunk = chunk.first;
-      try {
-        return readEventAt(chunk.payload, this.header.schema, at);
-      } catch (error) {
-        if (error instanceof Malformed) throw corruptRecord(this.name, chunk.offset, 'event chunk', error);
-        throw error;
-      }
+      return chunkEventAt(this.trace, chunk, at);
     }
     return this.eventsOf(chunk)[at] as MemEvent;
   }

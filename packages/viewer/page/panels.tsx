@@ -52,7 +52,7 @@ export function TimelineView({
   events: number;
   onSeek: (n: number) => void;
 }) {
-  const x = (seq: number): number => (events <= 1 ? 0 : (seq / (events - 1)) * W);
+  const x = (seq: number): number => xOf(seq, events);
   // The series and the passes change with the summary only; the cursor with every event.
   const { maxLive, maxBlocks, chart } = useMemo(() => {
     const samples = summary?.samples ?? [];
@@ -101,6 +101,8 @@ export function TimelineView({
 
 const W = 1000;
 const H = 110;
+/** Where event `seq` of `events` stands on the timeline's width. */
+const xOf = (seq: number, events: number): number => (events <= 1 ? 0 : (seq / (events - 1)) * W);
 
 /** The timeline's series and GC passes (the SVG's content under the cursor). */
 function Chart({
@@ -118,7 +120,7 @@ function Chart({
 }) {
   const top = 8;
   const plotH = H - 26;
-  const x = (seq: number): number => (events <= 1 ? 0 : (seq / (events - 1)) * W);
+  const x = (seq: number): number => xOf(seq, events);
   const samples = summary?.samples ?? [];
   const line = (value: (s: (typeof samples)[number]) => number, max: number): string =>
     samples
