@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { liveIds, type HeapState } from '@pymemsim/core';
 import { describe, expect, it } from 'vitest';
-import { framesOf, mainGlobals, programObjects, referrers } from './heapView.js';
+import { framesOf, interpreterRef, mainGlobals, programObjects, referrers } from './heapView.js';
 import { Timeline } from './timeline.js';
 
 const TRACES = join(import.meta.dirname, '..', '..', '..', 'traces');
@@ -72,6 +72,7 @@ describe('programObjects', () => {
       const path = join(TRACES, name, 'trace.pmt');
       const timeline = Timeline.open(readFileSync(path), path);
       let checked = 0;
+      let internals = 0;
       for (let at = -1; at <= timeline.last; at += 7) {
         const state = timeline.stateAt(at);
         // The objects the variables of every frame and __main__'s globals are bound to
@@ -86,35 +87,67 @@ describe('programObjects', () => {
         for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) named.add(e.id);
         if (named.size === 0) continue;
         expect(programObjects(state, undefined, named.size)).toEqual(named);
-        // Then breadth first: the distance from the frames and globals never decreases along
-        // the walk (what only no root reaches, garbage, comes after, at no distance).
-        const roots: number[] = [...named];
-        for (const f of framesOf(state)) {
-          for (const v of f.varOrder) if (f.vars[v] !== undefined) roots.push(f.vars[v]);
-          roots.push(...f.stack, ...f.displaced.map((d) => d.id));
-        }
+        // Then breadth first through the program's own references: the distance from the
+        // names never decreases along the walk, and every object at a distance comes
+        // before those the names reach only through the interpreter's references (code
+        // objects, name strings) or not at all (what frames hold for the interpreter,
+        // garbage).
         const distance = new Map<number, number>();
-        const queue = roots.filter((id) => state.objects[id] !== undefined);
-        for (const id of queue) if (!distance.has(id)) distance.set(id, 0);
+        const queue = [...named];
+        for (const id of queue) distance.set(id, 0);
         for (let head = 0; head < queue.length; head++) {
           const obj = state.objects[queue[head] as number];
           if (obj === undefined || obj.kind === 'module') continue;
           for (const r of obj.refs) {
             if (r === undefined || r.slot === '__globals__' || r.slot === '__builtins__') continue;
+            if (interpreterRef(state, obj, r)) continue;
             if (distance.has(r.to) || state.objects[r.to] === undefined) continue;
             distance.set(r.to, (distance.get(queue[head] as number) as number) + 1);
             queue.push(r.to);
           }
         }
-        const order = [...programObjects(state)].map((id) => distance.get(id)).filter((d) => d !== undefined);
-        for (let i = 1; i < order.length; i++)
-          expect(order[i] as number).toBeGreaterThanOrEqual(order[i - 1] as number);
+        const order = [...programObjects(state)].map((id) => distance.get(id));
+        const near = order.findIndex((d) => d === undefined);
+        const prefix = near < 0 ? order : order.slice(0, near);
+        expect(prefix.length).toBe(distance.size);
+        for (let i = 1; i < prefix.length; i++)
+          expect(prefix[i] as number).toBeGreaterThanOrEqual(prefix[i - 1] as number);
+        if (near >= 0 && order.length > near) internals += 1;
         checked += 1;
       }
       expect(checked).toBeGreaterThan(0);
+      // Every golden program defines a function or holds a code object in its frames.
+      expect(internals).toBeGreaterThan(0);
     },
     60_000,
   );
+
+  it("the interpreter's references are a code object's, a function's name and code, a class's bases, str keys", () => {
+    const path = join(TRACES, 'demo', 'trace.pmt');
+    const timeline = Timeline.open(readFileSync(path), path);
+    const kinds = new Map<string, Set<string>>();
+    for (let at = 0; at <= timeline.last; at += 97) {
+      const state = timeline.stateAt(at);
+      for (const id of liveIds(state)) {
+        const obj = state.objects[id];
+        if (obj === undefined) continue;
+        for (const r of obj.refs) {
+          if (r === undefined) continue;
+          const key = `${obj.kind} ${interpreterRef(state, obj, r) ? 'interpreter' : 'program'}`;
+          const slots = kinds.get(key) ?? new Set<string>();
+          slots.add(r.slot === 'key' ? `key:${state.objects[r.to]?.pyType}` : r.slot.replace(/\[.*\]/, '[]'));
+          kinds.set(key, slots);
+        }
+      }
+    }
+    expect(kinds.get('code program')).toBeUndefined();
+    expect([...(kinds.get('function interpreter') ?? [])].sort()).toEqual(
+      expect.arrayContaining(['__code__', '__name__', '__qualname__']),
+    );
+    expect(kinds.get('function program') ?? new Set()).not.toContain('__code__');
+    expect(kinds.get('dict interpreter')).toContain('key:str');
+    expect(kinds.get('dict program') ?? new Set()).not.toContain('key:str');
+  });
 });
 
 /** Some live object no root reaches. */

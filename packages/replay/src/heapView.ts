@@ -31,6 +31,7 @@ import {
   type Frame,
   type HeapObject,
   type HeapState,
+  type Ref,
 } from '@pymemsim/core';
 import { liveFrameList, liveObjectIds as indexedLiveIds } from './liveIndex.js';
 import { pythonRepr } from './reprs.js';
@@ -402,8 +403,9 @@ export function programObjects(
   // module's dict: not followed either.
   // Breadth first: with a limit, the objects nearest the program's names are the ones
   // shown (depth first, a class's namespace and its functions' code objects filled the
-  // drawing before the objects the variables hold).
-  const visit = (queue: number[]): void => {
+  // drawing before the objects the variables hold). While `later` is given, the
+  // interpreter's own references (interpreterRef) wait there for a second walk.
+  const visit = (queue: number[], later?: number[]): void => {
     for (let head = 0; head < queue.length; head++) {
       const id = queue[head] as number;
       if (!(id < size) || (marks[id] as number) & SHOWN) continue;
@@ -419,7 +421,9 @@ export function programObjects(
       const refs = obj.refs;
       for (let i = 0; i < refs.length; i++) {
         const r = refs[i];
-        if (r !== undefined && r.slot !== '__globals__' && r.slot !== '__builtins__') queue.push(r.to);
+        if (r === undefined || r.slot === '__globals__' || r.slot === '__builtins__') continue;
+        if (later !== undefined && interpreterRef(state, obj, r)) later.push(r.to);
+        else queue.push(r.to);
       }
     }
   };
@@ -437,7 +441,13 @@ export function programObjects(
     internal.push(...f.stack, ...f.displaced.map((d) => d.id));
   }
   for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) names.push(e.id);
-  visit([...names, ...internal]);
+  // The program's data first, through the program's own references; then what frames
+  // hold for the interpreter and what the interpreter's references lead to (code
+  // objects, a function's name strings, a class's bases, a dict's str keys).
+  const later: number[] = [];
+  visit(names, later);
+  if (!walk.complete) return shown;
+  visit([...internal, ...later]);
   if (!walk.complete) return shown;
   // Objects that no root reaches at all (when every live object is reachable, there are
   // none, and the live objects need not be listed).
@@ -464,6 +474,33 @@ export function programObjects(
 
 const SHOWN = 1;
 const REACHED = 2;
+
+/** Objects whose value a reference's label shows: as a dict's key, drawn in the label. */
+const LABEL_TYPES = new Set(['str', 'int', 'float', 'bool', 'NoneType', 'bytes']);
+const FUNCTION_INTERNALS = new Set(['__module__', '__doc__', '__code__', '__name__', '__qualname__']);
+const CLASS_INTERNALS = new Set(['__bases__', '__base__', '__mro__']);
+
+/**
+ * A reference the interpreter keeps for itself rather than one the program made: what a
+ * code object holds, a function's code, module and name strings (not its defaults or
+ * closure), a class's bases and method resolution order (not its namespace), an
+ * instance's class, a dict's key when the key is a str, int or other value the entry's
+ * label shows. Python Tutor draws none of these; the heap views show them after the
+ * program's data.
+ */
+export function interpreterRef(state: HeapState, from: HeapObject, r: Ref): boolean {
+  switch (from.kind) {
+    case 'code':
+      return true;
+    case 'function':
+      return FUNCTION_INTERNALS.has(r.slot);
+    case 'class':
+      return CLASS_INTERNALS.has(r.slot);
+    default:
+      if (r.slot === '__class__') return true;
+      return r.slot === 'key' && LABEL_TYPES.has(state.objects[r.to]?.pyType ?? '');
+  }
+}
 
 /**
  * The live objects not reached (`count` of them are), in id order. Garbage is a cycle of
