@@ -1,12 +1,12 @@
 /*
  * The heap drawn as Python Tutor draws it: frames (and the globals of __main__) on the
  * left, objects on the right, one arrow per reference from the row that holds it.
- * dagre (a layered graph layout) places the boxes: frames in the first layer, each
- * object one layer right of its first holder (the only edges dagre is given), crossings
- * reduced. Arrows start at the
- * row of their variable or slot, so they are drawn here, not by dagre.
+ * d3-hierarchy's tidy tree places the boxes: the frames stacked in the first column, each
+ * object one column right of its first holder (the tree's edges), a holder's objects in
+ * the order of its rows. Arrows start at the row of their variable or slot, so they are
+ * drawn here, for every reference, not only the tree's.
  */
-import dagre from '@dagrejs/dagre';
+import { hierarchy, tree, type HierarchyPointNode } from 'd3-hierarchy';
 import type { ObjectNode, StateView } from '../src/protocol.js';
 
 export const ROW = 18;
@@ -15,8 +15,10 @@ const FRAME_WIDTH = 170;
 const OBJECT_WIDTH = 210;
 /** Reference rows drawn in an object box at most; the rest are counted. */
 export const MAX_ROWS = 12;
-/** Boxes above which dagre's crossing-reduction sweeps are skipped (they grow fast with the graph). */
-const SWEEP_LIMIT = 40;
+/** Space between boxes of a column, between columns, and around the drawing. */
+const NODE_GAP = 14;
+const RANK_GAP = 60;
+const MARGIN = 10;
 
 export interface Row {
   readonly label: string;
@@ -109,36 +111,60 @@ export function layoutHeap(state: StateView): Layout {
       object: o,
     });
   }
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 60, marginx: 10, marginy: 10, ranker: 'tight-tree' });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const b of pending) g.setNode(b.key, { width: b.width, height: b.height });
-  // dagre places each object one layer right of its first holder: the edges it is given
-  // are those (a forest), not every reference. Every reference would make dagre thread a
-  // chain of dummy nodes through each layer an arrow crosses (a type held by every
-  // instance, a parent pointer back up a tree): most of the time of a layout, five times
-  // this one's on a tree of 60 objects. All the arrows are drawn below, from their rows.
+  // Each object is placed one column right of its first holder: those references (a
+  // forest) make the tree d3-hierarchy lays out, not every reference. Every reference
+  // would not make a tree (a type held by every instance, a parent pointer back up a
+  // tree). All the arrows are drawn below, from their rows.
   const order = new Map(pending.map((b, i) => [b.key, i]));
+  const children = new Map<string, Pending[]>();
   const claimed = new Set<string>();
   for (const [i, b] of pending.entries()) {
     for (const r of b.rows) {
       if (r.to === undefined || !drawn.has(r.to)) continue;
       const key = objectKey(r.to);
       // A holder earlier in the order than what it holds (frames first, then objects as
-      // the walk from them met them): the edges form no cycle.
+      // the walk from them met them): the holders form no cycle.
       if (claimed.has(key) || (order.get(key) as number) <= i) continue;
       claimed.add(key);
-      g.setEdge(b.key, key);
+      const list = children.get(b.key) ?? [];
+      list.push(pending[order.get(key) as number] as Pending);
+      children.set(b.key, list);
     }
   }
-  // Crossing reduction's sweeps cost most of the time for a large heap: only for small
-  // ones. A large one keeps dagre's initial order (initialOrder).
-  dagre.layout(g, pending.length > SWEEP_LIMIT ? { customOrder: initialOrder } : {});
-  let boxes: Box[] = pending.map((b) => {
-    const n = g.node(b.key) as { x: number; y: number };
-    return { ...b, x: n.x - b.width / 2, y: n.y - b.height / 2 };
-  });
-  boxes = stackFramesFirst(boxes);
+  // The first column, as Python Tutor stacks it: the globals on top, then every frame from
+  // the outermost call to the innermost, then what no earlier box holds (garbage no frame
+  // reaches).
+  const unheld = pending.filter((b) => !claimed.has(b.key));
+  const top: Pending[] = [
+    ...unheld.filter((b) => b.key === 'globals'),
+    ...unheld.filter((b) => b.kind === 'frame' && b.key !== 'globals').reverse(),
+    ...unheld.filter((b) => b.kind !== 'frame'),
+  ];
+  type Node = Pending | { readonly key: '' };
+  const root = hierarchy<Node>({ key: '' }, (n) => (n.key === '' ? top : children.get(n.key)));
+  const breadth = (n: HierarchyPointNode<Node>): number => ('height' in n.data ? n.data.height : 0);
+  // A tidy tree (Reingold-Tilford) laid on its side: depth is the column, and boxes of a
+  // column keep NODE_GAP apart (twice that between different holders' boxes).
+  tree<Node>()
+    .nodeSize([1, 1])
+    .separation((a, b) => (breadth(a) + breadth(b)) / 2 + (a.parent === b.parent ? NODE_GAP : 2 * NODE_GAP))(root);
+  const placed = root.descendants() as HierarchyPointNode<Node>[];
+  let minY = Infinity;
+  for (const n of placed) if (n.depth > 1) minY = Math.min(minY, n.x - breadth(n) / 2);
+  const position = new Map<string, { x: number; y: number }>();
+  // The first column is stacked from the top, left-aligned.
+  let y = MARGIN;
+  for (const b of top) {
+    position.set(b.key, { x: MARGIN, y });
+    y += b.height + NODE_GAP;
+  }
+  for (const n of placed) {
+    if (n.depth < 2 || !('width' in n.data)) continue;
+    // Column d's left edge: one object column per depth after the first.
+    const left = MARGIN + FRAME_WIDTH + RANK_GAP + (n.depth - 2) * (OBJECT_WIDTH + RANK_GAP);
+    position.set(n.data.key, { x: left, y: MARGIN + n.x - breadth(n) / 2 - minY });
+  }
+  const boxes: Box[] = pending.map((b) => ({ ...b, ...(position.get(b.key) as { x: number; y: number }) }));
   const byKey = new Map(boxes.map((b) => [b.key, b]));
   const arrows: Arrow[] = [];
   for (const b of boxes) {
@@ -162,66 +188,8 @@ export function layoutHeap(state: StateView): Layout {
       arrows.push({ from: b.key, row: i, to: r.to, label: r.label, path });
     });
   }
-  // An empty graph has no extent (dagre reports -Infinity).
+  // An empty graph has no extent.
   const width = Math.max(0, ...boxes.map((b) => b.x + b.width)) + 60;
   const height = Math.max(0, ...boxes.map((b) => b.y + b.height)) + 20;
   return { boxes, arrows, width, height };
-}
-
-/**
- * dagre's order phase for a large heap, without its crossing-reduction sweeps: dagre's
- * own initial order (a depth-first walk from the nodes by rank, each rank's nodes in the
- * order first met), the order dagre itself kept with the sweeps turned off. Given as a
- * custom order because dagre, sweeps off, still built two graphs per rank it did not
- * use: half a layout's time.
- */
-export function initialOrder(g: InstanceType<typeof dagre.graphlib.Graph>): void {
-  type Ranked = { rank?: number; order?: number };
-  const rankOf = (v: string): number => (g.node(v) as Ranked).rank ?? 0;
-  const nodes = g.nodes().filter((v) => (g.children(v) ?? []).length === 0);
-  nodes.sort((a, b) => rankOf(a) - rankOf(b)); // stable: insertion order within a rank
-  const next = new Map<number, number>();
-  const visited = new Set<string>();
-  for (const root of nodes) {
-    // A depth-first walk, preorder, successors in their order (a stack, not recursion).
-    const stack = [root];
-    while (stack.length > 0) {
-      const v = stack.pop() as string;
-      if (visited.has(v)) continue;
-      visited.add(v);
-      const n = g.node(v) as Ranked;
-      const rank = n.rank ?? 0;
-      n.order = next.get(rank) ?? 0;
-      next.set(rank, n.order + 1);
-      const successors = g.successors(v) ?? [];
-      for (let i = successors.length - 1; i >= 0; i--) stack.push(successors[i] as string);
-    }
-  }
-}
-
-/**
- * As Python Tutor stacks them: the globals on top of the first column, then every frame
- * from the outermost call to the innermost, then whatever else dagre put in that column
- * (garbage no frame reaches), left-aligned where dagre centred the column. dagre need not rank
- * every frame first, so frames may start out in different columns: each is moved to the
- * first (its objects stay right of it).
- */
-function stackFramesFirst(boxes: Box[]): Box[] {
-  const frames = boxes.filter((b) => b.kind === 'frame');
-  if (frames.length === 0) return boxes;
-  const left = Math.min(...frames.map((b) => b.x + b.width / 2));
-  const column = boxes.filter((b) => b.kind === 'frame' || Math.abs(b.x + b.width / 2 - left) < 1);
-  const order = [
-    ...column.filter((b) => b.key === 'globals'),
-    ...column.filter((b) => b.kind === 'frame' && b.key !== 'globals').reverse(),
-    ...column.filter((b) => b.kind !== 'frame'),
-  ];
-  const placed = new Map<string, Box>();
-  let y = 10; // dagre's margin
-  for (const b of order) {
-    // Left-aligned with the frames (an object box is wider: centred, it would stand out to the left).
-    placed.set(b.key, { ...b, x: left - FRAME_WIDTH / 2, y });
-    y += b.height + 14;
-  }
-  return boxes.map((b) => placed.get(b.key) ?? b);
 }
