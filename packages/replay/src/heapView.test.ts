@@ -87,13 +87,15 @@ describe('programObjects', () => {
         for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) named.add(e.id);
         if (named.size === 0) continue;
         expect(programObjects(state, undefined, named.size)).toEqual(named);
-        // Then breadth first through the program's own references: the distance from the
-        // names never decreases along the walk, and every object at a distance comes
-        // before those the names reach only through the interpreter's references (code
-        // objects, name strings) or not at all (what frames hold for the interpreter,
-        // garbage).
+        // Then breadth first through the program's own references, from the names and the
+        // frames' evaluation-stack temporaries: the distance from them never decreases
+        // along the walk, and every object at a distance comes first. Then garbage (no root
+        // reaches it), then the interpreter's part from walk.interpreterFrom: what the
+        // program reaches only through the interpreter's references (code objects, name
+        // strings) and what frames hold for the interpreter.
         const distance = new Map<number, number>();
         const queue = [...named];
+        for (const f of framesOf(state)) queue.push(...f.stack, ...f.displaced.map((d) => d.id));
         for (const id of queue) distance.set(id, 0);
         for (let head = 0; head < queue.length; head++) {
           const obj = state.objects[queue[head] as number];
@@ -106,13 +108,21 @@ describe('programObjects', () => {
             queue.push(r.to);
           }
         }
-        const order = [...programObjects(state)].map((id) => distance.get(id));
+        const walk = { complete: true, interpreterFrom: 0 };
+        const all = [...programObjects(state, undefined, Infinity, walk)];
+        const order = all.map((id) => distance.get(id));
         const near = order.findIndex((d) => d === undefined);
         const prefix = near < 0 ? order : order.slice(0, near);
-        expect(prefix.length).toBe(distance.size);
+        expect(prefix.length).toBe([...distance.keys()].filter((id) => state.objects[id] !== undefined).length);
         for (let i = 1; i < prefix.length; i++)
           expect(prefix[i] as number).toBeGreaterThanOrEqual(prefix[i - 1] as number);
-        if (near >= 0 && order.length > near) internals += 1;
+        expect(walk.interpreterFrom).toBeGreaterThanOrEqual(prefix.length);
+        expect(walk.interpreterFrom).toBeLessThanOrEqual(all.length);
+        const reachable = reachableIds(state);
+        // Garbage: it starts at an object no root reaches (what it then holds may be reachable).
+        const garbage = all.slice(prefix.length, walk.interpreterFrom);
+        if (garbage.length > 0) expect(reachable.has(garbage[0] as number)).toBe(false);
+        if (walk.interpreterFrom < all.length) internals += 1;
         checked += 1;
       }
       expect(checked).toBeGreaterThan(0);
@@ -149,6 +159,19 @@ describe('programObjects', () => {
     expect(kinds.get('dict program') ?? new Set()).not.toContain('key:str');
   });
 });
+
+/** The objects a root reaches. */
+function reachableIds(state: HeapState): Set<number> {
+  const reachable = new Set<number>();
+  const stack = [...referrers(state).roots.keys()];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
+  }
+  return reachable;
+}
 
 /** Some live object no root reaches. */
 function hasGarbage(state: HeapState): boolean {

@@ -382,6 +382,14 @@ export const liveObjectIds = (state: HeapState): number[] => indexedLiveIds(stat
  * object no root reaches (garbage waiting for the collector), but not the objects only
  * the interpreter's roots keep (static ints and strings, interned names, modules).
  *
+ * In three parts, in this order: the program's data (what the program's names and its
+ * evaluation-stack temporaries reach through the program's own references), garbage, and
+ * then what the program reaches only through the interpreter's references
+ * (`interpreterRef`: code objects, a function's name strings, a dict's str keys ...) or
+ * what frames hold for the interpreter (their function, code and locals). The last part
+ * starts at `walk.interpreterFrom` in the set's order (Infinity when the walk stopped
+ * before it): Python Tutor draws none of it, and the viewer folds it.
+ *
  * With a `limit`, the walk stops at the first `limit` objects (the same first ones, in
  * the same order, as without it): a view that draws only those need not walk a heap of a
  * million. `walk.complete` then says whether those are all of them.
@@ -390,10 +398,11 @@ export function programObjects(
   state: HeapState,
   given?: Referrers,
   limit = Infinity,
-  walk: { complete: boolean } = { complete: true },
+  walk: ProgramWalk = { complete: true, interpreterFrom: Infinity },
 ): Set<number> {
   const shown = new Set<number>();
   walk.complete = true;
+  walk.interpreterFrom = Infinity;
   // Marks by id (the tables' ids run 1..allocated): SHOWN, REACHED. Cheaper than sets
   // for the walks below, which visit every object the roots reach.
   const size = state.allocated + 1;
@@ -404,7 +413,7 @@ export function programObjects(
   // Breadth first: with a limit, the objects nearest the program's names are the ones
   // shown (depth first, a class's namespace and its functions' code objects filled the
   // drawing before the objects the variables hold). While `later` is given, the
-  // interpreter's own references (interpreterRef) wait there for a second walk.
+  // interpreter's own references (interpreterRef) wait there for the last part.
   const visit = (queue: number[], later?: number[]): void => {
     for (let head = 0; head < queue.length; head++) {
       const id = queue[head] as number;
@@ -428,26 +437,22 @@ export function programObjects(
     }
   };
   // First the program's names: every frame's variables, the innermost frame's first, and
-  // __main__'s globals (not the dunder names the interpreter sets up); then what frames
-  // hold for the interpreter (their function, code and locals, named in parentheses, and
-  // their evaluation-stack temporaries).
+  // __main__'s globals (not the dunder names the interpreter sets up), then the frames'
+  // evaluation-stack temporaries; what frames hold for the interpreter (their function,
+  // code and locals, named in parentheses) comes last.
   const names: number[] = [];
+  const temporaries: number[] = [];
   const internal: number[] = [];
   for (const f of framesOf(state)) {
     for (const name of f.varOrder) {
       const id = Object.hasOwn(f.vars, name) ? f.vars[name] : undefined;
       if (id !== undefined) (name.startsWith('(') ? internal : names).push(id);
     }
-    internal.push(...f.stack, ...f.displaced.map((d) => d.id));
+    temporaries.push(...f.stack, ...f.displaced.map((d) => d.id));
   }
   for (const e of mainGlobals(state)?.entries ?? []) if (!e.name.startsWith('__')) names.push(e.id);
-  // The program's data first, through the program's own references; then what frames
-  // hold for the interpreter and what the interpreter's references lead to (code
-  // objects, a function's name strings, a class's bases, a dict's str keys).
   const later: number[] = [];
-  visit(names, later);
-  if (!walk.complete) return shown;
-  visit([...internal, ...later]);
+  visit([...names, ...temporaries], later);
   if (!walk.complete) return shown;
   // Objects that no root reaches at all (when every live object is reachable, there are
   // none, and the live objects need not be listed).
@@ -467,9 +472,21 @@ export function programObjects(
     }
   }
   if (reached < state.live) {
-    visit(unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached));
+    visit(
+      unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached),
+      later,
+    );
+    if (!walk.complete) return shown;
   }
+  walk.interpreterFrom = shown.size;
+  visit([...internal, ...later]);
   return shown;
+}
+
+/** How far programObjects walked (see there). */
+export interface ProgramWalk {
+  complete: boolean;
+  interpreterFrom: number;
 }
 
 const SHOWN = 1;

@@ -68,6 +68,7 @@ export {
   objectLabel,
   objectView,
   programObjects,
+  interpreterRef,
   refLabels,
   referrerChains,
   referrers,
@@ -77,6 +78,7 @@ export {
   type FrameView,
   type Link,
   type ObjectView,
+  type ProgramWalk,
   type Referrers,
   type RootHolder,
 } from './heapView.js';

@@ -35,6 +35,9 @@ export function App({ source }: { source: DataSource }) {
   const [view, setView] = useState<StateView | null>(null);
   const [previous, setPrevious] = useState<StateView | null>(null);
   const [limit, setLimit] = useState(DEFAULT_LIMIT);
+  // Draw what the program reaches only through the interpreter's references (code
+  // objects, name strings ...) too; Python Tutor never does.
+  const [interpreter, setInterpreter] = useState(false);
   const [summary, setSummary] = useState<SummaryView | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [history, setHistory] = useState<HistoryView | null>(null);
@@ -247,6 +250,14 @@ export function App({ source }: { source: DataSource }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [seek, move, runWatches, last]);
 
+  const drawnView = useMemo(
+    () => (view === null || interpreter ? view : withoutInterpreter(view)),
+    [view, interpreter],
+  );
+  const drawnPrevious = useMemo(
+    () => (previous === null || interpreter ? previous : withoutInterpreter(previous)),
+    [previous, interpreter],
+  );
   const highlight = useMemo(
     () => (view === null ? { arrows: new Set<string>(), objects: new Set<number>() } : highlightOf(why, view)),
     [why, view],
@@ -265,8 +276,14 @@ export function App({ source }: { source: DataSource }) {
   }
   // The counts of a large heap, once the server walked it (they come after the drawing).
   const counted = view !== null && counts !== null && counts.at === view.at && counts.limit === limit ? counts : null;
-  const folded = view?.folded ?? counted?.folded ?? null;
-  const hidden = view?.hidden ?? counted?.hidden ?? null;
+  const foldedAll = view?.folded ?? counted?.folded ?? null;
+  const hiddenAll = view?.hidden ?? counted?.hidden ?? null;
+  const kept = view?.interpreter ?? counted?.interpreter ?? null;
+  // Without the interpreter's objects: those are counted with what only the interpreter
+  // holds, not with the program's objects over the limit.
+  const keptDrawn = view === null ? 0 : view.objects.filter((o) => o.interpreter === true).length;
+  const folded = interpreter || foldedAll === null || kept === null ? foldedAll : foldedAll - (kept - keptDrawn);
+  const hidden = interpreter || hiddenAll === null || kept === null ? hiddenAll : hiddenAll + kept;
 
   return (
     <div
@@ -340,11 +357,11 @@ export function App({ source }: { source: DataSource }) {
           </div>
         </section>
         <section class="graph">
-          {view !== null && (
+          {view !== null && drawnView !== null && (
             <>
               <HeapGraph
-                state={view}
-                previous={previous}
+                state={drawnView}
+                previous={drawnPrevious}
                 selected={selected}
                 highlight={highlight}
                 onSelect={setSelected}
@@ -352,7 +369,19 @@ export function App({ source }: { source: DataSource }) {
               />
               <div class="folded muted">
                 {view.live.toLocaleString()} live objects;{' '}
-                {hidden === null ? 'counting those' : hidden.toLocaleString()} held only by the interpreter not drawn
+                {hidden === null ? 'counting those' : hidden.toLocaleString()}{' '}
+                {interpreter ? 'held only by the interpreter' : 'kept by the interpreter'} not drawn
+                {(interpreter || kept !== 0) && (
+                  <>
+                    {' ('}
+                    <button class="more" data-action="interpreter" onClick={() => setInterpreter((x) => !x)}>
+                      {interpreter
+                        ? "hide the program's code objects, names, keys"
+                        : "also draw the program's code objects, names, keys"}
+                    </button>
+                    {')'}
+                  </>
+                )}
                 {folded !== 0 && (
                   <>
                     {'; '}
@@ -562,4 +591,23 @@ function WatchPanel({
       </form>
     </div>
   );
+}
+
+/**
+ * The state without the objects the program reaches only through the interpreter's
+ * references (marked `interpreter` by the server): their references are counted in their
+ * holders' "more" rows, and the frames' rows that hold them show their ids.
+ */
+function withoutInterpreter(view: StateView): StateView {
+  if (!view.objects.some((o) => o.interpreter === true)) return view;
+  const kept = new Set(view.objects.filter((o) => o.interpreter !== true).map((o) => o.id));
+  return {
+    ...view,
+    objects: view.objects
+      .filter((o) => kept.has(o.id))
+      .map((o) => {
+        const refs = o.refs.filter((r) => kept.has(r.to));
+        return refs.length === o.refs.length ? o : { ...o, refs, moreRefs: o.moreRefs + o.refs.length - refs.length };
+      }),
+  };
 }

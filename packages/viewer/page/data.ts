@@ -93,7 +93,7 @@ export function inlineSource(data: InlineData): DataSource {
     state: (at) => Promise.resolve(stateAt(at)),
     counts: (at) => {
       const s = stateAt(at);
-      return Promise.resolve({ at, folded: s.folded ?? 0, hidden: s.hidden ?? 0 });
+      return Promise.resolve({ at, folded: s.folded ?? 0, hidden: s.hidden ?? 0, interpreter: s.interpreter ?? 0 });
     },
     summary: () => Promise.resolve(data.summary),
     history: (id) => Promise.resolve(value<HistoryView>(data.histories[String(id)], `the history of #${id}`)),

@@ -55,6 +55,7 @@ function stateView(h: Heap): StateView {
     objects,
     folded: 0,
     hidden: 0,
+    interpreter: 0,
     live: objects.length,
     gc: { counts: [0, 0, 0], thresholds: [700, 10, 10], enabled: true, collecting: -1, generations: [0, 0, 0] },
     memory: { arenas: 0, pools: 0, blocks: 0, liveBytes: 0 },

@@ -42,6 +42,12 @@ export interface ObjectNode {
   readonly address: string;
   /** Its count reached zero: deallocation has started. */
   readonly dying: boolean;
+  /**
+   * The program reaches it only through the interpreter's own references (a code object,
+   * a function's name string, a dict's str key) or through what a frame holds for the
+   * interpreter (its function, code, locals). The page draws these only when asked.
+   */
+  readonly interpreter?: true;
   /** The references it holds to objects that are drawn (the first 50). */
   readonly refs: readonly RefView[];
   /** The other references it holds: to objects not drawn, or past the first 50. */
@@ -95,6 +101,8 @@ export interface CountsView {
   readonly at: number;
   readonly folded: number;
   readonly hidden: number;
+  /** Objects of the program marked `interpreter` (drawn or folded). */
+  readonly interpreter: number;
 }
 
 export interface StateView {
@@ -116,6 +124,8 @@ export interface StateView {
   readonly folded: number | null;
   /** Live objects only the interpreter holds (static ints, interned strings, modules' contents); null like `folded`. */
   readonly hidden: number | null;
+  /** The objects of the program marked `interpreter`, drawn or not; null like `folded`. */
+  readonly interpreter: number | null;
   readonly live: number;
   readonly gc: {
     readonly counts: readonly number[];

@@ -66,7 +66,15 @@ export function stateWithProgress(timeline: Timeline, at: number, io: Io): HeapS
 }
 
 /** An object row: its view, the name code reaches it by (if any). */
-export type ObjectRow = ObjectView & { readonly name: string | null };
+export type ObjectRow = ObjectView & {
+  readonly name: string | null;
+  /**
+   * The program reaches it only through the interpreter's own references (a code object,
+   * a function's name string, a dict's str key) or through what a frame holds for the
+   * interpreter: the viewer folds these (programObjects).
+   */
+  readonly interpreter: boolean;
+};
 
 export interface HeapReport {
   readonly trace: string;
@@ -129,7 +137,10 @@ export function heapReport(
 ): HeapReport {
   const opts: HeapReportOptions = typeof options === 'boolean' ? { all: options } : options;
   const all = opts.all === true;
-  const shown = all ? new Set(liveObjectIds(state)) : programObjects(state);
+  const walk = { complete: true, interpreterFrom: Infinity };
+  const program = programObjects(state, undefined, Infinity, walk);
+  const kept = new Set([...program].slice(walk.interpreterFrom));
+  const shown = all ? new Set(liveObjectIds(state)) : program;
   const names = objectNames(state);
   const view = (id: number): ObjectView | null => objectView(state, id) ?? null;
   const wanted = opts.types === undefined || opts.types.length === 0 ? undefined : new Set(opts.types);
@@ -137,7 +148,7 @@ export function heapReport(
     .filter((id) => shown.has(id))
     .map((id): ObjectRow | undefined => {
       const v = objectView(state, id);
-      return v === undefined ? undefined : { ...v, name: names.get(id) ?? null };
+      return v === undefined ? undefined : { ...v, name: names.get(id) ?? null, interpreter: kept.has(id) };
     })
     .filter((v): v is ObjectRow => v !== undefined && (wanted === undefined || wanted.has(v.type)));
   const sort = opts.sort ?? 'age';

@@ -131,8 +131,14 @@ export class ViewModel {
     this.checkAt(at);
     return this.countAnswers.get(`${at}/${limit}`, () => {
       const state = this.timeline.stateAt(at);
-      const program = programObjects(state).size;
-      return { at, folded: Math.max(0, program - Math.max(0, limit)), hidden: state.live - program };
+      const walk = { complete: true, interpreterFrom: Infinity };
+      const program = programObjects(state, undefined, Infinity, walk).size;
+      return {
+        at,
+        folded: Math.max(0, program - Math.max(0, limit)),
+        hidden: state.live - program,
+        interpreter: program - walk.interpreterFrom,
+      };
     });
   }
 
@@ -152,12 +158,12 @@ export class ViewModel {
     // then garbage no root reaches; what only the interpreter holds is left out.
     // Walked only as far as the drawing needs: on a large heap, how many more there are is
     // counted by counts(), which the page asks next.
-    const walk = { complete: true };
+    const walk = { complete: true, interpreterFrom: Infinity };
     const program = [...programObjects(state, undefined, Math.max(0, limit), walk)];
     const shown = program;
     const drawn = new Set(shown);
     const objects: ObjectNode[] = [];
-    for (const id of shown) {
+    for (const [i, id] of shown.entries()) {
       const view = objectView(state, id);
       if (view === undefined) continue;
       objects.push({
@@ -169,6 +175,9 @@ export class ViewModel {
         size: view.size,
         address: view.address,
         dying: state.objects[id]?.dying === true,
+        // What the program reaches only through the interpreter's references: the page
+        // folds these unless asked (programObjects).
+        ...(i >= walk.interpreterFrom ? { interpreter: true } : {}),
         ...drawnRefs(state, id, drawn),
       });
     }
@@ -193,6 +202,7 @@ export class ViewModel {
       objects,
       folded: walk.complete ? program.length - objects.length : null,
       hidden: walk.complete ? state.live - program.length : null,
+      interpreter: walk.complete ? program.length - walk.interpreterFrom : null,
       live: state.live,
       gc: {
         counts: [...state.gc.counts],

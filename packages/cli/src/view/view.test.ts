@@ -86,7 +86,17 @@ describe('the view model', () => {
     expect(few.folded).toBeNull();
     expect(few.hidden).toBeNull();
     expect(all.folded).toBe(0);
-    expect(model.counts(at, 2)).toEqual({ at, folded: all.objects.length - 2, hidden: all.hidden });
+    expect(model.counts(at, 2)).toEqual({
+      at,
+      folded: all.objects.length - 2,
+      hidden: all.hidden,
+      interpreter: all.interpreter,
+    });
+    // The interpreter's part of the program comes last, and is marked.
+    const marked = all.objects.findIndex((o) => o.interpreter === true);
+    expect(marked).toBeGreaterThan(0);
+    expect(all.objects.slice(marked).every((o) => o.interpreter === true)).toBe(true);
+    expect(all.objects.length - marked).toBe(all.interpreter);
     // The first objects drawn are held by a frame or a global.
     const held = new Set([...all.frames.flatMap((f) => f.vars.map((v) => v.id)), ...all.globals.map((g) => g.id)]);
     expect(held.has(all.objects[0]?.id ?? -1)).toBe(true);
