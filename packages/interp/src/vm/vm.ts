@@ -319,7 +319,7 @@ export class VM {
       this.rt.incref(cached, holder);
       return cached;
     }
-    return this.alloc('int', 'int', intSize(v), { t: 'int', type: this.T.int, v }, holder);
+    return this.alloc('int', 'int', intSize(v), new IntValue(this.T.int, v), holder);
   }
 
   newFloat(v: number, holder: Holder): ObjectId {
@@ -510,6 +510,20 @@ export class VM {
 }
 
 /** The short display of an atom, kept in the heap state for views. */
+/**
+ * An int's value record, made by a constructor rather than an object literal: V8
+ * allocates everything from a literal in the old generation once most of what it made
+ * has survived (a program that builds a dict of a million ints), and a later phase's
+ * short-lived ints would then be allocated there too (core's evolve.ts makes heap objects
+ * the same way, for the same reason). A plain object all the same.
+ */
+const IntValue = function (this: { t: 'int'; type: ObjectId; v: bigint }, type: ObjectId, v: bigint): void {
+  this.t = 'int';
+  this.type = type;
+  this.v = v;
+} as unknown as new (type: ObjectId, v: bigint) => ValueOf<'int'>;
+IntValue.prototype = Object.prototype;
+
 export function reprAtom(v: PyValue): string {
   switch (v.t) {
     case 'int':
