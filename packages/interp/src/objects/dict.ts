@@ -30,6 +30,7 @@ import {
   type Holder,
   type ObjectId,
 } from '@pymemsim/core';
+import { KeyIndex } from './keyIndex.js';
 import { EntryOrder } from '../entryOrder.js';
 import { C_TEMP, VM } from '../vm/vm.js';
 import type { DictEntry, DictStore, LookupKey } from '../vm/values.js';
@@ -127,7 +128,7 @@ function intSlot(v: bigint): string {
 
 function emptyStore(table: number): DictStore {
   return {
-    entries: new Map(),
+    entries: new KeyIndex(),
     buckets: undefined,
     compared: 0,
     order: new EntryOrder(),

@@ -20,6 +20,7 @@ import type { CodeObject } from '../compile/code.js';
 import type { EntryOrder } from '../entryOrder.js';
 import type { Frame } from './frame.js';
 import type { Native } from './native.js';
+import type { KeyIndex } from '../objects/keyIndex.js';
 import type { SetTable } from '../objects/setTable.js';
 import type { TypeSlots } from './typeSlots.js';
 
@@ -43,8 +44,11 @@ export type LookupKey = string | number;
 
 /** Dict storage: entries by lookup key in insertion order, plus the table geometry of OBJ-11. */
 export interface DictStore {
-  /** Entries by lookup key: a primitive key text for keys whose equality JS can decide, else a hash bucket. */
-  entries: Map<LookupKey, DictEntry>;
+  /**
+   * Entries by lookup key, in insertion order: a primitive key text for keys whose
+   * equality JS can decide, else a hash bucket (keyIndex.ts: a Map laid out as CPython's dict).
+   */
+  entries: KeyIndex<DictEntry>;
   /** Keys with a user-defined `__eq__`: entries sharing a hash, searched with `==`. */
   buckets: Map<string, DictEntry[]> | undefined;
   /** How many entries the buckets hold (the rest have plain lookup keys). */
