@@ -187,9 +187,11 @@ const BoxView = memo(
                 <title>click to watch {r.label}</title>
                 {r.label}
               </text>
-              <text class="muted" x={box.width - 14} y={22 + i * ROW + 13} text-anchor="end">
-                {r.text}
-              </text>
+              {r.text !== '' && (
+                <text class="muted" x={box.width - 14} y={22 + i * ROW + 13} text-anchor="end">
+                  {r.text}
+                </text>
+              )}
             </g>
           ))}
         </g>
@@ -230,9 +232,11 @@ const BoxView = memo(
             <text x="14" y={22 + (i + 2) * ROW + 13}>
               {clip(r.label, 20)}
             </text>
-            <text class="muted" x={box.width - 14} y={22 + (i + 2) * ROW + 13} text-anchor="end">
-              {r.text}
-            </text>
+            {r.text !== '' && (
+              <text class="muted" x={box.width - 14} y={22 + (i + 2) * ROW + 13} text-anchor="end">
+                {r.text}
+              </text>
+            )}
           </g>
         ))}
       </g>
