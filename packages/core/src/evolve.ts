@@ -320,8 +320,8 @@ export function objectAllocated(
  * collection for each short-lived one: about a fifth of its time. A constructor call has
  * no such allocation site.
  */
-const HeapObjectRecord = function (
-  this: { -readonly [K in keyof HeapObject]: HeapObject[K] },
+/** What a new heap object is made from (the rest starts as for every new object). */
+type HeapObjectArgs = [
   id: ObjectId,
   pyType: string,
   kind: string,
@@ -331,35 +331,29 @@ const HeapObjectRecord = function (
   base: number,
   gcType: boolean,
   repr: string,
-): void {
-  // In the field order of HeapObject (and of the literals the other folds make).
-  this.id = id;
-  this.pyType = pyType;
-  this.kind = kind;
-  this.size = size;
-  this.alloc = alloc;
-  this.addr = addr;
-  this.base = base;
-  this.refcount = base + 1;
-  this.refs = [];
-  this.gcType = gcType;
-  this.gen = NOT_TRACKED;
-  this.gcPrev = NO_OBJECT;
-  this.gcNext = NO_OBJECT;
-  this.finalized = false;
-  this.dying = false;
-  this.repr = repr;
-} as unknown as new (
-  id: ObjectId,
-  pyType: string,
-  kind: string,
-  size: number,
-  alloc: number,
-  addr: number,
-  base: number,
-  gcType: boolean,
-  repr: string,
-) => HeapObject;
+];
+// Typed from HeapObjectArgs by context: plain parameters, no rest array per object.
+const initHeapObject: (this: { -readonly [K in keyof HeapObject]: HeapObject[K] }, ...args: HeapObjectArgs) => void =
+  function (id, pyType, kind, size, alloc, addr, base, gcType, repr) {
+    // In the field order of HeapObject (and of the literals the other folds make).
+    this.id = id;
+    this.pyType = pyType;
+    this.kind = kind;
+    this.size = size;
+    this.alloc = alloc;
+    this.addr = addr;
+    this.base = base;
+    this.refcount = base + 1;
+    this.refs = [];
+    this.gcType = gcType;
+    this.gen = NOT_TRACKED;
+    this.gcPrev = NO_OBJECT;
+    this.gcNext = NO_OBJECT;
+    this.finalized = false;
+    this.dying = false;
+    this.repr = repr;
+  };
+const HeapObjectRecord = initHeapObject as unknown as new (...args: HeapObjectArgs) => HeapObject;
 HeapObjectRecord.prototype = Object.prototype; // a plain object: Immer drafts it, serialisers see a literal's
 
 /**

@@ -175,13 +175,6 @@ function reachableIds(state: HeapState): Set<number> {
 
 /** Some live object no root reaches. */
 function hasGarbage(state: HeapState): boolean {
-  const reachable = new Set<number>();
-  const stack = [...referrers(state).roots.keys()];
-  while (stack.length > 0) {
-    const id = stack.pop() as number;
-    if (reachable.has(id)) continue;
-    reachable.add(id);
-    for (const r of state.objects[id]?.refs ?? []) stack.push(r.to);
-  }
+  const reachable = reachableIds(state);
   return liveIds(state).some((id) => !reachable.has(id));
 }
