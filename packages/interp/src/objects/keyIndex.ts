@@ -33,6 +33,8 @@ export class KeyIndex<V> {
   private strings = new Map<string, number>();
   /** Iterations under way: the array is not compacted while one is. */
   private iterating = 0;
+  /** The slot where findNumber last found its key (delete marks it without probing again). */
+  private foundSlot = 0;
 
   get size(): number {
     return this.live;
@@ -77,7 +79,7 @@ export class KeyIndex<V> {
     if (typeof key === 'number') {
       at = this.findNumber(key);
       if (at < 0) return false;
-      this.slots[this.slotOf(key, at)] = DUMMY;
+      this.slots[this.foundSlot] = DUMMY;
     } else {
       at = this.strings.get(key) ?? -1;
       if (at < 0) return false;
@@ -137,24 +139,14 @@ export class KeyIndex<V> {
       if (s === EMPTY) return -1 - (free >= 0 ? free : i);
       if (s === DUMMY) {
         if (free < 0) free = i;
-      } else if (this.keys[s] === key) return s;
+      } else if (this.keys[s] === key) {
+        this.foundSlot = i;
+        return s;
+      }
       // CPython's probe sequence: every slot is reached, and the hash's high bits matter.
       perturb >>>= 5;
       i = (i * 5 + perturb + 1) & mask;
     }
-  }
-
-  /** The slot holding position `at` of number key `key`. */
-  private slotOf(key: number, at: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let perturb = KeyIndex.hash(key);
-    let i = perturb & mask;
-    while (slots[i] !== at) {
-      perturb >>>= 5;
-      i = (i * 5 + perturb + 1) & mask;
-    }
-    return i;
   }
 
   /** Drop deleted entries (unless an iteration is under way), and size the table for what is left. */
