@@ -39,6 +39,7 @@ interface Report {
   frames: { id: number; name: string; variables: { name: string; object: { id: number } | null }[] }[];
   globals: { name: string; object: { id: number } | null }[];
   objects: { id: number; refcount: number; type: string; interpreter: boolean }[];
+  memory: { arenas: { current: number }; pools: { used: number } };
 }
 interface History {
   events: { seq: number; event: { type: string } }[];
@@ -63,25 +64,33 @@ async function readPage(page: Page) {
       [...box.querySelectorAll('.var')]
         .filter((v) => !(v.getAttribute('data-name') ?? '').startsWith('stack['))
         .map((v) => ({ name: v.getAttribute('data-name') ?? '', id: num(v, 'data-id') }));
-    const boxes = [...document.querySelectorAll('svg.heap g.frame')];
+    const boxes = [...document.querySelectorAll('.heap .frame')];
     return {
       at: Number(app.dataset['drawnAt']),
       line: Number(document.querySelector('.source')?.getAttribute('data-line')),
       frames: boxes.filter((b) => num(b, 'data-frame') !== 0).map((b) => ({ id: num(b, 'data-frame'), vars: vars(b) })),
-      // Where each frame box (0: the globals) and each object box is drawn: translate(x,y).
-      places: [...document.querySelectorAll('svg.heap g.frame, svg.heap g.object')].map((b) => {
-        const [x, y] = (/translate\(([-\d.]+),([-\d.]+)\)/.exec(b.getAttribute('transform') ?? '') ?? [])
-          .slice(1)
-          .map(Number);
-        return { frame: b.classList.contains('frame') ? num(b, 'data-frame') : null, x: x ?? NaN, y: y ?? NaN };
-      }),
+      // Where each frame box (0: the globals) and each object box is drawn.
+      places: [...document.querySelectorAll<HTMLElement>('.heap .frame, .heap .object')].map((b) => ({
+        frame: b.classList.contains('frame') ? num(b, 'data-frame') : null,
+        x: parseFloat(b.style.left),
+        y: parseFloat(b.style.top),
+      })),
       globals: boxes.filter((b) => num(b, 'data-frame') === 0).flatMap(vars),
-      objects: [...document.querySelectorAll('svg.heap g.object')].map((o) => ({
+      objects: [...document.querySelectorAll('.heap .object')].map((o) => ({
         id: num(o, 'data-id'),
         refcount: num(o, 'data-refcount'),
         type: o.getAttribute('data-type') ?? '',
       })),
-      hot: [...document.querySelectorAll('svg.heap path.ref.hot')].map((p) => ({
+      // The arrows: one path for those off the why-alive chain (a subpath each), the chain's apart.
+      plainArrows: num(document.querySelector('.heap path.ref:not(.hot)') as Element, 'data-arrows'),
+      subpaths: (document.querySelector('.heap path.ref:not(.hot)')?.getAttribute('d') ?? '').split('M').length - 1,
+      heldRows: [...document.querySelectorAll('.heap .frame .var')].filter((v) =>
+        document.querySelector(`.heap .object[data-id="${v.getAttribute('data-id')}"]`),
+      ).length,
+      arenas: [...document.querySelectorAll<HTMLElement>('.arenas .arena canvas')].map((c) =>
+        num(c, 'data-pools-in-use'),
+      ),
+      hot: [...document.querySelectorAll('.heap path.ref.hot')].map((p) => ({
         from: p.getAttribute('data-from') ?? '',
         label: p.getAttribute('data-label') ?? '',
         to: num(p, 'data-to'),
@@ -126,6 +135,14 @@ async function expectLikeInspect(page: Page, trace: string, interpreter = false)
   expect(frameBoxes.map((p) => p.frame)).toEqual(expected);
   const column = Math.min(...shown.places.map((p) => p.x));
   for (const p of frameBoxes) expect(p.x).toBe(column);
+  // Every variable holding a drawn object has its arrow (objects' slots have theirs too).
+  expect(shown.subpaths).toBe(shown.plainArrows);
+  expect(shown.plainArrows + shown.hot.length).toBeGreaterThanOrEqual(shown.heldRows);
+  // The arena map: one canvas per arena (up to 16), its pools in use counted.
+  expect(shown.arenas.length).toBe(Math.min(16, report.memory.arenas.current));
+  if (report.memory.arenas.current <= 16) {
+    expect(shown.arenas.reduce((a, b) => a + b, 0)).toBe(report.memory.pools.used);
+  }
   expect(report.objects.length).toBeLessThanOrEqual(120); // all drawn: nothing folded
   expect(new Map(shown.objects.map((o) => [o.id, o.refcount]))).toEqual(
     new Map(report.objects.filter((o) => interpreter || !o.interpreter).map((o) => [o.id, o.refcount])),
@@ -205,7 +222,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
         // The interpreter's objects for the program (code objects, name strings), drawn on
         // request and folded again.
         if (report.objects.some((o) => o.interpreter)) {
-          const count = () => page.evaluate(() => document.querySelectorAll('svg.heap g.object').length);
+          const count = () => page.evaluate(() => document.querySelectorAll('.heap .object').length);
           await page.locator('button[data-action="interpreter"]').click();
           await expect.poll(count).toBe(report.objects.length);
           await expectLikeInspect(page, trace, true);
@@ -236,7 +253,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
         expect(candidates.length).toBeGreaterThan(0);
         const freedLater = candidates.find((id) => timeline.stateAt(timeline.last).objects[id] === undefined);
         const target = freedLater ?? (candidates[0] as number);
-        await page.locator(`svg.heap g.object[data-id="${target}"] rect`).click();
+        await page.locator(`.heap .object[data-id="${target}"]`).click();
         await page.waitForSelector(`.object-panel[data-object="${target}"] .history tr`);
         await page.waitForSelector('.why[data-alive="true"]');
         const history = await cli<History>('history', trace, '--obj', String(target), '--json');
@@ -262,6 +279,12 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
           }
         }
         expect(shown.hot.length).toBeGreaterThan(0);
+
+        // A click on a variable's name watches that variable.
+        const variable = await page.locator('.heap .frame .var').first().getAttribute('data-name');
+        await page.locator('.heap .frame .var .var-name').first().click();
+        await page.waitForSelector(`.watches .watch[data-watch="variable ${variable ?? ''}"]`);
+        await page.locator(`.watches .watch[data-watch="variable ${variable ?? ''}"] button.link`).click();
 
         // Watch it: run back and forward to where its count changes.
         await page.locator('.object-panel button[data-action="watch"]').click();

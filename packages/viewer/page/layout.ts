@@ -47,7 +47,24 @@ export interface Arrow {
   readonly row: number;
   readonly to: number;
   readonly label: string;
+  /** The curve (SVG path data), and its arrowhead: a triangle whose tip is the curve's end. */
   readonly path: string;
+  readonly head: string;
+}
+
+/** The arrowhead's length and half-width. */
+const HEAD_LENGTH = 8;
+const HEAD_HALF = 3.5;
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** A triangle at (x, y) pointing away from (fromX, fromY): the curve's last control point. */
+function arrowhead(fromX: number, fromY: number, x: number, y: number): string {
+  const length = Math.hypot(x - fromX, y - fromY) || 1;
+  const ux = (x - fromX) / length;
+  const uy = (y - fromY) / length;
+  const bx = x - HEAD_LENGTH * ux;
+  const by = y - HEAD_LENGTH * uy;
+  return `M${round(x)},${round(y)}L${round(bx - HEAD_HALF * uy)},${round(by + HEAD_HALF * ux)}L${round(bx + HEAD_HALF * uy)},${round(by - HEAD_HALF * ux)}Z`;
 }
 
 export interface Layout {
@@ -176,16 +193,20 @@ export function layoutHeap(state: StateView): Layout {
       const x1 = b.x + b.width - 8;
       const y1 = b.y + first + i * ROW + ROW / 2;
       let path: string;
+      let head: string;
       if (target === b) {
         // A reference to itself: a loop on the right edge.
-        path = `M${x1},${y1} C${x1 + 40},${y1} ${x1 + 40},${b.y + 8} ${b.x + b.width - 20},${b.y}`;
+        const [cx, cy, x2, y2] = [x1 + 40, b.y + 8, b.x + b.width - 20, b.y];
+        path = `M${x1},${y1} C${x1 + 40},${y1} ${cx},${cy} ${x2},${y2}`;
+        head = arrowhead(cx, cy, x2, y2);
       } else {
         const x2 = target.x < x1 ? target.x + 8 : target.x;
         const y2 = target.y + HEAD / 2;
         const dx = Math.max(30, Math.abs(x2 - x1) / 2);
         path = `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`;
+        head = arrowhead(x2 - dx, y2, x2, y2);
       }
-      arrows.push({ from: b.key, row: i, to: r.to, label: r.label, path });
+      arrows.push({ from: b.key, row: i, to: r.to, label: r.label, path, head });
     });
   }
   // An empty graph has no extent.

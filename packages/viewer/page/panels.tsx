@@ -3,7 +3,7 @@
  * timeline of live objects, pymalloc blocks and GC passes, and the arena map.
  */
 import { memo } from 'preact/compat';
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ArenaView, StateView, SummaryView } from '../src/protocol.js';
 
 /*
@@ -159,18 +159,39 @@ function Chart({
   );
 }
 
-/** The arenas at the current event: one cell per pool, filled as its blocks are used. */
+/** The arena map's grid: pools per row, a cell's height and the gap between cells (CSS pixels). */
+const POOL_COLUMNS = 32;
+const CELL_HEIGHT = 22;
+const CELL_GAP = 2;
+
+/**
+ * The arenas at the current event: one cell per pool, filled as its blocks are used.
+ * Each arena is one canvas: a seek changes most of the map's thousand-odd cells, and as
+ * elements (a cell, its fill, its label) laying them out and painting them took more of a
+ * seek than anything else on the page.
+ */
 export const ArenaMap = memo(function ArenaMap({ state }: { state: StateView }) {
   const shown = state.arenas.slice(0, 16);
+  // The canvases are as wide as the panel: its width is watched, not read while drawing.
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (element === null) return;
+    setWidth(element.clientWidth);
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry !== undefined) setWidth(Math.floor(entry.contentRect.width));
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   return (
     <div class="arenas">
       <div class="muted">
         {state.memory.arenas} arena{state.memory.arenas === 1 ? '' : 's'}, {state.memory.pools} pools in use,{' '}
         {state.memory.blocks.toLocaleString()} blocks in use, {state.memory.liveBytes.toLocaleString()} bytes live
       </div>
-      {shown.map((a) => (
-        <Arena key={a.index} arena={a} />
-      ))}
+      <div ref={box}>{width > 0 && shown.map((a) => <Arena key={a.index} arena={a} width={width} />)}</div>
       {state.arenas.length > shown.length && (
         <div class="muted">… {state.arenas.length - shown.length} more arenas</div>
       )}
@@ -195,40 +216,88 @@ function sameArena(a: ArenaView, b: ArenaView): boolean {
   });
 }
 
+/** What a pool's cell says when the pointer is on it. */
+export function poolText(arena: ArenaView, k: number): string {
+  const p = arena.pools.find((q) => q.index === k);
+  if (p === undefined) return `arena ${arena.index}, pool ${k}: not carved yet`;
+  return `arena ${arena.index}, pool ${k}: size class ${p.sizeClass} (${p.blockSize}-byte blocks), ${p.used} used, ${p.capacity - p.used} free`;
+}
+
 const Arena = memo(
-  function Arena({ arena }: { arena: ArenaView }) {
-    const byIndex = new Map(arena.pools.map((q) => [q.index, q]));
-    const cells = [];
-    for (let k = 0; k < arena.totalPools; k++) {
-      const p = byIndex.get(k);
-      if (p === undefined) {
-        cells.push(<div key={k} class="pool untouched" title={`pool ${k}: not carved yet`} />);
-        continue;
-      }
-      const fill = p.capacity === 0 ? 0 : p.used / p.capacity;
-      cells.push(
-        <div
-          key={k}
-          class={p.used === 0 ? 'pool empty' : 'pool'}
-          data-size-class={p.sizeClass}
-          data-used={p.used}
-          title={`pool ${k}: size class ${p.sizeClass} (${p.blockSize}-byte blocks), ${p.used} used, ${p.capacity - p.used} free`}
-          style={{ '--hue': String((p.sizeClass * 37) % 360) }}
-        >
-          <div class="fill" style={{ height: `${Math.round(fill * 100)}%` }} />
-          <span>{p.blockSize}</span>
-        </div>,
-      );
-    }
+  function Arena({ arena, width }: { arena: ArenaView; width: number }) {
+    const canvas = useRef<HTMLCanvasElement>(null);
+    const rows = Math.max(1, Math.ceil(arena.totalPools / POOL_COLUMNS));
+    const height = rows * (CELL_HEIGHT + CELL_GAP);
+    const cell = (width + CELL_GAP) / POOL_COLUMNS;
+    useLayoutEffect(() => {
+      const c = canvas.current;
+      const g = c?.getContext('2d');
+      if (c === null || g === null || g === undefined) return;
+      const ratio = window.devicePixelRatio || 1;
+      c.width = Math.round(width * ratio);
+      c.height = Math.round(height * ratio);
+      g.setTransform(ratio, 0, 0, ratio, 0, 0);
+      drawPools(g, arena, cell);
+    }, [arena, width, height, cell]);
+    // The pool under the pointer, as the canvas's tooltip.
+    const hover = (e: MouseEvent): void => {
+      const c = e.currentTarget as HTMLCanvasElement;
+      const r = c.getBoundingClientRect();
+      const k =
+        Math.floor((e.clientY - r.top) / (CELL_HEIGHT + CELL_GAP)) * POOL_COLUMNS +
+        Math.floor((e.clientX - r.left) / cell);
+      c.title = k >= 0 && k < arena.totalPools ? poolText(arena, k) : '';
+    };
+    const inUse = arena.pools.filter((p) => p.used > 0).length;
     return (
       <div class="arena" data-arena={arena.index}>
         <div class="arena-head">
-          arena {arena.index} at {arena.address}: {arena.pools.filter((p) => p.used > 0).length} of {arena.totalPools}{' '}
-          pools in use
+          arena {arena.index} at {arena.address}: {inUse} of {arena.totalPools} pools in use
         </div>
-        <div class="pools">{cells}</div>
+        <canvas
+          ref={canvas}
+          class="pools"
+          style={{ width: `${width}px`, height: `${height}px` }}
+          data-pools-in-use={inUse}
+          aria-label={`arena ${arena.index}: ${inUse} of ${arena.totalPools} pools in use`}
+          onMouseMove={hover}
+        />
       </div>
     );
   },
-  (a, b) => sameArena(a.arena, b.arena),
+  (a, b) => a.width === b.width && sameArena(a.arena, b.arena),
 );
+
+/** The cells of one arena: a pool's outline and fill take its size class's hue. */
+function drawPools(g: CanvasRenderingContext2D, arena: ArenaView, cell: number): void {
+  const w = cell - CELL_GAP;
+  g.font = '9px system-ui, sans-serif';
+  g.textBaseline = 'top';
+  g.lineWidth = 1;
+  const byIndex = new Map(arena.pools.map((q) => [q.index, q]));
+  for (let k = 0; k < arena.totalPools; k++) {
+    const x = (k % POOL_COLUMNS) * cell;
+    const y = Math.floor(k / POOL_COLUMNS) * (CELL_HEIGHT + CELL_GAP);
+    const p = byIndex.get(k);
+    if (p === undefined) {
+      g.setLineDash([3, 2]);
+      g.strokeStyle = '#d6dbe1';
+      g.strokeRect(x + 0.5, y + 0.5, w - 1, CELL_HEIGHT - 1);
+      g.setLineDash([]);
+      continue;
+    }
+    const hue = (p.sizeClass * 37) % 360;
+    g.fillStyle = '#fff';
+    g.fillRect(x, y, w, CELL_HEIGHT);
+    const fill = p.capacity === 0 ? 0 : p.used / p.capacity;
+    if (fill > 0) {
+      const h = Math.round(fill * CELL_HEIGHT);
+      g.fillStyle = `hsl(${hue} 55% 72%)`;
+      g.fillRect(x, y + CELL_HEIGHT - h, w, h);
+    }
+    g.strokeStyle = p.used === 0 ? '#c9d1da' : `hsl(${hue} 40% 60%)`;
+    g.strokeRect(x + 0.5, y + 0.5, w - 1, CELL_HEIGHT - 1);
+    g.fillStyle = '#1d232a';
+    g.fillText(String(p.blockSize), x + 3, y + 2);
+  }
+}

@@ -132,7 +132,7 @@ export async function measureViewer(options: ViewerOptions = {}): Promise<Measur
               const t0 = performance.now();
               const done = (): boolean => {
                 if (app.dataset['drawnAt'] !== String(n)) return false;
-                const svg = document.querySelector('svg.heap');
+                const svg = document.querySelector('div.heap');
                 resolve({
                   ms: performance.now() - t0,
                   drawn: n,
