@@ -81,12 +81,12 @@ async function readPage(page: Page) {
         refcount: num(o, 'data-refcount'),
         type: o.getAttribute('data-type') ?? '',
       })),
-      // The arrows: one path for those off the why-alive chain (a subpath each), the chain's apart.
-      plainArrows: num(document.querySelector('.heap path.ref:not(.hot)') as Element, 'data-arrows'),
-      subpaths: (document.querySelector('.heap path.ref:not(.hot)')?.getAttribute('d') ?? '').split('M').length - 1,
-      heldRows: [...document.querySelectorAll('.heap .frame .var')].filter((v) =>
-        document.querySelector(`.heap .object[data-id="${v.getAttribute('data-id')}"]`),
-      ).length,
+      // Every arrow drawn: from a box's row to an object.
+      arrows: [...document.querySelectorAll('.heap path.ref')].map((p) => ({
+        from: p.getAttribute('data-from') ?? '',
+        label: p.getAttribute('data-label') ?? '',
+        to: num(p, 'data-to'),
+      })),
       arenas: [...document.querySelectorAll<HTMLElement>('.arenas .arena canvas')].map((c) =>
         num(c, 'data-pools-in-use'),
       ),
@@ -135,9 +135,16 @@ async function expectLikeInspect(page: Page, trace: string, interpreter = false)
   expect(frameBoxes.map((p) => p.frame)).toEqual(expected);
   const column = Math.min(...shown.places.map((p) => p.x));
   for (const p of frameBoxes) expect(p.x).toBe(column);
-  // Every variable holding a drawn object has its arrow (objects' slots have theirs too).
-  expect(shown.subpaths).toBe(shown.plainArrows);
-  expect(shown.plainArrows + shown.hot.length).toBeGreaterThanOrEqual(shown.heldRows);
+  // Every variable holding a drawn object has its arrow, from its frame's row.
+  const drawnIds = new Set(shown.objects.map((o) => o.id));
+  for (const f of shown.frames) {
+    for (const v of f.vars.filter((x) => drawnIds.has(x.id))) {
+      expect(shown.arrows).toContainEqual({ from: `f${f.id}`, label: v.name, to: v.id });
+    }
+  }
+  for (const g of shown.globals.filter((x) => drawnIds.has(x.id))) {
+    expect(shown.arrows).toContainEqual({ from: 'globals', label: g.name, to: g.id });
+  }
   // The arena map: one canvas per arena (up to 16), its pools in use counted.
   expect(shown.arenas.length).toBe(Math.min(16, report.memory.arenas.current));
   if (report.memory.arenas.current <= 16) {

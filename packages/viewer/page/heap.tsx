@@ -93,7 +93,7 @@ export const HeapGraph = memo(function HeapGraph({
         .join(''),
     [layout, selected, highlight],
   );
-  const arrows = useMemo(() => arrowPaths(layout.arrows, highlight), [layout, highlight]);
+  const arrows = useMemo(() => arrowsMarkup(layout.arrows, highlight), [layout, highlight]);
   // One listener for every box: a variable's name watches it, an object selects it.
   const onClick = useCallback(
     (e: MouseEvent) => {
@@ -128,43 +128,23 @@ export const HeapGraph = memo(function HeapGraph({
       ))}
       <div class="boxes" dangerouslySetInnerHTML={{ __html: boxes }} />
       <svg class="arrows" width={width} height={height}>
-        <path class="ref" d={arrows.plain.path} data-arrows={arrows.plain.count} />
-        <path class="arrowhead" d={arrows.plain.head} />
-        {arrows.hot.map((a) => (
-          <path
-            key={`${a.from}-${a.row}`}
-            class="ref hot"
-            d={a.path}
-            data-from={a.from}
-            data-label={a.label}
-            data-to={a.to}
-          />
-        ))}
-        <path class="arrowhead hot" d={arrows.hot.map((a) => a.head).join('')} />
+        <g dangerouslySetInnerHTML={{ __html: arrows }} />
       </svg>
     </div>
   );
 });
 
-/** The arrows off the why-alive chain as one path (and one of arrowheads); the chain's apart. */
-function arrowPaths(
-  arrows: readonly Arrow[],
-  highlight: Highlight,
-): { plain: { path: string; head: string; count: number }; hot: Arrow[] } {
-  const hot: Arrow[] = [];
-  let path = '';
-  let head = '';
-  let count = 0;
+/**
+ * The arrows as markup: one path each, its arrowhead in it (the browser draws only the
+ * paths that cross a tile, where one path for all of them was drawn again for every tile).
+ */
+function arrowsMarkup(arrows: readonly Arrow[], highlight: Highlight): string {
+  let out = '';
   for (const a of arrows) {
-    if (highlight.arrows.has(arrowKey(a.from, a.label, a.to))) {
-      hot.push(a);
-      continue;
-    }
-    path += a.path;
-    head += a.head;
-    count++;
+    const hot = highlight.arrows.has(arrowKey(a.from, a.label, a.to));
+    out += `<path class="${hot ? 'ref hot' : 'ref'}" d="${a.path}${a.head}" data-from="${a.from}" data-label="${escape(a.label)}" data-to="${a.to}"/>`;
   }
-  return { plain: { path, head, count }, hot };
+  return out;
 }
 
 /** Text and attribute values escaped for markup. */

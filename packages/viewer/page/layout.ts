@@ -64,7 +64,7 @@ function arrowhead(fromX: number, fromY: number, x: number, y: number): string {
   const uy = (y - fromY) / length;
   const bx = x - HEAD_LENGTH * ux;
   const by = y - HEAD_LENGTH * uy;
-  return `M${round(x)},${round(y)}L${round(bx - HEAD_HALF * uy)},${round(by + HEAD_HALF * ux)}L${round(bx + HEAD_HALF * uy)},${round(by - HEAD_HALF * ux)}Z`;
+  return `M${round(bx - HEAD_HALF * uy)},${round(by + HEAD_HALF * ux)}L${round(x)},${round(y)}L${round(bx + HEAD_HALF * uy)},${round(by - HEAD_HALF * ux)}`;
 }
 
 export interface Layout {

@@ -233,11 +233,13 @@ const Arena = memo(
       const c = canvas.current;
       const g = c?.getContext('2d');
       if (c === null || g === null || g === undefined) return;
+      // A canvas's bitmap is made again whenever its size is set, even to the same size.
       const ratio = window.devicePixelRatio || 1;
-      c.width = Math.round(width * ratio);
-      c.height = Math.round(height * ratio);
+      const [pw, ph] = [Math.round(width * ratio), Math.round(height * ratio)];
+      if (c.width !== pw) c.width = pw;
+      if (c.height !== ph) c.height = ph;
       g.setTransform(ratio, 0, 0, ratio, 0, 0);
-      drawPools(g, arena, cell);
+      drawPools(g, arena, cell, width, height);
     }, [arena, width, height, cell]);
     // The pool under the pointer, as the canvas's tooltip.
     const hover = (e: MouseEvent): void => {
@@ -268,36 +270,93 @@ const Arena = memo(
   (a, b) => a.width === b.width && sameArena(a.arena, b.arena),
 );
 
-/** The cells of one arena: a pool's outline and fill take its size class's hue. */
-function drawPools(g: CanvasRenderingContext2D, arena: ArenaView, cell: number): void {
-  const w = cell - CELL_GAP;
-  g.font = '9px system-ui, sans-serif';
-  g.textBaseline = 'top';
-  g.lineWidth = 1;
-  const byIndex = new Map(arena.pools.map((q) => [q.index, q]));
-  for (let k = 0; k < arena.totalPools; k++) {
-    const x = (k % POOL_COLUMNS) * cell;
-    const y = Math.floor(k / POOL_COLUMNS) * (CELL_HEIGHT + CELL_GAP);
-    const p = byIndex.get(k);
-    if (p === undefined) {
-      g.setLineDash([3, 2]);
-      g.strokeStyle = '#d6dbe1';
-      g.strokeRect(x + 0.5, y + 0.5, w - 1, CELL_HEIGHT - 1);
-      g.setLineDash([]);
-      continue;
-    }
-    const hue = (p.sizeClass * 37) % 360;
-    g.fillStyle = '#fff';
-    g.fillRect(x, y, w, CELL_HEIGHT);
-    const fill = p.capacity === 0 ? 0 : p.used / p.capacity;
-    if (fill > 0) {
-      const h = Math.round(fill * CELL_HEIGHT);
-      g.fillStyle = `hsl(${hue} 55% 72%)`;
-      g.fillRect(x, y + CELL_HEIGHT - h, w, h);
-    }
-    g.strokeStyle = p.used === 0 ? '#c9d1da' : `hsl(${hue} 40% 60%)`;
-    g.strokeRect(x + 0.5, y + 0.5, w - 1, CELL_HEIGHT - 1);
-    g.fillStyle = '#1d232a';
-    g.fillText(String(p.blockSize), x + 3, y + 2);
+/** A size class's colours: a pool's fill and outline take its hue. */
+const hues = new Map<number, { fill: string; line: string }>();
+function colours(sizeClass: number): { fill: string; line: string } {
+  let c = hues.get(sizeClass);
+  if (c === undefined) {
+    const hue = (sizeClass * 37) % 360;
+    c = { fill: `hsl(${hue} 55% 72%)`, line: `hsl(${hue} 40% 60%)` };
+    hues.set(sizeClass, c);
   }
+  return c;
+}
+
+/**
+ * The cells of one arena. Drawn a colour at a time (one path of rectangles per colour,
+ * one run of labels): a seek redraws about a thousand cells.
+ */
+function drawPools(g: CanvasRenderingContext2D, arena: ArenaView, cell: number, width: number, height: number): void {
+  const w = cell - CELL_GAP;
+  g.clearRect(0, 0, width, height);
+  const at = (k: number): [number, number] => [
+    (k % POOL_COLUMNS) * cell,
+    Math.floor(k / POOL_COLUMNS) * (CELL_HEIGHT + CELL_GAP),
+  ];
+  const fills = new Map<string, Path2D>();
+  const lines = new Map<string, Path2D>();
+  const add = (paths: Map<string, Path2D>, colour: string, x: number, y: number, rw: number, rh: number): void => {
+    let p = paths.get(colour);
+    if (p === undefined) paths.set(colour, (p = new Path2D()));
+    p.rect(x, y, rw, rh);
+  };
+  const carved = new Set<number>();
+  for (const p of arena.pools) {
+    carved.add(p.index);
+    const [x, y] = at(p.index);
+    const c = colours(p.sizeClass);
+    add(fills, '#fff', x, y, w, CELL_HEIGHT);
+    const h = p.capacity === 0 ? 0 : Math.round((p.used / p.capacity) * CELL_HEIGHT);
+    if (h > 0) add(fills, c.fill, x, y + CELL_HEIGHT - h, w, h);
+    add(lines, p.used === 0 ? '#c9d1da' : c.line, x + 0.5, y + 0.5, w - 1, CELL_HEIGHT - 1);
+  }
+  const untouched = new Path2D();
+  for (let k = 0; k < arena.totalPools; k++) {
+    if (carved.has(k)) continue;
+    const [x, y] = at(k);
+    untouched.rect(x + 0.5, y + 0.5, w - 1, CELL_HEIGHT - 1);
+  }
+  for (const [colour, p] of fills) {
+    g.fillStyle = colour;
+    g.fill(p);
+  }
+  g.lineWidth = 1;
+  for (const [colour, p] of lines) {
+    g.strokeStyle = colour;
+    g.stroke(p);
+  }
+  g.setLineDash([3, 2]);
+  g.strokeStyle = '#d6dbe1';
+  g.stroke(untouched);
+  g.setLineDash([]);
+  for (const p of arena.pools) {
+    const [x, y] = at(p.index);
+    g.drawImage(label(p.blockSize), x + 2, y + 1, 24, 12);
+  }
+}
+
+/**
+ * A cell's label (its block size), drawn once into a canvas of its own and then copied:
+ * setting a font on a canvas of the page makes the browser compute the page's styles
+ * first, in the middle of drawing a new state.
+ */
+const labels = new Map<number, HTMLCanvasElement>();
+function label(size: number): HTMLCanvasElement {
+  let c = labels.get(size);
+  if (c === undefined) {
+    const ratio = window.devicePixelRatio || 1;
+    c = document.createElement('canvas');
+    c.width = Math.ceil(24 * ratio);
+    c.height = Math.ceil(12 * ratio);
+    const g = c.getContext('2d');
+    if (g !== null) {
+      g.scale(ratio, ratio);
+      g.font = '9px system-ui, sans-serif';
+      g.textBaseline = 'top';
+      g.fillStyle = '#1d232a';
+      g.fillText(String(size), 1, 1);
+    }
+    labels.set(size, c);
+  }
+  return c;
 }
