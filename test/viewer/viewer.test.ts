@@ -332,6 +332,45 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     }, 90_000);
   }
 
+  it('the page asks over one WebSocket, and over HTTP when the socket cannot open', async () => {
+    const trace = join(TRACES, 'calls', 'trace.pmt');
+    const timeline = Timeline.open(readFileSync(trace), trace);
+    const server = await startViewServer(new ViewModel(timeline));
+    const seekTo = async (page: Page, n: number): Promise<void> => {
+      await page.evaluate((at) => {
+        const slider = document.querySelector('input.slider') as HTMLInputElement;
+        slider.value = String(at);
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+      }, n);
+      expect(await drawn(page, n)).toBe(n);
+    };
+    try {
+      for (const blocked of [false, true]) {
+        const page = await chromium.newPage();
+        const asked: string[] = [];
+        page.on('request', (r) => {
+          if (r.url().includes('/api/')) asked.push(new URL(r.url()).pathname);
+        });
+        // As a proxy that drops WebSockets would: the socket closes before it opens.
+        if (blocked) await page.routeWebSocket(/api\/socket/, (ws) => ws.close());
+        try {
+          await page.goto(server.url);
+          await drawn(page);
+          await seekTo(page, Math.floor(timeline.last / 2));
+          await seekTo(page, timeline.last);
+          const states = asked.filter((p) => p === '/api/state').length;
+          if (blocked) expect(states).toBeGreaterThanOrEqual(3);
+          else expect(states).toBe(0);
+          expect(await page.locator('header .error').count()).toBe(0);
+        } finally {
+          await page.close();
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a heap larger than the drawing: the objects over the limit are counted after the drawing, then shown', async () => {
     const dir = join(tmpdir(), `pymemsim-view-big-${process.pid}`);
     mkdirSync(dir, { recursive: true });

@@ -61,7 +61,10 @@ export function inlineData(model: ViewModel): InlineData {
     const drawn = model.state(at, HTML_OBJECT_LIMIT);
     // A file has no server to ask the counts of a large heap later: they are inlined.
     const counts = drawn.folded === null ? model.counts(at, HTML_OBJECT_LIMIT) : undefined;
-    const state = counts === undefined ? drawn : { ...drawn, folded: counts.folded, hidden: counts.hidden, interpreter: counts.interpreter };
+    const state =
+      counts === undefined
+        ? drawn
+        : { ...drawn, folded: counts.folded, hidden: counts.hidden, interpreter: counts.interpreter };
     states.push(keep(state));
     if (at >= 0) {
       const heap = t.stateAt(at);

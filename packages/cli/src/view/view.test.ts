@@ -10,6 +10,7 @@ import { UserError } from '@pymemsim/core';
 import { Timeline, programObjects } from '@pymemsim/replay';
 import type { InlineData, StateView } from '@pymemsim/viewer';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { runCli } from '../main.js';
 import { memoryIo } from '../memoryIo.js';
 import { heapReport } from '../commands/inspect.js';
@@ -194,6 +195,57 @@ describe('the server', () => {
       expect(String(page.body)).toContain('<div id="app">');
       expect((await get('../../package.json')).status).toBe(404);
       expect((await get('assets/nothing.js')).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers the same questions over a WebSocket, and refuses a page of another site', async () => {
+    const timeline = open('cycle');
+    const server = await startViewServer(new ViewModel(timeline));
+    const url = `${server.url.replace('http', 'ws')}api/socket`;
+    const connect = (origin?: string): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    try {
+      const ws = await connect(server.url.replace(/\/$/, ''));
+      const answers = new Map<unknown, { status: number; body: unknown }>();
+      ws.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString('utf8')) as { id: unknown; status: number; body: unknown };
+        answers.set(m.id, m);
+      });
+      const ask = async (id: number, path: string): Promise<{ status: number; body: unknown }> => {
+        ws.send(JSON.stringify({ id, url: path }));
+        await expect.poll(() => answers.has(id)).toBe(true);
+        return answers.get(id) as { status: number; body: unknown };
+      };
+      const http = async (path: string): Promise<unknown> => (await fetch(new URL(path, server.url))).json();
+      // Questions asked together are answered by id, each as GET answers it.
+      ws.send(JSON.stringify({ id: 1, url: `api/state?at=${timeline.last}` }));
+      ws.send(JSON.stringify({ id: 2, url: 'api/trace' }));
+      await expect.poll(() => answers.size).toBe(2);
+      expect(answers.get(1)).toEqual({ id: 1, status: 200, body: await http(`api/state?at=${timeline.last}`) });
+      expect(answers.get(2)).toEqual({ id: 2, status: 200, body: await http('api/trace') });
+      expect(await ask(3, 'api/state?at=99999999')).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/no event 99999999/) as string },
+      });
+      expect(await ask(4, 'index.html')).toMatchObject({ status: 400 });
+      ws.send('not json');
+      await expect.poll(() => answers.get(null)).toMatchObject({ status: 400 });
+      ws.close();
+      // Another site's page (its Origin) is refused; so is any other path.
+      await expect(connect('http://example.com')).rejects.toThrow(/403/);
+      await expect(
+        new Promise((resolve, reject) => {
+          const other = new WebSocket(url.replace('api/socket', 'api/other'));
+          other.once('open', resolve);
+          other.once('error', reject);
+        }),
+      ).rejects.toThrow(/404/);
     } finally {
       await server.close();
     }
