@@ -78,7 +78,7 @@ function socketAnswers(): <T>(path: string) => Promise<T> {
   });
   return async <T>(path: string): Promise<T> => {
     await open;
-    const ws = socket as WebSocket | null;
+    const ws = socket;
     if (ws === null) return fetchAnswer<T>(path);
     const id = next++;
     return new Promise<T>((resolve, reject) => {
