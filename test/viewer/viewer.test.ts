@@ -371,6 +371,53 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     }
   });
 
+  it('the arena map draws an arena below the fold when the page scrolls to it', async () => {
+    const dir = join(tmpdir(), `pymemsim-view-arenas-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const program = join(dir, 'arenas.py');
+    // 9,000 lists of 45 items (each a 56-byte object and a 368-byte item array): four arenas and more.
+    writeFileSync(program, 'blocks = [[None] * 45 for _ in range(9000)]\nprint(len(blocks))\n');
+    const trace = join(dir, 'arenas.pmt');
+    const io = memoryIo();
+    expect(await runCli(['run', '-o', trace, program], io)).toBe(0);
+    const timeline = Timeline.open(readFileSync(trace), trace);
+    const server = await startViewServer(new ViewModel(timeline));
+    const page = await chromium.newPage();
+    try {
+      await page.goto(server.url);
+      await drawn(page);
+      const at = timeline.userCodeEnd() ?? timeline.last;
+      await page.evaluate((n) => {
+        const slider = document.querySelector('input.slider') as HTMLInputElement;
+        slider.value = String(n);
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+      }, at);
+      await drawn(page, at);
+      const report = await cli<Report>('inspect', trace, '--at', String(at), '--json');
+      expect(report.memory.arenas.current).toBeGreaterThanOrEqual(4);
+      // How many of an arena canvas's pixels are drawn.
+      const inked = (i: number): Promise<number> =>
+        page.evaluate((k) => {
+          const c = document.querySelectorAll<HTMLCanvasElement>('.arenas canvas')[k] as HTMLCanvasElement;
+          const data = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let p = 3; p < data.length; p += 4) if ((data[p] as number) > 0) n++;
+          return n;
+        }, i);
+      const last = Math.min(16, report.memory.arenas.current) - 1;
+      expect(await inked(0)).toBeGreaterThan(0);
+      // The last arena is far below the fold: drawn once scrolled to, with this state's pools.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const before = await inked(last);
+      await page.locator(`.arenas .arena[data-arena] canvas`).nth(last).scrollIntoViewIfNeeded();
+      await expect.poll(() => inked(last)).toBeGreaterThan(0);
+      expect(before).toBe(0);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 60_000);
+
   it('a heap larger than the drawing: the objects over the limit are counted after the drawing, then shown', async () => {
     const dir = join(tmpdir(), `pymemsim-view-big-${process.pid}`);
     mkdirSync(dir, { recursive: true });

@@ -229,7 +229,10 @@ const Arena = memo(
     const rows = Math.max(1, Math.ceil(arena.totalPools / POOL_COLUMNS));
     const height = rows * (CELL_HEIGHT + CELL_GAP);
     const cell = (width + CELL_GAP) / POOL_COLUMNS;
-    useLayoutEffect(() => {
+    // Drawn when in view (or about to be): below the fold, an arena is drawn when the page
+    // scrolls to it, with the state of that moment.
+    const draw = useRef<() => void>(() => undefined);
+    draw.current = () => {
       const c = canvas.current;
       const g = c?.getContext('2d');
       if (c === null || g === null || g === undefined) return;
@@ -240,6 +243,15 @@ const Arena = memo(
       if (c.height !== ph) c.height = ph;
       g.setTransform(ratio, 0, 0, ratio, 0, 0);
       drawPools(g, arena, cell, width, height);
+    };
+    useLayoutEffect(() => {
+      const c = canvas.current;
+      if (c === null) return;
+      return whenInView(c, () => draw.current());
+    }, []);
+    useLayoutEffect(() => {
+      const c = canvas.current;
+      if (c !== null) redraw(c);
     }, [arena, width, height, cell]);
     // The pool under the pointer, as the canvas's tooltip.
     const hover = (e: MouseEvent): void => {
@@ -280,6 +292,43 @@ function colours(sizeClass: number): { fill: string; line: string } {
     hues.set(sizeClass, c);
   }
   return c;
+}
+
+/** The canvases in view (or near it), each with its drawing; one observer for all. */
+const inView = new Map<Element, { visible: boolean; stale: boolean; draw: () => void }>();
+let observer: IntersectionObserver | undefined;
+
+/** Draw `c` when it comes into view, and again whenever it is in view after `redraw`; the returned function stops it. */
+function whenInView(c: Element, draw: () => void): () => void {
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        const v = inView.get(e.target);
+        if (v === undefined) continue;
+        v.visible = e.isIntersecting;
+        if (v.visible && v.stale) {
+          v.stale = false;
+          v.draw();
+        }
+      }
+    },
+    { rootMargin: '200px' },
+  );
+  // Drawn when the observer first reports (for every canvas, in view or not: the next frame).
+  inView.set(c, { visible: false, stale: true, draw });
+  observer.observe(c);
+  return () => {
+    observer?.unobserve(c);
+    inView.delete(c);
+  };
+}
+
+/** Draw `c` again: now if it is in view, else when it comes into view. */
+function redraw(c: Element): void {
+  const v = inView.get(c);
+  if (v === undefined) return;
+  if (v.visible) v.draw();
+  else v.stale = true;
 }
 
 /**
