@@ -12,6 +12,11 @@
  *   /api/why?obj=ID&at=N            WhyView: why #ID is alive after event N, or what freed it
  *   /api/move?from=N&how=H[&obj=ID|&var=NAME]   MoveResult: where a step of kind H lands
  *        H: next-line, prev-line, next-change, prev-change (a watched object or variable)
+ *   /api/counts?at=N[&limit=L]      CountsView: what a state of a large heap leaves out
+ *
+ * The page asks the same questions over one WebSocket at /api/socket: it sends
+ * `{"id": N, "url": "api/state?at=5"}` (text) and gets `{"id": N, "status": S, "body": B}`,
+ * B being what the GET answers with status S. Only the server's own page may connect.
  */
 
 export interface TraceInfo {
