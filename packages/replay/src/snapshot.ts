@@ -80,6 +80,12 @@ export class TableBlock {
     readonly values: readonly unknown[],
     /** Every value is a heap object of exactly core's fields (the fast path applies). */
     readonly allFast: boolean,
+    /**
+     * Every value is a frozen object: a restore points a working table's slots at them
+     * without looking at each (reading every object's shape cost a random seek's
+     * restore a cache miss per object it wrote).
+     */
+    readonly allFrozen = values.every((v) => typeof v === 'object' && v !== null && Object.isFrozen(v)),
   ) {
     Object.freeze(this);
   }
@@ -622,6 +628,7 @@ function restoreBlock(
 ): void {
   const fi = fb?.ids;
   const ti = tb?.ids;
+  const frozen = tb?.allFrozen === true;
   const fn = fi?.length ?? 0;
   const tn = ti?.length ?? 0;
   let i = 0;
@@ -631,14 +638,14 @@ function restoreBlock(
     const b = j < tn ? ((ti as Float64Array)[j] as number) : Infinity;
     if (a === b) {
       const tv = (tb as TableBlock).values[j];
-      if ((fb as TableBlock).values[i] !== tv) restoreEntry(t, set, b, tv);
+      if ((fb as TableBlock).values[i] !== tv) restoreEntry(t, set, b, tv, frozen);
       i += 1;
       j += 1;
     } else if (a < b) {
       restoreEntry(t, set, a, undefined);
       i += 1;
     } else {
-      restoreEntry(t, set, b, (tb as TableBlock).values[j]);
+      restoreEntry(t, set, b, (tb as TableBlock).values[j], frozen);
       j += 1;
     }
   }
@@ -648,9 +655,10 @@ function restoreBlock(
  * Make slot `id` of the id table `t` (its live ids in `set`) hold `sv` (undefined: a
  * freed slot). A frozen value (a snapshot's: every value of one is) is not copied: the
  * slot points at it, and its writer copies it first (see restoreDirtyTable). Any other
- * value is restored as `restore` restores one.
+ * value is restored as `restore` restores one. `frozen`: `sv` is known to be frozen (its
+ * block's allFrozen), so it is not looked at.
  */
-function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: unknown): void {
+function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: unknown, frozen = false): void {
   const tv = t[id];
   if (sv === undefined) {
     if (tv !== undefined) {
@@ -662,7 +670,7 @@ function restoreEntry(t: Record<number, unknown>, set: IdSet, id: number, sv: un
   if (id > set.filled) fillSlots(t, set, id);
   if (tv === sv) {
     // Already the snapshot's own value.
-  } else if (typeof sv === 'object' && sv !== null && Object.isFrozen(sv)) {
+  } else if (frozen || (typeof sv === 'object' && sv !== null && Object.isFrozen(sv))) {
     t[id] = sv;
   } else {
     restoreSlot(t, id, sv, 1);
