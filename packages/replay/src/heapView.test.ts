@@ -132,6 +132,29 @@ describe('programObjects', () => {
     60_000,
   );
 
+  it.each(readdirSync(TRACES).sort())(
+    '%s: a walk with a limit is the start of the whole walk, garbage included',
+    (name) => {
+      const path = join(TRACES, name, 'trace.pmt');
+      const timeline = Timeline.open(readFileSync(path), path);
+      let withGarbage = 0;
+      for (let at = -1; at <= timeline.last; at += 11) {
+        const state = timeline.stateAt(at);
+        const whole = { complete: true, interpreterFrom: 0 };
+        const all = [...programObjects(state, undefined, Infinity, whole)];
+        if (reachableIds(state).size < state.live) withGarbage += 1;
+        for (const limit of [0, 1, 7, 30, 60, all.length - 1, all.length]) {
+          if (limit < 0) continue;
+          const walk = { complete: true, interpreterFrom: 0 };
+          expect([...programObjects(state, undefined, limit, walk)]).toEqual(all.slice(0, limit));
+          expect(walk.complete).toBe(limit >= all.length);
+        }
+      }
+      if (name === 'cycle' || name === 'demo') expect(withGarbage).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+
   it("the interpreter's references are a code object's, a function's name and code, a class's bases, str keys", () => {
     const path = join(TRACES, 'demo', 'trace.pmt');
     const timeline = Timeline.open(readFileSync(path), path);

@@ -33,7 +33,7 @@ import {
   type HeapState,
   type Ref,
 } from '@pymemsim/core';
-import { liveFrameList, liveObjectIds as indexedLiveIds } from './liveIndex.js';
+import { liveFrameList, liveIndexOf, liveObjectIds as indexedLiveIds } from './liveIndex.js';
 import { pythonRepr } from './reprs.js';
 
 /** A holder that is not a heap object. */
@@ -472,8 +472,15 @@ export function programObjects(
     }
   }
   if (reached < state.live) {
+    // Garbage, in id order. With a limit, only as many as can still be shown (and one
+    // more, to know whether the walk is complete): after a large structure is dropped
+    // (the whole tree of tree.py waiting for the collector), listing all of it took most
+    // of a seek.
+    const room = limit - shown.size + 1;
     visit(
-      unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached),
+      Number.isFinite(room)
+        ? firstUnreachedIds(state, (id) => id < size && ((marks[id] as number) & (REACHED | SHOWN)) !== 0, room)
+        : unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached),
       later,
     );
     if (!walk.complete) return shown;
@@ -547,6 +554,34 @@ function unreachableIds(state: HeapState, isReached: (id: number) => boolean, co
   }
   if (count + garbage.size === state.live) return [...garbage].sort((a, b) => a - b);
   return liveObjectIds(state).filter((id) => !isReached(id));
+}
+
+/**
+ * The first `n` live objects `isReached` rejects, in id order: the start of what
+ * unreachableIds lists, without finding all of it. A working state's live index gives
+ * its live ids in order, a block of ids at a time.
+ */
+function firstUnreachedIds(state: HeapState, isReached: (id: number) => boolean, n: number): number[] {
+  const out: number[] = [];
+  const index = liveIndexOf(state);
+  if (index === undefined) {
+    for (const id of indexedLiveIds(state)) {
+      if (out.length >= n) break;
+      if (!isReached(id)) out.push(id);
+    }
+    return out;
+  }
+  const ids: number[] = [];
+  const STEP = 4096;
+  for (let lo = 0; lo <= state.allocated && out.length < n; lo += STEP) {
+    ids.length = 0;
+    index.objects.idsIn(lo, lo + STEP, ids);
+    for (const id of ids) {
+      if (out.length >= n) break;
+      if (!isReached(id)) out.push(id);
+    }
+  }
+  return out;
 }
 
 /** Every object a root holder holds: frame variables, stack temporaries, interpreter roots. */
