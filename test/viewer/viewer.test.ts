@@ -113,6 +113,28 @@ async function drawn(page: Page, at?: number): Promise<number> {
   return page.evaluate(() => Number((document.querySelector('.app') as HTMLElement).dataset['drawnAt']));
 }
 
+/** Move the slider to event `n` as a drag does, and wait until the page has drawn it. */
+async function slideTo(page: Page, n: number): Promise<void> {
+  await page.evaluate((at) => {
+    const slider = document.querySelector('input.slider') as HTMLInputElement;
+    slider.value = String(at);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+  }, n);
+  expect(await drawn(page, n)).toBe(n);
+}
+
+/** Record `source` (a program of the test's own), and open its trace. */
+async function record(name: string, source: string): Promise<{ dir: string; trace: string; timeline: Timeline }> {
+  const dir = join(tmpdir(), `pymemsim-view-${name}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const program = join(dir, `${name}.py`);
+  writeFileSync(program, source);
+  const trace = join(dir, `${name}.pmt`);
+  const io = memoryIo();
+  expect(await runCli(['run', '-o', trace, program], io)).toBe(0);
+  return { dir, trace, timeline: Timeline.open(readFileSync(trace), trace) };
+}
+
 /**
  * The page's heap against `inspect --json` at the same event: every object of the
  * program drawn, but those the program reaches only through the interpreter's
@@ -218,12 +240,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
         // Go to the chosen event through the timeline's line step from the start.
         await page.keyboard.press('Home');
         await drawn(page, -1);
-        await page.evaluate((n) => {
-          const s = document.querySelector('input.slider') as HTMLInputElement;
-          s.value = String(n);
-          s.dispatchEvent(new Event('input', { bubbles: true }));
-        }, chosen);
-        await drawn(page, chosen);
+        await slideTo(page, chosen);
         const report = await expectLikeInspect(page, trace);
         await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
         // The interpreter's objects for the program (code objects, name strings), drawn on
@@ -336,14 +353,6 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     const trace = join(TRACES, 'calls', 'trace.pmt');
     const timeline = Timeline.open(readFileSync(trace), trace);
     const server = await startViewServer(new ViewModel(timeline));
-    const seekTo = async (page: Page, n: number): Promise<void> => {
-      await page.evaluate((at) => {
-        const slider = document.querySelector('input.slider') as HTMLInputElement;
-        slider.value = String(at);
-        slider.dispatchEvent(new Event('input', { bubbles: true }));
-      }, n);
-      expect(await drawn(page, n)).toBe(n);
-    };
     try {
       for (const blocked of [false, true]) {
         const page = await chromium.newPage();
@@ -356,8 +365,8 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
         try {
           await page.goto(server.url);
           await drawn(page);
-          await seekTo(page, Math.floor(timeline.last / 2));
-          await seekTo(page, timeline.last);
+          await slideTo(page, Math.floor(timeline.last / 2));
+          await slideTo(page, timeline.last);
           const states = asked.filter((p) => p === '/api/state').length;
           if (blocked) expect(states).toBeGreaterThanOrEqual(3);
           else expect(states).toBe(0);
@@ -372,27 +381,18 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
   });
 
   it('the arena map draws an arena below the fold when the page scrolls to it', async () => {
-    const dir = join(tmpdir(), `pymemsim-view-arenas-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
-    const program = join(dir, 'arenas.py');
     // 9,000 lists of 45 items (each a 56-byte object and a 368-byte item array): four arenas and more.
-    writeFileSync(program, 'blocks = [[None] * 45 for _ in range(9000)]\nprint(len(blocks))\n');
-    const trace = join(dir, 'arenas.pmt');
-    const io = memoryIo();
-    expect(await runCli(['run', '-o', trace, program], io)).toBe(0);
-    const timeline = Timeline.open(readFileSync(trace), trace);
+    const { dir, trace, timeline } = await record(
+      'arenas',
+      'blocks = [[None] * 45 for _ in range(9000)]\nprint(len(blocks))\n',
+    );
     const server = await startViewServer(new ViewModel(timeline));
     const page = await chromium.newPage();
     try {
       await page.goto(server.url);
       await drawn(page);
       const at = timeline.userCodeEnd() ?? timeline.last;
-      await page.evaluate((n) => {
-        const slider = document.querySelector('input.slider') as HTMLInputElement;
-        slider.value = String(n);
-        slider.dispatchEvent(new Event('input', { bubbles: true }));
-      }, at);
-      await drawn(page, at);
+      await slideTo(page, at);
       const report = await cli<Report>('inspect', trace, '--at', String(at), '--json');
       expect(report.memory.arenas.current).toBeGreaterThanOrEqual(4);
       // How many of an arena canvas's pixels are drawn.
@@ -415,18 +415,12 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
     } finally {
       await page.close();
       await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
   it('a heap larger than the drawing: the objects over the limit are counted after the drawing, then shown', async () => {
-    const dir = join(tmpdir(), `pymemsim-view-big-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
-    const program = join(dir, 'big.py');
-    writeFileSync(program, 'rows = [[i] for i in range(150)]\nprint(len(rows))\n');
-    const trace = join(dir, 'big.pmt');
-    const io = memoryIo();
-    expect(await runCli(['run', '-o', trace, program], io)).toBe(0);
-    const timeline = Timeline.open(readFileSync(trace), trace);
+    const { dir, trace, timeline } = await record('big', 'rows = [[i] for i in range(150)]\nprint(len(rows))\n');
     const server = await startViewServer(new ViewModel(timeline));
     const page = await chromium.newPage();
     try {
@@ -434,12 +428,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
       await drawn(page);
       // The line after the list was built: 150 lists and their ints, over the 60 drawn.
       const at = timeline.userCodeEnd() ?? timeline.last;
-      await page.evaluate((n) => {
-        const slider = document.querySelector('input.slider') as HTMLInputElement;
-        slider.value = String(n);
-        slider.dispatchEvent(new Event('input', { bubbles: true }));
-      }, at);
-      await drawn(page, at);
+      await slideTo(page, at);
       const button = page.locator('button.more');
       await expect.poll(() => button.textContent(), { timeout: 15_000 }).toMatch(/^[\d,]+ more objects of the program/);
       const report = await cli<Report>('inspect', trace, '--at', String(at), '--json');
