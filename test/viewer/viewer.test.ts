@@ -136,6 +136,32 @@ async function record(name: string, source: string): Promise<{ dir: string; trac
 }
 
 /**
+ * Record `source`, serve its trace, open the page and slide to where the program's own
+ * code ends; then `check` it. Everything is closed and removed after.
+ */
+async function atCodeEnd(
+  chromium: HeadlessBrowser,
+  name: string,
+  source: string,
+  check: (page: Page, trace: string, at: number) => Promise<void>,
+): Promise<void> {
+  const { dir, trace, timeline } = await record(name, source);
+  const server = await startViewServer(new ViewModel(timeline));
+  const page = await chromium.newPage();
+  try {
+    await page.goto(server.url);
+    await drawn(page);
+    const at = timeline.userCodeEnd() ?? timeline.last;
+    await slideTo(page, at);
+    await check(page, trace, at);
+  } finally {
+    await page.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * The page's heap against `inspect --json` at the same event: every object of the
  * program drawn, but those the program reaches only through the interpreter's
  * references (code objects, name strings), unless the page was asked to draw them.
@@ -382,17 +408,8 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
 
   it('the arena map draws an arena below the fold when the page scrolls to it', async () => {
     // 9,000 lists of 45 items (each a 56-byte object and a 368-byte item array): four arenas and more.
-    const { dir, trace, timeline } = await record(
-      'arenas',
-      'blocks = [[None] * 45 for _ in range(9000)]\nprint(len(blocks))\n',
-    );
-    const server = await startViewServer(new ViewModel(timeline));
-    const page = await chromium.newPage();
-    try {
-      await page.goto(server.url);
-      await drawn(page);
-      const at = timeline.userCodeEnd() ?? timeline.last;
-      await slideTo(page, at);
+    const program = 'blocks = [[None] * 45 for _ in range(9000)]\nprint(len(blocks))\n';
+    await atCodeEnd(chromium, 'arenas', program, async (page, trace, at) => {
       const report = await cli<Report>('inspect', trace, '--at', String(at), '--json');
       expect(report.memory.arenas.current).toBeGreaterThanOrEqual(4);
       // How many of an arena canvas's pixels are drawn.
@@ -412,23 +429,13 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
       await page.locator(`.arenas .arena[data-arena] canvas`).nth(last).scrollIntoViewIfNeeded();
       await expect.poll(() => inked(last)).toBeGreaterThan(0);
       expect(before).toBe(0);
-    } finally {
-      await page.close();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it('a heap larger than the drawing: the objects over the limit are counted after the drawing, then shown', async () => {
-    const { dir, trace, timeline } = await record('big', 'rows = [[i] for i in range(150)]\nprint(len(rows))\n');
-    const server = await startViewServer(new ViewModel(timeline));
-    const page = await chromium.newPage();
-    try {
-      await page.goto(server.url);
-      await drawn(page);
-      // The line after the list was built: 150 lists and their ints, over the 60 drawn.
-      const at = timeline.userCodeEnd() ?? timeline.last;
-      await slideTo(page, at);
+    // At the line after the list was built: 150 lists and their ints, over the 60 drawn.
+    const program = 'rows = [[i] for i in range(150)]\nprint(len(rows))\n';
+    await atCodeEnd(chromium, 'big', program, async (page, trace, at) => {
       const button = page.locator('button.more');
       await expect.poll(() => button.textContent(), { timeout: 15_000 }).toMatch(/^[\d,]+ more objects of the program/);
       const report = await cli<Report>('inspect', trace, '--at', String(at), '--json');
@@ -439,11 +446,7 @@ describe.skipIf(!haveChromium)('pymemsim view in Chromium', () => {
       expect(shown + folded).toBe(program);
       await button.click();
       await expect.poll(async () => (await readPage(page)).objects.length, { timeout: 15_000 }).toBe(program);
-    } finally {
-      await page.close();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 90_000);
 
   it('a file written with --html works offline and shows what the server shows', async () => {

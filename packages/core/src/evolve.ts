@@ -310,16 +310,6 @@ export function objectAllocated(
   addHolder(state, id, holder);
 }
 
-/**
- * A new heap object: a plain object (its prototype is Object.prototype, as a literal's),
- * made by a constructor rather than an object literal. V8 tracks where each literal is
- * allocated and, once most objects from one place outlive a young-generation collection,
- * allocates all later ones from there directly in the old generation ("pretenuring").
- * A program that first builds a million objects and then makes and drops them one at a
- * time (the dict benchmark) would then pay the old generation's allocation and
- * collection for each short-lived one: about a fifth of its time. A constructor call has
- * no such allocation site.
- */
 /** What a new heap object is made from (the rest starts as for every new object). */
 type HeapObjectArgs = [
   id: ObjectId,
@@ -332,7 +322,18 @@ type HeapObjectArgs = [
   gcType: boolean,
   repr: string,
 ];
-// Typed from HeapObjectArgs by context: plain parameters, no rest array per object.
+/**
+ * A new heap object: a plain object (its prototype is Object.prototype, as a literal's),
+ * made by a constructor rather than an object literal. V8 tracks where each literal is
+ * allocated and, once most objects from one place outlive a young-generation collection,
+ * allocates all later ones from there directly in the old generation ("pretenuring").
+ * A program that first builds a million objects and then makes and drops them one at a
+ * time (the dict benchmark) would then pay the old generation's allocation and
+ * collection for each short-lived one: about a fifth of its time. A constructor call has
+ * no such allocation site.
+ *
+ * Typed from HeapObjectArgs by context: plain parameters, no rest array per object.
+ */
 const initHeapObject: (this: { -readonly [K in keyof HeapObject]: HeapObject[K] }, ...args: HeapObjectArgs) => void =
   function (id, pyType, kind, size, alloc, addr, base, gcType, repr) {
     // In the field order of HeapObject (and of the literals the other folds make).

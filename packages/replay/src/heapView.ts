@@ -477,10 +477,14 @@ export function programObjects(
     // (the whole tree of tree.py waiting for the collector), listing all of it took most
     // of a seek.
     const room = limit - shown.size + 1;
+    const marked =
+      (mask: number) =>
+      (id: number): boolean =>
+        id < size && ((marks[id] as number) & mask) !== 0;
     visit(
       Number.isFinite(room)
-        ? firstUnreachedIds(state, (id) => id < size && ((marks[id] as number) & (REACHED | SHOWN)) !== 0, room)
-        : unreachableIds(state, (id) => id < size && ((marks[id] as number) & REACHED) !== 0, reached),
+        ? firstUnreachedIds(state, marked(REACHED | SHOWN), room)
+        : unreachableIds(state, marked(REACHED), reached),
       later,
     );
     if (!walk.complete) return shown;
@@ -563,23 +567,22 @@ function unreachableIds(state: HeapState, isReached: (id: number) => boolean, co
  */
 function firstUnreachedIds(state: HeapState, isReached: (id: number) => boolean, n: number): number[] {
   const out: number[] = [];
-  const index = liveIndexOf(state);
-  if (index === undefined) {
-    for (const id of indexedLiveIds(state)) {
-      if (out.length >= n) break;
+  const take = (ids: readonly number[]): void => {
+    for (const id of ids) {
+      if (out.length >= n) return;
       if (!isReached(id)) out.push(id);
     }
+  };
+  const index = liveIndexOf(state);
+  if (index === undefined) {
+    take(indexedLiveIds(state));
     return out;
   }
   const ids: number[] = [];
   const STEP = 4096;
   for (let lo = 0; lo <= state.allocated && out.length < n; lo += STEP) {
     ids.length = 0;
-    index.objects.idsIn(lo, lo + STEP, ids);
-    for (const id of ids) {
-      if (out.length >= n) break;
-      if (!isReached(id)) out.push(id);
-    }
+    take(index.objects.idsIn(lo, lo + STEP, ids));
   }
   return out;
 }

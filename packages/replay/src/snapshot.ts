@@ -85,7 +85,7 @@ export class TableBlock {
      * without looking at each (reading every object's shape cost a random seek's
      * restore a cache miss per object it wrote).
      */
-    readonly allFrozen = values.every((v) => typeof v === 'object' && v !== null && Object.isFrozen(v)),
+    readonly allFrozen: boolean,
   ) {
     Object.freeze(this);
   }
@@ -191,14 +191,15 @@ class TableBuilder {
       }
     }
     let allFast = true;
+    let allFrozen = true;
     for (const v of this.values) {
-      if (!(typeof v === 'object' && v !== null && FAST_FROZEN.has(v))) {
-        allFast = false;
-        break;
-      }
+      const object = typeof v === 'object' && v !== null;
+      if (allFast && !(object && FAST_FROZEN.has(v))) allFast = false;
+      if (!(object && Object.isFrozen(v))) allFrozen = false;
+      if (!allFast && !allFrozen) break;
     }
     this.keys.push(key);
-    this.blocks.push(new TableBlock(Float64Array.from(this.ids), Object.freeze(this.values), allFast));
+    this.blocks.push(new TableBlock(Float64Array.from(this.ids), Object.freeze(this.values), allFast, allFrozen));
     this.fresh += n;
     this.ids = [];
     this.values = [];

@@ -50,12 +50,12 @@ function socketAnswers(): <T>(path: string) => Promise<T> {
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
   let socket: WebSocket | null = null;
-  const open = new Promise<boolean>((resolve) => {
+  const open = new Promise<void>((resolve) => {
     try {
       const ws = new WebSocket(new URL('api/socket', location.href.replace(/^http/, 'ws')));
       ws.onopen = () => {
         socket = ws;
-        resolve(true);
+        resolve();
       };
       ws.onmessage = (m: MessageEvent<string>) => {
         const answer = JSON.parse(m.data) as { id: number | null; status: number; body: unknown };
@@ -67,13 +67,13 @@ function socketAnswers(): <T>(path: string) => Promise<T> {
       };
       ws.onclose = () => {
         socket = null;
-        resolve(false);
+        resolve();
         for (const w of waiting.values())
           w.reject(new Error('the connection to the server closed (is `pymemsim view` still running?)'));
         waiting.clear();
       };
     } catch {
-      resolve(false);
+      resolve();
     }
   });
   return async <T>(path: string): Promise<T> => {

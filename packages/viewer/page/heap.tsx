@@ -58,7 +58,7 @@ interface Props {
  * while its state is asked). The callbacks must keep their identity (App's are stable).
  *
  * The boxes are HTML, written as one string of markup that the browser parses in one go;
- * the arrows are an SVG over them, one path for all of them but the why-alive chain's.
+ * the arrows are an SVG over them, one path each.
  * A random seek draws a heap of new objects: as SVG text, one DOM call per element, its
  * thousand-odd elements took the browser about 25 ms to create and lay out; as HTML
  * markup, about 4 ms.
@@ -117,12 +117,7 @@ export const HeapGraph = memo(function HeapGraph({
       onClick={onClick}
     >
       {ghosts.map((g) => (
-        <div
-          key={`ghost-${g.key}-${state.at}`}
-          class="ghost"
-          data-freed={g.object?.id}
-          style={{ left: `${g.x}px`, top: `${g.y}px`, width: `${g.width}px`, height: `${g.height}px` }}
-        >
+        <div key={`ghost-${g.key}-${state.at}`} class="ghost" data-freed={g.object?.id} style={place(g)}>
           {g.title} freed
         </div>
       ))}
@@ -159,7 +154,7 @@ const place = (box: Box): string => `left:${box.x}px;top:${box.y}px;width:${box.
  * id it holds; a click on the name watches it); an object's, its repr, its refcount and
  * generation, and its references.
  */
-export function boxMarkup(box: Box, selected: boolean, hot: boolean): string {
+function boxMarkup(box: Box, selected: boolean, hot: boolean): string {
   const o = box.object;
   if (o === undefined) {
     const rows =

@@ -47,7 +47,7 @@ export interface Arrow {
   readonly row: number;
   readonly to: number;
   readonly label: string;
-  /** The curve (SVG path data), and its arrowhead: a triangle whose tip is the curve's end. */
+  /** The curve (SVG path data), and its arrowhead: two strokes meeting at the curve's end. */
   readonly path: string;
   readonly head: string;
 }
@@ -57,7 +57,7 @@ const HEAD_LENGTH = 8;
 const HEAD_HALF = 3.5;
 const round = (n: number): number => Math.round(n * 10) / 10;
 
-/** A triangle at (x, y) pointing away from (fromX, fromY): the curve's last control point. */
+/** An arrowhead (a chevron, stroked) with its tip at (x, y), pointing away from (fromX, fromY): the curve's last control point. */
 function arrowhead(fromX: number, fromY: number, x: number, y: number): string {
   const length = Math.hypot(x - fromX, y - fromY) || 1;
   const ux = (x - fromX) / length;

@@ -163,6 +163,15 @@ function Chart({
 const POOL_COLUMNS = 32;
 const CELL_HEIGHT = 22;
 const CELL_GAP = 2;
+/** From one row of cells to the next. */
+const ROW_PITCH = CELL_HEIGHT + CELL_GAP;
+
+/** The value of `key` in `cache`, made by `make` the first time. */
+function cached<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) cache.set(key, (v = make()));
+  return v;
+}
 
 /**
  * The arenas at the current event: one cell per pool, filled as its blocks are used.
@@ -217,7 +226,7 @@ function sameArena(a: ArenaView, b: ArenaView): boolean {
 }
 
 /** What a pool's cell says when the pointer is on it. */
-export function poolText(arena: ArenaView, k: number): string {
+function poolText(arena: ArenaView, k: number): string {
   const p = arena.pools.find((q) => q.index === k);
   if (p === undefined) return `arena ${arena.index}, pool ${k}: not carved yet`;
   return `arena ${arena.index}, pool ${k}: size class ${p.sizeClass} (${p.blockSize}-byte blocks), ${p.used} used, ${p.capacity - p.used} free`;
@@ -227,7 +236,7 @@ const Arena = memo(
   function Arena({ arena, width }: { arena: ArenaView; width: number }) {
     const canvas = useRef<HTMLCanvasElement>(null);
     const rows = Math.max(1, Math.ceil(arena.totalPools / POOL_COLUMNS));
-    const height = rows * (CELL_HEIGHT + CELL_GAP);
+    const height = rows * ROW_PITCH;
     const cell = (width + CELL_GAP) / POOL_COLUMNS;
     // Drawn when in view (or about to be): below the fold, an arena is drawn when the page
     // scrolls to it, with the state of that moment.
@@ -257,9 +266,7 @@ const Arena = memo(
     const hover = (e: MouseEvent): void => {
       const c = e.currentTarget as HTMLCanvasElement;
       const r = c.getBoundingClientRect();
-      const k =
-        Math.floor((e.clientY - r.top) / (CELL_HEIGHT + CELL_GAP)) * POOL_COLUMNS +
-        Math.floor((e.clientX - r.left) / cell);
+      const k = Math.floor((e.clientY - r.top) / ROW_PITCH) * POOL_COLUMNS + Math.floor((e.clientX - r.left) / cell);
       c.title = k >= 0 && k < arena.totalPools ? poolText(arena, k) : '';
     };
     const inUse = arena.pools.filter((p) => p.used > 0).length;
@@ -284,15 +291,11 @@ const Arena = memo(
 
 /** A size class's colours: a pool's fill and outline take its hue. */
 const hues = new Map<number, { fill: string; line: string }>();
-function colours(sizeClass: number): { fill: string; line: string } {
-  let c = hues.get(sizeClass);
-  if (c === undefined) {
+const colours = (sizeClass: number): { fill: string; line: string } =>
+  cached(hues, sizeClass, () => {
     const hue = (sizeClass * 37) % 360;
-    c = { fill: `hsl(${hue} 55% 72%)`, line: `hsl(${hue} 40% 60%)` };
-    hues.set(sizeClass, c);
-  }
-  return c;
-}
+    return { fill: `hsl(${hue} 55% 72%)`, line: `hsl(${hue} 40% 60%)` };
+  });
 
 /** The canvases in view (or near it), each with its drawing; one observer for all. */
 const inView = new Map<Element, { visible: boolean; stale: boolean; draw: () => void }>();
@@ -338,17 +341,11 @@ function redraw(c: Element): void {
 function drawPools(g: CanvasRenderingContext2D, arena: ArenaView, cell: number, width: number, height: number): void {
   const w = cell - CELL_GAP;
   g.clearRect(0, 0, width, height);
-  const at = (k: number): [number, number] => [
-    (k % POOL_COLUMNS) * cell,
-    Math.floor(k / POOL_COLUMNS) * (CELL_HEIGHT + CELL_GAP),
-  ];
+  const at = (k: number): [number, number] => [(k % POOL_COLUMNS) * cell, Math.floor(k / POOL_COLUMNS) * ROW_PITCH];
   const fills = new Map<string, Path2D>();
   const lines = new Map<string, Path2D>();
-  const add = (paths: Map<string, Path2D>, colour: string, x: number, y: number, rw: number, rh: number): void => {
-    let p = paths.get(colour);
-    if (p === undefined) paths.set(colour, (p = new Path2D()));
-    p.rect(x, y, rw, rh);
-  };
+  const add = (paths: Map<string, Path2D>, colour: string, x: number, y: number, rw: number, rh: number): void =>
+    cached(paths, colour, () => new Path2D()).rect(x, y, rw, rh);
   const carved = new Set<number>();
   for (const p of arena.pools) {
     carved.add(p.index);
@@ -391,10 +388,9 @@ function drawPools(g: CanvasRenderingContext2D, arena: ArenaView, cell: number, 
  */
 const labels = new Map<number, HTMLCanvasElement>();
 function label(size: number): HTMLCanvasElement {
-  let c = labels.get(size);
-  if (c === undefined) {
+  return cached(labels, size, () => {
     const ratio = window.devicePixelRatio || 1;
-    c = document.createElement('canvas');
+    const c = document.createElement('canvas');
     c.width = Math.ceil(24 * ratio);
     c.height = Math.ceil(12 * ratio);
     const g = c.getContext('2d');
@@ -405,7 +401,6 @@ function label(size: number): HTMLCanvasElement {
       g.fillStyle = '#1d232a';
       g.fillText(String(size), 1, 1);
     }
-    labels.set(size, c);
-  }
-  return c;
+    return c;
+  });
 }

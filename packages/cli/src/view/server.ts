@@ -68,7 +68,7 @@ export async function startViewServer(model: ViewModel, port = 0): Promise<ViewS
   // crawl).
   let lastRequest = performance.now();
   const asked = (url: string): void => {
-    if (!url.startsWith('/api/summary') && !url.startsWith('api/summary')) lastRequest = performance.now();
+    if (!url.startsWith('/api/summary')) lastRequest = performance.now();
   };
   const server = createServer((req, res) => {
     asked(req.url ?? '');
@@ -82,8 +82,9 @@ export async function startViewServer(model: ViewModel, port = 0): Promise<ViewS
     // open must not read the trace (a fetch from it is refused by the browser; a WebSocket
     // is not, so its Origin is checked here). Clients that are not browsers send none.
     const origin = req.headers.origin;
-    const port = (server.address() as AddressInfo).port;
-    const own = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+    const listening = (server.address() as AddressInfo).port;
+    const own =
+      origin === undefined || origin === `http://127.0.0.1:${listening}` || origin === `http://localhost:${listening}`;
     if (path !== SOCKET_PATH || !own) {
       socket.end(`HTTP/1.1 ${path !== SOCKET_PATH ? '404 Not Found' : '403 Forbidden'}\r\nconnection: close\r\n\r\n`);
       return;
@@ -194,11 +195,10 @@ function answerMessage(
     );
     return;
   }
+  // Only questions (a path that is not one is answered 400, "no such request").
   const url = new URL(path, 'http://127.0.0.1/');
   asked(url.pathname);
-  const { status, json } = url.pathname.startsWith('/api/')
-    ? respond(model, url)
-    : { status: 400, json: JSON.stringify({ error: `${url.pathname}: not a question (api/...)` }) };
+  const { status, json } = respond(model, url);
   asked(url.pathname);
   ws.send(`{"id":${String(id)},"status":${status},"body":${json}}`);
 }
